@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The classifier, written once for the BPF taps and the native builds.
+ *
+ * Linear bit-vector search (as in bpf-iptables): every rule has a bit, bit
+ * order = priority order. Per field one lookup yields a bitmap of the rules
+ * the frame can still match; the AND of the field bitmaps holds the matching
+ * rules and its lowest set bit wins. Each bitmap carries a summary word (bit
+ * w set when word w is non-zero), so the AND visits only words that can hold
+ * a match: the cost does not grow with the number of rules, only with the
+ * number of words where every field has a candidate.
+ *
+ * The includer provides the storage (BPF maps, or the compiled image in
+ * memory) by defining, before including this file:
+ *   VTAP_BE                      the type of the backend handle
+ *   vtap_be_gen(be, &gen)        -> const struct vtap_gen * of the active
+ *                                   generation (sets gen), or NULL
+ *   vtap_be_bitmap(be, idx)      -> const struct vtap_bitmap *, or NULL
+ *   vtap_be_port(be, gen, ifindex, dir, &idx)  -> 0 found, <0 not
+ *   vtap_be_lpm(be, field, gen, addr16, &idx)  -> 0 found, <0 not
+ *   vtap_be_array(be, field, gen, key, &idx)   -> 0 found, <0 not
+ *                                   (field: PROTO, SPORT, DPORT, VLAN)
+ * Indices are absolute pool indices. */
+#ifndef VTAP_CLASSIFY_H
+#define VTAP_CLASSIFY_H
+
+#include "compat.h"
+#include "types.h"
+#include "parse.h"
+
+#define VTAP_NO_MATCH (-1)
+
+/* The word AND in vtap_classify() names the seven fields one by one. */
+_Static_assert(VTAP_F_MAX == 7, "vtap_classify ANDs exactly seven fields");
+
+/* The field's bitmap index for this frame: its lookup, or the field's
+ * wildcard when the frame does not carry the field. Returns -1 when a field
+ * the frame carries has no entry (nothing can match). */
+static __always_inline int vtap_field_idx(VTAP_BE be, const struct vtap_gen *g, __u32 gen,
+					  int field, int present, const __u8 *addr, __u32 key,
+					  __u32 *idx)
+{
+	if (!(g->field_mask & (1u << field))) {
+		*idx = gen * VTAP_POOL_PER_GEN + VTAP_POOL_ALL;
+		return 0;
+	}
+	if (!present) {
+		*idx = g->any_idx[field];
+		return 0;
+	}
+	if (addr)
+		return vtap_be_lpm(be, field, gen, addr, idx);
+	return vtap_be_array(be, field, gen, key, idx);
+}
+
+/* Classify a parsed frame seen on (ifindex, dir). Returns the winning rule's
+ * rank (its bit) and sets *gen_out, or VTAP_NO_MATCH. */
+static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt, __u32 ifindex,
+					 __u8 dir, __u32 *gen_out)
+{
+	const struct vtap_bitmap *b[VTAP_F_MAX];
+	const struct vtap_gen *g;
+	__u32 idx[VTAP_F_MAX];
+	const __u8 *vm_addr, *peer_addr;
+	__u16 vm_port, peer_port;
+	int l3 = pkt->level >= VTAP_LEVEL_L3;
+	int l4 = pkt->level >= VTAP_LEVEL_L4;
+	__u64 sum;
+	__u32 gen;
+	int i, k;
+
+	g = vtap_be_gen(be, &gen);
+	if (!g || g->n_rules == 0)
+		return VTAP_NO_MATCH;
+	*gen_out = gen;
+
+	/* Policies are written from the VM's side: for frames the VM
+	 * receives, its own address and port are the destination's. */
+	if (dir == VTAP_DIR_IN) {
+		vm_addr = pkt->daddr;
+		peer_addr = pkt->saddr;
+		vm_port = pkt->dport;
+		peer_port = pkt->sport;
+	} else {
+		vm_addr = pkt->saddr;
+		peer_addr = pkt->daddr;
+		vm_port = pkt->sport;
+		peer_port = pkt->dport;
+	}
+
+	if (vtap_be_port(be, gen, ifindex, dir, &idx[VTAP_F_PORT]) < 0)
+		return VTAP_NO_MATCH;
+	if (vtap_field_idx(be, g, gen, VTAP_F_SRC, l3, vm_addr, 0, &idx[VTAP_F_SRC]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_DST, l3, peer_addr, 0, &idx[VTAP_F_DST]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_PROTO, l3, 0, pkt->proto, &idx[VTAP_F_PROTO]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_SPORT, l4, 0, vm_port, &idx[VTAP_F_SPORT]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_DPORT, l4, 0, peer_port, &idx[VTAP_F_DPORT]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_VLAN, 1, 0, pkt->vlan, &idx[VTAP_F_VLAN]) < 0)
+		return VTAP_NO_MATCH;
+
+	sum = ~0ULL;
+	VTAP_UNROLL
+	for (i = 0; i < VTAP_F_MAX; i++) {
+		b[i] = vtap_be_bitmap(be, idx[i]);
+		if (!b[i])
+			return VTAP_NO_MATCH;
+		sum &= b[i]->summary;
+	}
+
+	for (k = 0; k < VTAP_BITMAP_WORDS; k++) {
+		__u32 w;
+		__u64 x;
+
+		if (!sum)
+			break;
+		w = vtap_ctz64(sum) & (VTAP_BITMAP_WORDS - 1);
+		x = b[0]->words[w] & b[1]->words[w] & b[2]->words[w] & b[3]->words[w] &
+		    b[4]->words[w] & b[5]->words[w] & b[6]->words[w];
+		if (x) {
+			int rank = (int)(w * 64 + vtap_ctz64(x));
+
+			return rank < (int)g->n_rules ? rank : VTAP_NO_MATCH;
+		}
+		sum &= sum - 1;
+	}
+	return VTAP_NO_MATCH;
+}
+
+#endif

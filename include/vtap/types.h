@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Types shared by the BPF programs and user space: one definition, both
+ * sides. Compiles with clang -target bpf (after vmlinux.h) and natively. */
+#ifndef VTAP_TYPES_H
+#define VTAP_TYPES_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Limits. A rule is one policy; its bit position is its priority rank. */
+#define VTAP_MAX_RULES 4096
+#define VTAP_BITMAP_WORDS (VTAP_MAX_RULES / 64)
+/* Bitmaps per generation; the pool holds two generations. Index 0 of each
+ * half is the all-ones bitmap used for fields no rule constrains. */
+#define VTAP_POOL_PER_GEN 8192
+#define VTAP_POOL_SIZE (2 * VTAP_POOL_PER_GEN)
+#define VTAP_POOL_ALL 0 /* offset of the all-ones bitmap in a half */
+#define VTAP_MAX_PORTS 1024 /* (ifindex, direction) entries per generation */
+#define VTAP_MAX_PREFIXES 8192 /* LPM entries per field, both generations */
+#define VTAP_MAX_SINKS 256
+#define VTAP_PORT_SPACE 65536
+#define VTAP_PROTO_SPACE 256
+#define VTAP_VLAN_SPACE 4096 /* vid 0 = untagged */
+
+/* Map names: BPF declares maps with these identifiers, user space finds
+ * them (and their pins) with VTAP_STR(). At most 15 characters. */
+#define VTAP_MAP_CFG vtap_cfg
+#define VTAP_MAP_GENS vtap_gens
+#define VTAP_MAP_POOL vtap_pool
+#define VTAP_MAP_PORTS vtap_ports
+#define VTAP_MAP_SRC vtap_src
+#define VTAP_MAP_DST vtap_dst
+#define VTAP_MAP_PROTO vtap_proto
+#define VTAP_MAP_SPORT vtap_sport
+#define VTAP_MAP_DPORT vtap_dport
+#define VTAP_MAP_VLAN vtap_vlan
+#define VTAP_MAP_RULES vtap_rules
+#define VTAP_MAP_STATS vtap_stats
+#define VTAP_MAP_GSTATS vtap_gstats
+#define VTAP_MAP_SINKS vtap_sinks
+#define VTAP_STR_(x) #x
+#define VTAP_STR(x) VTAP_STR_(x)
+
+/* A copy carries this in skb->mark (top 16 bits) with its snaplen in the low
+ * 16 bits, so the tap never copies a copy and the sink program can truncate
+ * it. The original's mark is restored right after the clone. */
+#define VTAP_COPY_MAGIC 0x7a700000u
+#define VTAP_COPY_MAGIC_MASK 0xffff0000u
+
+/* Directions, the VM's point of view (Neutron TaaS). A policy may name both;
+ * a frame has exactly one. */
+enum vtap_direction {
+	VTAP_DIR_IN = 1,  /* received by the VM: egress of the host-side port */
+	VTAP_DIR_OUT = 2, /* sent by the VM: ingress of the host-side port */
+	VTAP_DIR_BOTH = 3,
+};
+
+enum vtap_action_kind {
+	VTAP_ACT_MIRROR = 0,
+	VTAP_ACT_SKIP = 1,
+};
+
+/* One rule bitmap: bit i = rule of rank i. summary bit w = words[w] != 0,
+ * so the AND of several bitmaps visits only words that can hold a match. */
+struct vtap_bitmap {
+	__u64 summary;
+	__u64 words[VTAP_BITMAP_WORDS];
+};
+
+/* Classifier fields, in lookup order. */
+enum vtap_field {
+	VTAP_F_PORT = 0, /* (ifindex, direction) */
+	VTAP_F_SRC,      /* VM-side address */
+	VTAP_F_DST,      /* peer address */
+	VTAP_F_PROTO,
+	VTAP_F_SPORT,    /* VM-side L4 port */
+	VTAP_F_DPORT,    /* peer L4 port */
+	VTAP_F_VLAN,
+	VTAP_F_MAX,
+};
+
+/* Per-generation header, vtap_gens[gen]. */
+struct vtap_gen {
+	__u32 n_rules;
+	/* bit f set: some rule constrains field f, so it must be looked up */
+	__u32 field_mask;
+	/* pool index (absolute) of each field's wildcard bitmap: the rules that
+	 * do not constrain the field, used when a frame lacks the field
+	 * (non-IP frame: no addresses; non-first fragment: no ports) */
+	__u32 any_idx[VTAP_F_MAX];
+	__u32 pad;
+};
+
+/* vtap_cfg[0] */
+struct vtap_cfg {
+	__u32 active_gen; /* 0 or 1 */
+	__u32 flags;
+};
+
+struct vtap_port_key {
+	__u32 ifindex;
+	__u8 dir; /* VTAP_DIR_IN or VTAP_DIR_OUT */
+	__u8 gen;
+	__u16 pad;
+};
+
+/* LPM key: the generation is the first 32 bits of the data so both
+ * generations share one trie; prefixlen = 32 + the address prefix. IPv4 is
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d). */
+struct vtap_lpm_key {
+	__u32 prefixlen;
+	__u32 gen;
+	__u8 addr[16];
+};
+
+/* vtap_rules[gen * VTAP_MAX_RULES + rank] */
+struct vtap_rule {
+	__u32 policy_id; /* index into vtap_stats; stable across reloads */
+	__u32 action;    /* enum vtap_action_kind */
+	__u32 sample;    /* copy 1 of every N matching frames; 0/1 = all */
+	__u32 snaplen;   /* 0 = whole frame */
+	__u32 sink_ifindex;
+	__u32 pad;
+};
+
+/* Per-policy, per-CPU counters: vtap_stats[policy_id]. */
+struct vtap_counters {
+	__u64 matched_pkts;
+	__u64 matched_bytes;
+	__u64 copies;      /* clones handed to the sink */
+	__u64 copy_bytes;  /* bytes of those clones (before truncation) */
+	__u64 copy_fail;   /* clone or redirect refused (see sink counters) */
+	__u64 sampled_out; /* matched, not copied because of sample */
+};
+
+/* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's
+ * egress program. */
+struct vtap_sink_counters {
+	__u64 delivered;
+	__u64 delivered_bytes;
+	__u64 truncated;  /* cut to snaplen */
+	__u64 trunc_fail; /* could not be cut: sent whole */
+	__u64 foreign;    /* non-copy frames dropped: a sink carries copies only */
+};
+
+/* Global per-CPU counters: vtap_gstats[0]. */
+struct vtap_global_counters {
+	__u64 seen;        /* frames the tap looked at */
+	__u64 copies_seen; /* frames that were copies: never copied again */
+	__u64 unparsed;    /* classified as L2 only because malformed */
+	__u64 no_port;     /* port/direction not in the active generation */
+	__u64 no_match;
+	__u64 pull_fail;   /* could not linearise headers */
+};
+
+#endif

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the Debian packages vtap needs to build, test and demo. Idempotent:
+# one dpkg-query when everything is present; apt-get only for what is missing.
+set -euo pipefail
+PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pkg-config
+      libcmocka-dev libyaml-dev libmnl-dev iproute2 tcpdump tshark iperf3 ethtool
+      netsniff-ng procps kmod python3)
+installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>/dev/null |
+	awk '$1 == "installed" { print $2 }' || true)
+missing=()
+for p in "${PKGS[@]}"; do
+	grep -qx "$p" <<<"$installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: not root: install these packages: ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The compiled form of a policy set: the contents of one generation of the
+ * classifier maps, with pool indices relative to the generation's half of
+ * the pool. The loader writes it into the BPF maps; the native classifier
+ * (unit tests, fuzzers, vtap-dpdk) runs directly on it. */
+#ifndef VTAP_USER_IMAGE_H
+#define VTAP_USER_IMAGE_H
+
+#include <stddef.h>
+#include <vtap/types.h>
+#include <vtap/parse.h>
+#include "policy.h"
+
+struct vtap_image_port {
+	__u32 ifindex;
+	__u8 dir;
+	__u32 idx;
+};
+
+struct vtap_image_prefix {
+	__u8 addr[16];
+	__u8 plen; /* 0..128 */
+	__u32 idx;
+};
+
+struct vtap_image {
+	struct vtap_gen gen; /* any_idx relative */
+	struct vtap_bitmap *pool;
+	__u32 n_pool;
+	struct vtap_image_port *ports;
+	size_t n_ports;
+	struct vtap_image_prefix *prefixes[2]; /* [0] VM side (SRC), [1] peer (DST) */
+	size_t n_prefixes[2];
+	__u32 proto[VTAP_PROTO_SPACE];
+	__u32 *sport; /* VTAP_PORT_SPACE entries */
+	__u32 *dport;
+	__u32 vlan[VTAP_VLAN_SPACE];
+	struct vtap_rule rules[VTAP_MAX_RULES];
+	int rank_policy[VTAP_MAX_RULES]; /* rank -> index in the policy set */
+};
+
+/* A port on this host, as the compiler sees it. */
+struct vtap_host_port {
+	char name[IF_NAMESIZE];
+	__u32 ifindex;
+};
+
+struct vtap_compile_env {
+	const struct vtap_host_port *ports; /* candidates for source globs */
+	size_t n_ports;
+	const __u32 *sink_ifindex; /* per monitor, 0 = not present */
+	const __u32 *policy_id;    /* per policy; NULL = the policy's index */
+};
+
+/* Compile set into img (initialised here; free with vtap_image_free).
+ * Returns 0, or -1 with the reason in errs (a limit was exceeded). */
+int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_env *env,
+		 struct vtap_image *img, struct vtap_errors *errs);
+void vtap_image_free(struct vtap_image *img);
+
+/* The classifier over an image, as the BPF program runs it over the maps.
+ * Returns the rank of the winning rule or VTAP_NO_MATCH (-1). */
+int vtap_image_classify(const struct vtap_image *img, const struct vtap_pkt *pkt,
+			__u32 ifindex, __u8 dir);
+
+#endif

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "log.h"
+#include "vtap_tc.skel.h"
+
+static const char *const map_names[] = {
+	VTAP_STR(VTAP_MAP_CFG),   VTAP_STR(VTAP_MAP_GENS),  VTAP_STR(VTAP_MAP_POOL),
+	VTAP_STR(VTAP_MAP_PORTS), VTAP_STR(VTAP_MAP_SRC),   VTAP_STR(VTAP_MAP_DST),
+	VTAP_STR(VTAP_MAP_PROTO), VTAP_STR(VTAP_MAP_SPORT), VTAP_STR(VTAP_MAP_DPORT),
+	VTAP_STR(VTAP_MAP_VLAN),  VTAP_STR(VTAP_MAP_RULES), VTAP_STR(VTAP_MAP_STATS),
+	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS),
+};
+
+static int mkdir_p(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The pin root must live on a bpffs. /sys/fs/bpf is not mounted at boot on
+ * some hosts (and never inside `ip netns exec`): mount it there. */
+int vtap_ensure_bpffs(const char *pin_root)
+{
+	struct statfs st;
+	char dir[PATH_MAX];
+	char *slash;
+	int ret;
+
+	snprintf(dir, sizeof(dir), "%s", pin_root);
+	/* find the closest existing ancestor */
+	while (statfs(dir, &st)) {
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break;
+		*slash = 0;
+	}
+	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
+		if (strncmp(pin_root, "/sys/fs/bpf", 11)) {
+			log_err("pin root %s is not on a bpf filesystem; mount one there or use "
+				"a directory under /sys/fs/bpf",
+				pin_root);
+			return -EINVAL;
+		}
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			ret = -errno;
+			log_err("cannot mount bpffs on /sys/fs/bpf: %s", strerror(errno));
+			return ret;
+		}
+		log_info("mounted bpffs on /sys/fs/bpf");
+	}
+	ret = mkdir_p(pin_root);
+	if (ret)
+		log_err("cannot create pin root %s: %s", pin_root, strerror(-ret));
+	return ret;
+}
+
+static void *map_mmap(struct bpf_map *map)
+{
+	size_t sz = (size_t)bpf_map__max_entries(map) * ((bpf_map__value_size(map) + 7) & ~7u);
+	long page = sysconf(_SC_PAGESIZE);
+	void *p;
+
+	sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
+	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void map_munmap(void *p, struct bpf_map *map)
+{
+	size_t sz = (size_t)bpf_map__max_entries(map) * ((bpf_map__value_size(map) + 7) & ~7u);
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (p)
+		munmap(p, (sz + (size_t)page - 1) & ~((size_t)page - 1));
+}
+
+int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	struct vtap_tc *tc;
+	int ret;
+
+	memset(ld, 0, sizeof(*ld));
+	snprintf(ld->pin_root, sizeof(ld->pin_root), "%s", pin_root);
+	ret = vtap_ensure_bpffs(pin_root);
+	if (ret)
+		return ret;
+	tc = vtap_tc__open_opts(&opts);
+	if (!tc) {
+		ret = -errno;
+		log_err("cannot open the TC tap object: %s", strerror(errno));
+		return ret;
+	}
+	ret = vtap_tc__load(tc);
+	if (ret) {
+		log_err("cannot load the TC tap into the kernel: %s (pins under %s from an "
+			"incompatible version? `vtapctl teardown` removes them)",
+			strerror(-ret), pin_root);
+		goto err;
+	}
+	ld->tc = tc;
+	ld->pool = map_mmap(tc->maps.VTAP_MAP_POOL);
+	ld->proto = map_mmap(tc->maps.VTAP_MAP_PROTO);
+	ld->sport = map_mmap(tc->maps.VTAP_MAP_SPORT);
+	ld->dport = map_mmap(tc->maps.VTAP_MAP_DPORT);
+	ld->vlan = map_mmap(tc->maps.VTAP_MAP_VLAN);
+	if (!ld->pool || !ld->proto || !ld->sport || !ld->dport || !ld->vlan) {
+		ret = -errno;
+		log_err("cannot map the classifier arrays: %s", strerror(errno));
+		vtap_loader_close(ld, 0);
+		return ret;
+	}
+	ld->fd_cfg = bpf_map__fd(tc->maps.VTAP_MAP_CFG);
+	ld->fd_gens = bpf_map__fd(tc->maps.VTAP_MAP_GENS);
+	ld->fd_ports = bpf_map__fd(tc->maps.VTAP_MAP_PORTS);
+	ld->fd_src = bpf_map__fd(tc->maps.VTAP_MAP_SRC);
+	ld->fd_dst = bpf_map__fd(tc->maps.VTAP_MAP_DST);
+	ld->fd_rules = bpf_map__fd(tc->maps.VTAP_MAP_RULES);
+	ld->fd_stats = bpf_map__fd(tc->maps.VTAP_MAP_STATS);
+	ld->fd_gstats = bpf_map__fd(tc->maps.VTAP_MAP_GSTATS);
+	ld->fd_sinks = bpf_map__fd(tc->maps.VTAP_MAP_SINKS);
+	return 0;
+err:
+	vtap_tc__destroy(tc);
+	return ret;
+}
+
+int vtap_loader_active_gen(struct vtap_loader *ld)
+{
+	struct vtap_cfg cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(ld->fd_cfg, &zero, &cfg))
+		return -errno;
+	return (int)(cfg.active_gen & 1);
+}
+
+/* Delete every entry of generation gen from a hash or LPM map. gen_of()
+ * tells a key's generation. */
+static int purge_gen(int fd, size_t key_size, __u32 gen, __u32 (*gen_of)(const void *))
+{
+	size_t cap = 64, n = 0;
+	char *keys = malloc(cap * key_size), *k = NULL, next[64];
+	int ret = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, k, next)) {
+		if (gen_of(next) == gen) {
+			if (n == cap) {
+				char *nk = realloc(keys, 2 * cap * key_size);
+
+				if (!nk) {
+					ret = -ENOMEM;
+					goto out;
+				}
+				keys = nk;
+				cap *= 2;
+			}
+			memcpy(keys + n * key_size, next, key_size);
+			n++;
+		}
+		if (!k)
+			k = malloc(key_size);
+		if (!k) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(k, next, key_size);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, keys + i * key_size) && errno != ENOENT)
+			ret = -errno;
+out:
+	free(k);
+	free(keys);
+	return ret;
+}
+
+static __u32 port_key_gen(const void *k)
+{
+	return ((const struct vtap_port_key *)k)->gen;
+}
+
+static __u32 lpm_key_gen(const void *k)
+{
+	return ((const struct vtap_lpm_key *)k)->gen;
+}
+
+static void fill_index(__u64 *dst, const __u32 *src, size_t n, __u32 base)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (__u64)src[i] + base;
+}
+
+int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
+{
+	struct vtap_cfg cfg = { 0 };
+	struct vtap_gen gen = img->gen;
+	__u32 zero = 0, g, base;
+	int active, ret;
+
+	active = vtap_loader_active_gen(ld);
+	if (active < 0)
+		return active;
+	g = (__u32)!active;
+	base = g * VTAP_POOL_PER_GEN;
+
+	/* 1. everything of the inactive generation; no frame reads it */
+	memcpy(&ld->pool[base], img->pool, img->n_pool * sizeof(*img->pool));
+	fill_index(&ld->proto[g * VTAP_PROTO_SPACE], img->proto, VTAP_PROTO_SPACE, base);
+	fill_index(&ld->sport[g * VTAP_PORT_SPACE], img->sport, VTAP_PORT_SPACE, base);
+	fill_index(&ld->dport[g * VTAP_PORT_SPACE], img->dport, VTAP_PORT_SPACE, base);
+	fill_index(&ld->vlan[g * VTAP_VLAN_SPACE], img->vlan, VTAP_VLAN_SPACE, base);
+
+	ret = purge_gen(ld->fd_ports, sizeof(struct vtap_port_key), g, port_key_gen);
+	if (!ret)
+		ret = purge_gen(ld->fd_src, sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+	if (!ret)
+		ret = purge_gen(ld->fd_dst, sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+	if (ret)
+		goto fail;
+	for (size_t i = 0; i < img->n_ports; i++) {
+		struct vtap_port_key k = { .ifindex = img->ports[i].ifindex,
+					   .dir = img->ports[i].dir,
+					   .gen = (__u8)g };
+		__u32 v = img->ports[i].idx + base;
+
+		if (bpf_map_update_elem(ld->fd_ports, &k, &v, BPF_ANY))
+			goto fail_errno;
+	}
+	for (int side = 0; side < 2; side++) {
+		int fd = side ? ld->fd_dst : ld->fd_src;
+
+		for (size_t i = 0; i < img->n_prefixes[side]; i++) {
+			const struct vtap_image_prefix *p = &img->prefixes[side][i];
+			struct vtap_lpm_key k = { .prefixlen = 32 + p->plen, .gen = g };
+			__u32 v = p->idx + base;
+
+			memcpy(k.addr, p->addr, 16);
+			if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
+				goto fail_errno;
+		}
+	}
+	if (img->gen.n_rules) {
+		__u32 count = img->gen.n_rules;
+		__u32 *keys = malloc(count * sizeof(*keys));
+
+		if (!keys) {
+			ret = -ENOMEM;
+			goto fail;
+		}
+		for (__u32 i = 0; i < count; i++)
+			keys[i] = g * VTAP_MAX_RULES + i;
+		ret = bpf_map_update_batch(ld->fd_rules, keys, img->rules, &count, NULL);
+		free(keys);
+		if (ret)
+			goto fail;
+	}
+	for (int f = 0; f < VTAP_F_MAX; f++)
+		gen.any_idx[f] += base;
+	if (bpf_map_update_elem(ld->fd_gens, &g, &gen, BPF_ANY))
+		goto fail_errno;
+
+	/* 2. the flip: one store */
+	cfg.active_gen = g;
+	if (bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY))
+		goto fail_errno;
+	return 0;
+fail_errno:
+	ret = -errno;
+fail:
+	log_err("cannot write the new rule set into generation %u: %s (the active rule set "
+		"is unchanged)",
+		g, strerror(-ret));
+	return ret;
+}
+
+static int ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? n : 1;
+}
+
+int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id)
+{
+	int n = ncpus();
+	struct vtap_counters *v = calloc((size_t)n, sizeof(*v));
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(ld->fd_stats, &policy_id, v, BPF_ANY) ? -errno : 0;
+	free(v);
+	return ret;
+}
+
+/* Sum a per-CPU value made only of __u64 counters. */
+static int read_percpu(int fd, const void *key, void *out, size_t size)
+{
+	int n = ncpus();
+	__u64 *v = calloc((size_t)n, size), *sum = out;
+	int ret = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, size);
+	if (bpf_map_lookup_elem(fd, key, v)) {
+		ret = -errno;
+	} else {
+		for (int c = 0; c < n; c++)
+			for (size_t i = 0; i < size / 8; i++)
+				sum[i] += v[(size_t)c * (size / 8) + i];
+	}
+	free(v);
+	return ret;
+}
+
+int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out)
+{
+	return read_percpu(ld->fd_stats, &policy_id, out, sizeof(*out));
+}
+
+int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
+{
+	__u32 zero = 0;
+
+	return read_percpu(ld->fd_gstats, &zero, out, sizeof(*out));
+}
+
+int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out)
+{
+	return read_percpu(ld->fd_sinks, &ifindex, out, sizeof(*out));
+}
+
+int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
+{
+	int n = ncpus();
+	struct vtap_sink_counters *v = calloc((size_t)n, sizeof(*v));
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(ld->fd_sinks, &ifindex, v, BPF_NOEXIST);
+	ret = ret && errno != EEXIST ? -errno : 0;
+	free(v);
+	return ret;
+}
+
+int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
+{
+	return bpf_map_delete_elem(ld->fd_sinks, &ifindex) && errno != ENOENT ? -errno : 0;
+}
+
+int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(ld->tc->obj, name);
+
+	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+int vtap_unpin_all(const char *pin_root)
+{
+	char path[PATH_MAX];
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+		if (unlink(path) && errno != ENOENT)
+			ret = -errno;
+	}
+	if (rmdir(pin_root) && errno != ENOENT && errno != ENOTEMPTY)
+		ret = ret ? ret : -errno;
+	return ret;
+}
+
+void vtap_loader_close(struct vtap_loader *ld, int unpin)
+{
+	if (ld->tc) {
+		map_munmap(ld->pool, ld->tc->maps.VTAP_MAP_POOL);
+		map_munmap(ld->proto, ld->tc->maps.VTAP_MAP_PROTO);
+		map_munmap(ld->sport, ld->tc->maps.VTAP_MAP_SPORT);
+		map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
+		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
+		vtap_tc__destroy(ld->tc);
+	}
+	if (unpin)
+		vtap_unpin_all(ld->pin_root);
+	memset(ld, 0, sizeof(*ld));
+}

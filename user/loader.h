@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading the BPF objects with their maps pinned under a root, writing a
+ * compiled image into the inactive generation and flipping to it. */
+#ifndef VTAP_USER_LOADER_H
+#define VTAP_USER_LOADER_H
+
+#include <limits.h>
+#include "image.h"
+
+struct vtap_tc;
+
+struct vtap_loader {
+	struct vtap_tc *tc;
+	char pin_root[PATH_MAX];
+	/* mmapped classifier arrays (BPF_F_MMAPABLE); index arrays have an
+	 * 8-byte stride (the kernel rounds array values up to 8 bytes) */
+	struct vtap_bitmap *pool;
+	__u64 *proto, *sport, *dport, *vlan;
+	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
+};
+
+/* Mount bpffs where needed, create pin_root, load (or reuse the pinned
+ * maps). Returns 0 or a negative errno, logged with the reason. */
+int vtap_loader_open(struct vtap_loader *ld, const char *pin_root);
+/* Write img into the inactive generation, then make it active: a frame is
+ * classified by the old rules or by the new, never by a mix. */
+int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img);
+int vtap_loader_active_gen(struct vtap_loader *ld);
+int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id);
+/* Sum one policy's per-CPU counters. */
+int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out);
+int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out);
+int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out);
+int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
+int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
+int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name);
+/* Unmap and close; with unpin, also remove the pins and the pin root. */
+void vtap_loader_close(struct vtap_loader *ld, int unpin);
+/* Remove the pins of every vtap map under pin_root, without loading. */
+int vtap_unpin_all(const char *pin_root);
+
+int vtap_ensure_bpffs(const char *pin_root);
+
+#endif

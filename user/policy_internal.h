@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Private to user/policy*.c: the YAML tree and the steps of loading. */
+#ifndef VTAP_USER_POLICY_INTERNAL_H
+#define VTAP_USER_POLICY_INTERNAL_H
+
+#include "policy.h"
+
+enum vtap_ynode_kind {
+	VTAP_Y_SCALAR,
+	VTAP_Y_SEQ,
+	VTAP_Y_MAP,
+};
+
+/* One YAML node. A mapping's kids alternate key, value. */
+struct vtap_ynode {
+	enum vtap_ynode_kind kind;
+	unsigned int line, col; /* 1-based */
+	char *str;              /* scalar value, NUL-terminated */
+	size_t len;             /* scalar length (may contain NUL bytes) */
+	bool plain;             /* plain (unquoted, untagged) scalar */
+	struct vtap_ynode **kids;
+	size_t n;
+	size_t cap;
+};
+
+#define VTAP_POLICY_NODES_MAX (1u << 20) /* YAML nodes per file */
+
+/* Read path (size-limited) and build its tree. Returns 0 and *root (NULL for
+ * an empty stream), or -1 after adding an error to errs. */
+int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root,
+			  struct vtap_errors *errs);
+void vtap_policy_ynode_free(struct vtap_ynode *n);
+
+/* Turn one file's tree into monitors/policies appended to set; per-field
+ * checks. file must point into set->files. */
+void vtap_policy_parse_tree(const struct vtap_ynode *root, const char *file,
+			    struct vtap_policy_set *set,
+			    struct vtap_errors *errs);
+
+/* Checks across every file: duplicate names, monitor references, loops.
+ * refs: also check monitor references (false when a file failed to load). */
+void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs,
+			      struct vtap_errors *errs);
+
+void vtap_policy_free_one(struct vtap_policy *p);
+
+#endif
