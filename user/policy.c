@@ -15,8 +15,7 @@
 
 #include "policy_internal.h"
 
-void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc,
-		     const char *fmt, ...)
+void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc, const char *fmt, ...)
 {
 	char *msg = NULL, *line = NULL;
 	va_list ap;
@@ -39,8 +38,7 @@ void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc,
 		loc = NULL;
 	}
 	if (loc && loc->file && loc->line)
-		r = asprintf(&line, "%s:%u:%u: %s", loc->file, loc->line,
-			     loc->col, msg);
+		r = asprintf(&line, "%s:%u:%u: %s", loc->file, loc->line, loc->col, msg);
 	else if (loc && loc->file)
 		r = asprintf(&line, "%s: %s", loc->file, msg);
 	else {
@@ -175,8 +173,8 @@ static const char *keep_path(struct vtap_policy_set *set, const char *path)
 	return copy;
 }
 
-int vtap_policy_load_files(const char *const *paths, size_t n_paths,
-			   struct vtap_policy_set *set, struct vtap_errors *errs)
+int vtap_policy_load_files(const char *const *paths, size_t n_paths, struct vtap_policy_set *set,
+			   struct vtap_errors *errs)
 {
 	size_t errs_before = errs->n;
 	bool all_loaded = true;
@@ -187,7 +185,7 @@ int vtap_policy_load_files(const char *const *paths, size_t n_paths,
 		const char *file = keep_path(set, paths[i]);
 
 		if (!file) {
-			struct vtap_loc loc = { .file = paths[i] };
+			struct vtap_loc loc = {.file = paths[i]};
 
 			vtap_errors_add(errs, &loc, "out of memory");
 			all_loaded = false;
@@ -215,10 +213,9 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set,
-			 struct vtap_errors *errs)
+int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set, struct vtap_errors *errs)
 {
-	struct vtap_loc loc = { .file = dir };
+	struct vtap_loc loc = {.file = dir};
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *de;
@@ -228,8 +225,7 @@ int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set,
 	memset(set, 0, sizeof(*set));
 	d = opendir(dir);
 	if (!d) {
-		vtap_errors_add(errs, &loc, "cannot open policy directory: %s",
-				strerror(errno));
+		vtap_errors_add(errs, &loc, "cannot open policy directory: %s", strerror(errno));
 		return -1;
 	}
 	while ((de = readdir(d))) {
@@ -237,8 +233,7 @@ int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set,
 		char *path;
 
 		/* Like the shell's *.yaml: no hidden files. */
-		if (de->d_name[0] == '.' ||
-		    fnmatch("*.yaml", de->d_name, 0) != 0)
+		if (de->d_name[0] == '.' || fnmatch("*.yaml", de->d_name, 0) != 0)
 			continue;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
 			goto oom;

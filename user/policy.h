@@ -39,7 +39,7 @@ struct vtap_monitor {
 	enum vtap_monitor_type type;
 	char port[IF_NAMESIZE]; /* local/ovs/capture: interface on this host */
 	/* vxlan */
-	int remote_family; /* AF_INET or AF_INET6, 0 if unset */
+	int remote_family;  /* AF_INET or AF_INET6, 0 if unset */
 	uint8_t remote[16]; /* AF_INET: bytes 0..3 (network order); AF_INET6: all 16 */
 	uint32_t vni;
 	struct vtap_loc loc;
@@ -49,8 +49,8 @@ struct vtap_monitor {
 	enum vtap_ovs_datapath datapath;
 	/* capture (all optional) */
 	char file[VTAP_PATH_MAX]; /* absolute pcapng path; empty = live only */
-	uint64_t rotate_size;     /* bytes; 0 = never rotate */
-	uint32_t rotate_count;    /* files kept; 0 = unlimited */
+	uint64_t rotate_size;	  /* bytes; 0 = never rotate */
+	uint32_t rotate_count;	  /* files kept; 0 = unlimited */
 	struct vtap_loc port_loc; /* where port was written (line 0 if absent) */
 };
 
@@ -59,7 +59,7 @@ struct vtap_monitor {
 struct vtap_cidr {
 	uint8_t addr[16];
 	uint8_t prefixlen; /* 0..128 */
-	uint8_t family;    /* AF_INET or AF_INET6: as written */
+	uint8_t family;	   /* AF_INET or AF_INET6: as written */
 };
 
 struct vtap_port_range {
@@ -75,30 +75,30 @@ enum vtap_action {
 
 struct vtap_policy {
 	char name[VTAP_NAME_MAX];
-	int32_t priority;          /* lower runs first; default 1000 */
-	char **ports;              /* source.ports: interface names or fnmatch globs */
+	int32_t priority; /* lower runs first; default 1000 */
+	char **ports;	  /* source.ports: interface names or fnmatch globs */
 	size_t n_ports;
 	struct vtap_cidr *src_cidrs; /* source.cidr (scalar or list); none = any */
 	size_t n_src_cidrs;
 	struct vtap_cidr *dst_cidrs; /* destination.cidr; none = any */
 	size_t n_dst_cidrs;
-	enum vtap_direction direction; /* default both */
-	int protocol;                  /* IP protocol number, -1 = any */
+	enum vtap_direction direction;	   /* default both */
+	int protocol;			   /* IP protocol number, -1 = any */
 	struct vtap_port_range *src_ports; /* match.src_ports; none = any */
 	size_t n_src_ports;
 	struct vtap_port_range *dst_ports; /* match.dst_ports and destination.ports */
 	size_t n_dst_ports;
-	int *vlans;                    /* match.vlan (scalar or list); 0 = untagged */
-	size_t n_vlans;                /* none = any */
-	enum vtap_action action;       /* default mirror */
-	uint32_t snaplen;              /* 0 = whole frame */
-	uint32_t sample;               /* 1 = every frame; >= 1 */
-	char monitor[VTAP_NAME_MAX];   /* required for mirror; optional for skip */
-	int monitor_idx;               /* index in set->monitors, -1 if none */
+	int *vlans;		     /* match.vlan (scalar or list); 0 = untagged */
+	size_t n_vlans;		     /* none = any */
+	enum vtap_action action;     /* default mirror */
+	uint32_t snaplen;	     /* 0 = whole frame */
+	uint32_t sample;	     /* 1 = every frame; >= 1 */
+	char monitor[VTAP_NAME_MAX]; /* required for mirror; optional for skip */
+	int monitor_idx;	     /* index in set->monitors, -1 if none */
 	struct vtap_loc loc;
 	/* Positions for later messages (line 0 = not written). */
-	struct vtap_loc *port_locs;    /* one per ports[] entry */
-	struct vtap_loc monitor_loc;   /* the monitor: value */
+	struct vtap_loc *port_locs;  /* one per ports[] entry */
+	struct vtap_loc monitor_loc; /* the monitor: value */
 };
 
 struct vtap_policy_set {
@@ -117,18 +117,17 @@ struct vtap_errors {
 	size_t n;
 };
 
-void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc,
-		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void vtap_errors_free(struct vtap_errors *errs);
 
 /* Parse and validate. Returns 0 when valid (errs->n == 0), -1 otherwise.
  * On error *set is left empty (freed). All errors found are reported, not
  * only the first, as long as the YAML itself is well-formed. */
-int vtap_policy_load_files(const char *const *paths, size_t n_paths,
-			   struct vtap_policy_set *set, struct vtap_errors *errs);
+int vtap_policy_load_files(const char *const *paths, size_t n_paths, struct vtap_policy_set *set,
+			   struct vtap_errors *errs);
 /* Every *.yaml in dir, sorted by name, merged into one set. */
-int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set,
-			 struct vtap_errors *errs);
+int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set, struct vtap_errors *errs);
 void vtap_policy_set_free(struct vtap_policy_set *set);
 
 const char *vtap_monitor_type_name(enum vtap_monitor_type t);
@@ -137,10 +136,10 @@ const char *vtap_action_name(enum vtap_action a);
 const char *vtap_ovs_datapath_name(enum vtap_ovs_datapath d);
 
 /* Limits enforced by the loader. */
-#define VTAP_POLICY_FILE_MAX (16u * 1024 * 1024) /* bytes per file */
-#define VTAP_POLICY_DEPTH_MAX 64                 /* YAML nesting */
-#define VTAP_POLICY_MAX 4096                     /* policies, all files */
-#define VTAP_POLICY_ERRORS_MAX 1000              /* messages kept */
+#define VTAP_POLICY_FILE_MAX   (16u * 1024 * 1024) /* bytes per file */
+#define VTAP_POLICY_DEPTH_MAX  64		   /* YAML nesting */
+#define VTAP_POLICY_MAX	       4096		   /* policies, all files */
+#define VTAP_POLICY_ERRORS_MAX 1000		   /* messages kept */
 
 /* qsort comparator on struct vtap_policy: (priority, name), the order in
  * which rules are evaluated (first match wins). */

@@ -15,9 +15,9 @@ enum vtap_ynode_kind {
 struct vtap_ynode {
 	enum vtap_ynode_kind kind;
 	unsigned int line, col; /* 1-based */
-	char *str;              /* scalar value, NUL-terminated */
-	size_t len;             /* scalar length (may contain NUL bytes) */
-	bool plain;             /* plain (unquoted, untagged) scalar */
+	char *str;		/* scalar value, NUL-terminated */
+	size_t len;		/* scalar length (may contain NUL bytes) */
+	bool plain;		/* plain (unquoted, untagged) scalar */
 	struct vtap_ynode **kids;
 	size_t n;
 	size_t cap;
@@ -27,20 +27,17 @@ struct vtap_ynode {
 
 /* Read path (size-limited) and build its tree. Returns 0 and *root (NULL for
  * an empty stream), or -1 after adding an error to errs. */
-int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root,
-			  struct vtap_errors *errs);
+int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root, struct vtap_errors *errs);
 void vtap_policy_ynode_free(struct vtap_ynode *n);
 
 /* Turn one file's tree into monitors/policies appended to set; per-field
  * checks. file must point into set->files. */
 void vtap_policy_parse_tree(const struct vtap_ynode *root, const char *file,
-			    struct vtap_policy_set *set,
-			    struct vtap_errors *errs);
+			    struct vtap_policy_set *set, struct vtap_errors *errs);
 
 /* Checks across every file: duplicate names, monitor references, loops.
  * refs: also check monitor references (false when a file failed to load). */
-void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs,
-			      struct vtap_errors *errs);
+void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vtap_errors *errs);
 
 void vtap_policy_free_one(struct vtap_policy *p);
 

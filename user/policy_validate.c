@@ -25,8 +25,8 @@ static int cmp_named(const void *a, const void *b)
 }
 
 /* Sorted (name, index) pairs for the entries that have a name. */
-static struct named *index_names(const void *base, size_t n, size_t stride,
-				 size_t name_off, size_t *count)
+static struct named *index_names(const void *base, size_t n, size_t stride, size_t name_off,
+				 size_t *count)
 {
 	struct named *idx = calloc(n ? n : 1, sizeof(*idx));
 	size_t k = 0;
@@ -37,16 +37,15 @@ static struct named *index_names(const void *base, size_t n, size_t stride,
 		const char *name = (const char *)base + i * stride + name_off;
 
 		if (name[0])
-			idx[k++] = (struct named){ name, i };
+			idx[k++] = (struct named){name, i};
 	}
 	qsort(idx, k, sizeof(*idx), cmp_named);
 	*count = k;
 	return idx;
 }
 
-static void report_dups(const struct named *idx, size_t k, const void *base,
-			size_t stride, size_t loc_off, const char *what,
-			struct vtap_errors *errs)
+static void report_dups(const struct named *idx, size_t k, const void *base, size_t stride,
+			size_t loc_off, const char *what, struct vtap_errors *errs)
 {
 	for (size_t i = 1; i < k; i++) {
 		size_t first = i - 1;
@@ -56,20 +55,15 @@ static void report_dups(const struct named *idx, size_t k, const void *base,
 			continue;
 		while (first > 0 && !strcmp(idx[first - 1].name, idx[i].name))
 			first--;
-		fl = (const void *)((const char *)base +
-				    idx[first].idx * stride + loc_off);
-		l = (const void *)((const char *)base + idx[i].idx * stride +
-				   loc_off);
-		vtap_errors_add(errs, l,
-				"duplicate %s name '%s' (first defined at %s:%u:%u)",
-				what, idx[i].name, fl->file, fl->line,
-				fl->col);
+		fl = (const void *)((const char *)base + idx[first].idx * stride + loc_off);
+		l = (const void *)((const char *)base + idx[i].idx * stride + loc_off);
+		vtap_errors_add(errs, l, "duplicate %s name '%s' (first defined at %s:%u:%u)", what,
+				idx[i].name, fl->file, fl->line, fl->col);
 	}
 }
 
 /* The first definition of name (lowest index), or NULL. */
-static const struct named *find_first(const struct named *idx, size_t k,
-				      const char *name)
+static const struct named *find_first(const struct named *idx, size_t k, const char *name)
 {
 	size_t lo = 0, hi = k;
 
@@ -91,43 +85,38 @@ static void check_loops(struct vtap_policy_set *set, struct vtap_errors *errs)
 
 		for (size_t j = 0; j < p->n_ports; j++) {
 			for (size_t m = 0; m < set->n_monitors; m++) {
-				const struct vtap_monitor *mon =
-					&set->monitors[m];
+				const struct vtap_monitor *mon = &set->monitors[m];
 
-				if (!mon->port[0] ||
-				    fnmatch(p->ports[j], mon->port, 0) != 0)
+				if (!mon->port[0] || fnmatch(p->ports[j], mon->port, 0) != 0)
 					continue;
 				if ((int)m == p->monitor_idx)
 					vtap_errors_add(errs, &p->port_locs[j],
-							"policy %s: monitor %s's port %s is one of its own sources (would loop)",
-							p->name, mon->name,
-							mon->port);
+							"policy %s: monitor %s's port %s is one of "
+							"its own sources (would loop)",
+							p->name, mon->name, mon->port);
 				else
-					vtap_errors_add(errs, &p->port_locs[j],
-							"policy %s: source port '%s' matches monitor %s's port %s (monitor ports are never tapped)",
-							p->name, p->ports[j],
-							mon->name, mon->port);
+					vtap_errors_add(
+					    errs, &p->port_locs[j],
+					    "policy %s: source port '%s' matches monitor %s's port "
+					    "%s (monitor ports are never tapped)",
+					    p->name, p->ports[j], mon->name, mon->port);
 			}
 		}
 	}
 }
 
-void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs,
-			      struct vtap_errors *errs)
+void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vtap_errors *errs)
 {
 	struct named *mons = NULL, *pols = NULL;
 	size_t n_mons = 0, n_pols = 0;
 
 	if (set->n_policies > VTAP_POLICY_MAX)
 		vtap_errors_add(errs, &set->policies[VTAP_POLICY_MAX].loc,
-				"too many policies (limit %u)",
-				VTAP_POLICY_MAX);
+				"too many policies (limit %u)", VTAP_POLICY_MAX);
 
-	mons = index_names(set->monitors, set->n_monitors,
-			   sizeof(*set->monitors),
+	mons = index_names(set->monitors, set->n_monitors, sizeof(*set->monitors),
 			   offsetof(struct vtap_monitor, name), &n_mons);
-	pols = index_names(set->policies, set->n_policies,
-			   sizeof(*set->policies),
+	pols = index_names(set->policies, set->n_policies, sizeof(*set->policies),
 			   offsetof(struct vtap_policy, name), &n_pols);
 	if (!mons || !pols) {
 		vtap_errors_add(errs, NULL, "out of memory");
@@ -149,8 +138,7 @@ void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs,
 		if (hit)
 			p->monitor_idx = (int)hit->idx;
 		else if (refs)
-			vtap_errors_add(errs, &p->monitor_loc,
-					"policy %s: unknown monitor '%s'",
+			vtap_errors_add(errs, &p->monitor_loc, "policy %s: unknown monitor '%s'",
 					p->name, p->monitor);
 	}
 	check_loops(set, errs);

@@ -23,10 +23,9 @@ void vtap_policy_ynode_free(struct vtap_ynode *n)
 	free(n);
 }
 
-static int read_file(const char *path, char **buf, size_t *len,
-		     struct vtap_errors *errs)
+static int read_file(const char *path, char **buf, size_t *len, struct vtap_errors *errs)
 {
-	struct vtap_loc loc = { .file = path };
+	struct vtap_loc loc = {.file = path};
 	struct stat st;
 	size_t cap, n = 0;
 	char *b;
@@ -71,8 +70,7 @@ static int read_file(const char *path, char **buf, size_t *len,
 				cap = (size_t)VTAP_POLICY_FILE_MAX + 1;
 			nb = realloc(b, cap);
 			if (!nb) {
-				vtap_errors_add(errs, &loc, "cannot read: %s",
-						strerror(ENOMEM));
+				vtap_errors_add(errs, &loc, "cannot read: %s", strerror(ENOMEM));
 				goto fail;
 			}
 			b = nb;
@@ -81,16 +79,14 @@ static int read_file(const char *path, char **buf, size_t *len,
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			vtap_errors_add(errs, &loc, "cannot read: %s",
-					strerror(errno));
+			vtap_errors_add(errs, &loc, "cannot read: %s", strerror(errno));
 			goto fail;
 		}
 		if (r == 0)
 			break;
 		n += (size_t)r;
 		if (n > VTAP_POLICY_FILE_MAX) {
-			vtap_errors_add(errs, &loc,
-					"too large (more than %u bytes, limit %u)",
+			vtap_errors_add(errs, &loc, "too large (more than %u bytes, limit %u)",
 					VTAP_POLICY_FILE_MAX, VTAP_POLICY_FILE_MAX);
 			goto fail;
 		}
@@ -106,8 +102,8 @@ fail:
 }
 
 /* Position of a byte offset, for reader errors (which carry only an offset). */
-static void offset_pos(const char *buf, size_t len, size_t off,
-		       unsigned int *line, unsigned int *col)
+static void offset_pos(const char *buf, size_t len, size_t off, unsigned int *line,
+		       unsigned int *col)
 {
 	*line = 1;
 	*col = 1;
@@ -121,10 +117,10 @@ static void offset_pos(const char *buf, size_t len, size_t off,
 	}
 }
 
-static void yaml_error(const yaml_parser_t *p, const char *path,
-		       const char *buf, size_t len, struct vtap_errors *errs)
+static void yaml_error(const yaml_parser_t *p, const char *path, const char *buf, size_t len,
+		       struct vtap_errors *errs)
 {
-	struct vtap_loc loc = { .file = path };
+	struct vtap_loc loc = {.file = path};
 	const char *problem = p->problem ? p->problem : "unknown error";
 
 	switch (p->error) {
@@ -134,12 +130,10 @@ static void yaml_error(const yaml_parser_t *p, const char *path,
 	case YAML_READER_ERROR:
 		offset_pos(buf, len, p->problem_offset, &loc.line, &loc.col);
 		if (p->problem_value != -1)
-			vtap_errors_add(errs, &loc,
-					"invalid UTF-8: %s (byte 0x%02x)",
-					problem, (unsigned)p->problem_value & 0xff);
+			vtap_errors_add(errs, &loc, "invalid UTF-8: %s (byte 0x%02x)", problem,
+					(unsigned)p->problem_value & 0xff);
 		else
-			vtap_errors_add(errs, &loc, "invalid UTF-8: %s",
-					problem);
+			vtap_errors_add(errs, &loc, "invalid UTF-8: %s", problem);
 		return;
 	default:
 		loc.line = (unsigned int)p->problem_mark.line + 1;
@@ -147,18 +141,15 @@ static void yaml_error(const yaml_parser_t *p, const char *path,
 		if (p->context)
 			vtap_errors_add(errs, &loc,
 					"YAML syntax error: %s (%s at line %zu column %zu)",
-					problem, p->context,
-					p->context_mark.line + 1,
+					problem, p->context, p->context_mark.line + 1,
 					p->context_mark.column + 1);
 		else
-			vtap_errors_add(errs, &loc, "YAML syntax error: %s",
-					problem);
+			vtap_errors_add(errs, &loc, "YAML syntax error: %s", problem);
 		return;
 	}
 }
 
-static struct vtap_ynode *new_node(enum vtap_ynode_kind kind,
-				   const yaml_mark_t *m)
+static struct vtap_ynode *new_node(enum vtap_ynode_kind kind, const yaml_mark_t *m)
 {
 	struct vtap_ynode *n = calloc(1, sizeof(*n));
 
@@ -185,13 +176,12 @@ static int add_kid(struct vtap_ynode *parent, struct vtap_ynode *kid)
 	return 0;
 }
 
-static int build_tree(yaml_parser_t *p, const char *path, const char *buf,
-		      size_t len, struct vtap_ynode **rootp,
-		      struct vtap_errors *errs)
+static int build_tree(yaml_parser_t *p, const char *path, const char *buf, size_t len,
+		      struct vtap_ynode **rootp, struct vtap_errors *errs)
 {
 	struct vtap_ynode *stack[VTAP_POLICY_DEPTH_MAX];
 	struct vtap_ynode *root = NULL;
-	struct vtap_loc loc = { .file = path };
+	struct vtap_loc loc = {.file = path};
 	size_t depth = 0, nodes = 0;
 	int docs = 0;
 	bool done = false;
@@ -220,8 +210,7 @@ static int build_tree(yaml_parser_t *p, const char *path, const char *buf,
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			vtap_errors_add(errs, &loc,
-					"YAML aliases (*%s) are not supported",
+			vtap_errors_add(errs, &loc, "YAML aliases (*%s) are not supported",
 					(const char *)ev.data.alias.anchor);
 			yaml_event_delete(&ev);
 			goto fail;
@@ -238,22 +227,18 @@ static int build_tree(yaml_parser_t *p, const char *path, const char *buf,
 			}
 			memcpy(n->str, ev.data.scalar.value, n->len);
 			n->str[n->len] = '\0';
-			n->plain = ev.data.scalar.style ==
-					   YAML_PLAIN_SCALAR_STYLE &&
+			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 				   ev.data.scalar.plain_implicit;
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (depth >= VTAP_POLICY_DEPTH_MAX) {
-				vtap_errors_add(errs, &loc,
-						"nesting deeper than %d levels",
+				vtap_errors_add(errs, &loc, "nesting deeper than %d levels",
 						VTAP_POLICY_DEPTH_MAX);
 				yaml_event_delete(&ev);
 				goto fail;
 			}
-			n = new_node(ev.type == YAML_SEQUENCE_START_EVENT ?
-					     VTAP_Y_SEQ :
-					     VTAP_Y_MAP,
+			n = new_node(ev.type == YAML_SEQUENCE_START_EVENT ? VTAP_Y_SEQ : VTAP_Y_MAP,
 				     &ev.start_mark);
 			push = true;
 			break;
@@ -273,8 +258,7 @@ static int build_tree(yaml_parser_t *p, const char *path, const char *buf,
 		if (!n)
 			continue;
 		if (++nodes > VTAP_POLICY_NODES_MAX) {
-			vtap_errors_add(errs, &loc,
-					"too many YAML nodes (limit %u)",
+			vtap_errors_add(errs, &loc, "too many YAML nodes (limit %u)",
 					VTAP_POLICY_NODES_MAX);
 			vtap_policy_ynode_free(n);
 			goto fail;
@@ -296,8 +280,7 @@ fail:
 	return -1;
 }
 
-int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root,
-			  struct vtap_errors *errs)
+int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root, struct vtap_errors *errs)
 {
 	yaml_parser_t p;
 	size_t len;
@@ -308,7 +291,7 @@ int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root,
 	if (read_file(path, &buf, &len, errs) < 0)
 		return -1;
 	if (!yaml_parser_initialize(&p)) {
-		struct vtap_loc loc = { .file = path };
+		struct vtap_loc loc = {.file = path};
 
 		vtap_errors_add(errs, &loc, "out of memory");
 		free(buf);

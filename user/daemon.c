@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "daemon.h"
+#include "image.h"
+#include "log.h"
+#include "tc.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int vtapd_init(struct vtapd *d)
+{
+	return vtap_loader_open(&d->ld, d->pin_root);
+}
+
+/* ---- ports ---- */
+
+static struct vtapd_port *port_by_index(struct vtapd *d, int ifindex)
+{
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (d->ports[i].ifindex == ifindex)
+			return &d->ports[i];
+	return NULL;
+}
+
+static struct vtapd_port *port_by_name(struct vtapd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (!strcmp(d->ports[i].name, name))
+			return &d->ports[i];
+	return NULL;
+}
+
+void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted)
+{
+	struct vtapd *d = arg;
+	struct vtapd_port *p = port_by_index(d, ifindex);
+
+	if (deleted) {
+		if (p) {
+			log_info("port %s (ifindex %d) is gone%s", p->name, ifindex,
+				 p->attached ? "; forgetting its taps" : "");
+			*p = d->ports[--d->n_ports];
+			d->dirty = true;
+		}
+		return;
+	}
+	if (!p) {
+		if (d->n_ports == d->cap_ports) {
+			size_t cap = d->cap_ports ? 2 * d->cap_ports : 64;
+			struct vtapd_port *np = realloc(d->ports, cap * sizeof(*np));
+
+			if (!np) {
+				log_err("out of memory tracking port %s", name);
+				return;
+			}
+			d->ports = np;
+			d->cap_ports = cap;
+		}
+		p = &d->ports[d->n_ports++];
+		memset(p, 0, sizeof(*p));
+		p->ifindex = ifindex;
+		log_debug("port %s (ifindex %d) appeared", name, ifindex);
+		d->dirty = true;
+	}
+	if (strcmp(p->name, name)) {
+		if (p->name[0])
+			log_info("port %s (ifindex %d) renamed to %s", p->name, ifindex, name);
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		d->dirty = true;
+	}
+	p->up = up;
+}
+
+/* ---- policy ids: stable per policy name, so counters survive reloads ---- */
+
+static int assign_ids(struct vtapd *d, const struct vtap_policy_set *set, __u32 *ids)
+{
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const char *name = set->policies[i].name;
+		size_t k;
+
+		for (k = 0; k < d->n_ids; k++)
+			if (!strcmp(d->ids[k].name, name))
+				break;
+		if (k < d->n_ids) {
+			ids[i] = d->ids[k].id;
+			continue;
+		}
+		__u32 id = 0;
+		while (id < VTAP_MAX_RULES && d->id_used[id])
+			id++;
+		if (id == VTAP_MAX_RULES)
+			return -ENOSPC;
+		struct vtapd_policy_id *n = realloc(d->ids, (d->n_ids + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		d->ids = n;
+		snprintf(d->ids[d->n_ids].name, VTAP_NAME_MAX, "%s", name);
+		d->ids[d->n_ids].id = id;
+		d->n_ids++;
+		d->id_used[id] = true;
+		vtap_loader_zero_stats(&d->ld, id);
+		ids[i] = id;
+	}
+	return 0;
+}
+
+/* Forget ids of policies no longer in the set (after the flip, so no frame
+ * classified by the new generation can still count into them). */
+static void release_ids(struct vtapd *d)
+{
+	size_t k = 0;
+
+	while (k < d->n_ids) {
+		bool keep = false;
+
+		for (size_t i = 0; i < d->set.n_policies && !keep; i++)
+			keep = !strcmp(d->set.policies[i].name, d->ids[k].name);
+		if (keep) {
+			k++;
+			continue;
+		}
+		d->id_used[d->ids[k].id] = false;
+		d->ids[k] = d->ids[--d->n_ids];
+	}
+}
+
+/* ---- attachments ---- */
+
+static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
+{
+	const char *prog = what == VTAPD_ATT_OUT ? "vtap_tc_out"
+			   : what == VTAPD_ATT_IN ? "vtap_tc_in"
+						  : "vtap_sink";
+	enum vtap_hook hook = what == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS : VTAP_HOOK_EGRESS;
+	bool created = false;
+	int ret;
+
+	ret = vtap_tc_attach(p->ifindex, hook, vtap_loader_prog_fd(&d->ld, prog), &created);
+	if (ret) {
+		log_err("cannot attach %s to %s %s: %s", prog, p->name,
+			hook == VTAP_HOOK_INGRESS ? "ingress" : "egress", strerror(-ret));
+		return ret;
+	}
+	if (created)
+		p->created_qdisc = true;
+	p->attached |= what;
+	if (what == VTAPD_ATT_SINK)
+		vtap_loader_add_sink(&d->ld, (__u32)p->ifindex);
+	log_info("attached %s to %s (%s)", prog, p->name,
+		 hook == VTAP_HOOK_INGRESS ? "ingress" : "egress");
+	return 0;
+}
+
+static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
+{
+	enum vtap_hook hook = what == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS : VTAP_HOOK_EGRESS;
+	int ret = vtap_tc_detach(p->ifindex, hook);
+
+	if (ret)
+		log_warn("cannot detach from %s: %s", p->name, strerror(-ret));
+	p->attached &= ~what;
+	if (what == VTAPD_ATT_SINK)
+		vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
+	if (!p->attached && p->created_qdisc) {
+		vtap_tc_destroy_qdisc(p->ifindex);
+		p->created_qdisc = false;
+	}
+	log_info("detached from %s (%s)", p->name,
+		 what == VTAPD_ATT_OUT ? "ingress" : what == VTAPD_ATT_IN ? "egress" : "sink");
+}
+
+static unsigned int wanted(const struct vtap_image *img, const struct vtap_policy_set *set,
+			   const struct vtapd_port *p)
+{
+	unsigned int w = 0;
+
+	for (size_t i = 0; i < img->n_ports; i++)
+		if ((int)img->ports[i].ifindex == p->ifindex)
+			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
+	for (size_t m = 0; m < set->n_monitors; m++)
+		if (set->monitors[m].type == VTAP_MONITOR_LOCAL &&
+		    !strcmp(set->monitors[m].port, p->name))
+			w |= VTAPD_ATT_SINK;
+	return w;
+}
+
+static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u32 *ids)
+{
+	struct vtap_host_port *hp = calloc(d->n_ports + 1, sizeof(*hp));
+	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
+	struct vtap_errors errs = { 0 };
+	struct vtap_compile_env env;
+	struct vtap_image img;
+	double t0 = now_ms();
+	int ret = -ENOMEM;
+
+	if (!hp || !sinks)
+		goto out_free;
+	for (size_t i = 0; i < d->n_ports; i++) {
+		snprintf(hp[i].name, sizeof(hp[i].name), "%s", d->ports[i].name);
+		hp[i].ifindex = (__u32)d->ports[i].ifindex;
+	}
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		struct vtapd_port *p = port_by_name(d, set->monitors[m].port);
+
+		if (set->monitors[m].type != VTAP_MONITOR_LOCAL)
+			continue; /* other monitor types are not in this datapath yet */
+		sinks[m] = p ? (__u32)p->ifindex : 0;
+		if (!p)
+			log_warn("monitor %s: port %s is not present; copies for it are "
+				 "counted as copy failures until it appears",
+				 set->monitors[m].name, set->monitors[m].port);
+	}
+	ret = assign_ids(d, set, ids);
+	if (ret) {
+		log_err("no free policy counter slot (limit %d)", VTAP_MAX_RULES);
+		goto out_free;
+	}
+	env = (struct vtap_compile_env){ .ports = hp,
+					 .n_ports = d->n_ports,
+					 .sink_ifindex = sinks,
+					 .policy_id = ids };
+	ret = vtap_compile(set, &env, &img, &errs);
+	if (ret) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("%s", errs.msgs[i]);
+		snprintf(d->last_error, sizeof(d->last_error), "%s",
+			 errs.n ? errs.msgs[0] : "compile failed");
+		vtap_errors_free(&errs);
+		goto out_free;
+	}
+	/* attach first: a tap without rules for its port copies nothing */
+	for (size_t i = 0; i < d->n_ports; i++) {
+		struct vtapd_port *p = &d->ports[i];
+		unsigned int w = wanted(&img, set, p);
+
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
+			if ((w & bit) && !(p->attached & bit))
+				attach_one(d, p, bit);
+	}
+	ret = vtap_loader_apply(&d->ld, &img);
+	if (!ret) {
+		for (size_t i = 0; i < d->n_ports; i++) {
+			struct vtapd_port *p = &d->ports[i];
+			unsigned int w = wanted(&img, set, p);
+
+			for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
+				if (!(w & bit) && (p->attached & bit))
+					detach_one(d, p, bit);
+		}
+		d->applies++;
+		d->last_apply_ms = now_ms() - t0;
+		log_debug("rule set of %zu policies in effect (generation %d, %.2f ms)",
+			  set->n_policies, vtap_loader_active_gen(&d->ld), d->last_apply_ms);
+	}
+	vtap_image_free(&img);
+out_free:
+	free(hp);
+	free(sinks);
+	return ret;
+}
+
+int vtapd_reconcile(struct vtapd *d)
+{
+	d->dirty = false;
+	return reconcile_set(d, &d->set, d->set_ids);
+}
+
+int vtapd_reload(struct vtapd *d, struct sbuf *out)
+{
+	struct vtap_policy_set set = { 0 };
+	struct vtap_errors errs = { 0 };
+	__u32 *ids;
+	int ret;
+
+	ret = vtap_policy_load_dir(d->policy_dir, &set, &errs);
+	if (ret) {
+		for (size_t i = 0; i < errs.n; i++) {
+			log_err("%s", errs.msgs[i]);
+			if (out)
+				sbuf_printf(out, "%s\n", errs.msgs[i]);
+		}
+		snprintf(d->last_error, sizeof(d->last_error), "%s",
+			 errs.n ? errs.msgs[0] : "policy load failed");
+		log_err("policy reload rejected; the running policy set is unchanged");
+		vtap_errors_free(&errs);
+		d->reloads_failed++;
+		return -1;
+	}
+	ids = calloc(set.n_policies + 1, sizeof(*ids));
+	if (!ids) {
+		vtap_policy_set_free(&set);
+		return -ENOMEM;
+	}
+	ret = reconcile_set(d, &set, ids);
+	if (ret) {
+		if (out)
+			sbuf_printf(out, "%s\n", d->last_error);
+		log_err("policy reload rejected; the running policy set is unchanged");
+		vtap_policy_set_free(&set);
+		free(ids);
+		d->reloads_failed++;
+		release_ids(d); /* ids handed out to the rejected set */
+		return -1;
+	}
+	vtap_policy_set_free(&d->set);
+	free(d->set_ids);
+	d->set = set;
+	d->set_ids = ids;
+	release_ids(d);
+	d->reloads_ok++;
+	d->last_error[0] = 0;
+	log_info("loaded %zu policies and %zu monitors from %s", set.n_policies, set.n_monitors,
+		 d->policy_dir);
+	return 0;
+}
+
+void vtapd_teardown(struct vtapd *d, bool unpin)
+{
+	for (size_t i = 0; i < d->n_ports; i++) {
+		struct vtapd_port *p = &d->ports[i];
+
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
+			if (p->attached & bit)
+				detach_one(d, p, bit);
+	}
+	if (d->ld.tc)
+		vtap_loader_close(&d->ld, unpin);
+	if (unpin)
+		log_info("removed the pins under %s", d->pin_root);
+}
+
+/* ---- control commands ---- */
+
+static const char *hooks_str(unsigned int a, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s", a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
+		 a & VTAPD_ATT_SINK ? "sink " : "");
+	size_t l = strlen(buf);
+	if (l)
+		buf[l - 1] = 0;
+	return buf;
+}
+
+static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
+{
+	struct vtap_global_counters g = { 0 };
+	char hb[32];
+	bool first = true;
+
+	vtap_loader_read_global(&d->ld, &g);
+	if (json) {
+		sbuf_printf(o, "{\"policy_dir\":");
+		sbuf_json_str(o, d->policy_dir);
+		sbuf_printf(o, ",\"pin_root\":");
+		sbuf_json_str(o, d->pin_root);
+		sbuf_printf(o,
+			    ",\"engine\":\"ebpf-tc\",\"active_generation\":%d,\"policies\":%zu,"
+			    "\"monitors\":%zu,\"reloads_ok\":%lu,\"reloads_failed\":%lu,"
+			    "\"last_apply_ms\":%.3f,\"last_error\":",
+			    vtap_loader_active_gen(&d->ld), d->set.n_policies, d->set.n_monitors,
+			    d->reloads_ok, d->reloads_failed, d->last_apply_ms);
+		sbuf_json_str(o, d->last_error);
+		sbuf_printf(o, ",\"ports\":[");
+		for (size_t i = 0; i < d->n_ports; i++) {
+			if (!d->ports[i].attached)
+				continue;
+			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
+			sbuf_json_str(o, d->ports[i].name);
+			sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\"}", d->ports[i].ifindex,
+				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+			first = false;
+		}
+		sbuf_printf(o,
+			    "],\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
+			    "\"no_match\":%llu,\"pull_fail\":%llu}}\n",
+			    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
+			    (unsigned long long)g.unparsed, (unsigned long long)g.no_match,
+			    (unsigned long long)g.pull_fail);
+		return;
+	}
+	sbuf_printf(o, "engine:      ebpf (tc clsact)\npolicy dir:  %s\npin root:    %s\n",
+		    d->policy_dir, d->pin_root);
+	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", d->set.n_policies,
+		    d->set.n_monitors, vtap_loader_active_gen(&d->ld));
+	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", d->reloads_ok,
+		    d->reloads_failed, d->last_apply_ms);
+	if (d->last_error[0])
+		sbuf_printf(o, "last error:  %s\n", d->last_error);
+	sbuf_printf(o, "frames seen: %llu (copies ignored %llu, unparsed %llu, no match %llu)\n",
+		    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
+		    (unsigned long long)g.unparsed, (unsigned long long)g.no_match);
+	sbuf_printf(o, "\n%-16s %8s  %s\n", "PORT", "IFINDEX", "HOOKS");
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (d->ports[i].attached)
+			sbuf_printf(o, "%-16s %8d  %s\n", d->ports[i].name, d->ports[i].ifindex,
+				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+}
+
+static void cmd_policies(struct vtapd *d, struct sbuf *o, bool json)
+{
+	if (json)
+		sbuf_printf(o, "[");
+	else
+		sbuf_printf(o, "%-20s %8s %-6s %-6s %-12s %-20s %s\n", "POLICY", "PRIORITY",
+			    "DIR", "ACTION", "MONITOR", "PORTS", "ID");
+	for (size_t i = 0; i < d->set.n_policies; i++) {
+		const struct vtap_policy *p = &d->set.policies[i];
+		char ports[256] = "";
+
+		for (size_t k = 0; k < p->n_ports; k++) {
+			size_t l = strlen(ports);
+			snprintf(ports + l, sizeof(ports) - l, "%s%s", k ? "," : "", p->ports[k]);
+		}
+		if (json) {
+			sbuf_printf(o, "%s{\"name\":", i ? "," : "");
+			sbuf_json_str(o, p->name);
+			sbuf_printf(o, ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\","
+				       "\"monitor\":",
+				    p->priority, vtap_direction_name(p->direction),
+				    p->action == VTAP_ACTION_SKIP ? "skip" : "mirror");
+			sbuf_json_str(o, p->monitor);
+			sbuf_printf(o, ",\"ports\":");
+			sbuf_json_str(o, ports);
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"id\":%u}", p->sample,
+				    p->snaplen, d->set_ids[i]);
+		} else {
+			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %-20s %u\n", p->name, p->priority,
+				    vtap_direction_name(p->direction),
+				    p->action == VTAP_ACTION_SKIP ? "skip" : "mirror",
+				    p->monitor[0] ? p->monitor : "-", ports, d->set_ids[i]);
+		}
+	}
+	if (json)
+		sbuf_printf(o, "]\n");
+}
+
+static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool json)
+{
+	bool found = false, first = true;
+
+	if (json)
+		sbuf_printf(o, "{\"policies\":[");
+	else
+		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
+			    "COPIES", "FAILED", "SAMPLED");
+	for (size_t i = 0; i < d->set.n_policies; i++) {
+		const struct vtap_policy *p = &d->set.policies[i];
+		struct vtap_counters c;
+
+		if (name && strcmp(name, p->name))
+			continue;
+		found = true;
+		if (vtap_loader_read_stats(&d->ld, d->set_ids[i], &c))
+			memset(&c, 0, sizeof(c));
+		if (json) {
+			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
+			sbuf_json_str(o, p->name);
+			sbuf_printf(o,
+				    ",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
+				    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu}",
+				    (unsigned long long)c.matched_pkts,
+				    (unsigned long long)c.matched_bytes,
+				    (unsigned long long)c.copies, (unsigned long long)c.copy_bytes,
+				    (unsigned long long)c.copy_fail,
+				    (unsigned long long)c.sampled_out);
+		} else {
+			sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu\n", p->name,
+				    (unsigned long long)c.matched_pkts,
+				    (unsigned long long)c.matched_bytes,
+				    (unsigned long long)c.copies, (unsigned long long)c.copy_fail,
+				    (unsigned long long)c.sampled_out);
+		}
+		first = false;
+	}
+	if (name && !found) {
+		sbuf_free(o);
+		sbuf_printf(o, "no policy named %s\n", name);
+		return -1;
+	}
+	if (json)
+		sbuf_printf(o, "],\"sinks\":[");
+	else
+		sbuf_printf(o, "\n%-16s %12s %14s %10s %10s\n", "SINK", "DELIVERED", "BYTES",
+			    "TRUNCATED", "FOREIGN");
+	first = true;
+	for (size_t i = 0; i < d->n_ports; i++) {
+		struct vtap_sink_counters s;
+
+		if (!(d->ports[i].attached & VTAPD_ATT_SINK))
+			continue;
+		if (vtap_loader_read_sink(&d->ld, (__u32)d->ports[i].ifindex, &s))
+			memset(&s, 0, sizeof(s));
+		if (json) {
+			sbuf_printf(o, "%s{\"port\":", first ? "" : ",");
+			sbuf_json_str(o, d->ports[i].name);
+			sbuf_printf(o,
+				    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
+				    "\"trunc_fail\":%llu,\"foreign\":%llu}",
+				    (unsigned long long)s.delivered,
+				    (unsigned long long)s.delivered_bytes,
+				    (unsigned long long)s.truncated, (unsigned long long)s.trunc_fail,
+				    (unsigned long long)s.foreign);
+		} else {
+			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", d->ports[i].name,
+				    (unsigned long long)s.delivered,
+				    (unsigned long long)s.delivered_bytes,
+				    (unsigned long long)s.truncated, (unsigned long long)s.foreign);
+		}
+		first = false;
+	}
+	if (json)
+		sbuf_printf(o, "]}\n");
+	return 0;
+}
+
+int vtapd_command(struct vtapd *d, char *line, struct sbuf *o, bool *quit)
+{
+	char *argv[8];
+	int argc = 0;
+	bool json = false;
+	char *name = NULL;
+
+	*quit = false;
+	for (char *tok = strtok(line, " \t\r\n"); tok && argc < 8; tok = strtok(NULL, " \t\r\n"))
+		argv[argc++] = tok;
+	if (!argc) {
+		sbuf_printf(o, "empty command\n");
+		return -1;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			name = argv[i];
+	}
+	if (!strcmp(argv[0], "status")) {
+		cmd_status(d, o, json);
+		return 0;
+	}
+	if (!strcmp(argv[0], "policies")) {
+		cmd_policies(d, o, json);
+		return 0;
+	}
+	if (!strcmp(argv[0], "stats"))
+		return cmd_stats(d, o, name, json);
+	if (!strcmp(argv[0], "reload")) {
+		if (vtapd_reload(d, o))
+			return -1;
+		sbuf_printf(o, "reloaded: %zu policies, %zu monitors\n", d->set.n_policies,
+			    d->set.n_monitors);
+		return 0;
+	}
+	if (!strcmp(argv[0], "teardown")) {
+		sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n",
+			    d->pin_root);
+		*quit = true;
+		return 0;
+	}
+	sbuf_printf(o, "unknown command %s (status, policies, stats, reload, teardown)\n",
+		    argv[0]);
+	return -1;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vtapd's state and its one job: make the kernel (attachments and maps)
+ * match the policy files and the ports present, and answer vtapctl. */
+#ifndef VTAP_USER_DAEMON_H
+#define VTAP_USER_DAEMON_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include "loader.h"
+#include "policy.h"
+#include "sbuf.h"
+
+/* What vtap has put on a port */
+#define VTAPD_ATT_OUT 0x1  /* tap on clsact ingress (frames the VM sends) */
+#define VTAPD_ATT_IN 0x2   /* tap on clsact egress (frames to the VM) */
+#define VTAPD_ATT_SINK 0x4 /* sink program on clsact egress */
+
+struct vtapd_port {
+	int ifindex;
+	char name[IF_NAMESIZE];
+	bool up;
+	unsigned int attached; /* VTAPD_ATT_* */
+	bool created_qdisc;
+};
+
+struct vtapd_policy_id {
+	char name[VTAP_NAME_MAX];
+	__u32 id;
+};
+
+struct vtapd {
+	const char *policy_dir;
+	const char *pin_root;
+	const char *socket_path;
+
+	struct vtap_loader ld;
+	struct vtap_policy_set set;
+	__u32 *set_ids; /* policy id per set->policies[i] */
+
+	struct vtapd_port *ports;
+	size_t n_ports, cap_ports;
+
+	struct vtapd_policy_id *ids;
+	size_t n_ids;
+	bool id_used[VTAP_MAX_RULES];
+
+	unsigned long reloads_ok, reloads_failed, applies;
+	double last_apply_ms;
+	char last_error[1024];
+	bool dirty; /* ports changed: reconcile */
+};
+
+int vtapd_init(struct vtapd *d);
+/* Load the policy directory; on success replace the running set and
+ * reconcile, on failure log every error and keep the running set.
+ * errs (optional) receives the errors. */
+int vtapd_reload(struct vtapd *d, struct sbuf *errs);
+/* Compile, attach, apply, detach: make the kernel match set + ports. */
+int vtapd_reconcile(struct vtapd *d);
+void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted);
+/* Detach everything vtap attached; with unpin, remove the pins too. */
+void vtapd_teardown(struct vtapd *d, bool unpin);
+/* Run one control command; reply goes to out. Returns 0 ok, -1 error;
+ * *quit is set when the daemon must exit after replying. */
+int vtapd_command(struct vtapd *d, char *line, struct sbuf *out, bool *quit);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Following the host's ports with rtnetlink (libmnl): one dump at start,
+ * then RTM_NEWLINK/RTM_DELLINK as VMs boot and go. */
+#ifndef VTAP_USER_NETLINK_H
+#define VTAP_USER_NETLINK_H
+
+#include <net/if.h>
+
+struct vtap_nl;
+
+typedef void (*vtap_link_cb)(void *arg, int ifindex, const char *name, int up, int deleted);
+
+/* Subscribe to link events; returns NULL with errno set on failure. */
+struct vtap_nl *vtap_nl_open(vtap_link_cb cb, void *arg);
+int vtap_nl_fd(struct vtap_nl *nl);
+/* Ask for a dump of every link; answers arrive through vtap_nl_read. */
+int vtap_nl_dump(struct vtap_nl *nl);
+/* Read what is pending and call cb per link. 0, or a negative errno
+ * (-ENOBUFS: events were lost; dump again). */
+int vtap_nl_read(struct vtap_nl *nl);
+void vtap_nl_close(struct vtap_nl *nl);
+
+#endif

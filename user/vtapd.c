@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vtapd: keeps the BPF taps of this host in line with the policy files and
+ * the ports present, and answers vtapctl on a unix socket. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "ctl.h"
+#include "daemon.h"
+#include "log.h"
+#include "netlink.h"
+
+#define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH]\n"
+		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
+		"defaults: --policy-dir %s --pin-root %s --socket %s\n",
+		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
+}
+
+static int mkdir_parent(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = 0;
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int open_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, ret;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_err("socket path %s is too long", path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ret = mkdir_parent(path);
+	if (ret) {
+		log_err("cannot create the directory of %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* a stale socket from a dead daemon: take its place, but not a live one's */
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		log_err("another vtapd answers on %s", path);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	mode_t old = umask(0177); /* the socket is created 0600 */
+	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret || listen(fd, 16)) {
+		ret = -errno;
+		log_err("cannot listen on %s: %s", path, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	chmod(path, 0600);
+	return fd;
+}
+
+/* One request, one reply: vtapctl's commands are short. */
+static bool serve_client(struct vtapd *d, int lfd)
+{
+	char line[VTAP_CTL_MAX_LINE];
+	struct sbuf out = { 0 };
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct timeval tv = { .tv_sec = 2 };
+	bool quit = false;
+	ssize_t n;
+	size_t got = 0;
+	int cfd, ret;
+
+	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (cfd < 0)
+		return false;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != 0) {
+		const char *msg = "error\nvtapd: only root may control vtapd\n";
+
+		log_warn("refused a control connection from uid %d", (int)cred.uid);
+		if (write(cfd, msg, strlen(msg)) < 0)
+			log_debug("cannot answer a refused client");
+		close(cfd);
+		return false;
+	}
+	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < sizeof(line) - 1) {
+		n = read(cfd, line + got, sizeof(line) - 1 - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(line, '\n', got))
+			break;
+	}
+	line[got] = 0;
+	ret = vtapd_command(d, line, &out, &quit);
+	{
+		const char *status = ret ? "error\n" : "ok\n";
+		if (write(cfd, status, strlen(status)) < 0 ||
+		    (out.len && write(cfd, out.s, out.len) < 0))
+			log_debug("client went away before its answer");
+	}
+	sbuf_free(&out);
+	close(cfd);
+	return quit;
+}
+
+static void arm_timer(int tfd, int ms)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
+						.tv_nsec = (long)(ms % 1000) * 1000000 } };
+
+	timerfd_settime(tfd, 0, &its, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy-dir", required_argument, NULL, 'p' },
+		{ "pin-root", required_argument, NULL, 'r' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "syslog", no_argument, NULL, 'S' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct vtapd d = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
+			   .pin_root = VTAP_DEFAULT_PIN_ROOT,
+			   .socket_path = VTAP_DEFAULT_SOCKET };
+	enum vtap_log_level level = VTAP_LOG_INFO;
+	int use_syslog = 0, c, ret = 1;
+	int ep = -1, sfd = -1, ifd = -1, tfd = -1, lfd = -1;
+	struct vtap_nl *nl = NULL;
+	bool running = true, teardown = true;
+	sigset_t mask;
+
+	while ((c = getopt_long(argc, argv, "p:r:s:fSl:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			d.policy_dir = optarg;
+			break;
+		case 'r':
+			d.pin_root = optarg;
+			break;
+		case 's':
+			d.socket_path = optarg;
+			break;
+		case 'f': /* vtapd always runs in the foreground; systemd supervises */
+			break;
+		case 'S':
+			use_syslog = 1;
+			break;
+		case 'l':
+			if (vtap_log_parse_level(optarg, &level)) {
+				fprintf(stderr, "vtapd: unknown log level %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	vtap_log_init("vtapd", level, use_syslog);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (vtapd_init(&d))
+		return 1;
+	nl = vtap_nl_open(vtapd_link_event, &d);
+	if (!nl) {
+		log_err("cannot open rtnetlink: %s", strerror(errno));
+		goto out;
+	}
+	if (vtap_nl_dump(nl) || vtap_nl_read(nl)) {
+		log_err("cannot list the host's ports: %s", strerror(errno));
+		goto out;
+	}
+	/* the dump's answer may take more than one read */
+	usleep(1000);
+	vtap_nl_read(nl);
+	if (vtapd_reload(&d, NULL)) {
+		log_err("no valid policy set in %s: not starting", d.policy_dir);
+		goto out;
+	}
+	lfd = open_socket(d.socket_path);
+	if (lfd < 0)
+		goto out;
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ifd < 0 || tfd < 0 || ep < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (inotify_add_watch(ifd, d.policy_dir,
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE) <
+	    0)
+		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
+			 d.policy_dir, strerror(errno));
+	int fds[] = { sfd, ifd, tfd, lfd, vtap_nl_fd(nl) };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
+
+		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+	}
+	log_info("running: policy dir %s, pins under %s, control socket %s", d.policy_dir,
+		 d.pin_root, d.socket_path);
+
+	while (running) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						log_info("SIGHUP: reloading %s", d.policy_dir);
+						vtapd_reload(&d, NULL);
+					} else {
+						log_info("signal %d: detaching and exiting",
+							 si.ssi_signo);
+						running = false;
+					}
+				}
+			} else if (fd == ifd) {
+				char buf[4096];
+
+				while (read(ifd, buf, sizeof(buf)) > 0)
+					;
+				arm_timer(tfd, RELOAD_DEBOUNCE_MS);
+			} else if (fd == tfd) {
+				__u64 exp;
+
+				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp)) {
+					log_info("policy files changed: reloading");
+					vtapd_reload(&d, NULL);
+				}
+			} else if (fd == lfd) {
+				if (serve_client(&d, lfd))
+					running = false;
+			} else {
+				int r = vtap_nl_read(nl);
+
+				if (r == -ENOBUFS) {
+					log_warn("rtnetlink events lost; listing ports again");
+					vtap_nl_dump(nl);
+				}
+			}
+		}
+		if (d.dirty && running)
+			vtapd_reconcile(&d);
+	}
+	ret = 0;
+out:
+	if (teardown)
+		vtapd_teardown(&d, true);
+	if (lfd >= 0) {
+		close(lfd);
+		unlink(d.socket_path);
+	}
+	vtap_nl_close(nl);
+	vtap_policy_set_free(&d.set);
+	free(d.set_ids);
+	free(d.ports);
+	free(d.ids);
+	return ret;
+}
