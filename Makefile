@@ -30,6 +30,7 @@ TEST_COMMON:= $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(filter-out $(TEST_SRC
 HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h)
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all deps vmlinux test unit-test ns-test demo bench clean format
 
 all: deps $(BPF_OBJS) $(SKELS) $(OUT)/libvtap.a $(BINS) $(TEST_BINS)

@@ -50,7 +50,11 @@ static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
-	vtap_log(level, "libbpf: %s", buf);
+	/* creating a clsact qdisc that exists is how we find it exists */
+	if (strstr(buf, "Exclusivity flag on"))
+		level = VTAP_LOG_DEBUG;
+	if (level <= cur_level)
+		vtap_log(level, "%s", buf);
 	return 0;
 }
 

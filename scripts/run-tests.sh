@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every suite and ends with one line: "N passed, N failed".
+#   unit: the cmocka binaries in $OUT/tests (TAP output)
+#   ns:   the namespace tests in tests/ns/test_*.sh (TAP output)
+# SUITES="unit ns" by default; TESTS=glob narrows the ns tests.
+set -u
+OUT=${OUT:-build}
+SUITES=${SUITES:-unit ns}
+export OUT CMOCKA_MESSAGE_OUTPUT=TAP
+passed=0 failed=0 skipped=0
+log=$(mktemp /tmp/vtap-tests.XXXXXX)
+
+# run NAME CMD...: run one TAP producer, echo its output, add up its lines
+run() {
+	local name=$1; shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	local rc=$?
+	cat "$log"
+	local p f s
+	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
+	s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	p=$((p - s))
+	# a producer that died without reporting a failure still fails once
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	if [ $((p + f + s)) -eq 0 ]; then
+		echo "not ok - $name ran no test"
+		f=1
+	fi
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "the tests load BPF programs and build network namespaces: run them as root" >&2
+	exit 1
+fi
+for suite in $SUITES; do
+	case $suite in
+	unit)
+		for t in "$OUT"/tests/test_*; do
+			[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+		done
+		;;
+	ns)
+		for t in tests/ns/${TESTS:-test_*}.sh; do
+			[ -f "$t" ] && run "ns/$(basename "$t" .sh)" timeout 600 bash "$t"
+		done
+		;;
+	esac
+done
+rm -f "$log"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Shared by the namespace tests and the demo: a small cloud of namespaces on
+# this host. vm1 and vm2 are VMs whose host-side ports (vtap-vm1, vtap-vm2)
+# sit on a bridge; mon is a monitor VM behind the host port vtap-mon.
+# Everything is named with $VT_PREFIX so a run never touches anything else.
+set -u
+: "${OUT:=build}"
+: "${VT_PREFIX:=vtap}"
+VTAPD=${VTAPD:-$OUT/vtapd}
+VTAPCTL=${VTAPCTL:-$OUT/vtapctl}
+VT_RUN=${VT_RUN:-$(mktemp -d /tmp/vtap-ns.XXXXXX)}
+VT_SOCK=$VT_RUN/vtapd.sock
+VT_PIN=/sys/fs/bpf/${VT_PREFIX}-test-$$
+VT_POL=$VT_RUN/policies
+mkdir -p "$VT_POL"
+
+TAP_N=0
+TAP_FAILED=0
+ok() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $*"; }
+not_ok() { TAP_N=$((TAP_N + 1)); TAP_FAILED=$((TAP_FAILED + 1)); echo "not ok $TAP_N - $*"; }
+# check DESCRIPTION COMMAND...: one TAP line from a command's exit status
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+diag() { echo "# $*"; }
+
+nsx() { local ns=$1; shift; ip netns exec "${VT_PREFIX}-$ns" "$@"; }
+
+# vm_add NAME IP: a VM namespace with eth0 (IP/24), its host port vtap-NAME on the bridge
+vm_add() {
+	local name=$1 ip=$2 ns="${VT_PREFIX}-$1" port="${VT_PREFIX}-$1"
+	ip netns add "$ns"
+	ip link add "$port" type veth peer name eth0 netns "$ns"
+	ip link set "$port" master "${VT_PREFIX}-br" up
+	nsx "$name" ip link set lo up
+	nsx "$name" ip link set eth0 up
+	[ -n "$ip" ] && nsx "$name" ip addr add "$ip/24" dev eth0
+	return 0
+}
+
+vm_del() {
+	ip link del "${VT_PREFIX}-$1" 2>/dev/null
+	ip netns del "${VT_PREFIX}-$1" 2>/dev/null
+	return 0
+}
+
+topo_up() {
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	ip link add "${VT_PREFIX}-br" type bridge
+	ip link set "${VT_PREFIX}-br" up
+	vm_add vm1 10.77.0.1
+	vm_add vm2 10.77.0.2
+	# the monitor: its host port is not on the bridge, it only gets copies
+	ip netns add "${VT_PREFIX}-mon"
+	ip link add "${VT_PREFIX}-mon" type veth peer name eth0 netns "${VT_PREFIX}-mon"
+	sysctl -qw "net.ipv6.conf.${VT_PREFIX}-mon.disable_ipv6=1" 2>/dev/null
+	ip link set "${VT_PREFIX}-mon" up
+	nsx mon ip link set eth0 up
+	nsx mon sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+	# static neighbours: no ARP race at the start of a test
+	local m1 m2
+	m1=$(nsx vm1 cat /sys/class/net/eth0/address)
+	m2=$(nsx vm2 cat /sys/class/net/eth0/address)
+	nsx vm1 ip neigh replace 10.77.0.2 lladdr "$m2" dev eth0 nud permanent
+	nsx vm2 ip neigh replace 10.77.0.1 lladdr "$m1" dev eth0 nud permanent
+}
+
+topo_down() {
+	vtapd_stop
+	for ns in $(ip netns list | awk '{print $1}' | grep "^${VT_PREFIX}-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		ip netns del "$ns"
+	done
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^${VT_PREFIX}-"); do
+		ip link del "$l" 2>/dev/null
+	done
+	rm -rf "$VT_PIN" "$VT_RUN"
+}
+
+VTAPD_PID=
+vtapd_start() {
+	"$VTAPD" --policy-dir "$VT_POL" --pin-root "$VT_PIN" --socket "$VT_SOCK" \
+		--log-level "${VTAPD_LOG:-info}" "$@" 2>>"$VT_RUN/vtapd.log" &
+	VTAPD_PID=$!
+	local i
+	for i in $(seq 100); do
+		[ -S "$VT_SOCK" ] && return 0
+		kill -0 "$VTAPD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "vtapd did not start:"; sed 's/^/# /' "$VT_RUN/vtapd.log"
+	return 1
+}
+
+vtapd_stop() {
+	[ -n "$VTAPD_PID" ] || return 0
+	kill -TERM "$VTAPD_PID" 2>/dev/null
+	wait "$VTAPD_PID" 2>/dev/null
+	VTAPD_PID=
+}
+
+ctl() { "$VTAPCTL" --socket "$VT_SOCK" --pin-root "$VT_PIN" "$@"; }
+
+# capture_start NS FILE [FILTER...]: tcpdump in a namespace, ready when it returns
+CAP_PIDS=()
+capture_start() {
+	local ns=$1 file=$2; shift 2
+	# not through nsx: $! must be tcpdump itself (ip netns exec execs it)
+	ip netns exec "${VT_PREFIX}-$ns" tcpdump -i eth0 -nn -U -s 0 -w "$file" "$@" 2>"$file.log" &
+	CAP_PIDS+=($!)
+	local i
+	for i in $(seq 100); do
+		grep -q "listening on" "$file.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+capture_stop() {
+	sleep 0.3
+	local p
+	# SIGTERM: background jobs of a script ignore SIGINT
+	for p in "${CAP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	CAP_PIDS=()
+}
+
+# frames FILE: one line per frame, its bytes in hex (no timestamps), sorted
+frames() {
+	tcpdump -r "$1" -nn -xx -t 2>/dev/null | awk '
+		/^[^ \t]/ { if (f != "") print f; f = "" ; next }
+		{ for (i = 2; i <= NF; i++) f = f $i }
+		END { if (f != "") print f }' | sort
+}
+
+count() { tcpdump -r "$1" -nn 2>/dev/null | wc -l; }
+
+# same_frames A B: the two captures hold the same frames, byte for byte
+same_frames() {
+	local a b
+	a=$(frames "$1"); b=$(frames "$2")
+	if [ "$a" == "$b" ] && [ -n "$a" ]; then return 0; fi
+	diag "captures differ: $1 has $(count "$1") frames, $2 has $(count "$2")"
+	diff <(echo "$a" | cut -c1-120) <(echo "$b" | cut -c1-120) | head -8 | sed 's/^/# /'
+	return 1
+}
+
+# stat_of POLICY FIELD: a counter from vtapctl stats --json
+stat_of() {
+	ctl stats "$1" --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["policies"][0][sys.argv[1]])' "$2"
+}
+
+tap_end() {
+	echo "1..$TAP_N"
+	[ "$TAP_FAILED" -eq 0 ]
+}

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The fixture table (fixtures.c) through the REAL TC program in the kernel:
+ * the loader (user/loader.c) writes each fixture's compiled image into the
+ * maps, BPF_PROG_TEST_RUN runs the frame through vtap_tc_out / vtap_tc_in
+ * with the ifindex of a real port, and the verdict is read back from the
+ * per-policy counters. It must equal the native verdict and the expected one.
+ *
+ * The ports are veth pairs in a private network namespace (unshare at
+ * start); the maps are pinned under /sys/fs/bpf/vtap-test-<pid>, removed at
+ * the end. Needs root. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "fixtures.h"
+#include "loader.h"
+
+static struct fx_env env;
+static struct vtap_loader ld;
+static bool ld_open;
+static int fd_out = -1, fd_in = -1;
+
+/* ---- setup: namespace, devices, loader ---- */
+
+static uint32_t real_ifindex(const char *name)
+{
+	return if_nametoindex(name);
+}
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	r = system(cmd);
+	if (r)
+		fprintf(stderr, "test_bpf: '%s' failed (%d)\n", cmd, r);
+	return r;
+}
+
+static int make_dev(const char *name)
+{
+	if (sh("ip link add %s type veth peer name p-%s", name, name) ||
+	    sh("ip link set p-%s up", name) || sh("ip link set %s up", name))
+		return -1;
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	char pin[64];
+	cpu_set_t cpus;
+	int ret;
+
+	(void)state;
+	/* Per-CPU counters (and sampling on them) are read as sums; keep every
+	 * run on one CPU so a sequence of runs is one sequence. */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		fprintf(stderr, "test_bpf: sched_setaffinity: %s\n", strerror(errno));
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "test_bpf: unshare(CLONE_NEWNET): %s (run as root)\n",
+			strerror(errno));
+		return -1;
+	}
+	if (sh("ip link set lo up"))
+		return -1;
+	for (size_t i = 0; i < FX_N_PORTS; i++)
+		if (make_dev(fx_port_names[i]))
+			return -1;
+	for (size_t i = 0; i < FX_N_SINKS; i++)
+		if (make_dev(fx_sink_names[i]))
+			return -1;
+	fx_env_init(&env, real_ifindex);
+	for (size_t i = 0; i < env.n_ports; i++)
+		if (!env.ports[i].ifindex)
+			return -1;
+	snprintf(pin, sizeof(pin), "/sys/fs/bpf/vtap-test-%d", (int)getpid());
+	ret = vtap_loader_open(&ld, pin);
+	if (ret) {
+		fprintf(stderr, "test_bpf: vtap_loader_open(%s): %s\n", pin, strerror(-ret));
+		return -1;
+	}
+	ld_open = true;
+	fd_out = vtap_loader_prog_fd(&ld, "vtap_tc_out");
+	fd_in = vtap_loader_prog_fd(&ld, "vtap_tc_in");
+	if (fd_out < 0 || fd_in < 0) {
+		fprintf(stderr, "test_bpf: programs vtap_tc_out/vtap_tc_in not found\n");
+		return -1;
+	}
+	for (size_t i = 0; i < env.n_sinks; i++)
+		vtap_loader_add_sink(&ld, env.sinks[i].ifindex);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (ld_open)
+		vtap_loader_close(&ld, 1);
+	ld_open = false;
+	/* the namespace (and its veths) goes away with the process */
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+/* Run one frame through the tap; returns bpf_prog_test_run_opts' result. */
+static int run_frame(uint8_t dir, uint32_t ifindex, const uint8_t *frame, size_t len,
+		     uint32_t mark)
+{
+	struct __sk_buff ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	ctx.ifindex = ifindex;
+	ctx.mark = mark;
+	opts.data_in = frame;
+	opts.data_size_in = (__u32)len;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	opts.repeat = 1;
+	return bpf_prog_test_run_opts(dir == VTAP_DIR_IN ? fd_in : fd_out, &opts);
+}
+
+/* Apply c's image and check that the active generation flipped. */
+static void apply(struct fx_compiled *c)
+{
+	int before = vtap_loader_active_gen(&ld), after;
+
+	assert_true(before == 0 || before == 1);
+	assert_int_equal(vtap_loader_apply(&ld, &c->img), 0);
+	after = vtap_loader_active_gen(&ld);
+	assert_int_equal(after, !before);
+	for (size_t i = 0; i < c->set.n_policies; i++)
+		assert_int_equal(vtap_loader_zero_stats(&ld, (__u32)i), 0);
+}
+
+static void compile_or_fail(const char *yaml, struct fx_compiled *c)
+{
+	if (fx_compile_yaml(yaml, &env, c)) {
+		for (size_t i = 0; i < c->errs.n; i++)
+			print_message("    %s\n", c->errs.msgs[i]);
+		fail_msg("policies do not compile");
+	}
+}
+
+static bool sink_present(const struct fx_compiled *c, int policy)
+{
+	int m = c->set.policies[policy].monitor_idx;
+
+	return m >= 0 && c->sink_ifindex[m] != 0;
+}
+
+/* Frames the kernel's BPF_PROG_TEST_RUN will not build an skb from. */
+static bool test_run_refuses(const uint8_t *frame, size_t len)
+{
+	uint16_t proto;
+
+	if (len < VTAP_ETH_HLEN)
+		return true;
+	proto = (uint16_t)(frame[12] << 8 | frame[13]);
+	return (proto == VTAP_ETH_P_IP && len < VTAP_ETH_HLEN + 20) ||
+	       (proto == VTAP_ETH_P_IPV6 && len < VTAP_ETH_HLEN + 40);
+}
+
+/* ---- one test per fixture ---- */
+
+static void test_fixture(void **state)
+{
+	const struct fixture *f = *state;
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct vtap_global_counters g0, g1;
+	uint8_t frame[FX_FRAME_MAX];
+	struct vtap_pkt pkt;
+	const char *native, *bpf = NULL;
+	size_t len;
+	int rank, winner = -1, ret;
+
+	assert_non_null(c);
+	if (f->bug)
+		print_message("# known bug: %s\n", f->bug);
+	compile_or_fail(f->yaml, c);
+	len = fx_build(f, frame, sizeof(frame));
+	vtap_parse(frame, frame + len, &pkt);
+	rank = vtap_image_classify(&c->img, &pkt, fx_env_ifindex(&env, f->port), f->dir);
+	native = fx_rank_name(c, rank);
+
+	apply(c);
+	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
+	ret = run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0);
+	if (test_run_refuses(frame, len)) {
+		/* BPF_PROG_TEST_RUN refuses frames shorter than an Ethernet
+		 * header, and untagged IPv4/IPv6 frames shorter than the
+		 * minimal IP header; only the native path sees them
+		 * (test_classify). Tagged variants of them are in the table. */
+		assert_int_equal(ret, -EINVAL);
+		print_message("# %zu-byte frame: BPF_PROG_TEST_RUN refuses it (EINVAL), "
+			      "checked natively only\n",
+			      len);
+		goto out;
+	}
+	assert_int_equal(ret, 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g1), 0);
+
+	for (size_t i = 0; i < c->set.n_policies; i++) {
+		struct vtap_counters k;
+
+		assert_int_equal(vtap_loader_read_stats(&ld, (__u32)i, &k), 0);
+		if (!k.matched_pkts) {
+			if (k.copies || k.copy_fail || k.sampled_out)
+				fail_msg("policy %s: copies %llu copy_fail %llu sampled_out %llu "
+					 "without a match",
+					 c->set.policies[i].name, (unsigned long long)k.copies,
+					 (unsigned long long)k.copy_fail,
+					 (unsigned long long)k.sampled_out);
+			continue;
+		}
+		if (winner >= 0 || k.matched_pkts != 1)
+			fail_msg("policy %s matched %llu (another: %s)", c->set.policies[i].name,
+				 (unsigned long long)k.matched_pkts,
+				 winner >= 0 ? c->set.policies[winner].name : "none");
+		winner = (int)i;
+		bpf = c->set.policies[i].name;
+		assert_int_equal(k.matched_bytes, len);
+		assert_int_equal(k.sampled_out, 0);
+		if (!fx_policy_mirrors(c, winner)) {
+			assert_int_equal(k.copies, 0);
+			assert_int_equal(k.copy_fail, 0);
+		} else if (sink_present(c, winner)) {
+			if (k.copies != 1 || k.copy_fail != 0)
+				fail_msg("mirror to a present sink: copies %llu copy_fail %llu",
+					 (unsigned long long)k.copies,
+					 (unsigned long long)k.copy_fail);
+			assert_int_equal(k.copy_bytes, len);
+		} else {
+			if (k.copies != 0 || k.copy_fail != 1)
+				fail_msg("mirror to an absent sink: copies %llu copy_fail %llu",
+					 (unsigned long long)k.copies,
+					 (unsigned long long)k.copy_fail);
+		}
+	}
+	assert_int_equal(g1.seen - g0.seen, 1);
+	assert_int_equal(g1.copies_seen - g0.copies_seen, 0);
+	assert_int_equal(g1.no_match - g0.no_match, bpf ? 0 : 1);
+	if ((g1.unparsed - g0.unparsed) != ((pkt.flags & VTAP_PF_MALFORMED) ? 1u : 0u))
+		fail_msg("gstats unparsed +%llu, the native parse says %s",
+			 (unsigned long long)(g1.unparsed - g0.unparsed),
+			 (pkt.flags & VTAP_PF_MALFORMED) ? "malformed" : "well-formed");
+
+	if (!native != !bpf || (bpf && strcmp(bpf, native)))
+		fail_msg("on %s %s: kernel verdict %s, native verdict %s", f->port,
+			 fx_dir_name(f->dir), bpf ? bpf : "no match", native ? native : "no match");
+	if (!f->verdict != !bpf || (bpf && strcmp(bpf, f->verdict)))
+		fail_msg("on %s %s: kernel verdict %s, expected %s", f->port, fx_dir_name(f->dir),
+			 bpf ? bpf : "no match", f->verdict ? f->verdict : "no match");
+	if (bpf)
+		assert_int_equal(fx_policy_mirrors(c, winner), f->copy);
+out:
+	fx_compiled_free(c);
+	free(c);
+}
+
+/* ---- the copy mark, sampling, generations ---- */
+
+#define MONS "monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n"
+
+static void test_copy_never_copied(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 6, .sport = 1, .dport = 80 } };
+	struct vtap_global_counters g0, g1;
+	struct vtap_counters k;
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+	static const uint32_t marks[] = { VTAP_COPY_MAGIC, VTAP_COPY_MAGIC | 64,
+					  VTAP_COPY_MAGIC | 0xffff };
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail(MONS "  - {name: all, source: {ports: [vm1]}, monitor: mon}\n", c);
+	apply(c);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		for (int dir = VTAP_DIR_IN; dir <= VTAP_DIR_OUT; dir++) {
+			assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
+			assert_int_equal(run_frame((uint8_t)dir, fx_env_ifindex(&env, "vm1"), frame,
+						   len, marks[i]),
+					 0);
+			assert_int_equal(vtap_loader_read_global(&ld, &g1), 0);
+			assert_int_equal(g1.copies_seen - g0.copies_seen, 1);
+			assert_int_equal(g1.seen - g0.seen, 0);
+			assert_int_equal(g1.no_match - g0.no_match, 0);
+			assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+			assert_int_equal(k.matched_pkts, 0);
+			assert_int_equal(k.copies, 0);
+			assert_int_equal(k.copy_fail, 0);
+		}
+	}
+	/* another mark is no copy: classified and copied */
+	assert_int_equal(run_frame(VTAP_DIR_OUT, fx_env_ifindex(&env, "vm1"), frame, len, 0x7a710000),
+			 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.matched_pkts, 1);
+	assert_int_equal(k.copies, 1);
+	fx_compiled_free(c);
+	free(c);
+}
+
+static void test_sample(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53 } };
+	struct vtap_counters k, o;
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail(MONS "  - {name: other, priority: 1, source: {ports: [vm1]}, "
+			     "match: {protocol: tcp}, monitor: mon}\n"
+			     "  - {name: sampled, priority: 2, source: {ports: [vm1]}, sample: 3, "
+			     "monitor: mon}\n",
+			c);
+	apply(c);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(run_frame(i % 2 ? VTAP_DIR_IN : VTAP_DIR_OUT,
+					   fx_env_ifindex(&env, "vm1"), frame, len, 0),
+				 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, (__u32)fx_policy_index(c, "sampled"), &k), 0);
+	assert_int_equal(k.matched_pkts, 6);
+	assert_int_equal(k.copies, 2);
+	assert_int_equal(k.sampled_out, 4);
+	assert_int_equal(k.copy_fail, 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, (__u32)fx_policy_index(c, "other"), &o), 0);
+	assert_int_equal(o.matched_pkts, 0);
+	fx_compiled_free(c);
+	free(c);
+}
+
+/* Which policy id a frame hits under the active generation (-1: none). */
+static int hit(uint8_t dir, const char *port, const struct fx_pkt *p, size_t n_ids)
+{
+	struct fixture f = { .pkt = *p };
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+	int who = -1;
+
+	for (size_t i = 0; i < n_ids; i++)
+		assert_int_equal(vtap_loader_zero_stats(&ld, (__u32)i), 0);
+	assert_int_equal(run_frame(dir, fx_env_ifindex(&env, port), frame, len, 0), 0);
+	for (size_t i = 0; i < n_ids; i++) {
+		struct vtap_counters k;
+
+		assert_int_equal(vtap_loader_read_stats(&ld, (__u32)i, &k), 0);
+		if (k.matched_pkts) {
+			assert_int_equal(who, -1);
+			who = (int)i;
+		}
+	}
+	return who;
+}
+
+static void test_generations(void **state)
+{
+	struct fx_compiled *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct fx_compiled *e = calloc(1, sizeof(*e));
+	const struct fx_pkt tcp = { .l3 = FX_IP4, .proto = 6, .sport = 1, .dport = 80 };
+	const struct fx_pkt udp = { .l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53 };
+	int g;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(e);
+	/* A: id 0 = tcp on vm1 and vm2, id 1 = udp on vm1 */
+	compile_or_fail(MONS "  - {name: a-tcp, priority: 1, source: {ports: [vm1, vm2]}, "
+			     "match: {protocol: tcp}, monitor: mon}\n"
+			     "  - {name: a-udp, priority: 2, source: {ports: [vm1]}, "
+			     "match: {protocol: udp}, action: skip}\n",
+			a);
+	/* B: id 0 = udp on vm1, id 1 = anything on vm1; vm2 not tapped */
+	compile_or_fail(MONS "  - {name: b-udp, priority: 1, source: {ports: [vm1]}, "
+			     "match: {protocol: udp}, monitor: mon}\n"
+			     "  - {name: b-any, priority: 2, source: {ports: [vm1]}, action: skip}\n",
+			b);
+	compile_or_fail(MONS, e);
+
+	g = vtap_loader_active_gen(&ld);
+	apply(a);
+	assert_int_equal(vtap_loader_active_gen(&ld), !g);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 2), 0);
+	assert_int_equal(hit(VTAP_DIR_IN, "vm2", &tcp, 2), 0);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &udp, 2), 1);
+
+	apply(b);
+	assert_int_equal(vtap_loader_active_gen(&ld), g);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 2), 1);
+	assert_int_equal(hit(VTAP_DIR_IN, "vm2", &tcp, 2), -1);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &udp, 2), 0);
+
+	/* B again: written over A's generation, none of A's entries remain */
+	apply(b);
+	assert_int_equal(vtap_loader_active_gen(&ld), !g);
+	assert_int_equal(hit(VTAP_DIR_IN, "vm2", &tcp, 2), -1);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 2), 1);
+
+	apply(a);
+	assert_int_equal(vtap_loader_active_gen(&ld), g);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 2), 0);
+	assert_int_equal(hit(VTAP_DIR_IN, "vm2", &tcp, 2), 0);
+
+	/* an empty set: nothing matches */
+	apply(e);
+	assert_int_equal(vtap_loader_active_gen(&ld), !g);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 2), -1);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &udp, 2), -1);
+
+	fx_compiled_free(a);
+	fx_compiled_free(b);
+	fx_compiled_free(e);
+	free(a);
+	free(b);
+	free(e);
+}
+
+int main(void)
+{
+	struct CMUnitTest *tests = calloc(fx_count + 3, sizeof(*tests));
+	size_t n = 0;
+
+	if (!tests)
+		return 1;
+	/* output piped into a reader that goes away (| head) must not kill us
+	 * before the teardown removes the pins */
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < fx_count; i++) {
+		tests[n].name = fx_table[i].desc;
+		tests[n].test_func = test_fixture;
+		tests[n].initial_state = (void *)&fx_table[i];
+		n++;
+	}
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_copy_never_copied);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sample);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
+	return _cmocka_run_group_tests("bpf", tests, n, group_setup, group_teardown);
+}
