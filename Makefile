@@ -27,6 +27,8 @@ BINS       := $(patsubst user/%.c,$(OUT)/%,$(filter $(wildcard $(MAINS)),$(MAINS
 TEST_SRCS  := $(filter-out tests/unit/fixtures.c,$(wildcard tests/unit/test_*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TEST_COMMON:= $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h)
 
 .DELETE_ON_ERROR:
@@ -42,7 +44,7 @@ deps:
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-$(OUT) $(OUT)/lib $(OUT)/tests:
+$(OUT) $(OUT)/lib $(OUT)/tests $(OUT)/bench:
 	@mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h $(HDRS) | $(OUT)
@@ -66,6 +68,9 @@ $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 $(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(OUT)/libvtap.a $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(OUT)/libvtap.a $(LDLIBS) $(TEST_LDLIBS) -o $@
 
+$(OUT)/bench/%: tests/bench/%.c $(OUT)/libvtap.a $(HDRS) $(SKELS) | $(OUT)/bench
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libvtap.a $(LDLIBS) -o $@
+
 # The README's test command: every suite, one closing line "N passed, N failed".
 test: all
 	@OUT=$(OUT) scripts/run-tests.sh
@@ -79,7 +84,7 @@ ns-test: all
 demo: all
 	@OUT=$(OUT) scripts/demo.sh $(DEMO_ARGS)
 
-bench: all
+bench: all $(BENCH_BINS)
 	@OUT=$(OUT) scripts/bench.sh
 
 format:

@@ -43,7 +43,7 @@ struct {
 #define VTAP_LPM_MAP(name)                                                                 \
 	struct {                                                                           \
 		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                       \
-		__uint(max_entries, VTAP_MAX_PREFIXES);                                    \
+		__uint(max_entries, VTAP_LPM_ENTRIES);                                    \
 		__uint(map_flags, BPF_F_NO_PREALLOC);                                      \
 		__type(key, struct vtap_lpm_key);                                          \
 		__type(value, __u32);                                                      \
@@ -131,10 +131,11 @@ static __always_inline int vtap_be_port(VTAP_BE be, __u32 gen, __u32 ifindex, __
 	return 0;
 }
 
-static __always_inline int vtap_be_lpm(VTAP_BE be, int field, __u32 gen, const __u8 *addr,
-				       __u32 *idx)
+static __always_inline int vtap_be_lpm(VTAP_BE be, int field, __u32 gen, __u8 family,
+				       const __u8 *addr, __u32 *idx)
 {
-	struct vtap_lpm_key key = { .prefixlen = 32 + 128, .gen = gen };
+	struct vtap_lpm_key key = { .prefixlen = VTAP_LPM_HDR_BITS + 128, .gen = gen,
+				    .family = family };
 	__u32 *v;
 
 	__builtin_memcpy(key.addr, addr, 16);

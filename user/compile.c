@@ -148,6 +148,7 @@ static int compile_ports(struct bm_builder *bb, const struct ranked *rk, size_t 
 /* ---- prefixes (LPM) ---- */
 
 struct pfx {
+	__u8 family; /* VTAP_FAMILY_V4/_V6: prefixes of two families never nest */
 	struct vtap_cidr c;
 	struct vtap_bitmap own; /* rules listing exactly this prefix */
 };
@@ -157,16 +158,19 @@ static int cmp_pfx(const void *a, const void *b)
 	const struct pfx *x = a, *y = b;
 	int c = memcmp(x->c.addr, y->c.addr, 16);
 
+	if (x->family != y->family)
+		return (int)x->family - (int)y->family;
 	if (c)
 		return c;
 	return (int)x->c.prefixlen - (int)y->c.prefixlen;
 }
 
-static int pfx_contains(const struct vtap_cidr *outer, const struct vtap_cidr *inner)
+static int pfx_contains(const struct pfx *o, const struct pfx *in)
 {
+	const struct vtap_cidr *outer = &o->c, *inner = &in->c;
 	unsigned int bits = outer->prefixlen, i;
 
-	if (outer->prefixlen > inner->prefixlen)
+	if (o->family != in->family || outer->prefixlen > inner->prefixlen)
 		return 0;
 	for (i = 0; i < bits / 8; i++)
 		if (outer->addr[i] != inner->addr[i])
@@ -184,7 +188,7 @@ static int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size
 			    const struct vtap_bitmap *wild)
 {
 	struct vtap_image *img = bb->img;
-	size_t total = 1, np = 0, depth = 0;
+	size_t total = 2, np = 0, depth = 0, user;
 	struct pfx *v;
 	__u32 *stack_idx = NULL;
 	struct vtap_bitmap *stack = NULL;
@@ -195,8 +199,13 @@ static int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size
 	v = calloc(total, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	/* ::/0 carries the wildcard rules, so every address finds an entry */
-	np = 1;
+	/* a root per family carries the wildcard rules, so every address finds
+	 * an entry: ::/0 for IPv6, ::ffff:0:0/96 (0.0.0.0/0) for IPv4 */
+	v[0].family = VTAP_FAMILY_V6;
+	v[1].family = VTAP_FAMILY_V4;
+	v[1].c.addr[10] = v[1].c.addr[11] = 0xff;
+	v[1].c.prefixlen = 96;
+	np = 2;
 	for (size_t r = 0; r < n; r++) {
 		const struct vtap_policy *p = rk[r].p;
 		const struct vtap_cidr *cs = side ? p->dst_cidrs : p->src_cidrs;
@@ -204,6 +213,7 @@ static int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size
 
 		for (size_t i = 0; i < nc; i++) {
 			v[np].c = cs[i];
+			v[np].family = cs[i].family == AF_INET ? VTAP_FAMILY_V4 : VTAP_FAMILY_V6;
 			bm_set(&v[np].own, (unsigned int)r);
 			np++;
 		}
@@ -218,9 +228,11 @@ static int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size
 			v[m++] = v[i];
 	}
 	np = m;
-	if (np > VTAP_MAX_PREFIXES / 2) {
-		vtap_errors_add(bb->errs, NULL, "policies use %zu distinct %s prefixes, limit %d", np,
-				side ? "destination" : "source", VTAP_MAX_PREFIXES / 2);
+	/* the roots do not count against the operator's limit */
+	user = np - 2;
+	if (user > VTAP_MAX_PREFIXES) {
+		vtap_errors_add(bb->errs, NULL, "policies use %zu distinct %s prefixes, limit %d",
+				user, side ? "destination" : "source", VTAP_MAX_PREFIXES);
 		ret = -E2BIG;
 		goto out;
 	}
@@ -233,11 +245,12 @@ static int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size
 	 * prefixes still on the stack that contain it. Its bitmap is its own
 	 * rules OR its nearest ancestor's (which already holds all of theirs). */
 	for (size_t i = 0; i < np; i++) {
-		while (depth && !pfx_contains(&v[stack_idx[depth - 1]].c, &v[i].c))
+		while (depth && !pfx_contains(&v[stack_idx[depth - 1]], &v[i]))
 			depth--;
 		stack[depth] = depth ? stack[depth - 1] : *wild;
 		bm_or(&stack[depth], &v[i].own);
 		stack_idx[depth] = (__u32)i;
+		img->prefixes[side][i].family = v[i].family;
 		memcpy(img->prefixes[side][i].addr, v[i].c.addr, 16);
 		img->prefixes[side][i].plen = v[i].c.prefixlen;
 		img->prefixes[side][i].idx = bm_intern(bb, &stack[depth]);

@@ -18,6 +18,7 @@ struct vtap_image_port {
 };
 
 struct vtap_image_prefix {
+	__u8 family; /* VTAP_FAMILY_V4 or VTAP_FAMILY_V6 */
 	__u8 addr[16];
 	__u8 plen; /* 0..128 */
 	__u32 idx;

@@ -29,10 +29,12 @@ static inline int vtap_be_port(VTAP_BE img, __u32 gen, __u32 ifindex, __u8 dir, 
 	return -1;
 }
 
-static int prefix_match(const struct vtap_image_prefix *p, const __u8 *addr)
+static int prefix_match(const struct vtap_image_prefix *p, __u8 family, const __u8 *addr)
 {
 	unsigned int i, bits = p->plen;
 
+	if (p->family != family)
+		return 0;
 	for (i = 0; i < bits / 8; i++)
 		if (p->addr[i] != addr[i])
 			return 0;
@@ -46,7 +48,8 @@ static int prefix_match(const struct vtap_image_prefix *p, const __u8 *addr)
 
 /* Longest prefix match by a scan: this backend serves tests and fuzzers,
  * where clarity beats speed; the maps do it with an LPM trie. */
-static inline int vtap_be_lpm(VTAP_BE img, int field, __u32 gen, const __u8 *addr, __u32 *idx)
+static inline int vtap_be_lpm(VTAP_BE img, int field, __u32 gen, __u8 family, const __u8 *addr,
+			      __u32 *idx)
 {
 	int side = field == VTAP_F_DST;
 	int best = -1;
@@ -55,7 +58,7 @@ static inline int vtap_be_lpm(VTAP_BE img, int field, __u32 gen, const __u8 *add
 	for (size_t i = 0; i < img->n_prefixes[side]; i++) {
 		const struct vtap_image_prefix *p = &img->prefixes[side][i];
 
-		if (prefix_match(p, addr) && (best < 0 || p->plen > img->prefixes[side][best].plen))
+		if (prefix_match(p, family, addr) && (best < 0 || p->plen > img->prefixes[side][best].plen))
 			best = (int)i;
 	}
 	if (best < 0)

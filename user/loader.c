@@ -259,7 +259,9 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 
 		for (size_t i = 0; i < img->n_prefixes[side]; i++) {
 			const struct vtap_image_prefix *p = &img->prefixes[side][i];
-			struct vtap_lpm_key k = { .prefixlen = 32 + p->plen, .gen = g };
+			struct vtap_lpm_key k = { .prefixlen = VTAP_LPM_HDR_BITS + p->plen,
+						  .gen = g,
+						  .family = p->family };
 			__u32 v = p->idx + base;
 
 			memcpy(k.addr, p->addr, 16);

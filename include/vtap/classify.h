@@ -16,7 +16,8 @@
  *                                   generation (sets gen), or NULL
  *   vtap_be_bitmap(be, idx)      -> const struct vtap_bitmap *, or NULL
  *   vtap_be_port(be, gen, ifindex, dir, &idx)  -> 0 found, <0 not
- *   vtap_be_lpm(be, field, gen, addr16, &idx)  -> 0 found, <0 not
+ *   vtap_be_lpm(be, field, gen, family, addr16, &idx) -> 0 found, <0 not
+ *                                   (family: VTAP_FAMILY_V4 or _V6)
  *   vtap_be_array(be, field, gen, key, &idx)   -> 0 found, <0 not
  *                                   (field: PROTO, SPORT, DPORT, VLAN)
  * Indices are absolute pool indices. */
@@ -36,8 +37,8 @@ _Static_assert(VTAP_F_MAX == 7, "vtap_classify ANDs exactly seven fields");
  * wildcard when the frame does not carry the field. Returns -1 when a field
  * the frame carries has no entry (nothing can match). */
 static __always_inline int vtap_field_idx(VTAP_BE be, const struct vtap_gen *g, __u32 gen,
-					  int field, int present, const __u8 *addr, __u32 key,
-					  __u32 *idx)
+					  int field, int present, __u8 family, const __u8 *addr,
+					  __u32 key, __u32 *idx)
 {
 	if (!(g->field_mask & (1u << field))) {
 		*idx = gen * VTAP_POOL_PER_GEN + VTAP_POOL_ALL;
@@ -48,7 +49,7 @@ static __always_inline int vtap_field_idx(VTAP_BE be, const struct vtap_gen *g, 
 		return 0;
 	}
 	if (addr)
-		return vtap_be_lpm(be, field, gen, addr, idx);
+		return vtap_be_lpm(be, field, gen, family, addr, idx);
 	return vtap_be_array(be, field, gen, key, idx);
 }
 
@@ -64,6 +65,7 @@ static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt,
 	__u16 vm_port, peer_port;
 	int l3 = pkt->level >= VTAP_LEVEL_L3;
 	int l4 = pkt->level >= VTAP_LEVEL_L4;
+	__u8 fam = (pkt->flags & VTAP_PF_IPV6) ? VTAP_FAMILY_V6 : VTAP_FAMILY_V4;
 	__u64 sum;
 	__u32 gen;
 	int i, k;
@@ -89,12 +91,13 @@ static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt,
 
 	if (vtap_be_port(be, gen, ifindex, dir, &idx[VTAP_F_PORT]) < 0)
 		return VTAP_NO_MATCH;
-	if (vtap_field_idx(be, g, gen, VTAP_F_SRC, l3, vm_addr, 0, &idx[VTAP_F_SRC]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_DST, l3, peer_addr, 0, &idx[VTAP_F_DST]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_PROTO, l3, 0, pkt->proto, &idx[VTAP_F_PROTO]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_SPORT, l4, 0, vm_port, &idx[VTAP_F_SPORT]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_DPORT, l4, 0, peer_port, &idx[VTAP_F_DPORT]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_VLAN, 1, 0, pkt->vlan, &idx[VTAP_F_VLAN]) < 0)
+	if (vtap_field_idx(be, g, gen, VTAP_F_SRC, l3, fam, vm_addr, 0, &idx[VTAP_F_SRC]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_DST, l3, fam, peer_addr, 0, &idx[VTAP_F_DST]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_PROTO, l3, 0, 0, pkt->proto, &idx[VTAP_F_PROTO]) <
+		    0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_SPORT, l4, 0, 0, vm_port, &idx[VTAP_F_SPORT]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_DPORT, l4, 0, 0, peer_port, &idx[VTAP_F_DPORT]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_VLAN, 1, 0, 0, pkt->vlan, &idx[VTAP_F_VLAN]) < 0)
 		return VTAP_NO_MATCH;
 
 	sum = ~0ULL;

@@ -17,7 +17,8 @@
 #define VTAP_POOL_SIZE (2 * VTAP_POOL_PER_GEN)
 #define VTAP_POOL_ALL 0 /* offset of the all-ones bitmap in a half */
 #define VTAP_MAX_PORTS 1024 /* (ifindex, direction) entries per generation */
-#define VTAP_MAX_PREFIXES 8192 /* LPM entries per field, both generations */
+#define VTAP_MAX_PREFIXES 8192 /* distinct prefixes per field and generation */
+#define VTAP_LPM_ENTRIES (2 * (VTAP_MAX_PREFIXES + 2)) /* + a root per family */
 #define VTAP_MAX_SINKS 256
 #define VTAP_PORT_SPACE 65536
 #define VTAP_PROTO_SPACE 256
@@ -105,13 +106,19 @@ struct vtap_port_key {
 	__u16 pad;
 };
 
-/* LPM key: the generation is the first 32 bits of the data so both
- * generations share one trie; prefixlen = 32 + the address prefix. IPv4 is
- * IPv4-mapped IPv6 (::ffff:a.b.c.d). */
+/* LPM key: the generation and the family lead the data, so both generations
+ * and both families share one trie without ever matching each other's
+ * entries; prefixlen = 40 + the address prefix. IPv4 addresses are
+ * IPv4-mapped IPv6 (::ffff:a.b.c.d, prefix + 96). */
+#define VTAP_LPM_HDR_BITS 40
+#define VTAP_FAMILY_V4 4
+#define VTAP_FAMILY_V6 6
 struct vtap_lpm_key {
 	__u32 prefixlen;
 	__u32 gen;
+	__u8 family; /* VTAP_FAMILY_V4 or VTAP_FAMILY_V6 */
 	__u8 addr[16];
+	__u8 pad[3];
 };
 
 /* vtap_rules[gen * VTAP_MAX_RULES + rank] */

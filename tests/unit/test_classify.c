@@ -180,14 +180,10 @@ static void test_scale_4095_prefixes_1_port(void **state)
 }
 
 /* 4096 rules, each its own destination /24 (VTAP_MAX_RULES distinct
- * prefixes must fit: see the report on the implicit ::/0 entry) */
+ * prefixes must fit; the per-family roots do not count) */
 static void test_scale_4096_prefixes(void **state)
 {
 	(void)state;
-	print_message("# known bug: user/compile.c compile_prefixes() counts its implicit ::/0 "
-		      "entry against the per-generation prefix limit (VTAP_MAX_PREFIXES / 2 = "
-		      "4096): 4096 policies with one prefix each are refused as '4097 distinct "
-		      "prefixes'\n");
 	scale_run(VTAP_MAX_RULES);
 }
 
