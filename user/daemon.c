@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,20 @@ static struct vtapd_port *port_by_name(struct vtapd *d, const char *name)
 	return NULL;
 }
 
+/* Does any policy or monitor name this port? Ports nobody names (most of
+ * a host's) change nothing, so their events cost no recompile. */
+static bool port_named(const struct vtapd *d, const char *name)
+{
+	for (size_t i = 0; i < d->set.n_monitors; i++)
+		if (!strcmp(d->set.monitors[i].port, name))
+			return true;
+	for (size_t i = 0; i < d->set.n_policies; i++)
+		for (size_t k = 0; k < d->set.policies[i].n_ports; k++)
+			if (!fnmatch(d->set.policies[i].ports[k], name, 0))
+				return true;
+	return false;
+}
+
 void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted)
 {
 	struct vtapd *d = arg;
@@ -49,8 +64,9 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 		if (p) {
 			log_info("port %s (ifindex %d) is gone%s", p->name, ifindex,
 				 p->attached ? "; forgetting its taps" : "");
+			if (p->attached || port_named(d, p->name))
+				d->dirty = true;
 			*p = d->ports[--d->n_ports];
-			d->dirty = true;
 		}
 		return;
 	}
@@ -70,13 +86,13 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 		memset(p, 0, sizeof(*p));
 		p->ifindex = ifindex;
 		log_debug("port %s (ifindex %d) appeared", name, ifindex);
-		d->dirty = true;
 	}
 	if (strcmp(p->name, name)) {
 		if (p->name[0])
 			log_info("port %s (ifindex %d) renamed to %s", p->name, ifindex, name);
+		if (p->attached || port_named(d, p->name) || port_named(d, name))
+			d->dirty = true;
 		snprintf(p->name, sizeof(p->name), "%s", name);
-		d->dirty = true;
 	}
 	p->up = up;
 }
