@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# `make bench`: every vtap benchmark in one run, side by side (2-core host:
+# report ratios measured together, never absolute numbers alone).
+#   swap      tests/bench/bench_swap: parse / compile / atomic swap of 1..4096
+#             rules, BPF map memory
+#   classify  tests/bench/bench_classify: classifier and copy cost with
+#             BPF_PROG_TEST_RUN
+#   traffic   real frames in namespaces (tests/ns/lib.sh, prefix vtb): copies
+#             per second of vtap (one match-all rule) vs tc mirred (u32 match-all;
+#             cls_matchall is not built into this kernel),
+#             trafgen 64-byte UDP from vm1 to vm2, copies counted at the monitor
+#   vtapd     vtapd's resident memory with 4096 rules; port appears -> tapped
+# Needs root. Raw results: $OUT/bench/results.csv (one line per run).
+# BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
+# CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths.
+set -u
+OUT=${OUT:-build}
+BENCH_PARTS=${BENCH_PARTS:-swap classify traffic vtapd}
+TRAFFIC_SECS=${TRAFFIC_SECS:-3}
+TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
+CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
+SWAP_RUNS=${SWAP_RUNS:-7}
+BIN=$OUT/bench
+RES=$OUT/bench/results.csv
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bench.sh: needs root (BPF, namespaces)" >&2
+	exit 1
+fi
+mkdir -p "$OUT/bench"
+echo "bench,metric,n_rules,run,value,unit" >"$RES"
+RULES=$(mktemp -d /tmp/vtap-bench-rules.XXXXXX)
+status=0
+
+# csv BENCH METRIC N RUN VALUE UNIT
+csv() { local IFS=,; echo "$*" >>"$RES"; }
+has() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "== machine"
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+echo "nproc $(nproc), kernel $(uname -r), CPU ${cpu:-unknown}, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- 2>/dev/null || echo '+dirty')"
+csv machine nproc 0 0 "$(nproc)" cpus
+csv machine "kernel=$(uname -r)" 0 0 0 info
+csv machine "cpu=${cpu//,/ }" 0 0 0 info
+
+"$BIN/bench_swap" --emit "$RULES" || { echo "bench.sh: cannot generate rule sets" >&2; exit 1; }
+
+if has swap; then
+	"$BIN/bench_swap" --runs "$SWAP_RUNS" --csv "$RES" || status=1
+fi
+
+if has classify; then
+	"$BIN/bench_classify" --rules "$RULES" --rounds "$CLASSIFY_ROUNDS" --csv "$RES" || status=1
+fi
+
+# ---- real traffic in namespaces ----
+if has traffic || has vtapd; then
+	VT_PREFIX=vtb
+	. "$(dirname "$0")/../tests/ns/lib.sh"
+	cleanup() {
+		for p in "${GEN_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+		tc qdisc del dev vtb-vm1 clsact 2>/dev/null
+		topo_down
+		rm -rf "$RULES"
+	}
+	trap cleanup EXIT
+	GEN_PIDS=()
+	# leftovers of an interrupted run
+	for ns in $(ip netns list | awk '{print $1}' | grep '^vtb-'); do ip netns del "$ns"; done
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vtb-'); do
+		ip link del "$l" 2>/dev/null
+	done
+	topo_up
+else
+	trap 'rm -rf "$RULES"' EXIT
+fi
+
+declare -A PM RSS
+stat_ns() { nsx "$1" cat "/sys/class/net/eth0/statistics/$2"; }
+
+# measure VARIANT REPEAT: trafgen in vm1 for TRAFFIC_SECS after a 1 s
+# warm-up; prints "sent received copies mon_dropped" per second
+measure() {
+	local cfg=$VT_RUN/udp64.cfg m1 m2
+	m1=$(nsx vm1 cat /sys/class/net/eth0/address)
+	m2=$(nsx vm2 cat /sys/class/net/eth0/address)
+	# 60 bytes + FCS = 64 on the wire; to an address vm2 does not own (no
+	# ICMP replies: vm2 drops it at routing, after counting it received)
+	cat >"$cfg" <<EOF
+{
+  eth(da=$m2, sa=$m1, type=0x0800),
+  ipv4(saddr=10.77.0.1, daddr=10.77.0.99, ttl=64),
+  udp(sp=4000, dp=9),
+  fill(0x00, 18)
+}
+EOF
+	# through timeout(1): its signal reaches trafgen's worker process too
+	ip netns exec vtb-vm1 timeout $((TRAFFIC_SECS + 3)) \
+		trafgen -o eth0 -i "$cfg" -P 1 -C -Q >/dev/null 2>&1 &
+	GEN_PIDS=($!)
+	sleep 1
+	local tx0 rx0 cp0 dr0 tx1 rx1 cp1 dr1
+	tx0=$(stat_ns vm1 tx_packets); rx0=$(stat_ns vm2 rx_packets)
+	cp0=$(stat_ns mon rx_packets); dr0=$(stat_ns mon rx_dropped)
+	sleep "$TRAFFIC_SECS"
+	tx1=$(stat_ns vm1 tx_packets); rx1=$(stat_ns vm2 rx_packets)
+	cp1=$(stat_ns mon rx_packets); dr1=$(stat_ns mon rx_dropped)
+	kill "${GEN_PIDS[0]}" 2>/dev/null; wait "${GEN_PIDS[0]}" 2>/dev/null
+	GEN_PIDS=()
+	sleep 0.2
+	awk -v s="$TRAFFIC_SECS" -v a="$((tx1 - tx0))" -v b="$((rx1 - rx0))" \
+		-v c="$((cp1 - cp0))" -v d="$((dr1 - dr0))" \
+		'BEGIN { printf "%.0f %.0f %.0f %.0f\n", a / s, b / s, c / s, d / s }'
+}
+
+if has traffic; then
+	echo
+	echo "== copies per second, real traffic: trafgen (1 process) 64-byte UDP vm1 -> vm2,"
+	echo "   copies of vm1's frames (ingress of vtb-vm1) counted at mon's eth0 rx_packets,"
+	echo "   ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats, medians (frames/s)"
+	cat >"$VT_POL/bench.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: vtb-mon }
+policies:
+  - name: all-of-vm1
+    source: { ports: [vtb-vm1] }
+    direction: out
+    monitor: mon
+YAML
+	declare -A R
+	for rep in $(seq "$TRAFFIC_REPEATS"); do
+		for v in none vtap mirred; do
+			case $v in
+			vtap)
+				vtapd_start || { status=1; continue; }
+				sleep 0.3
+				if ! tc filter show dev vtb-vm1 ingress | grep -q vtap_tc_out; then
+					echo "bench.sh: vtapd did not attach to vtb-vm1" >&2
+					status=1
+				fi
+				;;
+			mirred)
+				tc qdisc add dev vtb-vm1 clsact
+				# cls_matchall is not built into this kernel: u32 matching
+				# every frame is the match-all classifier here
+				tc filter add dev vtb-vm1 ingress protocol all prio 1 u32 \
+					match u32 0 0 action mirred egress mirror dev vtb-mon
+				;;
+			esac
+			line=$(measure)
+			case $v in
+			vtap) vtapd_stop ;;
+			mirred) tc qdisc del dev vtb-vm1 clsact ;;
+			esac
+			# what vtapd left behind would distort the next variant
+			if tc filter show dev vtb-vm1 ingress 2>/dev/null | grep -q .; then
+				echo "bench.sh: filters left on vtb-vm1 after $v; removing" >&2
+				tc qdisc del dev vtb-vm1 clsact 2>/dev/null
+			fi
+			tc qdisc del dev vtb-mon clsact 2>/dev/null
+			set -- $line
+			csv traffic "sent_pps_$v" 1 "$rep" "$1" pps
+			csv traffic "received_pps_$v" 1 "$rep" "$2" pps
+			csv traffic "copies_pps_$v" 1 "$rep" "$3" pps
+			csv traffic "mon_dropped_pps_$v" 1 "$rep" "$4" pps
+			R[$v.sent]+="$1 "; R[$v.recv]+="$2 "; R[$v.copy]+="$3 "; R[$v.drop]+="$4 "
+			printf '   run %d %-7s sent %9s  received %9s  copies %9s  mon drops %s\n' \
+				"$rep" "$v" "$1" "$2" "$3" "$4"
+		done
+	done
+	med() { echo "${R[$1]:-}" | tr ' ' '\n' | grep . | median; }
+	printf '%-28s %12s %12s %12s %12s\n' variant "sent/s" "received/s" "copies/s" "copy/sent"
+	for v in none vtap mirred; do
+		s=$(med "$v.sent"); r=$(med "$v.recv"); c=$(med "$v.copy")
+		printf '%-28s %12.0f %12.0f %12.0f %12.3f\n' \
+			"$(case $v in none) echo 'no tap';; vtap) echo 'vtap (1 rule)';;
+			   mirred) echo 'tc u32 match-all + mirred';; esac)" \
+			"${s:-0}" "${r:-0}" "${c:-0}" "$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')"
+	done
+	cv=$(med vtap.copy); cm=$(med mirred.copy)
+	if [ -n "$cv" ] && [ -n "$cm" ] && awk -v m="$cm" 'BEGIN { exit !(m > 0) }'; then
+		ratio=$(awk -v a="$cv" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
+		csv traffic summary_copies_ratio_vtap_mirred 1 -1 "$ratio" x
+		verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9 ? "MET" : "NOT MET") }')
+		echo "target copies/s vtap / tc mirred >= 0.9x: ${ratio}x -> $verdict"
+	else
+		echo "target copies/s vtap / tc mirred >= 0.9x: not measured (no copies counted)"
+		status=1
+	fi
+fi
+
+if has vtapd; then
+	echo
+	echo "== vtapd on the namespace topology, with the bench_swap rule sets of 1 and 4096 rules"
+	echo "   port appears -> tapped: ip link add of a veth matching \"vtb-p*\" until its"
+	echo "   ingress filter is visible (polled with tc, about 5 ms per poll); ${TRAFFIC_REPEATS} repeats"
+	printf '%7s %12s %12s %14s %22s\n' rules "RSS MiB" "peak MiB" "map MiB" "port->tapped ms (each)"
+	for n in 1 4096; do
+		rm -f "$VT_POL"/*.yaml
+		cp "$RULES/n$n/policies.yaml" "$VT_POL/"
+		vtapd_start || { status=1; continue; }
+		sleep 0.5
+		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$VTAPD_PID/status")
+		hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$VTAPD_PID/status")
+		mem=0
+		for f in "$VT_PIN"/vtap_*; do
+			b=$(bpftool -j map show pinned "$f" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("bytes_memlock", 0))')
+			mem=$((mem + ${b:-0}))
+		done
+		csv vtapd rss_kib "$n" 0 "$rss" KiB
+		csv vtapd hwm_kib "$n" 0 "$hwm" KiB
+		csv vtapd bpftool_memlock_bytes "$n" 0 "$mem" B
+		PT=
+		for rep in $(seq "$TRAFFIC_REPEATS"); do
+			ip link del vtb-p3 2>/dev/null
+			sleep 0.3
+			t0=$(date +%s%N)
+			ip link add vtb-p3 type veth peer name vtb-p3x
+			ip link set vtb-p3 up
+			t1=
+			for _ in $(seq 2000); do
+				if tc filter show dev vtb-p3 ingress 2>/dev/null | grep -q vtap_tc_out; then
+					t1=$(date +%s%N); break
+				fi
+				sleep 0.001
+			done
+			ms=timeout
+			[ -n "$t1" ] && ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
+			csv vtapd port_to_tapped_ms "$n" "$rep" "$ms" ms
+			PT+="$ms "
+		done
+		ip link del vtb-p3 2>/dev/null
+		vtapd_stop
+		pm=$(echo "$PT" | tr ' ' '\n' | grep -E '^[0-9.]+$' | median)
+		PM[$n]=${pm:-}; RSS[$n]=$rss
+		awk -v n="$n" -v r="$rss" -v h="$hwm" -v m="$mem" -v p="$PT" \
+			'BEGIN { printf "%7d %12.1f %12.1f %14.2f   %s\n", n, r / 1024, h / 1024, m / 1048576, p }'
+	done
+	if [ -n "${RSS[4096]:-}" ]; then
+		awk -v k="${RSS[4096]}" 'BEGIN { printf "target vtapd resident memory with 4096 rules < 32 MiB: %.1f MiB -> %s\n", k / 1024, (k < 32768 ? "MET" : "NOT MET") }'
+	fi
+	if [ -n "${PM[4096]:-}" ]; then
+		awk -v m="${PM[4096]}" -v o="${PM[1]:-?}" 'BEGIN { printf "target port appears -> tapped < 100 ms: median %.1f ms with 4096 rules (%s ms with 1) -> %s\n", m, o, (m < 100 ? "MET" : "NOT MET") }'
+	fi
+fi
+
+echo
+echo "raw results: $RES"
+exit $status
