@@ -50,8 +50,10 @@ static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
 	n = strlen(buf);
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = 0;
-	/* creating a clsact qdisc that exists is how we find it exists */
-	if (strstr(buf, "Exclusivity flag on"))
+	/* expected answers to probes: creating a clsact that exists, querying
+	 * a hook that has no filter of ours */
+	if (strstr(buf, "Exclusivity flag on") || strstr(buf, "Parent Qdisc doesn't exists") ||
+	    strstr(buf, "Cannot find specified filter chain"))
 		level = VTAP_LOG_DEBUG;
 	if (level <= cur_level)
 		vtap_log(level, "%s", buf);

@@ -20,6 +20,8 @@ int vtap_tc_attach(int ifindex, enum vtap_hook hook, int prog_fd, bool *created)
 int vtap_tc_detach(int ifindex, enum vtap_hook hook);
 /* Remove the clsact qdisc (only call when vtap created it). */
 int vtap_tc_destroy_qdisc(int ifindex);
+/* How many filters (anybody's) a clsact hook holds; <0: no clsact. */
+int vtap_tc_count_filters(int ifindex, enum vtap_hook hook);
 /* Is vtap's filter on that hook? 1 yes, 0 no, <0 error. */
 int vtap_tc_query(int ifindex, enum vtap_hook hook, __u32 *prog_id);
 

@@ -114,14 +114,26 @@ static int teardown_offline(const char *pin_root)
 	int removed = 0, ret;
 
 	for (i = ifs; i && i->if_index; i++) {
+		int ifindex = (int)i->if_index, mine = 0;
+
+		/* no clsact here: nothing of vtap's either (and no query noise) */
+		if (vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) < 0)
+			continue;
 		for (int h = VTAP_HOOK_INGRESS; h <= VTAP_HOOK_EGRESS; h++) {
-			if (vtap_tc_query((int)i->if_index, (enum vtap_hook)h, NULL) == 1 &&
-			    !vtap_tc_detach((int)i->if_index, (enum vtap_hook)h)) {
+			if (vtap_tc_query(ifindex, (enum vtap_hook)h, NULL) == 1 &&
+			    !vtap_tc_detach(ifindex, (enum vtap_hook)h)) {
 				printf("removed vtap's filter from %s %s\n", i->if_name,
 				       h == VTAP_HOOK_INGRESS ? "ingress" : "egress");
 				removed++;
+				mine++;
 			}
 		}
+		/* a clsact that held vtap's filter and now holds nothing was
+		 * vtap's; one that still holds another filter is left alone */
+		if (mine && vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) == 0 &&
+		    vtap_tc_count_filters(ifindex, VTAP_HOOK_EGRESS) == 0 &&
+		    !vtap_tc_destroy_qdisc(ifindex))
+			printf("removed the clsact qdisc of %s\n", i->if_name);
 	}
 	if (ifs)
 		if_freenameindex(ifs);

@@ -59,8 +59,8 @@ mon_if=$(cat /sys/class/net/${VT_PREFIX}-mon/ifindex)
 vm1_if=$(cat /sys/class/net/${VT_PREFIX}-vm1/ifindex)
 pid=$(ctl policies --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
 diag "active generation $gen, policy id $pid, mon ifindex $mon_if, vm1 ifindex $vm1_if"
-# vtapd also re-applies (and so flips) when any port on the host appears, so
-# read the map between two status reads that agree
+# vtapd also re-applies (and so flips) when a port a policy names comes or goes,
+# so read the map between two status reads that agree
 cfg_gen_agrees() {
 	local i a b m
 	for i in 1 2 3 4 5; do
