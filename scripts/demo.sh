@@ -183,52 +183,24 @@ say "vtapd running (pid $VTAPD_PID), socket $VT_SOCK, pins under $VT_PIN"
 section "3. traffic: 3 HTTP-like exchanges vm1 -> vm2:80, plus noise (ping, TCP to :8080, UDP to :80)"
 capture_start vm2 "$VT_RUN/vm2.pcap" || die "tcpdump did not start in vm2"
 capture_start mon "$VT_RUN/mon.pcap" || die "tcpdump did not start in the monitor"
-nsx vm2 timeout 10 python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 80)); s.listen(4)
-for _ in range(3):
-    c, _ = s.accept()
-    data = b""
-    while not data.endswith(b"\r\n\r\n"):
-        chunk = c.recv(4096)
-        if not chunk: break
-        data += chunk
-    c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 20000\r\n\r\n" + b"x" * 20000)
-    c.close()
-' &
+nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &
 SRV_PIDS=$!
-nsx vm2 timeout 10 python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 8080)); s.listen(1); c, _ = s.accept(); c.recv(100); c.close()' &
+nsx vm2 timeout 10 python3 "$WEBPEER" sink 10.77.0.2 8080 &
 SRV_PIDS="$SRV_PIDS $!"
 sleep 0.3
 traffic_ok=1
 for i in 1 2 3; do
-	if nsx vm1 python3 -c '
-import socket
-s = socket.create_connection(("10.77.0.2", 80), timeout=5)
-s.sendall(b"GET / HTTP/1.0\r\nHost: vm2\r\n\r\n")
-n = 0
-while True:
-    d = s.recv(65536)
-    if not d: break
-    n += len(d)
-assert n >= 20000, n
-print("  GET http://10.77.0.2/ from vm1: %d bytes back" % n)
-'; then :; else traffic_ok=0; fi
+	if n=$(nsx vm1 python3 "$WEBPEER" get 10.77.0.2); then
+		echo "  GET http://10.77.0.2/ from vm1: $n bytes back"
+	else traffic_ok=0; fi
 done
 if out=$(nsx vm1 ping -c 3 -i 0.2 -q 10.77.0.2); then
 	echo "$out" | grep -E 'packets' | sed 's/^/  ping 10.77.0.2 from vm1 (must not be copied): /'
 else
 	echo "  ping from vm1 to vm2 failed"; traffic_ok=0
 fi
-nsx vm1 python3 -c '
-import socket
-s = socket.create_connection(("10.77.0.2", 8080), timeout=5); s.sendall(b"hi"); s.close()
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b"x", ("10.77.0.2", 80))
-print("  TCP to 10.77.0.2:8080 and UDP to 10.77.0.2:80 from vm1 (must not be copied)")' || traffic_ok=0
+nsx vm1 python3 "$WEBPEER" noise 10.77.0.2 8080 &&
+	echo "  TCP to 10.77.0.2:8080 and UDP to 10.77.0.2:80 from vm1 (must not be copied)" || traffic_ok=0
 wait $SRV_PIDS 2>/dev/null
 SRV_PIDS=
 capture_stop

@@ -8,6 +8,7 @@ set -u
 : "${VT_PREFIX:=vtap}"
 VTAPD=${VTAPD:-$OUT/vtapd}
 VTAPCTL=${VTAPCTL:-$OUT/vtapctl}
+WEBPEER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/webpeer.py
 VT_RUN=${VT_RUN:-$(mktemp -d /tmp/vtap-ns.XXXXXX)}
 VT_SOCK=$VT_RUN/vtapd.sock
 VT_PIN=/sys/fs/bpf/${VT_PREFIX}-test-$$

@@ -28,45 +28,16 @@ capture_start vm2 "$VT_RUN/vm2.pcap" tcp port 80
 capture_start mon "$VT_RUN/mon.pcap"
 # the matching traffic: an HTTP-like TCP exchange on port 80, and noise that
 # must not be copied (ping, TCP to another port, UDP to port 80)
-nsx vm2 timeout 10 python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 80)); s.listen(4)
-for _ in range(3):
-    c, _ = s.accept()
-    data = b""
-    while not data.endswith(b"\r\n\r\n"):
-        chunk = c.recv(4096)
-        if not chunk: break
-        data += chunk
-    c.sendall(b"HTTP/1.0 200 OK\r\n\r\n" + b"x" * 20000)
-    c.close()
-' &
+nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &
 SRV=$!
-nsx vm2 timeout 10 python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("10.77.0.2", 8080)); s.listen(1); c, _ = s.accept(); c.recv(100); c.close()' &
+nsx vm2 timeout 10 python3 "$WEBPEER" sink 10.77.0.2 8080 &
 SRV2=$!
 sleep 0.3
 for i in 1 2 3; do
-	nsx vm1 python3 -c '
-import socket
-s = socket.create_connection(("10.77.0.2", 80), timeout=5)
-s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-n = 0
-while True:
-    d = s.recv(65536)
-    if not d: break
-    n += len(d)
-assert n >= 20000, n
-'
+	nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null
 done
 nsx vm1 ping -c 3 -i 0.1 -q 10.77.0.2 >/dev/null
-nsx vm1 python3 -c '
-import socket
-s = socket.create_connection(("10.77.0.2", 8080), timeout=5); s.sendall(b"hi"); s.close()
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b"x", ("10.77.0.2", 80))'
+nsx vm1 python3 "$WEBPEER" noise 10.77.0.2 8080
 wait $SRV $SRV2 2>/dev/null
 capture_stop
 
