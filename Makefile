@@ -27,13 +27,18 @@ BINS       := $(patsubst user/%.c,$(OUT)/%,$(filter $(wildcard $(MAINS)),$(MAINS
 TEST_SRCS  := $(filter-out tests/unit/fixtures.c,$(wildcard tests/unit/test_*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TEST_COMMON:= $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
+# libFuzzer + ASan + UBSan, clang only; the library is compiled in from source
+FUZZ_CFLAGS:= -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUT) \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps vmlinux test unit-test ns-test demo bench clean format
+.PHONY: all deps vmlinux test unit-test ns-test demo bench fuzz clean format
 
 all: deps $(BPF_OBJS) $(SKELS) $(OUT)/libvtap.a $(BINS) $(TEST_BINS)
 
@@ -44,7 +49,7 @@ deps:
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-$(OUT) $(OUT)/lib $(OUT)/tests $(OUT)/bench:
+$(OUT) $(OUT)/lib $(OUT)/tests $(OUT)/bench $(OUT)/fuzz:
 	@mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h $(HDRS) | $(OUT)
@@ -71,8 +76,16 @@ $(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(OUT)/libvtap.a $(HDRS)
 $(OUT)/bench/%: tests/bench/%.c $(OUT)/libvtap.a $(HDRS) $(SKELS) | $(OUT)/bench
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libvtap.a $(LDLIBS) -o $@
 
+$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(SKELS) | $(OUT)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(LDLIBS) -o $@
+
+# Each fuzzer for FUZZ_SECONDS (default 60) from its seed corpus.
+fuzz: all $(FUZZ_BINS)
+	@OUT=$(OUT) scripts/fuzz.sh
+
 # The README's test command: every suite, one closing line "N passed, N failed".
-test: all
+# The fuzz targets are built too: the suite replays their corpora.
+test: all $(FUZZ_BINS)
 	@OUT=$(OUT) scripts/run-tests.sh
 
 unit-test: all

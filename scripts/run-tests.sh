@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every suite and ends with one line: "N passed, N failed".
 #   unit: the cmocka binaries in $OUT/tests (TAP output)
+#   corpus: every file of tests/fuzz/corpus/NAME/ through $OUT/fuzz/fuzz_NAME
+#         (the libFuzzer targets, ASan + UBSan), one TAP line per target
 #   ns:   the namespace tests in tests/ns/test_*.sh (TAP output)
-# SUITES="unit ns" by default; TESTS=glob narrows the ns tests.
+# SUITES="unit corpus ns" by default; TESTS=glob narrows the ns tests.
 set -u
 OUT=${OUT:-build}
-SUITES=${SUITES:-unit ns}
+SUITES=${SUITES:-unit corpus ns}
 export OUT CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0 failed=0 skipped=0
 log=$(mktemp /tmp/vtap-tests.XXXXXX)
@@ -43,6 +45,21 @@ for suite in $SUITES; do
 	unit)
 		for t in "$OUT"/tests/test_*; do
 			[ -x "$t" ] && run "unit/$(basename "$t")" "$t"
+		done
+		;;
+	corpus)
+		for f in "$OUT"/fuzz/fuzz_*; do
+			[ -x "$f" ] || continue
+			name=${f##*/fuzz_}
+			dir=tests/fuzz/corpus/$name
+			run "corpus/$name" bash -c "
+				n=\$(ls '$dir' | wc -l)
+				if [ \"\$n\" -gt 0 ] && '$f' -runs=0 '$dir' >/tmp/vtap-corpus-$name.log 2>&1; then
+					echo 'ok 1 - $name: '\$n' corpus inputs replayed, no crash, no sanitizer report'
+				else
+					tail -20 /tmp/vtap-corpus-$name.log | sed 's/^/# /'
+					echo 'not ok 1 - $name: corpus replay ('\$n' inputs)'
+				fi"
 		done
 		;;
 	ns)
