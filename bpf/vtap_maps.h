@@ -100,6 +100,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_SINKS SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct vtap_policy_name);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_NAMES SEC(".maps");
+
 /* The classifier's backend (see include/vtap/classify.h). */
 #define VTAP_BE void *
 

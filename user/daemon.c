@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "daemon.h"
 #include "image.h"
 #include "log.h"
@@ -18,9 +20,96 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Counter slots survive a restart: their owners are in the pinned
+ * vtap_names map. */
+static void load_ids(struct vtapd *d)
+{
+	char name[VTAP_NAME_MAX];
+
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		struct vtapd_policy_id *n;
+
+		if (vtap_loader_get_name(&d->ld, id, name, sizeof(name)) || !name[0])
+			continue;
+		n = realloc(d->ids, (d->n_ids + 1) * sizeof(*n));
+		if (!n)
+			return;
+		d->ids = n;
+		snprintf(d->ids[d->n_ids].name, VTAP_NAME_MAX, "%s", name);
+		d->ids[d->n_ids++].id = id;
+		d->id_used[id] = true;
+	}
+	if (d->n_ids)
+		log_info("found counters of %zu policies pinned under %s", d->n_ids, d->pin_root);
+}
+
 int vtapd_init(struct vtapd *d)
 {
-	return vtap_loader_open(&d->ld, d->pin_root);
+	int ret = vtap_loader_open(&d->ld, d->pin_root);
+
+	if (!ret)
+		load_ids(d);
+	return ret;
+}
+
+static int prog_tag(int fd, __u8 tag[BPF_TAG_SIZE])
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return 0;
+}
+
+/* Which of our programs (VTAPD_ATT_*) is attached on the hook, by tag;
+ * 0 when none of vtap's, or an older build's (it will be replaced). */
+static unsigned int attached_prog(struct vtapd *d, int ifindex, enum vtap_hook hook)
+{
+	static const struct {
+		const char *name;
+		unsigned int bit;
+	} progs[] = { { "vtap_tc_out", VTAPD_ATT_OUT },
+		      { "vtap_tc_in", VTAPD_ATT_IN },
+		      { "vtap_sink", VTAPD_ATT_SINK } };
+	__u8 have[BPF_TAG_SIZE], ours[BPF_TAG_SIZE];
+	__u32 id = 0;
+	unsigned int bit = 0;
+	int fd;
+
+	if (vtap_tc_query(ifindex, hook, &id) != 1)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	if (!prog_tag(fd, have)) {
+		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+			if ((hook == VTAP_HOOK_INGRESS) != (progs[i].bit == VTAPD_ATT_OUT))
+				continue;
+			if (!prog_tag(vtap_loader_prog_fd(&d->ld, progs[i].name), ours) &&
+			    !memcmp(have, ours, BPF_TAG_SIZE))
+				bit = progs[i].bit;
+		}
+	}
+	close(fd);
+	return bit;
+}
+
+void vtapd_adopt(struct vtapd *d)
+{
+	for (size_t i = 0; i < d->n_ports; i++) {
+		struct vtapd_port *p = &d->ports[i];
+		unsigned int bits = attached_prog(d, p->ifindex, VTAP_HOOK_INGRESS) |
+				    attached_prog(d, p->ifindex, VTAP_HOOK_EGRESS);
+
+		if (!bits)
+			continue;
+		p->attached = bits;
+		p->adopted = true;
+		d->adopted++;
+		log_info("adopted vtap's filters on %s: they stay attached", p->name);
+	}
 }
 
 /* ---- ports ---- */
@@ -126,6 +215,7 @@ static int assign_ids(struct vtapd *d, const struct vtap_policy_set *set, __u32 
 		d->n_ids++;
 		d->id_used[id] = true;
 		vtap_loader_zero_stats(&d->ld, id);
+		vtap_loader_set_name(&d->ld, id, name);
 		ids[i] = id;
 	}
 	return 0;
@@ -147,6 +237,7 @@ static void release_ids(struct vtapd *d)
 			continue;
 		}
 		d->id_used[d->ids[k].id] = false;
+		vtap_loader_set_name(&d->ld, d->ids[k].id, "");
 		d->ids[k] = d->ids[--d->n_ids];
 	}
 }
@@ -188,7 +279,12 @@ static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 	p->attached &= ~what;
 	if (what == VTAPD_ATT_SINK)
 		vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
-	if (!p->attached && p->created_qdisc) {
+	/* the qdisc goes if vtap made it; for one adopted from a previous
+	 * vtapd (which made it or not), if it holds nothing any more */
+	if (!p->attached &&
+	    (p->created_qdisc ||
+	     (p->adopted && vtap_tc_count_filters(p->ifindex, VTAP_HOOK_INGRESS) == 0 &&
+	      vtap_tc_count_filters(p->ifindex, VTAP_HOOK_EGRESS) == 0))) {
 		vtap_tc_destroy_qdisc(p->ifindex);
 		p->created_qdisc = false;
 	}

@@ -21,6 +21,7 @@ struct vtapd_port {
 	bool up;
 	unsigned int attached; /* VTAPD_ATT_* */
 	bool created_qdisc;
+	bool adopted; /* vtap's filters were there when vtapd started */
 };
 
 struct vtapd_policy_id {
@@ -48,9 +49,14 @@ struct vtapd {
 	double last_apply_ms;
 	char last_error[1024];
 	bool dirty; /* ports changed: reconcile */
+	bool keep;  /* on exit leave programs attached and maps pinned */
+	unsigned long adopted; /* hooks found attached and kept at start */
 };
 
 int vtapd_init(struct vtapd *d);
+/* After the first port dump: take over the filters a previous vtapd left
+ * (same program, by tag) without touching them, so tapping has no gap. */
+void vtapd_adopt(struct vtapd *d);
 /* Load the policy directory; on success replace the running set and
  * reconcile, on failure log every error and keep the running set.
  * errs (optional) receives the errors. */

@@ -20,7 +20,7 @@ static const char *const map_names[] = {
 	VTAP_STR(VTAP_MAP_PORTS), VTAP_STR(VTAP_MAP_SRC),   VTAP_STR(VTAP_MAP_DST),
 	VTAP_STR(VTAP_MAP_PROTO), VTAP_STR(VTAP_MAP_SPORT), VTAP_STR(VTAP_MAP_DPORT),
 	VTAP_STR(VTAP_MAP_VLAN),  VTAP_STR(VTAP_MAP_RULES), VTAP_STR(VTAP_MAP_STATS),
-	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS),
+	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS), VTAP_STR(VTAP_MAP_NAMES),
 };
 
 static int mkdir_p(const char *path)
@@ -144,6 +144,7 @@ int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 	ld->fd_stats = bpf_map__fd(tc->maps.VTAP_MAP_STATS);
 	ld->fd_gstats = bpf_map__fd(tc->maps.VTAP_MAP_GSTATS);
 	ld->fd_sinks = bpf_map__fd(tc->maps.VTAP_MAP_SINKS);
+	ld->fd_names = bpf_map__fd(tc->maps.VTAP_MAP_NAMES);
 	return 0;
 err:
 	vtap_tc__destroy(tc);
@@ -385,6 +386,25 @@ int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
 	struct bpf_program *p = bpf_object__find_program_by_name(ld->tc->obj, name);
 
 	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len)
+{
+	struct vtap_policy_name v;
+
+	if (bpf_map_lookup_elem(ld->fd_names, &policy_id, &v))
+		return -errno;
+	v.name[sizeof(v.name) - 1] = 0;
+	snprintf(name, len, "%s", v.name);
+	return 0;
+}
+
+int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name)
+{
+	struct vtap_policy_name v = { 0 };
+
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	return bpf_map_update_elem(ld->fd_names, &policy_id, &v, BPF_ANY) ? -errno : 0;
 }
 
 int vtap_unpin_all(const char *pin_root)

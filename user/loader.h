@@ -17,6 +17,7 @@ struct vtap_loader {
 	struct vtap_bitmap *pool;
 	__u64 *proto, *sport, *dport, *vlan;
 	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
+	int fd_names;
 };
 
 /* Mount bpffs where needed, create pin_root, load (or reuse the pinned
@@ -34,6 +35,9 @@ int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sin
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name);
+/* The owner of a counter slot ("" = free), kept in the pinned vtap_names. */
+int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len);
+int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name);
 /* Unmap and close; with unpin, also remove the pins and the pin root. */
 void vtap_loader_close(struct vtap_loader *ld, int unpin);
 /* Remove the pins of every vtap map under pin_root, without loading. */

@@ -19,14 +19,18 @@
 #include "daemon.h"
 #include "log.h"
 #include "netlink.h"
+#include "caps.h"
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH]\n"
+		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
+		"--keep: on SIGTERM leave the taps attached and the maps pinned (tapping goes\n"
+		"        on; the next vtapd adopts them without a gap). After a crash or\n"
+		"        SIGKILL that is always what happens.\n"
 		"defaults: --policy-dir %s --pin-root %s --socket %s\n",
 		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
 }
@@ -146,6 +150,7 @@ int main(int argc, char **argv)
 		{ "pin-root", required_argument, NULL, 'r' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "keep", no_argument, NULL, 'k' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -158,10 +163,12 @@ int main(int argc, char **argv)
 	int use_syslog = 0, c, ret = 1;
 	int ep = -1, sfd = -1, ifd = -1, tfd = -1, lfd = -1;
 	struct vtap_nl *nl = NULL;
-	bool running = true, teardown = true;
+	/* until the first policy set is in effect, an exit leaves the kernel's
+	 * state as it found it (a previous vtapd's taps keep running) */
+	bool running = true, teardown = false;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "p:r:s:fSl:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:r:s:fkSl:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			d.policy_dir = optarg;
@@ -173,6 +180,9 @@ int main(int argc, char **argv)
 			d.socket_path = optarg;
 			break;
 		case 'f': /* vtapd always runs in the foreground; systemd supervises */
+			break;
+		case 'k':
+			d.keep = true;
 			break;
 		case 'S':
 			use_syslog = 1;
@@ -214,13 +224,16 @@ int main(int argc, char **argv)
 	/* the dump's answer may take more than one read */
 	usleep(1000);
 	vtap_nl_read(nl);
+	vtapd_adopt(&d);
 	if (vtapd_reload(&d, NULL)) {
 		log_err("no valid policy set in %s: not starting", d.policy_dir);
 		goto out;
 	}
+	teardown = !d.keep;
 	lfd = open_socket(d.socket_path);
 	if (lfd < 0)
 		goto out;
+	vtap_drop_caps();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -281,8 +294,10 @@ int main(int argc, char **argv)
 					vtapd_reload(&d, NULL);
 				}
 			} else if (fd == lfd) {
-				if (serve_client(&d, lfd))
+				if (serve_client(&d, lfd)) {
 					running = false;
+					teardown = true; /* vtapctl teardown: even with --keep */
+				}
 			} else {
 				int r = vtap_nl_read(nl);
 
@@ -297,8 +312,12 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	if (teardown)
+	if (teardown) {
 		vtapd_teardown(&d, true);
+	} else if (d.ld.tc) {
+		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
+		vtap_loader_close(&d.ld, 0);
+	}
 	if (lfd >= 0) {
 		close(lfd);
 		unlink(d.socket_path);

@@ -40,6 +40,7 @@
 #define VTAP_MAP_STATS vtap_stats
 #define VTAP_MAP_GSTATS vtap_gstats
 #define VTAP_MAP_SINKS vtap_sinks
+#define VTAP_MAP_NAMES vtap_names
 #define VTAP_STR_(x) #x
 #define VTAP_STR(x) VTAP_STR_(x)
 
@@ -149,6 +150,13 @@ struct vtap_sink_counters {
 	__u64 truncated;  /* cut to snaplen */
 	__u64 trunc_fail; /* could not be cut: sent whole */
 	__u64 foreign;    /* non-copy frames dropped: a sink carries copies only */
+};
+
+/* vtap_names[policy_id]: which policy owns a counter slot. Written by vtapd
+ * only (no program reads it), pinned so a restarted vtapd gives every policy
+ * its old counters back, and so bpftool shows counters by name. */
+struct vtap_policy_name {
+	char name[64]; /* "" = free slot */
 };
 
 /* Global per-CPU counters: vtap_gstats[0]. */
