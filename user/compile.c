@@ -435,6 +435,17 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		vtap_errors_add(errs, NULL, "%zu policies, limit %d", n, VTAP_MAX_RULES);
 		return -E2BIG;
 	}
+	if (env->sink_ifindex) {
+		size_t sinks = 0;
+
+		for (size_t m = 0; m < set->n_monitors; m++)
+			sinks += env->sink_ifindex[m] != 0;
+		if (sinks > VTAP_MAX_SINKS) {
+			vtap_errors_add(errs, NULL, "%zu monitor ports, limit %d", sinks,
+					VTAP_MAX_SINKS);
+			return -E2BIG;
+		}
+	}
 	img->pool = calloc(VTAP_POOL_PER_GEN, sizeof(*img->pool));
 	img->sport = calloc(VTAP_PORT_SPACE, sizeof(__u32));
 	img->dport = calloc(VTAP_PORT_SPACE, sizeof(__u32));
