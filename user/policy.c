@@ -12,11 +12,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "policy_internal.h"
 
+/* An error is one line: values quoted from a file (a block scalar, say)
+ * may hold newlines or other control bytes; escape them. */
+static char *one_line(char *msg)
+{
+	size_t n = 0, len = strlen(msg);
+	char *out;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)msg[i] < 0x20 || msg[i] == 0x7f) ? 4 : 1;
+	if (n == len)
+		return msg;
+	out = malloc(n + 1);
+	if (!out)
+		return msg;
+	n = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c == '\n' || c == '\t' || c == '\r') {
+			out[n++] = '\\';
+			out[n++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		} else if (c < 0x20 || c == 0x7f) {
+			n += (size_t)sprintf(out + n, "\\x%02x", c);
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	out[n] = 0;
+	free(msg);
+	return out;
+}
+
 void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc, const char *fmt, ...)
 {
+	struct vtap_loc file_only;
 	char *msg = NULL, *line = NULL;
 	va_list ap;
 	char **m;
@@ -35,8 +69,13 @@ void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc, const
 		if (asprintf(&msg, "too many errors (limit %u), giving up",
 			     VTAP_POLICY_ERRORS_MAX) < 0)
 			return;
-		loc = NULL;
+		/* still "FILE: message": the file where we gave up */
+		if (loc) {
+			file_only = (struct vtap_loc){ .file = loc->file };
+			loc = &file_only;
+		}
 	}
+	msg = one_line(msg);
 	if (loc && loc->file && loc->line)
 		r = asprintf(&line, "%s:%u:%u: %s", loc->file, loc->line, loc->col, msg);
 	else if (loc && loc->file)
@@ -208,6 +247,40 @@ int vtap_policy_load_files(const char *const *paths, size_t n_paths, struct vtap
 	return 0;
 }
 
+bool vtap_policy_check_perms(const char *path, const struct stat *st, bool is_dir,
+			     struct vtap_errors *errs)
+{
+	struct vtap_loc loc = {.file = path};
+	const char *what = is_dir ? "policy directory" : "policy file";
+	uid_t me = geteuid();
+	bool ok = true;
+
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode))
+		return true;
+	/* Whoever can write a policy decides which traffic is copied where:
+	 * only root and the user vtapd runs as may. */
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		vtap_errors_add(errs, &loc,
+				"refusing a %s writable by others (mode %04o); chmod go-w %s", what,
+				(unsigned int)(st->st_mode & 07777), path);
+		ok = false;
+	}
+	if (st->st_uid != 0 && st->st_uid != me) {
+		if (me == 0)
+			vtap_errors_add(errs, &loc,
+					"refusing a %s owned by uid %u (only root may own it); "
+					"chown root %s",
+					what, (unsigned int)st->st_uid, path);
+		else
+			vtap_errors_add(errs, &loc,
+					"refusing a %s owned by uid %u (only root or uid %u, "
+					"the running user, may own it); chown root %s",
+					what, (unsigned int)st->st_uid, (unsigned int)me, path);
+		ok = false;
+	}
+	return ok;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -227,6 +300,22 @@ int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set, struct vt
 	if (!d) {
 		vtap_errors_add(errs, &loc, "cannot open policy directory: %s", strerror(errno));
 		return -1;
+	}
+	{
+		struct stat dst;
+
+		if (fstat(dirfd(d), &dst) < 0) {
+			vtap_errors_add(errs, &loc, "cannot open policy directory: %s",
+					strerror(errno));
+			closedir(d);
+			return -1;
+		}
+		/* Someone who may write the directory may replace any file in
+		 * it: refuse it as a whole, without reading the files. */
+		if (!vtap_policy_check_perms(dir, &dst, true, errs)) {
+			closedir(d);
+			return -1;
+		}
 	}
 	while ((de = readdir(d))) {
 		struct stat st;
