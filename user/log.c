@@ -22,9 +22,13 @@ static void vlog(enum vtap_log_level level, const char *fmt, va_list ap)
 		vsyslog(prio[level], fmt, ap);
 		return;
 	}
+	/* the length first: testing *fmt after vfprintf() makes gcc's
+	 * -fsanitize=undefined build see a null format (-Wformat-overflow) */
+	size_t len = strlen(fmt);
+
 	fprintf(stderr, "%s: %s: ", log_ident, level_names[level]);
 	vfprintf(stderr, fmt, ap);
-	if (!*fmt || fmt[strlen(fmt) - 1] != '\n')
+	if (!len || fmt[len - 1] != '\n')
 		fputc('\n', stderr);
 }
 
