@@ -41,4 +41,14 @@ void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vta
 
 void vtap_policy_free_one(struct vtap_policy *p);
 
+struct stat;
+/* Who may change a policy file or the policy directory (st from fstat of the
+ * open file or directory): refused, with an error naming path, when it is
+ * writable by group or others (mode & 022) or owned by someone other than
+ * root or the running user (geteuid). Character and block devices are not
+ * checked (their mode says nothing about their contents). Returns false
+ * after adding the error. */
+bool vtap_policy_check_perms(const char *path, const struct stat *st, bool is_dir,
+			     struct vtap_errors *errs);
+
 #endif

@@ -46,6 +46,11 @@ static int read_file(const char *path, char **buf, size_t *len, struct vtap_erro
 		close(fd);
 		return -1;
 	}
+	/* Checked on the open file: what is read is what was checked. */
+	if (!vtap_policy_check_perms(path, &st, false, errs)) {
+		close(fd);
+		return -1;
+	}
 	if (S_ISREG(st.st_mode) && st.st_size > (off_t)VTAP_POLICY_FILE_MAX) {
 		vtap_errors_add(errs, &loc, "too large (%lld bytes, limit %u)",
 				(long long)st.st_size, VTAP_POLICY_FILE_MAX);

@@ -4,6 +4,9 @@
 # sit on a bridge; mon is a monitor VM behind the host port vtap-mon.
 # Everything is named with $VT_PREFIX so a run never touches anything else.
 set -u
+# policy files writable by group or others are refused: whatever umask the
+# caller has, the files and directories the tests write are 0644 and 0755
+umask 022
 : "${OUT:=build}"
 : "${VT_PREFIX:=vtap}"
 VTAPD=${VTAPD:-$OUT/vtapd}

@@ -1086,6 +1086,189 @@ static void test_errors_add(void **state)
 	vtap_errors_free(&e);
 }
 
+/* ---- who may write policy files ---- */
+
+/* Load dir/a.yaml (made with mode) through load_files, and dir through
+ * load_dir; expect want (NULL: no error) from both. */
+static void perms_case(const char *dir, mode_t mode, const char *want_file)
+{
+	struct vtap_errors e = {0};
+	struct vtap_policy_set set;
+	const char *yaml = MON POL;
+	char *path = write_file(dir, "a.yaml", yaml, strlen(yaml)), *want = NULL;
+	const char *paths[1] = {path};
+
+	assert_int_equal(chmod(path, mode), 0);
+	if (want_file)
+		assert_true(asprintf(&want, want_file, path, path) > 0);
+	check_result(vtap_policy_load_files(paths, 1, &set, &e), &e, want);
+	if (want) {
+		assert_int_equal(e.n, 1);
+		assert_string_equal(e.msgs[0], want);
+		assert_int_equal(set.n_policies, 0);
+		assert_null(set.files);
+	}
+	vtap_policy_set_free(&set);
+	vtap_errors_free(&e);
+	check_result(vtap_policy_load_dir(dir, &set, &e), &e, want);
+	if (want)
+		assert_int_equal(e.n, 1);
+	else
+		assert_int_equal(set.n_policies, 1);
+	vtap_policy_set_free(&set);
+	vtap_errors_free(&e);
+	free(want);
+	free(path);
+}
+
+static void test_file_perms(void **state)
+{
+	char *dir = make_tmpdir();
+
+	(void)state;
+	assert_int_equal(chmod(dir, 0755), 0);
+	/* Writable by the owner only: fine, whatever else may read it. */
+	perms_case(dir, 0644, NULL);
+	perms_case(dir, 0600, NULL);
+	perms_case(dir, 0400, NULL);
+	perms_case(dir, 0755, NULL);
+	/* Writable by others, by the group, or both: refused. */
+	perms_case(dir, 0666,
+		   "%s: refusing a policy file writable by others (mode 0666); chmod go-w %s");
+	perms_case(dir, 0646,
+		   "%s: refusing a policy file writable by others (mode 0646); chmod go-w %s");
+	perms_case(dir, 0664,
+		   "%s: refusing a policy file writable by others (mode 0664); chmod go-w %s");
+	perms_case(dir, 0620,
+		   "%s: refusing a policy file writable by others (mode 0620); chmod go-w %s");
+	perms_case(dir, 01777,
+		   "%s: refusing a policy file writable by others (mode 1777); chmod go-w %s");
+	remove_tmpdir(dir);
+}
+
+/* One bad file among good ones: its error, the others still checked. */
+static void test_file_perms_among_others(void **state)
+{
+	char *dir = make_tmpdir(), *pa, *pb, *want;
+	const char *a = MON,
+		   *b = "policies:\n  - {name: x, source: {ports: [vm1]}, monitor: nowhere}\n";
+	struct vtap_errors e = {0};
+	struct vtap_policy_set set;
+
+	(void)state;
+	pa = write_file(dir, "a.yaml", a, strlen(a));
+	pb = write_file(dir, "b.yaml", b, strlen(b));
+	assert_int_equal(chmod(pa, 0662), 0);
+	assert_int_equal(chmod(pb, 0644), 0);
+	assert_true(
+	    asprintf(&want,
+		     "%s: refusing a policy file writable by others (mode 0662); chmod go-w %s", pa,
+		     pa) > 0);
+	assert_int_equal(vtap_policy_load_dir(dir, &set, &e), -1);
+	/* a.yaml was not read, so the unknown monitor in b.yaml is not
+	 * reported (a.yaml may define it), as for an unreadable file. */
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.msgs[0], want);
+	vtap_errors_free(&e);
+	free(want);
+	free(pa);
+	free(pb);
+	remove_tmpdir(dir);
+}
+
+static void test_file_owner(void **state)
+{
+	char *dir = make_tmpdir(), *path, *want;
+	const char *yaml = MON POL;
+	const char *paths[1];
+	struct vtap_errors e = {0};
+	struct vtap_policy_set set;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("  not root: cannot give a file away, skipped\n");
+		remove_tmpdir(dir);
+		skip();
+	}
+	path = write_file(dir, "a.yaml", yaml, strlen(yaml));
+	paths[0] = path;
+	assert_int_equal(chmod(path, 0644), 0);
+	/* Owned by root, group someone else's (not writable by it): fine. */
+	assert_int_equal(chown(path, 0, 65534), 0);
+	check_result(vtap_policy_load_files(paths, 1, &set, &e), &e, NULL);
+	vtap_policy_set_free(&set);
+	/* Owned by nobody, even 0600: refused. */
+	assert_int_equal(chown(path, 65534, 0), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_true(
+	    asprintf(&want,
+		     "%s: refusing a policy file owned by uid 65534 (only root may own it); "
+		     "chown root %s",
+		     path, path) > 0);
+	assert_int_equal(vtap_policy_load_files(paths, 1, &set, &e), -1);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.msgs[0], want);
+	vtap_errors_free(&e);
+	free(want);
+	/* Both at once: two errors. */
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(vtap_policy_load_files(paths, 1, &set, &e), -1);
+	assert_int_equal(e.n, 2);
+	vtap_errors_free(&e);
+	free(path);
+	remove_tmpdir(dir);
+}
+
+static void test_dir_perms(void **state)
+{
+	char *dir = make_tmpdir(), *path, *want;
+	const char *yaml = MON POL;
+	struct vtap_errors e = {0};
+	struct vtap_policy_set set;
+	static const mode_t bad[] = {0777, 0775, 0757, 01777, 0730};
+
+	(void)state;
+	path = write_file(dir, "a.yaml", yaml, strlen(yaml));
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	check_result(vtap_policy_load_dir(dir, &set, &e), &e, NULL);
+	vtap_policy_set_free(&set);
+	assert_int_equal(chmod(dir, 0700), 0);
+	check_result(vtap_policy_load_dir(dir, &set, &e), &e, NULL);
+	vtap_policy_set_free(&set);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(dir, bad[i]), 0);
+		assert_true(asprintf(&want,
+				     "%s: refusing a policy directory writable by others "
+				     "(mode %04o); chmod go-w %s",
+				     dir, (unsigned int)bad[i], dir) > 0);
+		assert_int_equal(vtap_policy_load_dir(dir, &set, &e), -1);
+		/* The directory as a whole: its files are not read. */
+		assert_int_equal(e.n, 1);
+		assert_string_equal(e.msgs[0], want);
+		assert_int_equal(set.n_policies, 0);
+		assert_null(set.files);
+		vtap_errors_free(&e);
+		free(want);
+	}
+	if (geteuid() == 0) {
+		assert_int_equal(chmod(dir, 0755), 0);
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_true(
+		    asprintf(&want,
+			     "%s: refusing a policy directory owned by uid 65534 (only root "
+			     "may own it); chown root %s",
+			     dir, dir) > 0);
+		assert_int_equal(vtap_policy_load_dir(dir, &set, &e), -1);
+		assert_int_equal(e.n, 1);
+		assert_string_equal(e.msgs[0], want);
+		vtap_errors_free(&e);
+		free(want);
+	}
+	free(path);
+	remove_tmpdir(dir);
+}
+
 /* ---- the repository's own policy files ---- */
 
 static const char *srcdir(void)
@@ -1191,6 +1374,10 @@ int main(void)
 	    cmocka_unit_test(test_too_large),
 	    cmocka_unit_test(test_nesting),
 	    cmocka_unit_test(test_policy_limit),
+	    cmocka_unit_test(test_file_perms),
+	    cmocka_unit_test(test_file_perms_among_others),
+	    cmocka_unit_test(test_file_owner),
+	    cmocka_unit_test(test_dir_perms),
 	    cmocka_unit_test(test_names_and_order),
 	    cmocka_unit_test(test_errors_add),
 	    cmocka_unit_test(test_demo_policy),
@@ -1203,6 +1390,10 @@ int main(void)
 
 	if (!tests)
 		return 1;
+	/* The temporary files must not be refused for their mode (policy
+	 * files writable by group or others are), whatever umask make ran
+	 * with; the perms tests set their modes explicitly. */
+	umask(022);
 	for (size_t i = 0; i < N_CASES; i++) {
 		tests[i].name = cases[i].desc;
 		tests[i].test_func = run_case;
