@@ -83,6 +83,14 @@ static unsigned int attached_prog(struct vtapd *d, int ifindex, enum vtap_hook h
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0)
 		return 0;
+	/* vtap's handle, but maps pinned elsewhere: another vtapd's filter */
+	if (vtap_prog_uses_pins(fd, d->pin_root) != 1) {
+		log_warn("the vtap filter on ifindex %d belongs to another vtapd (other pin "
+			 "root); it will be replaced if a policy here names the port",
+			 ifindex);
+		close(fd);
+		return 0;
+	}
 	if (!prog_tag(fd, have)) {
 		for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 			if ((hook == VTAP_HOOK_INGRESS) != (progs[i].bit == VTAPD_ATT_OUT))
@@ -351,6 +359,23 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 			 errs.n ? errs.msgs[0] : "compile failed");
 		vtap_errors_free(&errs);
 		goto out_free;
+	}
+	/* what vtap attached may have been taken off behind its back (tc
+	 * filter del, another tool's teardown): check, and attach again */
+	for (size_t i = 0; i < d->n_ports; i++) {
+		struct vtapd_port *p = &d->ports[i];
+
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1) {
+			enum vtap_hook hook = bit == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS
+								   : VTAP_HOOK_EGRESS;
+
+			if ((p->attached & bit) && vtap_tc_query(p->ifindex, hook, NULL) == 0) {
+				log_warn("vtap's filter on %s was removed by someone else; "
+					 "attaching it again",
+					 p->name);
+				p->attached &= ~bit;
+			}
+		}
 	}
 	/* attach first: a tap without rules for its port copies nothing */
 	for (size_t i = 0; i < d->n_ports; i++) {

@@ -110,6 +110,12 @@ int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 	ret = vtap_ensure_bpffs(pin_root);
 	if (ret)
 		return ret;
+	{
+		char cfg[PATH_MAX];
+
+		snprintf(cfg, sizeof(cfg), "%s/%s", pin_root, VTAP_STR(VTAP_MAP_CFG));
+		ld->fresh = access(cfg, F_OK) != 0;
+	}
 	tc = vtap_tc__open_opts(&opts);
 	if (!tc) {
 		ret = -errno;
@@ -405,6 +411,51 @@ int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *na
 
 	snprintf(v.name, sizeof(v.name), "%s", name);
 	return bpf_map_update_elem(ld->fd_names, &policy_id, &v, BPF_ANY) ? -errno : 0;
+}
+
+static int map_id_of(int fd, __u32 *id)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+int vtap_prog_uses_pins(int prog_fd, const char *pin_root)
+{
+	__u32 pinned[sizeof(map_names) / sizeof(map_names[0])], n_pinned = 0;
+	__u32 ids[64], n_ids = 64;
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue;
+		if (!map_id_of(fd, &pinned[n_pinned]))
+			n_pinned++;
+		close(fd);
+	}
+	if (!n_pinned)
+		return 0;
+	info.nr_map_ids = n_ids;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	n_ids = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
+	for (__u32 i = 0; i < n_ids && !ret; i++)
+		for (__u32 k = 0; k < n_pinned; k++)
+			if (ids[i] == pinned[k])
+				ret = 1;
+	return ret;
 }
 
 int vtap_unpin_all(const char *pin_root)

@@ -5,6 +5,7 @@
 #define VTAP_USER_LOADER_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include "image.h"
 
 struct vtap_tc;
@@ -18,6 +19,7 @@ struct vtap_loader {
 	__u64 *proto, *sport, *dport, *vlan;
 	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
 	int fd_names;
+	bool fresh; /* no pins existed under pin_root before this open */
 };
 
 /* Mount bpffs where needed, create pin_root, load (or reuse the pinned
@@ -35,6 +37,10 @@ int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sin
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name);
+/* Does the program use maps pinned under this pin root (ours), rather than
+ * another vtapd's? 1 yes, 0 no, <0 error. pin_root's maps are opened from
+ * their pins when ld is NULL (vtapctl without a daemon). */
+int vtap_prog_uses_pins(int prog_fd, const char *pin_root);
 /* The owner of a counter slot ("" = free), kept in the pinned vtap_names. */
 int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len);
 int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vtapctl: the operator's command line for vtapd. */
 #include <errno.h>
+#include <signal.h>
+#include <bpf/bpf.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -77,7 +79,9 @@ static int ctl(const char *path, int argc, char **argv)
 			close(fd);
 		return -1;
 	}
-	if (write(fd, line, len) != (ssize_t)len) {
+	/* a failed write (vtapd refused us and closed) still leaves its
+	 * answer to read */
+	if (write(fd, line, len) != (ssize_t)len && errno != EPIPE) {
 		fprintf(stderr, "vtapctl: cannot talk to vtapd on %s: %s\n", path, strerror(errno));
 		close(fd);
 		return 1;
@@ -106,8 +110,9 @@ static int ctl(const char *path, int argc, char **argv)
 	return status;
 }
 
-/* Without a daemon: take vtap's filters off every interface and remove
- * the pins. A clsact qdisc left holding no filter is removed as well. */
+/* Without a daemon: take off every vtap filter whose program uses the maps
+ * pinned under pin_root (another vtapd's, with its own pin root, stay), and
+ * remove the pins. A clsact qdisc left holding no filter is removed too. */
 static int teardown_offline(const char *pin_root)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
@@ -120,8 +125,19 @@ static int teardown_offline(const char *pin_root)
 		if (vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) < 0)
 			continue;
 		for (int h = VTAP_HOOK_INGRESS; h <= VTAP_HOOK_EGRESS; h++) {
-			if (vtap_tc_query(ifindex, (enum vtap_hook)h, NULL) == 1 &&
-			    !vtap_tc_detach(ifindex, (enum vtap_hook)h)) {
+			__u32 id = 0;
+			int fd, ours = 0;
+
+			if (vtap_tc_query(ifindex, (enum vtap_hook)h, &id) != 1)
+				continue;
+			/* only the filters whose maps are pinned under this pin
+			 * root: another vtapd's taps on this host are not ours */
+			fd = bpf_prog_get_fd_by_id(id);
+			if (fd >= 0) {
+				ours = vtap_prog_uses_pins(fd, pin_root) == 1;
+				close(fd);
+			}
+			if (ours && !vtap_tc_detach(ifindex, (enum vtap_hook)h)) {
 				printf("removed vtap's filter from %s %s\n", i->if_name,
 				       h == VTAP_HOOK_INGRESS ? "ingress" : "egress");
 				removed++;
@@ -180,6 +196,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vtap_log_init("vtapctl", VTAP_LOG_WARN, 0);
+	signal(SIGPIPE, SIG_IGN); /* a refused peer's reply is still read */
 	argc -= optind;
 	argv += optind;
 	if (!strcmp(argv[0], "validate"))
@@ -193,7 +210,9 @@ int main(int argc, char **argv)
 	ret = ctl(sock, argc, argv);
 	if (ret >= 0)
 		return ret;
-	if (!strcmp(argv[0], "teardown")) {
+	/* only "nobody there" means vtapd is not running; a refused or
+	 * unreachable socket is an error, never a reason to act alone */
+	if (!strcmp(argv[0], "teardown") && (errno == ENOENT || errno == ECONNREFUSED)) {
 		printf("vtapd is not running on %s: removing vtap's state directly\n", sock);
 		return teardown_offline(pin_root);
 	}

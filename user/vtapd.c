@@ -93,7 +93,7 @@ static bool serve_client(struct vtapd *d, int lfd)
 {
 	char line[VTAP_CTL_MAX_LINE];
 	struct sbuf out = { 0 };
-	struct ucred cred;
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	socklen_t len = sizeof(cred);
 	struct timeval tv = { .tv_sec = 2 };
 	bool quit = false;
@@ -104,15 +104,8 @@ static bool serve_client(struct vtapd *d, int lfd)
 	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (cfd < 0)
 		return false;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != 0) {
-		const char *msg = "error\nvtapd: only root may control vtapd\n";
-
-		log_warn("refused a control connection from uid %d", (int)cred.uid);
-		if (write(cfd, msg, strlen(msg)) < 0)
-			log_debug("cannot answer a refused client");
-		close(cfd);
-		return false;
-	}
+	/* the request is read before anything is answered, so a refused
+	 * client gets its answer instead of a broken pipe */
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (got < sizeof(line) - 1) {
 		n = read(cfd, line + got, sizeof(line) - 1 - got);
@@ -123,6 +116,15 @@ static bool serve_client(struct vtapd *d, int lfd)
 			break;
 	}
 	line[got] = 0;
+	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != 0) {
+		const char *msg = "error\nvtapd: only root may control vtapd\n";
+
+		log_warn("refused a control connection from uid %d", (int)cred.uid);
+		if (send(cfd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
+			log_debug("cannot answer a refused client");
+		close(cfd);
+		return false;
+	}
 	ret = vtapd_command(d, line, &out, &quit);
 	{
 		const char *status = ret ? "error\n" : "ok\n";
@@ -135,11 +137,17 @@ static bool serve_client(struct vtapd *d, int lfd)
 	return quit;
 }
 
+/* Arm the reload timer unless it is already running: a burst of edits is
+ * applied RELOAD_DEBOUNCE_MS after its first event, and a file rewritten
+ * continuously still reloads every RELOAD_DEBOUNCE_MS instead of never. */
 static void arm_timer(int tfd, int ms)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
 						.tv_nsec = (long)(ms % 1000) * 1000000 } };
+	struct itimerspec cur;
 
+	if (!timerfd_gettime(tfd, &cur) && (cur.it_value.tv_sec || cur.it_value.tv_nsec))
+		return;
 	timerfd_settime(tfd, 0, &its, NULL);
 }
 
@@ -243,7 +251,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (inotify_add_watch(ifd, d.policy_dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE) <
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
+				      IN_ATTRIB) <
 	    0)
 		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
 			 d.policy_dir, strerror(errno));
@@ -312,7 +321,9 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	if (teardown) {
+	/* state this very run created, with no earlier state to keep, goes
+	 * with it even when the start failed; an earlier vtapd's stays */
+	if (teardown || (d.ld.fresh && !d.adopted)) {
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
 		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
