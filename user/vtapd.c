@@ -50,6 +50,20 @@ static int mkdir_parent(const char *path)
 	return 0;
 }
 
+/* Is a vtapd already answering on path? */
+static bool socket_live(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool live;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	live = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (fd >= 0)
+		close(fd);
+	return live;
+}
+
 static int open_socket(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -173,7 +187,7 @@ int main(int argc, char **argv)
 	struct vtap_nl *nl = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
 	 * state as it found it (a previous vtapd's taps keep running) */
-	bool running = true, teardown = false;
+	bool running = true, teardown = false, started = false;
 	sigset_t mask;
 
 	while ((c = getopt_long(argc, argv, "p:r:s:fkSl:h", opts, NULL)) != -1) {
@@ -218,6 +232,12 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* before touching anything: a second vtapd must not rewrite the
+	 * first one's maps on its way to failing */
+	if (socket_live(d.socket_path)) {
+		log_err("another vtapd answers on %s: not starting", d.socket_path);
+		return 1;
+	}
 	if (vtapd_init(&d))
 		return 1;
 	nl = vtap_nl_open(vtapd_link_event, &d);
@@ -239,6 +259,7 @@ int main(int argc, char **argv)
 	}
 	teardown = !d.keep;
 	lfd = open_socket(d.socket_path);
+	started = lfd >= 0;
 	if (lfd < 0)
 		goto out;
 	vtap_drop_caps();
@@ -321,9 +342,9 @@ int main(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	/* state this very run created, with no earlier state to keep, goes
-	 * with it even when the start failed; an earlier vtapd's stays */
-	if (teardown || (d.ld.fresh && !d.adopted)) {
+	/* a start that failed takes with it the state it created itself (no
+	 * earlier pins, nothing adopted); an earlier vtapd's state stays */
+	if (teardown || (!started && d.ld.fresh && !d.adopted)) {
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
 		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
