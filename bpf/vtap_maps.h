@@ -108,6 +108,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_NAMES SEC(".maps");
 
+/* Never read by a program: an update of a map-in-map makes the kernel wait
+ * for an RCU grace period, which vtapd uses before rewriting the inactive
+ * generation, so no frame still classified by it (it was active until the
+ * last flip) sees it change. Not pinned: each vtapd has its own. */
+struct vtap_sync_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct vtap_sync_inner);
+} VTAP_MAP_SYNC SEC(".maps");
+
 /* The classifier's backend (see include/vtap/classify.h). */
 #define VTAP_BE void *
 

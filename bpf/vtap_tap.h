@@ -10,7 +10,7 @@
 #include <vtap/classify.h>
 
 struct vtap_ctx {
-	void *data;
+	void *data; /* the frame's linear part, as parsed */
 	void *data_end;
 	__u32 len; /* whole frame, including what is not linear */
 	__u32 ifindex;
@@ -35,24 +35,26 @@ __noinline int vtap_classify_frame(const struct vtap_pkt *pkt, __u32 ifindex, __
 	return vtap_classify(NULL, pkt, ifindex, (__u8)dir, gen);
 }
 
-/* Returns the rule whose copy is to be sent (and its counters), or NULL when
- * the frame is not to be copied. Everything is counted here. */
+/* Given the frame parsed by the hook (which knows how to make headers
+ * linear and where the stack keeps a VLAN tag), returns the rule whose copy
+ * is to be sent (and its counters), or NULL when the frame is not to be
+ * copied. Everything is counted here. */
 static __always_inline const struct vtap_rule *vtap_tap(const struct vtap_ctx *ctx,
+						       const struct vtap_pkt *pkt,
+						       struct vtap_global_counters *gc,
 						       struct vtap_counters **cnt_out)
 {
-	struct vtap_global_counters *gc = vtap_global_stats();
 	const struct vtap_rule *r;
 	struct vtap_counters *c;
-	struct vtap_pkt pkt;
 	__u32 gen = 0, key;
 	int rank;
 
-	if (gc)
+	if (gc) {
 		gc->seen++;
-	vtap_parse(ctx->data, ctx->data_end, &pkt);
-	if ((pkt.flags & VTAP_PF_MALFORMED) && gc)
-		gc->unparsed++;
-	rank = vtap_classify_frame(&pkt, ctx->ifindex, ctx->dir, &gen);
+		if (pkt->flags & VTAP_PF_MALFORMED)
+			gc->unparsed++;
+	}
+	rank = vtap_classify_frame(pkt, ctx->ifindex, ctx->dir, &gen);
 	if (rank < 0) {
 		if (gc)
 			gc->no_match++;

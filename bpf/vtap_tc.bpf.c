@@ -16,34 +16,48 @@
 
 static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir)
 {
+	struct vtap_global_counters *gc = vtap_global_stats();
 	struct vtap_counters *c = NULL;
 	const struct vtap_rule *r;
 	struct vtap_ctx ctx;
+	struct vtap_pkt pkt;
 	__u32 mark = skb->mark;
-	__u32 want;
 	long ret;
 
 	if ((mark & VTAP_COPY_MAGIC_MASK) == VTAP_COPY_MAGIC) {
-		struct vtap_global_counters *gc = vtap_global_stats();
-
 		if (gc)
 			gc->copies_seen++; /* a copy is never copied again */
 		return TC_ACT_UNSPEC;
 	}
-	want = skb->len < VTAP_PULL_LEN ? skb->len : VTAP_PULL_LEN;
-	if ((long)skb->data_end - (long)skb->data < (long)want && bpf_skb_pull_data(skb, want)) {
-		struct vtap_global_counters *gc = vtap_global_stats();
-
-		if (gc)
-			gc->pull_fail++;
-	}
 	ctx.data = (void *)(long)skb->data;
 	ctx.data_end = (void *)(long)skb->data_end;
+	vtap_parse(ctx.data, ctx.data_end, &pkt);
+	/* Headers cut by the end of the linear part, not of the frame: make
+	 * them linear and parse again. Only then: pulling reallocates the
+	 * head of a cloned skb (every TCP segment), which most frames, whose
+	 * headers are linear, must not pay for. */
+	if ((pkt.flags & VTAP_PF_MALFORMED) && ctx.data_end - ctx.data < skb->len) {
+		__u32 want = skb->len < VTAP_PULL_LEN ? skb->len : VTAP_PULL_LEN;
+
+		if (bpf_skb_pull_data(skb, want)) {
+			if (gc)
+				gc->pull_fail++;
+		} else {
+			ctx.data = (void *)(long)skb->data;
+			ctx.data_end = (void *)(long)skb->data_end;
+			vtap_parse(ctx.data, ctx.data_end, &pkt);
+		}
+	}
+	/* The stack took the outer VLAN tag out of the frame (receive path,
+	 * or TX offload on the way out): it is in the skb, and a tag still in
+	 * the data is the inner one. */
+	if (skb->vlan_present)
+		pkt.vlan = skb->vlan_tci & 0x0fff;
 	ctx.len = skb->len;
 	ctx.ifindex = skb->ifindex;
 	ctx.dir = dir;
 
-	r = vtap_tap(&ctx, &c);
+	r = vtap_tap(&ctx, &pkt, gc, &c);
 	if (!r)
 		return TC_ACT_UNSPEC;
 

@@ -151,6 +151,14 @@ int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 	ld->fd_gstats = bpf_map__fd(tc->maps.VTAP_MAP_GSTATS);
 	ld->fd_sinks = bpf_map__fd(tc->maps.VTAP_MAP_SINKS);
 	ld->fd_names = bpf_map__fd(tc->maps.VTAP_MAP_NAMES);
+	ld->fd_sync = bpf_map__fd(tc->maps.VTAP_MAP_SYNC);
+	ld->fd_sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
+	if (ld->fd_sync_inner < 0) {
+		ret = -errno;
+		log_err("cannot create the grace-period map: %s", strerror(errno));
+		vtap_loader_close(ld, 0);
+		return ret;
+	}
 	return 0;
 err:
 	vtap_tc__destroy(tc);
@@ -237,6 +245,12 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		return active;
 	g = (__u32)!active;
 	base = g * VTAP_POOL_PER_GEN;
+
+	/* 0. generation g was active until the last flip: wait until no
+	 * program can still be reading it (an RCU grace period, which the
+	 * kernel waits for on a map-in-map update) */
+	if (bpf_map_update_elem(ld->fd_sync, &zero, &ld->fd_sync_inner, BPF_ANY))
+		goto fail_errno;
 
 	/* 1. everything of the inactive generation; no frame reads it */
 	memcpy(&ld->pool[base], img->pool, img->n_pool * sizeof(*img->pool));
@@ -475,6 +489,8 @@ int vtap_unpin_all(const char *pin_root)
 
 void vtap_loader_close(struct vtap_loader *ld, int unpin)
 {
+	if (ld->fd_sync_inner > 0)
+		close(ld->fd_sync_inner);
 	if (ld->tc) {
 		map_munmap(ld->pool, ld->tc->maps.VTAP_MAP_POOL);
 		map_munmap(ld->proto, ld->tc->maps.VTAP_MAP_PROTO);

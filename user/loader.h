@@ -19,6 +19,7 @@ struct vtap_loader {
 	__u64 *proto, *sport, *dport, *vlan;
 	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
 	int fd_names;
+	int fd_sync, fd_sync_inner; /* see VTAP_MAP_SYNC */
 	bool fresh; /* no pins existed under pin_root before this open */
 };
 

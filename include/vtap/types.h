@@ -41,6 +41,7 @@
 #define VTAP_MAP_GSTATS vtap_gstats
 #define VTAP_MAP_SINKS vtap_sinks
 #define VTAP_MAP_NAMES vtap_names
+#define VTAP_MAP_SYNC vtap_sync
 #define VTAP_STR_(x) #x
 #define VTAP_STR(x) VTAP_STR_(x)
 
@@ -164,7 +165,6 @@ struct vtap_global_counters {
 	__u64 seen;        /* frames the tap looked at */
 	__u64 copies_seen; /* frames that were copies: never copied again */
 	__u64 unparsed;    /* classified as L2 only because malformed */
-	__u64 no_port;     /* port/direction not in the active generation */
 	__u64 no_match;
 	__u64 pull_fail;   /* could not linearise headers */
 };
