@@ -91,12 +91,8 @@ struct ranked {
 
 static int cmp_ranked(const void *a, const void *b)
 {
-	const struct vtap_policy *x = ((const struct ranked *)a)->p;
-	const struct vtap_policy *y = ((const struct ranked *)b)->p;
-
-	if (x->priority != y->priority)
-		return x->priority < y->priority ? -1 : 1;
-	return strcmp(x->name, y->name);
+	/* the one evaluation order, as the policy loader defines it */
+	return vtap_policy_order_cmp(((const struct ranked *)a)->p, ((const struct ranked *)b)->p);
 }
 
 /* ---- (port, direction) ---- */

@@ -20,6 +20,12 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+static int cmp_id_name(const void *a, const void *b)
+{
+	return strcmp(((const struct vtapd_policy_id *)a)->name,
+		      ((const struct vtapd_policy_id *)b)->name);
+}
+
 /* Counter slots survive a restart: their owners are in the pinned
  * vtap_names map. */
 static void load_ids(struct vtapd *d)
@@ -39,6 +45,7 @@ static void load_ids(struct vtapd *d)
 		d->ids[d->n_ids++].id = id;
 		d->id_used[id] = true;
 	}
+	qsort(d->ids, d->n_ids, sizeof(*d->ids), cmp_id_name);
 	if (d->n_ids)
 		log_info("found counters of %zu policies pinned under %s", d->n_ids, d->pin_root);
 }
@@ -163,6 +170,10 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 				 p->attached ? "; forgetting its taps" : "");
 			if (p->attached || port_named(d, p->name))
 				d->dirty = true;
+			/* the device took its filters and qdisc along; its sink
+			 * counters are vtap's to remove */
+			if (p->attached & VTAPD_ATT_SINK)
+				vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
 			*p = d->ports[--d->n_ports];
 		}
 		return;
@@ -196,68 +207,91 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 
 /* ---- policy ids: stable per policy name, so counters survive reloads ---- */
 
+/* d->ids is kept sorted by name, so 4096 policies cost n log n lookups */
 static int assign_ids(struct vtapd *d, const struct vtap_policy_set *set, __u32 *ids)
 {
+	size_t n_old = d->n_ids;
+	__u32 next = 0;
+	int ret = 0;
+
 	for (size_t i = 0; i < set->n_policies; i++) {
 		const char *name = set->policies[i].name;
-		size_t k;
+		struct vtapd_policy_id key, *hit, *n;
 
-		for (k = 0; k < d->n_ids; k++)
-			if (!strcmp(d->ids[k].name, name))
-				break;
-		if (k < d->n_ids) {
-			ids[i] = d->ids[k].id;
+		snprintf(key.name, sizeof(key.name), "%s", name);
+		hit = bsearch(&key, d->ids, n_old, sizeof(*d->ids), cmp_id_name);
+		if (hit) {
+			ids[i] = hit->id;
 			continue;
 		}
-		__u32 id = 0;
-		while (id < VTAP_MAX_RULES && d->id_used[id])
-			id++;
-		if (id == VTAP_MAX_RULES)
-			return -ENOSPC;
-		struct vtapd_policy_id *n = realloc(d->ids, (d->n_ids + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
+		while (next < VTAP_MAX_RULES && d->id_used[next])
+			next++;
+		if (next == VTAP_MAX_RULES) {
+			ret = -ENOSPC;
+			break;
+		}
+		n = realloc(d->ids, (d->n_ids + 1) * sizeof(*n));
+		if (!n) {
+			ret = -ENOMEM;
+			break;
+		}
 		d->ids = n;
-		snprintf(d->ids[d->n_ids].name, VTAP_NAME_MAX, "%s", name);
-		d->ids[d->n_ids].id = id;
-		d->n_ids++;
-		d->id_used[id] = true;
-		vtap_loader_zero_stats(&d->ld, id);
-		vtap_loader_set_name(&d->ld, id, name);
-		ids[i] = id;
+		d->ids[d->n_ids] = key;
+		d->ids[d->n_ids++].id = next;
+		d->id_used[next] = true;
+		vtap_loader_zero_stats(&d->ld, next);
+		vtap_loader_set_name(&d->ld, next, name);
+		ids[i] = next;
 	}
-	return 0;
+	qsort(d->ids, d->n_ids, sizeof(*d->ids), cmp_id_name);
+	return ret;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Forget ids of policies no longer in the set (after the flip, so no frame
  * classified by the new generation can still count into them). */
 static void release_ids(struct vtapd *d)
 {
+	const char **names = calloc(d->set.n_policies + 1, sizeof(*names));
 	size_t k = 0;
 
-	while (k < d->n_ids) {
-		bool keep = false;
+	if (!names)
+		return; /* keep them all: a leak of slots, not of counts */
+	for (size_t i = 0; i < d->set.n_policies; i++)
+		names[i] = d->set.policies[i].name;
+	qsort(names, d->set.n_policies, sizeof(*names), cmp_str_ptr);
+	for (size_t i = 0; i < d->n_ids; i++) {
+		const char *name = d->ids[i].name;
 
-		for (size_t i = 0; i < d->set.n_policies && !keep; i++)
-			keep = !strcmp(d->set.policies[i].name, d->ids[k].name);
-		if (keep) {
-			k++;
+		if (bsearch(&name, names, d->set.n_policies, sizeof(*names), cmp_str_ptr)) {
+			d->ids[k++] = d->ids[i];
 			continue;
 		}
-		d->id_used[d->ids[k].id] = false;
-		vtap_loader_set_name(&d->ld, d->ids[k].id, "");
-		d->ids[k] = d->ids[--d->n_ids];
+		d->id_used[d->ids[i].id] = false;
+		vtap_loader_set_name(&d->ld, d->ids[i].id, "");
 	}
+	d->n_ids = k; /* still sorted */
+	free(names);
 }
 
 /* ---- attachments ---- */
+
+/* out taps on ingress; in taps and sinks on egress */
+static enum vtap_hook hook_of(unsigned int what)
+{
+	return what == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS : VTAP_HOOK_EGRESS;
+}
 
 static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 {
 	const char *prog = what == VTAPD_ATT_OUT ? "vtap_tc_out"
 			   : what == VTAPD_ATT_IN ? "vtap_tc_in"
 						  : "vtap_sink";
-	enum vtap_hook hook = what == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS : VTAP_HOOK_EGRESS;
+	enum vtap_hook hook = hook_of(what);
 	bool created = false;
 	int ret;
 
@@ -270,8 +304,8 @@ static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 	if (created)
 		p->created_qdisc = true;
 	p->attached |= what;
-	if (what == VTAPD_ATT_SINK)
-		vtap_loader_add_sink(&d->ld, (__u32)p->ifindex);
+	if (what == VTAPD_ATT_SINK && (ret = vtap_loader_add_sink(&d->ld, (__u32)p->ifindex)))
+		log_warn("no counters for sink %s: %s", p->name, strerror(-ret));
 	log_info("attached %s to %s (%s)", prog, p->name,
 		 hook == VTAP_HOOK_INGRESS ? "ingress" : "egress");
 	return 0;
@@ -279,20 +313,19 @@ static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 
 static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 {
-	enum vtap_hook hook = what == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS : VTAP_HOOK_EGRESS;
-	int ret = vtap_tc_detach(p->ifindex, hook);
+	int ret = vtap_tc_detach(p->ifindex, hook_of(what));
 
 	if (ret)
 		log_warn("cannot detach from %s: %s", p->name, strerror(-ret));
 	p->attached &= ~what;
 	if (what == VTAPD_ATT_SINK)
 		vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
-	/* the qdisc goes if vtap made it; for one adopted from a previous
-	 * vtapd (which made it or not), if it holds nothing any more */
-	if (!p->attached &&
-	    (p->created_qdisc ||
-	     (p->adopted && vtap_tc_count_filters(p->ifindex, VTAP_HOOK_INGRESS) == 0 &&
-	      vtap_tc_count_filters(p->ifindex, VTAP_HOOK_EGRESS) == 0))) {
+	/* the qdisc goes if vtap made it (or adopted it from a previous vtapd,
+	 * which may have), and only if nobody has put a filter of their own
+	 * on it since */
+	if (!p->attached && (p->created_qdisc || p->adopted) &&
+	    vtap_tc_count_filters(p->ifindex, VTAP_HOOK_INGRESS) == 0 &&
+	    vtap_tc_count_filters(p->ifindex, VTAP_HOOK_EGRESS) == 0) {
 		vtap_tc_destroy_qdisc(p->ifindex);
 		p->created_qdisc = false;
 	}
@@ -315,17 +348,21 @@ static unsigned int wanted(const struct vtap_image *img, const struct vtap_polic
 	return w;
 }
 
-static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u32 *ids)
+/* assign: give the set's policies their counter slots (a new set); a port
+ * event recompiles the running set, whose slots are already in ids */
+static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u32 *ids,
+			 bool assign)
 {
 	struct vtap_host_port *hp = calloc(d->n_ports + 1, sizeof(*hp));
 	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
+	unsigned int *want = calloc(d->n_ports + 1, sizeof(*want));
 	struct vtap_errors errs = { 0 };
 	struct vtap_compile_env env;
 	struct vtap_image img;
 	double t0 = now_ms();
 	int ret = -ENOMEM;
 
-	if (!hp || !sinks)
+	if (!hp || !sinks || !want)
 		goto out_free;
 	for (size_t i = 0; i < d->n_ports; i++) {
 		snprintf(hp[i].name, sizeof(hp[i].name), "%s", d->ports[i].name);
@@ -341,10 +378,15 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 			log_warn("monitor %s: port %s is not present; copies for it are "
 				 "counted as copy failures until it appears",
 				 set->monitors[m].name, set->monitors[m].port);
+		/* the sink program before any rule points at the port: without
+		 * it copies would leave unmarked and uncut, so a port it cannot
+		 * be put on gets no copies (they count as copy failures) */
+		else if (!(p->attached & VTAPD_ATT_SINK) && attach_one(d, p, VTAPD_ATT_SINK))
+			sinks[m] = 0;
 	}
-	ret = assign_ids(d, set, ids);
-	if (ret) {
+	if (assign && (ret = assign_ids(d, set, ids))) {
 		log_err("no free policy counter slot (limit %d)", VTAP_MAX_RULES);
+		snprintf(d->last_error, sizeof(d->last_error), "no free policy counter slot");
 		goto out_free;
 	}
 	env = (struct vtap_compile_env){ .ports = hp,
@@ -366,10 +408,7 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		struct vtapd_port *p = &d->ports[i];
 
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1) {
-			enum vtap_hook hook = bit == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS
-								   : VTAP_HOOK_EGRESS;
-
-			if ((p->attached & bit) && vtap_tc_query(p->ifindex, hook, NULL) == 0) {
+			if ((p->attached & bit) && vtap_tc_query(p->ifindex, hook_of(bit), NULL) == 0) {
 				log_warn("vtap's filter on %s was removed by someone else; "
 					 "attaching it again",
 					 p->name);
@@ -380,20 +419,22 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	/* attach first: a tap without rules for its port copies nothing */
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
-		unsigned int w = wanted(&img, set, p);
 
+		want[i] = wanted(&img, set, p);
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
-			if ((w & bit) && !(p->attached & bit))
+			if ((want[i] & bit) && !(p->attached & bit))
 				attach_one(d, p, bit);
 	}
 	ret = vtap_loader_apply(&d->ld, &img);
-	if (!ret) {
+	if (ret) {
+		snprintf(d->last_error, sizeof(d->last_error),
+			 "cannot write the rule set into the maps: %s", strerror(-ret));
+	} else {
 		for (size_t i = 0; i < d->n_ports; i++) {
 			struct vtapd_port *p = &d->ports[i];
-			unsigned int w = wanted(&img, set, p);
 
 			for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
-				if (!(w & bit) && (p->attached & bit))
+				if (!(want[i] & bit) && (p->attached & bit))
 					detach_one(d, p, bit);
 		}
 		d->applies++;
@@ -405,13 +446,14 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 out_free:
 	free(hp);
 	free(sinks);
+	free(want);
 	return ret;
 }
 
 int vtapd_reconcile(struct vtapd *d)
 {
 	d->dirty = false;
-	return reconcile_set(d, &d->set, d->set_ids);
+	return reconcile_set(d, &d->set, d->set_ids, false);
 }
 
 int vtapd_reload(struct vtapd *d, struct sbuf *out)
@@ -440,7 +482,7 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 		vtap_policy_set_free(&set);
 		return -ENOMEM;
 	}
-	ret = reconcile_set(d, &set, ids);
+	ret = reconcile_set(d, &set, ids, true);
 	if (ret) {
 		if (out)
 			sbuf_printf(out, "%s\n", d->last_error);

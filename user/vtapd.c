@@ -249,9 +249,6 @@ int main(int argc, char **argv)
 		log_err("cannot list the host's ports: %s", strerror(errno));
 		goto out;
 	}
-	/* the dump's answer may take more than one read */
-	usleep(1000);
-	vtap_nl_read(nl);
 	vtapd_adopt(&d);
 	if (vtapd_reload(&d, NULL)) {
 		log_err("no valid policy set in %s: not starting", d.policy_dir);
