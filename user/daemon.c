@@ -203,6 +203,31 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	}
 	p->up = up;
+	p->seen = true;
+}
+
+void vtapd_resync_begin(struct vtapd *d)
+{
+	for (size_t i = 0; i < d->n_ports; i++)
+		d->ports[i].seen = false;
+	d->resync = true;
+}
+
+void vtapd_resync_end(struct vtapd *d)
+{
+	size_t i = 0;
+
+	d->resync = false;
+	while (i < d->n_ports) {
+		struct vtapd_port *p = &d->ports[i];
+
+		if (p->seen) {
+			i++;
+			continue;
+		}
+		/* gone while events were lost: as if RTM_DELLINK had come */
+		vtapd_link_event(d, p->ifindex, p->name, 0, 1);
+	}
 }
 
 /* ---- policy ids: stable per policy name, so counters survive reloads ---- */

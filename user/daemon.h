@@ -22,6 +22,7 @@ struct vtapd_port {
 	unsigned int attached; /* VTAPD_ATT_* */
 	bool created_qdisc;
 	bool adopted; /* vtap's filters were there when vtapd started */
+	bool seen;    /* listed by the current resync dump */
 };
 
 struct vtapd_policy_id {
@@ -50,6 +51,7 @@ struct vtapd {
 	char last_error[1024];
 	bool dirty; /* ports changed: reconcile */
 	bool keep;  /* on exit leave programs attached and maps pinned */
+	bool resync; /* link events were lost: a dump is listing the ports */
 	unsigned long adopted; /* hooks found attached and kept at start */
 };
 
@@ -64,6 +66,10 @@ int vtapd_reload(struct vtapd *d, struct sbuf *errs);
 /* Compile, attach, apply, detach: make the kernel match set + ports. */
 int vtapd_reconcile(struct vtapd *d);
 void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted);
+/* Link events were lost (ENOBUFS): mark the ports, dump, and when the dump
+ * is complete forget the ports it did not list (deleted in the gap). */
+void vtapd_resync_begin(struct vtapd *d);
+void vtapd_resync_end(struct vtapd *d);
 /* Detach everything vtap attached; with unpin, remove the pins too. */
 void vtapd_teardown(struct vtapd *d, bool unpin);
 /* Run one control command; reply goes to out. Returns 0 ok, -1 error;

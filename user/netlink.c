@@ -4,6 +4,7 @@
 #include <net/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@ struct vtap_nl {
 	vtap_link_cb cb;
 	void *arg;
 	unsigned int seq;
+	bool dump_done; /* an NLMSG_DONE was read: the last dump is complete */
 };
 
 struct vtap_nl *vtap_nl_open(vtap_link_cb cb, void *arg)
@@ -100,9 +102,19 @@ int vtap_nl_read(struct vtap_nl *nl)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 		/* seq/portid 0: accept both the dump's answers and events */
 		ret = mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, nl);
+		if (ret == MNL_CB_STOP)
+			nl->dump_done = true;
 		if (ret < 0 && errno != ESRCH)
 			return -errno;
 	}
+}
+
+bool vtap_nl_dump_done(struct vtap_nl *nl)
+{
+	bool done = nl->dump_done;
+
+	nl->dump_done = false;
+	return done;
 }
 
 void vtap_nl_close(struct vtap_nl *nl)

@@ -5,6 +5,7 @@
 #define VTAP_USER_NETLINK_H
 
 #include <net/if.h>
+#include <stdbool.h>
 
 struct vtap_nl;
 
@@ -18,6 +19,8 @@ int vtap_nl_dump(struct vtap_nl *nl);
 /* Read what is pending and call cb per link. 0, or a negative errno
  * (-ENOBUFS: events were lost; dump again). */
 int vtap_nl_read(struct vtap_nl *nl);
+/* Was a dump completed since the last call? */
+bool vtap_nl_dump_done(struct vtap_nl *nl);
 void vtap_nl_close(struct vtap_nl *nl);
 
 #endif

@@ -330,7 +330,12 @@ int main(int argc, char **argv)
 
 				if (r == -ENOBUFS) {
 					log_warn("rtnetlink events lost; listing ports again");
-					vtap_nl_dump(nl);
+					vtapd_resync_begin(&d);
+					vtap_nl_dump_done(nl); /* forget an older dump's end */
+					if (vtap_nl_dump(nl))
+						d.resync = false;
+				} else if (d.resync && vtap_nl_dump_done(nl)) {
+					vtapd_resync_end(&d);
 				}
 			}
 		}
