@@ -45,9 +45,10 @@ static void load_ids(struct vtapd *d)
 		d->ids[d->n_ids++].id = id;
 		d->id_used[id] = true;
 	}
-	qsort(d->ids, d->n_ids, sizeof(*d->ids), cmp_id_name);
-	if (d->n_ids)
+	if (d->n_ids) {
+		qsort(d->ids, d->n_ids, sizeof(*d->ids), cmp_id_name);
 		log_info("found counters of %zu policies pinned under %s", d->n_ids, d->pin_root);
+	}
 }
 
 int vtapd_init(struct vtapd *d)
@@ -244,7 +245,7 @@ static int assign_ids(struct vtapd *d, const struct vtap_policy_set *set, __u32 
 		struct vtapd_policy_id key, *hit, *n;
 
 		snprintf(key.name, sizeof(key.name), "%s", name);
-		hit = bsearch(&key, d->ids, n_old, sizeof(*d->ids), cmp_id_name);
+		hit = n_old ? bsearch(&key, d->ids, n_old, sizeof(*d->ids), cmp_id_name) : NULL;
 		if (hit) {
 			ids[i] = hit->id;
 			continue;
@@ -268,7 +269,8 @@ static int assign_ids(struct vtapd *d, const struct vtap_policy_set *set, __u32 
 		vtap_loader_set_name(&d->ld, next, name);
 		ids[i] = next;
 	}
-	qsort(d->ids, d->n_ids, sizeof(*d->ids), cmp_id_name);
+	if (d->n_ids)
+		qsort(d->ids, d->n_ids, sizeof(*d->ids), cmp_id_name);
 	return ret;
 }
 
