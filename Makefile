@@ -34,7 +34,7 @@ FUZZ_CFLAGS:= -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
-HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h)
+HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
