@@ -8,7 +8,10 @@
 #   traffic   real frames in namespaces (tests/ns/lib.sh, prefix vtb): copies
 #             per second of vtap (one match-all rule) vs tc mirred (u32 match-all;
 #             cls_matchall is not built into this kernel),
-#             trafgen 64-byte UDP from vm1 to vm2, copies counted at the monitor
+#             trafgen 64-byte UDP from vm1 to vm2, copies counted at the monitor;
+#             and vtap's program as a non-direct-action cls_bpf classifier (one
+#             `action: skip` rule: classifies, counts, returns -1 = match) with a
+#             mirred action (design §5), loaded and pinned by tests/bench/bench_pin
 #   vtapd     vtapd's resident memory with 4096 rules; port appears -> tapped
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
@@ -62,11 +65,14 @@ if has traffic || has vtapd; then
 	cleanup() {
 		for p in "${GEN_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
 		tc qdisc del dev vtb-vm1 clsact 2>/dev/null
+		rm -rf "$CM_PIN"
 		topo_down
 		rm -rf "$RULES"
 	}
 	trap cleanup EXIT
 	GEN_PIDS=()
+	# the "vtap classifier + mirred" variant's own pins (not vtapd's)
+	CM_PIN=${VT_PIN}-cm
 	# leftovers of an interrupted run
 	for ns in $(ip netns list | awk '{print $1}' | grep '^vtb-'); do ip netns del "$ns"; done
 	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vtb-'); do
@@ -129,9 +135,17 @@ policies:
     direction: out
     monitor: mon
 YAML
+	# vtapcls: the same match as vtap's rule, as a skip (no copy, counted)
+	cat >"$VT_RUN/skip.yaml" <<YAML
+policies:
+  - name: all-of-vm1-skip
+    source: { ports: [vtb-vm1] }
+    direction: out
+    action: skip
+YAML
 	declare -A R
 	for rep in $(seq "$TRAFFIC_REPEATS"); do
-		for v in none vtap mirred; do
+		for v in none vtap mirred vtapcls; do
 			case $v in
 			vtap)
 				vtapd_start || { status=1; continue; }
@@ -148,11 +162,48 @@ YAML
 				tc filter add dev vtb-vm1 ingress protocol all prio 1 u32 \
 					match u32 0 0 action mirred egress mirror dev vtb-mon
 				;;
+			vtapcls)
+				# no vtapd: no direct-action filter on vtb-vm1 and no
+				# sink program on vtb-mon (mirred's copies carry no mark)
+				rm -rf "$CM_PIN"
+				if ! "$BIN/bench_pin" "$CM_PIN" "$CM_PIN/prog_out" "$VT_RUN/skip.yaml"; then
+					echo "bench.sh: bench_pin failed" >&2
+					status=1
+				fi
+				tc qdisc add dev vtb-vm1 clsact
+				# object-pinned without direct-action: -1 = match, default classid
+				tc filter add dev vtb-vm1 ingress protocol all prio 1 bpf \
+					object-pinned "$CM_PIN/prog_out" \
+					action mirred egress mirror dev vtb-mon
+				if ! tc filter show dev vtb-vm1 ingress | grep -q vtap_tc_out ||
+					tc filter show dev vtb-vm1 ingress | grep -q direct-action; then
+					echo "bench.sh: vtap classifier + mirred not attached as intended" >&2
+					status=1
+				fi
+				;;
 			esac
 			line=$(measure)
 			case $v in
 			vtap) vtapd_stop ;;
 			mirred) tc qdisc del dev vtb-vm1 clsact ;;
+			vtapcls)
+				# frames the skip rule classified (proof the classifier ran)
+				skips=$(bpftool -j map dump pinned "$CM_PIN/vtap_stats" 2>/dev/null |
+					python3 -c 'import json, sys
+t = 0
+for e in json.load(sys.stdin):
+    for c in e.get("values", []):
+        v = c.get("value", [])  # no BTF in the pin: raw bytes, matched_pkts first
+        t += int.from_bytes(bytes(int(x, 16) for x in v[:8]), "little")
+print(t)' 2>/dev/null)
+				if ! [ "${skips:-0}" -gt 0 ] 2>/dev/null; then
+					echo "bench.sh: vtap classifier + mirred: the skip rule matched no frame" >&2
+					status=1
+				fi
+				csv traffic skip_matched_frames_vtapcls 1 "$rep" "${skips:-0}" frames
+				tc qdisc del dev vtb-vm1 clsact
+				rm -rf "$CM_PIN"
+				;;
 			esac
 			# what vtapd left behind would distort the next variant
 			if tc filter show dev vtb-vm1 ingress 2>/dev/null | grep -q .; then
@@ -172,11 +223,12 @@ YAML
 	done
 	med() { echo "${R[$1]:-}" | tr ' ' '\n' | grep . | median; }
 	printf '%-28s %12s %12s %12s %12s\n' variant "sent/s" "received/s" "copies/s" "copy/sent"
-	for v in none vtap mirred; do
+	for v in none vtap mirred vtapcls; do
 		s=$(med "$v.sent"); r=$(med "$v.recv"); c=$(med "$v.copy")
 		printf '%-28s %12.0f %12.0f %12.0f %12.3f\n' \
 			"$(case $v in none) echo 'no tap';; vtap) echo 'vtap (1 rule)';;
-			   mirred) echo 'tc u32 match-all + mirred';; esac)" \
+			   mirred) echo 'tc u32 match-all + mirred';;
+			   vtapcls) echo 'vtap classifier + mirred';; esac)" \
 			"${s:-0}" "${r:-0}" "${c:-0}" "$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')"
 	done
 	cv=$(med vtap.copy); cm=$(med mirred.copy)
@@ -187,6 +239,15 @@ YAML
 		echo "target copies/s vtap / tc mirred >= 0.9x: ${ratio}x -> $verdict"
 	else
 		echo "target copies/s vtap / tc mirred >= 0.9x: not measured (no copies counted)"
+		status=1
+	fi
+	cc=$(med vtapcls.copy)
+	if [ -n "$cv" ] && [ -n "$cc" ] && awk -v m="$cc" 'BEGIN { exit !(m > 0) }'; then
+		ratio=$(awk -v a="$cv" -v b="$cc" 'BEGIN { printf "%.2f", a / b }')
+		csv traffic summary_copies_ratio_vtap_vtapcls 1 -1 "$ratio" x
+		echo "copies/s vtap (clone_redirect) / vtap classifier + mirred: ${ratio}x"
+	else
+		echo "copies/s vtap (clone_redirect) / vtap classifier + mirred: not measured (no copies counted)"
 		status=1
 	fi
 fi
