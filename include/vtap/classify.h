@@ -28,8 +28,6 @@
 #include "types.h"
 #include "parse.h"
 
-#define VTAP_NO_MATCH (-1)
-
 /* The word AND in vtap_classify() names the seven fields one by one. */
 _Static_assert(VTAP_F_MAX == 7, "vtap_classify ANDs exactly seven fields");
 

@@ -59,6 +59,9 @@ enum vtap_direction {
 	VTAP_DIR_BOTH = 3,
 };
 
+/* The classifier's answer when no rule matches (classify.h, image.h). */
+#define VTAP_NO_MATCH (-1)
+
 enum vtap_action_kind {
 	VTAP_ACT_MIRROR = 0,
 	VTAP_ACT_SKIP = 1,

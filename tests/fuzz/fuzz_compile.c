@@ -25,19 +25,8 @@
 #include "policy.h"
 #include "image.h"
 
-#ifndef VTAP_NO_MATCH
-#define VTAP_NO_MATCH (-1) /* include/vtap/classify.h; image.h returns it */
-#endif
-
-#define CHECK(cond, ...)                                                           \
-	do {                                                                       \
-		if (!(cond)) {                                                     \
-			fprintf(stderr, "fuzz_compile: check failed: %s: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);                              \
-			fputc('\n', stderr);                                       \
-			abort();                                                   \
-		}                                                                  \
-	} while (0)
+#define FUZZ_NAME "fuzz_compile"
+#include "fuzz_common.h"
 
 #define N_HOST 6
 static const char *const host_names[N_HOST] = { "vm1", "vm2", "tapa0", "trunk1", "idle0", "eth0" };
@@ -46,36 +35,13 @@ static const char *const host_names[N_HOST] = { "vm1", "vm2", "tapa0", "trunk1",
 static struct vtap_policy_set set;
 static struct vtap_host_port host[N_HOST];
 static int *order;
-static char tmp_path[64];
-
-static void remove_tmp(void)
+/* the fake host ports the compiler matches globs against */
+static void init_hosts(void)
 {
-	if (tmp_path[0])
-		unlink(tmp_path);
-}
-
-static void write_input(const uint8_t *data, size_t size)
-{
-	int fd;
-
-	if (!tmp_path[0]) {
-		snprintf(tmp_path, sizeof(tmp_path), "/tmp/vtap-fuzz-compile.%d.yaml", (int)getpid());
-		atexit(remove_tmp);
-		for (int i = 0; i < N_HOST; i++) {
-			snprintf(host[i].name, sizeof(host[i].name), "%s", host_names[i]);
-			host[i].ifindex = 101 + (__u32)i;
-		}
+	for (int i = 0; i < N_HOST; i++) {
+		snprintf(host[i].name, sizeof(host[i].name), "%s", host_names[i]);
+		host[i].ifindex = 101 + (__u32)i;
 	}
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	CHECK(fd >= 0, "cannot create %s", tmp_path);
-	while (size) {
-		ssize_t w = write(fd, data, size);
-
-		CHECK(w > 0, "cannot write %s", tmp_path);
-		data += w;
-		size -= (size_t)w;
-	}
-	close(fd);
 }
 
 static int cmp_index(const void *a, const void *b)
@@ -212,8 +178,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	__u32 sinks[64];
 	int rc;
 
-	write_input(data, size);
-	paths[0] = tmp_path;
+	if (!host[0].ifindex)
+		init_hosts();
+	paths[0] = fuzz_write_input(data, size);
 	if (vtap_policy_load_files(paths, 1, &set, &errs) < 0) {
 		vtap_errors_free(&errs);
 		return 0;

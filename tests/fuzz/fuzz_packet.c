@@ -32,19 +32,8 @@
 #include "policy.h"
 #include "image.h"
 
-#ifndef VTAP_NO_MATCH
-#define VTAP_NO_MATCH (-1) /* include/vtap/classify.h; image.h returns it */
-#endif
-
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "fuzz_packet: check failed: %s: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
+#define FUZZ_NAME "fuzz_packet"
+#include "fuzz_common.h"
 
 static const char POLICY[] =
 	"monitors:\n"

@@ -26,43 +26,8 @@
 
 /* A failed check: print what and where, then abort so libFuzzer saves the
  * input as a crash file. */
-#define CHECK(cond, ...)                                                          \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "fuzz_policy: check failed: %s: ", #cond); \
-			fprintf(stderr, __VA_ARGS__);                             \
-			fputc('\n', stderr);                                      \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
-
-static char tmp_path[64];
-
-static void remove_tmp(void)
-{
-	if (tmp_path[0])
-		unlink(tmp_path);
-}
-
-static void write_input(const uint8_t *data, size_t size)
-{
-	int fd;
-
-	if (!tmp_path[0]) {
-		snprintf(tmp_path, sizeof(tmp_path), "/tmp/vtap-fuzz-policy.%d.yaml", (int)getpid());
-		atexit(remove_tmp);
-	}
-	fd = open(tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	CHECK(fd >= 0, "cannot create %s", tmp_path);
-	while (size) {
-		ssize_t w = write(fd, data, size);
-
-		CHECK(w > 0, "cannot write %s", tmp_path);
-		data += w;
-		size -= (size_t)w;
-	}
-	close(fd);
-}
+#define FUZZ_NAME "fuzz_policy"
+#include "fuzz_common.h"
 
 /* "FILE:LINE:COLUMN: message" or "FILE: message", FILE == path. */
 static void check_error_line(const char *msg, const char *path)
@@ -210,8 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *paths[1];
 	int rc;
 
-	write_input(data, size);
-	paths[0] = tmp_path;
+	paths[0] = fuzz_write_input(data, size);
 	rc = vtap_policy_load_files(paths, 1, &set, &errs);
 	if (rc == 0) {
 		CHECK(errs.n == 0, "success with %zu errors (first: %s)", errs.n, errs.msgs[0]);
@@ -232,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      !set.policies && !set.monitors && !set.files,
 		      "failure left a non-empty set");
 		for (size_t i = 0; i < errs.n; i++) {
-			check_error_line(errs.msgs[i], tmp_path);
+			check_error_line(errs.msgs[i], fuzz_tmp_path);
 		}
 	}
 	vtap_policy_set_free(&set);
