@@ -79,24 +79,27 @@ int vtap_ensure_bpffs(const char *pin_root)
 	return ret;
 }
 
-static void *map_mmap(struct bpf_map *map)
+/* An mmapable array's mapping: values rounded up to 8 bytes, whole pages */
+static size_t map_mmap_size(struct bpf_map *map)
 {
 	size_t sz = (size_t)bpf_map__max_entries(map) * ((bpf_map__value_size(map) + 7) & ~7u);
-	long page = sysconf(_SC_PAGESIZE);
-	void *p;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	sz = (sz + (size_t)page - 1) & ~((size_t)page - 1);
-	p = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	return (sz + page - 1) & ~(page - 1);
+}
+
+static void *map_mmap(struct bpf_map *map)
+{
+	void *p = mmap(NULL, map_mmap_size(map), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       bpf_map__fd(map), 0);
+
 	return p == MAP_FAILED ? NULL : p;
 }
 
 static void map_munmap(void *p, struct bpf_map *map)
 {
-	size_t sz = (size_t)bpf_map__max_entries(map) * ((bpf_map__value_size(map) + 7) & ~7u);
-	long page = sysconf(_SC_PAGESIZE);
-
 	if (p)
-		munmap(p, (sz + (size_t)page - 1) & ~((size_t)page - 1));
+		munmap(p, map_mmap_size(map));
 }
 
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)

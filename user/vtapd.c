@@ -82,12 +82,8 @@ static int open_socket(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* a stale socket from a dead daemon: take its place, but not a live one's */
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		log_err("another vtapd answers on %s", path);
-		close(fd);
-		return -EADDRINUSE;
-	}
+	/* a live vtapd was refused at start (socket_live); what is left is a
+	 * dead one's socket: take its place */
 	unlink(path);
 	mode_t old = umask(0177); /* the socket is created 0600 */
 	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
