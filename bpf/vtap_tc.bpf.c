@@ -4,6 +4,7 @@
  * program on the egress of every local sink. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 #include "vtap_tap.h"
 
 #define TC_ACT_UNSPEC (-1)
@@ -21,7 +22,7 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir)
 	const struct vtap_rule *r;
 	struct vtap_ctx ctx;
 	struct vtap_pkt pkt;
-	__u32 mark = skb->mark;
+	__u32 mark = skb->mark, prio;
 	long ret;
 
 	if ((mark & VTAP_COPY_MAGIC_MASK) == VTAP_COPY_MAGIC) {
@@ -62,10 +63,14 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir)
 		return TC_ACT_UNSPEC;
 
 	/* The clone carries the copy mark (and its snaplen, applied by the sink
-	 * program); the original gets its own mark back. */
+	 * program) and its session; the original gets its own values back. */
+	prio = skb->priority;
 	skb->mark = VTAP_COPY_MAGIC | (r->snaplen & 0xffff);
+	skb->priority = (r->sink_kind << VTAP_SESSION_KIND_SHIFT) |
+			(r->policy_id & VTAP_SESSION_ID_MASK);
 	ret = bpf_clone_redirect(skb, r->sink_ifindex, 0);
 	skb->mark = mark;
+	skb->priority = prio;
 	if (ret) {
 		c->copy_fail++;
 	} else {
@@ -88,15 +93,32 @@ int vtap_tc_in(struct __sk_buff *skb)
 	return vtap_tc(skb, VTAP_DIR_IN);
 }
 
+/* Insert an 802.1Q/802.1ad tag into the frame after the MAC addresses. */
+static __always_inline int vtap_push_tag(struct __sk_buff *skb, __u16 proto, __u16 tci)
+{
+	__u8 macs[12];
+	__be16 tag[2] = { bpf_htons(proto), bpf_htons(tci) };
+
+	if (bpf_skb_change_head(skb, sizeof(tag), 0) ||
+	    bpf_skb_load_bytes(skb, sizeof(tag), macs, sizeof(macs)) ||
+	    bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0) ||
+	    bpf_skb_store_bytes(skb, sizeof(macs), tag, sizeof(tag), 0))
+		return -1;
+	return 0;
+}
+
 /* Egress of a sink: only copies leave through it. Applies the snaplen the
- * tap put in the mark, clears the mark, counts. */
+ * tap put in the mark, cuts what the sink cannot carry, adds the session
+ * tags its kind asks for, clears mark and priority, counts. */
 SEC("tc")
 int vtap_sink(struct __sk_buff *skb)
 {
 	__u32 ifindex = skb->ifindex;
 	struct vtap_sink_counters *sc = bpf_map_lookup_elem(&VTAP_MAP_SINKS, &ifindex);
-	__u32 mark = skb->mark;
-	__u32 snap;
+	__u32 mark = skb->mark, prio = skb->priority;
+	__u32 kind = (prio >> VTAP_SESSION_KIND_SHIFT) & 0xf, id = prio & VTAP_SESSION_ID_MASK;
+	__u32 snap, hdr = 0, mtu = 0, room, len, orig;
+	bool gso = skb->gso_size != 0;
 
 	if ((mark & VTAP_COPY_MAGIC_MASK) != VTAP_COPY_MAGIC) {
 		if (sc)
@@ -104,20 +126,66 @@ int vtap_sink(struct __sk_buff *skb)
 		return TC_ACT_SHOT;
 	}
 	skb->mark = 0;
+	skb->priority = 0;
+	if (kind == VTAP_SINK_VLAN)
+		hdr = 4;
+	else if (kind == VTAP_SINK_CAPTURE)
+		hdr = VTAP_SESSION_TAGS_LEN;
+	if (hdr) {
+		if (id > VTAP_SESSION_VLAN_MAX)
+			goto encap_fail;
+		/* The consumer is XDP (an AF_XDP socket, OVS's AF_XDP port),
+		 * which sees the frame's data only: a tag the stack keeps in
+		 * the skb must go into the frame, where a capture shows it. */
+		if (skb->vlan_present) {
+			__u16 tci = skb->vlan_tci, proto = bpf_ntohs(skb->vlan_proto);
+
+			if (bpf_skb_vlan_pop(skb) || vtap_push_tag(skb, proto, tci))
+				goto encap_fail;
+		}
+	}
+	/* What the sink carries: its MTU, the Ethernet header and a VLAN tag
+	 * (what a veth forwards), less the session tags. Longer frames would
+	 * be dropped by the device, unseen. A GSO frame is cut into segments
+	 * after this program, each with the tags. */
+	bpf_check_mtu(skb, 0, &mtu, 0, 0);
+	room = mtu + 18 > hdr + 64 ? mtu + 18 - hdr : 64;
+	orig = len = skb->len;
 	snap = mark & 0xffff;
-	if (snap && skb->len > snap) {
-		if (bpf_skb_change_tail(skb, snap, 0)) {
+	if (snap && len > snap)
+		len = snap;
+	if (!gso && len > room) {
+		len = room;
+		if (sc)
+			sc->too_big++;
+	}
+	if (len < orig) {
+		/* cutting a GSO frame makes it one plain frame: it must fit */
+		if (len > room)
+			len = room;
+		if (bpf_skb_change_tail(skb, len, 0)) {
 			if (sc)
 				sc->trunc_fail++;
+			len = orig;
 		} else if (sc) {
 			sc->truncated++;
 		}
 	}
+	if (kind == VTAP_SINK_CAPTURE &&
+	    vtap_push_tag(skb, VTAP_CAP_LEN_ETHERTYPE,
+			  len < orig ? (orig > 0xffff ? 0xffff : (__u16)orig) : 0))
+		goto encap_fail;
+	if (hdr && vtap_push_tag(skb, 0x8100, (__u16)(id + 1)))
+		goto encap_fail;
 	if (sc) {
 		sc->delivered++;
 		sc->delivered_bytes += skb->len;
 	}
 	return TC_ACT_OK;
+encap_fail:
+	if (sc)
+		sc->encap_fail++;
+	return TC_ACT_SHOT;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "caps.h"
@@ -30,9 +31,17 @@ int vtap_drop_caps(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
-	int last = last_cap(), keep[3], n_keep = 0;
+	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+	int last = last_cap(), keep[5], n_keep = 0;
 
+	/* AF_XDP memory of capture monitors made later is locked memory:
+	 * lift the limit while CAP_SYS_RESOURCE may be there, and keep
+	 * CAP_IPC_LOCK, which exempts it, where it is not */
+	if (setrlimit(RLIMIT_MEMLOCK, &inf))
+		log_debug("cannot lift the locked-memory limit: %s", strerror(errno));
 	keep[n_keep++] = CAP_NET_ADMIN;
+	keep[n_keep++] = CAP_NET_RAW;  /* AF_XDP sockets of capture monitors */
+	keep[n_keep++] = CAP_IPC_LOCK; /* their UMEM */
 	if (last >= CAP_BPF)
 		keep[n_keep++] = CAP_BPF;
 	else
@@ -59,7 +68,7 @@ int vtap_drop_caps(void)
 		log_warn("cannot drop capabilities: %s (running with all of them)", strerror(errno));
 		return -errno;
 	}
-	log_info("dropped every capability but CAP_NET_ADMIN and %s",
+	log_info("dropped every capability but CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK and %s",
 		 last >= CAP_BPF ? "CAP_BPF" : "CAP_SYS_ADMIN");
 	return 0;
 }

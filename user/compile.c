@@ -504,6 +504,15 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		rule->sink_ifindex = (p->monitor_idx >= 0 && env->sink_ifindex)
 					     ? env->sink_ifindex[p->monitor_idx]
 					     : 0;
+		rule->sink_kind = VTAP_SINK_PLAIN;
+		if (p->monitor_idx >= 0) {
+			enum vtap_monitor_type t = set->monitors[p->monitor_idx].type;
+
+			if (t == VTAP_MONITOR_OVS)
+				rule->sink_kind = VTAP_SINK_VLAN;
+			else if (t == VTAP_MONITOR_CAPTURE)
+				rule->sink_kind = VTAP_SINK_CAPTURE;
+		}
 		img->rank_policy[r] = rk[r].index;
 	}
 	ret = 0;

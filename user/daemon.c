@@ -369,7 +369,7 @@ static unsigned int wanted(const struct vtap_image *img, const struct vtap_polic
 		if ((int)img->ports[i].ifindex == p->ifindex)
 			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
 	for (size_t m = 0; m < set->n_monitors; m++)
-		if (set->monitors[m].type == VTAP_MONITOR_LOCAL &&
+		if (set->monitors[m].type != VTAP_MONITOR_VXLAN &&
 		    !strcmp(set->monitors[m].port, p->name))
 			w |= VTAPD_ATT_SINK;
 	return w;
@@ -395,11 +395,16 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		snprintf(hp[i].name, sizeof(hp[i].name), "%s", d->ports[i].name);
 		hp[i].ifindex = (__u32)d->ports[i].ifindex;
 	}
+	vtapd_sinks_prepare(d, set);
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		struct vtapd_port *p = port_by_name(d, set->monitors[m].port);
 
-		if (set->monitors[m].type != VTAP_MONITOR_LOCAL)
-			continue; /* other monitor types are not in this datapath yet */
+		if (set->monitors[m].type == VTAP_MONITOR_VXLAN)
+			continue; /* not in this datapath yet */
+		/* capture and ovs: the sink's reader must be there */
+		if (set->monitors[m].type != VTAP_MONITOR_LOCAL &&
+		    !vtapd_sink_usable(d, &set->monitors[m]))
+			continue;
 		sinks[m] = p ? (__u32)p->ifindex : 0;
 		if (!p)
 			log_warn("monitor %s: port %s is not present; copies for it are "
@@ -464,6 +469,7 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 				if (!(want[i] & bit) && (p->attached & bit))
 					detach_one(d, p, bit);
 		}
+		vtapd_sinks_applied(d, set, ids);
 		d->applies++;
 		d->last_apply_ms = now_ms() - t0;
 		log_debug("rule set of %zu policies in effect (generation %d, %.2f ms)",
@@ -534,6 +540,7 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 
 void vtapd_teardown(struct vtapd *d, bool unpin)
 {
+	vtapd_sinks_close(d, unpin);
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 
@@ -588,8 +595,10 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
 			first = false;
 		}
+		sbuf_printf(o, "],");
+		vtapd_sinks_status(d, o, true);
 		sbuf_printf(o,
-			    "],\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
+			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
 			    "\"no_match\":%llu,\"pull_fail\":%llu}}\n",
 			    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 			    (unsigned long long)g.unparsed, (unsigned long long)g.no_match,
@@ -612,6 +621,7 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 		if (d->ports[i].attached)
 			sbuf_printf(o, "%-16s %8d  %s\n", d->ports[i].name, d->ports[i].ifindex,
 				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+	vtapd_sinks_status(d, o, false);
 }
 
 static void cmd_policies(struct vtapd *d, struct sbuf *o, bool json)
@@ -713,11 +723,13 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 			sbuf_json_str(o, d->ports[i].name);
 			sbuf_printf(o,
 				    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
-				    "\"trunc_fail\":%llu,\"foreign\":%llu}",
+				    "\"trunc_fail\":%llu,\"foreign\":%llu,\"encap_fail\":%llu,"
+				    "\"too_big\":%llu}",
 				    (unsigned long long)s.delivered,
 				    (unsigned long long)s.delivered_bytes,
 				    (unsigned long long)s.truncated, (unsigned long long)s.trunc_fail,
-				    (unsigned long long)s.foreign);
+				    (unsigned long long)s.foreign, (unsigned long long)s.encap_fail,
+				    (unsigned long long)s.too_big);
 		} else {
 			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", d->ports[i].name,
 				    (unsigned long long)s.delivered,

@@ -5,6 +5,7 @@
 #define VTAP_USER_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <net/if.h>
 #include "loader.h"
 #include "policy.h"
@@ -30,6 +31,16 @@ struct vtapd_policy_id {
 	__u32 id;
 };
 
+/* A capture or ovs monitor's sink (user/daemon_sinks.c). */
+struct vtapd_sink {
+	char monitor[VTAP_NAME_MAX];
+	enum vtap_monitor_type type;
+	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
+	struct vtap_capture *cap;
+	struct vtap_ovs *ovs;
+	char error[256]; /* why it gets no copies; "" = working */
+};
+
 struct vtapd {
 	const char *policy_dir;
 	const char *pin_root;
@@ -53,6 +64,10 @@ struct vtapd {
 	bool keep;  /* on exit leave programs attached and maps pinned */
 	bool resync; /* link events were lost: a dump is listing the ports */
 	unsigned long adopted; /* hooks found attached and kept at start */
+
+	struct vtapd_sink *sinks;
+	size_t n_sinks;
+	const char *id_name[VTAP_MAX_RULES]; /* policy id -> name, running set */
 };
 
 int vtapd_init(struct vtapd *d);
@@ -75,5 +90,21 @@ void vtapd_teardown(struct vtapd *d, bool unpin);
 /* Run one control command; reply goes to out. Returns 0 ok, -1 error;
  * *quit is set when the daemon must exit after replying. */
 int vtapd_command(struct vtapd *d, char *line, struct sbuf *out, bool *quit);
+
+/* Capture and ovs monitors (daemon_sinks.c). prepare: make the sinks of
+ * the set's monitors (veth, reader); usable: can its copies be sent now;
+ * applied: the set is in effect — close the sinks it dropped, install the
+ * OVS sessions; close: all of them (remove: the links and OVS state too). */
+void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set);
+bool vtapd_sink_usable(struct vtapd *d, const struct vtap_monitor *m);
+void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
+void vtapd_sinks_close(struct vtapd *d, bool remove);
+/* An fd of a capture (its socket, a live client): served, true. */
+bool vtapd_sinks_event(struct vtapd *d, int fd, uint32_t events);
+/* `capture POLICY [COUNT]`: on success fd belongs to the capture (it was
+ * answered "ok"); otherwise err says why and fd is the caller's. */
+int vtapd_capture_client(struct vtapd *d, int fd, const char *policy, uint64_t count,
+			 struct sbuf *err);
+void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json);
 
 #endif

@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "netlink.h"
+#include "capture.h"
 #include "caps.h"
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
@@ -135,6 +136,23 @@ static bool serve_client(struct vtapd *d, int lfd)
 		close(cfd);
 		return false;
 	}
+	if (!strncmp(line, "capture ", 8)) {
+		char policy[VTAP_NAME_MAX] = "";
+		unsigned long long count = 0;
+
+		/* the connection becomes the stream of the capture */
+		if (sscanf(line + 8, "%63s %llu", policy, &count) < 1) {
+			sbuf_printf(&out, "usage: capture POLICY [COUNT]\n");
+		} else if (!vtapd_capture_client(d, cfd, policy, count, &out)) {
+			sbuf_free(&out);
+			return false;
+		}
+		if (write(cfd, "error\n", 6) < 0 || (out.len && write(cfd, out.s, out.len) < 0))
+			log_debug("client went away before its answer");
+		sbuf_free(&out);
+		close(cfd);
+		return false;
+	}
 	ret = vtapd_command(d, line, &out, &quit);
 	{
 		const char *status = ret ? "error\n" : "ok\n";
@@ -234,6 +252,12 @@ int main(int argc, char **argv)
 		log_err("another vtapd answers on %s: not starting", d.socket_path);
 		return 1;
 	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		return 1;
+	}
+	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
 	if (vtapd_init(&d))
 		return 1;
 	nl = vtap_nl_open(vtapd_link_event, &d);
@@ -259,8 +283,7 @@ int main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ifd < 0 || tfd < 0 || ep < 0) {
+	if (sfd < 0 || ifd < 0 || tfd < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
@@ -321,6 +344,8 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
+			} else if (vtapd_sinks_event(&d, fd, evs[i].events)) {
+				/* a capture's socket or live client */
 			} else {
 				int r = vtap_nl_read(nl);
 
@@ -346,6 +371,7 @@ out:
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
 		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
+		vtapd_sinks_close(&d, false);
 		vtap_loader_close(&d.ld, 0);
 	}
 	if (lfd >= 0) {

@@ -51,6 +51,35 @@
 #define VTAP_COPY_MAGIC 0x7a700000u
 #define VTAP_COPY_MAGIC_MASK 0xffff0000u
 
+/* A copy also carries its session in skb->priority, from the tap to the sink
+ * program (the original's priority is restored after the clone): the policy
+ * id in the low 16 bits and what the sink must do with the copy in bits
+ * 16..19. Sinks whose consumer receives several sessions at once (capture,
+ * ovs) mark each copy with its session; the consumer removes the mark. */
+#define VTAP_SESSION_ID_MASK 0xffffu
+#define VTAP_SESSION_KIND_SHIFT 16
+enum vtap_sink_kind {
+	VTAP_SINK_PLAIN = 0,   /* local: the copy as it is */
+	VTAP_SINK_VLAN = 1,    /* ovs: an 802.1Q tag, VID = policy id + 1 */
+	VTAP_SINK_CAPTURE = 2, /* capture: the same tag, then a length tag */
+};
+/* Highest policy id a VLAN session tag can carry (VID 1..4094). */
+#define VTAP_SESSION_VLAN_MAX 4093
+/* The marks are tags after the MAC addresses, not a header before the
+ * frame: GSO segmentation after the sink program repeats the MAC header,
+ * tags included, on every segment, so each one keeps its session. A
+ * capture copy has a second tag, ethertype 0x88b5 (IEEE local
+ * experimental), whose 16 bits are the copy's length before the sink cut it
+ * (snaplen, or the sink's size), or 0 when it was not cut. */
+#define VTAP_CAP_LEN_ETHERTYPE 0x88b5
+#define VTAP_SESSION_TAGS_LEN 8 /* both tags of a capture copy */
+
+/* What the XDP program of a capture sink puts in the AF_XDP frame's
+ * metadata, just before the frame. */
+struct vtap_xsk_meta {
+	__u64 tai_ns; /* bpf_ktime_get_tai_ns() on arrival */
+};
+
 /* Directions, the VM's point of view (Neutron TaaS). A policy may name both;
  * a frame has exactly one. */
 enum vtap_direction {
@@ -133,7 +162,7 @@ struct vtap_rule {
 	__u32 sample;    /* copy 1 of every N matching frames; 0/1 = all */
 	__u32 snaplen;   /* 0 = whole frame */
 	__u32 sink_ifindex;
-	__u32 pad;
+	__u32 sink_kind; /* enum vtap_sink_kind */
 };
 
 /* Per-policy, per-CPU counters: vtap_stats[policy_id]. */
@@ -154,6 +183,16 @@ struct vtap_sink_counters {
 	__u64 truncated;  /* cut to snaplen */
 	__u64 trunc_fail; /* could not be cut: sent whole */
 	__u64 foreign;    /* non-copy frames dropped: a sink carries copies only */
+	__u64 encap_fail; /* session tag or header could not be added: dropped */
+	__u64 too_big;    /* longer than the sink carries: cut (counted in truncated too) */
+};
+
+/* Per-CPU counters of the XDP program on a capture/ovs sink's peer
+ * (bpf/vtap_xsk.bpf.c): vtap_xsk_stats[0]. */
+struct vtap_xsk_counters {
+	__u64 received;
+	__u64 redirected; /* into the AF_XDP socket of the frame's queue */
+	__u64 no_socket;  /* dropped: no socket bound to the frame's queue */
 };
 
 /* vtap_names[policy_id]: which policy owns a counter slot. Written by vtapd

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Monitor type ovs (§6.2): copies reach the monitor through Open vSwitch —
+# first its AF_XDP netdev (user-space datapath), then OVS-DPDK with DPDK's
+# AF_XDP PMD. vtapd makes the sink veth, adds its peer to the bridge and
+# installs one OpenFlow rule per session (VLAN tag = policy id + 1, stripped
+# by OVS). The monitor's capture equals the receiver's matching frames byte
+# for byte; stopping vtapd removes its OVS port, rules and veth. Private OVS
+# instances (scripts/ovs-lib.sh), started and stopped here.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/ovs-lib.sh"
+OVSD=$VT_RUN/ovs
+BR=${VT_PREFIX}-obr
+SINK=${VT_PREFIX}-ovs
+cleanup() {
+	vtapd_stop
+	ovs_stop "$OVSD" >/dev/null 2>&1
+	topo_down
+}
+trap cleanup EXIT
+topo_up
+export OVS_PMD_MAXSLEEP=500 # an idle PMD thread sleeps: 2 cores here
+for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso off gso off gro off >/dev/null 2>&1; done
+
+# one round: FLAVOUR = afxdp | dpdk
+round() {
+	local flavour=$1
+	if [ "$flavour" = dpdk ]; then
+		check "[$flavour] OVS-DPDK starts (private instance)" ovs_start "$OVSD" dpdk
+	else
+		check "[$flavour] OVS starts (private instance)" ovs_start "$OVSD"
+	fi
+	ovs_add_br "$BR" >/dev/null
+	check "[$flavour] the monitor's port is an OVS port" ovs_add_system_port "$BR" "${VT_PREFIX}-mon"
+	cat >"$VT_POL/ovs.yaml" <<YAML
+monitors:
+  - { name: o, type: ovs, port: $SINK, bridge: $BR, ovs_port: ${VT_PREFIX}-mon, datapath: $flavour }
+policies:
+  - name: web
+    source: { ports: [${VT_PREFIX}-vm1] }
+    direction: both
+    match: { protocol: tcp, dst_ports: [80] }
+    monitor: o
+  - name: icmp
+    source: { ports: [${VT_PREFIX}-vm1] }
+    direction: out
+    match: { protocol: icmp }
+    monitor: o
+YAML
+	OVS_RUNDIR=$OVSD check "[$flavour] vtapd starts" vtapd_start
+	local i
+	for i in $(seq 100); do
+		[ "$(ovs_ofctl dump-flows "$BR" 2>/dev/null | grep -c dl_vlan=)" -ge 2 ] && break
+		sleep 0.1
+	done
+	check "[$flavour] vtapd added ${SINK}p to $BR" bash -c "[ \$(ovs_vsctl get Interface ${SINK}p ofport 2>/dev/null) -gt 0 ] 2>/dev/null || ovs-vsctl --db=$OVS_DB get Interface ${SINK}p ofport | grep -q '^[1-9]'"
+	check "[$flavour] one OpenFlow rule per session (2) and a drop" \
+		test "$(ovs_ofctl dump-flows "$BR" | grep -c 'dl_vlan=.*strip_vlan')" -eq 2 -a \
+		"$(ovs_ofctl dump-flows "$BR" | grep -c 'priority=100.*actions=drop')" -eq 1
+	sleep 0.5
+	capture_start vm2 "$VT_RUN/vm2-$flavour.pcap" tcp port 80 or icmp
+	capture_start mon "$VT_RUN/mon-$flavour.pcap"
+	nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &
+	local srv=$!
+	sleep 0.3
+	for i in 1 2 3; do nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null; done
+	nsx vm1 ping -c 3 -i 0.1 -q 10.77.0.2 >/dev/null
+	nsx vm1 python3 "$WEBPEER" noise 10.77.0.2 8080 2>/dev/null
+	wait $srv 2>/dev/null
+	capture_stop
+	# vm2 sees the echo requests and sends the replies: the replies are not
+	# tapped (icmp is direction out of vm1 only)
+	tcpdump -r "$VT_RUN/vm2-$flavour.pcap" -w "$VT_RUN/vm2m-$flavour.pcap" 'tcp port 80 or (icmp and src host 10.77.0.1)' 2>/dev/null
+	local n_vm2 n_mon
+	n_vm2=$(count "$VT_RUN/vm2m-$flavour.pcap"); n_mon=$(count "$VT_RUN/mon-$flavour.pcap")
+	diag "[$flavour] vm2 saw $n_vm2 matching frames, the monitor $n_mon"
+	check "[$flavour] the receiver saw matching traffic" test "$n_vm2" -gt 10
+	check "[$flavour] monitor capture equals the receiver's matching frames byte for byte (tags removed)" \
+		same_frames "$VT_RUN/vm2m-$flavour.pcap" "$VT_RUN/mon-$flavour.pcap"
+	local web icmp copies
+	web=$(ovs_ofctl dump-flows "$BR" | grep "dl_vlan=$(( $(ctl policies --json | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin) if p["name"]=="web"][0])') + 1 ))," | sed 's/.*n_packets=\([0-9]*\).*/\1/')
+	copies=$(stat_of web copies)
+	diag "[$flavour] OVS counted $web packets on web's rule; vtap copied $copies"
+	check "[$flavour] OVS's per-session counter == vtap's copies of web" test "${web:-0}" -eq "$copies" -a "$copies" -gt 0
+	vtapd_stop
+	check "[$flavour] vtapd's stop removed its OVS port and rules" \
+		test "$(ovs_vsctl list-ports "$BR" | grep -c "^${SINK}p$")" -eq 0 -a \
+		"$(ovs_ofctl dump-flows "$BR" | grep -c 'dl_vlan=')" -eq 0
+	check "[$flavour] and the sink veth" bash -c "! ip link show $SINK 2>/dev/null"
+	ovs_stop "$OVSD" >/dev/null 2>&1
+}
+round afxdp
+round dpdk
+tap_end

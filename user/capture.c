@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <xdp/xsk.h>
+#include "capture.h"
+#include "log.h"
+#include "pcapng.h"
+#include "vtap_xsk.skel.h"
+
+/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
+ * (4 MiB), all handed to the kernel's fill ring; the receive ring as long. */
+#define CAP_FRAME_SIZE 4096u
+#define CAP_FRAMES 1024u
+#define CAP_BATCH 64u
+#define CAP_POLL_MAX 1024u /* frames per vtap_capture_poll: others wait */
+/* A live client is sent whole pcapng blocks only; what it cannot take at
+ * once waits here, and beyond this the record is dropped (counted). */
+#define CLIENT_PENDING_MAX (4u << 20)
+
+struct cap_client {
+	int fd;
+	uint32_t policy_id;
+	uint64_t left; /* records still to send; 0 = unlimited */
+	bool closing;  /* count reached: close once pending is out */
+	struct vtap_pcapng_buf pending;
+	size_t off; /* of pending already sent */
+};
+
+struct vtap_capture {
+	char monitor[VTAP_NAME_MAX];
+	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
+	char file_path[VTAP_PATH_MAX];
+	uint64_t rotate_size;
+	uint32_t rotate_count;
+	int peer_ifindex;
+	struct vtap_xsk *skel;
+	bool xdp_attached;
+	void *area;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fq;
+	struct xsk_ring_cons cq, rx;
+	struct vtap_pcapng_file *file;
+	/* pcapng interface id of each policy id in the file (-1: not yet) */
+	int *file_if;
+	struct cap_client *clients;
+	size_t n_clients;
+	vtap_policy_name_fn name_fn;
+	void *name_arg;
+	int64_t tai_offset_ns; /* CLOCK_TAI - CLOCK_REALTIME */
+	struct vtap_capture_stats st;
+};
+
+static int cap_epfd = -1;
+
+void vtap_capture_set_epoll(int epfd)
+{
+	cap_epfd = epfd;
+}
+
+static void ep_watch(int fd, uint32_t events, int op)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	if (cap_epfd >= 0 && epoll_ctl(cap_epfd, op, fd, &ev))
+		log_debug("epoll_ctl(%d, fd %d): %s", op, fd, strerror(errno));
+}
+
+static int64_t tai_offset(void)
+{
+	struct timespec tai, real;
+
+	clock_gettime(CLOCK_TAI, &tai);
+	clock_gettime(CLOCK_REALTIME, &real);
+	return (int64_t)(tai.tv_sec - real.tv_sec) * 1000000000LL + (tai.tv_nsec - real.tv_nsec);
+}
+
+/* Put the XDP program on the peer; replace only an earlier vtapd's. */
+static int attach_xdp(struct vtap_capture *c, char *errbuf, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	__u32 flags = XDP_FLAGS_DRV_MODE, old_id = 0;
+	int old_fd = -1, ret;
+
+	if (!bpf_xdp_query_id(c->peer_ifindex, XDP_FLAGS_DRV_MODE, &old_id) && old_id) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		old_fd = bpf_prog_get_fd_by_id(old_id);
+		if (old_fd < 0 || bpf_obj_get_info_by_fd(old_fd, &info, &len) ||
+		    strcmp(info.name, "vtap_xsk")) {
+			snprintf(errbuf, errlen,
+				 "%s already has an XDP program (id %u) that is not vtap's; "
+				 "vtap does not replace it",
+				 c->peer, old_id);
+			if (old_fd >= 0)
+				close(old_fd);
+			return -EBUSY;
+		}
+		opts.old_prog_fd = old_fd;
+		flags |= XDP_FLAGS_REPLACE;
+	}
+	ret = bpf_xdp_attach(c->peer_ifindex, bpf_program__fd(c->skel->progs.vtap_xsk), flags, &opts);
+	if (old_fd >= 0)
+		close(old_fd);
+	if (ret) {
+		snprintf(errbuf, errlen, "cannot attach XDP to %s: %s", c->peer, strerror(-ret));
+		return ret;
+	}
+	c->xdp_attached = true;
+	return 0;
+}
+
+static int open_xsk(struct vtap_capture *c, char *errbuf, size_t errlen)
+{
+	struct xsk_umem_config ucfg = { .fill_size = CAP_FRAMES,
+					.comp_size = 64,
+					.frame_size = CAP_FRAME_SIZE,
+					.frame_headroom = 0 };
+	struct xsk_socket_config scfg = { .rx_size = CAP_FRAMES,
+					  .tx_size = 0,
+					  .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+					  .xdp_flags = XDP_FLAGS_DRV_MODE,
+					  .bind_flags = XDP_USE_NEED_WAKEUP | XDP_COPY };
+	size_t size = (size_t)CAP_FRAMES * CAP_FRAME_SIZE;
+	__u32 idx = 0;
+	int ret;
+
+	c->area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (c->area == MAP_FAILED) {
+		c->area = NULL;
+		ret = -errno;
+		snprintf(errbuf, errlen, "cannot map %zu bytes for AF_XDP: %s", size,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = xsk_umem__create(&c->umem, c->area, size, &c->fq, &c->cq, &ucfg);
+	if (ret) {
+		snprintf(errbuf, errlen, "AF_XDP umem on %s: %s", c->peer, strerror(-ret));
+		return ret;
+	}
+	ret = xsk_socket__create(&c->xsk, c->peer, 0, c->umem, &c->rx, NULL, &scfg);
+	if (ret) {
+		snprintf(errbuf, errlen, "AF_XDP socket on %s queue 0: %s", c->peer,
+			 strerror(-ret));
+		return ret;
+	}
+	if (xsk_ring_prod__reserve(&c->fq, CAP_FRAMES, &idx) != CAP_FRAMES) {
+		snprintf(errbuf, errlen, "AF_XDP fill ring of %s: no room", c->peer);
+		return -ENOSPC;
+	}
+	for (__u32 i = 0; i < CAP_FRAMES; i++)
+		*xsk_ring_prod__fill_addr(&c->fq, idx++) = (__u64)i * CAP_FRAME_SIZE;
+	xsk_ring_prod__submit(&c->fq, CAP_FRAMES);
+	ret = xsk_socket__update_xskmap(c->xsk, bpf_map__fd(c->skel->maps.vtap_xsks));
+	if (ret) {
+		snprintf(errbuf, errlen, "cannot register the AF_XDP socket of %s: %s", c->peer,
+			 strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, const char *peer,
+		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen)
+{
+	struct vtap_capture *c = calloc(1, sizeof(*c));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (!c || !(c->file_if = malloc(sizeof(int) * VTAP_MAX_RULES))) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto err;
+	}
+	for (int i = 0; i < VTAP_MAX_RULES; i++)
+		c->file_if[i] = -1;
+	snprintf(c->monitor, sizeof(c->monitor), "%s", m->name);
+	snprintf(c->port, sizeof(c->port), "%s", m->port);
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	snprintf(c->file_path, sizeof(c->file_path), "%s", m->file);
+	c->rotate_size = m->rotate_size;
+	c->rotate_count = m->rotate_count;
+	c->name_fn = name_fn;
+	c->name_arg = name_arg;
+	c->tai_offset_ns = tai_offset();
+	c->peer_ifindex = (int)if_nametoindex(peer);
+	if (!c->peer_ifindex) {
+		ret = -ENODEV;
+		snprintf(errbuf, errlen, "no interface %s", peer);
+		goto err;
+	}
+	c->skel = vtap_xsk__open_and_load();
+	if (!c->skel) {
+		ret = -errno;
+		snprintf(errbuf, errlen, "cannot load the AF_XDP redirect program: %s",
+			 strerror(-ret));
+		goto err;
+	}
+	if ((ret = attach_xdp(c, errbuf, errlen)) || (ret = open_xsk(c, errbuf, errlen)))
+		goto err;
+	if (c->file_path[0] &&
+	    (ret = vtap_pcapng_file_open(&c->file, c->file_path, c->rotate_size,
+					 c->rotate_count))) {
+		snprintf(errbuf, errlen, "cannot write %s: %s", c->file_path, strerror(-ret));
+		goto err;
+	}
+	ep_watch(xsk_socket__fd(c->xsk), EPOLLIN, EPOLL_CTL_ADD);
+	*out = c;
+	return 0;
+err:
+	vtap_capture_close(c);
+	return ret;
+}
+
+int vtap_capture_fd(const struct vtap_capture *c)
+{
+	return c->xsk ? xsk_socket__fd(c->xsk) : -1;
+}
+
+static void client_drop(struct vtap_capture *c, size_t i)
+{
+	struct cap_client *cl = &c->clients[i];
+
+	ep_watch(cl->fd, 0, EPOLL_CTL_DEL);
+	close(cl->fd);
+	vtap_pcapng_buf_free(&cl->pending);
+	c->clients[i] = c->clients[--c->n_clients];
+}
+
+/* Send what is pending without blocking; false when the client is gone. */
+static bool client_flush(struct cap_client *cl)
+{
+	while (cl->off < cl->pending.len) {
+		ssize_t n = send(cl->fd, cl->pending.p + cl->off, cl->pending.len - cl->off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ep_watch(cl->fd, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
+			return true;
+		}
+		if (n <= 0)
+			return false;
+		cl->off += (size_t)n;
+	}
+	cl->pending.len = cl->off = 0;
+	ep_watch(cl->fd, EPOLLIN, EPOLL_CTL_MOD);
+	return !cl->closing;
+}
+
+int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
+			    const char *policy, uint32_t snaplen, uint64_t count)
+{
+	struct cap_client *cl, *n = realloc(c->clients, (c->n_clients + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	c->clients = n;
+	cl = &c->clients[c->n_clients];
+	memset(cl, 0, sizeof(*cl));
+	cl->fd = fd;
+	cl->policy_id = policy_id;
+	cl->left = count;
+	vtap_pcapng_shb(&cl->pending);
+	vtap_pcapng_idb(&cl->pending, policy, snaplen);
+	if (cl->pending.oom) {
+		vtap_pcapng_buf_free(&cl->pending);
+		return -ENOMEM;
+	}
+	c->n_clients++;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ep_watch(fd, EPOLLIN, EPOLL_CTL_ADD);
+	if (!client_flush(cl))
+		client_drop(c, c->n_clients - 1);
+	return 0;
+}
+
+bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events)
+{
+	for (size_t i = 0; i < c->n_clients; i++) {
+		struct cap_client *cl = &c->clients[i];
+
+		if (cl->fd != fd)
+			continue;
+		if (events & EPOLLIN) {
+			char buf[256];
+			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			/* a client says nothing after its request: a read
+			 * event is its end */
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				client_drop(c, i);
+				return true;
+			}
+		}
+		if ((events & (EPOLLHUP | EPOLLERR)) || !client_flush(cl))
+			client_drop(c, i);
+		return true;
+	}
+	return false;
+}
+
+/* A frame from the sink: MAC addresses, the session tag (VID = policy id
+ * + 1), the length tag, then the rest of the copy. The tags are taken out
+ * in place (the frame is ours until it goes back to the fill ring). */
+static void deliver(struct vtap_capture *c, uint8_t *pkt, uint32_t len)
+{
+	uint32_t id, orig, caplen;
+	struct vtap_xsk_meta meta;
+	uint16_t w[4];
+	uint64_t ts;
+	const char *name;
+
+	if (len < 12 + VTAP_SESSION_TAGS_LEN) {
+		c->st.bad++;
+		return;
+	}
+	memcpy(w, pkt + 12, sizeof(w));
+	if (ntohs(w[0]) != 0x8100 || ntohs(w[2]) != VTAP_CAP_LEN_ETHERTYPE ||
+	    (ntohs(w[1]) & 0xfff) == 0) {
+		c->st.bad++;
+		return;
+	}
+	id = (ntohs(w[1]) & 0xfff) - 1;
+	memmove(pkt + VTAP_SESSION_TAGS_LEN, pkt, 12);
+	pkt += VTAP_SESSION_TAGS_LEN;
+	caplen = len - VTAP_SESSION_TAGS_LEN;
+	orig = ntohs(w[3]);
+	if (orig < caplen)
+		orig = caplen;
+	/* the XDP program's arrival time sits before the frame (metadata) */
+	memcpy(&meta, pkt - VTAP_SESSION_TAGS_LEN - sizeof(meta), sizeof(meta));
+	if (meta.tai_ns) {
+		ts = meta.tai_ns - (uint64_t)c->tai_offset_ns;
+	} else {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	}
+	name = c->name_fn(c->name_arg, id);
+	if (!name) {
+		c->st.unknown++;
+		return;
+	}
+	if (c->file) {
+		if (c->file_if[id] < 0)
+			c->file_if[id] = vtap_pcapng_file_iface(c->file, name, 0);
+		if (c->file_if[id] < 0 || vtap_pcapng_file_write(c->file, (uint32_t)c->file_if[id],
+								 ts, pkt, caplen, orig))
+			c->st.file_errors++;
+	}
+	for (size_t i = 0; i < c->n_clients; i++) {
+		struct cap_client *cl = &c->clients[i];
+
+		if (cl->policy_id != id || cl->closing)
+			continue;
+		if (cl->pending.len > CLIENT_PENDING_MAX) {
+			c->st.live_dropped++;
+			continue;
+		}
+		vtap_pcapng_epb(&cl->pending, 0, ts, pkt, caplen, orig);
+		c->st.live_sent++;
+		if (cl->left && !--cl->left)
+			cl->closing = true;
+	}
+}
+
+void vtap_capture_poll(struct vtap_capture *c)
+{
+	unsigned int total = 0;
+
+	if (!c->xsk)
+		return;
+	while (total < CAP_POLL_MAX) {
+		__u32 idx_rx = 0, idx_fq = 0;
+		unsigned int n = xsk_ring_cons__peek(&c->rx, CAP_BATCH, &idx_rx);
+
+		if (!n)
+			break;
+		/* the frames go back to the fill ring once read */
+		while (xsk_ring_prod__reserve(&c->fq, n, &idx_fq) != n)
+			;
+		for (unsigned int i = 0; i < n; i++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&c->rx, idx_rx + i);
+
+			deliver(c, xsk_umem__get_data(c->area, d->addr), d->len);
+			*xsk_ring_prod__fill_addr(&c->fq, idx_fq + i) =
+			    xsk_umem__extract_addr(d->addr) & ~(__u64)(CAP_FRAME_SIZE - 1);
+		}
+		xsk_ring_prod__submit(&c->fq, n);
+		xsk_ring_cons__release(&c->rx, n);
+		c->st.received += n;
+		total += n;
+	}
+	/* need_wakeup: the kernel asks to be told when the fill ring has
+	 * frames again (copy mode on veth takes them without being told) */
+	if (xsk_ring_prod__needs_wakeup(&c->fq))
+		recvfrom(xsk_socket__fd(c->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
+	if (c->file && vtap_pcapng_file_flush(c->file))
+		c->st.file_errors++;
+	for (size_t i = 0; i < c->n_clients;) {
+		if (c->clients[i].pending.len && !client_flush(&c->clients[i]))
+			client_drop(c, i);
+		else
+			i++;
+	}
+}
+
+void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats *s)
+{
+	struct vtap_pcapng_file_stats fs = { 0 };
+	int ncpu = libbpf_num_possible_cpus();
+
+	*s = c->st;
+	s->clients = (unsigned int)c->n_clients;
+	if (c->file) {
+		vtap_pcapng_file_stats(c->file, &fs);
+		s->written = fs.packets;
+		s->rotations = fs.rotations;
+	}
+	if (c->skel && ncpu > 0) {
+		struct vtap_xsk_counters *v = calloc((size_t)ncpu, sizeof(*v));
+		__u32 zero = 0;
+
+		if (v && !bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.vtap_xsk_stats), &zero, v)) {
+			for (int i = 0; i < ncpu; i++) {
+				s->xdp_received += v[i].received;
+				s->no_socket += v[i].no_socket;
+			}
+		}
+		free(v);
+	}
+}
+
+bool vtap_capture_same(const struct vtap_capture *c, const struct vtap_monitor *m)
+{
+	return !strcmp(c->port, m->port) && !strcmp(c->file_path, m->file) &&
+	       c->rotate_size == m->rotate_size && c->rotate_count == m->rotate_count;
+}
+
+const char *vtap_capture_monitor(const struct vtap_capture *c)
+{
+	return c->monitor;
+}
+
+void vtap_capture_close(struct vtap_capture *c)
+{
+	if (!c)
+		return;
+	while (c->n_clients) {
+		client_flush(&c->clients[c->n_clients - 1]);
+		client_drop(c, c->n_clients - 1);
+	}
+	free(c->clients);
+	if (c->xsk) {
+		ep_watch(xsk_socket__fd(c->xsk), 0, EPOLL_CTL_DEL);
+		xsk_socket__delete(c->xsk);
+	}
+	if (c->umem)
+		xsk_umem__delete(c->umem);
+	if (c->area)
+		munmap(c->area, (size_t)CAP_FRAMES * CAP_FRAME_SIZE);
+	if (c->xdp_attached) {
+		LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
+			    .old_prog_fd = bpf_program__fd(c->skel->progs.vtap_xsk));
+
+		/* only if it is still ours */
+		bpf_xdp_detach(c->peer_ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
+	}
+	vtap_xsk__destroy(c->skel);
+	vtap_pcapng_file_close(c->file);
+	free(c->file_if);
+	free(c);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A capture monitor at run time: the sink veth's peer carries the XDP
+ * program of bpf/vtap_xsk.bpf.c, which hands every copy to vtapd's AF_XDP
+ * socket (libxdp's xsk API, need_wakeup); each copy is written to the
+ * monitor's pcapng file (one interface per policy) and to the live streams
+ * of `vtapctl capture`. */
+#ifndef VTAP_USER_CAPTURE_H
+#define VTAP_USER_CAPTURE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "policy.h"
+#include "sbuf.h"
+
+struct vtap_capture;
+
+/* The name of a policy id (NULL when none has it), for pcapng interfaces. */
+typedef const char *(*vtap_policy_name_fn)(void *arg, uint32_t policy_id);
+
+struct vtap_capture_stats {
+	uint64_t received;   /* frames read from the socket */
+	uint64_t bad;	     /* frames without a valid vtap capture header */
+	uint64_t unknown;    /* for a policy id no policy has (removed meanwhile) */
+	uint64_t written;    /* records that reached the file */
+	uint64_t file_errors;
+	uint64_t rotations;
+	uint64_t live_sent;    /* records streamed to vtapctl capture clients */
+	uint64_t live_dropped; /* not streamed: a client too slow to read */
+	uint64_t no_socket;    /* XDP: dropped before vtapd had its socket */
+	uint64_t xdp_received;
+	unsigned int clients;
+};
+
+/* Set up on the peer of m->port (which must be a veth). errbuf gets one
+ * line naming what failed. */
+int vtap_capture_open(struct vtap_capture **c, const struct vtap_monitor *m, const char *peer,
+		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen);
+/* The fds to watch (EPOLLIN): the socket, and clients. */
+int vtap_capture_fd(const struct vtap_capture *c);
+/* Read what the socket holds (up to a bound per call), write it out. */
+void vtap_capture_poll(struct vtap_capture *c);
+/* A live client: vtapd has answered "ok"; fd now receives a pcapng stream
+ * of policy_id's copies (count 0 = until the client goes away). Takes fd. */
+int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
+			    const char *policy, uint32_t snaplen, uint64_t count);
+/* Is fd one of this capture's clients? Then serve its event (EPOLLIN =
+ * it went away or wrote; EPOLLOUT = room to write): returns true. */
+bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events);
+void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats *s);
+/* Is it still what m describes (same port, file, rotation)? */
+bool vtap_capture_same(const struct vtap_capture *c, const struct vtap_monitor *m);
+const char *vtap_capture_monitor(const struct vtap_capture *c);
+/* epoll the capture adds its fds to (set by vtapd before any open). */
+void vtap_capture_set_epoll(int epfd);
+void vtap_capture_close(struct vtap_capture *c);
+
+#endif

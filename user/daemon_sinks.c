@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vtapd's capture and ovs monitors: the sink veth (made when absent), and
+ * what reads its peer — vtapd's own AF_XDP socket (capture) or an Open
+ * vSwitch port with the OpenFlow rules that carry each session on (ovs). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "capture.h"
+#include "daemon.h"
+#include "link.h"
+#include "log.h"
+#include "ovs.h"
+
+static bool needs_sink(const struct vtap_monitor *m)
+{
+	return m->type == VTAP_MONITOR_CAPTURE || m->type == VTAP_MONITOR_OVS;
+}
+
+static struct vtapd_sink *sink_by_monitor(struct vtapd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_sinks; i++)
+		if (!strcmp(d->sinks[i].monitor, name))
+			return &d->sinks[i];
+	return NULL;
+}
+
+static const char *policy_name(void *arg, uint32_t id)
+{
+	struct vtapd *d = arg;
+
+	return id < VTAP_MAX_RULES ? d->id_name[id] : NULL;
+}
+
+static bool same(const struct vtapd_sink *s, const struct vtap_monitor *m)
+{
+	if (s->type != m->type || strcmp(s->port, m->port))
+		return false;
+	if (s->cap)
+		return vtap_capture_same(s->cap, m);
+	if (s->ovs)
+		return vtap_ovs_same(s->ovs, m);
+	return true;
+}
+
+static void sink_close(struct vtapd_sink *s, bool remove)
+{
+	if (s->cap)
+		vtap_capture_close(s->cap);
+	if (s->ovs)
+		vtap_ovs_close(s->ovs, remove);
+	s->cap = NULL;
+	s->ovs = NULL;
+	if (remove && vtap_link_is_vtaps(s->port)) {
+		int ret = vtap_link_del(s->port);
+
+		if (ret && ret != -ENODEV)
+			log_warn("monitor %s: cannot remove the sink veth %s: %s", s->monitor,
+				 s->port, strerror(-ret));
+		else if (!ret)
+			log_info("monitor %s: removed the sink veth %s", s->monitor, s->port);
+	}
+}
+
+/* The veth, then its reader. On failure the sink stays listed with its
+ * error (shown by vtapctl status), and gets no copies. */
+static void sink_open(struct vtapd *d, struct vtapd_sink *s, const struct vtap_monitor *m)
+{
+	int ret = vtap_link_veth_peer(m->port, s->peer);
+
+	s->error[0] = 0;
+	if (ret == -ENODEV) {
+		vtap_link_peer_name(m->port, s->peer);
+		ret = vtap_link_veth_create(m->port, s->peer, VTAP_SINK_MTU);
+		if (ret) {
+			snprintf(s->error, sizeof(s->error), "cannot create veth %s/%s: %s",
+				 m->port, s->peer, strerror(-ret));
+			goto fail;
+		}
+		log_info("monitor %s: created the sink veth %s (peer %s, mtu %d)", m->name,
+			 m->port, s->peer, VTAP_SINK_MTU);
+	} else if (ret) {
+		snprintf(s->error, sizeof(s->error),
+			 "port %s is not a veth (a %s monitor reads the peer of a veth)", m->port,
+			 vtap_monitor_type_name(m->type));
+		goto fail;
+	}
+	if (m->type == VTAP_MONITOR_CAPTURE)
+		ret = vtap_capture_open(&s->cap, m, s->peer, policy_name, d, s->error,
+					sizeof(s->error));
+	else
+		ret = vtap_ovs_open(&s->ovs, m, s->peer, s->error, sizeof(s->error));
+	if (ret)
+		goto fail;
+	log_info("monitor %s: %s reads %s", m->name,
+		 m->type == VTAP_MONITOR_CAPTURE ? "vtapd's AF_XDP socket" : "Open vSwitch",
+		 s->peer);
+	return;
+fail:
+	log_err("monitor %s: %s; its copies are counted as copy failures", m->name, s->error);
+}
+
+void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set)
+{
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &set->monitors[m];
+		struct vtapd_sink *s, *n;
+
+		if (!needs_sink(mon))
+			continue;
+		s = sink_by_monitor(d, mon->name);
+		if (s && same(s, mon) && !s->error[0])
+			continue;
+		if (s) {
+			/* changed: the old one goes now (its port may be reused) */
+			sink_close(s, strcmp(s->port, mon->port) != 0);
+		} else {
+			n = realloc(d->sinks, (d->n_sinks + 1) * sizeof(*n));
+			if (!n) {
+				log_err("monitor %s: out of memory", mon->name);
+				continue;
+			}
+			d->sinks = n;
+			s = &d->sinks[d->n_sinks++];
+			memset(s, 0, sizeof(*s));
+			snprintf(s->monitor, sizeof(s->monitor), "%s", mon->name);
+		}
+		s->type = mon->type;
+		snprintf(s->port, sizeof(s->port), "%s", mon->port);
+		sink_open(d, s, mon);
+	}
+}
+
+bool vtapd_sink_usable(struct vtapd *d, const struct vtap_monitor *m)
+{
+	struct vtapd_sink *s = sink_by_monitor(d, m->name);
+
+	return s && !s->error[0] && (s->cap || s->ovs);
+}
+
+void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
+{
+	memset(d->id_name, 0, sizeof(d->id_name));
+	for (size_t i = 0; i < set->n_policies; i++)
+		d->id_name[ids[i] & (VTAP_MAX_RULES - 1)] = set->policies[i].name;
+	/* monitors gone from the set: no rule points at them any more */
+	for (size_t i = 0; i < d->n_sinks;) {
+		bool found = false;
+
+		for (size_t m = 0; m < set->n_monitors && !found; m++)
+			found = needs_sink(&set->monitors[m]) &&
+				!strcmp(set->monitors[m].name, d->sinks[i].monitor);
+		if (found) {
+			i++;
+			continue;
+		}
+		log_info("monitor %s is gone: closing its sink %s", d->sinks[i].monitor,
+			 d->sinks[i].port);
+		sink_close(&d->sinks[i], true);
+		d->sinks[i] = d->sinks[--d->n_sinks];
+	}
+	/* each ovs monitor's sessions: one OpenFlow rule per policy */
+	for (size_t i = 0; i < d->n_sinks; i++) {
+		struct vtapd_sink *s = &d->sinks[i];
+		__u32 *sess;
+		size_t n = 0;
+		int mi = -1;
+
+		if (!s->ovs)
+			continue;
+		for (size_t m = 0; m < set->n_monitors; m++)
+			if (!strcmp(set->monitors[m].name, s->monitor))
+				mi = (int)m;
+		sess = calloc(set->n_policies + 1, sizeof(*sess));
+		if (!sess)
+			continue;
+		for (size_t p = 0; p < set->n_policies; p++)
+			if (set->policies[p].monitor_idx == mi &&
+			    set->policies[p].action == VTAP_ACTION_MIRROR)
+				sess[n++] = ids[p];
+		if (vtap_ovs_set_sessions(s->ovs, sess, n, s->error, sizeof(s->error)))
+			log_err("monitor %s: %s", s->monitor, s->error);
+		free(sess);
+	}
+}
+
+void vtapd_sinks_close(struct vtapd *d, bool remove)
+{
+	for (size_t i = 0; i < d->n_sinks; i++)
+		sink_close(&d->sinks[i], remove);
+	free(d->sinks);
+	d->sinks = NULL;
+	d->n_sinks = 0;
+}
+
+bool vtapd_sinks_event(struct vtapd *d, int fd, uint32_t events)
+{
+	for (size_t i = 0; i < d->n_sinks; i++) {
+		struct vtap_capture *c = d->sinks[i].cap;
+
+		if (!c)
+			continue;
+		if (fd == vtap_capture_fd(c)) {
+			vtap_capture_poll(c);
+			return true;
+		}
+		if (vtap_capture_client_event(c, fd, events))
+			return true;
+	}
+	return false;
+}
+
+int vtapd_capture_client(struct vtapd *d, int fd, const char *policy, uint64_t count,
+			 struct sbuf *err)
+{
+	const struct vtap_policy *p = NULL;
+	const struct vtap_monitor *m;
+	struct vtapd_sink *s;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < d->set.n_policies && !p; i++)
+		if (!strcmp(d->set.policies[i].name, policy))
+			p = &d->set.policies[i];
+	if (!p) {
+		sbuf_printf(err, "no policy named %s\n", policy);
+		return -1;
+	}
+	if (p->monitor_idx < 0) {
+		sbuf_printf(err, "policy %s has no monitor (a skip rule)\n", policy);
+		return -1;
+	}
+	m = &d->set.monitors[p->monitor_idx];
+	if (m->type != VTAP_MONITOR_CAPTURE) {
+		sbuf_printf(err,
+			    "policy %s sends its copies to monitor %s (type %s); vtapctl capture "
+			    "needs a monitor of type capture\n",
+			    policy, m->name, vtap_monitor_type_name(m->type));
+		return -1;
+	}
+	s = sink_by_monitor(d, m->name);
+	if (!s || !s->cap) {
+		sbuf_printf(err, "monitor %s is not capturing: %s\n", m->name,
+			    s && s->error[0] ? s->error : "not set up");
+		return -1;
+	}
+	if (write(fd, "ok\n", 3) != 3) {
+		sbuf_printf(err, "client went away\n");
+		return -1;
+	}
+	ret = vtap_capture_add_client(s->cap, fd, d->set_ids[i - 1], p->name, p->snaplen, count);
+	if (ret) {
+		sbuf_printf(err, "cannot stream: %s\n", strerror(-ret));
+		return -1;
+	}
+	log_info("live capture of policy %s started", p->name);
+	return 0;
+}
+
+void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
+{
+	if (json)
+		sbuf_printf(o, "\"monitor_sinks\":[");
+	else if (d->n_sinks)
+		sbuf_printf(o, "\n%-16s %-8s %-16s %10s %10s %10s %8s %8s %8s  %s\n", "MONITOR",
+			    "TYPE", "SINK", "RECEIVED", "WRITTEN", "LIVE", "LDROP", "NOSOCK",
+			    "BAD", "STATE");
+	for (size_t i = 0; i < d->n_sinks; i++) {
+		struct vtapd_sink *s = &d->sinks[i];
+		struct vtap_capture_stats st = { 0 };
+		const char *state = s->error[0] ? s->error : "ok";
+
+		if (s->cap)
+			vtap_capture_stats(s->cap, &st);
+		if (json) {
+			sbuf_printf(o, "%s{\"monitor\":", i ? "," : "");
+			sbuf_json_str(o, s->monitor);
+			sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(s->type));
+			sbuf_json_str(o, s->port);
+			sbuf_printf(o, ",\"peer\":");
+			sbuf_json_str(o, s->peer);
+			sbuf_printf(o,
+				    ",\"received\":%llu,\"bad\":%llu,\"unknown\":%llu,"
+				    "\"written\":%llu,\"file_errors\":%llu,\"rotations\":%llu,"
+				    "\"live_sent\":%llu,\"live_dropped\":%llu,\"clients\":%u,"
+				    "\"xdp_received\":%llu,\"no_socket\":%llu,\"state\":",
+				    (unsigned long long)st.received, (unsigned long long)st.bad,
+				    (unsigned long long)st.unknown, (unsigned long long)st.written,
+				    (unsigned long long)st.file_errors,
+				    (unsigned long long)st.rotations, (unsigned long long)st.live_sent,
+				    (unsigned long long)st.live_dropped, st.clients,
+				    (unsigned long long)st.xdp_received,
+				    (unsigned long long)st.no_socket);
+			sbuf_json_str(o, state);
+			sbuf_printf(o, "}");
+		} else {
+			sbuf_printf(o, "%-16s %-8s %-16s %10llu %10llu %10llu %8llu %8llu %8llu  %s\n",
+				    s->monitor, vtap_monitor_type_name(s->type), s->port,
+				    (unsigned long long)st.received, (unsigned long long)st.written,
+				    (unsigned long long)st.live_sent,
+				    (unsigned long long)st.live_dropped,
+				    (unsigned long long)st.no_socket, (unsigned long long)st.bad,
+				    state);
+		}
+	}
+	if (json)
+		sbuf_printf(o, "]");
+}

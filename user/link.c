@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "link.h"
+
+/* Send one request and wait for its acknowledgement. */
+static int nl_request(struct nlmsghdr *nlh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	unsigned int seq = (unsigned int)time(NULL), portid;
+	int ret;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (ret < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = mnl_cb_run(buf, (size_t)ret, seq, portid, NULL, NULL) < 0 ? -errno : 0;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+/* Up, and the alias when given (creation ignores IFLA_IFALIAS). */
+static int set_up(const char *name, const char *alias)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_flags = ifm->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (alias)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	return nl_request(nlh);
+}
+
+int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int ret;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm, *pifm;
+	struct nlattr *linkinfo, *data, *pinfo;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	/* the peer's ifinfomsg comes first, then its attributes */
+	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
+	memset(pifm, 0, sizeof(*pifm));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	mnl_attr_nest_end(nlh, pinfo);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	ret = nl_request(nlh);
+	/* up afterwards, peer first: a veth refuses to open (ENOTCONN)
+	 * while its peer is down, which it is during the creation */
+	if (!ret && !(ret = set_up(peer, NULL)) && (ret = set_up(name, VTAP_LINK_ALIAS)))
+		vtap_link_del(name);
+	return ret;
+}
+
+int vtap_link_del(const char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_DELLINK;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nl_request(nlh);
+}
+
+int vtap_link_veth_peer(const char *name, char *peer)
+{
+	char path[64 + IF_NAMESIZE];
+	unsigned int self = if_nametoindex(name), link = 0;
+	FILE *f;
+
+	if (!self)
+		return -ENODEV;
+	/* a veth's iflink is its peer's ifindex; other devices point at
+	 * themselves */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%u", &link) != 1)
+		link = 0;
+	fclose(f);
+	if (!link || link == self || !if_indextoname(link, peer))
+		return -EINVAL;
+	return 0;
+}
+
+bool vtap_link_is_vtaps(const char *name)
+{
+	char path[64 + IF_NAMESIZE], alias[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", name);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(alias, sizeof(alias), f))
+		alias[0] = 0;
+	fclose(f);
+	alias[strcspn(alias, "\n")] = 0;
+	return !strcmp(alias, VTAP_LINK_ALIAS);
+}
+
+void vtap_link_peer_name(const char *name, char *peer)
+{
+	/* "<name>p", the name cut to leave room */
+	snprintf(peer, IF_NAMESIZE, "%.*sp", IF_NAMESIZE - 2, name);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The sink links vtapd makes for capture and ovs monitors: a veth pair whose
+ * host side receives the copies and whose peer is read with AF_XDP (by
+ * vtapd, or by Open vSwitch). Synchronous rtnetlink requests (libmnl). */
+#ifndef VTAP_USER_LINK_H
+#define VTAP_USER_LINK_H
+
+#include <stdbool.h>
+
+/* MTU of the sink veths vtapd creates: below what native XDP on a veth
+ * takes without multi-buffer (about 3.5 KB), above any VM's 1500. Longer
+ * copies are cut by the sink program and counted. */
+#define VTAP_SINK_MTU 3000
+
+/* The alias of the links vtapd creates: teardown removes those only. */
+#define VTAP_LINK_ALIAS "vtap sink"
+
+/* Create veth pair name <-> peer, both up, with mtu (0 = kernel default). */
+int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu);
+int vtap_link_del(const char *name);
+/* The peer of a veth (its name into peer, IF_NAMESIZE); -ENODEV when name
+ * does not exist, -EINVAL when it is not one end of a pair in this netns. */
+int vtap_link_veth_peer(const char *name, char *peer);
+/* Was name created by vtapd (its alias)? */
+bool vtap_link_is_vtaps(const char *name);
+/* The default name of the peer vtapd gives a sink veth it creates. */
+void vtap_link_peer_name(const char *name, char *peer);
+
+#endif

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pcapng (draft-ietf-opsawg-pcapng) encoder and a rotating file writer.
+ *
+ * Every block is: type, total length, body padded to 32 bits, total length
+ * again. Options are code, length, value padded to 32 bits, and the list
+ * ends with opt_endofopt. Fields are written in host order: a reader learns
+ * the order from the SHB's byte-order magic. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pcapng.h"
+
+#define BT_SHB		  0x0A0D0D0Au
+#define BT_IDB		  0x00000001u
+#define BT_EPB		  0x00000006u
+#define BYTE_ORDER_MAGIC  0x1A2B3C4Du
+#define OPT_ENDOFOPT	  0
+#define OPT_SHB_USERAPPL  4
+#define OPT_IF_NAME	  2
+#define OPT_IF_TSRESOL	  9
+#define LINKTYPE_ETHERNET 1
+#define TSRESOL_NS	  9 /* 10^-9 s */
+#define USERAPPL	  "vtap"
+
+/* The writer flushes once this much is buffered: large enough that a busy
+ * capture costs one write(2) per ~40 full-size frames, small enough that a
+ * crash loses little. */
+#define FLUSH_AT (64 * 1024)
+
+/* ---- encoder ---- */
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* An option with a value of n bytes, as stored. */
+static size_t opt_size(size_t n)
+{
+	return 4 + pad4(n);
+}
+
+static size_t shb_size(void)
+{
+	/* type, length, magic, version 1.0, section length; userappl, endofopt; length */
+	return 24 + opt_size(sizeof(USERAPPL) - 1) + 4 + 4;
+}
+
+static size_t idb_name_len(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > UINT16_MAX ? UINT16_MAX : n; /* an option's length is 16 bits */
+}
+
+static size_t idb_size(const char *name)
+{
+	size_t n = idb_name_len(name);
+
+	/* type, length, linktype, reserved, snaplen; [if_name], if_tsresol, endofopt; length */
+	return 16 + (n ? opt_size(n) : 0) + opt_size(1) + 4 + 4;
+}
+
+static size_t epb_size(uint32_t caplen)
+{
+	/* type, length, if_id, ts high, ts low, caplen, origlen; data; length */
+	return 28 + pad4(caplen) + 4;
+}
+
+/* Room for n more bytes; a block is reserved whole before it is written,
+ * so a failure leaves the buffer at the end of the previous block. */
+static uint8_t *reserve(struct vtap_pcapng_buf *b, size_t n)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (b->oom)
+		return NULL;
+	if (n > UINT32_MAX) { /* the block's total length would not fit */
+		b->oom = 1;
+		return NULL;
+	}
+	if (b->cap - b->len < n) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap - b->len < n)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	return b->p + b->len;
+}
+
+/* Field writers: each takes the cursor and returns it advanced. */
+static uint8_t *put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
+}
+
+static uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
+}
+
+static uint8_t *put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
+}
+
+/* n bytes of data, then zeros up to the next 32-bit boundary */
+static uint8_t *put_padded(uint8_t *p, const void *data, size_t n)
+{
+	size_t pad = pad4(n) - n;
+
+	if (n)
+		memcpy(p, data, n);
+	memset(p + n, 0, pad);
+	return p + n + pad;
+}
+
+static uint8_t *put_opt(uint8_t *p, uint16_t code, const void *val, size_t n)
+{
+	p = put16(p, code);
+	p = put16(p, (uint16_t)n);
+	return put_padded(p, val, n);
+}
+
+/* The block header; the caller writes the body and then block_end(). */
+static uint8_t *block_start(struct vtap_pcapng_buf *b, uint32_t type, size_t size)
+{
+	uint8_t *p = reserve(b, size);
+
+	if (!p)
+		return NULL;
+	p = put32(p, type);
+	return put32(p, (uint32_t)size);
+}
+
+static void block_end(struct vtap_pcapng_buf *b, uint8_t *p, size_t size)
+{
+	put32(p, (uint32_t)size);
+	b->len += size;
+}
+
+void vtap_pcapng_buf_free(struct vtap_pcapng_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+	b->oom = 0;
+}
+
+void vtap_pcapng_shb(struct vtap_pcapng_buf *b)
+{
+	size_t size = shb_size();
+	uint8_t *p = block_start(b, BT_SHB, size);
+
+	if (!p)
+		return;
+	p = put32(p, BYTE_ORDER_MAGIC);
+	p = put16(p, 1); /* major version */
+	p = put16(p, 0); /* minor version */
+	/* -1: length not known, so a reader cannot skip the section, and the
+	 * writer need not come back to patch it (the file may be rotated away) */
+	p = put64(p, UINT64_MAX);
+	p = put_opt(p, OPT_SHB_USERAPPL, USERAPPL, sizeof(USERAPPL) - 1);
+	p = put_opt(p, OPT_ENDOFOPT, NULL, 0);
+	block_end(b, p, size);
+}
+
+void vtap_pcapng_idb(struct vtap_pcapng_buf *b, const char *name, uint32_t snaplen)
+{
+	size_t size = idb_size(name), n = idb_name_len(name);
+	uint8_t tsresol = TSRESOL_NS;
+	uint8_t *p = block_start(b, BT_IDB, size);
+
+	if (!p)
+		return;
+	p = put16(p, LINKTYPE_ETHERNET);
+	p = put16(p, 0); /* reserved */
+	p = put32(p, snaplen);
+	if (n)
+		p = put_opt(p, OPT_IF_NAME, name, n);
+	p = put_opt(p, OPT_IF_TSRESOL, &tsresol, 1);
+	p = put_opt(p, OPT_ENDOFOPT, NULL, 0);
+	block_end(b, p, size);
+}
+
+void vtap_pcapng_epb(struct vtap_pcapng_buf *b, uint32_t if_id, uint64_t ts_ns, const void *data,
+		     uint32_t caplen, uint32_t origlen)
+{
+	size_t size = epb_size(caplen);
+	uint8_t *p = block_start(b, BT_EPB, size);
+
+	if (!p)
+		return;
+	p = put32(p, if_id);
+	/* with if_tsresol 9 the 64-bit timestamp counts nanoseconds; it is
+	 * stored as two 32-bit words, the high one first */
+	p = put32(p, (uint32_t)(ts_ns >> 32));
+	p = put32(p, (uint32_t)ts_ns);
+	p = put32(p, caplen);
+	p = put32(p, origlen < caplen ? caplen : origlen);
+	p = put_padded(p, data, caplen);
+	block_end(b, p, size);
+}
+
+/* ---- file writer ---- */
+
+struct iface {
+	char *name;
+	uint32_t snaplen;
+};
+
+/* What the active file holds: its size, whether the SHB is in, how many
+ * IDBs (always the first ones, in id order) and how many packets. */
+struct file_state {
+	uint64_t size, packets;
+	uint32_t idbs;
+	bool shb;
+};
+
+struct vtap_pcapng_file {
+	char *path;
+	char *from, *to; /* room for "PATH.N" names while rotating */
+	size_t name_size;
+	uint64_t rotate_size;
+	uint32_t rotate_count;
+	int fd; /* -1 after a failed rotation: the next write reopens PATH */
+	struct iface *ifaces;
+	uint32_t n_ifaces, cap_ifaces;
+	struct vtap_pcapng_buf buf;
+	/* cur counts the buffer too; disk only what write(2) took. A failed
+	 * flush puts cur back to disk, so headers lost with the buffer are
+	 * written again before the next packet. */
+	struct file_state cur, disk;
+	struct vtap_pcapng_file_stats st;
+};
+
+/* The whole of [p, p + n) or -errno; a partial write before the error is
+ * left for the caller to cut off. */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0) /* not for a regular file, but do not spin on it */
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int flush(struct vtap_pcapng_file *f)
+{
+	int r;
+
+	if (!f->buf.len)
+		return 0;
+	r = f->fd < 0 ? -EBADF : write_all(f->fd, f->buf.p, f->buf.len);
+	f->buf.len = 0;
+	if (!r) {
+		f->st.packets += f->cur.packets - f->disk.packets;
+		f->st.bytes += f->cur.size - f->disk.size;
+		f->disk = f->cur;
+		return 0;
+	}
+	/* Cut off a partly written block: what follows it would be read as
+	 * its continuation and the rest of the file lost. The buffer's blocks
+	 * are dropped (retrying could buffer without bound while a disk is
+	 * full); the headers among them are rewritten before the next packet. */
+	f->st.errors++;
+	if (f->fd >= 0 && !ftruncate(f->fd, (off_t)f->disk.size))
+		lseek(f->fd, (off_t)f->disk.size, SEEK_SET);
+	f->cur = f->disk;
+	return r;
+}
+
+/* SHB and any IDBs the active file lacks. 0 or -ENOMEM. */
+static int headers(struct vtap_pcapng_file *f)
+{
+	size_t len = f->buf.len;
+
+	if (!f->cur.shb)
+		vtap_pcapng_shb(&f->buf);
+	for (uint32_t i = f->cur.idbs; i < f->n_ifaces; i++)
+		vtap_pcapng_idb(&f->buf, f->ifaces[i].name, f->ifaces[i].snaplen);
+	if (f->buf.oom) {
+		/* all or nothing, so cur stays true to the buffer */
+		f->buf.oom = 0;
+		f->buf.len = len;
+		return -ENOMEM;
+	}
+	f->cur.size += f->buf.len - len;
+	f->cur.shb = true;
+	f->cur.idbs = f->n_ifaces;
+	return 0;
+}
+
+/* Bytes headers() would add now. */
+static uint64_t headers_size(const struct vtap_pcapng_file *f)
+{
+	uint64_t n = f->cur.shb ? 0 : shb_size();
+
+	for (uint32_t i = f->cur.idbs; i < f->n_ifaces; i++)
+		n += idb_size(f->ifaces[i].name);
+	return n;
+}
+
+/* Opens PATH as a new, empty active file. */
+static int open_active(struct vtap_pcapng_file *f)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NOFOLLOW: a symlink planted at PATH must not redirect the capture
+	 * (written by root) onto another file. O_NONBLOCK: a FIFO there must
+	 * not block the caller; it is refused just below anyway. */
+	fd =
+	    open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0)
+		return -errno;
+	/* Rotation renames PATH and a failed write cuts the file back with
+	 * ftruncate: both only make sense for a regular file. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	f->fd = fd;
+	f->cur = f->disk = (struct file_state){0};
+	return 0;
+}
+
+static const char *name_k(struct vtap_pcapng_file *f, char *buf, uint32_t k)
+{
+	snprintf(buf, f->name_size, "%s.%u", f->path, k);
+	return buf;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st);
+}
+
+/* PATH.k -> PATH.k+1 from the oldest kept down, then PATH -> PATH.1.
+ * Only the last step must succeed: failing it, opening PATH again would
+ * truncate the file just finished. Older files that cannot be moved are
+ * left (the next rename may then replace one of them). A PATH removed by
+ * someone else is no failure: there is nothing left to keep, and refusing
+ * would leave the writer appending to a deleted file for good. */
+static int shift_files(struct vtap_pcapng_file *f)
+{
+	uint32_t top, k;
+	int r;
+
+	if (f->rotate_count == 1) {
+		r = unlink(f->path);
+		return r && errno != ENOENT ? -errno : 0;
+	}
+	if (f->rotate_count == 0) {
+		/* unlimited: move up everything below the first gap */
+		for (top = 1; top < UINT32_MAX && exists(name_k(f, f->from, top)); top++)
+			;
+	} else {
+		/* PATH.(count-1) falls off the end, and so do leftovers of a
+		 * run with a larger count right above it */
+		for (k = f->rotate_count - 1; k < UINT32_MAX && exists(name_k(f, f->from, k)); k++)
+			unlink(f->from);
+		top = f->rotate_count - 1;
+	}
+	for (k = top - 1; k >= 1; k--)
+		rename(name_k(f, f->from, k), name_k(f, f->to, k + 1));
+	r = rename(f->path, name_k(f, f->to, 1));
+	return r && errno != ENOENT ? -errno : 0;
+}
+
+/* Finishes the active file and starts a new one with all the headers.
+ * Errors are counted here. */
+static int rotate(struct vtap_pcapng_file *f)
+{
+	int r;
+
+	/* a failure here loses the old file's buffered tail (counted), but
+	 * the rotation itself can still go on */
+	flush(f);
+	r = shift_files(f);
+	if (r) {
+		/* the old file stays active, and the next packet tries again */
+		f->st.errors++;
+		return r;
+	}
+	close(f->fd);
+	f->fd = -1;
+	f->st.rotations++;
+	r = open_active(f);
+	if (!r)
+		r = headers(f);
+	if (r)
+		f->st.errors++;
+	return r;
+}
+
+int vtap_pcapng_file_open(struct vtap_pcapng_file **fp, const char *path, uint64_t rotate_size,
+			  uint32_t rotate_count)
+{
+	struct vtap_pcapng_file *f;
+	int r = -ENOMEM;
+
+	*fp = NULL;
+	if (!path || !*path)
+		return -EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->fd = -1;
+	f->rotate_size = rotate_size;
+	f->rotate_count = rotate_count;
+	f->name_size = strlen(path) + sizeof(".4294967295");
+	f->path = strdup(path);
+	f->from = malloc(f->name_size);
+	f->to = malloc(f->name_size);
+	if (!f->path || !f->from || !f->to || !reserve(&f->buf, FLUSH_AT + 4096))
+		goto fail;
+	r = open_active(f);
+	if (!r)
+		r = headers(f);
+	if (r)
+		goto fail;
+	*fp = f;
+	return 0;
+fail:
+	vtap_pcapng_file_close(f);
+	return r;
+}
+
+int vtap_pcapng_file_iface(struct vtap_pcapng_file *f, const char *name, uint32_t snaplen)
+{
+	struct iface *ifs;
+	uint32_t id;
+
+	if (!name || !*name)
+		return -EINVAL;
+	for (id = 0; id < f->n_ifaces; id++)
+		if (!strcmp(f->ifaces[id].name, name))
+			return (int)id;
+	if (f->n_ifaces >= INT32_MAX) /* ids are returned as int */
+		return -ENOSPC;
+	if (f->n_ifaces == f->cap_ifaces) {
+		uint32_t cap = f->cap_ifaces ? f->cap_ifaces * 2 : 8;
+
+		ifs = reallocarray(f->ifaces, cap, sizeof(*ifs));
+		if (!ifs)
+			return -ENOMEM;
+		f->ifaces = ifs;
+		f->cap_ifaces = cap;
+	}
+	f->ifaces[id].name = strdup(name);
+	if (!f->ifaces[id].name)
+		return -ENOMEM;
+	f->ifaces[id].snaplen = snaplen;
+	f->n_ifaces++;
+	/* The IDB goes in now so that a file without packets still names its
+	 * interfaces, unless the file is closed (a failed rotation) or the
+	 * IDB would push a file with packets past rotate_size: then the next
+	 * write, which may rotate, adds it. Either way no I/O here, so a
+	 * registration cannot fail for the file's sake. */
+	if (f->fd >= 0 &&
+	    !(f->rotate_size && f->cur.packets && f->cur.size + headers_size(f) > f->rotate_size))
+		headers(f); /* on -ENOMEM the next write tries again */
+	return (int)id;
+}
+
+int vtap_pcapng_file_write(struct vtap_pcapng_file *f, uint32_t if_id, uint64_t ts_ns,
+			   const void *data, uint32_t caplen, uint32_t origlen)
+{
+	uint64_t need;
+	int r;
+
+	if (if_id >= f->n_ifaces || origlen < caplen || (caplen && !data))
+		return -EINVAL;
+	if (caplen > VTAP_PCAPNG_MAX_CAPLEN)
+		caplen = VTAP_PCAPNG_MAX_CAPLEN; /* origlen still says it was cut */
+	if (f->fd < 0) {
+		r = open_active(f);
+		if (r) {
+			f->st.errors++;
+			return r;
+		}
+	}
+	/* Decided on the size with the buffer: the file never outgrows
+	 * rotate_size unless its headers and first packet alone do. */
+	need = headers_size(f) + epb_size(caplen);
+	if (f->rotate_size && f->cur.packets && f->cur.size + need > f->rotate_size) {
+		r = rotate(f);
+		if (r)
+			return r;
+	}
+	r = headers(f);
+	if (!r) {
+		vtap_pcapng_epb(&f->buf, if_id, ts_ns, data, caplen, origlen);
+		if (f->buf.oom) {
+			f->buf.oom = 0;
+			r = -ENOMEM;
+		}
+	}
+	if (r) {
+		/* counted with the output failures: the packet is lost all the same */
+		f->st.errors++;
+		return r;
+	}
+	f->cur.size += epb_size(caplen);
+	f->cur.packets++;
+	if (f->buf.len >= FLUSH_AT)
+		return flush(f);
+	return 0;
+}
+
+void vtap_pcapng_file_stats(const struct vtap_pcapng_file *f, struct vtap_pcapng_file_stats *s)
+{
+	*s = f->st;
+}
+
+int vtap_pcapng_file_flush(struct vtap_pcapng_file *f)
+{
+	return flush(f);
+}
+
+void vtap_pcapng_file_close(struct vtap_pcapng_file *f)
+{
+	if (!f)
+		return;
+	flush(f);
+	if (f->fd >= 0)
+		close(f->fd);
+	for (uint32_t i = 0; i < f->n_ifaces; i++)
+		free(f->ifaces[i].name);
+	free(f->ifaces);
+	vtap_pcapng_buf_free(&f->buf);
+	free(f->path);
+	free(f->from);
+	free(f->to);
+	free(f);
+}
