@@ -108,7 +108,7 @@ CAP_PIDS=()
 capture_start() {
 	local ns=$1 file=$2; shift 2
 	# not through nsx: $! must be tcpdump itself (ip netns exec execs it)
-	ip netns exec "${VT_PREFIX}-$ns" tcpdump -i eth0 -nn -U --immediate-mode -s 0 -w "$file" "$@" 2>"$file.log" &
+	ip netns exec "${VT_PREFIX}-$ns" tcpdump -i eth0 -nn -U --immediate-mode -s 0 -B 16384 -w "$file" "$@" 2>"$file.log" &
 	CAP_PIDS+=($!)
 	local i
 	for i in $(seq 100); do

@@ -67,6 +67,13 @@ YAML
 	nsx vm1 python3 "$WEBPEER" noise 10.77.0.2 8080 2>/dev/null
 	wait $srv 2>/dev/null
 	capture_stop
+	diag "$(ovs_ofctl dump-flows "$BR" | grep -o 'n_packets=[0-9]*.*' | cut -c1-90 | tr '\n' ';')"
+	diag "$(cat "$VT_RUN/mon-$flavour.pcap.log" | tail -2 | tr '\n' ' ')"
+	diag "$(ovs_appctl dpctl/show 2>/dev/null | grep -E 'lost|hit' | tr '\n' ' ')"
+	diag "sink: $(ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"])')"
+	diag "ovs port ${SINK}p: $(ovs_vsctl get Interface ${SINK}p statistics)"
+	diag "ovs port mon: $(ovs_vsctl get Interface ${VT_PREFIX}-mon statistics)"
+	diag "ethtool ${SINK}p: $(ethtool -S ${SINK}p 2>/dev/null | grep -E 'drop|xdp' | grep -v ': 0' | tr -s ' \n' ' ')"
 	# vm2 sees the echo requests and sends the replies: the replies are not
 	# tapped (icmp is direction out of vm1 only)
 	tcpdump -r "$VT_RUN/vm2-$flavour.pcap" -w "$VT_RUN/vm2m-$flavour.pcap" 'tcp port 80 or (icmp and src host 10.77.0.1)' 2>/dev/null
@@ -77,7 +84,7 @@ YAML
 	check "[$flavour] monitor capture equals the receiver's matching frames byte for byte (tags removed)" \
 		same_frames "$VT_RUN/vm2m-$flavour.pcap" "$VT_RUN/mon-$flavour.pcap"
 	local web icmp copies
-	web=$(ovs_ofctl dump-flows "$BR" | grep "dl_vlan=$(( $(ctl policies --json | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin) if p["name"]=="web"][0])') + 1 ))," | sed 's/.*n_packets=\([0-9]*\).*/\1/')
+	web=$(ovs_ofctl dump-flows "$BR" | grep "dl_vlan=$(( $(ctl policies --json | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin) if p["name"]=="web"][0])') + 1 )) " | sed 's/.*n_packets=\([0-9]*\).*/\1/')
 	copies=$(stat_of web copies)
 	diag "[$flavour] OVS counted $web packets on web's rule; vtap copied $copies"
 	check "[$flavour] OVS's per-session counter == vtap's copies of web" test "${web:-0}" -eq "$copies" -a "$copies" -gt 0
