@@ -12,13 +12,18 @@
 #             and vtap's program as a non-direct-action cls_bpf classifier (one
 #             `action: skip` rule: classifies, counts, returns -1 = match) with a
 #             mirred action (design §5), loaded and pinned by tests/bench/bench_pin
+#   sinks     the same trafgen load, copies per second delivered through each
+#             kind of monitor, side by side: local (mon's eth0), capture
+#             (records vtapd wrote to a pcapng file), ovs with OVS's AF_XDP
+#             netdev and with OVS-DPDK's net_af_xdp PMD (mon's eth0, an OVS
+#             system port); private OVS instances from scripts/ovs-lib.sh
 #   vtapd     vtapd's resident memory with 4096 rules; port appears -> tapped
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
 # CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths.
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic vtapd}
+BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks vtapd}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
@@ -59,11 +64,13 @@ if has classify; then
 fi
 
 # ---- real traffic in namespaces ----
-if has traffic || has vtapd; then
+if has traffic || has sinks || has vtapd; then
 	VT_PREFIX=vtb
 	. "$(dirname "$0")/../tests/ns/lib.sh"
 	cleanup() {
 		for p in "${GEN_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+		vtapd_stop
+		[ -n "${OVSD:-}" ] && ovs_stop "$OVSD" >/dev/null 2>&1
 		tc qdisc del dev vtb-vm1 clsact 2>/dev/null
 		rm -rf "$CM_PIN"
 		topo_down
@@ -85,6 +92,16 @@ fi
 
 declare -A PM RSS
 stat_ns() { nsx "$1" cat "/sys/class/net/eth0/statistics/$2"; }
+# where copies are counted: the monitor's eth0, or a capture's records
+COPIES_AT=mon
+copies_now() {
+	if [ "$COPIES_AT" = capture ]; then
+		ctl status --json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["monitor_sinks"][0]["written"])'
+	else
+		stat_ns mon rx_packets
+	fi
+}
 
 # measure VARIANT REPEAT: trafgen in vm1 for TRAFFIC_SECS after a 1 s
 # warm-up; prints "sent received copies mon_dropped" per second
@@ -109,10 +126,10 @@ EOF
 	sleep 1
 	local tx0 rx0 cp0 dr0 tx1 rx1 cp1 dr1
 	tx0=$(stat_ns vm1 tx_packets); rx0=$(stat_ns vm2 rx_packets)
-	cp0=$(stat_ns mon rx_packets); dr0=$(stat_ns mon rx_dropped)
+	cp0=$(copies_now); dr0=$(stat_ns mon rx_dropped)
 	sleep "$TRAFFIC_SECS"
 	tx1=$(stat_ns vm1 tx_packets); rx1=$(stat_ns vm2 rx_packets)
-	cp1=$(stat_ns mon rx_packets); dr1=$(stat_ns mon rx_dropped)
+	cp1=$(copies_now); dr1=$(stat_ns mon rx_dropped)
 	kill "${GEN_PIDS[0]}" 2>/dev/null; wait "${GEN_PIDS[0]}" 2>/dev/null
 	GEN_PIDS=()
 	sleep 0.2
@@ -250,6 +267,67 @@ print(t)' 2>/dev/null)
 		echo "copies/s vtap (clone_redirect) / vtap classifier + mirred: not measured (no copies counted)"
 		status=1
 	fi
+fi
+
+if has sinks; then
+	. "$(dirname "$0")/ovs-lib.sh"
+	OVSD=$VT_RUN/ovs
+	echo
+	echo "== copies per second through each kind of monitor: the trafgen load above (64-byte"
+	echo "   UDP vm1 -> vm2, one match-all rule), ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats,"
+	echo "   medians; local/ovs: frames at mon's eth0, capture: records written to pcapng"
+	declare -A S
+	for rep in $(seq "$TRAFFIC_REPEATS"); do
+		for v in local capture ovs-afxdp ovs-dpdk; do
+			rm -f "$VT_POL"/*.yaml
+			COPIES_AT=mon
+			case $v in
+			local) mon="{ name: m, type: local, port: vtb-mon }" ;;
+			capture)
+				mon="{ name: m, type: capture, port: vtb-cap, file: $VT_RUN/bench.pcapng }"
+				COPIES_AT=capture ;;
+			ovs-*)
+				flavour=${v#ovs-}
+				if [ "$flavour" = dpdk ]; then ovs_start "$OVSD" dpdk; else ovs_start "$OVSD"; fi ||
+					{ echo "bench.sh: OVS ($flavour) did not start" >&2; status=1; continue; }
+				ovs_add_br vtb-obr >/dev/null && ovs_add_system_port vtb-obr vtb-mon >/dev/null ||
+					{ echo "bench.sh: OVS bridge/port set-up failed" >&2; status=1; }
+				mon="{ name: m, type: ovs, port: vtb-ovs, bridge: vtb-obr, ovs_port: vtb-mon, datapath: $flavour }" ;;
+			esac
+			cat >"$VT_POL/sinks.yaml" <<YAML
+monitors:
+  - $mon
+policies:
+  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, monitor: m }
+YAML
+			OVS_RUNDIR=${OVSD} vtapd_start || { status=1; continue; }
+			# ready when the rule set points at a working sink
+			for _ in $(seq 100); do
+				nsx vm1 ping -c 1 -W 0.1 10.77.0.2 >/dev/null 2>&1
+				[ "$(ctl stats all-of-vm1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policies"][0]["copies"])')" -gt 0 ] && break
+				sleep 0.1
+			done
+			line=$(measure)
+			vtapd_stop
+			case $v in ovs-*) ovs_stop "$OVSD" >/dev/null 2>&1 ;; esac
+			rm -f "$VT_RUN/bench.pcapng"*
+			set -- $line
+			csv sinks "sent_pps_$v" 1 "$rep" "$1" pps
+			csv sinks "copies_pps_$v" 1 "$rep" "$3" pps
+			S[$v.sent]+="$1 "; S[$v.copy]+="$3 "
+			printf '   run %d %-10s sent %9s  received %9s  copies %9s\n' "$rep" "$v" "$1" "$2" "$3"
+		done
+	done
+	smed() { echo "${S[$1]:-}" | tr ' ' '\n' | grep . | median; }
+	printf '%-22s %12s %12s %12s %14s\n' monitor "sent/s" "copies/s" "copy/sent" "vs local"
+	cl=$(smed local.copy)
+	for v in local capture ovs-afxdp ovs-dpdk; do
+		s=$(smed "$v.sent"); c=$(smed "$v.copy")
+		printf '%-22s %12.0f %12.0f %12.3f %13.2fx\n' "$v" "${s:-0}" "${c:-0}" \
+			"$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')" \
+			"$(awk -v c="${c:-0}" -v l="${cl:-0}" 'BEGIN { print (l > 0 ? c / l : 0) }')"
+		csv sinks "summary_copies_pps_$v" 1 -1 "${c:-0}" pps
+	done
 fi
 
 if has vtapd; then

@@ -435,6 +435,17 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 		s->written = fs.packets;
 		s->rotations = fs.rotations;
 	}
+	if (c->xsk) {
+		struct xdp_statistics xs = { 0 };
+		socklen_t len = sizeof(xs);
+
+		/* what the kernel could not put into the socket: dropped
+		 * after the XDP program's redirect, counted here */
+		if (!getsockopt(xsk_socket__fd(c->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len)) {
+			s->ring_full = xs.rx_ring_full + xs.rx_dropped;
+			s->fill_empty = xs.rx_fill_ring_empty_descs;
+		}
+	}
 	if (c->skel && ncpu > 0) {
 		struct vtap_xsk_counters *v = calloc((size_t)ncpu, sizeof(*v));
 		__u32 zero = 0;

@@ -263,9 +263,9 @@ void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
 	if (json)
 		sbuf_printf(o, "\"monitor_sinks\":[");
 	else if (d->n_sinks)
-		sbuf_printf(o, "\n%-16s %-8s %-16s %10s %10s %10s %8s %8s %8s  %s\n", "MONITOR",
-			    "TYPE", "SINK", "RECEIVED", "WRITTEN", "LIVE", "LDROP", "NOSOCK",
-			    "BAD", "STATE");
+		sbuf_printf(o, "\n%-16s %-8s %-16s %10s %10s %10s %8s %8s %8s %8s  %s\n",
+			    "MONITOR", "TYPE", "SINK", "RECEIVED", "WRITTEN", "LIVE", "LDROP",
+			    "NOSOCK", "RINGFULL", "BAD", "STATE");
 	for (size_t i = 0; i < d->n_sinks; i++) {
 		struct vtapd_sink *s = &d->sinks[i];
 		struct vtap_capture_stats st = { 0 };
@@ -284,24 +284,27 @@ void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
 				    ",\"received\":%llu,\"bad\":%llu,\"unknown\":%llu,"
 				    "\"written\":%llu,\"file_errors\":%llu,\"rotations\":%llu,"
 				    "\"live_sent\":%llu,\"live_dropped\":%llu,\"clients\":%u,"
-				    "\"xdp_received\":%llu,\"no_socket\":%llu,\"state\":",
+				    "\"xdp_received\":%llu,\"no_socket\":%llu,\"ring_full\":%llu,"
+				    "\"fill_empty\":%llu,\"state\":",
 				    (unsigned long long)st.received, (unsigned long long)st.bad,
 				    (unsigned long long)st.unknown, (unsigned long long)st.written,
 				    (unsigned long long)st.file_errors,
 				    (unsigned long long)st.rotations, (unsigned long long)st.live_sent,
 				    (unsigned long long)st.live_dropped, st.clients,
 				    (unsigned long long)st.xdp_received,
-				    (unsigned long long)st.no_socket);
+				    (unsigned long long)st.no_socket, (unsigned long long)st.ring_full,
+				    (unsigned long long)st.fill_empty);
 			sbuf_json_str(o, state);
 			sbuf_printf(o, "}");
 		} else {
-			sbuf_printf(o, "%-16s %-8s %-16s %10llu %10llu %10llu %8llu %8llu %8llu  %s\n",
+			sbuf_printf(o,
+				    "%-16s %-8s %-16s %10llu %10llu %10llu %8llu %8llu %8llu %8llu  %s\n",
 				    s->monitor, vtap_monitor_type_name(s->type), s->port,
 				    (unsigned long long)st.received, (unsigned long long)st.written,
 				    (unsigned long long)st.live_sent,
 				    (unsigned long long)st.live_dropped,
-				    (unsigned long long)st.no_socket, (unsigned long long)st.bad,
-				    state);
+				    (unsigned long long)st.no_socket, (unsigned long long)st.ring_full,
+				    (unsigned long long)st.bad, state);
 		}
 	}
 	if (json)
