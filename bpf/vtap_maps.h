@@ -108,6 +108,30 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_NAMES SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct vtap_tunnel);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_TUNNELS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VTAP_MAX_RECV);
+	__type(key, __u32);
+	__type(value, struct vtap_recv_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_RECV SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VTAP_MAX_RECV + 1);
+	__type(key, __u32);
+	__type(value, struct vtap_recv_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_RSTATS SEC(".maps");
+
 /* Never read by a program: an update of a map-in-map makes the kernel wait
  * for an RCU grace period, which vtapd uses before rewriting the inactive
  * generation, so no frame still classified by it (it was active until the

@@ -10,6 +10,7 @@
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
 
 /* Bytes made linear before parsing: Ethernet, two VLAN tags, IPv6 and some
  * extension headers, and the L4 ports. Deeper headers classify as L3 only. */
@@ -107,6 +108,28 @@ static __always_inline int vtap_push_tag(struct __sk_buff *skb, __u16 proto, __u
 	return 0;
 }
 
+/* vxlan monitors: the copy's tunnel key, from its policy's entry. The
+ * VXLAN device (external mode) encapsulates with it: UDP 4789 to the
+ * monitor's host, the monitor's VNI. */
+static __always_inline int vtap_set_tunnel(struct __sk_buff *skb, __u32 id)
+{
+	struct vtap_tunnel *t = bpf_map_lookup_elem(&VTAP_MAP_TUNNELS, &id);
+	struct bpf_tunnel_key key = {};
+	__u64 flags = 0;
+
+	if (!t || !t->family)
+		return -1;
+	key.tunnel_id = t->vni;
+	key.tunnel_ttl = 64;
+	if (t->family == 2) {
+		key.remote_ipv4 = bpf_ntohl(*(__u32 *)t->remote); /* host order here */
+	} else {
+		__builtin_memcpy(key.remote_ipv6, t->remote, 16);
+		flags = BPF_F_TUNINFO_IPV6;
+	}
+	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), flags) ? -1 : 0;
+}
+
 /* Egress of a sink: only copies leave through it. Applies the snaplen the
  * tap put in the mark, cuts what the sink cannot carry, adds the session
  * tags its kind asks for, clears mark and priority, counts. */
@@ -131,6 +154,11 @@ int vtap_sink(struct __sk_buff *skb)
 		hdr = 4;
 	else if (kind == VTAP_SINK_CAPTURE)
 		hdr = VTAP_SESSION_TAGS_LEN;
+	if (kind == VTAP_SINK_VXLAN && vtap_set_tunnel(skb, id)) {
+		if (sc)
+			sc->no_tunnel++;
+		return TC_ACT_SHOT;
+	}
 	if (hdr) {
 		if (id > VTAP_SESSION_VLAN_MAX)
 			goto encap_fail;
@@ -150,6 +178,8 @@ int vtap_sink(struct __sk_buff *skb)
 	 * after this program, each with the tags. */
 	bpf_check_mtu(skb, 0, &mtu, 0, 0);
 	room = mtu + 18 > hdr + 64 ? mtu + 18 - hdr : 64;
+	if (kind == VTAP_SINK_VXLAN)
+		room = mtu + 14; /* the inner frame the VXLAN device takes */
 	orig = len = skb->len;
 	snap = mark & 0xffff;
 	if (snap && len > snap)
@@ -186,6 +216,43 @@ encap_fail:
 	if (sc)
 		sc->encap_fail++;
 	return TC_ACT_SHOT;
+}
+
+/* Ingress of the VXLAN device on the monitor's host: a tunnelled copy,
+ * already decapsulated by the device, goes out of the monitor port its VNI
+ * names (the restore step of the original design); unknown VNIs are
+ * dropped. All counted per VNI. */
+SEC("tc")
+int vtap_rx(struct __sk_buff *skb)
+{
+	struct bpf_tunnel_key key = {};
+	struct vtap_recv_counters *c;
+	struct vtap_recv_port *p;
+	__u32 vni, unknown = VTAP_RECV_UNKNOWN;
+	long ret;
+
+	if (bpf_skb_get_tunnel_key(skb, &key, sizeof(key), 0) &&
+	    bpf_skb_get_tunnel_key(skb, &key, sizeof(key), BPF_F_TUNINFO_IPV6))
+		key.tunnel_id = VTAP_RECV_UNKNOWN;
+	vni = key.tunnel_id;
+	p = bpf_map_lookup_elem(&VTAP_MAP_RECV, &vni);
+	c = bpf_map_lookup_elem(&VTAP_MAP_RSTATS, p ? &vni : &unknown);
+	if (c) {
+		c->received++;
+		c->bytes += skb->len;
+	}
+	if (!p)
+		return TC_ACT_SHOT;
+	/* a copy: a tap on the monitor port must not copy it again */
+	skb->mark = VTAP_COPY_MAGIC;
+	ret = bpf_redirect(p->ifindex, 0);
+	if (c) {
+		if (ret == TC_ACT_REDIRECT)
+			c->delivered++;
+		else
+			c->deliver_fail++;
+	}
+	return (int)ret;
 }
 
 char LICENSE[] SEC("license") = "GPL";

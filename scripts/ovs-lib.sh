@@ -78,6 +78,8 @@
 # and OVS_START_MS (how long ovs_start took).
 
 OVS_LIB_SCHEMA=${OVS_LIB_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
+# This file, for ovs_stop to re-run itself inside an instance's namespace.
+OVS_LIB_SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 # Not /usr/sbin/ovs-vswitchd: that is an update-alternatives link which may
 # point at the DPDK build.
 OVS_LIB_VSWITCHD=${OVS_LIB_VSWITCHD:-/usr/lib/openvswitch-switch/ovs-vswitchd}
@@ -133,6 +135,25 @@ _ovs_env() { # DIR CMD...
 	shift
 	env OVS_RUNDIR="$d" OVS_LOGDIR="$d" OVS_DBDIR="$d" OVS_SYSCONFDIR="$d" \
 		RUNTIME_DIRECTORY="$d" "$@"
+}
+
+_ovs_state_get() { # DIR KEY -> last value of KEY= in DIR/ovs-lib.state
+	local v
+	v=$(sed -n "s/^$2=//p" "$1/ovs-lib.state" 2>/dev/null | tail -1)
+	[ -n "$v" ] || return 1
+	echo "$v"
+}
+
+_ovs_netns_self() { readlink /proc/self/ns/net; }
+
+# The caller must be in the network namespace the instance was started in
+# when it touches kernel interfaces (ports, addresses, taps).
+_ovs_in_netns() { # DIR
+	local want name
+	want=$(_ovs_state_get "$1" netns) || return 0
+	[ "$want" = "$(_ovs_netns_self)" ] && return 0
+	name=$(_ovs_state_get "$1" netns_name)
+	_ovs_err "instance $1 runs in network namespace ${name:-$want}: call this inside it (ip netns exec ${name:-NAME} ...)"
 }
 
 ovs_use() {
@@ -248,7 +269,10 @@ ovs_start() {
 	rm -rf "$d/conf.db" "$d/.conf.db.~lock~" "$d"/*.sock "$d"/*.ctl "$d"/*.mgmt \
 		"$d"/*.snoop "$d"/*.pid "$d"/*.log "$d"/*.stderr "$d/dpdk" "$d"/ovs-lib.*
 	echo "$dpt" >"$d/ovs-lib.dptype"
-	: >"$d/ovs-lib.state"
+	{
+		echo "netns=$(_ovs_netns_self)"
+		echo "netns_name=$(ip netns identify 2>/dev/null | head -1)"
+	} >"$d/ovs-lib.state"
 	ovsdb-tool create "$d/conf.db" "$OVS_LIB_SCHEMA" ||
 		{ _ovs_err "ovsdb-tool create $d/conf.db failed"; return 1; }
 	_ovs_env "$d" ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
@@ -308,9 +332,15 @@ ovs_start() {
 	export OVS_START_MS=$(($(_ovs_now_ms) - t0))
 }
 
-# Which process holds a tun/tap device open (empty = none).
+# Which process of this network namespace holds a tun/tap device open (empty =
+# none). fdinfo names the device only, and vswitchds in other namespaces have
+# taps of the same names (ovs-netdev, their bridges): they do not count.
 _ovs_tap_users() { # IFNAME
-	grep -lsE "^iff:[[:space:]]+$1\$" /proc/[0-9]*/fdinfo/* 2>/dev/null | cut -d/ -f3 | sort -u
+	local me pid
+	me=$(_ovs_netns_self)
+	for pid in $(grep -lsE "^iff:[[:space:]]+$1\$" /proc/[0-9]*/fdinfo/* 2>/dev/null | cut -d/ -f3 | sort -u); do
+		[ "$(readlink "/proc/$pid/ns/net" 2>/dev/null)" = "$me" ] && echo "$pid"
+	done
 }
 
 # Kernel leftovers of an instance, listed before the daemons stop:
@@ -357,19 +387,34 @@ _ovs_stop_daemon() { # DIR NAME
 
 ovs_stop() {
 	local d=${1:-} rc=0 kind name prog users saved_dir=${OVS_DIR:-} saved_db=${OVS_DB:-}
+	local want ns_name kernel=1
 	local -a left=()
 	[ -n "$d" ] || { _ovs_err "usage: ovs_stop DIR"; return 1; }
 	[ -d "$d" ] || return 0
 	d=$(cd "$d" && pwd)
-	if [ -S "$d/db.sock" ] && _ovs_pid "$d" ovsdb-server >/dev/null; then
+	# Kernel leftovers live in the instance's namespace: run there (ip netns
+	# exec also remounts /sys, which the checks below read).
+	want=$(_ovs_state_get "$d" netns) || want=""
+	if [ -n "$want" ] && [ "$want" != "$(_ovs_netns_self)" ]; then
+		ns_name=$(_ovs_state_get "$d" netns_name) || ns_name=""
+		if [ -n "$ns_name" ] && [ "net:[$(stat -L -c %i "/run/netns/$ns_name" 2>/dev/null)]" = "$want" ]; then
+			ip netns exec "$ns_name" bash -c '. "$1" && ovs_stop "$2"' _ "$OVS_LIB_SELF" "$d" || rc=1
+			[ "${OVS_DIR:-}" = "$d" ] && unset OVS_DIR OVS_DB
+			return $rc
+		fi
+		_ovs_err "ovs_stop: $d ran in network namespace ${ns_name:-$want}, which is gone or has no name: stopping the daemons only"
+		kernel=0
+	fi
+	if [ $kernel = 1 ] && [ -S "$d/db.sock" ] && _ovs_pid "$d" ovsdb-server >/dev/null; then
 		OVS_DIR=$d OVS_DB=unix:$d/db.sock
 		mapfile -t left < <(_ovs_leftovers "$d" | sort -u)
-	else
+	elif [ $kernel = 1 ]; then
 		mapfile -t left < <(sort -u "$d/ovs-lib.ports" 2>/dev/null)
 	fi
 	OVS_DIR=$saved_dir OVS_DB=$saved_db
 	_ovs_stop_daemon "$d" ovs-vswitchd || rc=1
 	_ovs_stop_daemon "$d" ovsdb-server || rc=1
+	[ $kernel = 1 ] && { _ovs_underlay_undo "$d" || rc=1; }
 	for name in "${left[@]}"; do
 		kind=${name%% *}
 		name=${name#* }
@@ -438,6 +483,7 @@ ovs_ofport() {
 # The kernel must not originate frames (IPv6 DAD/RS/MLD) on an interface OVS
 # owns: they would come out of the peer next to the copies under test.
 _ovs_prep_iface() { # IFACE
+	_ovs_in_netns "${OVS_DIR:-}" || return 1
 	[ -e "/sys/class/net/$1" ] || { _ovs_err "no interface $1"; return 1; }
 	sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1" 2>/dev/null
 	ip link set dev "$1" up || { _ovs_err "ip link set $1 up failed"; return 1; }
@@ -522,4 +568,201 @@ ovs_add_system_port() {
 	fi
 	_ovs_prep_iface "$ifc" || return 1
 	_ovs_add_port "$br" "$ifc" "$ofp" type=system
+}
+
+# --- OVS tunnels (user-space datapath: no kernel module needed) -------------
+#
+# OVS's native tunnelling sends a tunnel port's packets through the OVS bridge
+# whose internal port holds the route to remote_ip ("br-phy"); so the underlay
+# address must be on an OVS bridge, not on the physical interface.
+
+# Undo what ovs_underlay did to the physical interface (ovs_stop calls it).
+_ovs_underlay_undo() { # DIR
+	local st=$1/ovs-lib.state line ifc="" mtu="" arp="" a
+	local -a addrs=()
+	[ -r "$st" ] || return 0
+	while IFS= read -r line; do
+		case $line in
+		underlay_iface=*) ifc=${line#*=} ;;
+		underlay_mtu=*) mtu=${line#*=} ;;
+		underlay_arp=*) arp=${line#*=} ;;
+		underlay_addr=*) addrs+=("${line#*=}") ;;
+		esac
+	done <"$st"
+	sed -i '/^underlay_/d' "$st"
+	[ -n "$ifc" ] && [ -e "/sys/class/net/$ifc" ] || return 0
+	[ -n "$mtu" ] && ip link set dev "$ifc" mtu "$mtu"
+	[ "$arp" = on ] && ip link set dev "$ifc" arp on
+	for a in "${addrs[@]}"; do
+		ip addr add "$a" dev "$ifc" 2>/dev/null
+	done
+	return 0
+}
+
+# ovs_underlay BR_PHY IFACE IP/PREFIX [MTU]: the underlay of OVS tunnels.
+# Makes bridge BR_PHY (fail_mode=standalone: a NORMAL learning switch, which
+# both directions need: encapsulated packets enter BR_PHY from its internal
+# port, and received tunnel packets and ARP replies must reach that internal
+# port to be decapsulated / snooped), adds IFACE as a system (AF_PACKET) port,
+# moves the address from IFACE to BR_PHY's internal port and waits until OVS's
+# route table (learned from the kernel's, in this namespace) has the prefix on
+# BR_PHY. IFACE also gets:
+#   - `arp off`: IFACE is still a kernel interface; with ARP on, the kernel
+#     answers ARP for the namespace's addresses with IFACE's MAC, and the
+#     remote OVS may learn that MAC: its copies then reach the kernel, not OVS
+#     (all lost);
+#   - MTU >= MTU (default $OVS_UNDERLAY_MTU or 1600): encapsulation adds 42
+#     (GRE+key) to 54 (ERSPAN v2) bytes; an outer packet above the MTU is lost
+#     ("error sending Ethernet packet on IFACE: Message too long"), with the
+#     rest of its batch. Both ends of the underlay need it.
+# A system port, not afxdp: tcpdump/tshark on IFACE see the tunnel packets
+# (frames taken by XDP bypass packet sockets). ovs_stop restores IFACE's MTU,
+# ARP flag and IPv4 addresses.
+ovs_underlay() {
+	local br=${1:-} ifc=${2:-} cidr=${3:-} mtu=${4:-${OVS_UNDERLAY_MTU:-1600}} cur a i
+	if [ -z "$br" ] || [ -z "$ifc" ] || [ -z "$cidr" ]; then
+		_ovs_err "usage: ovs_underlay BR_PHY IFACE IP/PREFIX [MTU]"
+		return 1
+	fi
+	case $cidr in
+	*/*) ;;
+	*) _ovs_err "ovs_underlay: '$cidr' is not IP/PREFIX"; return 1 ;;
+	esac
+	_ovs_dir_ok "${OVS_DIR:-}" || return 1
+	_ovs_in_netns "$OVS_DIR" || return 1
+	[ -e "/sys/class/net/$ifc" ] || { _ovs_err "no interface $ifc"; return 1; }
+	cur=$(cat "/sys/class/net/$ifc/mtu")
+	echo "underlay_iface=$ifc" >>"$OVS_DIR/ovs-lib.state"
+	if [ "$cur" -lt "$mtu" ]; then
+		echo "underlay_mtu=$cur" >>"$OVS_DIR/ovs-lib.state"
+		ip link set dev "$ifc" mtu "$mtu" || { _ovs_err "ip link set $ifc mtu $mtu failed"; return 1; }
+	fi
+	if ! ip link show dev "$ifc" | grep -q NOARP; then
+		echo "underlay_arp=on" >>"$OVS_DIR/ovs-lib.state"
+		ip link set dev "$ifc" arp off || { _ovs_err "ip link set $ifc arp off failed"; return 1; }
+	fi
+	for a in $(ip -4 -o addr show dev "$ifc" | awk '{ print $4 }'); do
+		echo "underlay_addr=$a" >>"$OVS_DIR/ovs-lib.state"
+		ip addr del "$a" dev "$ifc"
+	done
+	ovs_add_br "$br" standalone || return 1
+	ovs_add_system_port "$br" "$ifc" || return 1
+	sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" 2>/dev/null
+	ip addr add "$cidr" dev "$br" && ip link set dev "$br" up ||
+		{ _ovs_err "ovs_underlay: cannot put $cidr on $br"; return 1; }
+	# OVS learns the connected route from the kernel by netlink, asynchronously.
+	for i in $(seq 50); do
+		ovs_appctl ovs/route/show 2>/dev/null | grep -q "dev $br SRC ${cidr%/*}\$" && return 0
+		sleep 0.1
+	done
+	_ovs_err "ovs_underlay: OVS's route table has no route on $br after 5 s:"
+	ovs_appctl ovs/route/show | sed 's/^/    /' >&2
+	return 1
+}
+
+# ovs_tunnel_neigh BR_PHY NEXT_HOP_IP [MAC]: fill OVS's tunnel neighbour cache
+# (tnl/neigh/set) before the first copy. Without an entry, the packet that
+# misses it triggers an ARP request and is dropped, and so is every copy until
+# the reply has been snooped and the datapath flow revalidated (a burst of 100
+# frames was lost entirely). Worse, OVS snoops only ARP replies that miss its
+# datapath flow cache: a flushed entry whose ARP-reply megaflow is still cached
+# is not relearned while traffic keeps the (now dropping) flow alive -
+# `ovs-appctl revalidator/purge` unsticks it. Without MAC, the kernel resolves
+# NEXT_HOP_IP through BR_PHY (ping) and its answer is used. Entries (these too)
+# expire after tnl/neigh/aging seconds unused (default 900, at most 3600);
+# traffic through the tunnel keeps them alive. NEXT_HOP_IP is remote_ip or,
+# behind a router, the gateway that `ovs-appctl ovs/route/lookup IP` names.
+ovs_tunnel_neigh() {
+	local br=${1:-} ip=${2:-} mac=${3:-} i
+	if [ -z "$br" ] || [ -z "$ip" ]; then
+		_ovs_err "usage: ovs_tunnel_neigh BR_PHY NEXT_HOP_IP [MAC]"
+		return 1
+	fi
+	_ovs_dir_ok "${OVS_DIR:-}" || return 1
+	if [ -z "$mac" ]; then
+		_ovs_in_netns "$OVS_DIR" || return 1
+		ping -c 1 -W 1 -I "$br" "$ip" >/dev/null 2>&1
+		for i in $(seq 20); do
+			mac=$(ip neigh show "$ip" dev "$br" 2>/dev/null | awk '/lladdr/ { print $3; exit }')
+			[ -n "$mac" ] && break
+			sleep 0.1
+		done
+		[ -n "$mac" ] || { _ovs_err "ovs_tunnel_neigh: no ARP/ND answer from $ip on $br"; return 1; }
+	fi
+	# tnl/neigh/set revalidates the datapath flows, so flows translated while
+	# the entry was missing pick it up.
+	ovs_appctl tnl/neigh/set "$br" "$ip" "$mac" >/dev/null ||
+		{ _ovs_err "tnl/neigh/set $br $ip $mac failed"; return 1; }
+}
+
+# ovs_add_tunnel_port BR NAME TYPE REMOTE_IP KEY [OPTION=VALUE...] [ofport=N]
+# A tunnel port: TYPE vxlan | gre | erspan (also geneve, ip6gre, ip6erspan),
+# KEY = VNI (vxlan, geneve: 24 bits), GRE key (32 bits) or ERSPAN session ID
+# (10 bits), decimal, 0x-hex or "flow". Each OPTION=VALUE becomes
+# options:OPTION=VALUE, e.g. erspan_ver=1 erspan_idx=0x7, or erspan_ver=2
+# erspan_dir=1 erspan_hwid=0x5. Returns non-zero with OVS's message when OVS
+# refuses the port (error column: "invalid erspan version: 3", "could not add
+# network device NAME to ofproto (File exists)" for a second port with the same
+# type/remote/key, ...) and also for what OVS accepts silently: a key out of
+# range (OVS truncates it) and an unknown option (only logged: "unknown erspan
+# argument 'x'"). Warns (but succeeds) when REMOTE_IP has no route through an
+# OVS bridge: its packets would be dropped ("native tunnel routing failed" in
+# ofproto/trace); see ovs_underlay. The receiving OVS needs a port of the same
+# type with remote_ip = the sender's underlay address and the same key.
+ovs_add_tunnel_port() {
+	local br=${1:-} name=${2:-} type=${3:-} remote=${4:-} key=${5:-} ofp="" max arg off=0 warn i dev log
+	local -a opts=()
+	if [ $# -lt 5 ] || [ -z "$br" ] || [ -z "$name" ] || [ -z "$type" ] || [ -z "$remote" ] || [ -z "$key" ]; then
+		_ovs_err "usage: ovs_add_tunnel_port BR NAME TYPE REMOTE_IP KEY [OPTION=VALUE...] [ofport=N]"
+		return 1
+	fi
+	shift 5
+	case $type in
+	vxlan | geneve) max=16777215 ;;
+	gre | ip6gre) max=4294967295 ;;
+	erspan | ip6erspan) max=1023 ;;
+	*) _ovs_err "ovs_add_tunnel_port: tunnel type '$type' not handled (vxlan, gre, erspan, geneve, ip6gre, ip6erspan)"; return 1 ;;
+	esac
+	_ovs_dir_ok "${OVS_DIR:-}" || return 1
+	case " $(ovs_vsctl get Open_vSwitch . iface_types | tr -d '[],') " in
+	*" $type "*) ;;
+	*) _ovs_err "this ovs-vswitchd has no '$type' interfaces"; return 1 ;;
+	esac
+	if [ "$key" != flow ]; then
+		if ! [[ $key =~ ^(0x[0-9a-fA-F]{1,8}|[0-9]{1,10})$ ]] ||
+			{ [[ $key =~ ^0x ]] && [ $((key)) -gt $max ]; } ||
+			{ [[ ! $key =~ ^0x ]] && [ $((10#$key)) -gt $max ]; }; then
+			_ovs_err "ovs_add_tunnel_port: key '$key' is not 0..$max (or flow) for $type"
+			return 1
+		fi
+	fi
+	for arg in "$@"; do
+		case $arg in
+		ofport=*) ofp=${arg#ofport=} ;;
+		?*=*) opts+=("options:$arg") ;;
+		*) _ovs_err "ovs_add_tunnel_port: '$arg' is not OPTION=VALUE"; return 1 ;;
+		esac
+	done
+	log=$OVS_DIR/ovs-vswitchd.log
+	[ -r "$log" ] && off=$(wc -c <"$log")
+	_ovs_add_port "$br" "$name" "$ofp" type="$type" options:remote_ip="$remote" \
+		options:key="$key" "${opts[@]}" || return 1
+	# Options netdev-vport does not know are only logged (WARN, port kept).
+	for i in 1 2; do
+		warn=$(tail -c +$((off + 1)) "$log" 2>/dev/null | grep -F "|netdev_vport|WARN|$name: " | head -1)
+		[ -n "$warn" ] && break
+		sleep 0.1
+	done
+	if [ -n "$warn" ]; then
+		_ovs_err "port $name: ${warn##*|}"
+		ovs_vsctl --if-exists del-port "$br" "$name"
+		return 1
+	fi
+	[ "$remote" = flow ] && return 0
+	dev=$(ovs_appctl ovs/route/lookup "$remote" 2>/dev/null | sed -n 's/^dev //p')
+	if [ -z "$dev" ] || ! ovs_vsctl br-exists "$dev" 2>/dev/null; then
+		echo "ovs-lib: warning: $name: OVS has no route to $remote through a bridge (route: ${dev:-none});" \
+			"its packets will be dropped until the underlay address is on a bridge (ovs_underlay)" >&2
+	fi
+	return 0
 }

@@ -512,6 +512,8 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 				rule->sink_kind = VTAP_SINK_VLAN;
 			else if (t == VTAP_MONITOR_CAPTURE)
 				rule->sink_kind = VTAP_SINK_CAPTURE;
+			else if (t == VTAP_MONITOR_VXLAN)
+				rule->sink_kind = VTAP_SINK_VXLAN;
 		}
 		img->rank_policy[r] = rk[r].index;
 	}

@@ -80,7 +80,8 @@ static unsigned int attached_prog(struct vtapd *d, int ifindex, enum vtap_hook h
 		unsigned int bit;
 	} progs[] = { { "vtap_tc_out", VTAPD_ATT_OUT },
 		      { "vtap_tc_in", VTAPD_ATT_IN },
-		      { "vtap_sink", VTAPD_ATT_SINK } };
+		      { "vtap_sink", VTAPD_ATT_SINK },
+		      { "vtap_rx", VTAPD_ATT_RX } };
 	__u8 have[BPF_TAG_SIZE], ours[BPF_TAG_SIZE];
 	__u32 id = 0;
 	unsigned int bit = 0;
@@ -153,6 +154,11 @@ static bool port_named(const struct vtapd *d, const char *name)
 	for (size_t i = 0; i < d->set.n_monitors; i++)
 		if (!strcmp(d->set.monitors[i].port, name))
 			return true;
+	for (size_t i = 0; i < d->set.n_receives; i++)
+		if (!strcmp(d->set.receives[i].port, name))
+			return true;
+	if (!strcmp(name, d->vxlan_dev))
+		return true;
 	for (size_t i = 0; i < d->set.n_policies; i++)
 		for (size_t k = 0; k < d->set.policies[i].n_ports; k++)
 			if (!fnmatch(d->set.policies[i].ports[k], name, 0))
@@ -307,17 +313,24 @@ static void release_ids(struct vtapd *d)
 
 /* ---- attachments ---- */
 
-/* out taps on ingress; in taps and sinks on egress */
+/* out taps and the receiving side on ingress; in taps and sinks on egress */
 static enum vtap_hook hook_of(unsigned int what)
 {
-	return what == VTAPD_ATT_OUT ? VTAP_HOOK_INGRESS : VTAP_HOOK_EGRESS;
+	return what == VTAPD_ATT_OUT || what == VTAPD_ATT_RX ? VTAP_HOOK_INGRESS
+							    : VTAP_HOOK_EGRESS;
+}
+
+static const char *prog_of(unsigned int what)
+{
+	return what == VTAPD_ATT_OUT  ? "vtap_tc_out"
+	       : what == VTAPD_ATT_IN ? "vtap_tc_in"
+	       : what == VTAPD_ATT_RX ? "vtap_rx"
+				      : "vtap_sink";
 }
 
 static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 {
-	const char *prog = what == VTAPD_ATT_OUT ? "vtap_tc_out"
-			   : what == VTAPD_ATT_IN ? "vtap_tc_in"
-						  : "vtap_sink";
+	const char *prog = prog_of(what);
 	enum vtap_hook hook = hook_of(what);
 	bool created = false;
 	int ret;
@@ -356,12 +369,11 @@ static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 		vtap_tc_destroy_qdisc(p->ifindex);
 		p->created_qdisc = false;
 	}
-	log_info("detached from %s (%s)", p->name,
-		 what == VTAPD_ATT_OUT ? "ingress" : what == VTAPD_ATT_IN ? "egress" : "sink");
+	log_info("detached %s from %s", prog_of(what), p->name);
 }
 
 static unsigned int wanted(const struct vtap_image *img, const struct vtap_policy_set *set,
-			   const struct vtapd_port *p)
+			   const struct vtapd_port *p, const char *d_vxlan_dev)
 {
 	unsigned int w = 0;
 
@@ -369,9 +381,12 @@ static unsigned int wanted(const struct vtap_image *img, const struct vtap_polic
 		if ((int)img->ports[i].ifindex == p->ifindex)
 			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
 	for (size_t m = 0; m < set->n_monitors; m++)
-		if (set->monitors[m].type != VTAP_MONITOR_VXLAN &&
-		    !strcmp(set->monitors[m].port, p->name))
+		if (!strcmp(set->monitors[m].type == VTAP_MONITOR_VXLAN ? d_vxlan_dev
+									: set->monitors[m].port,
+			    p->name))
 			w |= VTAPD_ATT_SINK;
+	if (set->n_receives && !strcmp(d_vxlan_dev, p->name))
+		w |= VTAPD_ATT_RX;
 	return w;
 }
 
@@ -399,17 +414,20 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		struct vtapd_port *p = port_by_name(d, set->monitors[m].port);
 
+		/* vxlan: vtapd's VXLAN device; capture and ovs: the sink's
+		 * reader must be there */
 		if (set->monitors[m].type == VTAP_MONITOR_VXLAN)
-			continue; /* not in this datapath yet */
-		/* capture and ovs: the sink's reader must be there */
-		if (set->monitors[m].type != VTAP_MONITOR_LOCAL &&
-		    !vtapd_sink_usable(d, &set->monitors[m]))
+			p = port_by_name(d, d->vxlan_dev);
+		else if (set->monitors[m].type != VTAP_MONITOR_LOCAL &&
+			 !vtapd_sink_usable(d, &set->monitors[m]))
 			continue;
 		sinks[m] = p ? (__u32)p->ifindex : 0;
 		if (!p)
 			log_warn("monitor %s: port %s is not present; copies for it are "
 				 "counted as copy failures until it appears",
-				 set->monitors[m].name, set->monitors[m].port);
+				 set->monitors[m].name,
+				 set->monitors[m].type == VTAP_MONITOR_VXLAN ? d->vxlan_dev
+									     : set->monitors[m].port);
 		/* the sink program before any rule points at the port: without
 		 * it copies would leave unmarked and uncut, so a port it cannot
 		 * be put on gets no copies (they count as copy failures) */
@@ -439,7 +457,7 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 
-		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1) {
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
 			if ((p->attached & bit) && vtap_tc_query(p->ifindex, hook_of(bit), NULL) == 0) {
 				log_warn("vtap's filter on %s was removed by someone else; "
 					 "attaching it again",
@@ -452,8 +470,8 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 
-		want[i] = wanted(&img, set, p);
-		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
+		want[i] = wanted(&img, set, p, d->vxlan_dev);
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
 			if ((want[i] & bit) && !(p->attached & bit))
 				attach_one(d, p, bit);
 	}
@@ -465,7 +483,7 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		for (size_t i = 0; i < d->n_ports; i++) {
 			struct vtapd_port *p = &d->ports[i];
 
-			for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
+			for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
 				if (!(want[i] & bit) && (p->attached & bit))
 					detach_one(d, p, bit);
 		}
@@ -544,7 +562,7 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 
-		for (unsigned int bit = 1; bit <= VTAPD_ATT_SINK; bit <<= 1)
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
 			if (p->attached & bit)
 				detach_one(d, p, bit);
 	}
@@ -724,12 +742,12 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 			sbuf_printf(o,
 				    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
 				    "\"trunc_fail\":%llu,\"foreign\":%llu,\"encap_fail\":%llu,"
-				    "\"too_big\":%llu}",
+				    "\"too_big\":%llu,\"no_tunnel\":%llu}",
 				    (unsigned long long)s.delivered,
 				    (unsigned long long)s.delivered_bytes,
 				    (unsigned long long)s.truncated, (unsigned long long)s.trunc_fail,
 				    (unsigned long long)s.foreign, (unsigned long long)s.encap_fail,
-				    (unsigned long long)s.too_big);
+				    (unsigned long long)s.too_big, (unsigned long long)s.no_tunnel);
 		} else {
 			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", d->ports[i].name,
 				    (unsigned long long)s.delivered,
@@ -739,7 +757,10 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 		first = false;
 	}
 	if (json)
-		sbuf_printf(o, "]}\n");
+		sbuf_printf(o, "],");
+	vtapd_recv_stats(d, o, json);
+	if (json)
+		sbuf_printf(o, "}\n");
 	return 0;
 }
 

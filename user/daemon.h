@@ -15,6 +15,8 @@
 #define VTAPD_ATT_OUT 0x1  /* tap on clsact ingress (frames the VM sends) */
 #define VTAPD_ATT_IN 0x2   /* tap on clsact egress (frames to the VM) */
 #define VTAPD_ATT_SINK 0x4 /* sink program on clsact egress */
+#define VTAPD_ATT_RX 0x8   /* receiving side: vtap_rx on the VXLAN device's ingress */
+#define VTAPD_ATT_LAST VTAPD_ATT_RX
 
 struct vtapd_port {
 	int ifindex;
@@ -45,6 +47,12 @@ struct vtapd {
 	const char *policy_dir;
 	const char *pin_root;
 	const char *socket_path;
+	const char *vxlan_dev;	   /* vxlan monitors and receive entries */
+	unsigned int vxlan_port;   /* its UDP port */
+	unsigned int underlay_mtu; /* copies cut to fit once encapsulated; 0 = never */
+	bool vxlan_created;
+	__u32 *recv_vnis; /* VNIs in vtap_recv now */
+	size_t n_recv_vnis;
 
 	struct vtap_loader ld;
 	struct vtap_policy_set set;
@@ -106,5 +114,7 @@ bool vtapd_sinks_event(struct vtapd *d, int fd, uint32_t events);
 int vtapd_capture_client(struct vtapd *d, int fd, const char *policy, uint64_t count,
 			 struct sbuf *err);
 void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json);
+/* The receiving side's counters, per VNI (JSON: a "receive" member). */
+void vtapd_recv_stats(struct vtapd *d, struct sbuf *o, bool json);
 
 #endif

@@ -3,6 +3,7 @@
  * what reads its peer — vtapd's own AF_XDP socket (capture) or an Open
  * vSwitch port with the OpenFlow rules that carry each session on (ovs). */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,8 +102,102 @@ fail:
 	log_err("monitor %s: %s; its copies are counted as copy failures", m->name, s->error);
 }
 
+/* The VXLAN device of vxlan monitors and receive entries. Its MTU makes
+ * the sink program cut copies to what the underlay carries once
+ * encapsulated (50 bytes over IPv4). */
+static void vxlan_prepare(struct vtapd *d, const struct vtap_policy_set *set)
+{
+	bool need = set->n_receives > 0;
+	unsigned int mtu = d->underlay_mtu ? d->underlay_mtu - 50 : 1500;
+	int ret;
+
+	for (size_t m = 0; m < set->n_monitors && !need; m++)
+		need = set->monitors[m].type == VTAP_MONITOR_VXLAN;
+	if (!need || if_nametoindex(d->vxlan_dev))
+		return;
+	ret = vtap_link_vxlan_create(d->vxlan_dev, d->vxlan_port, mtu);
+	if (ret) {
+		log_err("cannot create the VXLAN device %s (UDP %u): %s; vxlan copies are "
+			"counted as copy failures and nothing is received",
+			d->vxlan_dev, d->vxlan_port, strerror(-ret));
+		return;
+	}
+	d->vxlan_created = true;
+	/* received copies go to the monitor as they were sent: GRO would
+	 * merge a flow's copies into super-frames the sender never made */
+	if ((ret = vtap_link_set_gro(d->vxlan_dev, false)))
+		log_warn("cannot turn GRO off on %s: %s (received copies of a TCP flow may "
+			 "be merged)",
+			 d->vxlan_dev, strerror(-ret));
+	log_info("created the VXLAN device %s (external, UDP %u, mtu %u, no GRO)", d->vxlan_dev,
+		 d->vxlan_port, mtu);
+}
+
+static int port_ifindex(struct vtapd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_ports; i++)
+		if (!strcmp(d->ports[i].name, name))
+			return d->ports[i].ifindex;
+	return 0;
+}
+
+/* Tunnels of the policies whose monitor is vxlan; receive entries. */
+static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
+{
+	__u32 *vnis;
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const struct vtap_policy *p = &set->policies[i];
+		const struct vtap_monitor *m = p->monitor_idx >= 0 ? &set->monitors[p->monitor_idx]
+								    : NULL;
+		struct vtap_tunnel t = { 0 };
+
+		if (m && m->type == VTAP_MONITOR_VXLAN) {
+			t.vni = m->vni;
+			t.family = (__u8)m->remote_family;
+			memcpy(t.remote, m->remote, sizeof(t.remote));
+		}
+		if (vtap_loader_set_tunnel(&d->ld, ids[i], m && t.family ? &t : NULL))
+			log_warn("policy %s: cannot set its tunnel", p->name);
+	}
+	vnis = calloc(set->n_receives + 1, sizeof(*vnis));
+	if (!vnis)
+		return;
+	for (size_t i = 0; i < set->n_receives; i++) {
+		const struct vtap_receive *r = &set->receives[i];
+		int ifindex = port_ifindex(d, r->port);
+		int ret;
+
+		if (!ifindex) {
+			log_warn("receive vni %u: port %s is not present; its copies are dropped "
+				 "(counted) until it appears",
+				 r->vni, r->port);
+			vtap_loader_set_recv(&d->ld, r->vni, 0);
+			continue;
+		}
+		ret = vtap_loader_set_recv(&d->ld, r->vni, (__u32)ifindex);
+		if (ret)
+			log_err("receive vni %u: %s", r->vni, strerror(-ret));
+		vnis[n++] = r->vni;
+	}
+	/* VNIs no longer received */
+	for (size_t i = 0; i < d->n_recv_vnis; i++) {
+		bool keep = false;
+
+		for (size_t j = 0; j < n && !keep; j++)
+			keep = vnis[j] == d->recv_vnis[i];
+		if (!keep)
+			vtap_loader_set_recv(&d->ld, d->recv_vnis[i], 0);
+	}
+	free(d->recv_vnis);
+	d->recv_vnis = vnis;
+	d->n_recv_vnis = n;
+}
+
 void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set)
 {
+	vxlan_prepare(d, set);
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 		struct vtapd_sink *s, *n;
@@ -144,6 +239,7 @@ void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, con
 	memset(d->id_name, 0, sizeof(d->id_name));
 	for (size_t i = 0; i < set->n_policies; i++)
 		d->id_name[ids[i] & (VTAP_MAX_RULES - 1)] = set->policies[i].name;
+	vxlan_applied(d, set, ids);
 	/* monitors gone from the set: no rule points at them any more */
 	for (size_t i = 0; i < d->n_sinks;) {
 		bool found = false;
@@ -189,6 +285,18 @@ void vtapd_sinks_close(struct vtapd *d, bool remove)
 {
 	for (size_t i = 0; i < d->n_sinks; i++)
 		sink_close(&d->sinks[i], remove);
+	if (remove && vtap_link_is_vtaps(d->vxlan_dev)) {
+		int ret = vtap_link_del(d->vxlan_dev);
+
+		if (ret)
+			log_warn("cannot remove the VXLAN device %s: %s", d->vxlan_dev,
+				 strerror(-ret));
+		else
+			log_info("removed the VXLAN device %s", d->vxlan_dev);
+	}
+	free(d->recv_vnis);
+	d->recv_vnis = NULL;
+	d->n_recv_vnis = 0;
 	free(d->sinks);
 	d->sinks = NULL;
 	d->n_sinks = 0;
@@ -305,6 +413,46 @@ void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
 				    (unsigned long long)st.live_dropped,
 				    (unsigned long long)st.no_socket, (unsigned long long)st.ring_full,
 				    (unsigned long long)st.bad, state);
+		}
+	}
+	if (json)
+		sbuf_printf(o, "]");
+}
+
+void vtapd_recv_stats(struct vtapd *d, struct sbuf *o, bool json)
+{
+	size_t n = d->set.n_receives;
+
+	if (json)
+		sbuf_printf(o, "\"receive\":[");
+	else if (n)
+		sbuf_printf(o, "\n%-10s %-16s %12s %14s %12s %10s\n", "VNI", "PORT", "RECEIVED",
+			    "BYTES", "DELIVERED", "FAILED");
+	for (size_t i = 0; i <= n; i++) {
+		struct vtap_recv_counters c = { 0 };
+		__u32 vni = i < n ? d->set.receives[i].vni : VTAP_RECV_UNKNOWN;
+		const char *port = i < n ? d->set.receives[i].port : "(unknown vni)";
+
+		if (i == n && !n)
+			break; /* nothing received: no unknown line either */
+		vtap_loader_read_recv(&d->ld, vni, &c);
+		if (json) {
+			sbuf_printf(o, "%s{\"vni\":%lld,\"port\":", i ? "," : "",
+				    i < n ? (long long)vni : -1LL);
+			sbuf_json_str(o, port);
+			sbuf_printf(o,
+				    ",\"received\":%llu,\"bytes\":%llu,\"delivered\":%llu,"
+				    "\"deliver_fail\":%llu}",
+				    (unsigned long long)c.received, (unsigned long long)c.bytes,
+				    (unsigned long long)c.delivered, (unsigned long long)c.deliver_fail);
+		} else {
+			char v[16];
+
+			snprintf(v, sizeof(v), i < n ? "%u" : "-", vni);
+			sbuf_printf(o, "%-10s %-16s %12llu %14llu %12llu %10llu\n", v, port,
+				    (unsigned long long)c.received, (unsigned long long)c.bytes,
+				    (unsigned long long)c.delivered,
+				    (unsigned long long)c.deliver_fail);
 		}
 	}
 	if (json)

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <stdint.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -96,6 +103,35 @@ int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 	return ret;
 }
 
+int vtap_link_vxlan_create(const char *name, unsigned int dstport, unsigned int mtu)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifm;
+	struct nlattr *linkinfo, *data;
+	int ret;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u8(nlh, IFLA_VXLAN_COLLECT_METADATA, 1);
+	mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
+	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons((uint16_t)dstport));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, linkinfo);
+	ret = nl_request(nlh);
+	if (!ret && (ret = set_up(name, VTAP_LINK_ALIAS)))
+		vtap_link_del(name);
+	return ret;
+}
+
 int vtap_link_del(const char *name)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -129,6 +165,22 @@ int vtap_link_veth_peer(const char *name, char *peer)
 	if (!link || link == self || !if_indextoname(link, peer))
 		return -EINVAL;
 	return 0;
+}
+
+int vtap_link_set_gro(const char *name, bool on)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 bool vtap_link_is_vtaps(const char *name)

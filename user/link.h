@@ -18,9 +18,15 @@
 /* Create veth pair name <-> peer, both up, with mtu (0 = kernel default). */
 int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu);
 int vtap_link_del(const char *name);
+/* A VXLAN device in external (collect_md) mode on UDP port dstport, no
+ * learning, up, with vtap's alias: the tunnel of each copy is set by the
+ * sink program; received copies are read by vtap_rx on its ingress. */
+int vtap_link_vxlan_create(const char *name, unsigned int dstport, unsigned int mtu);
 /* The peer of a veth (its name into peer, IF_NAMESIZE); -ENODEV when name
  * does not exist, -EINVAL when it is not one end of a pair in this netns. */
 int vtap_link_veth_peer(const char *name, char *peer);
+/* Turn generic receive offload on or off (SIOCETHTOOL). */
+int vtap_link_set_gro(const char *name, bool on);
 /* Was name created by vtapd (its alias)? */
 bool vtap_link_is_vtaps(const char *name);
 /* The default name of the peer vtapd gives a sink veth it creates. */

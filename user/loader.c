@@ -21,6 +21,7 @@ static const char *const map_names[] = {
 	VTAP_STR(VTAP_MAP_PROTO), VTAP_STR(VTAP_MAP_SPORT), VTAP_STR(VTAP_MAP_DPORT),
 	VTAP_STR(VTAP_MAP_VLAN),  VTAP_STR(VTAP_MAP_RULES), VTAP_STR(VTAP_MAP_STATS),
 	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS), VTAP_STR(VTAP_MAP_NAMES),
+	VTAP_STR(VTAP_MAP_TUNNELS), VTAP_STR(VTAP_MAP_RECV), VTAP_STR(VTAP_MAP_RSTATS),
 };
 
 static int mkdir_p(const char *path)
@@ -154,6 +155,9 @@ int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 	ld->fd_gstats = bpf_map__fd(tc->maps.VTAP_MAP_GSTATS);
 	ld->fd_sinks = bpf_map__fd(tc->maps.VTAP_MAP_SINKS);
 	ld->fd_names = bpf_map__fd(tc->maps.VTAP_MAP_NAMES);
+	ld->fd_tunnels = bpf_map__fd(tc->maps.VTAP_MAP_TUNNELS);
+	ld->fd_recv = bpf_map__fd(tc->maps.VTAP_MAP_RECV);
+	ld->fd_rstats = bpf_map__fd(tc->maps.VTAP_MAP_RSTATS);
 	ld->fd_sync = bpf_map__fd(tc->maps.VTAP_MAP_SYNC);
 	ld->fd_sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
 	if (ld->fd_sync_inner < 0) {
@@ -402,6 +406,45 @@ int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
 {
 	return bpf_map_delete_elem(ld->fd_sinks, &ifindex) && errno != ENOENT ? -errno : 0;
+}
+
+int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t)
+{
+	struct vtap_tunnel none = { 0 };
+
+	return bpf_map_update_elem(ld->fd_tunnels, &policy_id, t ? t : &none, BPF_ANY) ? -errno : 0;
+}
+
+int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
+{
+	struct vtap_recv_port p = { .ifindex = ifindex };
+	__u32 unknown = VTAP_RECV_UNKNOWN;
+	int n = ncpus(), ret = 0;
+	struct vtap_recv_counters *zero = calloc((size_t)n, sizeof(*zero));
+
+	if (!zero)
+		return -ENOMEM;
+	/* counters first (kept when they exist), then the entry */
+	if (ifindex) {
+		if (bpf_map_update_elem(ld->fd_rstats, &vni, zero, BPF_NOEXIST) && errno != EEXIST)
+			ret = -errno;
+		if (bpf_map_update_elem(ld->fd_rstats, &unknown, zero, BPF_NOEXIST) &&
+		    errno != EEXIST)
+			ret = -errno;
+		if (!ret && bpf_map_update_elem(ld->fd_recv, &vni, &p, BPF_ANY))
+			ret = -errno;
+	} else {
+		if (bpf_map_delete_elem(ld->fd_recv, &vni) && errno != ENOENT)
+			ret = -errno;
+		bpf_map_delete_elem(ld->fd_rstats, &vni);
+	}
+	free(zero);
+	return ret;
+}
+
+int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)
+{
+	return read_percpu(ld->fd_rstats, &vni, out, sizeof(*out));
 }
 
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)

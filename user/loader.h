@@ -18,7 +18,7 @@ struct vtap_loader {
 	struct vtap_bitmap *pool;
 	__u64 *proto, *sport, *dport, *vlan;
 	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
-	int fd_names;
+	int fd_names, fd_tunnels, fd_recv, fd_rstats;
 	int fd_sync, fd_sync_inner; /* see VTAP_MAP_SYNC */
 	bool fresh; /* no pins existed under pin_root before this open */
 };
@@ -38,6 +38,12 @@ int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sin
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name);
+/* vxlan monitors: the tunnel of a policy's copies (NULL: none). */
+int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t);
+/* The receiving side: copies with vni go out of ifindex (0: forget vni,
+ * its counters too). Counters of VTAP_RECV_UNKNOWN: VNIs nobody receives. */
+int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex);
+int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out);
 /* Does the program use maps pinned under this pin root (ours), rather than
  * another vtapd's? 1 yes, 0 no, <0 error. pin_root's maps are opened from
  * their pins when ld is NULL (vtapctl without a daemon). */

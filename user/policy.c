@@ -191,6 +191,7 @@ void vtap_policy_set_free(struct vtap_policy_set *set)
 		vtap_policy_free_one(&set->policies[i]);
 	free(set->policies);
 	free(set->monitors);
+	free(set->receives);
 	for (size_t i = 0; i < set->n_files; i++)
 		free(set->files[i]);
 	free(set->files);

@@ -101,9 +101,20 @@ struct vtap_policy {
 	struct vtap_loc monitor_loc; /* the monitor: value */
 };
 
+/* receive: tunnelled copies with this VNI, arriving at this host's VXLAN
+ * device, are delivered to port (the monitor VM's port on this host). */
+struct vtap_receive {
+	uint32_t vni;
+	char port[IF_NAMESIZE];
+	struct vtap_loc loc;
+	struct vtap_loc port_loc;
+};
+
 struct vtap_policy_set {
 	struct vtap_monitor *monitors;
 	size_t n_monitors;
+	struct vtap_receive *receives;
+	size_t n_receives;
 	struct vtap_policy *policies;
 	size_t n_policies;
 	char **files; /* every file read, owned here; vtap_loc.file points into it */

@@ -934,10 +934,55 @@ static void parse_list(const struct pctx *c, const struct vtap_ynode *n, const c
 		one(c, n->kids[i]);
 }
 
+/* ---- receive ---- */
+
+static void parse_receive(const struct pctx *c, const struct vtap_ynode *map)
+{
+	static const struct key_spec keys[] = {{"vni", 0}, {"port", 0}};
+	const struct vtap_ynode *v;
+	struct vtap_receive *r, *arr;
+	char why[320];
+	long long x;
+
+	arr = grow(c->set->receives, c->set->n_receives, sizeof(*arr));
+	if (!arr) {
+		ERR(c, map, "out of memory");
+		return;
+	}
+	c->set->receives = arr;
+	r = &arr[c->set->n_receives++];
+	memset(r, 0, sizeof(*r));
+	r->loc = at(c, map);
+	if (map->kind != VTAP_Y_MAP) {
+		ERR(c, map, "a receive entry must be a mapping, got %s", kind_name(map));
+		return;
+	}
+	check_keys(c, map, "receive entry", keys, NKEYS(keys));
+	if ((v = get(map, "vni", NULL))) {
+		if (get_int(c, v, "vni", 0, 16777215, &x))
+			r->vni = (uint32_t)x;
+	} else {
+		ERR(c, map, "receive: missing required key 'vni'");
+	}
+	if ((v = get(map, "port", NULL))) {
+		const char *s = get_str(c, v, "receive port");
+		const char *p;
+
+		r->port_loc = at(c, v);
+		if (s && (p = ifname_problem(s, false, why, sizeof(why))))
+			ERR(c, v, "receive port: %s", p);
+		else if (s)
+			snprintf(r->port, sizeof(r->port), "%s", s);
+	} else {
+		ERR(c, map, "receive: missing required key 'port' (the monitor's port on this host)");
+	}
+}
+
 void vtap_policy_parse_tree(const struct vtap_ynode *root, const char *file,
 			    struct vtap_policy_set *set, struct vtap_errors *errs)
 {
-	static const struct key_spec top_keys[] = {{"monitors", 0}, {"policies", 0}};
+	static const struct key_spec top_keys[] = {
+	    {"monitors", 0}, {"policies", 0}, {"receive", 0}};
 	struct pctx c = {.file = file, .set = set, .errs = errs};
 	const struct vtap_ynode *v;
 
@@ -945,7 +990,8 @@ void vtap_policy_parse_tree(const struct vtap_ynode *root, const char *file,
 		return; /* empty file, or only comments */
 	if (root->kind != VTAP_Y_MAP) {
 		ERR(&c, root,
-		    "the top level must be a mapping with 'monitors' and/or 'policies', got %s",
+		    "the top level must be a mapping with 'monitors', 'policies' and/or 'receive', "
+		    "got %s",
 		    kind_name(root));
 		return;
 	}
@@ -954,4 +1000,6 @@ void vtap_policy_parse_tree(const struct vtap_ynode *root, const char *file,
 		parse_list(&c, v, "monitors", parse_monitor);
 	if ((v = get(root, "policies", NULL)))
 		parse_list(&c, v, "policies", parse_policy);
+	if ((v = get(root, "receive", NULL)))
+		parse_list(&c, v, "receive", parse_receive);
 }

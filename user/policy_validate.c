@@ -142,6 +142,20 @@ void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vta
 					p->name, p->monitor);
 	}
 	check_loops(set, errs);
+	/* a VNI is delivered to one port */
+	for (size_t i = 0; i < set->n_receives; i++)
+		for (size_t j = 0; j < i; j++)
+			if (set->receives[i].vni == set->receives[j].vni) {
+				const struct vtap_loc *fl = &set->receives[j].loc;
+
+				vtap_errors_add(errs, &set->receives[i].loc,
+						"duplicate receive vni %u (first at %s:%u:%u)",
+						set->receives[i].vni, fl->file, fl->line, fl->col);
+				break;
+			}
+	if (set->n_receives > VTAP_MAX_RECV)
+		vtap_errors_add(errs, &set->receives[VTAP_MAX_RECV].loc,
+				"too many receive entries (limit %d)", VTAP_MAX_RECV);
 out:
 	free(mons);
 	free(pols);

@@ -3,6 +3,7 @@
  * the ports present, and answers vtapctl on a unix socket. */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
+		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
+		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
+		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
+		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
+		"        cut to fit it once encapsulated (counted); 0 = never cut (the\n"
+		"        underlay must then carry frames + 50 bytes)\n"
 		"--keep: on SIGTERM leave the taps attached and the maps pinned (tapping goes\n"
 		"        on; the next vtapd adopts them without a gap). After a crash or\n"
 		"        SIGKILL that is always what happens.\n"
@@ -189,12 +196,20 @@ int main(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "syslog", no_argument, NULL, 'S' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "vxlan-dev", required_argument, NULL, 'X' },
+		{ "vxlan-port", required_argument, NULL, 'P' },
+		{ "underlay-mtu", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct vtapd d = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
 			   .pin_root = VTAP_DEFAULT_PIN_ROOT,
-			   .socket_path = VTAP_DEFAULT_SOCKET };
+			   .socket_path = VTAP_DEFAULT_SOCKET,
+			   .vxlan_dev = "vtap-vxlan",
+			   .vxlan_port = 4789,
+			   .underlay_mtu = 1500 };
+	char *end;
+	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
 	int use_syslog = 0, c, ret = 1;
 	int ep = -1, sfd = -1, ifd = -1, tfd = -1, lfd = -1;
@@ -219,6 +234,28 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			d.keep = true;
+			break;
+		case 'X':
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE || strpbrk(optarg, "/: \t")) {
+				fprintf(stderr, "vtapd: --vxlan-dev: not an interface name: %s\n",
+					optarg);
+				return 2;
+			}
+			d.vxlan_dev = optarg;
+			break;
+		case 'P':
+		case 'M':
+			num = strtol(optarg, &end, 10);
+			if (*end || num < 0 || num > 65535 || (c == 'P' && !num) ||
+			    (c == 'M' && num && num < 576)) {
+				fprintf(stderr, "vtapd: --%s: bad value %s\n",
+					c == 'P' ? "vxlan-port" : "underlay-mtu", optarg);
+				return 2;
+			}
+			if (c == 'P')
+				d.vxlan_port = (unsigned int)num;
+			else
+				d.underlay_mtu = (unsigned int)num;
 			break;
 		case 'S':
 			use_syslog = 1;

@@ -20,6 +20,7 @@
 #define VTAP_MAX_PREFIXES 8192 /* distinct prefixes per field and generation */
 #define VTAP_LPM_ENTRIES (2 * (VTAP_MAX_PREFIXES + 2)) /* + a root per family */
 #define VTAP_MAX_SINKS 256
+#define VTAP_MAX_RECV 1024 /* VNIs of a receive section */
 #define VTAP_PORT_SPACE 65536
 #define VTAP_PROTO_SPACE 256
 #define VTAP_VLAN_SPACE 4096 /* vid 0 = untagged */
@@ -42,6 +43,9 @@
 #define VTAP_MAP_SINKS vtap_sinks
 #define VTAP_MAP_NAMES vtap_names
 #define VTAP_MAP_SYNC vtap_sync
+#define VTAP_MAP_TUNNELS vtap_tunnels
+#define VTAP_MAP_RECV vtap_recv
+#define VTAP_MAP_RSTATS vtap_rstats
 #define VTAP_STR_(x) #x
 #define VTAP_STR(x) VTAP_STR_(x)
 
@@ -62,6 +66,7 @@ enum vtap_sink_kind {
 	VTAP_SINK_PLAIN = 0,   /* local: the copy as it is */
 	VTAP_SINK_VLAN = 1,    /* ovs: an 802.1Q tag, VID = policy id + 1 */
 	VTAP_SINK_CAPTURE = 2, /* capture: the same tag, then a length tag */
+	VTAP_SINK_VXLAN = 3,   /* vxlan: the tunnel key of vtap_tunnels[policy id] */
 };
 /* Highest policy id a VLAN session tag can carry (VID 1..4094). */
 #define VTAP_SESSION_VLAN_MAX 4093
@@ -185,6 +190,34 @@ struct vtap_sink_counters {
 	__u64 foreign;    /* non-copy frames dropped: a sink carries copies only */
 	__u64 encap_fail; /* session tag or header could not be added: dropped */
 	__u64 too_big;    /* longer than the sink carries: cut (counted in truncated too) */
+	__u64 no_tunnel;  /* vxlan: no tunnel for the copy's policy (being removed) */
+};
+
+/* vtap_tunnels[policy id]: where a vxlan monitor's copies go. The sink
+ * program on vtapd's VXLAN device (external mode) sets it as the copy's
+ * tunnel key: remote = the monitor's host, VNI = the monitor's vni. */
+struct vtap_tunnel {
+	__u32 vni;
+	__u8 family; /* AF_INET (2) or AF_INET6 (10); 0 = none */
+	__u8 pad[3];
+	__u8 remote[16]; /* AF_INET: bytes 0..3, network order */
+};
+
+/* vtap_recv[vni]: the receiving side. Tunnelled copies with this VNI that
+ * arrive on the VXLAN device are delivered, decapsulated, out of ifindex
+ * (the monitor VM's port). */
+struct vtap_recv_port {
+	__u32 ifindex;
+};
+
+/* vtap_rstats[vni], per CPU; vni 0xffffffff counts the VNIs not in
+ * vtap_recv. */
+#define VTAP_RECV_UNKNOWN 0xffffffffu
+struct vtap_recv_counters {
+	__u64 received;
+	__u64 bytes;
+	__u64 delivered;
+	__u64 deliver_fail; /* the port is gone, or the redirect was refused */
 };
 
 /* Per-CPU counters of the XDP program on a capture/ovs sink's peer

@@ -25,7 +25,9 @@ for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso off gso off gro off >/dev/null
 round() {
 	local flavour=$1
 	if [ "$flavour" = dpdk ]; then
-		check "[$flavour] OVS-DPDK starts (private instance)" ovs_start "$OVSD" dpdk
+		# with 256 hugepages of 2 MiB, as OVS-DPDK is deployed
+		OVS_DPDK_HUGEPAGES=256 check "[$flavour] OVS-DPDK starts (private instance, hugepages)" \
+			ovs_start "$OVSD" dpdk
 	else
 		check "[$flavour] OVS starts (private instance)" ovs_start "$OVSD"
 	fi
@@ -52,6 +54,10 @@ YAML
 		[ "$(ovs_ofctl dump-flows "$BR" 2>/dev/null | grep -c dl_vlan=)" -ge 2 ] && break
 		sleep 0.1
 	done
+	if [ "$flavour" = dpdk ]; then
+		check "[$flavour] OVS-DPDK's memory is in hugepages ($(awk '/^HugePages_(Total|Free)/ { printf "%s %s ", $1, $2 }' /proc/meminfo))" \
+			awk '/^HugePages_Total/ { t = $2 } /^HugePages_Free/ { f = $2 } END { exit !(t > 0 && f < t) }' /proc/meminfo
+	fi
 	check "[$flavour] vtapd added ${SINK}p to $BR" bash -c "[ \$(ovs_vsctl get Interface ${SINK}p ofport 2>/dev/null) -gt 0 ] 2>/dev/null || ovs-vsctl --db=$OVS_DB get Interface ${SINK}p ofport | grep -q '^[1-9]'"
 	check "[$flavour] one OpenFlow rule per session (2) and a drop" \
 		test "$(ovs_ofctl dump-flows "$BR" | grep -c 'dl_vlan=.*strip_vlan')" -eq 2 -a \
