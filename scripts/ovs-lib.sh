@@ -619,7 +619,7 @@ _ovs_underlay_undo() { # DIR
 # (frames taken by XDP bypass packet sockets). ovs_stop restores IFACE's MTU,
 # ARP flag and IPv4 addresses.
 ovs_underlay() {
-	local br=${1:-} ifc=${2:-} cidr=${3:-} mtu=${4:-${OVS_UNDERLAY_MTU:-1600}} cur a i
+	local br=${1:-} ifc=${2:-} cidr=${3:-} mtu=${4:-${OVS_UNDERLAY_MTU:-1600}} cur a
 	if [ -z "$br" ] || [ -z "$ifc" ] || [ -z "$cidr" ]; then
 		_ovs_err "usage: ovs_underlay BR_PHY IFACE IP/PREFIX [MTU]"
 		return 1
@@ -648,10 +648,12 @@ ovs_underlay() {
 	ovs_add_br "$br" standalone || return 1
 	ovs_add_system_port "$br" "$ifc" || return 1
 	sysctl -qw "net.ipv6.conf.$br.disable_ipv6=1" 2>/dev/null
-	ip addr add "$cidr" dev "$br" && ip link set dev "$br" up ||
-		{ _ovs_err "ovs_underlay: cannot put $cidr on $br"; return 1; }
+	if ! ip addr add "$cidr" dev "$br" || ! ip link set dev "$br" up; then
+		_ovs_err "ovs_underlay: cannot put $cidr on $br"
+		return 1
+	fi
 	# OVS learns the connected route from the kernel by netlink, asynchronously.
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		ovs_appctl ovs/route/show 2>/dev/null | grep -q "dev $br SRC ${cidr%/*}\$" && return 0
 		sleep 0.1
 	done
@@ -673,7 +675,7 @@ ovs_underlay() {
 # traffic through the tunnel keeps them alive. NEXT_HOP_IP is remote_ip or,
 # behind a router, the gateway that `ovs-appctl ovs/route/lookup IP` names.
 ovs_tunnel_neigh() {
-	local br=${1:-} ip=${2:-} mac=${3:-} i
+	local br=${1:-} ip=${2:-} mac=${3:-}
 	if [ -z "$br" ] || [ -z "$ip" ]; then
 		_ovs_err "usage: ovs_tunnel_neigh BR_PHY NEXT_HOP_IP [MAC]"
 		return 1
@@ -681,8 +683,9 @@ ovs_tunnel_neigh() {
 	_ovs_dir_ok "${OVS_DIR:-}" || return 1
 	if [ -z "$mac" ]; then
 		_ovs_in_netns "$OVS_DIR" || return 1
+		ip neigh del "$ip" dev "$br" 2>/dev/null # resolve afresh
 		ping -c 1 -W 1 -I "$br" "$ip" >/dev/null 2>&1
-		for i in $(seq 20); do
+		for _ in $(seq 20); do
 			mac=$(ip neigh show "$ip" dev "$br" 2>/dev/null | awk '/lladdr/ { print $3; exit }')
 			[ -n "$mac" ] && break
 			sleep 0.1
@@ -710,7 +713,7 @@ ovs_tunnel_neigh() {
 # ofproto/trace); see ovs_underlay. The receiving OVS needs a port of the same
 # type with remote_ip = the sender's underlay address and the same key.
 ovs_add_tunnel_port() {
-	local br=${1:-} name=${2:-} type=${3:-} remote=${4:-} key=${5:-} ofp="" max arg off=0 warn i dev log
+	local br=${1:-} name=${2:-} type=${3:-} remote=${4:-} key=${5:-} ofp="" max arg off=0 warn dev log
 	local -a opts=()
 	if [ $# -lt 5 ] || [ -z "$br" ] || [ -z "$name" ] || [ -z "$type" ] || [ -z "$remote" ] || [ -z "$key" ]; then
 		_ovs_err "usage: ovs_add_tunnel_port BR NAME TYPE REMOTE_IP KEY [OPTION=VALUE...] [ofport=N]"
@@ -748,7 +751,7 @@ ovs_add_tunnel_port() {
 	_ovs_add_port "$br" "$name" "$ofp" type="$type" options:remote_ip="$remote" \
 		options:key="$key" "${opts[@]}" || return 1
 	# Options netdev-vport does not know are only logged (WARN, port kept).
-	for i in 1 2; do
+	for _ in 1 2; do
 		warn=$(tail -c +$((off + 1)) "$log" 2>/dev/null | grep -F "|netdev_vport|WARN|$name: " | head -1)
 		[ -n "$warn" ] && break
 		sleep 0.1
