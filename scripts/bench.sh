@@ -17,13 +17,17 @@
 #             (records vtapd wrote to a pcapng file), ovs with OVS's AF_XDP
 #             netdev and with OVS-DPDK's net_af_xdp PMD (mon's eth0, an OVS
 #             system port); private OVS instances from scripts/ovs-lib.sh
+#   compare   every way of tapping on the same traffic: vtap with 1..4096 rules,
+#             tc u32 + mirred, OVS port mirror, OpenFlow group tables in OVS and
+#             OVS-DPDK; 64/512/1500-byte frames and iperf3; rising offered load
+#             with a plot (scripts/bench-compare.sh; CMP_* tune it)
 #   vtapd     vtapd's resident memory with 4096 rules; port appears -> tapped
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
 # CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths.
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks vtapd}
+BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
@@ -64,7 +68,7 @@ if has classify; then
 fi
 
 # ---- real traffic in namespaces ----
-if has traffic || has sinks || has vtapd; then
+if has traffic || has sinks || has compare || has vtapd; then
 	VT_PREFIX=vtb
 	. "$(dirname "$0")/../tests/ns/lib.sh"
 	cleanup() {
@@ -328,6 +332,10 @@ YAML
 			"$(awk -v c="${c:-0}" -v l="${cl:-0}" 'BEGIN { print (l > 0 ? c / l : 0) }')"
 		csv sinks "summary_copies_pps_$v" 1 -1 "${c:-0}" pps
 	done
+fi
+
+if has compare; then
+	. "$(dirname "$0")/bench-compare.sh"
 fi
 
 if has vtapd; then

@@ -22,6 +22,12 @@
 # device (external / collect_md) receives the copies instead.
 # Also checks the argument checking of ovs_add_tunnel_port and the network
 # namespace guards of ovs-lib.
+# Knobs: OVS_TUNNEL_SELFCHECK_FRAMES (1000); OVS_TUNNEL_SELFCHECK_PACE=B/US
+# (32/1000): a pause of US microseconds after every B frames injected (0/0 =
+# as fast as python sends, ~10^5 frames/s: node2's system (AF_PACKET) port on
+# the underlay then loses most of a 1000-frame burst, see ovs-lib.sh);
+# OVS_TUNNEL_SELFCHECK_RX_UNDERLAY=system|afxdp: node2's ovt-u2 port type
+# (afxdp: no loss at 0/0, and the underlay is captured on ovt-u1 instead).
 # Prints PASS/FAIL lines; exit status 0 only if all passed. Needs root.
 # Everything it creates (namespaces ovt-n1, ovt-n2, ovt-mon with their
 # interfaces, /tmp/ovt-tunnel-selfcheck.*) is removed on exit, also on failure
@@ -38,6 +44,15 @@ for c in ovsdb-server ovs-vsctl tcpdump tshark python3 ip ping tc; do
 done
 
 N=${OVS_TUNNEL_SELFCHECK_FRAMES:-1000}
+PACE=${OVS_TUNNEL_SELFCHECK_PACE:-32/1000}
+RX_UNDERLAY=${OVS_TUNNEL_SELFCHECK_RX_UNDERLAY:-system}
+# The underlay capture: on ovt-u2, unless node2 takes ovt-u2 by AF_XDP (XDP
+# hands frames to the socket before any packet socket sees them): then on
+# ovt-u1, where node1's OVS sends through AF_PACKET.
+CAP_NS=ovt-n2 CAP_IF=ovt-u2
+if [ "$RX_UNDERLAY" = afxdp ]; then
+	CAP_NS=ovt-n1 CAP_IF=ovt-u1
+fi
 export OVS_PMD_MAXSLEEP=${OVS_PMD_MAXSLEEP:-500}
 NS1=ovt-n1
 NS2=ovt-n2
@@ -99,7 +114,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cat >"$BASE/frames.py" <<'EOF'
-import socket, struct, sys
+import os, socket, struct, sys, time
 
 def frames(vid, n):
     """802.1Q-tagged (vid) or untagged ('none') UDP frames, 64..1518 bytes,
@@ -137,8 +152,11 @@ if cmd == 'send':                       # send IFACE VID|none COUNT [EXPECTED]
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((ifn, 0))
     out, exp = frames(vid, n)
-    for f in out:
+    burst, gap = (int(x) for x in os.environ.get('PACE', '0/0').split('/'))
+    for i, f in enumerate(out):
         s.send(f)
+        if burst and (i + 1) % burst == 0:
+            time.sleep(gap / 1e6)
     if len(sys.argv) > 5:
         open(sys.argv[5], 'w').write(''.join(e.hex() + '\n' for e in exp))
 elif cmd == 'cmp':                      # cmp PCAP EXPECTED
@@ -205,7 +223,7 @@ T1=$(now_ms)
 # shellcheck disable=SC2016
 if n2 'ovs_start "$OVS_DIR" && echo "ovs_start ${OVS_START_MS} ms" >"$OVS_DIR/../n2.start" &&
 	ovs_add_br ovt-br && ovs_add_system_port ovt-br ovt-m 1 &&
-	ovs_underlay ovt-brp ovt-u2 '$IP2/24; then
+	OVS_UNDERLAY_PORT='$RX_UNDERLAY' ovs_underlay ovt-brp ovt-u2 '$IP2/24; then
 	pass "node2: vswitchd in $NS2 ($(cat "$BASE/n2.start")), ovt-br + system ovt-m, ovs_underlay ovt-brp ovt-u2 $IP2/24 in $(($(now_ms) - T1)) ms"
 else
 	fail "node2 setup"
@@ -299,8 +317,8 @@ run_case() {
 	local label=$1 rx=${2:-rx-ovs} exp=$BASE/$1.expected mon=$BASE/$1.mon.pcap u2=$BASE/$1.u2.pcap
 	local tagged dropped rxp="" got total match line
 	capture $NSM ovt-mp "$mon" || return 1
-	capture $NS2 ovt-u2 "$u2" ip proto 47 or udp port 4789 || { stop_captures; return 1; }
-	ip netns exec $NS1 python3 "$BASE/frames.py" send ovt-s 5 "$N" "$exp"
+	capture $CAP_NS $CAP_IF "$u2" ip proto 47 or udp port 4789 || { stop_captures; return 1; }
+	PACE=$PACE ip netns exec $NS1 python3 "$BASE/frames.py" send ovt-s 5 "$N" "$exp"
 	ip netns exec $NS1 python3 "$BASE/frames.py" send ovt-s none 20
 	ip netns exec $NS1 python3 "$BASE/frames.py" send ovt-s 8 30
 	for _ in $(seq 50); do
@@ -328,9 +346,9 @@ run_case() {
 	line=$(tshark -r "$u2" -c 1 -T fields -E separator=, -E occurrence=f "${FIELDS[@]}" 2>/dev/null |
 		awk -F, '{ printf "vni=%s gre.key=%s erspan.version=%s spanid=%s index=%s dir=%s hwid=%s", $1, $2, $3, $4, $5, $6, $7 }')
 	if [ "$total" = "$N" ] && [ "$match" = "$N" ]; then
-		pass "$label: tshark on ovt-u2 decodes $match/$total packets as '${FILTER[$label]}' ($line)"
+		pass "$label: tshark on $CAP_IF decodes $match/$total packets as '${FILTER[$label]}' ($line)"
 	else
-		fail "$label: tshark on ovt-u2: $match of $total packets match '${FILTER[$label]}' (want $N of $N; first: $line)"
+		fail "$label: tshark on $CAP_IF: $match of $total packets match '${FILTER[$label]}' (want $N of $N; first: $line)"
 	fi
 	if got=$(python3 "$BASE/frames.py" inner "$u2" "${HDR[$label]}" "$exp"); then
 		pass "$label: every underlay packet = ${HDR[$label]}-byte outer header + the expected frame ($got)"
@@ -347,7 +365,7 @@ tunnel() {
 	if n1 "ovs_vsctl --if-exists del-port ovt-br ovt-t && ovs_add_tunnel_port ovt-br ovt-t $type $IP2 $key $* ofport=2" &&
 		n2 "ovs_vsctl --if-exists del-port ovt-br ovt-t && ovs_add_tunnel_port ovt-br ovt-t $type $IP1 $key $* ofport=2" &&
 		install_flows; then
-		pass "$label: ovs_add_tunnel_port ovt-br ovt-t $type <remote> $key $* ofport=2 on both nodes + flows in $(($(now_ms) - t)) ms"
+		pass "$label: ovs_add_tunnel_port ovt-br ovt-t $type <remote> $key ${*:+$* }ofport=2 on both nodes + flows in $(($(now_ms) - t)) ms"
 		return 0
 	fi
 	fail "$label: tunnel ports/flows"
