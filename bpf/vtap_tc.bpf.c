@@ -110,7 +110,8 @@ static __always_inline int vtap_push_tag(struct __sk_buff *skb, __u16 proto, __u
 
 /* vxlan monitors: the copy's tunnel key, from its policy's entry. The
  * VXLAN device (external mode) encapsulates with it: UDP 4789 to the
- * monitor's host, the monitor's VNI. */
+ * monitor's host, the monitor's VNI. 0 (IPv4) or 1 (IPv6) when set, -1
+ * when the policy has no tunnel. */
 static __always_inline int vtap_set_tunnel(struct __sk_buff *skb, __u32 id)
 {
 	struct vtap_tunnel *t = bpf_map_lookup_elem(&VTAP_MAP_TUNNELS, &id);
@@ -127,7 +128,9 @@ static __always_inline int vtap_set_tunnel(struct __sk_buff *skb, __u32 id)
 		__builtin_memcpy(key.remote_ipv6, t->remote, 16);
 		flags = BPF_F_TUNINFO_IPV6;
 	}
-	return bpf_skb_set_tunnel_key(skb, &key, sizeof(key), flags) ? -1 : 0;
+	if (bpf_skb_set_tunnel_key(skb, &key, sizeof(key), flags))
+		return -1;
+	return flags ? 1 : 0;
 }
 
 /* Egress of a sink: only copies leave through it. Applies the snaplen the
@@ -142,6 +145,7 @@ int vtap_sink(struct __sk_buff *skb)
 	__u32 kind = (prio >> VTAP_SESSION_KIND_SHIFT) & 0xf, id = prio & VTAP_SESSION_ID_MASK;
 	__u32 snap, hdr = 0, mtu = 0, room, len, orig;
 	bool gso = skb->gso_size != 0;
+	int tunnel_v6 = 0;
 
 	if ((mark & VTAP_COPY_MAGIC_MASK) != VTAP_COPY_MAGIC) {
 		if (sc)
@@ -154,10 +158,13 @@ int vtap_sink(struct __sk_buff *skb)
 		hdr = 4;
 	else if (kind == VTAP_SINK_CAPTURE)
 		hdr = VTAP_SESSION_TAGS_LEN;
-	if (kind == VTAP_SINK_VXLAN && vtap_set_tunnel(skb, id)) {
-		if (sc)
-			sc->no_tunnel++;
-		return TC_ACT_SHOT;
+	if (kind == VTAP_SINK_VXLAN) {
+		tunnel_v6 = vtap_set_tunnel(skb, id);
+		if (tunnel_v6 < 0) {
+			if (sc)
+				sc->no_tunnel++;
+			return TC_ACT_SHOT;
+		}
 	}
 	if (hdr) {
 		if (id > VTAP_SESSION_VLAN_MAX)
@@ -178,13 +185,21 @@ int vtap_sink(struct __sk_buff *skb)
 	 * after this program, each with the tags. */
 	bpf_check_mtu(skb, 0, &mtu, 0, 0);
 	room = mtu + 18 > hdr + 64 ? mtu + 18 - hdr : 64;
-	if (kind == VTAP_SINK_VXLAN)
-		room = mtu + 14; /* the inner frame the VXLAN device takes */
+	if (kind == VTAP_SINK_VXLAN) {
+		/* the inner frame the VXLAN device takes: an IPv6 outer
+		 * header is 20 bytes longer than the IPv4 one the device MTU
+		 * allows for, and the device pushes a stack-held VLAN tag
+		 * into the inner frame */
+		room = mtu + 14 - (tunnel_v6 ? 20 : 0) - (skb->vlan_present ? 4 : 0);
+	}
 	orig = len = skb->len;
 	snap = mark & 0xffff;
 	if (snap && len > snap)
 		len = snap;
-	if (!gso && len > room) {
+	/* A GSO copy to a capture or ovs sink is segmented after this
+	 * program, each segment with the tags: segments that would not fit
+	 * (jumbo-MTU VMs) would be dropped by the veth, so it is cut. */
+	if ((!gso || (hdr && skb->gso_size + 128 + hdr > room)) && len > room) {
 		len = room;
 		if (sc)
 			sc->too_big++;

@@ -317,6 +317,16 @@ TABLE=$VT_RUN/compare.md
 				"$share" "${u:-0}" "$(ratio "$c" "$mref")" "$(ratio "$c" "$gref")" "$eff"
 		done
 	done
+	# vtap's capture and ovs sinks, from part `sinks` of this run (64 B)
+	if [ -n "${S[local.copy]:-}" ]; then
+		for v in capture ovs-afxdp ovs-dpdk; do
+			c=$(echo "${S[$v.copy]:-}" | tr ' ' '\n' | grep . | median)
+			[ -n "$c" ] || continue
+			printf '| vtap → %s monitor (part sinks) | 64 | %s | | | %.0f | | | %s | %s | |\n' "$v" \
+				"$(echo "${S[$v.sent]:-}" | tr ' ' '\n' | grep . | median)" "$c" \
+				"$(ratio "$c" "$(cm mirred.64.copy)")" "$(ratio "$c" "$(cm ovs-group.64.copy)")"
+		done
+	fi
 	echo
 	echo "| variant | iperf3 Mbit/s | copies per received frame | ping RTT µs (no load) | RTT added µs | sampled copies byte-exact |"
 	echo "|---|---:|---:|---:|---:|---|"
@@ -379,21 +389,38 @@ vtap_viol=$(awk '/^# / { v = $2 } v == "vtap1" && NF == 4 && $3 >= $2 * 0.999 &&
 echo "target no copy lost at loads the untapped path carries (vtap, 1 rule): $vtap_viol step(s) with a loss -> $([ "$vtap_viol" = 0 ] && echo MET || echo NOT MET)"
 csv steps summary_vtap1_lossy_steps 1 -1 "$vtap_viol" steps
 
+# plot_steps STEPS PNG VARIANTS...: two panels, originals delivered ÷ sent
+# and copies ÷ originals delivered, against the offered load
+plot_steps() {
+	local steps=$1 png=$2 i=0 v p1= p2=
+	shift 2
+	for v in "$@"; do
+		p1+="\"$steps\" index $i using 1:(\$2 > 0 ? \$3/\$2 : 0) with linespoints title \"$v\", "
+		[ "$v" != none ] && p2+="\"$steps\" index $i using 1:(\$3 > 0 ? \$4/\$3 : 0) with linespoints title \"$v\", "
+		i=$((i + 1))
+	done
+	gnuplot <<EOF
+set terminal pngcairo size 900,800
+set output "$png"
+set multiplot layout 2,1 title "Offered load rising: 512-byte UDP vm1 -> vm2 (make bench, part compare)"
+set logscale x
+set grid
+set key bottom left
+set xlabel "offered load (Mbit/s, measured at the sender)"
+set yrange [0.5:1.05]
+set ylabel "originals received ÷ sent"
+plot ${p1%, }
+set yrange [0.5:1.05]
+set ylabel "copies ÷ originals received"
+plot ${p2%, }
+unset multiplot
+EOF
+}
+
 if command -v gnuplot >/dev/null; then
 	mkdir -p "$DOCS"
-	gnuplot <<EOF
-set terminal pngcairo size 900,540
-set output "$DOCS/bench-load.png"
-set title "Copies delivered ÷ originals delivered vs offered load (512-byte UDP, vm1 -> vm2)"
-set xlabel "offered load (Mbit/s, measured at the sender)"
-set ylabel "monitor packets ÷ receiver packets"
-set logscale x
-set yrange [0:1.1]
-set key bottom left
-set grid
-plot $(i=0; for v in $CMP_STEP_VARIANTS; do printf '"%s" index %d using 1:($3 > 0 ? $4/$3 : 0) with linespoints title "%s", ' "$STEPS" "$i" "$v"; i=$((i + 1)); done | sed 's/, $//')
-EOF
-	echo "plot: $DOCS/bench-load.png"
+	# shellcheck disable=SC2086
+	plot_steps "$STEPS" "$DOCS/bench-load.png" $CMP_STEP_VARIANTS && echo "plot: $DOCS/bench-load.png"
 fi
 cp "$TABLE" "$OUT/bench/compare.md"
 cp "$STEPS" "$OUT/bench/steps.dat"

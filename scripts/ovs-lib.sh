@@ -71,7 +71,7 @@
 #   OVS_UNDERLAY_PORT=system|afxdp  port type of ovs_underlay's IFACE (system)
 #
 # Verified on this host (Debian 12, OVS 3.1.0, DPDK 22.11, kernel 6.18, veths;
-# scripts/ovs-selfcheck.sh runs it end to end):
+# tests/ns/test_ovs.sh and scripts/ovs-tunnel-selfcheck.sh run it end to end):
 # - afxdp on veth: xdp-mode=native and generic work, native-with-zerocopy does
 #   not; use-need-wakeup true/false made no measurable difference (~0.5 Mpps of
 #   64-byte frames, bounded by the 2 cores); n_rxq must equal the veth's real

@@ -35,6 +35,7 @@
 struct cap_client {
 	int fd;
 	uint32_t policy_id;
+	char policy[VTAP_NAME_MAX]; /* ids are reused: the name must match too */
 	uint64_t left; /* records still to send; 0 = unlimited */
 	bool closing;  /* count reached: close once pending is out */
 	struct vtap_pcapng_buf pending;
@@ -56,8 +57,10 @@ struct vtap_capture {
 	struct xsk_ring_prod fq;
 	struct xsk_ring_cons cq, rx;
 	struct vtap_pcapng_file *file;
-	/* pcapng interface id of each policy id in the file (-1: not yet) */
+	/* pcapng interface id of each policy id in the file (-1: not yet),
+	 * and the policy name it was registered for (ids are reused) */
 	int *file_if;
+	char **file_if_name;
 	struct cap_client *clients;
 	size_t n_clients;
 	vtap_policy_name_fn name_fn;
@@ -183,7 +186,8 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	int ret = -ENOMEM;
 
 	*out = NULL;
-	if (!c || !(c->file_if = malloc(sizeof(int) * VTAP_MAX_RULES))) {
+	if (!c || !(c->file_if = malloc(sizeof(int) * VTAP_MAX_RULES)) ||
+	    !(c->file_if_name = calloc(VTAP_MAX_RULES, sizeof(char *)))) {
 		snprintf(errbuf, errlen, "out of memory");
 		goto err;
 	}
@@ -276,6 +280,7 @@ int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = fd;
 	cl->policy_id = policy_id;
+	snprintf(cl->policy, sizeof(cl->policy), "%s", policy);
 	cl->left = count;
 	vtap_pcapng_shb(&cl->pending);
 	vtap_pcapng_idb(&cl->pending, policy, snaplen);
@@ -360,8 +365,13 @@ static void deliver(struct vtap_capture *c, uint8_t *pkt, uint32_t len)
 		return;
 	}
 	if (c->file) {
-		if (c->file_if[id] < 0)
-			c->file_if[id] = vtap_pcapng_file_iface(c->file, name, 0);
+		if (c->file_if[id] < 0 || strcmp(c->file_if_name[id], name)) {
+			free(c->file_if_name[id]);
+			c->file_if_name[id] = strdup(name);
+			c->file_if[id] = c->file_if_name[id]
+					     ? vtap_pcapng_file_iface(c->file, name, 0)
+					     : -ENOMEM;
+		}
 		if (c->file_if[id] < 0 || vtap_pcapng_file_write(c->file, (uint32_t)c->file_if[id],
 								 ts, pkt, caplen, orig))
 			c->st.file_errors++;
@@ -369,7 +379,7 @@ static void deliver(struct vtap_capture *c, uint8_t *pkt, uint32_t len)
 	for (size_t i = 0; i < c->n_clients; i++) {
 		struct cap_client *cl = &c->clients[i];
 
-		if (cl->policy_id != id || cl->closing)
+		if (cl->policy_id != id || cl->closing || strcmp(cl->policy, name))
 			continue;
 		if (cl->pending.len > CLIENT_PENDING_MAX) {
 			c->st.live_dropped++;
@@ -388,6 +398,8 @@ void vtap_capture_poll(struct vtap_capture *c)
 
 	if (!c->xsk)
 		return;
+	/* chrony may set the kernel's TAI offset after vtapd started */
+	c->tai_offset_ns = tai_offset();
 	while (total < CAP_POLL_MAX) {
 		__u32 idx_rx = 0, idx_fq = 0;
 		unsigned int n = xsk_ring_cons__peek(&c->rx, CAP_BATCH, &idx_rx);
@@ -442,6 +454,7 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 		/* what the kernel could not put into the socket: dropped
 		 * after the XDP program's redirect, counted here */
 		if (!getsockopt(xsk_socket__fd(c->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len)) {
+			/* disjoint: ring full, no free UMEM frame */
 			s->ring_full = xs.rx_ring_full + xs.rx_dropped;
 			s->fill_empty = xs.rx_fill_ring_empty_descs;
 		}
@@ -498,5 +511,9 @@ void vtap_capture_close(struct vtap_capture *c)
 	vtap_xsk__destroy(c->skel);
 	vtap_pcapng_file_close(c->file);
 	free(c->file_if);
+	if (c->file_if_name)
+		for (int i = 0; i < VTAP_MAX_RULES; i++)
+			free(c->file_if_name[i]);
+	free(c->file_if_name);
 	free(c);
 }

@@ -434,8 +434,14 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 	if (env->sink_ifindex) {
 		size_t sinks = 0;
 
-		for (size_t m = 0; m < set->n_monitors; m++)
-			sinks += env->sink_ifindex[m] != 0;
+		/* distinct devices: every vxlan monitor shares one */
+		for (size_t m = 0; m < set->n_monitors; m++) {
+			bool seen = !env->sink_ifindex[m];
+
+			for (size_t k = 0; k < m && !seen; k++)
+				seen = env->sink_ifindex[k] == env->sink_ifindex[m];
+			sinks += !seen;
+		}
 		if (sinks > VTAP_MAX_SINKS) {
 			vtap_errors_add(errs, NULL, "%zu monitor ports, limit %d", sinks,
 					VTAP_MAX_SINKS);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "daemon.h"
+#include "link.h"
 #include "image.h"
 #include "log.h"
 #include "tc.h"
@@ -53,6 +54,7 @@ static void load_ids(struct vtapd *d)
 
 int vtapd_init(struct vtapd *d)
 {
+	vtap_link_set_owner(d->pin_root);
 	int ret = vtap_loader_open(&d->ld, d->pin_root);
 
 	if (!ret)
@@ -181,6 +183,7 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 			 * counters are vtap's to remove */
 			if (p->attached & VTAPD_ATT_SINK)
 				vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
+			vtapd_sinks_port_gone(d, p->name);
 			*p = d->ports[--d->n_ports];
 		}
 		return;
@@ -372,19 +375,28 @@ static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 	log_info("detached %s from %s", prog_of(what), p->name);
 }
 
-static unsigned int wanted(const struct vtap_image *img, const struct vtap_policy_set *set,
-			   const struct vtapd_port *p, const char *d_vxlan_dev)
+static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
+			   const struct vtap_policy_set *set, const struct vtapd_port *p)
 {
+	const char *d_vxlan_dev = d->vxlan_dev;
+
 	unsigned int w = 0;
 
 	for (size_t i = 0; i < img->n_ports; i++)
 		if ((int)img->ports[i].ifindex == p->ifindex)
 			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
-	for (size_t m = 0; m < set->n_monitors; m++)
-		if (!strcmp(set->monitors[m].type == VTAP_MONITOR_VXLAN ? d_vxlan_dev
-									: set->monitors[m].port,
-			    p->name))
-			w |= VTAPD_ATT_SINK;
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &set->monitors[m];
+
+		if (strcmp(mon->type == VTAP_MONITOR_VXLAN ? d_vxlan_dev : mon->port, p->name))
+			continue;
+		/* a capture/ovs port vtap could not set up (not a veth, ...)
+		 * is left alone: the sink program would drop its traffic */
+		if ((mon->type == VTAP_MONITOR_CAPTURE || mon->type == VTAP_MONITOR_OVS) &&
+		    !vtapd_sink_usable(d, mon))
+			continue;
+		w |= VTAPD_ATT_SINK;
+	}
 	if (set->n_receives && !strcmp(d_vxlan_dev, p->name))
 		w |= VTAPD_ATT_RX;
 	return w;
@@ -402,13 +414,20 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	struct vtap_compile_env env;
 	struct vtap_image img;
 	double t0 = now_ms();
+	size_t n_hp = 0;
 	int ret = -ENOMEM;
 
 	if (!hp || !sinks || !want)
 		goto out_free;
-	for (size_t i = 0; i < d->n_ports; i++) {
-		snprintf(hp[i].name, sizeof(hp[i].name), "%s", d->ports[i].name);
-		hp[i].ifindex = (__u32)d->ports[i].ifindex;
+	for (size_t i = 0, k = 0; i < d->n_ports; i++) {
+		/* vtap's own devices are never tapped, whatever glob a
+		 * policy has: a tap there would replace their program */
+		if (vtapd_is_sink_dev(d, set, d->ports[i].name))
+			continue;
+		snprintf(hp[k].name, sizeof(hp[k].name), "%s", d->ports[i].name);
+		hp[k].ifindex = (__u32)d->ports[i].ifindex;
+		k++;
+		n_hp = k;
 	}
 	vtapd_sinks_prepare(d, set);
 	for (size_t m = 0; m < set->n_monitors; m++) {
@@ -440,7 +459,7 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		goto out_free;
 	}
 	env = (struct vtap_compile_env){ .ports = hp,
-					 .n_ports = d->n_ports,
+					 .n_ports = n_hp,
 					 .sink_ifindex = sinks,
 					 .policy_id = ids };
 	ret = vtap_compile(set, &env, &img, &errs);
@@ -470,11 +489,14 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 
-		want[i] = wanted(&img, set, p, d->vxlan_dev);
+		want[i] = wanted(d, &img, set, p);
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
 			if ((want[i] & bit) && !(p->attached & bit))
 				attach_one(d, p, bit);
 	}
+	/* vxlan tunnels of the new set before it is in effect: an id a
+	 * removed policy had must not send a copy to that policy's remote */
+	vtapd_tunnels_write(d, set, ids);
 	ret = vtap_loader_apply(&d->ld, &img);
 	if (ret) {
 		snprintf(d->last_error, sizeof(d->last_error),
@@ -558,7 +580,7 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 
 void vtapd_teardown(struct vtapd *d, bool unpin)
 {
-	vtapd_sinks_close(d, unpin);
+	/* taps off first, so no copy is on its way to a sink being closed */
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 
@@ -566,6 +588,7 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 			if (p->attached & bit)
 				detach_one(d, p, bit);
 	}
+	vtapd_sinks_close(d, unpin);
 	if (d->ld.tc)
 		vtap_loader_close(&d->ld, unpin);
 	if (unpin)

@@ -107,6 +107,14 @@ void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set);
 bool vtapd_sink_usable(struct vtapd *d, const struct vtap_monitor *m);
 void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
 void vtapd_sinks_close(struct vtapd *d, bool remove);
+/* A sink's port (or its peer) is gone: close it; the next reconcile makes
+ * it again. */
+void vtapd_sinks_port_gone(struct vtapd *d, const char *name);
+/* Is name one of vtap's own devices (a sink veth or its peer, the VXLAN
+ * device)? Those are never tapped. */
+bool vtapd_is_sink_dev(struct vtapd *d, const struct vtap_policy_set *set, const char *name);
+/* The vxlan tunnel of every policy of set (written before the flip). */
+void vtapd_tunnels_write(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
 /* An fd of a capture (its socket, a live client): served, true. */
 bool vtapd_sinks_event(struct vtapd *d, int fd, uint32_t events);
 /* `capture POLICY [COUNT]`: on success fd belongs to the capture (it was

@@ -45,12 +45,21 @@ static bool same(const struct vtapd_sink *s, const struct vtap_monitor *m)
 	return true;
 }
 
+/* remove_ovs: take vtap's port and rules out of OVS; remove: also the
+ * veth vtapd made */
+static void sink_close2(struct vtapd_sink *s, bool remove_ovs, bool remove);
+
 static void sink_close(struct vtapd_sink *s, bool remove)
+{
+	sink_close2(s, remove, remove);
+}
+
+static void sink_close2(struct vtapd_sink *s, bool remove_ovs, bool remove)
 {
 	if (s->cap)
 		vtap_capture_close(s->cap);
 	if (s->ovs)
-		vtap_ovs_close(s->ovs, remove);
+		vtap_ovs_close(s->ovs, remove_ovs);
 	s->cap = NULL;
 	s->ovs = NULL;
 	if (remove && vtap_link_is_vtaps(s->port)) {
@@ -108,7 +117,8 @@ fail:
 static void vxlan_prepare(struct vtapd *d, const struct vtap_policy_set *set)
 {
 	bool need = set->n_receives > 0;
-	unsigned int mtu = d->underlay_mtu ? d->underlay_mtu - 50 : 1500;
+	/* 0: never cut — as large as the device takes */
+	unsigned int mtu = d->underlay_mtu ? d->underlay_mtu - 50 : 65000;
 	int ret;
 
 	for (size_t m = 0; m < set->n_monitors && !need; m++)
@@ -141,12 +151,8 @@ static int port_ifindex(struct vtapd *d, const char *name)
 	return 0;
 }
 
-/* Tunnels of the policies whose monitor is vxlan; receive entries. */
-static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
+void vtapd_tunnels_write(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
 {
-	__u32 *vnis;
-	size_t n = 0;
-
 	for (size_t i = 0; i < set->n_policies; i++) {
 		const struct vtap_policy *p = &set->policies[i];
 		const struct vtap_monitor *m = p->monitor_idx >= 0 ? &set->monitors[p->monitor_idx]
@@ -158,9 +164,53 @@ static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, co
 			t.family = (__u8)m->remote_family;
 			memcpy(t.remote, m->remote, sizeof(t.remote));
 		}
-		if (vtap_loader_set_tunnel(&d->ld, ids[i], m && t.family ? &t : NULL))
+		if (vtap_loader_set_tunnel(&d->ld, ids[i], t.family ? &t : NULL))
 			log_warn("policy %s: cannot set its tunnel", p->name);
 	}
+}
+
+bool vtapd_is_sink_dev(struct vtapd *d, const struct vtap_policy_set *set, const char *name)
+{
+	if (!strcmp(name, d->vxlan_dev))
+		return true;
+	for (size_t i = 0; i < d->n_sinks; i++)
+		if (!strcmp(d->sinks[i].port, name) || !strcmp(d->sinks[i].peer, name))
+			return true;
+	for (size_t m = 0; m < set->n_monitors; m++)
+		if (set->monitors[m].type != VTAP_MONITOR_LOCAL && set->monitors[m].port[0] &&
+		    !strcmp(set->monitors[m].port, name))
+			return true;
+	return false;
+}
+
+void vtapd_sinks_port_gone(struct vtapd *d, const char *name)
+{
+	for (size_t i = 0; i < d->n_sinks; i++) {
+		struct vtapd_sink *s = &d->sinks[i];
+
+		if (strcmp(s->port, name) && strcmp(s->peer, name))
+			continue;
+		if (!s->cap && !s->ovs)
+			continue;
+		log_warn("monitor %s: its sink %s is gone; setting it up again", s->monitor, name);
+		if (s->cap)
+			vtap_capture_close(s->cap);
+		if (s->ovs)
+			vtap_ovs_close(s->ovs, true);
+		s->cap = NULL;
+		s->ovs = NULL;
+		snprintf(s->error, sizeof(s->error), "sink %s is gone", name);
+		d->dirty = true;
+	}
+}
+
+/* Receive entries: VNI -> the monitor's port. */
+static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
+{
+	__u32 *vnis;
+	size_t n = 0;
+
+	(void)ids;
 	vnis = calloc(set->n_receives + 1, sizeof(*vnis));
 	if (!vnis)
 		return;
@@ -181,15 +231,9 @@ static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, co
 			log_err("receive vni %u: %s", r->vni, strerror(-ret));
 		vnis[n++] = r->vni;
 	}
-	/* VNIs no longer received */
-	for (size_t i = 0; i < d->n_recv_vnis; i++) {
-		bool keep = false;
-
-		for (size_t j = 0; j < n && !keep; j++)
-			keep = vnis[j] == d->recv_vnis[i];
-		if (!keep)
-			vtap_loader_set_recv(&d->ld, d->recv_vnis[i], 0);
-	}
+	/* VNIs no longer received, this vtapd's or an earlier one's */
+	if (vtap_loader_prune_recv(&d->ld, vnis, n))
+		log_warn("cannot remove the VNIs no longer received");
 	free(d->recv_vnis);
 	d->recv_vnis = vnis;
 	d->n_recv_vnis = n;
@@ -208,8 +252,10 @@ void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set)
 		if (s && same(s, mon) && !s->error[0])
 			continue;
 		if (s) {
-			/* changed: the old one goes now (its port may be reused) */
-			sink_close(s, strcmp(s->port, mon->port) != 0);
+			/* changed: the old one goes now (its port may be reused);
+			 * its OVS port and rules always (another bridge, another
+			 * monitor port), its veth if the new one is elsewhere */
+			sink_close2(s, true, strcmp(s->port, mon->port) != 0);
 		} else {
 			n = realloc(d->sinks, (d->n_sinks + 1) * sizeof(*n));
 			if (!n) {
@@ -251,10 +297,19 @@ void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, con
 			i++;
 			continue;
 		}
+		bool shared = false;
+
+		/* a monitor renamed on the same port: the veth stays for the
+		 * new one, which may have failed to open beside the old (one
+		 * AF_XDP socket per queue) and is retried */
+		for (size_t k = 0; k < d->n_sinks; k++)
+			shared |= k != i && !strcmp(d->sinks[k].port, d->sinks[i].port);
 		log_info("monitor %s is gone: closing its sink %s", d->sinks[i].monitor,
 			 d->sinks[i].port);
-		sink_close(&d->sinks[i], true);
+		sink_close2(&d->sinks[i], true, !shared);
 		d->sinks[i] = d->sinks[--d->n_sinks];
+		if (shared)
+			d->dirty = true;
 	}
 	/* each ovs monitor's sessions: one OpenFlow rule per policy */
 	for (size_t i = 0; i < d->n_sinks; i++) {
@@ -275,8 +330,12 @@ void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, con
 			if (set->policies[p].monitor_idx == mi &&
 			    set->policies[p].action == VTAP_ACTION_MIRROR)
 				sess[n++] = ids[p];
-		if (vtap_ovs_set_sessions(s->ovs, sess, n, s->error, sizeof(s->error)))
+		if (vtap_ovs_set_sessions(s->ovs, sess, n, s->error, sizeof(s->error))) {
+			/* without its rules the sink is unusable: the next
+			 * reconcile reopens it and, failing, sends it nothing */
 			log_err("monitor %s: %s", s->monitor, s->error);
+			d->dirty = true;
+		}
 		free(sess);
 	}
 }

@@ -18,6 +18,14 @@
 #include <time.h>
 #include "link.h"
 
+/* "vtap sink <pin root>": whose links they are, for teardown */
+static char link_alias[128] = VTAP_LINK_ALIAS;
+
+void vtap_link_set_owner(const char *pin_root)
+{
+	snprintf(link_alias, sizeof(link_alias), "%s %s", VTAP_LINK_ALIAS, pin_root);
+}
+
 /* Send one request and wait for its acknowledgement. */
 static int nl_request(struct nlmsghdr *nlh)
 {
@@ -67,13 +75,13 @@ static int set_up(const char *name, const char *alias)
 	return nl_request(nlh);
 }
 
-int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
+/* An RTM_NEWLINK creating name of kind, its IFLA_LINKINFO and
+ * IFLA_INFO_DATA nests open for the kind's attributes. */
+static struct nlmsghdr *newlink(char *buf, const char *name, unsigned int mtu, const char *kind,
+				struct nlattr **linkinfo, struct nlattr **data)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	int ret;
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm, *pifm;
-	struct nlattr *linkinfo, *data, *pinfo;
+	struct ifinfomsg *ifm;
 
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
@@ -82,9 +90,20 @@ int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	*linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	*data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	return nlh;
+}
+
+int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	int ret;
+	struct nlattr *linkinfo, *data, *pinfo;
+	struct nlmsghdr *nlh = newlink(buf, name, mtu, "veth", &linkinfo, &data);
+	struct ifinfomsg *pifm;
+
 	pinfo = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
 	/* the peer's ifinfomsg comes first, then its attributes */
 	pifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifm));
@@ -98,7 +117,7 @@ int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 	ret = nl_request(nlh);
 	/* up afterwards, peer first: a veth refuses to open (ENOTCONN)
 	 * while its peer is down, which it is during the creation */
-	if (!ret && !(ret = set_up(peer, NULL)) && (ret = set_up(name, VTAP_LINK_ALIAS)))
+	if (!ret && ((ret = set_up(peer, NULL)) || (ret = set_up(name, link_alias))))
 		vtap_link_del(name);
 	return ret;
 }
@@ -106,28 +125,17 @@ int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 int vtap_link_vxlan_create(const char *name, unsigned int dstport, unsigned int mtu)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct ifinfomsg *ifm;
 	struct nlattr *linkinfo, *data;
+	struct nlmsghdr *nlh = newlink(buf, name, mtu, "vxlan", &linkinfo, &data);
 	int ret;
 
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
-	ifm->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
-	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
 	mnl_attr_put_u8(nlh, IFLA_VXLAN_COLLECT_METADATA, 1);
 	mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 0);
 	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons((uint16_t)dstport));
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
 	ret = nl_request(nlh);
-	if (!ret && (ret = set_up(name, VTAP_LINK_ALIAS)))
+	if (!ret && (ret = set_up(name, link_alias)))
 		vtap_link_del(name);
 	return ret;
 }
@@ -145,24 +153,58 @@ int vtap_link_del(const char *name)
 	return nl_request(nlh);
 }
 
-int vtap_link_veth_peer(const char *name, char *peer)
+/* The kernel driver of a device ("veth", "vxlan", ...), by SIOCETHTOOL. */
+static int driver_of(const char *name, char *drv, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&info;
+	if (ioctl(fd, SIOCETHTOOL, &ifr))
+		ret = -errno;
+	else
+		snprintf(drv, len, "%s", info.driver);
+	close(fd);
+	return ret;
+}
+
+static unsigned int iflink_of(const char *name)
 {
 	char path[64 + IF_NAMESIZE];
-	unsigned int self = if_nametoindex(name), link = 0;
+	unsigned int link = 0;
 	FILE *f;
 
-	if (!self)
-		return -ENODEV;
-	/* a veth's iflink is its peer's ifindex; other devices point at
-	 * themselves */
 	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", name);
 	f = fopen(path, "r");
 	if (!f)
-		return -errno;
+		return 0;
 	if (fscanf(f, "%u", &link) != 1)
 		link = 0;
 	fclose(f);
+	return link;
+}
+
+int vtap_link_veth_peer(const char *name, char *peer)
+{
+	unsigned int self = if_nametoindex(name), link;
+	char drv[32] = "";
+
+	if (!self)
+		return -ENODEV;
+	/* a veth's iflink is its peer's ifindex — but a VLAN device's or a
+	 * macvlan's is its lower device, and a veth whose peer is in another
+	 * namespace names an index of that namespace: only a veth whose peer
+	 * here points back at it is a pair vtap may use */
+	if (driver_of(name, drv, sizeof(drv)) || strcmp(drv, "veth"))
+		return -EINVAL;
+	link = iflink_of(name);
 	if (!link || link == self || !if_indextoname(link, peer))
+		return -EINVAL;
+	if (driver_of(peer, drv, sizeof(drv)) || strcmp(drv, "veth") || iflink_of(peer) != self)
 		return -EINVAL;
 	return 0;
 }
@@ -185,7 +227,7 @@ int vtap_link_set_gro(const char *name, bool on)
 
 bool vtap_link_is_vtaps(const char *name)
 {
-	char path[64 + IF_NAMESIZE], alias[64] = "";
+	char path[64 + IF_NAMESIZE], alias[160] = "";
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", name);
@@ -196,7 +238,7 @@ bool vtap_link_is_vtaps(const char *name)
 		alias[0] = 0;
 	fclose(f);
 	alias[strcspn(alias, "\n")] = 0;
-	return !strcmp(alias, VTAP_LINK_ALIAS);
+	return !strcmp(alias, link_alias);
 }
 
 void vtap_link_peer_name(const char *name, char *peer)

@@ -12,8 +12,10 @@
  * copies are cut by the sink program and counted. */
 #define VTAP_SINK_MTU 3000
 
-/* The alias of the links vtapd creates: teardown removes those only. */
+/* The alias of the links vtapd creates, followed by its pin root: teardown
+ * removes those only (vtap_link_set_owner sets the pin root). */
 #define VTAP_LINK_ALIAS "vtap sink"
+void vtap_link_set_owner(const char *pin_root);
 
 /* Create veth pair name <-> peer, both up, with mtu (0 = kernel default). */
 int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu);
@@ -27,7 +29,7 @@ int vtap_link_vxlan_create(const char *name, unsigned int dstport, unsigned int 
 int vtap_link_veth_peer(const char *name, char *peer);
 /* Turn generic receive offload on or off (SIOCETHTOOL). */
 int vtap_link_set_gro(const char *name, bool on);
-/* Was name created by vtapd (its alias)? */
+/* Was name created by this vtapd (its alias, with this pin root)? */
 bool vtap_link_is_vtaps(const char *name);
 /* The default name of the peer vtapd gives a sink veth it creates. */
 void vtap_link_peer_name(const char *name, char *peer);

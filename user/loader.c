@@ -424,12 +424,12 @@ int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
 
 	if (!zero)
 		return -ENOMEM;
-	/* counters first (kept when they exist), then the entry */
+	/* counters first (kept when they exist), then the entry; the
+	 * unknown-VNI counter whenever receiving is configured at all */
+	if (bpf_map_update_elem(ld->fd_rstats, &unknown, zero, BPF_NOEXIST) && errno != EEXIST)
+		ret = -errno;
 	if (ifindex) {
 		if (bpf_map_update_elem(ld->fd_rstats, &vni, zero, BPF_NOEXIST) && errno != EEXIST)
-			ret = -errno;
-		if (bpf_map_update_elem(ld->fd_rstats, &unknown, zero, BPF_NOEXIST) &&
-		    errno != EEXIST)
 			ret = -errno;
 		if (!ret && bpf_map_update_elem(ld->fd_recv, &vni, &p, BPF_ANY))
 			ret = -errno;
@@ -440,6 +440,34 @@ int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
 	}
 	free(zero);
 	return ret;
+}
+
+int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
+{
+	__u32 key, next, *dead = calloc(VTAP_MAX_RECV + 2, sizeof(*dead));
+	size_t n_dead = 0;
+	int fds[2] = { ld->fd_recv, ld->fd_rstats };
+
+	if (!dead)
+		return -ENOMEM;
+	/* entries a previous vtapd left in the pinned maps count too */
+	for (int m = 0; m < 2; m++) {
+		n_dead = 0;
+		for (int r = bpf_map_get_next_key(fds[m], NULL, &next); !r && n_dead < VTAP_MAX_RECV + 2;
+		     r = bpf_map_get_next_key(fds[m], &key, &next)) {
+			bool kept = next == VTAP_RECV_UNKNOWN;
+
+			for (size_t i = 0; i < n && !kept; i++)
+				kept = keep[i] == next;
+			if (!kept)
+				dead[n_dead++] = next;
+			key = next;
+		}
+		for (size_t i = 0; i < n_dead; i++)
+			bpf_map_delete_elem(fds[m], &dead[i]);
+	}
+	free(dead);
+	return 0;
 }
 
 int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)

@@ -43,6 +43,9 @@ int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct
 /* The receiving side: copies with vni go out of ifindex (0: forget vni,
  * its counters too). Counters of VTAP_RECV_UNKNOWN: VNIs nobody receives. */
 int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex);
+/* Remove every VNI but keep[] (and the unknown counter) from vtap_recv and
+ * vtap_rstats, including what an earlier vtapd left in the pins. */
+int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n);
 int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out);
 /* Does the program use maps pinned under this pin root (ours), rather than
  * another vtapd's? 1 yes, 0 no, <0 error. pin_root's maps are opened from

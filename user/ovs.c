@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,13 @@ static int run(char *const argv[], const char *in, char *out, size_t outlen, cha
 	if (pid < 0)
 		goto fail;
 	if (!pid) {
+		sigset_t none;
+
+		/* vtapd blocks its signals (signalfd) and ignores SIGPIPE:
+		 * the tool gets the defaults back */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		dup2(pi[0], 0);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
@@ -64,8 +72,12 @@ static int run(char *const argv[], const char *in, char *out, size_t outlen, cha
 
 		if (p[0].fd < 0 && p[1].fd < 0)
 			break;
-		if (poll(p, 2, 15000) <= 0)
+		if (poll(p, 2, 15000) <= 0) {
+			/* the tool's own --timeout did not end it: it will not
+			 * hold the daemon any longer */
+			kill(pid, SIGKILL);
 			break;
+		}
 		for (int i = 0; i < 2; i++) {
 			char *dst = i ? err : out;
 			size_t len = i ? errlen : outlen, *g = i ? &egot : &got;
@@ -140,6 +152,9 @@ static uint64_t cookie_of(const char *monitor)
 	return (VTAP_OVS_COOKIE << 32) | h;
 }
 
+static int ofctl(struct vtap_ovs *o, const char *verb, const char *arg, const char *in, char *errbuf,
+		 size_t errlen);
+
 int vtap_ovs_open(struct vtap_ovs **out, const struct vtap_monitor *m, const char *peer,
 		  char *errbuf, size_t errlen)
 {
@@ -204,6 +219,13 @@ int vtap_ovs_open(struct vtap_ovs **out, const struct vtap_monitor *m, const cha
 		ret = -ENOENT;
 		goto fail_port;
 	}
+	/* the port's default before any copy can arrive: on a bridge in
+	 * standalone mode a copy would otherwise be switched (NORMAL) and
+	 * flooded, with its session tag, to other ports */
+	snprintf(buf, sizeof(buf), "cookie=0x%llx,priority=100,in_port=%ld,actions=drop\n",
+		 (unsigned long long)o->cookie, o->in_port);
+	if ((ret = ofctl(o, "add-flows", "-", buf, errbuf, errlen)))
+		goto fail_port;
 	log_info("monitor %s: %s is OVS port %ld of %s (%s); copies go to %s (port %ld)", o->monitor,
 		 o->peer, o->in_port, o->bridge, vtap_ovs_datapath_name(o->dp), o->mon_port,
 		 o->out_port);
@@ -306,22 +328,22 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 	if (!o)
 		return;
 	if (remove) {
+		char *argv[] = { "ovs-vsctl", OVS_TIMEOUT, "--if-exists", "del-port",
+				 o->bridge, o->peer, NULL };
+		char err[256];
+
+		/* the port first: with it gone no copy reaches the bridge, so
+		 * none can meet the bridge without vtap's rules */
+		if (run(argv, NULL, NULL, 0, err, sizeof(err)))
+			log_warn("monitor %s: cannot remove OVS port %s: %s", o->monitor, o->peer,
+				 err);
 		snprintf(match, sizeof(match), "cookie=0x%llx/-1", (unsigned long long)o->cookie);
 		if (ofctl(o, "del-flows", match, NULL, NULL, 0))
 			log_warn("monitor %s: cannot remove its OpenFlow rules from %s", o->monitor,
 				 o->bridge);
-		{
-			char *argv[] = { "ovs-vsctl", OVS_TIMEOUT, "--if-exists", "del-port",
-					 o->bridge, o->peer, NULL };
-			char err[256];
-
-			if (run(argv, NULL, NULL, 0, err, sizeof(err)))
-				log_warn("monitor %s: cannot remove OVS port %s: %s", o->monitor,
-					 o->peer, err);
-			else
-				log_info("monitor %s: removed its rules and OVS port %s from %s",
-					 o->monitor, o->peer, o->bridge);
-		}
+		else
+			log_info("monitor %s: removed its OVS port %s and rules from %s", o->monitor,
+				 o->peer, o->bridge);
 	}
 	free(o->vids);
 	free(o);

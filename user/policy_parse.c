@@ -596,10 +596,22 @@ static void parse_monitor(const struct pctx *c, const struct vtap_ynode *map)
 	}
 
 	if (m->type == VTAP_MONITOR_OVS) {
-		if ((v = get(map, "bridge", NULL)))
+		/* handed to ovs-vsctl/ovs-ofctl as arguments and to DPDK's
+		 * devargs: no option-like names, no devargs separators */
+		if ((v = get(map, "bridge", NULL))) {
 			get_short_str(c, v, "bridge", m->bridge, sizeof(m->bridge));
-		if ((v = get(map, "ovs_port", NULL)))
+			if (m->bridge[0] == '-')
+				ERR(c, v, "bridge '%s' must not start with '-'", m->bridge);
+		}
+		if ((v = get(map, "ovs_port", NULL))) {
 			get_short_str(c, v, "ovs_port", m->ovs_port, sizeof(m->ovs_port));
+			if (m->ovs_port[0] == '-')
+				ERR(c, v, "ovs_port '%s' must not start with '-'", m->ovs_port);
+		}
+		if (m->port[0] && strpbrk(m->port, ",="))
+			ERR(c, m->port_loc.line ? get(map, "port", NULL) : map,
+			    "monitor port '%s': ',' and '=' cannot be passed to OVS-DPDK's devargs",
+			    m->port);
 		if ((v = get(map, "datapath", NULL))) {
 			const char *s = get_str(c, v, "datapath");
 

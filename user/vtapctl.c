@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include "ctl.h"
+#include "link.h"
 #include "loader.h"
 #include "log.h"
 #include "policy.h"
@@ -178,8 +179,8 @@ static int capture(const char *path, int argc, char **argv)
 		goto out;
 	}
 	/* the status line, then the stream (or the error text) */
-	while (!(nl = memchr(buf, '\n', got)) && got < sizeof(buf) &&
-	       (n = read(fd, buf + got, sizeof(buf) - got)) > 0)
+	while (!(nl = memchr(buf, '\n', got)) && got < sizeof(buf) - 1 &&
+	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
 		got += (size_t)n;
 	if (!nl) {
 		fprintf(stderr, "vtapctl: vtapd closed the connection without an answer\n");
@@ -193,7 +194,7 @@ static int capture(const char *path, int argc, char **argv)
 		goto out;
 	}
 	if (strcmp(file, "-")) {
-		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (out < 0) {
 			fprintf(stderr, "vtapctl: capture: cannot write %s: %s\n", file,
 				strerror(errno));
@@ -285,6 +286,17 @@ static int teardown_offline(const char *pin_root)
 		    vtap_tc_count_filters(ifindex, VTAP_HOOK_EGRESS) == 0 &&
 		    !vtap_tc_destroy_qdisc(ifindex))
 			printf("removed the clsact qdisc of %s\n", i->if_name);
+	}
+	/* the sink veths and VXLAN device a vtapd of this pin root made
+	 * (their alias says so); a veth takes its peer and XDP along */
+	vtap_link_set_owner(pin_root);
+	for (i = ifs; i && i->if_index; i++) {
+		if (!vtap_link_is_vtaps(i->if_name))
+			continue;
+		if (!vtap_link_del(i->if_name))
+			printf("removed %s (made by vtapd)\n", i->if_name);
+		else
+			fprintf(stderr, "vtapctl: cannot remove %s\n", i->if_name);
 	}
 	if (ifs)
 		if_freenameindex(ifs);

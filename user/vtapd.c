@@ -3,6 +3,8 @@
  * the ports present, and answers vtapctl on a unix socket. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <time.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -106,6 +108,14 @@ static int open_socket(const char *path)
 	return fd;
 }
 
+static long long now_ms_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* One request, one reply: vtapctl's commands are short. */
 static bool serve_client(struct vtapd *d, int lfd)
 {
@@ -118,14 +128,23 @@ static bool serve_client(struct vtapd *d, int lfd)
 	ssize_t n;
 	size_t got = 0;
 	int cfd, ret;
+	long long deadline;
 
 	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (cfd < 0)
 		return false;
+	deadline = now_ms_mono() + 2000;
 	/* the request is read before anything is answered, so a refused
-	 * client gets its answer instead of a broken pipe */
-	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	 * client gets its answer instead of a broken pipe. The daemon's one
+	 * thread serves it: 2 s for the whole request, 2 s for each write of
+	 * the answer (a client that stops reading loses the rest of it) */
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (got < sizeof(line) - 1) {
+		struct pollfd pfd = { .fd = cfd, .events = POLLIN };
+		int left = (int)(deadline - now_ms_mono());
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
 		n = read(cfd, line + got, sizeof(line) - 1 - got);
 		if (n <= 0)
 			break;

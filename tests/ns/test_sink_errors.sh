@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Capture and ovs monitors on ports vtap must not use: a macvlan (its iflink
+# is its lower device, a VM's port here) and a veth whose peer is in another
+# namespace (its iflink is an index of that namespace). vtapd refuses them
+# with a clear reason, touches neither the port nor the device the iflink
+# names (no XDP program, no sink filter), and keeps tapping to the good
+# monitor; a policy glob that matches vtap's own sink devices does not tap them.
+. "$(dirname "$0")/lib.sh"
+trap topo_down EXIT
+topo_up
+MV=${VT_PREFIX}-mv
+ip link add "$MV" link "${VT_PREFIX}-vm2" type macvlan mode bridge
+ip link set "$MV" up
+cat >"$VT_POL/bad.yaml" <<YAML
+monitors:
+  - { name: on-macvlan, type: capture, port: $MV }
+  - { name: on-foreign-veth, type: capture, port: ${VT_PREFIX}-mon }
+  - { name: good, type: capture, port: ${VT_PREFIX}-cap }
+policies:
+  - { name: a, priority: 1, source: { ports: [${VT_PREFIX}-vm1] }, match: { protocol: udp, dst_ports: [1] }, monitor: on-macvlan }
+  - { name: b, priority: 2, source: { ports: [${VT_PREFIX}-vm1] }, match: { protocol: udp, dst_ports: [2] }, monitor: on-foreign-veth }
+  - { name: c, priority: 3, source: { ports: ["${VT_PREFIX}-vm1", "${VT_PREFIX}-capp"] }, monitor: good }
+YAML
+check "vtapd starts" vtapd_start
+sleep 0.5
+st=$(ctl status --json)
+state() { echo "$st" | python3 -c 'import json,sys; print([m["state"] for m in json.load(sys.stdin)["monitor_sinks"] if m["monitor"] == sys.argv[1]][0])' "$1"; }
+diag "on-macvlan: $(state on-macvlan)"
+diag "on-foreign-veth: $(state on-foreign-veth)"
+check "a macvlan is refused as a capture port, with the reason" \
+	bash -c "[[ '$(state on-macvlan)' == *'is not a veth'* ]]"
+check "a veth whose peer is in another namespace is refused" \
+	bash -c "[[ '$(state on-foreign-veth)' == *'is not a veth'* ]]"
+check "the macvlan's lower device (a VM's port) got no XDP program" \
+	bash -c "! ip -d link show ${VT_PREFIX}-vm2 | grep -q 'prog/xdp'"
+check "no sink filter on the refused ports (their traffic is not dropped)" \
+	bash -c "! tc filter show dev $MV egress 2>/dev/null | grep -q vtap_sink && ! tc filter show dev ${VT_PREFIX}-mon egress 2>/dev/null | grep -q vtap_sink"
+check "the good capture monitor works beside them" test "$(state good)" = ok
+check "a glob matching vtap's own sink veth does not tap it (no tap filter on ${VT_PREFIX}-cap ingress)" \
+	bash -c "! tc filter show dev ${VT_PREFIX}-cap ingress 2>/dev/null | grep -q vtap_tc && ! tc filter show dev ${VT_PREFIX}-capp ingress 2>/dev/null | grep -q vtap_tc"
+nsx vm1 ping -c 3 -i 0.1 -q 10.77.0.2 >/dev/null
+sleep 0.3
+written=$(ctl status --json | python3 -c 'import json,sys; print([m["written"] for m in json.load(sys.stdin)["monitor_sinks"] if m["monitor"] == "good"][0])')
+received=$(ctl status --json | python3 -c 'import json,sys; print([m["received"] for m in json.load(sys.stdin)["monitor_sinks"] if m["monitor"] == "good"][0])')
+check "copies reach the good monitor ($received read)" test "$received" -ge 3
+# the sink veth is deleted behind vtapd's back: set up again
+ip link del "${VT_PREFIX}-cap"
+for _ in $(seq 60); do
+	ip -d link show "${VT_PREFIX}-capp" 2>/dev/null | grep -q 'prog/xdp' && break
+	sleep 0.1
+done
+check "a sink veth deleted behind vtapd's back is made again, with its XDP program" \
+	bash -c "ip -d link show ${VT_PREFIX}-capp | grep -q 'prog/xdp' && tc filter show dev ${VT_PREFIX}-cap egress | grep -q vtap_sink"
+tap_end
