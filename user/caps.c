@@ -13,6 +13,9 @@
 #ifndef CAP_BPF
 #define CAP_BPF 39
 #endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
 
 static int last_cap(void)
 {
@@ -32,7 +35,7 @@ int vtap_drop_caps(void)
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
-	int last = last_cap(), keep[5], n_keep = 0;
+	int last = last_cap(), keep[6], n_keep = 0;
 
 	/* AF_XDP memory of capture monitors made later is locked memory:
 	 * lift the limit while CAP_SYS_RESOURCE may be there, and keep
@@ -42,6 +45,11 @@ int vtap_drop_caps(void)
 	keep[n_keep++] = CAP_NET_ADMIN;
 	keep[n_keep++] = CAP_NET_RAW;  /* AF_XDP sockets of capture monitors */
 	keep[n_keep++] = CAP_IPC_LOCK; /* their UMEM */
+	/* the XDP program of a capture monitor added by a later reload: without
+	 * CAP_PERFMON the verifier takes its packet-pointer arithmetic for an
+	 * unprivileged program's and refuses it (EACCES) */
+	if (last >= CAP_PERFMON)
+		keep[n_keep++] = CAP_PERFMON;
 	if (last >= CAP_BPF)
 		keep[n_keep++] = CAP_BPF;
 	else
@@ -68,7 +76,8 @@ int vtap_drop_caps(void)
 		log_warn("cannot drop capabilities: %s (running with all of them)", strerror(errno));
 		return -errno;
 	}
-	log_info("dropped every capability but CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK and %s",
+	log_info("dropped every capability but CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK, "
+		 "CAP_PERFMON and %s",
 		 last >= CAP_BPF ? "CAP_BPF" : "CAP_SYS_ADMIN");
 	return 0;
 }

@@ -407,9 +407,9 @@ static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
 static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u32 *ids,
 			 bool assign)
 {
-	struct vtap_host_port *hp = calloc(d->n_ports + 1, sizeof(*hp));
-	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
-	unsigned int *want = calloc(d->n_ports + 1, sizeof(*want));
+	struct vtap_host_port *hp;
+	__u32 *sinks;
+	unsigned int *want;
 	struct vtap_errors errs = { 0 };
 	struct vtap_compile_env env;
 	struct vtap_image img;
@@ -417,6 +417,11 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	size_t n_hp = 0;
 	int ret = -ENOMEM;
 
+	/* first: it may add the links it makes to d->ports */
+	vtapd_sinks_prepare(d, set);
+	hp = calloc(d->n_ports + 1, sizeof(*hp));
+	sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
+	want = calloc(d->n_ports + 1, sizeof(*want));
 	if (!hp || !sinks || !want)
 		goto out_free;
 	for (size_t i = 0, k = 0; i < d->n_ports; i++) {
@@ -429,7 +434,6 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		k++;
 		n_hp = k;
 	}
-	vtapd_sinks_prepare(d, set);
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		struct vtapd_port *p = port_by_name(d, set->monitors[m].port);
 

@@ -14,6 +14,16 @@
 #include "log.h"
 #include "ovs.h"
 
+/* A link vtapd made, into its port list at once (rtnetlink's event for it
+ * comes later and finds it known). */
+static void note_link(struct vtapd *d, const char *name)
+{
+	unsigned int ifindex = if_nametoindex(name);
+
+	if (ifindex)
+		vtapd_link_event(d, (int)ifindex, name, 1, 0);
+}
+
 static bool needs_sink(const struct vtap_monitor *m)
 {
 	return m->type == VTAP_MONITOR_CAPTURE || m->type == VTAP_MONITOR_OVS;
@@ -90,6 +100,10 @@ static void sink_open(struct vtapd *d, struct vtapd_sink *s, const struct vtap_m
 		}
 		log_info("monitor %s: created the sink veth %s (peer %s, mtu %d)", m->name,
 			 m->port, s->peer, VTAP_SINK_MTU);
+		/* known now, not when rtnetlink tells: this reconcile puts the
+		 * sink program on it */
+		note_link(d, m->port);
+		note_link(d, s->peer);
 	} else if (ret) {
 		snprintf(s->error, sizeof(s->error),
 			 "port %s is not a veth (a %s monitor reads the peer of a veth)", m->port,
@@ -141,6 +155,7 @@ static void vxlan_prepare(struct vtapd *d, const struct vtap_policy_set *set)
 			 d->vxlan_dev, strerror(-ret));
 	log_info("created the VXLAN device %s (external, UDP %u, mtu %u, no GRO)", d->vxlan_dev,
 		 d->vxlan_port, mtu);
+	note_link(d, d->vxlan_dev);
 }
 
 static int port_ifindex(struct vtapd *d, const char *name)

@@ -21,7 +21,10 @@ in_ns() { # NS DIR CODE: CODE in NS with ovs-lib and the instance DIR
 o1() { in_ns "$N1" "$D1" "$1"; }
 o2() { in_ns "$N2" "$D2" "$1"; }
 cleanup() {
-	[ -n "${VPID:-}" ] && { kill -TERM "$VPID" 2>/dev/null; wait "$VPID" 2>/dev/null; }
+	if [ -n "${VPID:-}" ]; then
+		kill -TERM "$VPID" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.1; done
+	fi
 	o1 'ovs_stop "$OVS_DIR"' >/dev/null 2>&1
 	o2 'ovs_stop "$OVS_DIR"' >/dev/null 2>&1
 	topo_down
@@ -127,7 +130,10 @@ copies=$("$VTAPCTL" --socket "$VT_RUN/v1.sock" stats web --json | python3 -c 'im
 flows=$(ip netns exec "$N1" env OVS_RUNDIR="$D1" ovs-ofctl dump-flows obr | grep 'dl_vlan=' | sed 's/.*n_packets=\([0-9]*\).*/\1/')
 diag "vtap copies $copies; node1 OVS session rule n_packets $flows"
 check "node1: OVS's session counter == vtap's copies" test "${flows:-0}" -eq "$copies" -a "$copies" -gt 200
-kill -TERM "$VPID"; wait "$VPID" 2>/dev/null; VPID=
+# vtapd is not this shell's child (started by bash -c): wait for it to go
+kill -TERM "$VPID"
+for _ in $(seq 100); do kill -0 "$VPID" 2>/dev/null || break; sleep 0.1; done
+VPID=
 check "vtapd's stop removed its port and rules from node1's OVS" \
 	test "$(ip netns exec "$N1" env OVS_RUNDIR="$D1" ovs-ofctl dump-flows obr | grep -c 'dl_vlan=')" -eq 0
 tap_end

@@ -30,10 +30,10 @@ restart() {
 }
 
 check "vtapd starts" vtapd_start
-# CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_IPC_LOCK (14) and CAP_BPF (39) only, in the effective and bounding sets
+# CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_IPC_LOCK (14), CAP_PERFMON (38) and CAP_BPF (39) only, in the effective and bounding sets
 caps() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$VTAPD_PID/status"; }
-check "vtapd keeps only CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK and CAP_BPF (CapEff $(caps CapEff))" \
-	test "$(caps CapEff)" = 0000008000007000 -a "$(caps CapBnd)" = 0000008000007000
+check "vtapd keeps only CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK, CAP_PERFMON and CAP_BPF (CapEff $(caps CapEff))" \
+	test "$(caps CapEff)" = 000000c000007000 -a "$(caps CapBnd)" = 000000c000007000
 id0=$(prog_id)
 capture_start vm2 "$VT_RUN/vm2.pcap" udp port 7000
 capture_start mon "$VT_RUN/mon.pcap"
