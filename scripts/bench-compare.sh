@@ -28,7 +28,7 @@ set -u
 CMP_SECS=${CMP_SECS:-3}
 CMP_REPEATS=${CMP_REPEATS:-3}
 CMP_SIZES=${CMP_SIZES:-64 512 1500}
-CMP_VARIANTS=${CMP_VARIANTS:-none vtap1 vtap64 vtap1024 vtap4096 vtap1-10 vtap64-10 vtap4096-10 mirred mirred64 mirred64-10 ovs-mirror ovs-group ovs-group-10 dpdk-group dpdk-group-10}
+CMP_VARIANTS=${CMP_VARIANTS:-none vtap1 vtap64 vtap1024 vtap4096 vtap1-10 vtap64-10 vtap1024-10 vtap4096-10 mirred mirred64 mirred64-10 ovs-mirror ovs-group ovs-group-10 dpdk-group dpdk-group-10}
 CMP_STEPS=${CMP_STEPS:-10 20 50 100 200 400 800 0}
 CMP_STEP_VARIANTS=${CMP_STEP_VARIANTS:-none vtap1 mirred ovs-group dpdk-group}
 OVSD=$VT_RUN/ovs
