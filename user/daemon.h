@@ -50,9 +50,6 @@ struct vtapd {
 	const char *vxlan_dev;	   /* vxlan monitors and receive entries */
 	unsigned int vxlan_port;   /* its UDP port */
 	unsigned int underlay_mtu; /* copies cut to fit once encapsulated; 0 = never */
-	bool vxlan_created;
-	__u32 *recv_vnis; /* VNIs in vtap_recv now */
-	size_t n_recv_vnis;
 
 	struct vtap_loader ld;
 	struct vtap_policy_set set;

@@ -146,7 +146,6 @@ static void vxlan_prepare(struct vtapd *d, const struct vtap_policy_set *set)
 			d->vxlan_dev, d->vxlan_port, strerror(-ret));
 		return;
 	}
-	d->vxlan_created = true;
 	/* received copies go to the monitor as they were sent: GRO would
 	 * merge a flow's copies into super-frames the sender never made */
 	if ((ret = vtap_link_set_gro(d->vxlan_dev, false)))
@@ -208,24 +207,19 @@ void vtapd_sinks_port_gone(struct vtapd *d, const char *name)
 		if (!s->cap && !s->ovs)
 			continue;
 		log_warn("monitor %s: its sink %s is gone; setting it up again", s->monitor, name);
-		if (s->cap)
-			vtap_capture_close(s->cap);
-		if (s->ovs)
-			vtap_ovs_close(s->ovs, true);
-		s->cap = NULL;
-		s->ovs = NULL;
+		/* its OVS port goes; the veth is gone already */
+		sink_close2(s, true, false);
 		snprintf(s->error, sizeof(s->error), "sink %s is gone", name);
 		d->dirty = true;
 	}
 }
 
 /* Receive entries: VNI -> the monitor's port. */
-static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
+static void receive_applied(struct vtapd *d, const struct vtap_policy_set *set)
 {
 	__u32 *vnis;
 	size_t n = 0;
 
-	(void)ids;
 	vnis = calloc(set->n_receives + 1, sizeof(*vnis));
 	if (!vnis)
 		return;
@@ -249,9 +243,7 @@ static void vxlan_applied(struct vtapd *d, const struct vtap_policy_set *set, co
 	/* VNIs no longer received, this vtapd's or an earlier one's */
 	if (vtap_loader_prune_recv(&d->ld, vnis, n))
 		log_warn("cannot remove the VNIs no longer received");
-	free(d->recv_vnis);
-	d->recv_vnis = vnis;
-	d->n_recv_vnis = n;
+	free(vnis);
 }
 
 void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set)
@@ -300,7 +292,7 @@ void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, con
 	memset(d->id_name, 0, sizeof(d->id_name));
 	for (size_t i = 0; i < set->n_policies; i++)
 		d->id_name[ids[i] & (VTAP_MAX_RULES - 1)] = set->policies[i].name;
-	vxlan_applied(d, set, ids);
+	receive_applied(d, set);
 	/* monitors gone from the set: no rule points at them any more */
 	for (size_t i = 0; i < d->n_sinks;) {
 		bool found = false;
@@ -368,9 +360,7 @@ void vtapd_sinks_close(struct vtapd *d, bool remove)
 		else
 			log_info("removed the VXLAN device %s", d->vxlan_dev);
 	}
-	free(d->recv_vnis);
-	d->recv_vnis = NULL;
-	d->n_recv_vnis = 0;
+
 	free(d->sinks);
 	d->sinks = NULL;
 	d->n_sinks = 0;
