@@ -153,22 +153,30 @@ int vtap_link_del(const char *name)
 	return nl_request(nlh);
 }
 
-/* The kernel driver of a device ("veth", "vxlan", ...), by SIOCETHTOOL. */
-static int driver_of(const char *name, char *drv, size_t len)
+/* One SIOCETHTOOL request on name; data starts with its ETHTOOL_ command. */
+static int ethtool(const char *name, void *data)
 {
-	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
 	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
 
 	if (fd < 0)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_data = (void *)&info;
+	ifr.ifr_data = data;
 	if (ioctl(fd, SIOCETHTOOL, &ifr))
 		ret = -errno;
-	else
-		snprintf(drv, len, "%s", info.driver);
 	close(fd);
+	return ret;
+}
+
+/* The kernel driver of a device ("veth", "vxlan", ...). */
+static int driver_of(const char *name, char *drv, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	int ret = ethtool(name, &info);
+
+	if (!ret)
+		snprintf(drv, len, "%s", info.driver);
 	return ret;
 }
 
@@ -212,17 +220,8 @@ int vtap_link_veth_peer(const char *name, char *peer)
 int vtap_link_set_gro(const char *name, bool on)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_SGRO, .data = on };
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
 
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(fd, SIOCETHTOOL, &ifr))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return ethtool(name, &ev);
 }
 
 bool vtap_link_is_vtaps(const char *name)
