@@ -314,6 +314,9 @@ ovs_start() {
 	{
 		echo "netns=$(_ovs_netns_self)"
 		echo "netns_name=$(ip netns identify 2>/dev/null | head -1)"
+		# OVS's AF_XDP ports (libxdp) make this directory in bpffs and
+		# leave it; ovs_stop removes it if it was not there before
+		[ -e /sys/fs/bpf/xdp ] || echo "bpffs_xdp=made"
 	} >"$d/ovs-lib.state"
 	ovsdb-tool create "$d/conf.db" "$OVS_LIB_SCHEMA" ||
 		{ _ovs_err "ovsdb-tool create $d/conf.db failed"; return 1; }
@@ -487,6 +490,7 @@ ovs_stop() {
 		esac
 	done
 	_ovs_hugepages_undo "$d" || rc=1
+	[ "$(_ovs_state_get "$d" bpffs_xdp)" = made ] && rmdir /sys/fs/bpf/xdp 2>/dev/null
 	rm -rf "$d/dpdk" "$d"/*.ctl "$d"/*.mgmt "$d"/*.snoop "$d"/*.pid "$d/db.sock" "$d/ovs-lib.ports"
 	if [ "${OVS_DIR:-}" = "$d" ]; then
 		unset OVS_DIR OVS_DB
