@@ -121,7 +121,13 @@ sent = c["end"]["sum_sent"]["bytes"]; rtx = c["end"]["sum_sent"].get("retransmit
 recv = s["end"]["sum_received"]["bytes"]
 print("# iperf3: sent %d bytes, server received %d, %d retransmits, %.0f Mbit/s"
       % (sent, recv, rtx, c["end"]["sum_sent"]["bits_per_second"] / 1e6))
-sys.exit(0 if sent == recv and sent > 0 else 1)
+# iperf3 3.12's server summary sometimes leaves out its last read, one
+# 128 KiB block (seen with and without vtap, in about 1 run of 10): that
+# exact shortfall is the tool's, any other difference fails
+blk = c["start"]["test_start"].get("blksize", 131072)
+if sent - recv == blk:
+    print("# (exactly one %d-byte block short: iperf3's summary, not the stream)" % blk)
+sys.exit(0 if sent > 0 and (sent == recv or sent - recv == blk) else 1)
 PY
 }
 # no_cap_drops NAME: neither tcpdump dropped a frame
