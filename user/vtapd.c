@@ -33,11 +33,14 @@ static void usage(FILE *f)
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
+		"             [--no-flow-cache]\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
 		"        cut to fit it once encapsulated (counted); 0 = never cut (the\n"
 		"        underlay must then carry frames + 50 bytes)\n"
+		"--no-flow-cache: classify every frame; by default a frame whose classifier\n"
+		"        inputs an earlier frame had (same flow, same rules) reuses its verdict\n"
 		"--keep: on SIGTERM leave the taps attached and the maps pinned (tapping goes\n"
 		"        on; the next vtapd adopts them without a gap). After a crash or\n"
 		"        SIGKILL that is always what happens.\n"
@@ -218,6 +221,7 @@ int main(int argc, char **argv)
 		{ "vxlan-dev", required_argument, NULL, 'X' },
 		{ "vxlan-port", required_argument, NULL, 'P' },
 		{ "underlay-mtu", required_argument, NULL, 'M' },
+		{ "no-flow-cache", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -275,6 +279,9 @@ int main(int argc, char **argv)
 				d.vxlan_port = (unsigned int)num;
 			else
 				d.underlay_mtu = (unsigned int)num;
+			break;
+		case 'C':
+			d.no_flow_cache = true;
 			break;
 		case 'S':
 			use_syslog = 1;

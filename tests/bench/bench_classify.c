@@ -325,7 +325,18 @@ enum {
 	V_MIRROR,    /* [1] v4 */
 	N_VARIANTS,
 };
-static double cls[2][N_SIZES][N_FRAMES][MAX_ROUNDS];
+/* flow cache modes, in the order they are timed */
+enum { M_HIT, M_MISS, M_OFF, N_MODES };
+static const enum vtap_flow_cache_mode mode_value[N_MODES] = {
+	VTAP_FLOW_CACHE_ON, VTAP_FLOW_CACHE_ALWAYS_MISS, VTAP_FLOW_CACHE_OFF
+};
+static const char *const mode_name[N_MODES] = { "cache-hit", "cache-miss", "no-cache" };
+static const char *const mode_text[N_MODES] = {
+	"flow cache hit: every frame after a flow's first (the steady state)",
+	"flow cache miss: a flow's first frame (hash, compare, search, store)",
+	"flow cache off (vtapd --no-flow-cache): the bit-vector search alone",
+};
+static double cls[N_MODES][2][N_SIZES][N_FRAMES][MAX_ROUNDS];
 static const char *const layout_name[2] = { "interleaved", "clustered" };
 static double base[N_VARIANTS][2][MAX_ROUNDS];
 
@@ -358,6 +369,70 @@ static int apply(const struct ruleset *rs)
 	for (size_t i = 0; !ret && i < rs->set.n_policies; i++)
 		vtap_loader_zero_stats(&ld, (__u32)i);
 	return ret;
+}
+
+/* One flow-cache mode: ns per frame per rule count, then 4096 / 1 rule and
+ * 4096 rules - empty program per layout and frame, against the targets. */
+static void report_mode(int mode, const double e[2], int rounds)
+{
+	double m[2][N_SIZES][N_FRAMES], worst_ratio[2] = { 0 }, worst_above[2] = { 0 };
+
+	for (int l = 0; l < 2; l++)
+		for (int s = 0; s < N_SIZES; s++)
+			for (int f = 0; f < N_FRAMES; f++)
+				m[l][s][f] = median(cls[mode][l][s][f], rounds);
+	printf("\n== classifier cost, %s\n"
+	       "   BPF_PROG_TEST_RUN of vtap_tc_out, frames not copied; ns per frame, median of %d\n"
+	       "   interleaved rounds of %d runs each. interleaved = rule kinds alternate inside\n"
+	       "   every 64-rule word (the search's worst case); clustered = the same rules ranked\n"
+	       "   by kind (see bench_swap.c)\n",
+	       mode_text[mode], rounds, repeat);
+	printf("%7s", "rules");
+	for (int l = 0; l < 2; l++)
+		for (int f = 0; f < N_FRAMES; f++) {
+			char h[16];
+
+			snprintf(h, sizeof(h), "%c:%s", layout_name[l][0], frame_name[f]);
+			printf(" %12s", h);
+		}
+	printf("\n");
+	for (int s = 0; s < N_SIZES; s++) {
+		printf("%7d", sizes[s]);
+		for (int l = 0; l < 2; l++)
+			for (int f = 0; f < N_FRAMES; f++)
+				printf(" %12.0f", m[l][s][f]);
+		printf("\n");
+	}
+	printf("%12s %12s %14s %24s\n", "layout", "frame", "4096 / 1 rule",
+	       "4096 rules - empty (ns)");
+	for (int l = 0; l < 2; l++)
+		for (int f = 0; f < N_FRAMES; f++) {
+			double ratio = m[l][N_SIZES - 1][f] / m[l][0][f];
+			double above = m[l][N_SIZES - 1][f] - e[f / 2];
+
+			printf("%12s %12s %13.2fx %24.0f\n", layout_name[l], frame_name[f], ratio,
+			       above);
+			if (ratio > worst_ratio[l])
+				worst_ratio[l] = ratio;
+			if (above > worst_above[l])
+				worst_above[l] = above;
+			if (csv) {
+				fprintf(csv, "classify,summary_ratio_4096_1_%s_%s_%s,4096,-1,%.4f,x\n",
+					mode_name[mode], layout_name[l], frame_name[f], ratio);
+				fprintf(csv,
+					"classify,summary_above_empty_%s_%s_%s,4096,-1,%.1f,ns\n",
+					mode_name[mode], layout_name[l], frame_name[f], above);
+			}
+		}
+	for (int l = 0; l < 2; l++) {
+		printf("target classifier 4096/1 <= %.1fx, %s, %s: worst %.2fx -> %s\n",
+		       RATIO_TARGET, mode_name[mode], layout_name[l], worst_ratio[l],
+		       worst_ratio[l] <= RATIO_TARGET ? "MET" : "NOT MET");
+		printf("target classifier above empty <= %.0f ns (4096 rules), %s, %s: worst %.0f "
+		       "ns -> %s\n",
+		       ABOVE_TARGET_NS, mode_name[mode], layout_name[l], worst_above[l],
+		       worst_above[l] <= ABOVE_TARGET_NS ? "MET" : "NOT MET");
+	}
 }
 
 int main(int argc, char **argv)
@@ -458,16 +533,22 @@ int main(int argc, char **argv)
 
 				if (apply(&rs[l][s]))
 					goto out;
-				for (int f = 0; f < N_FRAMES; f++) {
-					run(fd_tap, f, port_ifindex, repeat / 10, NULL);
-					t = run(fd_tap, f, port_ifindex, repeat, NULL);
-					if (t < 0)
+				for (int m = 0; m < N_MODES; m++) {
+					if (vtap_loader_set_flow_cache(&ld, mode_value[m]))
 						goto out;
-					cls[l][s][f][r] = t;
-					snprintf(variant, sizeof(variant), "%s-%s", layout_name[l],
-						 frame_name[f]);
-					csv_row(variant, sizes[s], r, t);
+					for (int f = 0; f < N_FRAMES; f++) {
+						run(fd_tap, f, port_ifindex, repeat / 10, NULL);
+						t = run(fd_tap, f, port_ifindex, repeat, NULL);
+						if (t < 0)
+							goto out;
+						cls[m][l][s][f][r] = t;
+						snprintf(variant, sizeof(variant), "%s-%s-%s",
+							 mode_name[m], layout_name[l], frame_name[f]);
+						csv_row(variant, sizes[s], r, t);
+					}
 				}
+				if (vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ON))
+					goto out;
 				if (l == 0 && s == N_SIZES - 1) {
 					for (int k = 0; k < 2; k++) {
 						int f = k ? F_V6_SKIP : F_V4_SKIP;
@@ -516,72 +597,18 @@ int main(int argc, char **argv)
 	}
 
 	{
-		double e[2], m[2][N_SIZES][N_FRAMES], worst_ratio[2] = { 0 }, worst_above[2] = { 0 };
+		double e[2];
 
 		for (int k = 0; k < 2; k++)
 			e[k] = median(base[V_EMPTY][k], rounds);
-		for (int l = 0; l < 2; l++)
-			for (int s = 0; s < N_SIZES; s++)
-				for (int f = 0; f < N_FRAMES; f++)
-					m[l][s][f] = median(cls[l][s][f], rounds);
-		printf("\n== classifier cost: BPF_PROG_TEST_RUN of vtap_tc_out, frames not copied\n"
-		       "   ns per frame, median of %d interleaved rounds of %d runs each\n"
-		       "   interleaved = rule kinds alternate inside every 64-rule word (worst case);\n"
-		       "   clustered = the same rules ranked by kind (see bench_swap.c)\n",
-		       rounds, repeat);
-		printf("%7s", "rules");
-		for (int l = 0; l < 2; l++)
-			for (int f = 0; f < N_FRAMES; f++) {
-				char h[16];
-
-				snprintf(h, sizeof(h), "%c:%s", layout_name[l][0], frame_name[f]);
-				printf(" %12s", h);
-			}
-		printf("\n");
-		for (int s = 0; s < N_SIZES; s++) {
-			printf("%7d", sizes[s]);
-			for (int l = 0; l < 2; l++)
-				for (int f = 0; f < N_FRAMES; f++)
-					printf(" %12.0f", m[l][s][f]);
-			printf("\n");
-		}
-		printf("(i: = interleaved, c: = clustered)\n");
-		printf("%-36s v4 %4.0f   v6 %4.0f\n", "empty TC program (r0 = -1; exit)", e[0],
+		for (int m = 0; m < N_MODES; m++)
+			report_mode(m, e, rounds);
+		printf("\n%-36s v4 %4.0f   v6 %4.0f\n", "empty TC program (r0 = -1; exit)", e[0],
 		       e[1]);
 		printf("%-36s v4 %4.0f   v6 %4.0f\n", "vtap, no rules (before port lookup)",
 		       median(base[V_ZERO][0], rounds), median(base[V_ZERO][1], rounds));
 		printf("%-36s v4 %4.0f   v6 %4.0f\n", "vtap, 4096 rules, untapped port",
 		       median(base[V_UNTAPPED][0], rounds), median(base[V_UNTAPPED][1], rounds));
-		printf("\n%12s %12s %14s %24s\n", "layout", "frame", "4096 / 1 rule",
-		       "4096 rules - empty (ns)");
-		for (int l = 0; l < 2; l++)
-			for (int f = 0; f < N_FRAMES; f++) {
-				double ratio = m[l][N_SIZES - 1][f] / m[l][0][f];
-				double above = m[l][N_SIZES - 1][f] - e[f / 2];
-
-				printf("%12s %12s %13.2fx %24.0f\n", layout_name[l], frame_name[f],
-				       ratio, above);
-				if (ratio > worst_ratio[l])
-					worst_ratio[l] = ratio;
-				if (above > worst_above[l])
-					worst_above[l] = above;
-				if (csv) {
-					fprintf(csv, "classify,summary_ratio_4096_1_%s_%s,4096,-1,%.4f,x\n",
-						layout_name[l], frame_name[f], ratio);
-					fprintf(csv,
-						"classify,summary_above_empty_%s_%s,4096,-1,%.1f,ns\n",
-						layout_name[l], frame_name[f], above);
-				}
-			}
-		for (int l = 0; l < 2; l++) {
-			printf("target classifier 4096/1 <= %.1fx, %s: worst %.2fx -> %s\n",
-			       RATIO_TARGET, layout_name[l], worst_ratio[l],
-			       worst_ratio[l] <= RATIO_TARGET ? "MET" : "NOT MET");
-			printf("target classifier above empty <= %.0f ns (4096 rules), %s: worst %.0f "
-			       "ns -> %s\n",
-			       ABOVE_TARGET_NS, layout_name[l], worst_above[l],
-			       worst_above[l] <= ABOVE_TARGET_NS ? "MET" : "NOT MET");
-		}
 
 		{
 			double cl = median(base[V_CLONE][0], rounds);

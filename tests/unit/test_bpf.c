@@ -186,6 +186,45 @@ static bool test_run_refuses(const uint8_t *frame, size_t len)
 
 /* ---- one test per fixture ---- */
 
+/* The same frame again: its verdict now comes from the flow cache, then
+ * (cache off, then forced miss) from the classifier again; all must be the
+ * first run's.
+ * winner: the policy that matched the first run, or -1. */
+static void repeat_from_cache(const struct fixture *f, const uint8_t *frame, size_t len,
+			      int winner, const struct vtap_global_counters *g1)
+{
+	struct vtap_global_counters g2, g3, g4;
+	struct vtap_counters k;
+
+	assert_int_equal(run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g2), 0);
+	assert_int_equal(g2.cache_hits - g1->cache_hits, 1);
+	assert_int_equal(g2.cache_misses - g1->cache_misses, 0);
+
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_OFF), 0);
+	assert_int_equal(run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g3), 0);
+	assert_int_equal(g3.cache_hits - g2.cache_hits, 0);
+	assert_int_equal(g3.cache_misses - g2.cache_misses, 0);
+
+	/* forced miss (what bench_classify times as a flow's first frame) */
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ALWAYS_MISS), 0);
+	assert_int_equal(run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ON), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g4), 0);
+	assert_int_equal(g4.cache_hits - g3.cache_hits, 0);
+	assert_int_equal(g4.cache_misses - g3.cache_misses, 1);
+
+	/* four runs, one verdict */
+	if (winner < 0) {
+		assert_int_equal(g4.no_match - g1->no_match, 3);
+		return;
+	}
+	assert_int_equal(g4.no_match - g1->no_match, 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, (__u32)winner, &k), 0);
+	assert_int_equal(k.matched_pkts, 4);
+}
+
 static void test_fixture(void **state)
 {
 	const struct fixture *f = *state;
@@ -276,6 +315,9 @@ static void test_fixture(void **state)
 			 bpf ? bpf : "no match", f->verdict ? f->verdict : "no match");
 	if (bpf)
 		assert_int_equal(fx_policy_mirrors(c, winner), f->copy);
+	assert_int_equal(g1.cache_misses - g0.cache_misses, 1);
+	assert_int_equal(g1.cache_hits - g0.cache_hits, 0);
+	repeat_from_cache(f, frame, len, winner, &g1);
 out:
 	fx_compiled_free(c);
 	free(c);
