@@ -102,10 +102,19 @@ enum vtap_action_kind {
 	VTAP_ACT_SKIP = 1,
 };
 
-/* One rule bitmap: bit i = rule of rank i. summary bit w = words[w] != 0,
- * so the AND of several bitmaps visits only words that can hold a match. */
+/* Rule shapes: which of the six fields after (port, direction) a rule
+ * constrains, as a 6-bit number (bit f - 1 for field f). The compiler gives
+ * the most common shapes a slot each; the last slot takes all the others. */
+#define VTAP_SHAPES 64
+#define VTAP_SHAPE_SLOTS 8
+
+/* One rule bitmap: bit i = rule of rank i. Bit w of slot_words[k]: words[w]
+ * holds a rule whose shape is in slot k; bit k of slots: slot_words[k] != 0.
+ * The classifier ANDs these per slot, so it visits only words where one
+ * shape has a candidate in every field (include/vtap/classify.h). */
 struct vtap_bitmap {
-	__u64 summary;
+	__u64 slots;
+	__u64 slot_words[VTAP_SHAPE_SLOTS];
 	__u64 words[VTAP_BITMAP_WORDS];
 };
 
@@ -120,6 +129,7 @@ enum vtap_field {
 	VTAP_F_VLAN,
 	VTAP_F_MAX,
 };
+_Static_assert(VTAP_SHAPES == 1 << (VTAP_F_MAX - 1), "a shape is one bit per field after the port");
 
 /* Per-generation header, vtap_gens[gen]. */
 struct vtap_gen {
