@@ -43,8 +43,9 @@ static __always_inline void vtap_flow_key_make(struct vtap_flow_key *k, const st
 	__builtin_memcpy(k->daddr, pkt->daddr, 16);
 }
 
-/* Multiply-xor over the seven words; the top bits mix best. */
-static __always_inline __u32 vtap_flow_hash(const struct vtap_flow_key *k)
+/* Multiply-xor over the seven words; the top bits mix best (the slot
+ * index), the low ones make the slot's check word. */
+static __always_inline __u64 vtap_flow_hash(const struct vtap_flow_key *k)
 {
 	const __u64 *w = (const __u64 *)k;
 	__u64 h = 0;
@@ -53,7 +54,7 @@ static __always_inline __u32 vtap_flow_hash(const struct vtap_flow_key *k)
 	VTAP_UNROLL
 	for (i = 0; i < (int)VTAP_FLOW_KEY_WORDS; i++)
 		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
-	return (__u32)(h >> 40) & (VTAP_FLOW_CACHE_SLOTS - 1);
+	return h;
 }
 
 static __always_inline int vtap_flow_key_eq(const struct vtap_flow_key *a,
@@ -69,12 +70,38 @@ static __always_inline int vtap_flow_key_eq(const struct vtap_flow_key *a,
 	return d == 0;
 }
 
-/* The frame's slot (this CPU's), or NULL. */
-static __always_inline struct vtap_flow_slot *vtap_flow_slot(const struct vtap_flow_key *k)
+/* The frame's slot (this CPU's), or NULL; *h = the key's hash. */
+static __always_inline struct vtap_flow_slot *vtap_flow_slot(const struct vtap_flow_key *k,
+							     __u64 *h)
 {
-	__u32 i = vtap_flow_hash(k);
+	__u32 i;
 
+	*h = vtap_flow_hash(k);
+	i = (__u32)(*h >> 40) & (VTAP_FLOW_CACHE_SLOTS - 1);
 	return bpf_map_lookup_elem(&VTAP_MAP_FCACHE, &i);
+}
+
+/* The slot's rank if it holds k's verdict. The check word ties the rank to
+ * the key it was stored with: a slot two writers interleaved on (possible
+ * only where BPF programs are preemptible, PREEMPT_RT) fails it and counts
+ * as a miss instead of answering with another key's verdict. */
+static __always_inline int vtap_flow_get(const struct vtap_flow_slot *s,
+					 const struct vtap_flow_key *k, __u64 h, int *rank)
+{
+	int r = s->rank;
+
+	if (!vtap_flow_key_eq(&s->key, k) || s->check != ((__u32)h ^ (__u32)r))
+		return 0;
+	*rank = r;
+	return 1;
+}
+
+static __always_inline void vtap_flow_put(struct vtap_flow_slot *s, const struct vtap_flow_key *k,
+					  __u64 h, int rank)
+{
+	s->key = *k;
+	s->rank = rank;
+	s->check = (__u32)h ^ (__u32)rank;
 }
 
 #endif

@@ -48,6 +48,7 @@ static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct
 	struct vtap_flow_slot *slot;
 	struct vtap_flow_key key;
 	__u32 epoch;
+	__u64 h;
 	int rank;
 
 	if (!cfg)
@@ -58,20 +59,18 @@ static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct
 		return vtap_classify_frame(pkt, ctx->ifindex, ctx->dir, epoch, gen);
 
 	vtap_flow_key_make(&key, pkt, epoch, ctx->ifindex, ctx->dir);
-	slot = vtap_flow_slot(&key);
-	if (slot && vtap_flow_key_eq(&slot->key, &key) &&
+	slot = vtap_flow_slot(&key, &h);
+	if (slot && vtap_flow_get(slot, &key, h, &rank) &&
 	    !(cfg->flags & VTAP_CFG_FLOW_CACHE_MISS)) {
 		if (gc)
 			gc->cache_hits++;
-		return slot->rank;
+		return rank;
 	}
 	rank = vtap_classify_frame(pkt, ctx->ifindex, ctx->dir, epoch, gen);
 	if (gc)
 		gc->cache_misses++;
-	if (slot) {
-		slot->key = key;
-		slot->rank = rank;
-	}
+	if (slot)
+		vtap_flow_put(slot, &key, h, rank);
 	return rank;
 }
 
