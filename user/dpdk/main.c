@@ -2,7 +2,10 @@
 /* vtap-dpdk: vtapd's policies in user space, as a bump in the wire between
  * VM-side and network-side DPDK ports, copies to monitor ports. See vdp.h
  * for the threads and README.md for how to run it. */
+#include <dirent.h>
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +33,7 @@ static void usage(FILE *f)
 		"        Policies name a --vm port by its interface (net_af_xdp iface=X).\n"
 		"--monitor: a port for the copies of local monitors whose port is its iface.\n"
 		"--idle-us: nap N microseconds between rounds once idle (default 50; 0 spins)\n"
-		"EAL options default to: --no-pci --no-huge -m 512 --in-memory -l 0\n"
+		"EAL options default to: --no-pci --no-huge -m 512 --no-shconf -l 0\n"
 		"        --file-prefix vtap-dpdk-PID\n"
 		"defaults: --policy-dir %s --socket %s\n"
 		"example: vtap-dpdk --vm net_af_xdp0,iface=vm1p --net net_af_xdp1,iface=wire1 \\\n"
@@ -137,10 +140,31 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 
 /* EAL arguments: the caller's (before --), or defaults that suit a shared
  * test host: no hugepages, no PCI, no files left behind, one lcore. */
+static char prefix[64]; /* ours, when the EAL options are the defaults */
+
+/* The runtime directory of our own prefix (telemetry socket...): the EAL
+ * leaves it behind, and a test host would collect one per run. */
+static void remove_runtime_dir(void)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (!prefix[0])
+		return;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+	if (!strstr(dir, prefix) || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
+
 static int eal_init(int argc, char **argv, int *consumed)
 {
-	static char prefix[64];
-	char *def[] = { argv[0], "--no-pci", "--no-huge", "-m", "512", "--in-memory", "-l", "0",
+	char *def[] = { argv[0], "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "-l", "0",
 			"--file-prefix", prefix, "--log-level", "lib.eal:warning", NULL };
 	int dashes = -1, ret;
 
@@ -225,6 +249,7 @@ out:
 	vdp_ctl_stop(v);
 	close_ports(v);
 	vdp_rules_free(v);
+	remove_runtime_dir();
 	rte_eal_cleanup();
 	log_info("stopped");
 	return ret;
