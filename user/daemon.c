@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "ctl_reply.h"
 #include "daemon.h"
 #include "link.h"
 #include "image.h"
@@ -798,11 +799,7 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 {
 	bool found = false, first = true;
 
-	if (json)
-		sbuf_printf(o, "{\"policies\":[");
-	else
-		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
-			    "COPIES", "FAILED", "SAMPLED");
+	vtap_ctl_stats_head(o, json);
 	for (size_t i = 0; i < d->set.n_policies; i++) {
 		const struct vtap_policy *p = &d->set.policies[i];
 		struct vtap_counters c;
@@ -812,24 +809,7 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 		found = true;
 		if (vtap_loader_read_stats(&d->ld, d->set_ids[i], &c))
 			memset(&c, 0, sizeof(c));
-		if (json) {
-			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
-			sbuf_json_str(o, p->name);
-			sbuf_printf(o,
-				    ",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
-				    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu}",
-				    (unsigned long long)c.matched_pkts,
-				    (unsigned long long)c.matched_bytes,
-				    (unsigned long long)c.copies, (unsigned long long)c.copy_bytes,
-				    (unsigned long long)c.copy_fail,
-				    (unsigned long long)c.sampled_out);
-		} else {
-			sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu\n", p->name,
-				    (unsigned long long)c.matched_pkts,
-				    (unsigned long long)c.matched_bytes,
-				    (unsigned long long)c.copies, (unsigned long long)c.copy_fail,
-				    (unsigned long long)c.sampled_out);
-		}
+		vtap_ctl_stats_policy(o, p->name, &c, json, first);
 		first = false;
 	}
 	if (name && !found) {
@@ -880,24 +860,15 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 
 int vtapd_command(struct vtapd *d, char *line, struct sbuf *o, bool *quit)
 {
-	char *argv[8];
-	int argc = 0;
-	bool json = false;
-	char *name = NULL;
+	struct vtap_ctl_cmd c;
+	char **argv = c.argv, *name;
+	bool json;
 
 	*quit = false;
-	for (char *tok = strtok(line, " \t\r\n"); tok && argc < 8; tok = strtok(NULL, " \t\r\n"))
-		argv[argc++] = tok;
-	if (!argc) {
-		sbuf_printf(o, "empty command\n");
+	if (vtap_ctl_parse(line, &c, o))
 		return -1;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			name = argv[i];
-	}
+	json = c.json;
+	name = c.name;
 	if (!strcmp(argv[0], "status")) {
 		cmd_status(d, o, json);
 		return 0;

@@ -35,8 +35,8 @@ static void test_fixture(void **state)
 	if (fx_compile(f, &env, c))
 		fail_msg("fixture policies do not compile");
 	len = fx_build(f, frame, sizeof(frame));
-	r = vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len,
-		    fx_env_ifindex(&env, f->port), f->dir);
+	r = vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len, fx_env_ifindex(&env, f->port),
+		    f->dir);
 	assert_int_equal(st->g.seen, 1);
 	if (!f->verdict) {
 		if (st->g.no_match != 1)
@@ -73,19 +73,25 @@ static void test_fixture(void **state)
 }
 
 static const char sample_yaml[] =
-	"monitors: [{name: mon, type: local, port: sink0}]\n"
-	"policies:\n"
-	"  - {name: s, source: {ports: [vm1]}, direction: out, sample: 3, snaplen: 60,\n"
-	"     match: {protocol: udp}, monitor: mon}\n";
+    "monitors: [{name: mon, type: local, port: sink0}]\n"
+    "policies:\n"
+    "  - {name: s, source: {ports: [vm1]}, direction: out, sample: 3, snaplen: 60,\n"
+    "     match: {protocol: udp}, monitor: mon}\n";
 
 /* 1 of every 3 matches is copied, the first one included; the others count
  * as sampled out; the rule carries the snaplen and the sink for the copy */
 static void test_sample(void **state)
 {
-	struct fixture f = { .desc = "sample", .port = "vm1", .dir = VTAP_DIR_OUT,
-			     .pkt = { .l3 = FX_IP4, .src = "10.0.0.1", .dst = "10.0.0.2",
-				      .proto = 17, .sport = 1000, .dport = 2000,
-				      .payload = 100 } };
+	struct fixture f = {.desc = "sample",
+			    .port = "vm1",
+			    .dir = VTAP_DIR_OUT,
+			    .pkt = {.l3 = FX_IP4,
+				    .src = "10.0.0.1",
+				    .dst = "10.0.0.2",
+				    .proto = 17,
+				    .sport = 1000,
+				    .dport = 2000,
+				    .payload = 100}};
 	struct fx_compiled *c = calloc(1, sizeof(*c));
 	struct vdp_stats *st = calloc(1, sizeof(*st));
 	uint8_t frame[FX_FRAME_MAX];
@@ -98,9 +104,9 @@ static void test_sample(void **state)
 	assert_int_equal(fx_compile_yaml(sample_yaml, &env, c), 0);
 	len = fx_build(&f, frame, sizeof(frame));
 	for (int i = 0; i < 10; i++) {
-		const struct vtap_rule *r = vdp_tap(&c->img, st, frame, (uint32_t)len,
-						    (uint32_t)len, fx_env_ifindex(&env, "vm1"),
-						    VTAP_DIR_OUT);
+		const struct vtap_rule *r =
+		    vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len,
+			    fx_env_ifindex(&env, "vm1"), VTAP_DIR_OUT);
 
 		if (r) {
 			assert_int_equal(i % 3, 0);
@@ -135,7 +141,7 @@ static void set_of(struct vtap_policy_set *set, const char *const *names, size_t
  * is not handed out again before it is released (zeroed) */
 static void test_ids(void **state)
 {
-	static const char *const a[] = { "web", "dns", "ssh" }, *const b[] = { "ssh", "new", "web" };
+	static const char *const a[] = {"web", "dns", "ssh"}, *const b[] = {"ssh", "new", "web"};
 	struct vdp_ids *ids = calloc(1, sizeof(*ids));
 	struct vtap_policy_set set;
 	__u32 got[3], freed[VTAP_MAX_RULES];
@@ -155,7 +161,7 @@ static void test_ids(void **state)
 	assert_int_equal(got[0], 2); /* ssh */
 	assert_int_equal(got[2], 0); /* web */
 	assert_int_equal(n_freed, 1);
-	assert_int_equal(freed[0], 1); /* dns */
+	assert_int_equal(freed[0], 1);	 /* dns */
 	assert_int_not_equal(got[1], 1); /* new: not dns's slot yet */
 	vdp_ids_release(ids, freed, n_freed);
 	free(set.policies);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <rte_telemetry.h>
 #include "ctl.h"
+#include "ctl_reply.h"
 #include "log.h"
 #include "vdp.h"
 
@@ -36,8 +37,8 @@ static void port_line(struct sbuf *o, const char *role, const struct vdp_port *p
 			    p->id, p->ifindex, (unsigned long long)p->rx, (unsigned long long)p->tx,
 			    (unsigned long long)p->tx_drop);
 	} else {
-		sbuf_printf(o, "%-8s %-16s %4u %10u %12llu %12llu %10llu  %s\n", role, p->name, p->id,
-			    p->ifindex, (unsigned long long)p->rx, (unsigned long long)p->tx,
+		sbuf_printf(o, "%-8s %-16s %4u %10u %12llu %12llu %10llu  %s\n", role, p->name,
+			    p->id, p->ifindex, (unsigned long long)p->rx, (unsigned long long)p->tx,
 			    (unsigned long long)p->tx_drop, p->devargs);
 	}
 	*first = false;
@@ -87,43 +88,19 @@ static void cmd_status(struct vdp *v, struct sbuf *o, bool json)
 			    (unsigned long long)g->no_match);
 }
 
-static void policy_line(struct sbuf *o, const char *name, const struct vtap_counters *c,
-			bool json, bool first)
-{
-	if (json) {
-		sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
-		sbuf_json_str(o, name);
-		sbuf_printf(o,
-			    ",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
-			    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu}",
-			    (unsigned long long)c->matched_pkts, (unsigned long long)c->matched_bytes,
-			    (unsigned long long)c->copies, (unsigned long long)c->copy_bytes,
-			    (unsigned long long)c->copy_fail, (unsigned long long)c->sampled_out);
-	} else {
-		sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu\n", name,
-			    (unsigned long long)c->matched_pkts, (unsigned long long)c->matched_bytes,
-			    (unsigned long long)c->copies, (unsigned long long)c->copy_fail,
-			    (unsigned long long)c->sampled_out);
-	}
-}
-
 /* the same layout as vtapd's stats: policies, then sinks (the monitor
  * ports; "foreign" = frames that arrived on a monitor port, dropped) */
 static int cmd_stats(struct vdp *v, struct sbuf *o, const char *name, bool json)
 {
 	bool found = false, first = true;
 
-	if (json)
-		sbuf_printf(o, "{\"policies\":[");
-	else
-		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
-			    "COPIES", "FAILED", "SAMPLED");
+	vtap_ctl_stats_head(o, json);
 	for (size_t i = 0; i < v->set.n_policies; i++) {
 		const char *pn = v->set.policies[i].name;
 
 		if (name && strcmp(name, pn))
 			continue;
-		policy_line(o, pn, &v->stats->pol[v->set_ids[i]], json, first);
+		vtap_ctl_stats_policy(o, pn, &v->stats->pol[v->set_ids[i]], json, first);
 		found = true;
 		first = false;
 	}
@@ -143,15 +120,15 @@ static int cmd_stats(struct vdp *v, struct sbuf *o, const char *name, bool json)
 		if (json) {
 			sbuf_printf(o, "%s{\"port\":", k ? "," : "");
 			sbuf_json_str(o, m->port.name);
-			sbuf_printf(o,
-				    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
-				    "\"trunc_fail\":0,\"foreign\":%llu,\"encap_fail\":0,"
-				    "\"too_big\":0,\"no_tunnel\":0,\"tx_drop\":%llu}",
-				    (unsigned long long)m->delivered,
-				    (unsigned long long)m->delivered_bytes,
-				    (unsigned long long)m->truncated,
-				    (unsigned long long)m->rx_dropped,
-				    (unsigned long long)m->port.tx_drop);
+			sbuf_printf(
+			    o,
+			    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
+			    "\"trunc_fail\":0,\"foreign\":%llu,\"encap_fail\":0,"
+			    "\"too_big\":0,\"no_tunnel\":0,\"tx_drop\":%llu}",
+			    (unsigned long long)m->delivered,
+			    (unsigned long long)m->delivered_bytes,
+			    (unsigned long long)m->truncated, (unsigned long long)m->rx_dropped,
+			    (unsigned long long)m->port.tx_drop);
 		} else {
 			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", m->port.name,
 				    (unsigned long long)m->delivered,
@@ -178,10 +155,12 @@ static void cmd_policies(struct vdp *v, struct sbuf *o, bool json)
 		if (json) {
 			sbuf_printf(o, "%s{\"name\":", i ? "," : "");
 			sbuf_json_str(o, p->name);
-			sbuf_printf(o, ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\","
-				       "\"sample\":%u,\"snaplen\":%u,\"id\":%u}",
+			sbuf_printf(o,
+				    ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\","
+				    "\"sample\":%u,\"snaplen\":%u,\"id\":%u}",
 				    p->priority, vtap_direction_name(p->direction),
-				    vtap_action_name(p->action), p->sample, p->snaplen, v->set_ids[i]);
+				    vtap_action_name(p->action), p->sample, p->snaplen,
+				    v->set_ids[i]);
 		} else {
 			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %u\n", p->name, p->priority,
 				    vtap_direction_name(p->direction), vtap_action_name(p->action),
@@ -194,24 +173,15 @@ static void cmd_policies(struct vdp *v, struct sbuf *o, bool json)
 
 int vdp_command(struct vdp *v, char *line, struct sbuf *o, bool *quit)
 {
-	char *argv[8], *name = NULL, *save = NULL;
-	int argc = 0;
-	bool json = false;
+	struct vtap_ctl_cmd c;
+	char **argv = c.argv, *name;
+	bool json;
 
 	*quit = false;
-	for (char *t = strtok_r(line, " \t\r\n", &save); t && argc < 8;
-	     t = strtok_r(NULL, " \t\r\n", &save))
-		argv[argc++] = t;
-	if (!argc) {
-		sbuf_printf(o, "empty command\n");
+	if (vtap_ctl_parse(line, &c, o))
 		return -1;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			name = argv[i];
-	}
+	json = c.json;
+	name = c.name;
 	if (!strcmp(argv[0], "status")) {
 		cmd_status(v, o, json);
 		return 0;
@@ -234,16 +204,15 @@ int vdp_command(struct vdp *v, char *line, struct sbuf *o, bool *quit)
 		*quit = true;
 		return 0;
 	}
-	sbuf_printf(o, "unknown command %s (status, policies, stats, reload, teardown)\n",
-		    argv[0]);
+	sbuf_printf(o, "unknown command %s (status, policies, stats, reload, teardown)\n", argv[0]);
 	return -1;
 }
 
 static void serve(struct vdp *v, int fd)
 {
 	char line[VTAP_CTL_MAX_LINE];
-	struct sbuf o = { 0 };
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct sbuf o = {0};
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	size_t got = 0;
 	bool quit = false;
 	int ret = -1;
@@ -273,7 +242,7 @@ static void serve(struct vdp *v, int fd)
 static void *ctl_main(void *arg)
 {
 	struct vdp *v = arg;
-	struct pollfd pfd = { .fd = ctl_fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = ctl_fd, .events = POLLIN};
 
 	while (!v->quit) {
 		int r = poll(&pfd, 1, 100);
@@ -349,7 +318,7 @@ static int tel_status(const char *cmd, const char *params, struct rte_tel_data *
 
 int vdp_ctl_start(struct vdp *v)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	ctl_v = v;
 	rte_telemetry_register_cmd("/vtap/stats", tel_stats,

@@ -45,8 +45,7 @@ static int monitor_of(struct vdp *v, __u32 ifindex)
 
 /* The copy of m for rule r: a clone (no data copied) when it is sent
  * whole, a copy of the first snaplen bytes when it is cut. */
-static void copy_one(struct vdp *v, struct copyq *q, struct rte_mbuf *m,
-		     const struct vtap_rule *r)
+static void copy_one(struct vdp *v, struct copyq *q, struct rte_mbuf *m, const struct vtap_rule *r)
 {
 	struct vtap_counters *c = &v->stats->pol[r->policy_id & (VTAP_MAX_RULES - 1)];
 	int k = monitor_of(v, r->sink_ifindex);
@@ -87,7 +86,8 @@ static void flush_copies(struct vdp *v, struct copyq *q)
 			continue;
 		sent = tx_all(mon->port.id, mq->m, mq->n);
 		for (uint16_t i = 0; i < mq->n; i++) {
-			struct vtap_counters *c = &v->stats->pol[mq->policy[i] & (VTAP_MAX_RULES - 1)];
+			struct vtap_counters *c =
+			    &v->stats->pol[mq->policy[i] & (VTAP_MAX_RULES - 1)];
 
 			if (i < sent) {
 				c->copies++;
@@ -124,8 +124,8 @@ static uint16_t burst(struct vdp *v, const struct vtap_image *img, struct vdp_po
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
 		if (!img)
 			continue;
-		r = vdp_tap(img, v->stats, rte_pktmbuf_mtod(m[i], void *), rte_pktmbuf_data_len(m[i]),
-			    m[i]->pkt_len, ifindex, dir);
+		r = vdp_tap(img, v->stats, rte_pktmbuf_mtod(m[i], void *),
+			    rte_pktmbuf_data_len(m[i]), m[i]->pkt_len, ifindex, dir);
 		if (r)
 			copy_one(v, q, m[i], r);
 	}
@@ -158,7 +158,7 @@ static void drain_monitors(struct vdp *v)
 int vdp_fwd_loop(void *arg)
 {
 	struct vdp *v = arg;
-	struct copyq q[VDP_MAX_MONITORS] = { 0 };
+	struct copyq q[VDP_MAX_MONITORS] = {0};
 	unsigned int idle = 0;
 
 	v->running = 1;

@@ -66,11 +66,15 @@ static int add_port(struct vdp_port *p, int *n, int max, const char *devargs, co
 static int parse_args(struct vdp *v, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "vm", required_argument, NULL, 'v' },	    { "net", required_argument, NULL, 'n' },
-		{ "monitor", required_argument, NULL, 'm' }, { "policy-dir", required_argument, NULL, 'p' },
-		{ "socket", required_argument, NULL, 's' },  { "idle-us", required_argument, NULL, 'i' },
-		{ "log-level", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"vm", required_argument, NULL, 'v'},
+	    {"net", required_argument, NULL, 'n'},
+	    {"monitor", required_argument, NULL, 'm'},
+	    {"policy-dir", required_argument, NULL, 'p'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"idle-us", required_argument, NULL, 'i'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int n_net = 0, c;
 	enum vtap_log_level lvl;
@@ -97,7 +101,8 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 					VDP_MAX_MONITORS);
 				return -1;
 			}
-			snprintf(v->mon[n].port.devargs, sizeof(v->mon[n].port.devargs), "%s", optarg);
+			snprintf(v->mon[n].port.devargs, sizeof(v->mon[n].port.devargs), "%s",
+				 optarg);
 			v->n_mon++;
 			break;
 		}
@@ -164,8 +169,10 @@ static void remove_runtime_dir(void)
 
 static int eal_init(int argc, char **argv, int *consumed)
 {
-	char *def[] = { argv[0], "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "-l", "0",
-			"--file-prefix", prefix, "--log-level", "lib.eal:warning", NULL };
+	char *def[] = {
+	    argv[0], "--no-pci", "--no-huge",	  "-m",	  "512",	 "--no-shconf",
+	    "-l",    "0",	 "--file-prefix", prefix, "--log-level", "lib.eal:warning",
+	    NULL};
 	int dashes = -1, ret;
 
 	for (int i = 1; i < argc; i++)
@@ -217,12 +224,14 @@ int main(int argc, char **argv)
 	int consumed, ret = 1;
 
 	vtap_log_init("vtap-dpdk", VTAP_LOG_INFO, 0);
-	if (!v || !(v->stats = calloc(1, sizeof(*v->stats))) || !(v->ids = calloc(1, sizeof(*v->ids))))
+	if (!v || !(v->stats = calloc(1, sizeof(*v->stats))) ||
+	    !(v->ids = calloc(1, sizeof(*v->ids))))
 		return 1;
 	pthread_mutex_init(&v->lock, NULL);
 	the_vdp = v;
 	if (eal_init(argc, argv, &consumed)) {
-		fprintf(stderr, "vtap-dpdk: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "vtap-dpdk: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
 		return 1;
 	}
 	argc -= consumed;

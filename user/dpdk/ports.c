@@ -53,14 +53,14 @@ static void port_identity(struct vdp_port *p)
 
 int vdp_port_open(struct vdp_port *p, const char *role)
 {
-	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	char pool[RTE_MEMPOOL_NAMESIZE];
 	size_t dl = strcspn(p->devargs, ",");
 	int ret;
 
-	snprintf(p->dev, sizeof(p->dev), "%.*s", (int)(dl < sizeof(p->dev) ? dl : sizeof(p->dev) - 1),
-		 p->devargs);
+	snprintf(p->dev, sizeof(p->dev), "%.*s",
+		 (int)(dl < sizeof(p->dev) ? dl : sizeof(p->dev) - 1), p->devargs);
 	ret = rte_dev_probe(p->devargs);
 	if (ret) {
 		log_err("%s %s: cannot open the device: %s (unknown driver, or its interface "
@@ -90,8 +90,8 @@ int vdp_port_open(struct vdp_port *p, const char *role)
 	    (ret = rte_eth_dev_configure(p->id, 1, 1, &conf)) ||
 	    (ret = rte_eth_rx_queue_setup(p->id, 0, VDP_RING, (unsigned int)rte_socket_id(), NULL,
 					  p->pool)) ||
-	    (ret = rte_eth_tx_queue_setup(p->id, 0, VDP_RING, (unsigned int)rte_socket_id(),
-					  NULL)) ||
+	    (ret =
+		 rte_eth_tx_queue_setup(p->id, 0, VDP_RING, (unsigned int)rte_socket_id(), NULL)) ||
 	    (ret = rte_eth_dev_start(p->id))) {
 		log_err("%s %s: cannot start the port: %s", role, p->devargs, rte_strerror(-ret));
 		return -1;

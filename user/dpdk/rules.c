@@ -38,8 +38,8 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 {
 	struct vtap_host_port hp[VDP_MAX_PAIRS];
 	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
-	struct vtap_compile_env env = { .ports = hp, .n_ports = (size_t)v->n_pairs,
-					.sink_ifindex = sinks, .policy_id = ids };
+	struct vtap_compile_env env = {
+	    .ports = hp, .n_ports = (size_t)v->n_pairs, .sink_ifindex = sinks, .policy_id = ids};
 	int ret;
 
 	if (!sinks)
@@ -52,7 +52,8 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 		const struct vtap_monitor *mon = &set->monitors[m];
 
 		for (int k = 0; k < v->n_mon; k++)
-			if (mon->type == VTAP_MONITOR_LOCAL && !strcmp(mon->port, v->mon[k].port.name))
+			if (mon->type == VTAP_MONITOR_LOCAL &&
+			    !strcmp(mon->port, v->mon[k].port.name))
 				sinks[m] = v->mon[k].port.ifindex;
 		if (!sinks[m])
 			log_warn("monitor %s (%s %s) is not a --monitor port of vtap-dpdk: its "
@@ -76,8 +77,8 @@ static void errors_out(struct vtap_errors *errs, struct sbuf *o, char *last, siz
 
 int vdp_reload(struct vdp *v, struct sbuf *o)
 {
-	struct vtap_policy_set set = { 0 };
-	struct vtap_errors errs = { 0 };
+	struct vtap_policy_set set = {0};
+	struct vtap_errors errs = {0};
 	struct vtap_image *img = calloc(1, sizeof(*img)), *old;
 	__u32 *ids = NULL, freed[VTAP_MAX_RULES];
 	size_t n_freed = 0;

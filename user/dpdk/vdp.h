@@ -19,12 +19,12 @@
 #include "policy.h"
 #include "sbuf.h"
 
-#define VDP_MAX_PAIRS 8
+#define VDP_MAX_PAIRS	 8
 #define VDP_MAX_MONITORS 8
-#define VDP_BURST 32
-#define VDP_RING 1024	  /* descriptors per queue (AF_XDP rings: power of 2) */
-#define VDP_PORT_MBUFS 8191 /* per port pool: rx ring + frames in flight */
-#define VDP_COPY_MBUFS 8191 /* clones and truncated copies */
+#define VDP_BURST	 32
+#define VDP_RING	 1024 /* descriptors per queue (AF_XDP rings: power of 2) */
+#define VDP_PORT_MBUFS	 8191 /* per port pool: rx ring + frames in flight */
+#define VDP_COPY_MBUFS	 8191 /* clones and truncated copies */
 
 struct rte_mempool;
 
