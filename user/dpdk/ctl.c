@@ -79,7 +79,7 @@ static void cmd_status(struct vdp *v, struct sbuf *o, bool json)
 		port_line(o, "net", &v->net[i], json, &first);
 	}
 	for (int i = 0; i < v->n_mon; i++)
-		port_line(o, "monitor", &v->mon[i].port, json, &first);
+		port_line(o, v->mon[i].vxlan ? "vxlan" : "monitor", &v->mon[i].port, json, &first);
 	if (json)
 		sbuf_printf(o,
 			    "],\"global\":{\"seen\":%llu,\"copies_seen\":0,\"unparsed\":%llu,"
@@ -124,10 +124,11 @@ static int cmd_stats(struct vdp *v, struct sbuf *o, const char *name, bool json)
 			    o,
 			    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
 			    "\"trunc_fail\":0,\"foreign\":%llu,\"encap_fail\":0,"
-			    "\"too_big\":0,\"no_tunnel\":0,\"tx_drop\":%llu}",
+			    "\"too_big\":%llu,\"no_tunnel\":%llu,\"tx_drop\":%llu}",
 			    (unsigned long long)m->delivered,
 			    (unsigned long long)m->delivered_bytes,
 			    (unsigned long long)m->truncated, (unsigned long long)m->rx_dropped,
+			    (unsigned long long)m->too_big, (unsigned long long)m->no_tunnel,
 			    (unsigned long long)m->port.tx_drop);
 		} else {
 			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", m->port.name,

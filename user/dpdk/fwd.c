@@ -44,14 +44,17 @@ static int monitor_of(struct vdp *v, __u32 ifindex)
 }
 
 /* The copy of m for rule r: a clone (no data copied) when it is sent
- * whole, a copy of the first snaplen bytes when it is cut. */
-static void copy_one(struct vdp *v, struct copyq *q, struct rte_mbuf *m, const struct vtap_rule *r)
+ * whole, a copy of the first snaplen bytes when it is cut; for a vxlan
+ * monitor, always a copy, encapsulated (vxlan.c). */
+static void copy_one(struct vdp *v, const struct vdp_rules *rl, struct copyq *q, struct rte_mbuf *m,
+		     const struct vtap_rule *r)
 {
 	struct vtap_counters *c = &v->stats->pol[r->policy_id & (VTAP_MAX_RULES - 1)];
 	int k = monitor_of(v, r->sink_ifindex);
 	struct rte_mbuf *cp;
 	struct copyq *mq;
 	bool cut = r->snaplen && m->pkt_len > r->snaplen;
+	uint32_t id = r->policy_id & (VTAP_MAX_RULES - 1);
 
 	/* no such monitor port here: a copy failure, as a missing sink is on
 	 * the kernel path */
@@ -59,8 +62,12 @@ static void copy_one(struct vdp *v, struct copyq *q, struct rte_mbuf *m, const s
 		c->copy_fail++;
 		return;
 	}
-	cp = cut ? rte_pktmbuf_copy(m, v->copy_pool, 0, r->snaplen)
-		 : rte_pktmbuf_clone(m, v->copy_pool);
+	if (v->mon[k].vxlan)
+		cp = vdp_vxlan_copy(v, &v->mon[k], &rl->tun[id], m, r->snaplen, &cut);
+	else if (cut)
+		cp = rte_pktmbuf_copy(m, v->copy_pool, 0, r->snaplen);
+	else
+		cp = rte_pktmbuf_clone(m, v->copy_pool);
 	if (!cp) {
 		c->copy_fail++;
 		return;
@@ -108,7 +115,7 @@ static void flush_copies(struct vdp *v, struct copyq *q)
 
 /* One burst from one side to the other; dir is the VM's view of it.
  * Returns the frames received. */
-static uint16_t burst(struct vdp *v, const struct vtap_image *img, struct vdp_port *from,
+static uint16_t burst(struct vdp *v, const struct vdp_rules *rl, struct vdp_port *from,
 		      struct vdp_port *to, __u32 ifindex, __u8 dir, struct copyq *q)
 {
 	struct rte_mbuf *m[VDP_BURST];
@@ -122,12 +129,12 @@ static uint16_t burst(struct vdp *v, const struct vtap_image *img, struct vdp_po
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
-		if (!img)
+		if (!rl)
 			continue;
-		r = vdp_tap(img, v->stats, rte_pktmbuf_mtod(m[i], void *),
+		r = vdp_tap(&rl->img, v->stats, rte_pktmbuf_mtod(m[i], void *),
 			    rte_pktmbuf_data_len(m[i]), m[i]->pkt_len, ifindex, dir);
 		if (r)
-			copy_one(v, q, m[i], r);
+			copy_one(v, rl, q, m[i], r);
 	}
 	/* the copies first: they hold references to the originals' data */
 	flush_copies(v, q);
@@ -163,15 +170,15 @@ int vdp_fwd_loop(void *arg)
 
 	v->running = 1;
 	while (!v->quit) {
-		const struct vtap_image *img = __atomic_load_n(&v->img, __ATOMIC_ACQUIRE);
+		const struct vdp_rules *rl = __atomic_load_n(&v->rules, __ATOMIC_ACQUIRE);
 		unsigned int n = 0;
 
 		for (int p = 0; p < v->n_pairs; p++) {
 			__u32 ifx = v->vm[p].ifindex;
 
 			/* from the VM: it sends (out); to the VM: it receives (in) */
-			n += burst(v, img, &v->vm[p], &v->net[p], ifx, VTAP_DIR_OUT, q);
-			n += burst(v, img, &v->net[p], &v->vm[p], ifx, VTAP_DIR_IN, q);
+			n += burst(v, rl, &v->vm[p], &v->net[p], ifx, VTAP_DIR_OUT, q);
+			n += burst(v, rl, &v->net[p], &v->vm[p], ifx, VTAP_DIR_IN, q);
 		}
 		drain_monitors(v);
 		/* a burst boundary: the image loaded above is no longer used */

@@ -3,6 +3,7 @@
  * VM-side and network-side DPDK ports, copies to monitor ports. See vdp.h
  * for the threads and README.md for how to run it. */
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <limits.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <rte_eal.h>
+#include <rte_ether.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include "ctl.h"
@@ -24,21 +26,27 @@ static struct vdp *the_vdp;
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vtap-dpdk [EAL options --] --vm DEVARGS --net DEVARGS [--vm .. --net ..]\n"
-		"                 [--monitor DEVARGS]... [--policy-dir DIR] [--socket PATH]\n"
-		"                 [--idle-us N] [--log-level error|warn|info|debug]\n"
-		"--vm, --net: the i-th --vm port and the i-th --net port are one wire: frames\n"
-		"        from --vm (the VM sends: direction out) go to --net, and back (in).\n"
-		"        Policies name a --vm port by its interface (net_af_xdp iface=X).\n"
-		"--monitor: a port for the copies of local monitors whose port is its iface.\n"
-		"--idle-us: nap N microseconds between rounds once idle (default 50; 0 spins)\n"
-		"EAL options default to: --no-pci --no-huge -m 512 --no-shconf -l 0\n"
-		"        --file-prefix vtap-dpdk-PID\n"
-		"defaults: --policy-dir %s --socket %s\n"
-		"example: vtap-dpdk --vm net_af_xdp0,iface=vm1p --net net_af_xdp1,iface=wire1 \\\n"
-		"         --monitor net_af_xdp2,iface=mon0 --policy-dir /etc/vtap/policies\n",
-		VTAP_DEFAULT_POLICY_DIR, VDP_DEFAULT_SOCKET);
+	fprintf(
+	    f,
+	    "usage: vtap-dpdk [EAL options --] --vm DEVARGS --net DEVARGS [--vm .. --net ..]\n"
+	    "                 [--monitor DEVARGS]... [--policy-dir DIR] [--socket PATH]\n"
+	    "                 [--vxlan DEVARGS --vxlan-local IP --vxlan-gw MAC\n"
+	    "                  [--vxlan-port N] [--underlay-mtu N]]\n"
+	    "                 [--idle-us N] [--log-level error|warn|info|debug]\n"
+	    "--vm, --net: the i-th --vm port and the i-th --net port are one wire: frames\n"
+	    "        from --vm (the VM sends: direction out) go to --net, and back (in).\n"
+	    "        Policies name a --vm port by its interface (net_af_xdp iface=X).\n"
+	    "--monitor: a port for the copies of local monitors whose port is its iface.\n"
+	    "--vxlan: the underlay port for vxlan monitors (IPv4 remotes): copies leave it\n"
+	    "        in VXLAN from --vxlan-local to the monitor's remote, UDP --vxlan-port\n"
+	    "        (4789), through the next hop --vxlan-gw; cut to fit --underlay-mtu (1500)\n"
+	    "--idle-us: nap N microseconds between rounds once idle (default 50; 0 spins)\n"
+	    "EAL options default to: --no-pci --no-huge -m 512 --no-shconf -l 0\n"
+	    "        --file-prefix vtap-dpdk-PID\n"
+	    "defaults: --policy-dir %s --socket %s\n"
+	    "example: vtap-dpdk --vm net_af_xdp0,iface=vm1p --net net_af_xdp1,iface=wire1 \\\n"
+	    "         --monitor net_af_xdp2,iface=mon0 --policy-dir /etc/vtap/policies\n",
+	    VTAP_DEFAULT_POLICY_DIR, VDP_DEFAULT_SOCKET);
 }
 
 static void on_signal(int sig)
@@ -74,14 +82,25 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 	    {"idle-us", required_argument, NULL, 'i'},
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"vxlan", required_argument, NULL, 'x'},
+	    {"vxlan-local", required_argument, NULL, 'L'},
+	    {"vxlan-gw", required_argument, NULL, 'G'},
+	    {"vxlan-port", required_argument, NULL, 'P'},
+	    {"underlay-mtu", required_argument, NULL, 'M'},
 	    {0},
 	};
 	int n_net = 0, c;
 	enum vtap_log_level lvl;
+	const char *vxlan = NULL;
+	bool have_gw = false;
+	unsigned long num;
+	char *end;
 
 	v->policy_dir = VTAP_DEFAULT_POLICY_DIR;
 	v->socket_path = VDP_DEFAULT_SOCKET;
 	v->idle_us = 50;
+	v->ul.dport = 4789;
+	v->ul.mtu = 1500;
 	optind = 0; /* rte_eal_init() ran getopt over other arguments */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -106,6 +125,40 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 			v->n_mon++;
 			break;
 		}
+		case 'x':
+			vxlan = optarg;
+			break;
+		case 'L':
+			if (inet_pton(AF_INET, optarg, &v->ul.local) != 1) {
+				fprintf(stderr,
+					"vtap-dpdk: --vxlan-local: not an IPv4 address: %s\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'G':
+			if (rte_ether_unformat_addr(optarg,
+						    (struct rte_ether_addr *)v->ul.gw_mac)) {
+				fprintf(stderr, "vtap-dpdk: --vxlan-gw: not a MAC address: %s\n",
+					optarg);
+				return -1;
+			}
+			have_gw = true;
+			break;
+		case 'P':
+		case 'M':
+			num = strtoul(optarg, &end, 10);
+			if (*end || !num || num > (c == 'P' ? 65535ul : 9000ul) ||
+			    (c == 'M' && num < 576)) {
+				fprintf(stderr, "vtap-dpdk: --%s: bad value %s\n",
+					c == 'P' ? "vxlan-port" : "underlay-mtu", optarg);
+				return -1;
+			}
+			if (c == 'P')
+				v->ul.dport = (uint16_t)num;
+			else
+				v->ul.mtu = (unsigned int)num;
+			break;
 		case 'p':
 			v->policy_dir = optarg;
 			break;
@@ -133,6 +186,20 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "vtap-dpdk: unexpected argument %s\n", argv[optind]);
 		return -1;
+	}
+	if (vxlan) {
+		if (!v->ul.local || !have_gw) {
+			fprintf(stderr, "vtap-dpdk: --vxlan needs --vxlan-local and --vxlan-gw\n");
+			return -1;
+		}
+		if (v->n_mon >= VDP_MAX_MONITORS) {
+			fprintf(stderr, "vtap-dpdk: at most %d --monitor ports with --vxlan\n",
+				VDP_MAX_MONITORS - 1);
+			return -1;
+		}
+		snprintf(v->mon[v->n_mon].port.devargs, sizeof(v->mon[0].port.devargs), "%s",
+			 vxlan);
+		v->mon[v->n_mon++].vxlan = true;
 	}
 	if (!v->n_pairs || v->n_pairs != n_net) {
 		fprintf(stderr, "vtap-dpdk: give --vm and --net in pairs (%d --vm, %d --net)\n",
@@ -197,9 +264,13 @@ static int open_ports(struct vdp *v)
 	for (int i = 0; i < v->n_pairs; i++)
 		if (vdp_port_open(&v->vm[i], "--vm") || vdp_port_open(&v->net[i], "--net"))
 			return -1;
-	for (int i = 0; i < v->n_mon; i++)
-		if (vdp_port_open(&v->mon[i].port, "--monitor"))
+	for (int i = 0; i < v->n_mon; i++) {
+		if (vdp_port_open(&v->mon[i].port, v->mon[i].vxlan ? "--vxlan" : "--monitor"))
 			return -1;
+		if (v->mon[i].vxlan)
+			rte_eth_macaddr_get(v->mon[i].port.id,
+					    (struct rte_ether_addr *)v->ul.src_mac);
+	}
 	v->copy_pool = vdp_copy_pool();
 	if (!v->copy_pool) {
 		log_err("no memory for the copy pool (more -m?)");

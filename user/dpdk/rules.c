@@ -5,6 +5,7 @@
  * finished the round that may still use it (RCU: a quiescent state per
  * round, no lock on the fast path). */
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,10 +32,12 @@ static void grace_period(struct vdp *v)
 }
 
 /* The compile environment: the VM-side ports by their host names, and each
- * monitor's port when vtap-dpdk has it (local monitors only: it has no
- * VXLAN device, OVS or capture reader; their copies count as failures). */
+ * monitor's port when vtap-dpdk has it: local monitors by their port's
+ * interface, IPv4 vxlan monitors on the --vxlan port (their tunnels by
+ * policy id); ovs and capture monitors have no sink here and their copies
+ * count as failures. */
 static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32 *ids,
-		   struct vtap_image *img, struct vtap_errors *errs)
+		   struct vdp_rules *rl, struct vtap_errors *errs)
 {
 	struct vtap_host_port hp[VDP_MAX_PAIRS];
 	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
@@ -51,16 +54,33 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 
-		for (int k = 0; k < v->n_mon; k++)
-			if (mon->type == VTAP_MONITOR_LOCAL &&
-			    !strcmp(mon->port, v->mon[k].port.name))
+		for (int k = 0; k < v->n_mon; k++) {
+			bool ours = v->mon[k].vxlan ? mon->type == VTAP_MONITOR_VXLAN &&
+							  mon->remote_family == AF_INET
+						    : mon->type == VTAP_MONITOR_LOCAL &&
+							  !strcmp(mon->port, v->mon[k].port.name);
+
+			if (ours)
 				sinks[m] = v->mon[k].port.ifindex;
+		}
 		if (!sinks[m])
 			log_warn("monitor %s (%s %s) is not a --monitor port of vtap-dpdk: its "
 				 "copies count as copy failures",
-				 mon->name, vtap_monitor_type_name(mon->type), mon->port);
+				 mon->name, vtap_monitor_type_name(mon->type),
+				 mon->type == VTAP_MONITOR_VXLAN ? "(no --vxlan port, or not IPv4)"
+								 : mon->port);
 	}
-	ret = vtap_compile(set, &env, img, errs);
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const struct vtap_policy *p = &set->policies[i];
+		const struct vtap_monitor *mon =
+		    p->monitor_idx >= 0 ? &set->monitors[p->monitor_idx] : NULL;
+
+		if (mon && mon->type == VTAP_MONITOR_VXLAN && mon->remote_family == AF_INET) {
+			memcpy(&rl->tun[ids[i]].remote, mon->remote, 4);
+			rl->tun[ids[i]].vni = mon->vni;
+		}
+	}
+	ret = vtap_compile(set, &env, &rl->img, errs);
 	free(sinks);
 	return ret;
 }
@@ -79,12 +99,12 @@ int vdp_reload(struct vdp *v, struct sbuf *o)
 {
 	struct vtap_policy_set set = {0};
 	struct vtap_errors errs = {0};
-	struct vtap_image *img = calloc(1, sizeof(*img)), *old;
+	struct vdp_rules *rl = calloc(1, sizeof(*rl)), *old;
 	__u32 *ids = NULL, freed[VTAP_MAX_RULES];
 	size_t n_freed = 0;
 	double t0 = now_ms();
 
-	if (!img)
+	if (!rl)
 		goto fail;
 	if (vtap_policy_load_dir(v->policy_dir, &set, &errs))
 		goto fail;
@@ -96,11 +116,11 @@ int vdp_reload(struct vdp *v, struct sbuf *o)
 				VTAP_MAX_RULES);
 		goto fail;
 	}
-	if (compile(v, &set, ids, img, &errs)) {
+	if (compile(v, &set, ids, rl, &errs)) {
 		vdp_ids_release(v->ids, freed, n_freed);
 		goto fail;
 	}
-	old = __atomic_exchange_n(&v->img, img, __ATOMIC_ACQ_REL);
+	old = __atomic_exchange_n(&v->rules, rl, __ATOMIC_ACQ_REL);
 	grace_period(v);
 	/* no round uses the old image now: free it, and give the slots of
 	 * removed policies fresh counters for whoever gets them next */
@@ -108,7 +128,7 @@ int vdp_reload(struct vdp *v, struct sbuf *o)
 		memset(&v->stats->pol[freed[i]], 0, sizeof(v->stats->pol[0]));
 	vdp_ids_release(v->ids, freed, n_freed);
 	if (old) {
-		vtap_image_free(old);
+		vtap_image_free(&old->img);
 		free(old);
 	}
 	vtap_policy_set_free(&v->set);
@@ -127,18 +147,18 @@ fail:
 	vtap_errors_free(&errs);
 	vtap_policy_set_free(&set);
 	free(ids);
-	free(img);
+	free(rl);
 	v->reloads_failed++;
 	return -1;
 }
 
 void vdp_rules_free(struct vdp *v)
 {
-	struct vtap_image *img = __atomic_exchange_n(&v->img, NULL, __ATOMIC_ACQ_REL);
+	struct vdp_rules *rl = __atomic_exchange_n(&v->rules, NULL, __ATOMIC_ACQ_REL);
 
-	if (img) {
-		vtap_image_free(img);
-		free(img);
+	if (rl) {
+		vtap_image_free(&rl->img);
+		free(rl);
 	}
 	vtap_policy_set_free(&v->set);
 	free(v->set_ids);

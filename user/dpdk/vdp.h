@@ -42,14 +42,40 @@ struct vdp_port {
 
 struct vdp_monitor {
 	struct vdp_port port;
+	bool vxlan; /* the underlay port of vxlan monitors (--vxlan) */
 	uint64_t delivered, delivered_bytes, truncated, rx_dropped;
+	uint64_t too_big;   /* vxlan: cut to fit the underlay MTU once encapsulated */
+	uint64_t no_tunnel; /* vxlan: the policy has no tunnel (not IPv4, ...) */
+};
+
+/* Where a vxlan monitor's copies go, by policy id (as vtap_tunnels). */
+struct vdp_tunnel {
+	uint32_t remote; /* IPv4, network order; 0 = none */
+	uint32_t vni;
+};
+
+/* What the lcore reads through one pointer: the compiled image and the
+ * tunnels of its policies, swapped together so a round never mixes them. */
+struct vdp_rules {
+	struct vtap_image img;
+	struct vdp_tunnel tun[VTAP_MAX_RULES];
+};
+
+/* The underlay of vxlan monitors: the outer headers' fixed fields. */
+struct vdp_underlay {
+	uint32_t local;	    /* outer source IPv4, network order */
+	uint8_t gw_mac[6];  /* next hop toward the monitors' hosts */
+	uint8_t src_mac[6]; /* the --vxlan port's */
+	uint16_t dport;	    /* UDP destination port (4789) */
+	unsigned int mtu;   /* underlay MTU: inner frames are cut to mtu - 36 */
 };
 
 struct vdp {
 	struct vdp_port vm[VDP_MAX_PAIRS], net[VDP_MAX_PAIRS];
 	int n_pairs;
-	struct vdp_monitor mon[VDP_MAX_MONITORS];
+	struct vdp_monitor mon[VDP_MAX_MONITORS]; /* the --vxlan port last, if any */
 	int n_mon;
+	struct vdp_underlay ul;
 	struct rte_mempool *copy_pool;
 	unsigned int idle_us; /* sleep when a whole round found nothing; 0 = spin */
 
@@ -57,7 +83,7 @@ struct vdp {
 	const char *socket_path;
 
 	/* the datapath's view: read by the lcore with acquire at each round */
-	struct vtap_image *img;
+	struct vdp_rules *rules;
 	uint64_t epoch; /* rounds completed by the lcore */
 	volatile int quit;
 	volatile int running; /* the lcore is in its loop */
@@ -82,6 +108,11 @@ struct rte_mempool *vdp_copy_pool(void);
  * (the running rules are kept). Caller holds v->lock. */
 int vdp_reload(struct vdp *v, struct sbuf *errs);
 void vdp_rules_free(struct vdp *v);
+
+/* vxlan.c: the copy of m for a vxlan monitor, encapsulated (NULL: no mbuf,
+ * or no tunnel, counted on mon). */
+struct rte_mbuf *vdp_vxlan_copy(struct vdp *v, struct vdp_monitor *mon, const struct vdp_tunnel *t,
+				struct rte_mbuf *m, uint32_t snaplen, bool *cut);
 
 /* fwd.c: the lcore's loop, until v->quit. */
 int vdp_fwd_loop(void *arg);
