@@ -9,53 +9,11 @@
 # bad input, and a clean teardown.
 : "${VT_PREFIX:=vdp}"
 . "$(dirname "$0")/lib.sh"
-VDP=${VDP:-$OUT/vtap-dpdk}
-VDP_SOCK=$VT_RUN/vtap-dpdk.sock
-VDP_PID=
-vdp_stop() {
-	[ -n "$VDP_PID" ] || return 0
-	kill -TERM "$VDP_PID" 2>/dev/null
-	wait "$VDP_PID" 2>/dev/null
-	VDP_RC=$?
-	VDP_PID=
-}
+. "$(dirname "$0")/dpdk-lib.sh"
 cleanup() { vdp_stop; topo_down; }
 trap cleanup EXIT
-topo_up
-W=${VT_PREFIX}-w1
-ip link set "${VT_PREFIX}-vm1" nomaster
-ip link add "$W" type veth peer name "${W}b"
-ip link set "${W}b" master "${VT_PREFIX}-br" up
-ip link set "$W" up
-# AF_XDP carries no checksum-offload state: a VM behind a net_af_xdp wire
-# computes its checksums itself (docs/architecture.md, "DPDK fallback")
-nsx vm1 ethtool -K eth0 tx off >/dev/null
-nsx vm2 ethtool -K eth0 tx off >/dev/null
-
-xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
+dpdk_wire_up
 VM_ARGS=(--vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")")
-vdp_start() {
-	"$VDP" "$@" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >>"$VT_RUN/vdp.log" 2>&1 &
-	VDP_PID=$!
-	local i
-	for i in $(seq 200); do
-		[ -S "$VDP_SOCK" ] && return 0
-		kill -0 "$VDP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	diag "vtap-dpdk did not start:"; sed 's/^/# /' "$VT_RUN/vdp.log"
-	VDP_PID=
-	return 1
-}
-dctl() { "$VTAPCTL" --socket "$VDP_SOCK" "$@"; }
-dstat() {
-	dctl stats "$1" --json | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["policies"][0][sys.argv[1]])' "$2"
-}
-sink_stat() {
-	dctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"][0][sys.argv[1]])' "$1"
-}
 
 # ---- bad input: clear errors that name the culprit, nothing left running
 # refused VDP_ARGS... PATTERN: vtap-dpdk exits non-zero, its output matches

@@ -7,22 +7,11 @@
 # counters agree; a policy whose monitor cannot be reached counts failures.
 : "${VT_PREFIX:=vdx}"
 . "$(dirname "$0")/lib.sh"
-VDP=${VDP:-$OUT/vtap-dpdk}
-VDP_SOCK=$VT_RUN/vtap-dpdk.sock
-VDP_PID=
-cleanup() {
-	[ -n "$VDP_PID" ] && kill -TERM "$VDP_PID" 2>/dev/null && wait "$VDP_PID" 2>/dev/null
-	topo_down
-}
+. "$(dirname "$0")/dpdk-lib.sh"
+cleanup() { vdp_stop; topo_down; }
 trap cleanup EXIT
-topo_up
-W=${VT_PREFIX}-w1 U=${VT_PREFIX}-u1 N2=${VT_PREFIX}-n2
-ip link set "${VT_PREFIX}-vm1" nomaster
-ip link add "$W" type veth peer name "${W}b"
-ip link set "${W}b" master "${VT_PREFIX}-br" up
-ip link set "$W" up
-nsx vm1 ethtool -K eth0 tx off >/dev/null
-nsx vm2 ethtool -K eth0 tx off >/dev/null
+dpdk_wire_up
+U=${VT_PREFIX}-u1 N2=${VT_PREFIX}-n2
 # the monitor's host: an underlay address and a kernel VXLAN device
 ip netns add "$N2"
 ip link add "$U" mtu 1600 type veth peer name eth0 netns "$N2"
@@ -52,29 +41,11 @@ policies:
     match: { protocol: icmp }
     monitor: nowhere
 YAML
-xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
-"$VDP" --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
-	--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw" --underlay-mtu 1600 \
-	--policy-dir "$VT_POL" --socket "$VDP_SOCK" >"$VT_RUN/vdp.log" 2>&1 &
-VDP_PID=$!
-started() {
-	local i
-	for i in $(seq 200); do
-		[ -S "$VDP_SOCK" ] && return 0
-		kill -0 "$VDP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	sed 's/^/# /' "$VT_RUN/vdp.log"
-	return 1
-}
-check "vtap-dpdk starts with a --vxlan underlay port" started
+check "vtap-dpdk starts with a --vxlan underlay port" \
+	vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
+	--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw" --underlay-mtu 1600
 check "the monitor it has no port for is named in a warning" \
 	grep -q "monitor nowhere (local ${VT_PREFIX}-none) is not a --monitor port" "$VT_RUN/vdp.log"
-dstat() {
-	"$VTAPCTL" --socket "$VDP_SOCK" stats "$1" --json | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["policies"][0][sys.argv[1]])' "$2"
-}
 
 capture_start vm2 "$VT_RUN/vm2.pcap" tcp port 80
 capture_start n2 "$VT_RUN/outer.pcap" udp port 4789
@@ -104,4 +75,33 @@ check "counters: matched == copies == frames out of vx0" \
 pm=$(dstat pings matched_pkts); pf=$(dstat pings copy_fail)
 check "copies for a monitor without a port are counted as failures ($pf of $pm)" \
 	test "$pm" -ge 3 -a "$pf" -eq "$pm"
+
+# ---- the default underlay MTU (1500): full-size copies no longer fit once
+# encapsulated; they are cut to 1464 bytes and counted, never dropped
+vdp_stop
+cat >"$VT_POL/far.yaml" <<YAML
+monitors:
+  - { name: far, type: vxlan, remote: 192.0.2.2, vni: 4242 }
+policies:
+  - { name: web, source: { ports: [${VT_PREFIX}-vm1] }, direction: both,
+      match: { protocol: tcp, dst_ports: [80] }, monitor: far }
+YAML
+check "vtap-dpdk restarts with the default underlay MTU" \
+	vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
+	--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw"
+capture_start vm2 "$VT_RUN/vm2b.pcap" tcp port 80
+ip netns exec "$N2" tcpdump -i vx0 -nn -U --immediate-mode -s 0 -w "$VT_RUN/innerb.pcap" 2>"$VT_RUN/innerb.log" &
+CAP_PIDS+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$VT_RUN/innerb.log" 2>/dev/null && break; sleep 0.05; done
+web_traffic
+capture_stop
+big=$(tshark -r "$VT_RUN/vm2b.pcap" -T fields -e frame.len 2>/dev/null | awk '$1 > 1464' | wc -l)
+cut=$(tshark -r "$VT_RUN/innerb.pcap" -T fields -e frame.len 2>/dev/null | awk '$1 == 1464' | wc -l)
+longest=$(tshark -r "$VT_RUN/innerb.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
+diag "vm2 got $big frames over 1464 bytes; n2 got $cut copies of 1464 bytes, the longest $longest"
+check "full-size frames were sent" test "$big" -gt 0
+check "their copies arrive cut to 1464 bytes, none longer" test "$cut" -eq "$big" -a "$longest" -eq 1464
+check "the cuts are counted: too_big == truncated == $big" \
+	test "$(sink_stat too_big)" -eq "$big" -a "$(sink_stat truncated)" -eq "$big"
+check "and are still copies, not failures" test "$(dstat web copy_fail)" -eq 0
 tap_end
