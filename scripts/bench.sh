@@ -467,6 +467,35 @@ YAML
 		csv dpdk "summary_mirrored_pps_$v" 1 -1 "${c:-0}" pps
 	done
 	[ -f "$VT_RUN/vdp-stats.json" ] && echo "vtap-dpdk counters, last dpdk-tap run: $(cat "$VT_RUN/vdp-stats.json")"
+	# vtap-dpdk's own cost, without AF_XDP or veths: net_null ports (rx makes
+	# 64-byte frames as fast as asked, tx frees them), one match-all rule
+	echo "   vtap-dpdk alone, net_null ports (no AF_XDP, no kernel): frames/s through the lcore"
+	cat >"$VT_POL/bench.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: net_null2 }
+policies:
+  - { name: all, source: { ports: [net_null0] }, direction: out, monitor: mon }
+YAML
+	for rules in tap fwd; do
+		[ "$rules" = fwd ] && rm -f "$VT_POL/bench.yaml"
+		"$OUT/vtap-dpdk" --vm net_null0 --net net_null1 --monitor net_null2 --idle-us 0 \
+			--policy-dir "$VT_POL" --socket "$VT_RUN/vdp.sock" >>"$VT_RUN/vdp.log" 2>&1 &
+		VDP_PID=$!
+		for _ in $(seq 200); do [ -S "$VT_RUN/vdp.sock" ] && break; sleep 0.05; done
+		sleep 1
+		nul() { "$OUT/vtapctl" --socket "$VT_RUN/vdp.sock" status --json | python3 -c '
+import json, sys
+p = {q["role"] + q["name"]: q for q in json.load(sys.stdin)["ports"]}
+print(p["netnet_null1"]["tx"], p["monitornet_null2"]["tx"])'; }
+		set -- $(nul); f0=$1 c0=$2
+		sleep "$TRAFFIC_SECS"
+		set -- $(nul); f1=$1 c1=$2
+		kill "$VDP_PID"; wait "$VDP_PID" 2>/dev/null; VDP_PID=
+		awk -v s="$TRAFFIC_SECS" -v f=$((f1 - f0)) -v c=$((c1 - c0)) -v r="$rules" \
+			'BEGIN { printf "   dpdk-null-%s  forwarded %9.0f/s  mirrored %9.0f/s\n", r, f / s, c / s }'
+		csv dpdk "forwarded_pps_null_$rules" 1 0 $(((f1 - f0) / TRAFFIC_SECS)) pps
+		csv dpdk "mirrored_pps_null_$rules" 1 0 $(((c1 - c0) / TRAFFIC_SECS)) pps
+	done
 	ip link set vtb-vm1 master vtb-br
 	ip link del vtb-w1
 fi

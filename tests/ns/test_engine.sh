@@ -20,6 +20,7 @@ policies:
     match: { protocol: tcp, dst_ports: [80] }
     monitor: mon
 YAML
+cp "$VT_POL/p.yaml" "$VT_RUN/both.yaml"
 # port_field PORT FIELD: a field of PORT's entry in vtapctl status --json
 port_field() {
 	ctl status --json | python3 -c '
@@ -56,6 +57,49 @@ check "the reason is logged" grep -q "port $VM1: engine dpdk: eBPF cannot attach
 check "vtap left the shared blocks alone and put no filter in them" \
 	bash -c "tc qdisc show dev $VM1 | grep -q 'ingress_block $BLK' && [ -z \"\$(tc filter show block $BLK)\" ]"
 vtapd_stop
+
+# ---- the whole fallback: vtapd leaves vm1 to DPDK, vtap-dpdk taps it with
+# the same policy files (a policy on vm1 only, so every copy at the monitor
+# is vtap-dpdk's), as a bump in the wire between vm1 and the bridge
+cat >"$VT_POL/p.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
+policies:
+  - name: web
+    source: { ports: [$VM1] }
+    direction: both
+    match: { protocol: tcp, dst_ports: [80] }
+    monitor: mon
+YAML
+check "vtapd (auto) starts with a policy on vm1 alone" vtapd_start
+check "vtapd gives vm1 to the DPDK engine" bash -c "[ '$(port_field "$VM1" engine)' = dpdk ]"
+W=${VT_PREFIX}-w1
+ip link set "$VM1" nomaster
+ip link add "$W" type veth peer name "${W}b"
+ip link set "${W}b" master "${VT_PREFIX}-br" up
+ip link set "$W" up
+nsx vm1 ethtool -K eth0 tx off >/dev/null
+nsx vm2 ethtool -K eth0 tx off >/dev/null
+. "$(dirname "$0")/dpdk-lib.sh"
+trap 'vdp_stop; topo_down' EXIT
+check "vtap-dpdk serves vm1 with the same policy directory" \
+	vdp_start --vm "$(xdp 0 "$VM1")" --net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")"
+capture_start vm2 "$VT_RUN/vm2.pcap" tcp port 80
+capture_start mon "$VT_RUN/mon.pcap"
+web_traffic
+capture_stop
+n_vm2=$(count "$VT_RUN/vm2.pcap"); n_mon=$(count "$VT_RUN/mon.pcap")
+diag "vm2 saw $n_vm2 matching frames, the monitor $n_mon (vtap-dpdk copies $(dstat web copies))"
+check "vm1's web traffic reached vm2 through vtap-dpdk" test "$n_vm2" -gt 10
+check "the monitor got vm1's matching frames, byte for byte" \
+	same_frames "$VT_RUN/vm2.pcap" "$VT_RUN/mon.pcap"
+check "vtap-dpdk's counters agree with the captures" \
+	test "$(dstat web matched_pkts)" -eq "$n_mon" -a "$(dstat web copies)" -eq "$n_mon"
+vdp_stop
+vtapd_stop
+ip link del "$W"
+ip link set "$VM1" master "${VT_PREFIX}-br"
+cp "$VT_RUN/both.yaml" "$VT_POL/p.yaml"
 
 # ---- --engine ebpf: the same port is an error, not a fallback
 check "vtapd --engine ebpf starts" vtapd_start --engine ebpf
