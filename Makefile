@@ -24,6 +24,11 @@ MAINS      := user/vtapd.c user/vtapctl.c
 LIB_SRCS   := $(filter-out $(MAINS),$(wildcard user/*.c))
 LIB_OBJS   := $(patsubst user/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
 BINS       := $(patsubst user/%.c,$(OUT)/%,$(filter $(wildcard $(MAINS)),$(MAINS)))
+# vtap-dpdk: the DPDK fallback datapath (user/dpdk/), linked with libvtap.a
+# for the policy compiler and the tap core (user/dpdk_tap.c). pkg-config runs
+# in the recipe, after scripts/deps.sh has installed libdpdk-dev.
+DPDK_SRCS  := $(wildcard user/dpdk/*.c)
+DPDK_BIN   := $(OUT)/vtap-dpdk
 TEST_SRCS  := $(filter-out tests/unit/fixtures.c,$(wildcard tests/unit/test_*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TEST_COMMON:= $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
@@ -34,13 +39,13 @@ FUZZ_CFLAGS:= -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
-HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
+HDRS       := $(wildcard include/vtap/*.h user/*.h user/dpdk/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format
 
-all: deps $(BPF_OBJS) $(SKELS) $(OUT)/libvtap.a $(BINS) $(TEST_BINS)
+all: deps $(BPF_OBJS) $(SKELS) $(OUT)/libvtap.a $(BINS) $(DPDK_BIN) $(TEST_BINS)
 
 # Installs the Debian packages the project needs; fast when all are there.
 deps:
@@ -66,6 +71,11 @@ $(OUT)/libvtap.a: $(LIB_OBJS)
 
 $(OUT)/%: user/%.c $(OUT)/libvtap.a $(HDRS) $(SKELS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(OUT)/libvtap.a $(LDLIBS) -o $@
+
+# DPDK's headers are -isystem: their own warnings are not ours to fix
+$(DPDK_BIN): $(DPDK_SRCS) $(OUT)/libvtap.a $(HDRS)
+	$(CC) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
+		$(DPDK_SRCS) $(OUT)/libvtap.a $(LDLIBS) $$(pkg-config --libs libdpdk) -lpthread -o $@
 
 $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
@@ -105,7 +115,7 @@ bench-classify: all $(BENCH_BINS)
 	@OUT=$(OUT) BENCH_PARTS=classify CLASSIFY_SIZES=1,16,256,4096 scripts/bench.sh
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*.c user/*.h user/dpdk/*.c user/dpdk/*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
 	rm -rf $(OUT)

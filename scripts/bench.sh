@@ -22,13 +22,18 @@
 #             OVS-DPDK; 64/512/1500-byte frames and iperf3; rising offered load
 #             with a plot (scripts/bench-compare.sh; CMP_* tune it)
 #   vtapd     vtapd's resident memory with 4096 rules; port appears -> tapped
+#   dpdk      the kernel-bypass comparison: the same trafgen load forwarded from
+#             vm1 to vm2 and mirrored to mon, by the kernel path (vm1's port on
+#             the bridge, vtapd's eBPF tap) and by vtap-dpdk (vm1's port off the
+#             bridge, net_af_xdp bump in the wire to a veth on the bridge);
+#             forwarded = frames at vm2, mirrored = frames at mon, per second
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
 # CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
 # counts of part classify (`make bench-classify`: 1,16,256,4096).
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd}
+BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd dpdk}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
@@ -71,11 +76,12 @@ if has classify; then
 fi
 
 # ---- real traffic in namespaces ----
-if has traffic || has sinks || has compare || has vtapd; then
+if has traffic || has sinks || has compare || has vtapd || has dpdk; then
 	VT_PREFIX=vtb
 	. "$(dirname "$0")/../tests/ns/lib.sh"
 	cleanup() {
 		for p in "${GEN_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+		[ -n "${VDP_PID:-}" ] && kill "$VDP_PID" 2>/dev/null && wait "$VDP_PID" 2>/dev/null
 		vtapd_stop
 		[ -n "${OVSD:-}" ] && ovs_stop "$OVSD" >/dev/null 2>&1
 		tc qdisc del dev vtb-vm1 clsact 2>/dev/null
@@ -394,6 +400,107 @@ if has vtapd; then
 	if [ -n "${PM[4096]:-}" ]; then
 		awk -v m="${PM[4096]}" -v o="${PM[1]:-?}" 'BEGIN { printf "target port appears -> tapped < 100 ms: median %.1f ms with 4096 rules (%s ms with 1) -> %s\n", m, o, (m < 100 ? "MET" : "NOT MET") }'
 	fi
+fi
+
+if has dpdk; then
+	echo
+	echo "== kernel bypass: forwarded and mirrored frames/s, eBPF path vs vtap-dpdk, the trafgen"
+	echo "   load above (64-byte UDP vm1 -> vm2), one match-all rule on vm1 (direction out) and"
+	echo "   no rule; ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats, medians"
+	echo "   kernel: vtb-vm1 on the bridge, vtapd's TC tap; dpdk: vtb-vm1 off the bridge,"
+	echo "   vtap-dpdk (1 lcore, net_af_xdp copy mode) between it and vtb-w1, whose peer is"
+	echo "   on the bridge; copies to vtb-mon (kernel: bpf_clone_redirect; dpdk: AF_XDP tx)"
+	ip link add vtb-w1 type veth peer name vtb-w1b
+	ip link set vtb-w1b master vtb-br up
+	ip link set vtb-w1 up
+	xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
+	declare -A D
+	for rep in $(seq "$TRAFFIC_REPEATS"); do
+		for v in kernel-fwd kernel-tap dpdk-fwd dpdk-tap; do
+			rm -f "$VT_POL"/*.yaml
+			case $v in
+			*-tap) cat >"$VT_POL/bench.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: vtb-mon }
+policies:
+  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, monitor: mon }
+YAML
+			;;
+			esac
+			case $v in
+			kernel-*)
+				ip link set vtb-vm1 master vtb-br
+				if [ "$v" = kernel-tap ]; then vtapd_start || { status=1; continue; }; fi ;;
+			dpdk-*)
+				ip link set vtb-vm1 nomaster
+				"$OUT/vtap-dpdk" --vm "$(xdp 0 vtb-vm1)" --net "$(xdp 1 vtb-w1)" \
+					--monitor "$(xdp 2 vtb-mon)" --policy-dir "$VT_POL" \
+					--socket "$VT_RUN/vdp.sock" >>"$VT_RUN/vdp.log" 2>&1 &
+				VDP_PID=$!
+				for _ in $(seq 200); do [ -S "$VT_RUN/vdp.sock" ] && break; sleep 0.05; done
+				[ -S "$VT_RUN/vdp.sock" ] || { echo "bench.sh: vtap-dpdk did not start" >&2; cat "$VT_RUN/vdp.log" >&2; status=1; continue; } ;;
+			esac
+			sleep 0.5
+			line=$(measure)
+			if [ "$v" = dpdk-tap ]; then
+				"$OUT/vtapctl" --socket "$VT_RUN/vdp.sock" stats all-of-vm1 --json >"$VT_RUN/vdp-stats.json"
+			fi
+			case $v in
+			kernel-tap) vtapd_stop ;;
+			dpdk-*) kill "$VDP_PID"; wait "$VDP_PID" 2>/dev/null; VDP_PID= ;;
+			esac
+			set -- $line
+			csv dpdk "sent_pps_$v" 1 "$rep" "$1" pps
+			csv dpdk "forwarded_pps_$v" 1 "$rep" "$2" pps
+			csv dpdk "mirrored_pps_$v" 1 "$rep" "$3" pps
+			D[$v.sent]+="$1 "; D[$v.fwd]+="$2 "; D[$v.copy]+="$3 "
+			printf '   run %d %-10s sent %9s  forwarded %9s  mirrored %9s\n' "$rep" "$v" "$1" "$2" "$3"
+		done
+	done
+	dmed() { echo "${D[$1]:-}" | tr ' ' '\n' | grep . | median; }
+	printf '%-12s %12s %12s %12s %14s %14s\n' variant "sent/s" "forwarded/s" "mirrored/s" "fwd vs kernel" "mirr vs kernel"
+	for v in kernel-fwd kernel-tap dpdk-fwd dpdk-tap; do
+		k=kernel-${v#*-}
+		s=$(dmed "$v.sent"); f=$(dmed "$v.fwd"); c=$(dmed "$v.copy")
+		kf=$(dmed "$k.fwd"); kc=$(dmed "$k.copy")
+		printf '%-12s %12.0f %12.0f %12.0f %13.2fx %13s\n' "$v" "${s:-0}" "${f:-0}" "${c:-0}" \
+			"$(awk -v a="${f:-0}" -v b="${kf:-0}" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
+			"$(awk -v a="${c:-0}" -v b="${kc:-0}" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+		csv dpdk "summary_forwarded_pps_$v" 1 -1 "${f:-0}" pps
+		csv dpdk "summary_mirrored_pps_$v" 1 -1 "${c:-0}" pps
+	done
+	[ -f "$VT_RUN/vdp-stats.json" ] && echo "vtap-dpdk counters, last dpdk-tap run: $(cat "$VT_RUN/vdp-stats.json")"
+	# vtap-dpdk's own cost, without AF_XDP or veths: net_null ports (rx makes
+	# 64-byte frames as fast as asked, tx frees them), one match-all rule
+	echo "   vtap-dpdk alone, net_null ports (no AF_XDP, no kernel): frames/s through the lcore"
+	cat >"$VT_POL/bench.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: net_null2 }
+policies:
+  - { name: all, source: { ports: [net_null0] }, direction: out, monitor: mon }
+YAML
+	for rules in tap fwd; do
+		[ "$rules" = fwd ] && rm -f "$VT_POL/bench.yaml"
+		"$OUT/vtap-dpdk" --vm net_null0 --net net_null1 --monitor net_null2 --idle-us 0 \
+			--policy-dir "$VT_POL" --socket "$VT_RUN/vdp.sock" >>"$VT_RUN/vdp.log" 2>&1 &
+		VDP_PID=$!
+		for _ in $(seq 200); do [ -S "$VT_RUN/vdp.sock" ] && break; sleep 0.05; done
+		sleep 1
+		nul() { "$OUT/vtapctl" --socket "$VT_RUN/vdp.sock" status --json | python3 -c '
+import json, sys
+p = {q["role"] + q["name"]: q for q in json.load(sys.stdin)["ports"]}
+print(p["netnet_null1"]["tx"], p["monitornet_null2"]["tx"])'; }
+		set -- $(nul); f0=$1 c0=$2
+		sleep "$TRAFFIC_SECS"
+		set -- $(nul); f1=$1 c1=$2
+		kill "$VDP_PID"; wait "$VDP_PID" 2>/dev/null; VDP_PID=
+		awk -v s="$TRAFFIC_SECS" -v f=$((f1 - f0)) -v c=$((c1 - c0)) -v r="$rules" \
+			'BEGIN { printf "   dpdk-null-%s  forwarded %9.0f/s  mirrored %9.0f/s\n", r, f / s, c / s }'
+		csv dpdk "forwarded_pps_null_$rules" 1 0 $(((f1 - f0) / TRAFFIC_SECS)) pps
+		csv dpdk "mirrored_pps_null_$rules" 1 0 $(((c1 - c0) / TRAFFIC_SECS)) pps
+	done
+	ip link set vtb-vm1 master vtb-br
+	ip link del vtb-w1
 fi
 
 echo

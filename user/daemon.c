@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "ctl_reply.h"
 #include "daemon.h"
 #include "link.h"
 #include "image.h"
@@ -382,6 +383,68 @@ static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 	log_info("detached %s from %s", prog_of(what), p->name);
 }
 
+int vtapd_engine_parse(const char *s, enum vtapd_engine *e)
+{
+	static const char *const names[] = { "auto", "ebpf", "dpdk" };
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i])) {
+			*e = (enum vtapd_engine)i;
+			return 0;
+		}
+	return -1;
+}
+
+static bool dpdk_port_named(const struct vtapd *d, const char *name)
+{
+	char globs[512], *save = NULL;
+
+	if (!d->dpdk_ports)
+		return false;
+	snprintf(globs, sizeof(globs), "%s", d->dpdk_ports);
+	for (char *g = strtok_r(globs, ",", &save); g; g = strtok_r(NULL, ",", &save))
+		if (!fnmatch(g, name, 0))
+			return true;
+	return false;
+}
+
+/* The port's taps go to the DPDK engine: said once, with the reason, and
+ * anything eBPF attached there comes off (one engine per port, or frames
+ * would be copied twice). */
+static void give_to_dpdk(struct vtapd *d, struct vtapd_port *p, const char *why)
+{
+	p->dpdk = true;
+	snprintf(p->engine_why, sizeof(p->engine_why), "%s", why);
+	log_warn("port %s: engine dpdk: %s; vtap-dpdk must serve it (vtapd does not start it)",
+		 p->name, why);
+	for (unsigned int bit = VTAPD_ATT_OUT; bit <= VTAPD_ATT_IN; bit <<= 1)
+		if (p->attached & bit)
+			detach_one(d, p, bit);
+}
+
+/* Attach the tap `bit` of a VM port with the engine vtapd chooses for it:
+ * configured DPDK, else eBPF, else (auto, eBPF cannot attach) DPDK. */
+static void attach_tap(struct vtapd *d, struct vtapd_port *p, unsigned int bit)
+{
+	char why[160];
+	int ret;
+
+	if (p->dpdk)
+		return;
+	if (d->engine == VTAPD_ENGINE_DPDK || dpdk_port_named(d, p->name)) {
+		give_to_dpdk(d, p,
+			     d->engine == VTAPD_ENGINE_DPDK ? "configured (--engine dpdk)"
+							    : "configured (--dpdk-ports)");
+		return;
+	}
+	ret = attach_one(d, p, bit);
+	if (!ret || d->engine == VTAPD_ENGINE_EBPF)
+		return;
+	snprintf(why, sizeof(why), "eBPF cannot attach to %s: %s",
+		 bit == VTAPD_ATT_OUT ? "clsact ingress" : "clsact egress", strerror(-ret));
+	give_to_dpdk(d, p, why);
+}
+
 static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
 			   const struct vtap_policy_set *set, const struct vtapd_port *p)
 {
@@ -501,9 +564,17 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		struct vtapd_port *p = &d->ports[i];
 
 		want[i] = wanted(d, &img, set, p);
-		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
-			if ((want[i] & bit) && !(p->attached & bit))
+		/* a port no policy taps any more has no engine either */
+		if (!(want[i] & (VTAPD_ATT_OUT | VTAPD_ATT_IN)))
+			p->dpdk = false;
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
+			if (!(want[i] & bit) || (p->attached & bit))
+				continue;
+			if (bit == VTAPD_ATT_OUT || bit == VTAPD_ATT_IN)
+				attach_tap(d, p, bit);
+			else
 				attach_one(d, p, bit);
+		}
 	}
 	/* vxlan tunnels of the new set before it is in effect: an id a
 	 * removed policy had must not send a copy to that policy's remote */
@@ -639,12 +710,20 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 		sbuf_json_str(o, d->last_error);
 		sbuf_printf(o, ",\"ports\":[");
 		for (size_t i = 0; i < d->n_ports; i++) {
-			if (!d->ports[i].attached)
+			const struct vtapd_port *p = &d->ports[i];
+
+			if (!p->attached && !p->dpdk)
 				continue;
 			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
-			sbuf_json_str(o, d->ports[i].name);
-			sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\"}", d->ports[i].ifindex,
-				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+			sbuf_json_str(o, p->name);
+			sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\",\"engine\":\"%s\"",
+				    p->ifindex, hooks_str(p->attached, hb, sizeof(hb)),
+				    p->dpdk ? "dpdk" : "ebpf");
+			if (p->dpdk) {
+				sbuf_printf(o, ",\"engine_reason\":");
+				sbuf_json_str(o, p->engine_why);
+			}
+			sbuf_printf(o, "}");
 			first = false;
 		}
 		sbuf_printf(o, "],");
@@ -659,7 +738,10 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
 		return;
 	}
-	sbuf_printf(o, "engine:      ebpf (tc clsact)\npolicy dir:  %s\npin root:    %s\n",
+	sbuf_printf(o, "engine:      ebpf (tc clsact)%s\npolicy dir:  %s\npin root:    %s\n",
+		    d->engine == VTAPD_ENGINE_DPDK   ? "; VM ports: dpdk (--engine dpdk)"
+		    : d->engine == VTAPD_ENGINE_EBPF ? "; VM ports: ebpf only"
+						     : "; VM ports: ebpf, dpdk where it cannot attach",
 		    d->policy_dir, d->pin_root);
 	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", d->set.n_policies,
 		    d->set.n_monitors, vtap_loader_active_gen(&d->ld));
@@ -675,11 +757,17 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 	else
 		sbuf_printf(o, "flow cache:  %llu hits, %llu misses (frames classified)\n",
 			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
-	sbuf_printf(o, "\n%-16s %8s  %s\n", "PORT", "IFINDEX", "HOOKS");
-	for (size_t i = 0; i < d->n_ports; i++)
-		if (d->ports[i].attached)
-			sbuf_printf(o, "%-16s %8d  %s\n", d->ports[i].name, d->ports[i].ifindex,
-				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+	sbuf_printf(o, "\n%-16s %8s  %-6s %s\n", "PORT", "IFINDEX", "ENGINE", "HOOKS");
+	for (size_t i = 0; i < d->n_ports; i++) {
+		const struct vtapd_port *p = &d->ports[i];
+
+		if (p->dpdk)
+			sbuf_printf(o, "%-16s %8d  %-6s %s\n", p->name, p->ifindex, "dpdk",
+				    p->engine_why);
+		else if (p->attached)
+			sbuf_printf(o, "%-16s %8d  %-6s %s\n", p->name, p->ifindex, "ebpf",
+				    hooks_str(p->attached, hb, sizeof(hb)));
+	}
 	vtapd_sinks_status(d, o, false);
 }
 
@@ -725,11 +813,7 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 {
 	bool found = false, first = true;
 
-	if (json)
-		sbuf_printf(o, "{\"policies\":[");
-	else
-		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
-			    "COPIES", "FAILED", "SAMPLED");
+	vtap_ctl_stats_head(o, json);
 	for (size_t i = 0; i < d->set.n_policies; i++) {
 		const struct vtap_policy *p = &d->set.policies[i];
 		struct vtap_counters c;
@@ -739,24 +823,7 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 		found = true;
 		if (vtap_loader_read_stats(&d->ld, d->set_ids[i], &c))
 			memset(&c, 0, sizeof(c));
-		if (json) {
-			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
-			sbuf_json_str(o, p->name);
-			sbuf_printf(o,
-				    ",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
-				    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu}",
-				    (unsigned long long)c.matched_pkts,
-				    (unsigned long long)c.matched_bytes,
-				    (unsigned long long)c.copies, (unsigned long long)c.copy_bytes,
-				    (unsigned long long)c.copy_fail,
-				    (unsigned long long)c.sampled_out);
-		} else {
-			sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu\n", p->name,
-				    (unsigned long long)c.matched_pkts,
-				    (unsigned long long)c.matched_bytes,
-				    (unsigned long long)c.copies, (unsigned long long)c.copy_fail,
-				    (unsigned long long)c.sampled_out);
-		}
+		vtap_ctl_stats_policy(o, p->name, &c, json, first);
 		first = false;
 	}
 	if (name && !found) {
@@ -807,24 +874,15 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 
 int vtapd_command(struct vtapd *d, char *line, struct sbuf *o, bool *quit)
 {
-	char *argv[8];
-	int argc = 0;
-	bool json = false;
-	char *name = NULL;
+	struct vtap_ctl_cmd c;
+	char **argv = c.argv, *name;
+	bool json;
 
 	*quit = false;
-	for (char *tok = strtok(line, " \t\r\n"); tok && argc < 8; tok = strtok(NULL, " \t\r\n"))
-		argv[argc++] = tok;
-	if (!argc) {
-		sbuf_printf(o, "empty command\n");
+	if (vtap_ctl_parse(line, &c, o))
 		return -1;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			name = argv[i];
-	}
+	json = c.json;
+	name = c.name;
 	if (!strcmp(argv[0], "status")) {
 		cmd_status(d, o, json);
 		return 0;

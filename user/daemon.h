@@ -18,6 +18,14 @@
 #define VTAPD_ATT_RX 0x8   /* receiving side: vtap_rx on the VXLAN device's ingress */
 #define VTAPD_ATT_LAST VTAPD_ATT_RX
 
+/* Who taps a VM port (vtapd --engine): eBPF where it can attach, or the
+ * DPDK engine (vtap-dpdk, started separately) */
+enum vtapd_engine {
+	VTAPD_ENGINE_AUTO = 0, /* eBPF; DPDK when eBPF cannot attach */
+	VTAPD_ENGINE_EBPF,     /* eBPF only: a failed attach is an error */
+	VTAPD_ENGINE_DPDK,     /* every VM port is the DPDK engine's */
+};
+
 struct vtapd_port {
 	int ifindex;
 	char name[IF_NAMESIZE];
@@ -26,6 +34,8 @@ struct vtapd_port {
 	bool created_qdisc;
 	bool adopted; /* vtap's filters were there when vtapd started */
 	bool seen;    /* listed by the current resync dump */
+	bool dpdk;    /* its taps are the DPDK engine's (engine_why says why) */
+	char engine_why[160];
 };
 
 struct vtapd_policy_id {
@@ -51,6 +61,8 @@ struct vtapd {
 	unsigned int vxlan_port;   /* its UDP port */
 	unsigned int underlay_mtu; /* copies cut to fit once encapsulated; 0 = never */
 	bool no_flow_cache;	   /* classify every frame (no verdict cache) */
+	enum vtapd_engine engine;
+	const char *dpdk_ports; /* comma-separated globs: always the DPDK engine's */
 
 	struct vtap_loader ld;
 	struct vtap_policy_set set;
@@ -77,6 +89,8 @@ struct vtapd {
 };
 
 int vtapd_init(struct vtapd *d);
+/* "auto", "ebpf", "dpdk" -> engine; -1 when unknown */
+int vtapd_engine_parse(const char *s, enum vtapd_engine *e);
 /* After the first port dump: take over the filters a previous vtapd left
  * (same program, by tag) without touching them, so tapping has no gap. */
 void vtapd_adopt(struct vtapd *d);

@@ -34,6 +34,13 @@ static void usage(FILE *f)
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
 		"             [--no-flow-cache]\n"
+		"             [--engine auto|ebpf|dpdk] [--dpdk-ports GLOB[,GLOB...]]\n"
+		"--engine: who taps the VM ports. auto (default): eBPF, and where it cannot\n"
+		"        attach (no clsact, BPF refused) the port is left to the DPDK engine,\n"
+		"        vtap-dpdk; ebpf: a failed attach is an error; dpdk: every VM port is\n"
+		"        vtap-dpdk's. vtapd logs the choice and vtapctl status shows it;\n"
+		"        vtap-dpdk is started separately (README.md). Monitors stay eBPF.\n"
+		"--dpdk-ports: ports (globs) that are always the DPDK engine's\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
@@ -222,6 +229,8 @@ int main(int argc, char **argv)
 		{ "vxlan-port", required_argument, NULL, 'P' },
 		{ "underlay-mtu", required_argument, NULL, 'M' },
 		{ "no-flow-cache", no_argument, NULL, 'C' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "dpdk-ports", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -282,6 +291,16 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			d.no_flow_cache = true;
+			break;
+		case 'E':
+			if (vtapd_engine_parse(optarg, &d.engine)) {
+				fprintf(stderr, "vtapd: --engine: %s is not auto, ebpf or dpdk\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'D':
+			d.dpdk_ports = optarg;
 			break;
 		case 'S':
 			use_syslog = 1;

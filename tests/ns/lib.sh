@@ -127,6 +127,24 @@ capture_stop() {
 	CAP_PIDS=()
 }
 
+# web_traffic: the exchange of scenario §6.1: three HTTP-like GETs from vm1
+# to vm2:80, and noise no port-80 TCP policy may copy (ping, TCP to 8080,
+# UDP to port 80)
+web_traffic() {
+	local srv srv2 i
+	nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &
+	srv=$!
+	nsx vm2 timeout 10 python3 "$WEBPEER" sink 10.77.0.2 8080 &
+	srv2=$!
+	sleep 0.3
+	for i in 1 2 3; do
+		nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null
+	done
+	nsx vm1 ping -c 3 -i 0.1 -q 10.77.0.2 >/dev/null
+	nsx vm1 python3 "$WEBPEER" noise 10.77.0.2 8080
+	wait "$srv" "$srv2" 2>/dev/null
+}
+
 # frames FILE: one line per frame, its bytes in hex (no timestamps), sorted
 frames() {
 	tcpdump -r "$1" -nn -xx -t 2>/dev/null | awk '

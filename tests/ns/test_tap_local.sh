@@ -28,17 +28,7 @@ capture_start vm2 "$VT_RUN/vm2.pcap" tcp port 80
 capture_start mon "$VT_RUN/mon.pcap"
 # the matching traffic: an HTTP-like TCP exchange on port 80, and noise that
 # must not be copied (ping, TCP to another port, UDP to port 80)
-nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &
-SRV=$!
-nsx vm2 timeout 10 python3 "$WEBPEER" sink 10.77.0.2 8080 &
-SRV2=$!
-sleep 0.3
-for i in 1 2 3; do
-	nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null
-done
-nsx vm1 ping -c 3 -i 0.1 -q 10.77.0.2 >/dev/null
-nsx vm1 python3 "$WEBPEER" noise 10.77.0.2 8080
-wait $SRV $SRV2 2>/dev/null
+web_traffic
 capture_stop
 
 n_vm2=$(count "$VT_RUN/vm2.pcap"); n_mon=$(count "$VT_RUN/mon.pcap")

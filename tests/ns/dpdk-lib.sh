@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Shared by the vtap-dpdk namespace tests (after lib.sh): the bump-in-the-wire
+# topology and vtap-dpdk's start, stop and counters.
+VDP=${VDP:-$OUT/vtap-dpdk}
+VDP_SOCK=$VT_RUN/vtap-dpdk.sock
+VDP_PID=
+VDP_RC=
+
+# dpdk_wire_up: topo_up, then vm1's port off the bridge and a veth
+# ${VT_PREFIX}-w1 whose peer is on it: vtap-dpdk joins the two
+dpdk_wire_up() {
+	topo_up
+	W=${VT_PREFIX}-w1
+	ip link set "${VT_PREFIX}-vm1" nomaster
+	ip link add "$W" type veth peer name "${W}b"
+	ip link set "${W}b" master "${VT_PREFIX}-br" up
+	ip link set "$W" up
+	# AF_XDP carries no checksum-offload state: a VM behind a net_af_xdp
+	# wire computes its checksums itself (docs/architecture.md)
+	nsx vm1 ethtool -K eth0 tx off >/dev/null
+	nsx vm2 ethtool -K eth0 tx off >/dev/null
+}
+
+# xdp N IFACE: net_af_xdp devargs on one queue
+xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
+
+# vdp_start ARGS...: vtap-dpdk with the test's policy dir and socket, ready
+# when its socket is there
+vdp_start() {
+	"$VDP" "$@" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >>"$VT_RUN/vdp.log" 2>&1 &
+	VDP_PID=$!
+	local i
+	for i in $(seq 200); do
+		[ -S "$VDP_SOCK" ] && return 0
+		kill -0 "$VDP_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	diag "vtap-dpdk did not start:"; sed 's/^/# /' "$VT_RUN/vdp.log"
+	VDP_PID=
+	return 1
+}
+
+# vdp_stop: SIGTERM, its exit status in VDP_RC
+vdp_stop() {
+	[ -n "$VDP_PID" ] || return 0
+	kill -TERM "$VDP_PID" 2>/dev/null
+	wait "$VDP_PID" 2>/dev/null
+	VDP_RC=$?
+	VDP_PID=
+}
+
+dctl() { "$VTAPCTL" --socket "$VDP_SOCK" "$@"; }
+# dstat POLICY FIELD, sink_stat FIELD: counters from vtap-dpdk's stats --json
+dstat() {
+	dctl stats "$1" --json | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["policies"][0][sys.argv[1]])' "$2"
+}
+sink_stat() {
+	dctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"][0][sys.argv[1]])' "$1"
+}

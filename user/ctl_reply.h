@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The parts of a control-socket answer that vtapd and vtap-dpdk share, so
+ * vtapctl reads both the same way: the command line's words and the
+ * per-policy counter lines of `stats` (text and JSON). */
+#ifndef VTAP_USER_CTL_REPLY_H
+#define VTAP_USER_CTL_REPLY_H
+
+#include <stdbool.h>
+#include <vtap/types.h>
+#include "sbuf.h"
+
+#define VTAP_CTL_MAX_ARGS 8
+
+struct vtap_ctl_cmd {
+	char *argv[VTAP_CTL_MAX_ARGS];
+	int argc;
+	bool json;  /* --json was given */
+	char *name; /* the last other argument, or NULL */
+};
+
+/* Split line (modified) into words. Returns 0, or -1 with the reason in o
+ * when it holds none. */
+int vtap_ctl_parse(char *line, struct vtap_ctl_cmd *c, struct sbuf *o);
+
+/* The header of the policies' part of `stats` ("{\"policies\":[" in JSON). */
+void vtap_ctl_stats_head(struct sbuf *o, bool json);
+/* One policy's counters; first: the first entry of the JSON list. */
+void vtap_ctl_stats_policy(struct sbuf *o, const char *name, const struct vtap_counters *c,
+			   bool json, bool first);
+
+#endif

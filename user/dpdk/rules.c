@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vtap-dpdk's policies: the policy directory, compiled by the compiler
+ * vtapd uses, into an image the lcore classifies with; a new image is
+ * swapped in with one pointer store, the old one freed after the lcore has
+ * finished the round that may still use it (RCU: a quiescent state per
+ * round, no lock on the fast path). */
+#include <stdio.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "vdp.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Wait until the lcore has completed a round that began after the swap. */
+static void grace_period(struct vdp *v)
+{
+	uint64_t e = __atomic_load_n(&v->epoch, __ATOMIC_ACQUIRE);
+
+	while (__atomic_load_n(&v->running, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&v->epoch, __ATOMIC_ACQUIRE) < e + 2)
+		usleep(50);
+}
+
+/* The compile environment: the VM-side ports by their host names, and each
+ * monitor's port when vtap-dpdk has it: local monitors by their port's
+ * interface, IPv4 vxlan monitors on the --vxlan port (their tunnels by
+ * policy id); ovs and capture monitors have no sink here and their copies
+ * count as failures. */
+static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32 *ids,
+		   struct vdp_rules *rl, struct vtap_errors *errs)
+{
+	struct vtap_host_port hp[VDP_MAX_PAIRS];
+	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
+	struct vtap_compile_env env = {
+	    .ports = hp, .n_ports = (size_t)v->n_pairs, .sink_ifindex = sinks, .policy_id = ids};
+	int ret;
+
+	if (!sinks)
+		return -1;
+	for (int i = 0; i < v->n_pairs; i++) {
+		snprintf(hp[i].name, sizeof(hp[i].name), "%s", v->vm[i].name);
+		hp[i].ifindex = v->vm[i].ifindex;
+	}
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &set->monitors[m];
+
+		for (int k = 0; k < v->n_mon; k++) {
+			bool ours = v->mon[k].vxlan ? mon->type == VTAP_MONITOR_VXLAN &&
+							  mon->remote_family == AF_INET
+						    : mon->type == VTAP_MONITOR_LOCAL &&
+							  !strcmp(mon->port, v->mon[k].port.name);
+
+			if (ours)
+				sinks[m] = v->mon[k].port.ifindex;
+		}
+		if (!sinks[m])
+			log_warn("monitor %s (%s %s) is not a --monitor port of vtap-dpdk: its "
+				 "copies count as copy failures",
+				 mon->name, vtap_monitor_type_name(mon->type),
+				 mon->type == VTAP_MONITOR_VXLAN ? "(no --vxlan port, or not IPv4)"
+								 : mon->port);
+	}
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const struct vtap_policy *p = &set->policies[i];
+		const struct vtap_monitor *mon =
+		    p->monitor_idx >= 0 ? &set->monitors[p->monitor_idx] : NULL;
+
+		if (mon && mon->type == VTAP_MONITOR_VXLAN && mon->remote_family == AF_INET) {
+			memcpy(&rl->tun[ids[i]].remote, mon->remote, 4);
+			rl->tun[ids[i]].vni = mon->vni;
+		}
+	}
+	ret = vtap_compile(set, &env, &rl->img, errs);
+	free(sinks);
+	return ret;
+}
+
+static void errors_out(struct vtap_errors *errs, struct sbuf *o, char *last, size_t n)
+{
+	for (size_t i = 0; i < errs->n; i++) {
+		log_err("%s", errs->msgs[i]);
+		if (o)
+			sbuf_printf(o, "%s\n", errs->msgs[i]);
+	}
+	snprintf(last, n, "%s", errs->n ? errs->msgs[0] : "policies rejected");
+}
+
+int vdp_reload(struct vdp *v, struct sbuf *o)
+{
+	struct vtap_policy_set set = {0};
+	struct vtap_errors errs = {0};
+	struct vdp_rules *rl = calloc(1, sizeof(*rl)), *old;
+	__u32 *ids = NULL, freed[VTAP_MAX_RULES];
+	size_t n_freed = 0;
+	double t0 = now_ms();
+
+	if (!rl)
+		goto fail;
+	if (vtap_policy_load_dir(v->policy_dir, &set, &errs))
+		goto fail;
+	ids = calloc(set.n_policies + 1, sizeof(*ids));
+	if (!ids)
+		goto fail;
+	if (vdp_ids_assign(v->ids, &set, ids, freed, &n_freed)) {
+		vtap_errors_add(&errs, NULL, "no free policy counter slot (limit %d)",
+				VTAP_MAX_RULES);
+		goto fail;
+	}
+	if (compile(v, &set, ids, rl, &errs)) {
+		vdp_ids_release(v->ids, freed, n_freed);
+		goto fail;
+	}
+	old = __atomic_exchange_n(&v->rules, rl, __ATOMIC_ACQ_REL);
+	grace_period(v);
+	/* no round uses the old image now: free it, and give the slots of
+	 * removed policies fresh counters for whoever gets them next */
+	for (size_t i = 0; i < n_freed; i++)
+		memset(&v->stats->pol[freed[i]], 0, sizeof(v->stats->pol[0]));
+	vdp_ids_release(v->ids, freed, n_freed);
+	if (old) {
+		vtap_image_free(&old->img);
+		free(old);
+	}
+	vtap_policy_set_free(&v->set);
+	free(v->set_ids);
+	v->set = set;
+	v->set_ids = ids;
+	v->reloads_ok++;
+	v->last_error[0] = 0;
+	v->last_apply_ms = now_ms() - t0;
+	log_info("%zu policies in effect (%.2f ms)", set.n_policies, v->last_apply_ms);
+	return 0;
+fail:
+	if (!errs.n)
+		vtap_errors_add(&errs, NULL, "out of memory");
+	errors_out(&errs, o, v->last_error, sizeof(v->last_error));
+	vtap_errors_free(&errs);
+	vtap_policy_set_free(&set);
+	free(ids);
+	free(rl);
+	v->reloads_failed++;
+	return -1;
+}
+
+void vdp_rules_free(struct vdp *v)
+{
+	struct vdp_rules *rl = __atomic_exchange_n(&v->rules, NULL, __ATOMIC_ACQ_REL);
+
+	if (rl) {
+		vtap_image_free(&rl->img);
+		free(rl);
+	}
+	vtap_policy_set_free(&v->set);
+	free(v->set_ids);
+	v->set_ids = NULL;
+}
