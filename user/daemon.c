@@ -55,7 +55,7 @@ static void load_ids(struct vtapd *d)
 int vtapd_init(struct vtapd *d)
 {
 	vtap_link_set_owner(d->pin_root);
-	int ret = vtap_loader_open(&d->ld, d->pin_root);
+	int ret = vtap_loader_open_ring(&d->ld, d->pin_root, d->ring_size);
 
 	if (!ret)
 		load_ids(d);
@@ -120,7 +120,8 @@ void vtapd_adopt(struct vtapd *d)
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 		unsigned int bits = attached_prog(d, p->ifindex, VTAP_HOOK_INGRESS) |
-				    attached_prog(d, p->ifindex, VTAP_HOOK_EGRESS);
+				    attached_prog(d, p->ifindex, VTAP_HOOK_EGRESS) |
+				    (vtapd_xdp_adopt(d, p) ? VTAPD_ATT_XDP : 0);
 
 		if (!bits)
 			continue;
@@ -184,6 +185,7 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 			if (p->attached & VTAPD_ATT_SINK)
 				vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
 			vtapd_sinks_port_gone(d, p->name);
+			vtapd_xdp_forget(p);
 			*p = d->ports[--d->n_ports];
 		}
 		return;
@@ -328,6 +330,7 @@ static const char *prog_of(unsigned int what)
 	return what == VTAPD_ATT_OUT  ? "vtap_tc_out"
 	       : what == VTAPD_ATT_IN ? "vtap_tc_in"
 	       : what == VTAPD_ATT_RX ? "vtap_rx"
+	       : what == VTAPD_ATT_XDP ? "vtap_xdp_out"
 				      : "vtap_sink";
 }
 
@@ -338,6 +341,8 @@ static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 	bool created = false;
 	int ret;
 
+	if (what == VTAPD_ATT_XDP)
+		return vtapd_xdp_attach(d, p);
 	ret = vtap_tc_attach(p->ifindex, hook, vtap_loader_prog_fd(&d->ld, prog), &created);
 	if (ret) {
 		log_err("cannot attach %s to %s %s: %s", prog, p->name,
@@ -356,8 +361,12 @@ static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 
 static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 {
-	int ret = vtap_tc_detach(p->ifindex, hook_of(what));
+	int ret = 0;
 
+	if (what == VTAPD_ATT_XDP)
+		vtapd_xdp_detach(d, p);
+	else
+		ret = vtap_tc_detach(p->ifindex, hook_of(what));
 	if (ret)
 		log_warn("cannot detach from %s: %s", p->name, strerror(-ret));
 	p->attached &= ~what;
@@ -372,11 +381,12 @@ static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 		vtap_tc_destroy_qdisc(p->ifindex);
 		p->created_qdisc = false;
 	}
-	log_info("detached %s from %s", prog_of(what), p->name);
+	if (what != VTAPD_ATT_XDP)
+		log_info("detached %s from %s", prog_of(what), p->name);
 }
 
 static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
-			   const struct vtap_policy_set *set, const struct vtapd_port *p)
+			   const struct vtap_policy_set *set, struct vtapd_port *p)
 {
 	const char *d_vxlan_dev = d->vxlan_dev;
 
@@ -385,6 +395,9 @@ static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
 	for (size_t i = 0; i < img->n_ports; i++)
 		if ((int)img->ports[i].ifindex == p->ifindex)
 			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
+	/* out frames: XDP where the attach mode and the monitors allow */
+	if ((w & VTAPD_ATT_OUT) && vtapd_out_wants_xdp(d, set, p))
+		w = (w & ~VTAPD_ATT_OUT) | VTAPD_ATT_XDP;
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 
@@ -481,7 +494,11 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		struct vtapd_port *p = &d->ports[i];
 
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
-			if ((p->attached & bit) && vtap_tc_query(p->ifindex, hook_of(bit), NULL) == 0) {
+			bool gone = bit == VTAPD_ATT_XDP
+					    ? !vtapd_xdp_present(d, p)
+					    : vtap_tc_query(p->ifindex, hook_of(bit), NULL) == 0;
+
+			if ((p->attached & bit) && gone) {
 				log_warn("vtap's filter on %s was removed by someone else; "
 					 "attaching it again",
 					 p->name);
@@ -494,8 +511,13 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		struct vtapd_port *p = &d->ports[i];
 
 		want[i] = wanted(d, &img, set, p);
+		/* XDP first: where it cannot go (another program is there,
+		 * no native XDP) the port's out frames are tapped with TC */
+		if ((want[i] & VTAPD_ATT_XDP) && !(p->attached & VTAPD_ATT_XDP) &&
+		    attach_one(d, p, VTAPD_ATT_XDP))
+			want[i] = (want[i] & ~VTAPD_ATT_XDP) | VTAPD_ATT_OUT;
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
-			if ((want[i] & bit) && !(p->attached & bit))
+			if (bit != VTAPD_ATT_XDP && (want[i] & bit) && !(p->attached & bit))
 				attach_one(d, p, bit);
 	}
 	/* vxlan tunnels of the new set before it is in effect: an id a
@@ -514,6 +536,7 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 					detach_one(d, p, bit);
 		}
 		vtapd_sinks_applied(d, set, ids);
+		vtapd_ring_route(d, set, ids);
 		d->applies++;
 		d->last_apply_ms = now_ms() - t0;
 		log_debug("rule set of %zu policies in effect (generation %d, %.2f ms)",
@@ -592,6 +615,7 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 			if (p->attached & bit)
 				detach_one(d, p, bit);
 	}
+	vtapd_ring_close(d);
 	vtapd_sinks_close(d, unpin);
 	if (d->ld.tc)
 		vtap_loader_close(&d->ld, unpin);
@@ -603,7 +627,8 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 
 static const char *hooks_str(unsigned int a, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s%s%s", a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
+	snprintf(buf, n, "%s%s%s%s", a & VTAPD_ATT_XDP ? "out(xdp) " : "",
+		 a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
 		 a & VTAPD_ATT_SINK ? "sink " : "");
 	size_t l = strlen(buf);
 	if (l)
@@ -614,7 +639,7 @@ static const char *hooks_str(unsigned int a, char *buf, size_t n)
 static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 {
 	struct vtap_global_counters g = { 0 };
-	char hb[32];
+	char hb[48];
 	bool first = true;
 
 	vtap_loader_read_global(&d->ld, &g);
@@ -636,11 +661,16 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 				continue;
 			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
 			sbuf_json_str(o, d->ports[i].name);
-			sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\"}", d->ports[i].ifindex,
-				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+			sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\",\"hook_note\":",
+				    d->ports[i].ifindex, hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+			sbuf_json_str(o, d->ports[i].hook_note);
+			sbuf_printf(o, "}");
 			first = false;
 		}
-		sbuf_printf(o, "],");
+		sbuf_printf(o, "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
+			       "\"unrouted\":%llu,\"bad\":%llu},",
+			    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
+			    d->ring_unrouted, d->ring_bad);
 		vtapd_sinks_status(d, o, true);
 		sbuf_printf(o,
 			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
@@ -661,11 +691,17 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 	sbuf_printf(o, "frames seen: %llu (copies ignored %llu, unparsed %llu, no match %llu)\n",
 		    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 		    (unsigned long long)g.unparsed, (unsigned long long)g.no_match);
-	sbuf_printf(o, "\n%-16s %8s  %s\n", "PORT", "IFINDEX", "HOOKS");
+	sbuf_printf(o, "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
+		       "sink, %llu bad\n",
+		    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
+		    d->ring_unrouted, d->ring_bad);
+	sbuf_printf(o, "\n%-16s %8s  %-16s %s\n", "PORT", "IFINDEX", "HOOKS", "NOTE");
 	for (size_t i = 0; i < d->n_ports; i++)
 		if (d->ports[i].attached)
-			sbuf_printf(o, "%-16s %8d  %s\n", d->ports[i].name, d->ports[i].ifindex,
-				    hooks_str(d->ports[i].attached, hb, sizeof(hb)));
+			sbuf_printf(o, "%-16s %8d  %-16s %s\n", d->ports[i].name,
+				    d->ports[i].ifindex,
+				    hooks_str(d->ports[i].attached, hb, sizeof(hb)),
+				    d->ports[i].hook_note);
 	vtapd_sinks_status(d, o, false);
 }
 
@@ -694,8 +730,8 @@ static void cmd_policies(struct vtapd *d, struct sbuf *o, bool json)
 			sbuf_json_str(o, p->monitor);
 			sbuf_printf(o, ",\"ports\":");
 			sbuf_json_str(o, ports);
-			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"id\":%u}", p->sample,
-				    p->snaplen, d->set_ids[i]);
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
+				    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), d->set_ids[i]);
 		} else {
 			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %-20s %u\n", p->name, p->priority,
 				    vtap_direction_name(p->direction),
@@ -714,8 +750,8 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 	if (json)
 		sbuf_printf(o, "{\"policies\":[");
 	else
-		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
-			    "COPIES", "FAILED", "SAMPLED");
+		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
+			    "COPIES", "FAILED", "SAMPLED", "RINGFULL");
 	for (size_t i = 0; i < d->set.n_policies; i++) {
 		const struct vtap_policy *p = &d->set.policies[i];
 		struct vtap_counters c;
@@ -730,18 +766,19 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 			sbuf_json_str(o, p->name);
 			sbuf_printf(o,
 				    ",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
-				    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu}",
+				    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu,"
+				    "\"ring_full\":%llu}",
 				    (unsigned long long)c.matched_pkts,
 				    (unsigned long long)c.matched_bytes,
 				    (unsigned long long)c.copies, (unsigned long long)c.copy_bytes,
 				    (unsigned long long)c.copy_fail,
-				    (unsigned long long)c.sampled_out);
+				    (unsigned long long)c.sampled_out, (unsigned long long)c.ring_full);
 		} else {
-			sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu\n", p->name,
+			sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu %10llu\n", p->name,
 				    (unsigned long long)c.matched_pkts,
 				    (unsigned long long)c.matched_bytes,
 				    (unsigned long long)c.copies, (unsigned long long)c.copy_fail,
-				    (unsigned long long)c.sampled_out);
+				    (unsigned long long)c.sampled_out, (unsigned long long)c.ring_full);
 		}
 		first = false;
 	}

@@ -24,6 +24,7 @@
 #include "netlink.h"
 #include "capture.h"
 #include "caps.h"
+#include <vtap/ring.h>
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
 
@@ -33,6 +34,15 @@ static void usage(FILE *f)
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
+		"             [--attach auto|xdp|tc] [--ring-size BYTES]\n"
+		"--attach: the hook that taps the frames VMs send (policies may override it\n"
+		"        with source.hook): xdp = native XDP, copies through a ring buffer to\n"
+		"        user-space sinks (capture monitors); tc = clsact; auto (default) = XDP\n"
+		"        where it attaches and every monitor of the port's out policies is a\n"
+		"        capture, TC otherwise. Frames to VMs (in) are always tapped by TC. A\n"
+		"        port with another XDP program keeps it and is tapped by TC.\n"
+		"--ring-size: bytes of the XDP copies' ring buffer, a power of two from 4096\n"
+		"        (default 4194304); K and M suffixes. A full ring counts ring_full.\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
@@ -218,6 +228,8 @@ int main(int argc, char **argv)
 		{ "vxlan-dev", required_argument, NULL, 'X' },
 		{ "vxlan-port", required_argument, NULL, 'P' },
 		{ "underlay-mtu", required_argument, NULL, 'M' },
+		{ "attach", required_argument, NULL, 'A' },
+		{ "ring-size", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -226,7 +238,8 @@ int main(int argc, char **argv)
 			   .socket_path = VTAP_DEFAULT_SOCKET,
 			   .vxlan_dev = "vtap-vxlan",
 			   .vxlan_port = 4789,
-			   .underlay_mtu = 1500 };
+			   .underlay_mtu = 1500,
+			   .attach_mode = VTAP_HOOK_MODE_AUTO };
 	char *end;
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
@@ -276,6 +289,31 @@ int main(int argc, char **argv)
 			else
 				d.underlay_mtu = (unsigned int)num;
 			break;
+		case 'A':
+			num = vtap_hook_mode_parse(optarg);
+			if (num < 0) {
+				fprintf(stderr, "vtapd: --attach: expected auto, xdp or tc, got %s\n",
+					optarg);
+				return 2;
+			}
+			d.attach_mode = (enum vtap_hook_mode)num;
+			break;
+		case 'R': {
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (*end == 'K' || *end == 'k')
+				v <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				v <<= 20, end++;
+			if (*end || v < VTAP_RING_SIZE_MIN || v > VTAP_RING_SIZE_MAX || (v & (v - 1))) {
+				fprintf(stderr,
+					"vtapd: --ring-size: %s is not a power of two from %u to %u\n",
+					optarg, VTAP_RING_SIZE_MIN, VTAP_RING_SIZE_MAX);
+				return 2;
+			}
+			d.ring_size = (__u32)v;
+			break;
+		}
 		case 'S':
 			use_syslog = 1;
 			break;
@@ -316,6 +354,9 @@ int main(int argc, char **argv)
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
 	if (vtapd_init(&d))
 		return 1;
+	/* before the first reload: copies of the taps it attaches are read */
+	if (vtapd_ring_open(&d, ep))
+		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
 		log_err("cannot open rtnetlink: %s", strerror(errno));
@@ -400,6 +441,8 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
+			} else if (vtapd_ring_event(&d, fd)) {
+				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d, fd, evs[i].events)) {
 				/* a capture's socket or live client */
 			} else {
@@ -427,6 +470,7 @@ out:
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
 		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
+		vtapd_ring_close(&d);
 		vtapd_sinks_close(&d, false);
 		vtap_loader_close(&d.ld, 0);
 	}
