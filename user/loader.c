@@ -133,7 +133,7 @@ static __u32 ring_size_for(const char *pin_root, __u32 want)
 }
 
 /* The XDP tap's object, on the maps the TC object pinned. */
-static int open_xdp(struct vtap_loader *ld, __u32 ring_size)
+static int open_xdp(struct vtap_loader *ld)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = ld->pin_root);
 	struct vtap_xdp *xdp = vtap_xdp__open_opts(&opts);
@@ -144,7 +144,7 @@ static int open_xdp(struct vtap_loader *ld, __u32 ring_size)
 		log_err("cannot open the XDP tap object: %s", strerror(errno));
 		return ret;
 	}
-	ld->ring_size = ring_size_for(ld->pin_root, ring_size);
+	/* the size the TC object's ring got (and pinned) */
 	bpf_map__set_max_entries(xdp->maps.VTAP_MAP_RING, ld->ring_size);
 	ret = vtap_xdp__load(xdp);
 	if (ret) {
@@ -185,6 +185,9 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		log_err("cannot open the TC tap object: %s", strerror(errno));
 		return ret;
 	}
+	/* both objects declare the ring; the first to load pins it */
+	ld->ring_size = ring_size_for(pin_root, ring_size);
+	bpf_map__set_max_entries(tc->maps.VTAP_MAP_RING, ld->ring_size);
 	ret = vtap_tc__load(tc);
 	if (ret) {
 		log_err("cannot load the TC tap into the kernel: %s (pins under %s from an "
@@ -225,7 +228,7 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		vtap_loader_close(ld, 0);
 		return ret;
 	}
-	ret = open_xdp(ld, ring_size);
+	ret = open_xdp(ld);
 	if (ret)
 		vtap_loader_close(ld, 0);
 	return ret;
