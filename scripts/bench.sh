@@ -423,7 +423,7 @@ YAML
 	for pair in "xdp-capture tc-capture" "xdp-capture tc-local" "xdp-capture mirred"; do
 		set -- $pair
 		a=$(xmed "$1.copy"); b=$(xmed "$2.copy")
-		r=$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+		r=$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 		csv xdp "summary_copies_ratio_${1}_${2}" 1 -1 "$r" x
 		echo "copies/s $1 / $2: ${r}x"
 	done

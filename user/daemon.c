@@ -430,6 +430,9 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	size_t n_hp = 0;
 	int ret = -ENOMEM;
 
+	/* copies made under the running set go where it sends them, before
+	 * its sinks change */
+	vtapd_ring_drain(d);
 	/* first: it may add the links it makes to d->ports */
 	vtapd_sinks_prepare(d, set);
 	hp = calloc(d->n_ports + 1, sizeof(*hp));
@@ -536,7 +539,6 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 					detach_one(d, p, bit);
 		}
 		vtapd_sinks_applied(d, set, ids);
-		vtapd_ring_route(d, set, ids);
 		d->applies++;
 		d->last_apply_ms = now_ms() - t0;
 		log_debug("rule set of %zu policies in effect (generation %d, %.2f ms)",
@@ -544,6 +546,12 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	}
 	vtap_image_free(&img);
 out_free:
+	/* the ring's copies go to the sinks of the set in effect (the sinks
+	 * may have moved in d->sinks) */
+	if (ret)
+		vtapd_ring_route(d, &d->set, d->set_ids);
+	else
+		vtapd_ring_route(d, set, ids);
 	free(hp);
 	free(sinks);
 	free(want);

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "capture.h"
+#include "xsk_tx.h"
 #include "policy.h"
 #include "sbuf.h"
 
@@ -47,6 +48,7 @@ struct vtapd_sink {
 	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
 	struct vtap_capture *cap;
 	struct vtap_ovs *ovs;
+	struct vtap_xsk_tx *tx; /* ovs: sends the XDP tap's copies (NULL: TC only) */
 	char error[256]; /* why it gets no copies; "" = working */
 };
 
@@ -83,7 +85,8 @@ struct vtapd {
 	enum vtap_hook_mode attach_mode; /* --attach; policies may override */
 	__u32 ring_size;		 /* --ring-size, bytes (0 = default) */
 	struct ring_buffer *ring;	 /* the XDP tap's copies (daemon_ring.c) */
-	struct vtap_capture *ring_cap[VTAP_MAX_RULES]; /* policy id -> its capture */
+	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
+	unsigned short ring_sink[VTAP_MAX_RULES];
 	unsigned long long ring_records, ring_unrouted, ring_bad;
 	const char *id_name[VTAP_MAX_RULES]; /* policy id -> name, running set */
 };
@@ -115,6 +118,9 @@ int vtapd_command(struct vtapd *d, char *line, struct sbuf *out, bool *quit);
  * OVS sessions; close: all of them (remove: the links and OVS state too). */
 void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set);
 bool vtapd_sink_usable(struct vtapd *d, const struct vtap_monitor *m);
+/* Can vtapd deliver the XDP tap's copies for m (a capture, or an ovs
+ * monitor with its AF_XDP TX socket)? */
+bool vtapd_sink_takes_ring(struct vtapd *d, const struct vtap_monitor *m);
 void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
 void vtapd_sinks_close(struct vtapd *d, bool remove);
 /* A sink's port (or its peer) is gone: close it; the next reconcile makes
@@ -145,8 +151,8 @@ bool vtapd_xdp_adopt(struct vtapd *d, struct vtapd_port *p);
 /* The port is gone (its program with it): forget it. */
 void vtapd_xdp_forget(struct vtapd_port *p);
 /* The ring buffer (daemon_ring.c): open (watched by epfd), serve its
- * event (true if fd was the ring's), drain, route (policy id -> capture
- * for the set in effect), close. */
+ * event (true if fd was the ring's), drain, route (policy id -> its sink,
+ * for the set in effect; drain before d->sinks changes), close. */
 int vtapd_ring_open(struct vtapd *d, int epfd);
 bool vtapd_ring_event(struct vtapd *d, int fd);
 void vtapd_ring_drain(struct vtapd *d);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vtapd's end of the XDP tap's ring buffer: drained in batches from the
- * event loop, each copy delivered to its policy's user-space sink (a
- * capture monitor). A copy nobody can take now (its policy or monitor
- * gone since it was made) is counted, never dropped silently. */
+ * event loop, each copy delivered to its policy's user-space sink: a
+ * capture monitor's pcapng writer, or an ovs monitor's AF_XDP TX socket.
+ * A copy nobody can take now (its policy or monitor gone since it was
+ * made) is counted, never dropped silently. */
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,20 +17,23 @@ static int on_record(void *arg, void *data, size_t size)
 {
 	struct vtapd *d = arg;
 	const struct vtap_ring_rec *r = data;
-	struct vtap_capture *cap;
+	unsigned int k;
+	struct vtapd_sink *s;
 
 	d->ring_records++;
 	if (size < sizeof(*r) || size < sizeof(*r) + r->cap_len) {
 		d->ring_bad++;
 		return 0;
 	}
-	cap = d->ring_cap[r->policy_id & (VTAP_MAX_RULES - 1)];
-	if (!cap || r->policy_id >= VTAP_MAX_RULES) {
+	k = r->policy_id < VTAP_MAX_RULES ? d->ring_sink[r->policy_id] : 0;
+	s = k && k <= d->n_sinks ? &d->sinks[k - 1] : NULL;
+	if (s && s->cap)
+		vtap_capture_write(s->cap, r->policy_id, r->tai_ns, (const uint8_t *)(r + 1),
+				   r->cap_len, r->orig_len);
+	else if (s && s->tx)
+		vtap_xsk_tx_queue(s->tx, r->policy_id, (const uint8_t *)(r + 1), r->cap_len);
+	else
 		d->ring_unrouted++;
-		return 0;
-	}
-	vtap_capture_write(cap, r->policy_id, r->tai_ns, (const uint8_t *)(r + 1), r->cap_len,
-			   r->orig_len);
 	return 0;
 }
 
@@ -64,25 +68,26 @@ void vtapd_ring_drain(struct vtapd *d)
 		return;
 	if (ring_buffer__consume(d->ring) < 0)
 		log_debug("ring buffer: %s", strerror(errno));
-	for (size_t i = 0; i < d->n_sinks; i++)
+	for (size_t i = 0; i < d->n_sinks; i++) {
 		if (d->sinks[i].cap)
 			vtap_capture_flush(d->sinks[i].cap);
+		if (d->sinks[i].tx)
+			vtap_xsk_tx_flush(d->sinks[i].tx);
+	}
 }
 
 void vtapd_ring_route(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids)
 {
-	/* copies made under the old set go where the old set sent them */
-	vtapd_ring_drain(d);
-	memset(d->ring_cap, 0, sizeof(d->ring_cap));
-	for (size_t i = 0; i < set->n_policies; i++) {
+	memset(d->ring_sink, 0, sizeof(d->ring_sink));
+	for (size_t i = 0; ids && i < set->n_policies; i++) {
 		const struct vtap_policy *p = &set->policies[i];
 
 		if (p->monitor_idx < 0)
 			continue;
 		for (size_t k = 0; k < d->n_sinks; k++)
-			if (d->sinks[k].cap &&
-			    !strcmp(d->sinks[k].monitor, set->monitors[p->monitor_idx].name))
-				d->ring_cap[ids[i] & (VTAP_MAX_RULES - 1)] = d->sinks[k].cap;
+			if (!strcmp(d->sinks[k].monitor, set->monitors[p->monitor_idx].name))
+				d->ring_sink[ids[i] & (VTAP_MAX_RULES - 1)] =
+				    (unsigned short)(k + 1);
 	}
 }
 
@@ -93,5 +98,5 @@ void vtapd_ring_close(struct vtapd *d)
 	vtapd_ring_drain(d);
 	ring_buffer__free(d->ring);
 	d->ring = NULL;
-	memset(d->ring_cap, 0, sizeof(d->ring_cap));
+	memset(d->ring_sink, 0, sizeof(d->ring_sink));
 }

@@ -64,9 +64,10 @@ bool vtapd_out_wants_xdp(struct vtapd *d, const struct vtap_policy_set *set, str
 		any = true;
 		xdp_asked |= mode == VTAP_HOOK_MODE_XDP;
 		/* XDP cannot clone a frame to a device: its copies reach
-		 * user-space sinks only (vtapd delivers them to captures) */
+		 * the sinks vtapd feeds from user space (captures, ovs
+		 * monitors through AF_XDP) */
 		if (pol->action == VTAP_ACTION_MIRROR && pol->monitor_idx >= 0 &&
-		    set->monitors[pol->monitor_idx].type != VTAP_MONITOR_CAPTURE)
+		    !vtapd_sink_takes_ring(d, &set->monitors[pol->monitor_idx]))
 			needs_tc = pol;
 	}
 	if (tc_by && any) {
@@ -83,7 +84,7 @@ bool vtapd_out_wants_xdp(struct vtapd *d, const struct vtap_policy_set *set, str
 
 		set_note(p, xdp_asked,
 			 "policy %s: monitor %s (type %s) is fed by TC only (XDP cannot clone a "
-			 "frame to a device)",
+			 "frame to a device, and vtapd has no user-space path to it)",
 			 needs_tc->name, m->name, vtap_monitor_type_name(m->type));
 		return false;
 	}
