@@ -12,6 +12,7 @@
 #include "image.h"
 #include "log.h"
 #include "tc.h"
+#include <vtap/ring.h>
 
 static double now_ms(void)
 {
@@ -675,10 +676,11 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 			sbuf_printf(o, "}");
 			first = false;
 		}
-		sbuf_printf(o, "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
-			       "\"unrouted\":%llu,\"bad\":%llu},",
+		sbuf_printf(o,
+			    "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
+			    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
 			    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
-			    d->ring_unrouted, d->ring_bad);
+			    d->ring_unrouted, d->ring_bad, d->ring_cut);
 		vtapd_sinks_status(d, o, true);
 		sbuf_printf(o,
 			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
@@ -699,10 +701,11 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 	sbuf_printf(o, "frames seen: %llu (copies ignored %llu, unparsed %llu, no match %llu)\n",
 		    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 		    (unsigned long long)g.unparsed, (unsigned long long)g.no_match);
-	sbuf_printf(o, "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
-		       "sink, %llu bad\n",
+	sbuf_printf(o,
+		    "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
+		    "sink, %llu bad, %llu cut at %u bytes\n",
 		    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
-		    d->ring_unrouted, d->ring_bad);
+		    d->ring_unrouted, d->ring_bad, d->ring_cut, VTAP_RING_COPY_MAX);
 	sbuf_printf(o, "\n%-16s %8s  %-16s %s\n", "PORT", "IFINDEX", "HOOKS", "NOTE");
 	for (size_t i = 0; i < d->n_ports; i++)
 		if (d->ports[i].attached)

@@ -88,6 +88,7 @@ struct vtapd {
 	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
 	unsigned short ring_sink[VTAP_MAX_RULES];
 	unsigned long long ring_records, ring_unrouted, ring_bad;
+	unsigned long long ring_cut; /* copies longer than VTAP_RING_COPY_MAX, cut */
 	const char *id_name[VTAP_MAX_RULES]; /* policy id -> name, running set */
 };
 

@@ -25,6 +25,9 @@ static int on_record(void *arg, void *data, size_t size)
 		d->ring_bad++;
 		return 0;
 	}
+	/* cut by the record's size limit, not by a snaplen: counted */
+	if (r->cap_len < r->orig_len && r->cap_len == VTAP_RING_COPY_MAX)
+		d->ring_cut++;
 	k = r->policy_id < VTAP_MAX_RULES ? d->ring_sink[r->policy_id] : 0;
 	s = k && k <= d->n_sinks ? &d->sinks[k - 1] : NULL;
 	if (s && s->cap)
