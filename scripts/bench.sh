@@ -356,12 +356,16 @@ if has xdp; then
 	echo "   vm1 -> vm2, one match-all out rule), ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats,"
 	echo "   medians; local/mirred: frames at mon's eth0, capture: records written to pcapng"
 	declare -A X
-	XV="none tc-local mirred tc-capture xdp-capture"
+	# *-skip: the hook and the classifier without copies (a skip rule): what
+	# attaching costs by itself on real traffic
+	XV="none tc-skip xdp-skip tc-local mirred tc-capture xdp-capture"
 	for rep in $(seq "$TRAFFIC_REPEATS"); do
 		for v in $XV; do
 			rm -f "$VT_POL"/*.yaml
 			COPIES_AT=mon
+			act=mirror
 			case $v in
+			*-skip) mon="{ name: m, type: local, port: vtb-mon }"; mode=${v%-skip}; act=skip ;;
 			tc-local) mon="{ name: m, type: local, port: vtb-mon }"; mode=tc ;;
 			tc-capture | xdp-capture)
 				mon="{ name: m, type: capture, port: vtb-cap, file: $VT_RUN/bench.pcapng }"
@@ -378,12 +382,12 @@ if has xdp; then
 monitors:
   - $mon
 policies:
-  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, monitor: m }
+  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, action: $act, monitor: m }
 YAML
 				vtapd_start --attach "$mode" || { status=1; continue; }
 				for _ in $(seq 100); do
 					nsx vm1 ping -c 1 -W 0.1 10.77.0.2 >/dev/null 2>&1
-					[ "$(stat_of all-of-vm1 copies)" -gt 0 ] && break
+					[ "$(stat_of all-of-vm1 matched_pkts)" -gt 0 ] && break
 					sleep 0.1
 				done
 				hooks=$(ctl status --json | python3 -c 'import json,sys; print([p["hooks"] for p in json.load(sys.stdin)["ports"] if p["name"]=="vtb-vm1"][0])')
@@ -415,17 +419,19 @@ YAML
 	for v in $XV; do
 		s=$(xmed "$v.sent"); c=$(xmed "$v.copy"); f=$(xmed "$v.rf")
 		printf '%-34s %12.0f %12.0f %12.3f %10s\n' \
-			"$(case $v in none) echo 'no tap';; tc-local) echo 'TC + clone_redirect, local';;
+			"$(case $v in none) echo 'no tap';; tc-skip) echo 'TC tap, skip rule (no copy)';;
+			   xdp-skip) echo 'XDP tap, skip rule (no copy)';; tc-local) echo 'TC + clone_redirect, local';;
 			   mirred) echo 'tc u32 + mirred, local';; tc-capture) echo 'TC + clone_redirect, capture';;
 			   xdp-capture) echo 'XDP + ring buffer, capture';; esac)" \
 			"${s:-0}" "${c:-0}" "$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')" "${f:-0}"
 	done
-	for pair in "xdp-capture tc-capture" "xdp-capture tc-local" "xdp-capture mirred"; do
+	for pair in "xdp-capture tc-capture copy" "xdp-capture tc-local copy" "xdp-capture mirred copy" \
+		"xdp-skip tc-skip sent"; do
 		set -- $pair
-		a=$(xmed "$1.copy"); b=$(xmed "$2.copy")
+		a=$(xmed "$1.$3"); b=$(xmed "$2.$3")
 		r=$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-		csv xdp "summary_copies_ratio_${1}_${2}" 1 -1 "$r" x
-		echo "copies/s $1 / $2: ${r}x"
+		csv xdp "summary_${3}_ratio_${1}_${2}" 1 -1 "$r" x
+		echo "$([ "$3" = copy ] && echo copies/s || echo sent/s) $1 / $2: ${r}x"
 	done
 fi
 
