@@ -382,7 +382,7 @@ if has xdp; then
 monitors:
   - $mon
 policies:
-  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, action: $act, monitor: m }
+  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, action: $act$([ $act = mirror ] && echo ", monitor: m") }
 YAML
 				vtapd_start --attach "$mode" || { status=1; continue; }
 				for _ in $(seq 100); do
