@@ -171,6 +171,21 @@ REC2=$VT_RUN/rec/all.pcapng
 recs=$(tshark -r "$REC2" -Y 'frame.interface_name == "udp-cut"' 2>/dev/null | wc -l)
 check "every copy counted is a record in the file ($recs == $cp)" test "$recs" -eq "$cp"
 
+# --keep: the XDP tap stays (copying goes on), the next vtapd adopts it
+# without a gap, and the offline `vtapctl teardown` removes it
+vtapd_start --attach xdp --keep
+kept=$(xdp_id "$P1")
+vtapd_stop
+check "--keep: vtap's XDP program stays on $P1 after SIGTERM" \
+	test "$kept" -gt 0 -a "$(xdp_id "$P1")" = "$kept"
+: >"$VT_RUN/vtapd.log"
+vtapd_start --attach xdp --keep
+check "the next vtapd adopts it (same program id $kept, logged)" \
+	bash -c "[ $(xdp_id "$P1") = $kept ] && grep -q 'adopted vtap.s filters on $P1' $VT_RUN/vtapd.log"
+vtapd_stop
+ctl teardown >"$VT_RUN/teardown.txt" 2>&1
+check "offline vtapctl teardown removes the kept XDP program" \
+	bash -c "grep -q 'removed vtap.s XDP program from $P1' $VT_RUN/teardown.txt && [ $(xdp_id "$P1") = 0 ]"
 check "no vtap XDP program, TC filter or pin is left" \
 	bash -c "[ $(xdp_id "$P1") = 0 ] && ! tc filter show dev $P1 ingress 2>/dev/null | grep -q vtap && [ ! -e $VT_PIN ]"
 check "the foreign program survived it all (id $FOREIGN)" test "$(xdp_id "$P3")" = "$FOREIGN"
