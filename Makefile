@@ -38,7 +38,7 @@ HDRS       := $(wildcard include/vtap/*.h user/*.h bpf/*.h tests/unit/*.h tests/
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps vmlinux test unit-test ns-test demo bench fuzz clean format
+.PHONY: all deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format
 
 all: deps $(BPF_OBJS) $(SKELS) $(OUT)/libvtap.a $(BINS) $(TEST_BINS)
 
@@ -99,6 +99,10 @@ demo: all
 
 bench: all $(BENCH_BINS)
 	@OUT=$(OUT) scripts/bench.sh
+
+# The classifier's cost alone (BPF_PROG_TEST_RUN), 1, 16, 256 and 4096 rules.
+bench-classify: all $(BENCH_BINS)
+	@OUT=$(OUT) BENCH_PARTS=classify CLASSIFY_SIZES=1,16,256,4096 scripts/bench.sh
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h)

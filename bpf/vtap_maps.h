@@ -132,6 +132,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_RSTATS SEC(".maps");
 
+/* The verdict cache (bpf/vtap_flow_cache.h). Pinned like the rest so every
+ * object vtapd loads (TC and XDP taps) shares it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_FLOW_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vtap_flow_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_FCACHE SEC(".maps");
+
 /* Never read by a program: an update of a map-in-map makes the kernel wait
  * for an RCU grace period, which vtapd uses before rewriting the inactive
  * generation, so no frame still classified by it (it was active until the
@@ -150,17 +160,22 @@ struct {
 	__array(values, struct vtap_sync_inner);
 } VTAP_MAP_SYNC SEC(".maps");
 
-/* The classifier's backend (see include/vtap/classify.h). */
-#define VTAP_BE void *
+/* The classifier's backend (see include/vtap/classify.h). The handle is
+ * the epoch (vtap_cfg.active_gen) the caller read once for the frame: the
+ * classifier and the flow cache then agree on the generation even when the
+ * loader flips it meanwhile. */
+#define VTAP_BE __u32
 
-static __always_inline const struct vtap_gen *vtap_be_gen(VTAP_BE be, __u32 *gen)
+static __always_inline const struct vtap_cfg *vtap_cfg_get(void)
 {
 	__u32 zero = 0;
-	struct vtap_cfg *cfg = bpf_map_lookup_elem(&VTAP_MAP_CFG, &zero);
 
-	if (!cfg)
-		return NULL;
-	*gen = cfg->active_gen & 1;
+	return bpf_map_lookup_elem(&VTAP_MAP_CFG, &zero);
+}
+
+static __always_inline const struct vtap_gen *vtap_be_gen(VTAP_BE epoch, __u32 *gen)
+{
+	*gen = epoch & 1;
 	return bpf_map_lookup_elem(&VTAP_MAP_GENS, gen);
 }
 

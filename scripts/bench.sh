@@ -31,13 +31,15 @@
 #             tc u32 + mirred (local), side by side
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
-# CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths.
+# CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
+# counts of part classify (`make bench-classify`: 1,16,256,4096).
 set -u
 OUT=${OUT:-build}
 BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd xdp}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
+CLASSIFY_SIZES=${CLASSIFY_SIZES:-1,16,64,256,1024,4096}
 SWAP_RUNS=${SWAP_RUNS:-7}
 BIN=$OUT/bench
 RES=$OUT/bench/results.csv
@@ -71,7 +73,8 @@ if has swap; then
 fi
 
 if has classify; then
-	"$BIN/bench_classify" --rules "$RULES" --rounds "$CLASSIFY_ROUNDS" --csv "$RES" || status=1
+	"$BIN/bench_classify" --rules "$RULES" --rounds "$CLASSIFY_ROUNDS" --sizes "$CLASSIFY_SIZES" \
+		--csv "$RES" || status=1
 fi
 
 # ---- real traffic in namespaces ----

@@ -15,6 +15,9 @@
 
 struct bm_builder {
 	struct vtap_image *img;
+	/* the rules of each shape slot, word by word: what a bitmap's slot
+	 * words are computed from */
+	__u64 slot_rules[VTAP_SHAPE_SLOTS][VTAP_BITMAP_WORDS];
 	/* open-addressing table of pool indices, for deduplication */
 	__u32 *slots;
 	size_t n_slots;
@@ -33,12 +36,17 @@ static void bm_or(struct vtap_bitmap *d, const struct vtap_bitmap *s)
 		d->words[i] |= s->words[i];
 }
 
-static void bm_summarise(struct vtap_bitmap *b)
+static void bm_summarise(const struct bm_builder *bb, struct vtap_bitmap *b)
 {
-	b->summary = 0;
-	for (int i = 0; i < VTAP_BITMAP_WORDS; i++)
-		if (b->words[i])
-			b->summary |= 1ULL << i;
+	b->slots = 0;
+	for (int k = 0; k < VTAP_SHAPE_SLOTS; k++) {
+		b->slot_words[k] = 0;
+		for (int i = 0; i < VTAP_BITMAP_WORDS; i++)
+			if (b->words[i] & bb->slot_rules[k][i])
+				b->slot_words[k] |= 1ULL << i;
+		if (b->slot_words[k])
+			b->slots |= 1ULL << k;
+	}
 }
 
 static uint64_t bm_hash(const struct vtap_bitmap *b)
@@ -60,7 +68,7 @@ static __u32 bm_intern(struct bm_builder *bb, struct vtap_bitmap *b)
 	size_t mask = bb->n_slots - 1;
 	size_t s;
 
-	bm_summarise(b);
+	bm_summarise(bb, b);
 	for (s = bm_hash(b) & mask;; s = (s + 1) & mask) {
 		__u32 v = bb->slots[s];
 
@@ -380,41 +388,79 @@ static int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t
 }
 
 /* The wildcard bitmap of a field: rules that do not constrain it. */
+/* Whether p constrains field f (other than (port, direction)). */
+static int constrains(const struct vtap_policy *p, int field)
+{
+	switch (field) {
+	case VTAP_F_SRC:
+		return p->n_src_cidrs > 0;
+	case VTAP_F_DST:
+		return p->n_dst_cidrs > 0;
+	case VTAP_F_PROTO:
+		return p->protocol >= 0;
+	case VTAP_F_SPORT:
+		return p->n_src_ports > 0;
+	case VTAP_F_DPORT:
+		return p->n_dst_ports > 0;
+	case VTAP_F_VLAN:
+		return p->n_vlans > 0;
+	}
+	return 0;
+}
+
 static int wildcard(const struct ranked *rk, size_t n, int field, struct vtap_bitmap *w)
 {
 	int constrained = 0;
 
 	memset(w, 0, sizeof(*w));
 	for (size_t r = 0; r < n; r++) {
-		const struct vtap_policy *p = rk[r].p;
-		size_t k = 0;
-
-		switch (field) {
-		case VTAP_F_SRC:
-			k = p->n_src_cidrs;
-			break;
-		case VTAP_F_DST:
-			k = p->n_dst_cidrs;
-			break;
-		case VTAP_F_PROTO:
-			k = p->protocol >= 0;
-			break;
-		case VTAP_F_SPORT:
-			k = p->n_src_ports;
-			break;
-		case VTAP_F_DPORT:
-			k = p->n_dst_ports;
-			break;
-		case VTAP_F_VLAN:
-			k = p->n_vlans;
-			break;
-		}
-		if (k)
+		if (constrains(rk[r].p, field))
 			constrained = 1;
 		else
 			bm_set(w, (unsigned int)r);
 	}
 	return constrained;
+}
+
+/* Rules grouped by shape (the fields they constrain), a slot per shape for
+ * the VTAP_SHAPE_SLOTS - 1 most common ones, the rest sharing the last.
+ * Within a shape no rule is a wildcard of the shape's fields, so a field's
+ * bitmap restricted to one shape holds only the rules that match the
+ * frame's value: AND per slot, the words left are few (see
+ * include/vtap/classify.h). */
+static int cmp_count_desc(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+
+	return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+static int compile_shapes(struct bm_builder *bb, const struct ranked *rk, size_t n)
+{
+	size_t count[VTAP_SHAPES][2] = { { 0 } }; /* {rules, shape} */
+	unsigned int *shape = malloc((n + 1) * sizeof(*shape));
+	int slot_of[VTAP_SHAPES];
+
+	if (!shape)
+		return -ENOMEM;
+	for (int s = 0; s < VTAP_SHAPES; s++)
+		count[s][1] = (size_t)s;
+	for (size_t r = 0; r < n; r++) {
+		unsigned int s = 0;
+
+		for (int f = VTAP_F_SRC; f < VTAP_F_MAX; f++)
+			if (constrains(rk[r].p, f))
+				s |= 1u << (f - VTAP_F_SRC);
+		shape[r] = s;
+		count[s][0]++;
+	}
+	qsort(count, VTAP_SHAPES, sizeof(count[0]), cmp_count_desc);
+	for (int i = 0; i < VTAP_SHAPES; i++)
+		slot_of[count[i][1]] = i < VTAP_SHAPE_SLOTS ? i : VTAP_SHAPE_SLOTS - 1;
+	for (size_t r = 0; r < n; r++)
+		bb->slot_rules[slot_of[shape[r]]][r / 64] |= 1ULL << (r % 64);
+	free(shape);
+	return 0;
 }
 
 int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_env *env,
@@ -461,6 +507,8 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 	for (size_t i = 0; i < n; i++)
 		rk[i] = (struct ranked){ &set->policies[i], (int)i };
 	qsort(rk, n, sizeof(*rk), cmp_ranked);
+	if (compile_shapes(&bb, rk, n))
+		goto out;
 
 	/* pool[0]: all ones, for fields no rule constrains */
 	memset(&all, 0xff, sizeof(all));

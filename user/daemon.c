@@ -58,8 +58,15 @@ int vtapd_init(struct vtapd *d)
 	vtap_link_set_owner(d->pin_root);
 	int ret = vtap_loader_open_ring(&d->ld, d->pin_root, d->ring_size);
 
-	if (!ret)
-		load_ids(d);
+	if (ret)
+		return ret;
+	load_ids(d);
+	ret = vtap_loader_set_flow_cache(&d->ld,
+					 d->no_flow_cache ? VTAP_FLOW_CACHE_OFF : VTAP_FLOW_CACHE_ON);
+	if (ret) {
+		log_err("cannot set the flow cache mode in %s: %s", d->pin_root, strerror(-ret));
+		vtap_loader_close(&d->ld, 0);
+	}
 	return ret;
 }
 
@@ -684,10 +691,12 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 		vtapd_sinks_status(d, o, true);
 		sbuf_printf(o,
 			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
-			    "\"no_match\":%llu,\"pull_fail\":%llu}}\n",
+			    "\"no_match\":%llu,\"pull_fail\":%llu,\"flow_cache\":%s,"
+			    "\"cache_hits\":%llu,\"cache_misses\":%llu}}\n",
 			    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 			    (unsigned long long)g.unparsed, (unsigned long long)g.no_match,
-			    (unsigned long long)g.pull_fail);
+			    (unsigned long long)g.pull_fail, d->no_flow_cache ? "false" : "true",
+			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
 		return;
 	}
 	sbuf_printf(o, "engine:      ebpf (tc clsact)\npolicy dir:  %s\npin root:    %s\n",
@@ -701,6 +710,11 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 	sbuf_printf(o, "frames seen: %llu (copies ignored %llu, unparsed %llu, no match %llu)\n",
 		    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 		    (unsigned long long)g.unparsed, (unsigned long long)g.no_match);
+	if (d->no_flow_cache)
+		sbuf_printf(o, "flow cache:  off (--no-flow-cache): every frame classified\n");
+	else
+		sbuf_printf(o, "flow cache:  %llu hits, %llu misses (frames classified)\n",
+			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
 	sbuf_printf(o,
 		    "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
 		    "sink, %llu bad, %llu cut at %u bytes\n",

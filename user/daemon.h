@@ -59,6 +59,7 @@ struct vtapd {
 	const char *vxlan_dev;	   /* vxlan monitors and receive entries */
 	unsigned int vxlan_port;   /* its UDP port */
 	unsigned int underlay_mtu; /* copies cut to fit once encapsulated; 0 = never */
+	bool no_flow_cache;	   /* classify every frame (no verdict cache) */
 
 	struct vtap_loader ld;
 	struct vtap_policy_set set;

@@ -24,6 +24,7 @@ static const char *const map_names[] = {
 	VTAP_STR(VTAP_MAP_VLAN),  VTAP_STR(VTAP_MAP_RULES), VTAP_STR(VTAP_MAP_STATS),
 	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS), VTAP_STR(VTAP_MAP_NAMES),
 	VTAP_STR(VTAP_MAP_TUNNELS), VTAP_STR(VTAP_MAP_RECV), VTAP_STR(VTAP_MAP_RSTATS),
+	VTAP_STR(VTAP_MAP_FCACHE),
 	VTAP_STR(VTAP_MAP_RING),
 };
 
@@ -237,14 +238,36 @@ err:
 	return ret;
 }
 
+static int read_cfg(struct vtap_loader *ld, struct vtap_cfg *cfg)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(ld->fd_cfg, &zero, cfg) ? -errno : 0;
+}
+
 int vtap_loader_active_gen(struct vtap_loader *ld)
 {
 	struct vtap_cfg cfg;
-	__u32 zero = 0;
+	int ret = read_cfg(ld, &cfg);
 
-	if (bpf_map_lookup_elem(ld->fd_cfg, &zero, &cfg))
-		return -errno;
-	return (int)(cfg.active_gen & 1);
+	return ret ? ret : (int)(cfg.active_gen & 1);
+}
+
+int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode mode)
+{
+	struct vtap_cfg cfg;
+	__u32 zero = 0;
+	int ret = read_cfg(ld, &cfg);
+
+	if (ret)
+		return ret;
+	cfg.flags &= ~(__u32)(VTAP_CFG_NO_FLOW_CACHE | VTAP_CFG_FLOW_CACHE_MISS);
+	if (mode == VTAP_FLOW_CACHE_OFF)
+		cfg.flags |= VTAP_CFG_NO_FLOW_CACHE;
+	else if (mode == VTAP_FLOW_CACHE_ALWAYS_MISS)
+		cfg.flags |= VTAP_CFG_FLOW_CACHE_MISS;
+	/* the only writer is this process, so read-modify-write is safe */
+	return bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 /* Delete every entry of generation gen from a hash or LPM map. gen_of()
@@ -307,15 +330,15 @@ static void fill_index(__u64 *dst, const __u32 *src, size_t n, __u32 base)
 
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 {
-	struct vtap_cfg cfg = { 0 };
+	struct vtap_cfg cfg;
 	struct vtap_gen gen = img->gen;
 	__u32 zero = 0, g, base;
-	int active, ret;
+	int ret;
 
-	active = vtap_loader_active_gen(ld);
-	if (active < 0)
-		return active;
-	g = (__u32)!active;
+	ret = read_cfg(ld, &cfg);
+	if (ret)
+		return ret;
+	g = (cfg.active_gen + 1) & 1;
 	base = g * VTAP_POOL_PER_GEN;
 
 	/* 0. generation g was active until the last flip: wait until no
@@ -382,8 +405,8 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	if (bpf_map_update_elem(ld->fd_gens, &g, &gen, BPF_ANY))
 		goto fail_errno;
 
-	/* 2. the flip: one store */
-	cfg.active_gen = g;
+	/* 2. the flip: one store of the next epoch, whose low bit is g */
+	cfg.active_gen++;
 	if (bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY))
 		goto fail_errno;
 	return 0;

@@ -38,6 +38,16 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
  * classified by the old rules or by the new, never by a mix. */
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img);
 int vtap_loader_active_gen(struct vtap_loader *ld);
+/* The flow cache in front of the classifier (bpf/vtap_flow_cache.h): on by
+ * default; the mode is kept in the pinned vtap_cfg, so it outlives this
+ * process like the rules. ALWAYS_MISS is for measuring a flow's first
+ * frame (bench_classify). */
+enum vtap_flow_cache_mode {
+	VTAP_FLOW_CACHE_ON,
+	VTAP_FLOW_CACHE_OFF,
+	VTAP_FLOW_CACHE_ALWAYS_MISS,
+};
+int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode mode);
 int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id);
 /* Sum one policy's per-CPU counters. */
 int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out);

@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
+		"             [--no-flow-cache]\n"
 		"             [--attach auto|xdp|tc] [--ring-size BYTES]\n"
 		"--attach: the hook that taps the frames VMs send (policies may override it\n"
 		"        with source.hook): xdp = native XDP, copies through a ring buffer to\n"
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
 		"        cut to fit it once encapsulated (counted); 0 = never cut (the\n"
 		"        underlay must then carry frames + 50 bytes)\n"
+		"--no-flow-cache: classify every frame; by default a frame whose classifier\n"
+		"        inputs an earlier frame had (same flow, same rules) reuses its verdict\n"
 		"--keep: on SIGTERM leave the taps attached and the maps pinned (tapping goes\n"
 		"        on; the next vtapd adopts them without a gap). After a crash or\n"
 		"        SIGKILL that is always what happens.\n"
@@ -228,6 +231,7 @@ int main(int argc, char **argv)
 		{ "vxlan-dev", required_argument, NULL, 'X' },
 		{ "vxlan-port", required_argument, NULL, 'P' },
 		{ "underlay-mtu", required_argument, NULL, 'M' },
+		{ "no-flow-cache", no_argument, NULL, 'C' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
@@ -288,6 +292,9 @@ int main(int argc, char **argv)
 				d.vxlan_port = (unsigned int)num;
 			else
 				d.underlay_mtu = (unsigned int)num;
+			break;
+		case 'C':
+			d.no_flow_cache = true;
 			break;
 		case 'A':
 			num = vtap_hook_mode_parse(optarg);

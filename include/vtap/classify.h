@@ -4,10 +4,19 @@
  * Linear bit-vector search (as in bpf-iptables): every rule has a bit, bit
  * order = priority order. Per field one lookup yields a bitmap of the rules
  * the frame can still match; the AND of the field bitmaps holds the matching
- * rules and its lowest set bit wins. Each bitmap carries a summary word (bit
- * w set when word w is non-zero), so the AND visits only words that can hold
- * a match: the cost does not grow with the number of rules, only with the
- * number of words where every field has a candidate.
+ * rules and its lowest set bit wins. Each bitmap carries summary words (bit
+ * w set when word w holds candidates), so the AND visits only words that can
+ * hold a match: the cost does not grow with the number of rules, only with
+ * the number of words where every field has a candidate.
+ *
+ * Rules that do not constrain a field sit in every bitmap of that field, so
+ * with rules of several shapes interleaved every word has a candidate in
+ * every field, and a summary of the whole bitmap prunes nothing. So the
+ * summary is kept per shape (the set of fields a rule constrains; the
+ * compiler gives the common shapes a slot each): a word is visited only if,
+ * for one slot, every field's bitmap has a rule of that slot in it. Within
+ * one shape no rule is a field's wildcard, so a field's bitmap restricted
+ * to a shape holds only the rules that match the frame's value.
  *
  * The includer provides the storage (BPF maps, or the compiled image in
  * memory) by defining, before including this file:
@@ -64,7 +73,7 @@ static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt,
 	int l3 = pkt->level >= VTAP_LEVEL_L3;
 	int l4 = pkt->level >= VTAP_LEVEL_L4;
 	__u8 fam = (pkt->flags & VTAP_PF_IPV6) ? VTAP_FAMILY_V6 : VTAP_FAMILY_V4;
-	__u64 sum;
+	__u64 sum, slots;
 	__u32 gen;
 	int i, k;
 
@@ -98,14 +107,23 @@ static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt,
 	    vtap_field_idx(be, g, gen, VTAP_F_VLAN, 1, 0, 0, pkt->vlan, &idx[VTAP_F_VLAN]) < 0)
 		return VTAP_NO_MATCH;
 
-	sum = ~0ULL;
+	slots = ~0ULL;
 	VTAP_UNROLL
 	for (i = 0; i < VTAP_F_MAX; i++) {
 		b[i] = vtap_be_bitmap(be, idx[i]);
 		if (!b[i])
 			return VTAP_NO_MATCH;
-		sum &= b[i]->summary;
+		slots &= b[i]->slots;
 	}
+	/* The words that can hold the match: per shape slot, those where
+	 * every field still has a candidate of that slot. */
+	sum = 0;
+	VTAP_UNROLL
+	for (k = 0; k < VTAP_SHAPE_SLOTS; k++)
+		if (slots & (1ULL << k))
+			sum |= b[0]->slot_words[k] & b[1]->slot_words[k] & b[2]->slot_words[k] &
+			       b[3]->slot_words[k] & b[4]->slot_words[k] & b[5]->slot_words[k] &
+			       b[6]->slot_words[k];
 
 	for (k = 0; k < VTAP_BITMAP_WORDS; k++) {
 		__u32 w;

@@ -46,6 +46,7 @@
 #define VTAP_MAP_TUNNELS vtap_tunnels
 #define VTAP_MAP_RECV vtap_recv
 #define VTAP_MAP_RSTATS vtap_rstats
+#define VTAP_MAP_FCACHE vtap_fcache
 #define VTAP_STR_(x) #x
 #define VTAP_STR(x) VTAP_STR_(x)
 
@@ -101,10 +102,19 @@ enum vtap_action_kind {
 	VTAP_ACT_SKIP = 1,
 };
 
-/* One rule bitmap: bit i = rule of rank i. summary bit w = words[w] != 0,
- * so the AND of several bitmaps visits only words that can hold a match. */
+/* Rule shapes: which of the six fields after (port, direction) a rule
+ * constrains, as a 6-bit number (bit f - 1 for field f). The compiler gives
+ * the most common shapes a slot each; the last slot takes all the others. */
+#define VTAP_SHAPES 64
+#define VTAP_SHAPE_SLOTS 8
+
+/* One rule bitmap: bit i = rule of rank i. Bit w of slot_words[k]: words[w]
+ * holds a rule whose shape is in slot k; bit k of slots: slot_words[k] != 0.
+ * The classifier ANDs these per slot, so it visits only words where one
+ * shape has a candidate in every field (include/vtap/classify.h). */
 struct vtap_bitmap {
-	__u64 summary;
+	__u64 slots;
+	__u64 slot_words[VTAP_SHAPE_SLOTS];
 	__u64 words[VTAP_BITMAP_WORDS];
 };
 
@@ -119,6 +129,7 @@ enum vtap_field {
 	VTAP_F_VLAN,
 	VTAP_F_MAX,
 };
+_Static_assert(VTAP_SHAPES == 1 << (VTAP_F_MAX - 1), "a shape is one bit per field after the port");
 
 /* Per-generation header, vtap_gens[gen]. */
 struct vtap_gen {
@@ -134,8 +145,48 @@ struct vtap_gen {
 
 /* vtap_cfg[0] */
 struct vtap_cfg {
-	__u32 active_gen; /* 0 or 1 */
-	__u32 flags;
+	/* The active generation is active_gen & 1. The loader adds one at
+	 * every flip, so the whole value is an epoch: a verdict cached under
+	 * one epoch is never used under another (see struct vtap_flow_key).
+	 * One 32-bit store flips the generation and the epoch together. */
+	__u32 active_gen;
+	__u32 flags; /* VTAP_CFG_* */
+};
+
+#define VTAP_CFG_NO_FLOW_CACHE 0x1 /* classify every frame (vtapd --no-flow-cache) */
+/* Look up and compare, then classify and store as if every lookup missed:
+ * what the first frame of a flow costs (set by bench_classify only). */
+#define VTAP_CFG_FLOW_CACHE_MISS 0x2
+
+/* The verdict cache in front of the classifier (bpf/vtap_flow_cache.h):
+ * per CPU, direct-mapped, VTAP_FLOW_CACHE_SLOTS slots. The key holds every
+ * input of vtap_classify() and the epoch, so a hit returns exactly what the
+ * classifier would: no invalidation is needed when the rules change. */
+#define VTAP_FLOW_CACHE_SLOTS 4096
+
+struct vtap_flow_key {
+	__u32 epoch; /* vtap_cfg.active_gen the verdict was made under */
+	__u32 ifindex;
+	__u8 dir;
+	__u8 level;
+	__u8 v6; /* pkt->flags & VTAP_PF_IPV6 */
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u16 vlan;
+	__u16 valid; /* 1 in every stored key: a zeroed slot matches nothing */
+	__u32 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+} __attribute__((aligned(8)));
+
+#define VTAP_FLOW_KEY_WORDS (sizeof(struct vtap_flow_key) / 8)
+_Static_assert(sizeof(struct vtap_flow_key) == 56, "the flow key is seven 64-bit words");
+
+struct vtap_flow_slot {
+	struct vtap_flow_key key;
+	__s32 rank;   /* the classifier's answer: a rank or VTAP_NO_MATCH */
+	__u32 check;  /* low half of the key's hash ^ rank (bpf/vtap_flow_cache.h) */
 };
 
 struct vtap_port_key {
@@ -243,6 +294,8 @@ struct vtap_global_counters {
 	__u64 unparsed;    /* classified as L2 only because malformed */
 	__u64 no_match;
 	__u64 pull_fail;   /* could not linearise headers */
+	__u64 cache_hits;  /* verdicts taken from the flow cache */
+	__u64 cache_misses; /* frames classified (and their verdict cached) */
 };
 
 #endif

@@ -4,14 +4,17 @@
  * the kernel's average duration per run).
  *
  * 1. The classifier, on frames it does not copy (design §4: a copy costs
- *    thirty times a lookup and would hide it): rule sets of 1, 64, 1024 and
- *    4096 rules made by `bench_swap --emit` (see its header comment: every
- *    64-rule word holds candidates for every field, so a frame that matches
- *    nothing, or whose winner is the last rule, a skip, visits every word),
- *    IPv4 and IPv6 TCP frames, program vtap_tc_out on a real veth.
+ *    thirty times a lookup and would hide it): rule sets of 1 to 4096 rules
+ *    (--sizes; default 1, 64, 1024, 4096) made by `bench_swap --emit` (see
+ *    its header comment: every 64-rule word holds candidates for every
+ *    field), IPv4 and IPv6 TCP frames that match nothing, whose winner is
+ *    the last rule (a skip), or decoys (see F_V4_DECOY: the frames that make
+ *    the search visit every word), program vtap_tc_out on a real veth;
+ *    each with the flow cache hit (every frame
+ *    but a flow's first), forced to miss (a flow's first frame) and off.
  *    Baselines: an empty TC program (r0 = -1; exit, loaded here from two raw
  *    instructions), the tap with no rules (returns before the port lookup)
- *    and the tap with 4096 rules on a port no rule taps (returns after it).
+ *    and the tap with 4096 rules on a port no rule taps (cached verdict).
  * 2. The copy: the tap with one mirror rule matching the frame, copying to a
  *    veth whose peer is up, against a program that only calls
  *    bpf_clone_redirect to the same veth (five raw instructions).
@@ -20,8 +23,11 @@
  * table gives the median over rounds. Each verdict is checked once on the
  * counters (no match / skip matched / copied) before it is timed.
  *
- * Usage: bench_classify --rules DIR [--rounds R] [--repeat N] [--csv FILE]
- * DIR holds n1/, n64/, n1024/, n4096/ (bench_swap --emit DIR). Needs root:
+ * Usage: bench_classify --rules DIR [--rounds R] [--repeat N] [--sizes LIST]
+ *                       [--csv FILE]
+ * DIR holds n<N>/ and c<N>/ for each N of --sizes (bench_swap --emit DIR).
+ * Ends with `make bench-classify`'s tables (rules ns_per_pkt ratio_to_1rule).
+ * Needs root:
  * runs in a private network namespace (unshare), pins its maps under
  * /sys/fs/bpf/vtap-bench-<pid> (removed at the end). */
 #include <errno.h>
@@ -44,8 +50,10 @@
 #define RATIO_TARGET 1.5
 #define ABOVE_TARGET_NS 30.0
 
-static const int sizes[] = { 1, 64, 1024, 4096 };
-#define N_SIZES 4
+/* rule counts, --sizes; the first must be 1 (the ratios' base) */
+#define MAX_SIZES 8
+static int sizes[MAX_SIZES] = { 1, 64, 1024, 4096 };
+static int n_sizes = 4;
 
 static FILE *csv;
 static struct vtap_loader ld;
@@ -55,9 +63,24 @@ static int repeat = 200000, copy_repeat = 50000;
 
 /* ---- frames ---- */
 
-enum { F_V4_NOMATCH, F_V4_SKIP, F_V6_NOMATCH, F_V6_SKIP, N_FRAMES };
+/* decoy: no rule matches, but one rule of a shape matches the destination
+ * and another rule of the same shape the port, so that shape survives the
+ * classifier's shape filter and the search visits every word holding its
+ * rules — the search's worst case (include/vtap/classify.h). */
+enum {
+	F_V4_NOMATCH,
+	F_V4_SKIP,
+	F_V6_NOMATCH,
+	F_V6_SKIP,
+	F_V4_DECOY,
+	F_V6_DECOY,
+	N_FRAMES
+};
 static const char *const frame_name[N_FRAMES] = { "v4-nomatch", "v4-skip", "v6-nomatch",
-						  "v6-skip" };
+						  "v6-skip",    "v4-decoy", "v6-decoy" };
+static const int frame_v6[N_FRAMES] = { 0, 0, 1, 1, 0, 1 };
+static const char *const frame_want[N_FRAMES] = { "nomatch", "skip",    "nomatch",
+						  "skip",    "nomatch", "nomatch" };
 static __u8 frames[N_FRAMES][128];
 static __u32 frame_len[N_FRAMES];
 
@@ -124,6 +147,11 @@ static void build_frames(void)
 	    build_tcp(frames[F_V6_NOMATCH], 1, "fd00:1::1", "2001:db8::1", 9999);
 	frame_len[F_V6_SKIP] =
 	    build_tcp(frames[F_V6_SKIP], 1, "fd00:1::1", "2001:db8:ffff::1", 9999);
+	/* rule 0's destination 10.0.0.1/32, rule 2's port 20002 (both shape
+	 * destination + protocol + destination port; rule 2 is IPv6) */
+	frame_len[F_V4_DECOY] = build_tcp(frames[F_V4_DECOY], 0, "10.0.0.1", "10.0.0.1", 20002);
+	/* rule 2's destination fd00:3::/64, rule 0's port 80 (rule 0 is IPv4) */
+	frame_len[F_V6_DECOY] = build_tcp(frames[F_V6_DECOY], 1, "fd00:1::1", "fd00:3::1", 80);
 }
 
 /* ---- programs ---- */
@@ -325,7 +353,18 @@ enum {
 	V_MIRROR,    /* [1] v4 */
 	N_VARIANTS,
 };
-static double cls[2][N_SIZES][N_FRAMES][MAX_ROUNDS];
+/* flow cache modes, in the order they are timed */
+enum { M_HIT, M_MISS, M_OFF, N_MODES };
+static const enum vtap_flow_cache_mode mode_value[N_MODES] = {
+	VTAP_FLOW_CACHE_ON, VTAP_FLOW_CACHE_ALWAYS_MISS, VTAP_FLOW_CACHE_OFF
+};
+static const char *const mode_name[N_MODES] = { "cache-hit", "cache-miss", "no-cache" };
+static const char *const mode_text[N_MODES] = {
+	"flow cache hit: every frame after a flow's first (the steady state)",
+	"flow cache miss: a flow's first frame (hash, compare, search, store)",
+	"flow cache off (vtapd --no-flow-cache): the bit-vector search alone",
+};
+static double cls[N_MODES][2][MAX_SIZES][N_FRAMES][MAX_ROUNDS];
 static const char *const layout_name[2] = { "interleaved", "clustered" };
 static double base[N_VARIANTS][2][MAX_ROUNDS];
 
@@ -360,9 +399,115 @@ static int apply(const struct ruleset *rs)
 	return ret;
 }
 
+/* One flow-cache mode: ns per frame per rule count, then 4096 / 1 rule and
+ * 4096 rules - empty program per layout and frame, against the targets. */
+static void report_mode(int mode, const double e[2], int rounds)
+{
+	double m[2][MAX_SIZES][N_FRAMES], worst_ratio[2] = { 0 }, worst_above[2] = { 0 };
+
+	for (int l = 0; l < 2; l++)
+		for (int s = 0; s < n_sizes; s++)
+			for (int f = 0; f < N_FRAMES; f++)
+				m[l][s][f] = median(cls[mode][l][s][f], rounds);
+	printf("\n== classifier cost, %s\n"
+	       "   BPF_PROG_TEST_RUN of vtap_tc_out, frames not copied; ns per frame, median of %d\n"
+	       "   interleaved rounds of %d runs each. interleaved = rule kinds alternate inside\n"
+	       "   every 64-rule word (with the decoy frames: the search's worst case); clustered =\n"
+	       "   the same rules ranked\n"
+	       "   by kind (see bench_swap.c)\n",
+	       mode_text[mode], rounds, repeat);
+	printf("%7s", "rules");
+	for (int l = 0; l < 2; l++)
+		for (int f = 0; f < N_FRAMES; f++) {
+			char h[16];
+
+			snprintf(h, sizeof(h), "%c:%s", layout_name[l][0], frame_name[f]);
+			printf(" %12s", h);
+		}
+	printf("\n");
+	for (int s = 0; s < n_sizes; s++) {
+		printf("%7d", sizes[s]);
+		for (int l = 0; l < 2; l++)
+			for (int f = 0; f < N_FRAMES; f++)
+				printf(" %12.0f", m[l][s][f]);
+		printf("\n");
+	}
+	printf("%12s %12s %14s %24s\n", "layout", "frame", "4096 / 1 rule",
+	       "4096 rules - empty (ns)");
+	for (int l = 0; l < 2; l++)
+		for (int f = 0; f < N_FRAMES; f++) {
+			double ratio = m[l][n_sizes - 1][f] / m[l][0][f];
+			double above = m[l][n_sizes - 1][f] - e[frame_v6[f]];
+
+			printf("%12s %12s %13.2fx %24.0f\n", layout_name[l], frame_name[f], ratio,
+			       above);
+			if (ratio > worst_ratio[l])
+				worst_ratio[l] = ratio;
+			if (above > worst_above[l])
+				worst_above[l] = above;
+			if (csv) {
+				fprintf(csv, "classify,summary_ratio_4096_1_%s_%s_%s,4096,-1,%.4f,x\n",
+					mode_name[mode], layout_name[l], frame_name[f], ratio);
+				fprintf(csv,
+					"classify,summary_above_empty_%s_%s_%s,4096,-1,%.1f,ns\n",
+					mode_name[mode], layout_name[l], frame_name[f], above);
+			}
+		}
+	for (int l = 0; l < 2; l++) {
+		printf("target classifier 4096/1 <= %.1fx, %s, %s: worst %.2fx -> %s\n",
+		       RATIO_TARGET, mode_name[mode], layout_name[l], worst_ratio[l],
+		       worst_ratio[l] <= RATIO_TARGET ? "MET" : "NOT MET");
+		printf("target classifier above empty <= %.0f ns (4096 rules), %s, %s: worst %.0f "
+		       "ns -> %s\n",
+		       ABOVE_TARGET_NS, mode_name[mode], layout_name[l], worst_above[l],
+		       worst_above[l] <= ABOVE_TARGET_NS ? "MET" : "NOT MET");
+	}
+}
+
+/* --sizes 1,16,256,4096: ascending, from 1 to 4096 (the targets' end points) */
+static int parse_sizes(const char *arg)
+{
+	char *end;
+	int n = 0;
+
+	for (const char *p = arg; *p; p = *end ? end + 1 : end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p || (*end && *end != ',') || n == MAX_SIZES || v < 1 ||
+		    v > VTAP_MAX_RULES || (n && v <= sizes[n - 1]))
+			return -1;
+		sizes[n++] = (int)v;
+	}
+	if (n < 2 || sizes[0] != 1 || sizes[n - 1] != VTAP_MAX_RULES)
+		return -1;
+	n_sizes = n;
+	return 0;
+}
+
+/* The table of `make bench-classify` (issue: header `rules ns_per_pkt
+ * ratio_to_1rule`, one row per rule count, the empty program as the floor):
+ * the IPv4 decoy frame, rules interleaved (the search's worst case: see
+ * F_V4_DECOY), one table per flow-cache mode. */
+static void report_simple(int mode, const double e[2], int rounds)
+{
+	double one = median(cls[mode][0][0][F_V4_DECOY], rounds);
+
+	printf("\n# %s; IPv4 TCP 64 B decoy frame (no rule matches, one rule of a shape\n"
+	       "# matches its destination, another its port), rules interleaved: the search's\n"
+	       "# worst case\n",
+	       mode_text[mode]);
+	printf("rules ns_per_pkt ratio_to_1rule\n");
+	printf("empty %.1f %.2f\n", e[0], e[0] / one);
+	for (int s = 0; s < n_sizes; s++) {
+		double ns = median(cls[mode][0][s][F_V4_DECOY], rounds);
+
+		printf("%d %.1f %.2f\n", sizes[s], ns, ns / one);
+	}
+}
+
 int main(int argc, char **argv)
 {
-	static struct ruleset rs[2][N_SIZES], zero, mirror;
+	static struct ruleset rs[2][MAX_SIZES], zero, mirror;
 	const char *rules = NULL;
 	char pin[64], dir[4200];
 	int rounds = 5, ret = 1;
@@ -376,6 +521,13 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
 			repeat = atoi(argv[++i]);
 			copy_repeat = repeat / 4 > 0 ? repeat / 4 : 1;
+		} else if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
+			if (parse_sizes(argv[++i])) {
+				fprintf(stderr, "bench_classify: --sizes %s: want ascending rule counts "
+						"from 1 to 4096, at most %d, e.g. 1,16,256,4096\n",
+					argv[i], MAX_SIZES);
+				return 2;
+			}
 		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
 			csv = fopen(argv[++i], "a");
 			if (!csv) {
@@ -389,7 +541,7 @@ int main(int argc, char **argv)
 	}
 	if (!rules) {
 		fprintf(stderr,
-			"usage: %s --rules DIR [--rounds R] [--repeat N] [--csv FILE]\n"
+			"usage: %s --rules DIR [--rounds R] [--repeat N] [--sizes LIST] [--csv FILE]\n"
 			"  DIR from `bench_swap --emit DIR`\n",
 			argv[0]);
 		return 2;
@@ -410,7 +562,7 @@ int main(int argc, char **argv)
 		host_ports[i].ifindex = 1001 + (__u32)i;
 	}
 	for (int l = 0; l < 2; l++)
-		for (int s = 0; s < N_SIZES; s++) {
+		for (int s = 0; s < n_sizes; s++) {
 			snprintf(dir, sizeof(dir), "%s/%c%d", rules, l ? 'c' : 'n', sizes[s]);
 			if (load_dir(dir, &rs[l][s]) || rs[l][s].skip_id < 0) {
 				fprintf(stderr, "bench_classify: rule set %s unusable\n", dir);
@@ -435,14 +587,14 @@ int main(int argc, char **argv)
 
 	/* verdicts, once */
 	for (int l = 0; l < 2; l++)
-		for (int s = 0; s < N_SIZES; s++) {
+		for (int s = 0; s < n_sizes; s++) {
 			if (apply(&rs[l][s]))
 				goto out;
 			for (int f = 0; f < N_FRAMES; f++)
 				if (check_verdict(&rs[l][s], f, port_ifindex,
-						  f % 2 ? "skip" : "nomatch"))
+						  frame_want[f]))
 					goto out;
-			if (s == N_SIZES - 1 &&
+			if (s == n_sizes - 1 &&
 			    check_verdict(&rs[l][s], F_V4_SKIP, other_ifindex, "nomatch"))
 				goto out;
 		}
@@ -453,22 +605,31 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++) {
 		/* before each timed run an unrecorded tenth warms the caches */
 		for (int l = 0; l < 2; l++) {
-			for (int s = 0; s < N_SIZES; s++) {
+			for (int s = 0; s < n_sizes; s++) {
 				char variant[48];
 
 				if (apply(&rs[l][s]))
 					goto out;
-				for (int f = 0; f < N_FRAMES; f++) {
-					run(fd_tap, f, port_ifindex, repeat / 10, NULL);
-					t = run(fd_tap, f, port_ifindex, repeat, NULL);
-					if (t < 0)
+				for (int m = 0; m < N_MODES; m++) {
+					if (vtap_loader_set_flow_cache(&ld, mode_value[m]))
 						goto out;
-					cls[l][s][f][r] = t;
-					snprintf(variant, sizeof(variant), "%s-%s", layout_name[l],
-						 frame_name[f]);
-					csv_row(variant, sizes[s], r, t);
+					for (int f = 0; f < N_FRAMES; f++) {
+						/* a round starts on an idle CPU: its first
+						 * variant gets a whole unrecorded run */
+						run(fd_tap, f, port_ifindex,
+						    l + s + m + f ? repeat / 10 : repeat, NULL);
+						t = run(fd_tap, f, port_ifindex, repeat, NULL);
+						if (t < 0)
+							goto out;
+						cls[m][l][s][f][r] = t;
+						snprintf(variant, sizeof(variant), "%s-%s-%s",
+							 mode_name[m], layout_name[l], frame_name[f]);
+						csv_row(variant, sizes[s], r, t);
+					}
 				}
-				if (l == 0 && s == N_SIZES - 1) {
+				if (vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ON))
+					goto out;
+				if (l == 0 && s == n_sizes - 1) {
 					for (int k = 0; k < 2; k++) {
 						int f = k ? F_V6_SKIP : F_V4_SKIP;
 
@@ -513,75 +674,27 @@ int main(int argc, char **argv)
 		t = run(fd_tap, F_V4_NOMATCH, port_ifindex, copy_repeat, NULL);
 		base[V_MIRROR][0][r] = t;
 		csv_row("vtap-mirror-v4", 1, r, t);
+		/* the copies are still being received by the sink veth's peer
+		 * (softirq on this CPU): let that end before the next round's
+		 * first timing */
+		usleep(300000);
 	}
 
 	{
-		double e[2], m[2][N_SIZES][N_FRAMES], worst_ratio[2] = { 0 }, worst_above[2] = { 0 };
+		double e[2];
 
 		for (int k = 0; k < 2; k++)
 			e[k] = median(base[V_EMPTY][k], rounds);
-		for (int l = 0; l < 2; l++)
-			for (int s = 0; s < N_SIZES; s++)
-				for (int f = 0; f < N_FRAMES; f++)
-					m[l][s][f] = median(cls[l][s][f], rounds);
-		printf("\n== classifier cost: BPF_PROG_TEST_RUN of vtap_tc_out, frames not copied\n"
-		       "   ns per frame, median of %d interleaved rounds of %d runs each\n"
-		       "   interleaved = rule kinds alternate inside every 64-rule word (worst case);\n"
-		       "   clustered = the same rules ranked by kind (see bench_swap.c)\n",
-		       rounds, repeat);
-		printf("%7s", "rules");
-		for (int l = 0; l < 2; l++)
-			for (int f = 0; f < N_FRAMES; f++) {
-				char h[16];
-
-				snprintf(h, sizeof(h), "%c:%s", layout_name[l][0], frame_name[f]);
-				printf(" %12s", h);
-			}
-		printf("\n");
-		for (int s = 0; s < N_SIZES; s++) {
-			printf("%7d", sizes[s]);
-			for (int l = 0; l < 2; l++)
-				for (int f = 0; f < N_FRAMES; f++)
-					printf(" %12.0f", m[l][s][f]);
-			printf("\n");
-		}
-		printf("(i: = interleaved, c: = clustered)\n");
-		printf("%-36s v4 %4.0f   v6 %4.0f\n", "empty TC program (r0 = -1; exit)", e[0],
+		for (int m = 0; m < N_MODES; m++)
+			report_mode(m, e, rounds);
+		for (int m = 0; m < N_MODES; m++)
+			report_simple(m, e, rounds);
+		printf("\n%-36s v4 %4.0f   v6 %4.0f\n", "empty TC program (r0 = -1; exit)", e[0],
 		       e[1]);
 		printf("%-36s v4 %4.0f   v6 %4.0f\n", "vtap, no rules (before port lookup)",
 		       median(base[V_ZERO][0], rounds), median(base[V_ZERO][1], rounds));
 		printf("%-36s v4 %4.0f   v6 %4.0f\n", "vtap, 4096 rules, untapped port",
 		       median(base[V_UNTAPPED][0], rounds), median(base[V_UNTAPPED][1], rounds));
-		printf("\n%12s %12s %14s %24s\n", "layout", "frame", "4096 / 1 rule",
-		       "4096 rules - empty (ns)");
-		for (int l = 0; l < 2; l++)
-			for (int f = 0; f < N_FRAMES; f++) {
-				double ratio = m[l][N_SIZES - 1][f] / m[l][0][f];
-				double above = m[l][N_SIZES - 1][f] - e[f / 2];
-
-				printf("%12s %12s %13.2fx %24.0f\n", layout_name[l], frame_name[f],
-				       ratio, above);
-				if (ratio > worst_ratio[l])
-					worst_ratio[l] = ratio;
-				if (above > worst_above[l])
-					worst_above[l] = above;
-				if (csv) {
-					fprintf(csv, "classify,summary_ratio_4096_1_%s_%s,4096,-1,%.4f,x\n",
-						layout_name[l], frame_name[f], ratio);
-					fprintf(csv,
-						"classify,summary_above_empty_%s_%s,4096,-1,%.1f,ns\n",
-						layout_name[l], frame_name[f], above);
-				}
-			}
-		for (int l = 0; l < 2; l++) {
-			printf("target classifier 4096/1 <= %.1fx, %s: worst %.2fx -> %s\n",
-			       RATIO_TARGET, layout_name[l], worst_ratio[l],
-			       worst_ratio[l] <= RATIO_TARGET ? "MET" : "NOT MET");
-			printf("target classifier above empty <= %.0f ns (4096 rules), %s: worst %.0f "
-			       "ns -> %s\n",
-			       ABOVE_TARGET_NS, layout_name[l], worst_above[l],
-			       worst_above[l] <= ABOVE_TARGET_NS ? "MET" : "NOT MET");
-		}
 
 		{
 			double cl = median(base[V_CLONE][0], rounds);

@@ -57,6 +57,10 @@
 
 static const int sizes[] = { 1, 64, 1024, 4096 };
 #define N_SIZES ((int)(sizeof(sizes) / sizeof(sizes[0])))
+/* the sets --emit writes: bench_classify's sizes (make bench-classify's
+ * 1, 16, 256, 4096 and make bench's 1, 64, 1024, 4096) */
+static const int emit_sizes[] = { 1, 16, 64, 256, 1024, 4096 };
+#define N_EMIT ((int)(sizeof(emit_sizes) / sizeof(emit_sizes[0])))
 
 static FILE *csv;
 
@@ -162,10 +166,10 @@ static int emit_all(const char *root)
 		fprintf(stderr, "bench_swap: mkdir %s: %s\n", root, strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < 2 * N_SIZES; i++) {
-		snprintf(dir, sizeof(dir), "%s/%c%d", root, i < N_SIZES ? 'n' : 'c',
-			 sizes[i % N_SIZES]);
-		if (emit_set(dir, sizes[i % N_SIZES], i >= N_SIZES)) {
+	for (int i = 0; i < 2 * N_EMIT; i++) {
+		snprintf(dir, sizeof(dir), "%s/%c%d", root, i < N_EMIT ? 'n' : 'c',
+			 emit_sizes[i % N_EMIT]);
+		if (emit_set(dir, emit_sizes[i % N_EMIT], i >= N_EMIT)) {
 			fprintf(stderr, "bench_swap: cannot write %s: %s\n", dir, strerror(errno));
 			return -1;
 		}
@@ -177,12 +181,12 @@ static void rm_tree(const char *root)
 {
 	char path[PATH_MAX + 32];
 
-	for (int i = 0; i < 2 * N_SIZES; i++) {
-		char c = i < N_SIZES ? 'n' : 'c';
+	for (int i = 0; i < 2 * N_EMIT; i++) {
+		char c = i < N_EMIT ? 'n' : 'c';
 
-		snprintf(path, sizeof(path), "%s/%c%d/policies.yaml", root, c, sizes[i % N_SIZES]);
+		snprintf(path, sizeof(path), "%s/%c%d/policies.yaml", root, c, emit_sizes[i % N_EMIT]);
 		unlink(path);
-		snprintf(path, sizeof(path), "%s/%c%d", root, c, sizes[i % N_SIZES]);
+		snprintf(path, sizeof(path), "%s/%c%d", root, c, emit_sizes[i % N_EMIT]);
 		rmdir(path);
 	}
 	rmdir(root);

@@ -26,7 +26,7 @@ dump() { bpftool map dump pinned "$VT_PIN/$1" 2>&1; }
 # jdump MAP: the same in JSON
 jdump() { bpftool -j map dump pinned "$VT_PIN/$1" 2>/dev/null; }
 
-for m in vtap_cfg vtap_rules vtap_stats vtap_ports vtap_sinks; do
+for m in vtap_cfg vtap_rules vtap_stats vtap_ports vtap_sinks vtap_fcache; do
 	check "$m is pinned and has BTF (btf_id in bpftool map show)" \
 		bash -c "bpftool map show pinned '$VT_PIN/$m' | grep -q 'btf_id [1-9]'"
 done
@@ -42,6 +42,7 @@ check "vtap_rules dump shows policy_id, action, sink_ifindex" has_fields vtap_ru
 check "vtap_stats dump shows matched_pkts, copies, copy_fail" has_fields vtap_stats matched_pkts copies copy_fail
 check "vtap_ports dump shows the key fields ifindex, dir, gen" has_fields vtap_ports ifindex dir gen
 check "vtap_sinks dump shows delivered" has_fields vtap_sinks delivered
+check "vtap_fcache (the flow cache) dump shows epoch, ifindex, rank" has_fields vtap_fcache epoch ifindex rank
 
 for m in vtap_cfg vtap_rules vtap_stats vtap_ports vtap_sinks vtap_gens; do
 	check "bpftool -j map dump $m parses as JSON with formatted (BTF) entries" \
@@ -65,7 +66,7 @@ cfg_gen_agrees() {
 	local i a b m
 	for i in 1 2 3 4 5; do
 		a=$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["active_generation"])')
-		m=$(jdump vtap_cfg | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"])')
+		m=$(jdump vtap_cfg | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"] % 2)')
 		b=$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["active_generation"])')
 		[ "$a" = "$b" ] || continue
 		[ "$m" = "$a" ] && return 0

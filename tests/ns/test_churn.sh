@@ -240,7 +240,7 @@ check "vm1, vm2, mon: one clsact qdisc each; the bridge none" qdiscs_ok
 # WHICH = active (the active generation) or any
 port_ifindexes() {
 	local gen
-	gen=$(bpftool -j map dump pinned "$VT_PIN/vtap_cfg" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"])')
+	gen=$(bpftool -j map dump pinned "$VT_PIN/vtap_cfg" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"] % 2)')
 	bpftool -j map dump pinned "$VT_PIN/vtap_ports" | python3 -c '
 import json, sys
 gen, which = int(sys.argv[1]), sys.argv[2]

@@ -88,7 +88,7 @@ check "vtapctl status no longer lists vm3's port" test -n "$gone"
 # (GENSPEC: "active" or "any")
 port_entries() {
 	local gen
-	gen=$(bpftool -j map dump pinned "$VT_PIN/vtap_cfg" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"])')
+	gen=$(bpftool -j map dump pinned "$VT_PIN/vtap_cfg" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"] % 2)')
 	bpftool -j map dump pinned "$VT_PIN/vtap_ports" | python3 -c '
 import json, sys
 ifi, gen, which = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]

@@ -56,4 +56,10 @@ check "counters: matched == copies == monitor's frames" \
 	test "$matched" -eq "$n_mon" -a "$copies" -eq "$n_mon" -a "$failed" -eq 0
 delivered=$(ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"][0]["delivered"])')
 check "sink counter: delivered == monitor's frames" test "$delivered" -eq "$n_mon"
+# every frame the taps looked at got its verdict from the flow cache or the
+# classifier, and a flow's later frames hit the cache
+read -r seen hits misses < <(ctl status --json | python3 -c 'import json,sys; g=json.load(sys.stdin)["global"]; print(g["seen"], g["cache_hits"], g["cache_misses"])')
+diag "frames seen $seen: flow cache hits $hits, misses $misses"
+check "flow cache: hits + misses == frames seen, and later frames of a flow hit" \
+	test "$((hits + misses))" -eq "$seen" -a "$hits" -gt 0 -a "$misses" -gt 0
 tap_end

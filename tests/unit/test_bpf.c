@@ -252,6 +252,45 @@ static bool test_run_refuses(const uint8_t *frame, size_t len)
 
 /* ---- one test per fixture ---- */
 
+/* The same frame again: its verdict now comes from the flow cache, then
+ * (cache off, then forced miss) from the classifier again; all must be the
+ * first run's.
+ * winner: the policy that matched the first run, or -1. */
+static void repeat_from_cache(const struct fixture *f, const uint8_t *frame, size_t len,
+			      int winner, const struct vtap_global_counters *g1)
+{
+	struct vtap_global_counters g2, g3, g4;
+	struct vtap_counters k;
+
+	assert_int_equal(run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g2), 0);
+	assert_int_equal(g2.cache_hits - g1->cache_hits, 1);
+	assert_int_equal(g2.cache_misses - g1->cache_misses, 0);
+
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_OFF), 0);
+	assert_int_equal(run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g3), 0);
+	assert_int_equal(g3.cache_hits - g2.cache_hits, 0);
+	assert_int_equal(g3.cache_misses - g2.cache_misses, 0);
+
+	/* forced miss (what bench_classify times as a flow's first frame) */
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ALWAYS_MISS), 0);
+	assert_int_equal(run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ON), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g4), 0);
+	assert_int_equal(g4.cache_hits - g3.cache_hits, 0);
+	assert_int_equal(g4.cache_misses - g3.cache_misses, 1);
+
+	/* four runs, one verdict */
+	if (winner < 0) {
+		assert_int_equal(g4.no_match - g1->no_match, 3);
+		return;
+	}
+	assert_int_equal(g4.no_match - g1->no_match, 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, (__u32)winner, &k), 0);
+	assert_int_equal(k.matched_pkts, 4);
+}
+
 static void test_fixture(void **state)
 {
 	const struct fx_run *run = *state;
@@ -353,6 +392,12 @@ static void test_fixture(void **state)
 			 bpf ? bpf : "no match", f->verdict ? f->verdict : "no match");
 	if (bpf)
 		assert_int_equal(fx_policy_mirrors(c, winner), f->copy);
+	assert_int_equal(g1.cache_misses - g0.cache_misses, 1);
+	assert_int_equal(g1.cache_hits - g0.cache_hits, 0);
+	/* the cache's own checks run the frame again through the TC program,
+	 * which refuses some frames XDP takes: once, on the TC pass */
+	if (!run->xdp)
+		repeat_from_cache(f, frame, len, winner, &g1);
 	if (run->xdp) {
 		/* a record for each copy, none otherwise */
 		bool copied = bpf && fx_policy_mirrors(c, winner) && sink_present(c, winner);
@@ -578,9 +623,73 @@ static void test_generations(void **state)
 	free(e);
 }
 
+/* A cache slot whose rank no longer fits its check word (what two writers
+ * interleaving on one slot would leave) is a miss, never a verdict: the
+ * frame is classified again and the slot rewritten. */
+static void test_flow_cache_torn_slot(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	const struct fx_pkt tcp = { .l3 = FX_IP4, .proto = 6, .sport = 7, .dport = 80 };
+	int ncpu = libbpf_num_possible_cpus(), fd, tampered = 0;
+	struct vtap_global_counters g0, g1;
+	struct vtap_flow_slot *v;
+	struct vtap_cfg cfg;
+	__u32 zero = 0;
+	char path[96];
+
+	(void)state;
+	assert_non_null(c);
+	assert_true(ncpu > 0);
+	v = calloc((size_t)ncpu, sizeof(*v));
+	assert_non_null(v);
+	compile_or_fail(MONS "  - {name: t-tcp, priority: 1, source: {ports: [vm1]}, "
+			     "match: {protocol: tcp}, action: skip}\n",
+			c);
+	apply(c);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* classified, cached */
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* from the cache */
+
+	snprintf(path, sizeof(path), "/sys/fs/bpf/vtap-test-%d/%s", (int)getpid(),
+		 VTAP_STR(VTAP_MAP_CFG));
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &zero, &cfg), 0);
+	close(fd);
+	snprintf(path, sizeof(path), "/sys/fs/bpf/vtap-test-%d/%s", (int)getpid(),
+		 VTAP_STR(VTAP_MAP_FCACHE));
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	/* the runs are pinned to CPU 0: its slot holding this frame's verdict
+	 * under the current epoch */
+	for (__u32 i = 0; i < VTAP_FLOW_CACHE_SLOTS && !tampered; i++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, v), 0);
+		if (v[0].key.valid && v[0].key.epoch == cfg.active_gen &&
+		    v[0].key.ifindex == fx_env_ifindex(&env, "vm1") && v[0].key.sport == 7 &&
+		    v[0].key.dport == 80 && v[0].rank == 0) {
+			v[0].rank = VTAP_NO_MATCH; /* check word left as it was */
+			assert_int_equal(bpf_map_update_elem(fd, &i, v, BPF_EXIST), 0);
+			tampered = 1;
+		}
+	}
+	close(fd);
+	assert_true(tampered);
+
+	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* the rule, not "no match" */
+	assert_int_equal(vtap_loader_read_global(&ld, &g1), 0);
+	assert_int_equal(g1.cache_misses - g0.cache_misses, 1);
+	assert_int_equal(g1.cache_hits - g0.cache_hits, 0);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* rewritten: a hit again */
+	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
+	assert_int_equal(g0.cache_hits - g1.cache_hits, 1);
+	free(v);
+	fx_compiled_free(c);
+	free(c);
+}
+
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(2 * fx_count + 4, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(2 * fx_count + 5, sizeof(*tests));
 	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
 	size_t n = 0, r = 0;
 
@@ -608,6 +717,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_copy_never_copied);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sample);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);
 	return _cmocka_run_group_tests("bpf", tests, n, group_setup, group_teardown);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
+#include "../fuzz/reference.h"
 
 static struct fx_env env;
 
@@ -187,6 +188,163 @@ static void test_scale_4096_prefixes(void **state)
 	scale_run(VTAP_MAX_RULES);
 }
 
+/* ---- mixed shapes over many words, against the reference matcher ---- */
+
+/* Rules of random shapes (more than VTAP_SHAPE_SLOTS, so slots are shared),
+ * with overlapping prefixes and port ranges and random priorities, spread
+ * over 24 words; random frames drawn from the same values. The classifier
+ * (with its per-shape summaries) must pick what the linear reference matcher
+ * of the fuzzers picks: the first matching policy in (priority, name)
+ * order. */
+#define MIX_RULES 1500
+#define MIX_FRAMES 20000
+
+static uint32_t mix_seed = 12345;
+static uint32_t mix_rand(uint32_t n)
+{
+	mix_seed = mix_seed * 1103515245u + 12345u;
+	return (mix_seed >> 8) % n;
+}
+
+static const char *const mix_src4[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32" };
+static const char *const mix_src6[] = { "fd00::/16", "fd00:1::/32", "fd00:1:2::/48" };
+static const char *const mix_dst4[] = { "192.168.0.0/16", "192.168.1.0/24", "192.168.1.7/32" };
+static const char *const mix_dst6[] = { "2001:db8::/32", "2001:db8:1::/48" };
+static const char *const mix_ports[] = { "80", "443", "\"1000-2000\"", "\"1500-1600\"",
+					 "\"2000-2001\"" };
+static const char *const mix_protos[] = { "tcp", "udp", "sctp", "icmp" };
+static const char *const mix_l4protos[] = { "tcp", "udp", "sctp" };
+static const char *const mix_dirs[] = { "in", "out", "both" };
+static const char *const mix_srcports[] = { "[vm1]", "[vm2]", "[\"vm*\"]" };
+
+#define PICK(a) (a)[mix_rand(sizeof(a) / sizeof((a)[0]))]
+
+static char *mix_yaml(void)
+{
+	size_t cap = (size_t)MIX_RULES * 400, off = 0;
+	char *y = malloc(cap);
+
+	assert_non_null(y);
+	off += (size_t)snprintf(y + off, cap - off,
+				"monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n");
+	for (int i = 0; i < MIX_RULES; i++) {
+		unsigned int shape;
+
+		do /* two fields at least: most frames must miss most rules */
+			shape = mix_rand(64);
+		while (__builtin_popcount(shape) < 2);
+		int v6 = mix_rand(3) == 0;
+
+		off += (size_t)snprintf(y + off, cap - off,
+					"  - name: m%04d\n    priority: %u\n    source: { ports: %s%s%s%s }\n"
+					"    direction: %s\n",
+					i, mix_rand(400), PICK(mix_srcports),
+					shape & 1 ? ", cidr: " : "",
+					shape & 1 ? (v6 ? PICK(mix_src6) : PICK(mix_src4)) : "", "",
+					PICK(mix_dirs));
+		if (shape & 2)
+			off += (size_t)snprintf(y + off, cap - off, "    destination: { cidr: %s }\n",
+						v6 ? PICK(mix_dst6) : PICK(mix_dst4));
+		if (shape & (4 | 8 | 16 | 32)) {
+			off += (size_t)snprintf(y + off, cap - off, "    match: {");
+			const char *sep = " ";
+
+			if (shape & 4) {
+				off += (size_t)snprintf(y + off, cap - off, "%sprotocol: %s", sep,
+							(shape & 24) ? PICK(mix_l4protos) : PICK(mix_protos));
+				sep = ", ";
+			}
+			if (shape & 8) {
+				off += (size_t)snprintf(y + off, cap - off, "%ssrc_ports: [%s]", sep,
+							PICK(mix_ports));
+				sep = ", ";
+			}
+			if (shape & 16) {
+				off += (size_t)snprintf(y + off, cap - off, "%sdst_ports: [%s, %s]", sep,
+							PICK(mix_ports), PICK(mix_ports));
+				sep = ", ";
+			}
+			if (shape & 32)
+				off += (size_t)snprintf(y + off, cap - off, "%svlan: [%u]", sep,
+							mix_rand(3) * 10);
+			off += (size_t)snprintf(y + off, cap - off, " }\n");
+		}
+		off += (size_t)snprintf(y + off, cap - off, "    %s\n",
+					i % 3 ? "monitor: mon" : "action: skip");
+		assert_true(off < cap);
+	}
+	return y;
+}
+
+static void test_mixed_shapes_vs_reference(void **state)
+{
+	static const char *const a4[] = { "10.1.2.3", "10.1.9.9", "10.7.0.1", "192.168.1.7",
+					  "192.168.2.1", "172.16.0.1" };
+	static const char *const a6[] = { "fd00:1:2::5", "fd00:9::1", "2001:db8:1::1",
+					  "2001:db8:2::1", "fe80::1" };
+	static const uint16_t l4ports[] = { 80, 443, 1000, 1550, 2000, 2001, 9999 };
+	static const uint8_t protos[] = { 6, 17, 132, 1 };
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	char *y = mix_yaml();
+	size_t matched = 0;
+
+	(void)state;
+	assert_non_null(c);
+	if (fx_compile_yaml(y, &env, c)) {
+		print_errs(&c->errs);
+		fail_msg("the mixed rule set does not compile");
+	}
+	free(y);
+	for (int i = 0; i < MIX_FRAMES; i++) {
+		struct fixture f = { .desc = "mixed" };
+		uint8_t frame[FX_FRAME_MAX];
+		const struct vtap_policy *best = NULL;
+		const char *got, *port;
+		struct vtap_pkt pkt;
+		size_t len;
+		int v6 = mix_rand(2), vlan = (int)mix_rand(3) * 10;
+
+		port = mix_rand(2) ? "vm1" : "vm2";
+		f.port = port;
+		f.dir = mix_rand(2) ? VTAP_DIR_IN : VTAP_DIR_OUT;
+		f.pkt.l3 = v6 ? FX_IP6 : FX_IP4;
+		f.pkt.src = v6 ? PICK(a6) : PICK(a4);
+		f.pkt.dst = v6 ? PICK(a6) : PICK(a4);
+		f.pkt.proto = PICK(protos);
+		if (v6 && f.pkt.proto == 1)
+			f.pkt.proto = 58;
+		f.pkt.sport = PICK(l4ports);
+		f.pkt.dport = PICK(l4ports);
+		if (vlan) {
+			f.pkt.tpid[0] = 0x8100;
+			f.pkt.tci[0] = (uint16_t)vlan;
+		}
+		len = fx_build(&f, frame, sizeof(frame));
+		vtap_parse(frame, frame + len, &pkt);
+		got = fx_rank_name(c, vtap_image_classify(&c->img, &pkt, fx_env_ifindex(&env, port),
+							  f.dir));
+		for (size_t p = 0; p < c->set.n_policies; p++) {
+			const struct vtap_policy *pol = &c->set.policies[p];
+
+			if (ref_match(pol, &pkt, port, f.dir) &&
+			    (!best || vtap_policy_order_cmp(pol, best) < 0))
+				best = pol;
+		}
+		if (!got != !best || (got && strcmp(got, best->name)))
+			fail_msg("frame %d (%s %s %s -> %s proto %u %u -> %u vlan %d): classifier %s, "
+				 "reference %s",
+				 i, port, f.dir == VTAP_DIR_IN ? "in" : "out", f.pkt.src, f.pkt.dst,
+				 f.pkt.proto, f.pkt.sport, f.pkt.dport, vlan, got ? got : "no match",
+				 best ? best->name : "no match");
+		matched += best != NULL;
+	}
+	/* the draw must exercise matches and misses both */
+	print_message("# mixed shapes: %zu of %d frames matched a rule\n", matched, MIX_FRAMES);
+	assert_true(matched > MIX_FRAMES / 20 && matched < MIX_FRAMES - MIX_FRAMES / 20);
+	fx_compiled_free(c);
+	free(c);
+}
+
 /* ---- limits ---- */
 
 static void test_limit_rules(void **state)
@@ -267,7 +425,7 @@ static void test_limit_rules_yaml(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(fx_count + 5, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(fx_count + 6, sizeof(*tests));
 	size_t n = 0;
 
 	if (!tests)
@@ -284,5 +442,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scale_4096_prefixes);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules_yaml);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mixed_shapes_vs_reference);
 	return _cmocka_run_group_tests("classify", tests, n, NULL, NULL);
 }
