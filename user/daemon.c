@@ -406,6 +406,8 @@ static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
 	/* out frames: XDP where the attach mode and the monitors allow */
 	if ((w & VTAPD_ATT_OUT) && vtapd_out_wants_xdp(d, set, p))
 		w = (w & ~VTAPD_ATT_OUT) | VTAPD_ATT_XDP;
+	else if (!(w & VTAPD_ATT_OUT))
+		p->hook_note[0] = 0; /* no out tap: no reason to give */
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 

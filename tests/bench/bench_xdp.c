@@ -4,8 +4,9 @@
  *
  * 1. Classification, frames not copied (a 64-byte IPv4 TCP frame no rule
  *    matches): the empty program of each hook, then vtap_tc_out and
- *    vtap_xdp_out with 1 rule and with 4096 (bench_swap --emit's n4096, the
- *    frame visits every word).
+ *    vtap_xdp_out with 1 rule and with 4096 (bench_swap --emit's n4096),
+ *    the verdict from the flow cache (a flow's later frames: the same frame
+ *    again) and with every lookup forced to miss (a flow's first frame).
  * 2. One copy of that frame (one mirror rule): a bare bpf_clone_redirect to
  *    a veth, the TC tap cloning (vtap_tc_out), the TC tap copying into the
  *    ring (vtap_tc_ring_out), the XDP tap copying into the ring
@@ -43,6 +44,8 @@ enum {
 	V_CLS1_XDP,
 	V_CLS4096_TC,
 	V_CLS4096_XDP,
+	V_MISS4096_TC,
+	V_MISS4096_XDP,
 	V_CLONE_ONLY,
 	V_COPY_TC_CLONE,
 	V_COPY_TC_RING,
@@ -50,14 +53,14 @@ enum {
 	N_V,
 };
 static const char *const vname[N_V] = {
-    "empty TC program",	       "empty XDP program",	  "TC tap, 1 rule",
-    "XDP tap, 1 rule",	       "TC tap, 4096 rules",	  "XDP tap, 4096 rules",
-    "bpf_clone_redirect only", "TC tap + clone_redirect", "TC tap + ring buffer",
-    "XDP tap + ring buffer",
+    "empty TC program",		"empty XDP program",	     "TC tap, 1 rule",
+    "XDP tap, 1 rule",		"TC tap, 4096 rules",	     "XDP tap, 4096 rules",
+    "TC tap, 4096, cache miss", "XDP tap, 4096, cache miss", "bpf_clone_redirect only",
+    "TC tap + clone_redirect",	"TC tap + ring buffer",	     "XDP tap + ring buffer",
 };
 static const char *const vkey[N_V] = {
-    "empty-tc",	   "empty-xdp",	 "cls1-tc",	  "cls1-xdp",	  "cls4096-tc",
-    "cls4096-xdp", "clone-only", "copy-tc-clone", "copy-tc-ring", "copy-xdp-ring",
+    "empty-tc",	   "empty-xdp",	   "cls1-tc",	 "cls1-xdp",	  "cls4096-tc",	  "cls4096-xdp",
+    "miss4096-tc", "miss4096-xdp", "clone-only", "copy-tc-clone", "copy-tc-ring", "copy-xdp-ring",
 };
 
 static struct vtap_loader ld;
@@ -248,8 +251,9 @@ int main(int argc, char **argv)
 		fd[V_EMPTY_TC] = load_raw(BPF_PROG_TYPE_SCHED_CLS, tc_empty, 2);
 		fd[V_EMPTY_XDP] = load_raw(BPF_PROG_TYPE_XDP, xdp_empty, 2);
 		fd[V_CLONE_ONLY] = load_raw(BPF_PROG_TYPE_SCHED_CLS, clone, 5);
-		fd[V_CLS1_TC] = fd[V_CLS4096_TC] = fd[V_COPY_TC_CLONE] = tc_out;
-		fd[V_CLS1_XDP] = fd[V_CLS4096_XDP] = fd[V_COPY_XDP_RING] = xdp_out;
+		fd[V_CLS1_TC] = fd[V_CLS4096_TC] = fd[V_MISS4096_TC] = fd[V_COPY_TC_CLONE] = tc_out;
+		fd[V_CLS1_XDP] = fd[V_CLS4096_XDP] = fd[V_MISS4096_XDP] = fd[V_COPY_XDP_RING] =
+		    xdp_out;
 		fd[V_COPY_TC_RING] = vtap_loader_prog_fd(&ld, "vtap_tc_ring_out");
 	}
 	for (int v = 0; v < N_V; v++) {
@@ -266,6 +270,12 @@ int main(int argc, char **argv)
 			if ((v == V_CLS1_TC && compile_apply(&one)) ||
 			    (v == V_CLS4096_TC && compile_apply(&many)) ||
 			    (v == V_COPY_TC_CLONE && compile_apply(&copy)))
+				goto out;
+			/* a flow's first frame: every cache lookup misses */
+			if (vtap_loader_set_flow_cache(&ld,
+						       v == V_MISS4096_TC || v == V_MISS4096_XDP
+							   ? VTAP_FLOW_CACHE_ALWAYS_MISS
+							   : VTAP_FLOW_CACHE_ON))
 				goto out;
 			run(fd[v], hook[v], rep / 10); /* warm-up, not recorded */
 			vtap_loader_read_stats(&ld, 0, &c0);
@@ -284,7 +294,7 @@ int main(int argc, char **argv)
 			}
 			if (csv)
 				fprintf(csv, "xdp,%s,%d,%d,%.3f,ns\n", vkey[v],
-					v == V_CLS4096_TC || v == V_CLS4096_XDP ? 4096 : 1, r,
+					v >= V_CLS4096_TC && v <= V_MISS4096_XDP ? 4096 : 1, r,
 					t[v][r]);
 		}
 	}
@@ -308,8 +318,10 @@ int main(int argc, char **argv)
 			if (csv)
 				fprintf(csv, "xdp,summary_%s,0,-1,%.1f,ns\n", vkey[v], m[v]);
 		}
-		printf("classification above empty, 4096 rules: TC %.1f ns, XDP %.1f ns\n",
-		       m[V_CLS4096_TC] - m[V_EMPTY_TC], m[V_CLS4096_XDP] - m[V_EMPTY_XDP]);
+		printf("classification above empty, 4096 rules: cached TC %.1f ns, XDP %.1f ns; "
+		       "first frame TC %.1f ns, XDP %.1f ns\n",
+		       m[V_CLS4096_TC] - m[V_EMPTY_TC], m[V_CLS4096_XDP] - m[V_EMPTY_XDP],
+		       m[V_MISS4096_TC] - m[V_EMPTY_TC], m[V_MISS4096_XDP] - m[V_EMPTY_XDP]);
 		printf("copy cost (tap with copy - tap with 1 rule, no copy): TC clone %.1f ns, TC "
 		       "ring %.1f ns, XDP ring %.1f ns\n",
 		       m[V_COPY_TC_CLONE] - m[V_CLS1_TC], m[V_COPY_TC_RING] - m[V_CLS1_TC],
