@@ -53,7 +53,7 @@ static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct
 
 	if (!cfg)
 		return VTAP_NO_MATCH;
-	epoch = cfg->active_gen;
+	epoch = *(volatile const __u32 *)&cfg->active_gen; /* one load, used throughout */
 	*gen = epoch & 1;
 	if (cfg->flags & VTAP_CFG_NO_FLOW_CACHE)
 		return vtap_classify_frame(pkt, ctx->ifindex, ctx->dir, epoch, gen);

@@ -387,7 +387,6 @@ static int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t
 	return 0;
 }
 
-/* The wildcard bitmap of a field: rules that do not constrain it. */
 /* Whether p constrains field f (other than (port, direction)). */
 static int constrains(const struct vtap_policy *p, int field)
 {
@@ -408,6 +407,7 @@ static int constrains(const struct vtap_policy *p, int field)
 	return 0;
 }
 
+/* The wildcard bitmap of a field: rules that do not constrain it. */
 static int wildcard(const struct ranked *rk, size_t n, int field, struct vtap_bitmap *w)
 {
 	int constrained = 0;

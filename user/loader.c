@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -158,6 +159,20 @@ static int open_xdp(struct vtap_loader *ld)
 	return 0;
 }
 
+/* A new vtap_cfg starts its epoch at a random value, not 0: a flow cache
+ * pin that outlived its vtap_cfg (removed by hand, or by a teardown of a
+ * version that did not know the cache) may hold verdicts of epochs 0, 1,
+ * 2..., which must not match the new rules. */
+static int seed_epoch(struct vtap_loader *ld)
+{
+	struct vtap_cfg cfg = { 0 };
+	__u32 zero = 0;
+
+	if (getrandom(&cfg.active_gen, sizeof(cfg.active_gen), 0) != sizeof(cfg.active_gen))
+		return -errno;
+	return bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 {
 	return vtap_loader_open_ring(ld, pin_root, 0);
@@ -228,6 +243,14 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		log_err("cannot create the grace-period map: %s", strerror(errno));
 		vtap_loader_close(ld, 0);
 		return ret;
+	}
+	if (ld->fresh) {
+		ret = seed_epoch(ld);
+		if (ret) {
+			log_err("cannot seed the rule-set epoch: %s", strerror(-ret));
+			vtap_loader_close(ld, 0);
+			return ret;
+		}
 	}
 	ret = open_xdp(ld);
 	if (ret)

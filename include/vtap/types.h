@@ -186,7 +186,7 @@ _Static_assert(sizeof(struct vtap_flow_key) == 56, "the flow key is seven 64-bit
 struct vtap_flow_slot {
 	struct vtap_flow_key key;
 	__s32 rank;   /* the classifier's answer: a rank or VTAP_NO_MATCH */
-	__u32 check;  /* low half of the key's hash ^ rank (bpf/vtap_flow_cache.h) */
+	__u32 check;  /* the key's hash, mixed, ^ rank (bpf/vtap_flow_cache.h) */
 };
 
 struct vtap_port_key {

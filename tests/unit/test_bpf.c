@@ -307,6 +307,8 @@ static void test_fixture(void **state)
 	if (f->bug)
 		print_message("# known bug: %s\n", f->bug);
 	compile_or_fail(f->yaml, c);
+	/* a failed assertion in an earlier fixture may have left it off */
+	assert_int_equal(vtap_loader_set_flow_cache(&ld, VTAP_FLOW_CACHE_ON), 0);
 	len = fx_build(f, frame, sizeof(frame));
 	vtap_parse(frame, frame + len, &pkt);
 	rank = vtap_image_classify(&c->img, &pkt, fx_env_ifindex(&env, f->port), f->dir);
@@ -623,14 +625,32 @@ static void test_generations(void **state)
 	free(e);
 }
 
+/* This CPU's (CPU 0's) slot for a frame to vm1 port sport -> dport under
+ * the current epoch: its index, or -1. */
+static int find_slot(int fd, __u32 epoch, __u16 sport, __u16 dport, struct vtap_flow_slot *v)
+{
+	for (__u32 i = 0; i < VTAP_FLOW_CACHE_SLOTS; i++) {
+		assert_int_equal(bpf_map_lookup_elem(fd, &i, v), 0);
+		if (v[0].key.valid && v[0].key.epoch == epoch &&
+		    v[0].key.ifindex == fx_env_ifindex(&env, "vm1") && v[0].key.sport == sport &&
+		    v[0].key.dport == dport)
+			return (int)i;
+	}
+	return -1;
+}
+
 /* A cache slot whose rank no longer fits its check word (what two writers
  * interleaving on one slot would leave) is a miss, never a verdict: the
- * frame is classified again and the slot rewritten. */
+ * frame is classified again and the slot rewritten. Both ways: the rank
+ * changed under the key, and another key's rank and check under this key. */
 static void test_flow_cache_torn_slot(void **state)
 {
 	struct fx_compiled *c = calloc(1, sizeof(*c));
 	const struct fx_pkt tcp = { .l3 = FX_IP4, .proto = 6, .sport = 7, .dport = 80 };
-	int ncpu = libbpf_num_possible_cpus(), fd, tampered = 0;
+	const struct fx_pkt other = { .l3 = FX_IP4, .proto = 6, .sport = 7, .dport = 81 };
+	int ncpu = libbpf_num_possible_cpus(), fd, i, j;
+	__s32 rank;
+	__u32 check;
 	struct vtap_global_counters g0, g1;
 	struct vtap_flow_slot *v;
 	struct vtap_cfg cfg;
@@ -643,7 +663,7 @@ static void test_flow_cache_torn_slot(void **state)
 	v = calloc((size_t)ncpu, sizeof(*v));
 	assert_non_null(v);
 	compile_or_fail(MONS "  - {name: t-tcp, priority: 1, source: {ports: [vm1]}, "
-			     "match: {protocol: tcp}, action: skip}\n",
+			     "match: {protocol: tcp, dst_ports: [80]}, action: skip}\n",
 			c);
 	apply(c);
 	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* classified, cached */
@@ -659,21 +679,12 @@ static void test_flow_cache_torn_slot(void **state)
 		 VTAP_STR(VTAP_MAP_FCACHE));
 	fd = bpf_obj_get(path);
 	assert_true(fd >= 0);
-	/* the runs are pinned to CPU 0: its slot holding this frame's verdict
-	 * under the current epoch */
-	for (__u32 i = 0; i < VTAP_FLOW_CACHE_SLOTS && !tampered; i++) {
-		assert_int_equal(bpf_map_lookup_elem(fd, &i, v), 0);
-		if (v[0].key.valid && v[0].key.epoch == cfg.active_gen &&
-		    v[0].key.ifindex == fx_env_ifindex(&env, "vm1") && v[0].key.sport == 7 &&
-		    v[0].key.dport == 80 && v[0].rank == 0) {
-			v[0].rank = VTAP_NO_MATCH; /* check word left as it was */
-			assert_int_equal(bpf_map_update_elem(fd, &i, v, BPF_EXIST), 0);
-			tampered = 1;
-		}
-	}
-	close(fd);
-	assert_true(tampered);
-
+	/* the runs are pinned to CPU 0 */
+	i = find_slot(fd, cfg.active_gen, 7, 80, v);
+	assert_true(i >= 0);
+	assert_int_equal(v[0].rank, 0);
+	v[0].rank = VTAP_NO_MATCH; /* check word left as it was */
+	assert_int_equal(bpf_map_update_elem(fd, &i, v, BPF_EXIST), 0);
 	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
 	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* the rule, not "no match" */
 	assert_int_equal(vtap_loader_read_global(&ld, &g1), 0);
@@ -682,6 +693,24 @@ static void test_flow_cache_torn_slot(void **state)
 	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &tcp, 1), 0); /* rewritten: a hit again */
 	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
 	assert_int_equal(g0.cache_hits - g1.cache_hits, 1);
+
+	/* port 81 matches nothing; its slot gets port 80's rank and check */
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &other, 1), -1);
+	i = find_slot(fd, cfg.active_gen, 7, 80, v);
+	assert_true(i >= 0);
+	rank = v[0].rank;
+	check = v[0].check;
+	j = find_slot(fd, cfg.active_gen, 7, 81, v);
+	assert_true(j >= 0 && j != i);
+	assert_int_equal(v[0].rank, VTAP_NO_MATCH);
+	v[0].rank = rank;
+	v[0].check = check;
+	assert_int_equal(bpf_map_update_elem(fd, &j, v, BPF_EXIST), 0);
+	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
+	assert_int_equal(hit(VTAP_DIR_OUT, "vm1", &other, 1), -1); /* still no match */
+	assert_int_equal(vtap_loader_read_global(&ld, &g1), 0);
+	assert_int_equal(g1.cache_misses - g0.cache_misses, 1);
+	close(fd);
 	free(v);
 	fx_compiled_free(c);
 	free(c);
