@@ -253,8 +253,10 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		}
 	}
 	ret = open_xdp(ld);
+	/* the TC object pinned its maps: when no pins were there before,
+	 * the failed open takes them away again */
 	if (ret)
-		vtap_loader_close(ld, 0);
+		vtap_loader_close(ld, ld->fresh);
 	return ret;
 err:
 	vtap_tc__destroy(tc);
