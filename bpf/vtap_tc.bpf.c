@@ -6,6 +6,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "vtap_tap.h"
+#include "vtap_ring.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_OK 0
@@ -16,7 +17,7 @@
  * extension headers, and the L4 ports. Deeper headers classify as L3 only. */
 #define VTAP_PULL_LEN 192
 
-static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir)
+static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 {
 	struct vtap_global_counters *gc = vtap_global_stats();
 	struct vtap_counters *c = NULL;
@@ -62,6 +63,11 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir)
 	r = vtap_tap(&ctx, &pkt, gc, &c);
 	if (!r)
 		return TC_ACT_UNSPEC;
+	if (ring) {
+		/* the XDP tap's copy path, on an skb (see vtap_tc_ring_out) */
+		vtap_ring_copy(skb, false, &ctx, r, c);
+		return TC_ACT_UNSPEC;
+	}
 
 	/* The clone carries the copy mark (and its snaplen, applied by the sink
 	 * program) and its session; the original gets its own values back. */
@@ -85,13 +91,25 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir)
 SEC("tc")
 int vtap_tc_out(struct __sk_buff *skb)
 {
-	return vtap_tc(skb, VTAP_DIR_OUT);
+	return vtap_tc(skb, VTAP_DIR_OUT, false);
 }
 
 SEC("tc")
 int vtap_tc_in(struct __sk_buff *skb)
 {
-	return vtap_tc(skb, VTAP_DIR_IN);
+	return vtap_tc(skb, VTAP_DIR_IN, false);
+}
+
+/* The TC tap copying into the ring buffer instead of cloning (the XDP
+ * tap's copy path): measured against bpf_clone_redirect by
+ * tests/bench/bench_xdp. vtapd does not attach it: at TC a VM's TCP
+ * segments arrive as GSO super-frames, which the clone's path segments on
+ * the sink and a ring copy would carry whole, cut at VTAP_RING_COPY_MAX
+ * (docs/architecture.md, XDP). */
+SEC("tc")
+int vtap_tc_ring_out(struct __sk_buff *skb)
+{
+	return vtap_tc(skb, VTAP_DIR_OUT, true);
 }
 
 /* Insert an 802.1Q/802.1ad tag into the frame after the MAC addresses. */

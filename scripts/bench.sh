@@ -27,13 +27,20 @@
 #             the bridge, vtapd's eBPF tap) and by vtap-dpdk (vm1's port off the
 #             bridge, net_af_xdp bump in the wire to a veth on the bridge);
 #             forwarded = frames at vm2, mirrored = frames at mon, per second
+#   xdp       the XDP tap against the TC tap: tests/bench/bench_xdp
+#             (BPF_PROG_TEST_RUN: classification under each hook, frames not
+#             copied; cost per copy of XDP + ring buffer, TC + clone_redirect,
+#             TC + ring buffer), then the trafgen load above: copies per second
+#             of XDP + ring buffer (vtapd --attach xdp, capture monitor), TC +
+#             bpf_clone_redirect (--attach tc, capture and local monitors) and
+#             tc u32 + mirred (local), side by side
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
 # CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
 # counts of part classify (`make bench-classify`: 1,16,256,4096).
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd dpdk}
+BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd dpdk xdp}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
@@ -76,7 +83,11 @@ if has classify; then
 fi
 
 # ---- real traffic in namespaces ----
-if has traffic || has sinks || has compare || has vtapd || has dpdk; then
+if has xdp; then
+	"$BIN/bench_xdp" --rules "$RULES" --rounds "$CLASSIFY_ROUNDS" --csv "$RES" || status=1
+fi
+
+if has traffic || has sinks || has compare || has vtapd || has dpdk || has xdp; then
 	VT_PREFIX=vtb
 	. "$(dirname "$0")/../tests/ns/lib.sh"
 	cleanup() {
@@ -313,7 +324,8 @@ monitors:
 policies:
   - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, monitor: m }
 YAML
-			OVS_RUNDIR=${OVSD} vtapd_start || { status=1; continue; }
+			# the TC path (clone to the sink veth); XDP mode: part xdp
+			OVS_RUNDIR=${OVSD} vtapd_start --attach tc || { status=1; continue; }
 			# ready when the rule set points at a working sink
 			for _ in $(seq 100); do
 				nsx vm1 ping -c 1 -W 0.1 10.77.0.2 >/dev/null 2>&1
@@ -345,6 +357,91 @@ fi
 
 if has compare; then
 	. "$(dirname "$0")/bench-compare.sh"
+fi
+
+if has xdp; then
+	echo
+	echo "== copies per second, XDP + ring buffer vs TC: the trafgen load above (64-byte UDP"
+	echo "   vm1 -> vm2, one match-all out rule), ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats,"
+	echo "   medians; local/mirred: frames at mon's eth0, capture: records written to pcapng"
+	declare -A X
+	# *-skip: the hook and the classifier without copies (a skip rule): what
+	# attaching costs by itself on real traffic
+	XV="none tc-skip xdp-skip tc-local mirred tc-capture xdp-capture"
+	for rep in $(seq "$TRAFFIC_REPEATS"); do
+		for v in $XV; do
+			rm -f "$VT_POL"/*.yaml
+			COPIES_AT=mon
+			act=mirror
+			case $v in
+			*-skip) mon="{ name: m, type: local, port: vtb-mon }"; mode=${v%-skip}; act=skip ;;
+			tc-local) mon="{ name: m, type: local, port: vtb-mon }"; mode=tc ;;
+			tc-capture | xdp-capture)
+				mon="{ name: m, type: capture, port: vtb-cap, file: $VT_RUN/bench.pcapng }"
+				mode=${v%-capture}; COPIES_AT=capture ;;
+			esac
+			case $v in
+			none) ;;
+			mirred)
+				tc qdisc add dev vtb-vm1 clsact
+				tc filter add dev vtb-vm1 ingress protocol all prio 1 u32 \
+					match u32 0 0 action mirred egress mirror dev vtb-mon ;;
+			*)
+				cat >"$VT_POL/xdp.yaml" <<YAML
+monitors:
+  - $mon
+policies:
+  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, action: $act$([ $act = mirror ] && echo ", monitor: m") }
+YAML
+				vtapd_start --attach "$mode" || { status=1; continue; }
+				for _ in $(seq 100); do
+					nsx vm1 ping -c 1 -W 0.1 10.77.0.2 >/dev/null 2>&1
+					[ "$(stat_of all-of-vm1 matched_pkts)" -gt 0 ] && break
+					sleep 0.1
+				done
+				hooks=$(ctl status --json | python3 -c 'import json,sys; print([p["hooks"] for p in json.load(sys.stdin)["ports"] if p["name"]=="vtb-vm1"][0])')
+				want=$([ "$mode" = xdp ] && echo "out(xdp)" || echo out)
+				if [ "$hooks" != "$want" ]; then
+					echo "bench.sh: $v: vtb-vm1 tapped by '$hooks', not '$want'" >&2
+					status=1
+				fi ;;
+			esac
+			line=$(measure)
+			rf=0
+			case $v in
+			none) ;;
+			mirred) tc qdisc del dev vtb-vm1 clsact ;;
+			*) rf=$(stat_of all-of-vm1 ring_full); vtapd_stop ;;
+			esac
+			rm -f "$VT_RUN/bench.pcapng"*
+			set -- $line
+			csv xdp "sent_pps_$v" 1 "$rep" "$1" pps
+			csv xdp "copies_pps_$v" 1 "$rep" "$3" pps
+			csv xdp "ring_full_$v" 1 "$rep" "$rf" frames
+			X[$v.sent]+="$1 "; X[$v.copy]+="$3 "; X[$v.rf]+="$rf "
+			printf '   run %d %-12s sent %9s  received %9s  copies %9s  ring_full %s\n' \
+				"$rep" "$v" "$1" "$2" "$3" "$rf"
+		done
+	done
+	xmed() { echo "${X[$1]:-}" | tr ' ' '\n' | grep . | median; }
+	printf '%-34s %12s %12s %12s %10s\n' variant "sent/s" "copies/s" "copy/sent" "ring_full"
+	for v in $XV; do
+		s=$(xmed "$v.sent"); c=$(xmed "$v.copy"); f=$(xmed "$v.rf")
+		printf '%-34s %12.0f %12.0f %12.3f %10s\n' \
+			"$(case $v in none) echo 'no tap';; tc-skip) echo 'TC tap, skip rule (no copy)';;
+			   xdp-skip) echo 'XDP tap, skip rule (no copy)';; tc-local) echo 'TC + clone_redirect, local';;
+			   mirred) echo 'tc u32 + mirred, local';; tc-capture) echo 'TC + clone_redirect, capture';;
+			   xdp-capture) echo 'XDP + ring buffer, capture';; esac)" \
+			"${s:-0}" "${c:-0}" "$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')" "${f:-0}"
+	done
+	for pair in "xdp-capture tc-capture copy" "xdp-capture tc-local copy" "xdp-capture mirred copy" \
+		"xdp-skip tc-skip sent"; do
+		set -- $pair
+		a=$(xmed "$1.$3"); b=$(xmed "$2.$3")
+		r=$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+		csv xdp "summary_${3}_ratio_${1}_${2}" 1 -1 "$r" x
+		echo "$([ "$3" = copy ] && echo copies/s || echo sent/s) $1 / $2: ${r}x"
+	done
 fi
 
 if has vtapd; then

@@ -321,45 +321,23 @@ bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events)
 	return false;
 }
 
-/* A frame from the sink: MAC addresses, the session tag (VID = policy id
- * + 1), the length tag, then the rest of the copy. The tags are taken out
- * in place (the frame is ours until it goes back to the fill ring). */
-static void deliver(struct vtap_capture *c, uint8_t *pkt, uint32_t len)
+/* One copy of policy id into the file and the live streams. tai_ns: when
+ * it was copied (CLOCK_TAI), 0 = now. */
+void vtap_capture_write(struct vtap_capture *c, uint32_t id, uint64_t tai_ns, const uint8_t *pkt,
+			uint32_t caplen, uint32_t orig)
 {
-	uint32_t id, orig, caplen;
-	struct vtap_xsk_meta meta;
-	uint16_t w[4];
-	uint64_t ts;
 	const char *name;
+	uint64_t ts;
 
-	if (len < 12 + VTAP_SESSION_TAGS_LEN) {
-		c->st.bad++;
-		return;
-	}
-	memcpy(w, pkt + 12, sizeof(w));
-	if (ntohs(w[0]) != 0x8100 || ntohs(w[2]) != VTAP_CAP_LEN_ETHERTYPE ||
-	    (ntohs(w[1]) & 0xfff) == 0) {
-		c->st.bad++;
-		return;
-	}
-	id = (ntohs(w[1]) & 0xfff) - 1;
-	memmove(pkt + VTAP_SESSION_TAGS_LEN, pkt, 12);
-	pkt += VTAP_SESSION_TAGS_LEN;
-	caplen = len - VTAP_SESSION_TAGS_LEN;
-	orig = ntohs(w[3]);
-	if (orig < caplen)
-		orig = caplen;
-	/* the XDP program's arrival time sits before the frame (metadata) */
-	memcpy(&meta, pkt - VTAP_SESSION_TAGS_LEN - sizeof(meta), sizeof(meta));
-	if (meta.tai_ns) {
-		ts = meta.tai_ns - (uint64_t)c->tai_offset_ns;
+	if (tai_ns) {
+		ts = tai_ns - (uint64_t)c->tai_offset_ns;
 	} else {
 		struct timespec now;
 
 		clock_gettime(CLOCK_REALTIME, &now);
 		ts = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	}
-	name = c->name_fn(c->name_arg, id);
+	name = id < VTAP_MAX_RULES ? c->name_fn(c->name_arg, id) : NULL;
 	if (!name) {
 		c->st.unknown++;
 		return;
@@ -390,6 +368,57 @@ static void deliver(struct vtap_capture *c, uint8_t *pkt, uint32_t len)
 		if (cl->left && !--cl->left)
 			cl->closing = true;
 	}
+}
+
+/* A frame from the sink: MAC addresses, the session tag (VID = policy id
+ * + 1), the length tag, then the rest of the copy. The tags are taken out
+ * in place (the frame is ours until it goes back to the fill ring). */
+static void deliver(struct vtap_capture *c, uint8_t *pkt, uint32_t len)
+{
+	uint32_t id, orig, caplen;
+	struct vtap_xsk_meta meta;
+	uint16_t w[4];
+
+	if (len < 12 + VTAP_SESSION_TAGS_LEN) {
+		c->st.bad++;
+		return;
+	}
+	memcpy(w, pkt + 12, sizeof(w));
+	if (ntohs(w[0]) != 0x8100 || ntohs(w[2]) != VTAP_CAP_LEN_ETHERTYPE ||
+	    (ntohs(w[1]) & 0xfff) == 0) {
+		c->st.bad++;
+		return;
+	}
+	id = (ntohs(w[1]) & 0xfff) - 1;
+	memmove(pkt + VTAP_SESSION_TAGS_LEN, pkt, 12);
+	pkt += VTAP_SESSION_TAGS_LEN;
+	caplen = len - VTAP_SESSION_TAGS_LEN;
+	orig = ntohs(w[3]);
+	if (orig < caplen)
+		orig = caplen;
+	/* the XDP program's arrival time sits before the frame (metadata) */
+	memcpy(&meta, pkt - VTAP_SESSION_TAGS_LEN - sizeof(meta), sizeof(meta));
+	vtap_capture_write(c, id, meta.tai_ns, pkt, caplen, orig);
+}
+
+/* Write out what the file buffers and what live clients wait for. */
+static void flush_out(struct vtap_capture *c)
+{
+	if (c->file && vtap_pcapng_file_flush(c->file))
+		c->st.file_errors++;
+	for (size_t i = 0; i < c->n_clients;) {
+		if (c->clients[i].pending.len && !client_flush(&c->clients[i]))
+			client_drop(c, i);
+		else
+			i++;
+	}
+}
+
+void vtap_capture_flush(struct vtap_capture *c)
+{
+	/* chrony may set the kernel's TAI offset after vtapd started */
+	c->tai_offset_ns = tai_offset();
+	flush_out(c);
 }
 
 void vtap_capture_poll(struct vtap_capture *c)
@@ -425,14 +454,7 @@ void vtap_capture_poll(struct vtap_capture *c)
 	 * frames again (copy mode on veth takes them without being told) */
 	if (xsk_ring_prod__needs_wakeup(&c->fq))
 		recvfrom(xsk_socket__fd(c->xsk), NULL, 0, MSG_DONTWAIT, NULL, NULL);
-	if (c->file && vtap_pcapng_file_flush(c->file))
-		c->st.file_errors++;
-	for (size_t i = 0; i < c->n_clients;) {
-		if (c->clients[i].pending.len && !client_flush(&c->clients[i]))
-			client_drop(c, i);
-		else
-			i++;
-	}
+	flush_out(c);
 }
 
 void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats *s)

@@ -42,6 +42,12 @@ int vtap_capture_open(struct vtap_capture **c, const struct vtap_monitor *m, con
 int vtap_capture_fd(const struct vtap_capture *c);
 /* Read what the socket holds (up to a bound per call), write it out. */
 void vtap_capture_poll(struct vtap_capture *c);
+/* A copy that came another way (the XDP tap's ring buffer): written like
+ * the socket's, under policy_id's interface. tai_ns: when it was copied
+ * (CLOCK_TAI; 0 = now). Call vtap_capture_flush after a batch. */
+void vtap_capture_write(struct vtap_capture *c, uint32_t policy_id, uint64_t tai_ns,
+			const uint8_t *pkt, uint32_t caplen, uint32_t orig);
+void vtap_capture_flush(struct vtap_capture *c);
 /* A live client: vtapd has answered "ok"; fd now receives a pcapng stream
  * of policy_id's copies (count 0 = until the client goes away). Takes fd. */
 int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,

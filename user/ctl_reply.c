@@ -29,8 +29,8 @@ void vtap_ctl_stats_head(struct sbuf *o, bool json)
 	if (json)
 		sbuf_printf(o, "{\"policies\":[");
 	else
-		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
-			    "COPIES", "FAILED", "SAMPLED");
+		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
+			    "COPIES", "FAILED", "SAMPLED", "RINGFULL");
 }
 
 void vtap_ctl_stats_policy(struct sbuf *o, const char *name, const struct vtap_counters *c,
@@ -41,15 +41,17 @@ void vtap_ctl_stats_policy(struct sbuf *o, const char *name, const struct vtap_c
 		sbuf_json_str(o, name);
 		sbuf_printf(o,
 			    ",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
-			    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu}",
+			    "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu,"
+			    "\"ring_full\":%llu}",
 			    (unsigned long long)c->matched_pkts,
 			    (unsigned long long)c->matched_bytes, (unsigned long long)c->copies,
 			    (unsigned long long)c->copy_bytes, (unsigned long long)c->copy_fail,
-			    (unsigned long long)c->sampled_out);
+			    (unsigned long long)c->sampled_out, (unsigned long long)c->ring_full);
 	} else {
-		sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu\n", name,
+		sbuf_printf(o, "%-20s %12llu %14llu %12llu %10llu %10llu %10llu\n", name,
 			    (unsigned long long)c->matched_pkts,
 			    (unsigned long long)c->matched_bytes, (unsigned long long)c->copies,
-			    (unsigned long long)c->copy_fail, (unsigned long long)c->sampled_out);
+			    (unsigned long long)c->copy_fail, (unsigned long long)c->sampled_out,
+			    (unsigned long long)c->ring_full);
 	}
 }

@@ -13,6 +13,7 @@
 #include "image.h"
 #include "log.h"
 #include "tc.h"
+#include <vtap/ring.h>
 
 static double now_ms(void)
 {
@@ -56,7 +57,7 @@ static void load_ids(struct vtapd *d)
 int vtapd_init(struct vtapd *d)
 {
 	vtap_link_set_owner(d->pin_root);
-	int ret = vtap_loader_open(&d->ld, d->pin_root);
+	int ret = vtap_loader_open_ring(&d->ld, d->pin_root, d->ring_size);
 
 	if (ret)
 		return ret;
@@ -128,7 +129,8 @@ void vtapd_adopt(struct vtapd *d)
 	for (size_t i = 0; i < d->n_ports; i++) {
 		struct vtapd_port *p = &d->ports[i];
 		unsigned int bits = attached_prog(d, p->ifindex, VTAP_HOOK_INGRESS) |
-				    attached_prog(d, p->ifindex, VTAP_HOOK_EGRESS);
+				    attached_prog(d, p->ifindex, VTAP_HOOK_EGRESS) |
+				    (vtapd_xdp_adopt(d, p) ? VTAPD_ATT_XDP : 0);
 
 		if (!bits)
 			continue;
@@ -192,6 +194,7 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 			if (p->attached & VTAPD_ATT_SINK)
 				vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
 			vtapd_sinks_port_gone(d, p->name);
+			vtapd_xdp_forget(p);
 			*p = d->ports[--d->n_ports];
 		}
 		return;
@@ -336,6 +339,7 @@ static const char *prog_of(unsigned int what)
 	return what == VTAPD_ATT_OUT  ? "vtap_tc_out"
 	       : what == VTAPD_ATT_IN ? "vtap_tc_in"
 	       : what == VTAPD_ATT_RX ? "vtap_rx"
+	       : what == VTAPD_ATT_XDP ? "vtap_xdp_out"
 				      : "vtap_sink";
 }
 
@@ -346,6 +350,8 @@ static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 	bool created = false;
 	int ret;
 
+	if (what == VTAPD_ATT_XDP)
+		return vtapd_xdp_attach(d, p);
 	ret = vtap_tc_attach(p->ifindex, hook, vtap_loader_prog_fd(&d->ld, prog), &created);
 	if (ret) {
 		log_err("cannot attach %s to %s %s: %s", prog, p->name,
@@ -364,8 +370,12 @@ static int attach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 
 static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 {
-	int ret = vtap_tc_detach(p->ifindex, hook_of(what));
+	int ret = 0;
 
+	if (what == VTAPD_ATT_XDP)
+		vtapd_xdp_detach(d, p);
+	else
+		ret = vtap_tc_detach(p->ifindex, hook_of(what));
 	if (ret)
 		log_warn("cannot detach from %s: %s", p->name, strerror(-ret));
 	p->attached &= ~what;
@@ -380,7 +390,8 @@ static void detach_one(struct vtapd *d, struct vtapd_port *p, unsigned int what)
 		vtap_tc_destroy_qdisc(p->ifindex);
 		p->created_qdisc = false;
 	}
-	log_info("detached %s from %s", prog_of(what), p->name);
+	if (what != VTAPD_ATT_XDP)
+		log_info("detached %s from %s", prog_of(what), p->name);
 }
 
 int vtapd_engine_parse(const char *s, enum vtapd_engine *e)
@@ -417,9 +428,11 @@ static void give_to_dpdk(struct vtapd *d, struct vtapd_port *p, const char *why)
 	snprintf(p->engine_why, sizeof(p->engine_why), "%s", why);
 	log_warn("port %s: engine dpdk: %s; vtap-dpdk must serve it (vtapd does not start it)",
 		 p->name, why);
-	for (unsigned int bit = VTAPD_ATT_OUT; bit <= VTAPD_ATT_IN; bit <<= 1)
-		if (p->attached & bit)
-			detach_one(d, p, bit);
+	static const unsigned int taps[] = { VTAPD_ATT_OUT, VTAPD_ATT_IN, VTAPD_ATT_XDP };
+
+	for (size_t k = 0; k < sizeof(taps) / sizeof(taps[0]); k++)
+		if (p->attached & taps[k])
+			detach_one(d, p, taps[k]);
 }
 
 /* Attach the tap `bit` of a VM port with the engine vtapd chooses for it:
@@ -446,7 +459,7 @@ static void attach_tap(struct vtapd *d, struct vtapd_port *p, unsigned int bit)
 }
 
 static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
-			   const struct vtap_policy_set *set, const struct vtapd_port *p)
+			   const struct vtap_policy_set *set, struct vtapd_port *p)
 {
 	const char *d_vxlan_dev = d->vxlan_dev;
 
@@ -455,6 +468,11 @@ static unsigned int wanted(struct vtapd *d, const struct vtap_image *img,
 	for (size_t i = 0; i < img->n_ports; i++)
 		if ((int)img->ports[i].ifindex == p->ifindex)
 			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
+	/* out frames: XDP where the attach mode and the monitors allow */
+	if ((w & VTAPD_ATT_OUT) && vtapd_out_wants_xdp(d, set, p))
+		w = (w & ~VTAPD_ATT_OUT) | VTAPD_ATT_XDP;
+	else if (!(w & VTAPD_ATT_OUT))
+		p->hook_note[0] = 0; /* no out tap: no reason to give */
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 
@@ -487,6 +505,9 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	size_t n_hp = 0;
 	int ret = -ENOMEM;
 
+	/* copies made under the running set go where it sends them, before
+	 * its sinks change */
+	vtapd_ring_drain(d);
 	/* first: it may add the links it makes to d->ports */
 	vtapd_sinks_prepare(d, set);
 	hp = calloc(d->n_ports + 1, sizeof(*hp));
@@ -551,7 +572,11 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 		struct vtapd_port *p = &d->ports[i];
 
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
-			if ((p->attached & bit) && vtap_tc_query(p->ifindex, hook_of(bit), NULL) == 0) {
+			bool gone = bit == VTAPD_ATT_XDP
+					    ? !vtapd_xdp_present(d, p)
+					    : vtap_tc_query(p->ifindex, hook_of(bit), NULL) == 0;
+
+			if ((p->attached & bit) && gone) {
 				log_warn("vtap's filter on %s was removed by someone else; "
 					 "attaching it again",
 					 p->name);
@@ -565,10 +590,19 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 
 		want[i] = wanted(d, &img, set, p);
 		/* a port no policy taps any more has no engine either */
-		if (!(want[i] & (VTAPD_ATT_OUT | VTAPD_ATT_IN)))
+		if (!(want[i] & (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_XDP)))
 			p->dpdk = false;
+		/* XDP first: where it cannot go (another program is there, no
+		 * native XDP) the port's out frames are tapped with TC; a port
+		 * the DPDK engine serves gets no XDP either */
+		if (want[i] & VTAPD_ATT_XDP) {
+			if (p->dpdk || d->engine == VTAPD_ENGINE_DPDK || dpdk_port_named(d, p->name))
+				want[i] = (want[i] & ~VTAPD_ATT_XDP) | VTAPD_ATT_OUT;
+			else if (!(p->attached & VTAPD_ATT_XDP) && attach_one(d, p, VTAPD_ATT_XDP))
+				want[i] = (want[i] & ~VTAPD_ATT_XDP) | VTAPD_ATT_OUT;
+		}
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
-			if (!(want[i] & bit) || (p->attached & bit))
+			if (bit == VTAPD_ATT_XDP || !(want[i] & bit) || (p->attached & bit))
 				continue;
 			if (bit == VTAPD_ATT_OUT || bit == VTAPD_ATT_IN)
 				attach_tap(d, p, bit);
@@ -599,6 +633,12 @@ static int reconcile_set(struct vtapd *d, const struct vtap_policy_set *set, __u
 	}
 	vtap_image_free(&img);
 out_free:
+	/* the ring's copies go to the sinks of the set in effect (the sinks
+	 * may have moved in d->sinks) */
+	if (ret)
+		vtapd_ring_route(d, &d->set, d->set_ids);
+	else
+		vtapd_ring_route(d, set, ids);
 	free(hp);
 	free(sinks);
 	free(want);
@@ -670,6 +710,7 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 			if (p->attached & bit)
 				detach_one(d, p, bit);
 	}
+	vtapd_ring_close(d);
 	vtapd_sinks_close(d, unpin);
 	if (d->ld.tc)
 		vtap_loader_close(&d->ld, unpin);
@@ -681,7 +722,8 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 
 static const char *hooks_str(unsigned int a, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s%s%s", a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
+	snprintf(buf, n, "%s%s%s%s", a & VTAPD_ATT_XDP ? "out(xdp) " : "",
+		 a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
 		 a & VTAPD_ATT_SINK ? "sink " : "");
 	size_t l = strlen(buf);
 	if (l)
@@ -692,7 +734,7 @@ static const char *hooks_str(unsigned int a, char *buf, size_t n)
 static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 {
 	struct vtap_global_counters g = { 0 };
-	char hb[32];
+	char hb[48];
 	bool first = true;
 
 	vtap_loader_read_global(&d->ld, &g);
@@ -723,10 +765,16 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 				sbuf_printf(o, ",\"engine_reason\":");
 				sbuf_json_str(o, p->engine_why);
 			}
+			sbuf_printf(o, ",\"hook_note\":");
+			sbuf_json_str(o, p->hook_note);
 			sbuf_printf(o, "}");
 			first = false;
 		}
-		sbuf_printf(o, "],");
+		sbuf_printf(o,
+			    "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
+			    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
+			    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
+			    d->ring_unrouted, d->ring_bad, d->ring_cut);
 		vtapd_sinks_status(d, o, true);
 		sbuf_printf(o,
 			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
@@ -757,16 +805,22 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 	else
 		sbuf_printf(o, "flow cache:  %llu hits, %llu misses (frames classified)\n",
 			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
-	sbuf_printf(o, "\n%-16s %8s  %-6s %s\n", "PORT", "IFINDEX", "ENGINE", "HOOKS");
+	sbuf_printf(o,
+		    "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
+		    "sink, %llu bad, %llu cut at %u bytes\n",
+		    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
+		    d->ring_unrouted, d->ring_bad, d->ring_cut, VTAP_RING_COPY_MAX);
+	sbuf_printf(o, "\n%-16s %8s  %-6s %-16s %s\n", "PORT", "IFINDEX", "ENGINE", "HOOKS",
+		    "NOTE");
 	for (size_t i = 0; i < d->n_ports; i++) {
 		const struct vtapd_port *p = &d->ports[i];
 
-		if (p->dpdk)
+		if (p->dpdk) /* no hooks: the reason takes their place */
 			sbuf_printf(o, "%-16s %8d  %-6s %s\n", p->name, p->ifindex, "dpdk",
 				    p->engine_why);
 		else if (p->attached)
-			sbuf_printf(o, "%-16s %8d  %-6s %s\n", p->name, p->ifindex, "ebpf",
-				    hooks_str(p->attached, hb, sizeof(hb)));
+			sbuf_printf(o, "%-16s %8d  %-6s %-16s %s\n", p->name, p->ifindex, "ebpf",
+				    hooks_str(p->attached, hb, sizeof(hb)), p->hook_note);
 	}
 	vtapd_sinks_status(d, o, false);
 }
@@ -796,8 +850,8 @@ static void cmd_policies(struct vtapd *d, struct sbuf *o, bool json)
 			sbuf_json_str(o, p->monitor);
 			sbuf_printf(o, ",\"ports\":");
 			sbuf_json_str(o, ports);
-			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"id\":%u}", p->sample,
-				    p->snaplen, d->set_ids[i]);
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
+				    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), d->set_ids[i]);
 		} else {
 			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %-20s %u\n", p->name, p->priority,
 				    vtap_direction_name(p->direction),

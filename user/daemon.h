@@ -7,7 +7,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <bpf/libbpf.h>
 #include "loader.h"
+#include "capture.h"
+#include "xsk_tx.h"
 #include "policy.h"
 #include "sbuf.h"
 
@@ -16,7 +19,8 @@
 #define VTAPD_ATT_IN 0x2   /* tap on clsact egress (frames to the VM) */
 #define VTAPD_ATT_SINK 0x4 /* sink program on clsact egress */
 #define VTAPD_ATT_RX 0x8   /* receiving side: vtap_rx on the VXLAN device's ingress */
-#define VTAPD_ATT_LAST VTAPD_ATT_RX
+#define VTAPD_ATT_XDP 0x10 /* XDP tap, native mode (frames the VM sends) */
+#define VTAPD_ATT_LAST VTAPD_ATT_XDP
 
 /* Who taps a VM port (vtapd --engine): eBPF where it can attach, or the
  * DPDK engine (vtap-dpdk, started separately) */
@@ -36,6 +40,10 @@ struct vtapd_port {
 	bool seen;    /* listed by the current resync dump */
 	bool dpdk;    /* its taps are the DPDK engine's (engine_why says why) */
 	char engine_why[160];
+	char hook_note[192]; /* why out frames are tapped with TC, not XDP ("" = no reason) */
+	__u32 xdp_id;	     /* vtap's XDP program on the port (0: none) */
+	int xdp_fd;	     /* that program, held for the detach (valid when xdp_id) */
+	__u32 foreign_id;    /* the other XDP program that kept vtap's off */
 };
 
 struct vtapd_policy_id {
@@ -50,6 +58,7 @@ struct vtapd_sink {
 	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
 	struct vtap_capture *cap;
 	struct vtap_ovs *ovs;
+	struct vtap_xsk_tx *tx; /* ovs: sends the XDP tap's copies (NULL: TC only) */
 	char error[256]; /* why it gets no copies; "" = working */
 };
 
@@ -85,6 +94,14 @@ struct vtapd {
 
 	struct vtapd_sink *sinks;
 	size_t n_sinks;
+
+	enum vtap_hook_mode attach_mode; /* --attach; policies may override */
+	__u32 ring_size;		 /* --ring-size, bytes (0 = default) */
+	struct ring_buffer *ring;	 /* the XDP tap's copies (daemon_ring.c) */
+	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
+	unsigned short ring_sink[VTAP_MAX_RULES];
+	unsigned long long ring_records, ring_unrouted, ring_bad;
+	unsigned long long ring_cut; /* copies longer than VTAP_RING_COPY_MAX, cut */
 	const char *id_name[VTAP_MAX_RULES]; /* policy id -> name, running set */
 };
 
@@ -117,6 +134,9 @@ int vtapd_command(struct vtapd *d, char *line, struct sbuf *out, bool *quit);
  * OVS sessions; close: all of them (remove: the links and OVS state too). */
 void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set);
 bool vtapd_sink_usable(struct vtapd *d, const struct vtap_monitor *m);
+/* Can vtapd deliver the XDP tap's copies for m (a capture, or an ovs
+ * monitor with its AF_XDP TX socket)? */
+bool vtapd_sink_takes_ring(struct vtapd *d, const struct vtap_monitor *m);
 void vtapd_sinks_applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
 void vtapd_sinks_close(struct vtapd *d, bool remove);
 /* A sink's port (or its peer) is gone: close it; the next reconcile makes
@@ -134,6 +154,27 @@ bool vtapd_sinks_event(struct vtapd *d, int fd, uint32_t events);
 int vtapd_capture_client(struct vtapd *d, int fd, const char *policy, uint64_t count,
 			 struct sbuf *err);
 void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json);
+/* The XDP tap (daemon_xdp.c). wants: should the port's out frames be
+ * tapped with XDP (false: p->hook_note says why not, when there is a
+ * reason); attach: 0, or TC it is (note set); present: vtap's XDP program
+ * (ours or a kept one) is on the port. */
+bool vtapd_out_wants_xdp(struct vtapd *d, const struct vtap_policy_set *set, struct vtapd_port *p);
+int vtapd_xdp_attach(struct vtapd *d, struct vtapd_port *p);
+void vtapd_xdp_detach(struct vtapd *d, struct vtapd_port *p);
+bool vtapd_xdp_present(struct vtapd *d, const struct vtapd_port *p);
+/* At start: a kept vtap XDP program on the port becomes ours. */
+bool vtapd_xdp_adopt(struct vtapd *d, struct vtapd_port *p);
+/* The port is gone (its program with it): forget it. */
+void vtapd_xdp_forget(struct vtapd_port *p);
+/* The ring buffer (daemon_ring.c): open (watched by epfd), serve its
+ * event (true if fd was the ring's), drain, route (policy id -> its sink,
+ * for the set in effect; drain before d->sinks changes), close. */
+int vtapd_ring_open(struct vtapd *d, int epfd);
+bool vtapd_ring_event(struct vtapd *d, int fd);
+void vtapd_ring_drain(struct vtapd *d);
+void vtapd_ring_route(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
+void vtapd_ring_close(struct vtapd *d);
+
 /* The receiving side's counters, per VNI (JSON: a "receive" member). */
 void vtapd_recv_stats(struct vtapd *d, struct sbuf *o, bool json);
 

@@ -70,8 +70,10 @@ static void sink_close2(struct vtapd_sink *s, bool remove_ovs, bool remove)
 		vtap_capture_close(s->cap);
 	if (s->ovs)
 		vtap_ovs_close(s->ovs, remove_ovs);
+	vtap_xsk_tx_close(s->tx);
 	s->cap = NULL;
 	s->ovs = NULL;
+	s->tx = NULL;
 	if (remove && vtap_link_is_vtaps(s->port)) {
 		int ret = vtap_link_del(s->port);
 
@@ -117,6 +119,15 @@ static void sink_open(struct vtapd *d, struct vtapd_sink *s, const struct vtap_m
 		ret = vtap_ovs_open(&s->ovs, m, s->peer, s->error, sizeof(s->error));
 	if (ret)
 		goto fail;
+	/* the XDP tap's copies: sent out of the sink veth with AF_XDP, to
+	 * the same OVS port. Without it the monitor's policies stay on TC */
+	if (m->type == VTAP_MONITOR_OVS) {
+		char why[256];
+
+		if (vtap_xsk_tx_open(&s->tx, m->port, why, sizeof(why)))
+			log_warn("monitor %s: %s; its policies' frames are tapped with TC", m->name,
+				 why);
+	}
 	log_info("monitor %s: %s reads %s", m->name,
 		 m->type == VTAP_MONITOR_CAPTURE ? "vtapd's AF_XDP socket" : "Open vSwitch",
 		 s->peer);
@@ -278,6 +289,16 @@ void vtapd_sinks_prepare(struct vtapd *d, const struct vtap_policy_set *set)
 		snprintf(s->port, sizeof(s->port), "%s", mon->port);
 		sink_open(d, s, mon);
 	}
+}
+
+bool vtapd_sink_takes_ring(struct vtapd *d, const struct vtap_monitor *m)
+{
+	struct vtapd_sink *s = sink_by_monitor(d, m->name);
+
+	if (!s || s->error[0])
+		return false;
+	return (m->type == VTAP_MONITOR_CAPTURE && s->cap) ||
+	       (m->type == VTAP_MONITOR_OVS && s->ovs && s->tx);
 }
 
 bool vtapd_sink_usable(struct vtapd *d, const struct vtap_monitor *m)
@@ -443,8 +464,12 @@ void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
 		struct vtap_capture_stats st = { 0 };
 		const char *state = s->error[0] ? s->error : "ok";
 
+		struct vtap_xsk_tx_stats tx = { 0 };
+
 		if (s->cap)
 			vtap_capture_stats(s->cap, &st);
+		if (s->tx)
+			vtap_xsk_tx_stats(s->tx, &tx);
 		if (json) {
 			sbuf_printf(o, "%s{\"monitor\":", i ? "," : "");
 			sbuf_json_str(o, s->monitor);
@@ -467,7 +492,14 @@ void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
 				    (unsigned long long)st.no_socket, (unsigned long long)st.ring_full,
 				    (unsigned long long)st.fill_empty);
 			sbuf_json_str(o, state);
-			sbuf_printf(o, "}");
+			sbuf_printf(o,
+				    ",\"xdp_tx\":{\"open\":%s,\"sent\":%llu,\"completed\":%llu,"
+				    "\"no_frame\":%llu,\"ring_full\":%llu,\"cut\":%llu,\"bad_id\":%llu,"
+				    "\"invalid\":%llu}}",
+				    s->tx ? "true" : "false", (unsigned long long)tx.sent,
+				    (unsigned long long)tx.completed, (unsigned long long)tx.no_frame,
+				    (unsigned long long)tx.ring_full, (unsigned long long)tx.cut,
+				    (unsigned long long)tx.bad_id, (unsigned long long)tx.invalid);
 		} else {
 			sbuf_printf(o,
 				    "%-16s %-8s %-16s %10llu %10llu %10llu %8llu %8llu %8llu %8llu  %s\n",
@@ -477,6 +509,14 @@ void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json)
 				    (unsigned long long)st.live_dropped,
 				    (unsigned long long)st.no_socket, (unsigned long long)st.ring_full,
 				    (unsigned long long)st.bad, state);
+			if (s->tx)
+				sbuf_printf(o,
+					    "%-16s   XDP copies by AF_XDP TX: sent %llu, no frame %llu, "
+					    "TX ring full %llu, cut %llu, invalid %llu\n",
+					    "", (unsigned long long)tx.sent,
+					    (unsigned long long)tx.no_frame,
+					    (unsigned long long)tx.ring_full, (unsigned long long)tx.cut,
+					    (unsigned long long)tx.invalid);
 		}
 	}
 	if (json)

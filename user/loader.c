@@ -15,6 +15,8 @@
 #include "loader.h"
 #include "log.h"
 #include "vtap_tc.skel.h"
+#include "vtap_xdp.skel.h"
+#include <vtap/ring.h>
 
 static const char *const map_names[] = {
 	VTAP_STR(VTAP_MAP_CFG),   VTAP_STR(VTAP_MAP_GENS),  VTAP_STR(VTAP_MAP_POOL),
@@ -24,6 +26,7 @@ static const char *const map_names[] = {
 	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS), VTAP_STR(VTAP_MAP_NAMES),
 	VTAP_STR(VTAP_MAP_TUNNELS), VTAP_STR(VTAP_MAP_RECV), VTAP_STR(VTAP_MAP_RSTATS),
 	VTAP_STR(VTAP_MAP_FCACHE),
+	VTAP_STR(VTAP_MAP_RING),
 };
 
 static int mkdir_p(const char *path)
@@ -105,6 +108,57 @@ static void map_munmap(void *p, struct bpf_map *map)
 		munmap(p, map_mmap_size(map));
 }
 
+/* The size the ring gets: a pinned ring keeps its own (libbpf refuses to
+ * reuse a pin whose size differs, and a kept tap writes into that one). */
+static __u32 ring_size_for(const char *pin_root, __u32 want)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	char path[PATH_MAX + 16];
+	int fd;
+
+	if (!want)
+		want = VTAP_RING_SIZE_DEFAULT;
+	snprintf(path, sizeof(path), "%s/%s", pin_root, VTAP_STR(VTAP_MAP_RING));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return want;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_RINGBUF &&
+	    info.max_entries != want) {
+		log_warn("the ring buffer pinned at %s has %u bytes: keeping it (a kept tap "
+			 "writes into it); %u bytes after `vtapctl teardown`",
+			 path, info.max_entries, want);
+		want = info.max_entries;
+	}
+	close(fd);
+	return want;
+}
+
+/* The XDP tap's object, on the maps the TC object pinned. */
+static int open_xdp(struct vtap_loader *ld)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = ld->pin_root);
+	struct vtap_xdp *xdp = vtap_xdp__open_opts(&opts);
+	int ret;
+
+	if (!xdp) {
+		ret = -errno;
+		log_err("cannot open the XDP tap object: %s", strerror(errno));
+		return ret;
+	}
+	/* the size the TC object's ring got (and pinned) */
+	bpf_map__set_max_entries(xdp->maps.VTAP_MAP_RING, ld->ring_size);
+	ret = vtap_xdp__load(xdp);
+	if (ret) {
+		log_err("cannot load the XDP tap into the kernel: %s", strerror(-ret));
+		vtap_xdp__destroy(xdp);
+		return ret;
+	}
+	ld->xdp = xdp;
+	ld->fd_ring = bpf_map__fd(xdp->maps.VTAP_MAP_RING);
+	return 0;
+}
+
 /* A new vtap_cfg starts its epoch at a random value, not 0: a flow cache
  * pin that outlived its vtap_cfg (removed by hand, or by a teardown of a
  * version that did not know the cache) may hold verdicts of epochs 0, 1,
@@ -120,6 +174,11 @@ static int seed_epoch(struct vtap_loader *ld)
 }
 
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
+{
+	return vtap_loader_open_ring(ld, pin_root, 0);
+}
+
+int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ring_size)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
 	struct vtap_tc *tc;
@@ -142,6 +201,9 @@ int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 		log_err("cannot open the TC tap object: %s", strerror(errno));
 		return ret;
 	}
+	/* both objects declare the ring; the first to load pins it */
+	ld->ring_size = ring_size_for(pin_root, ring_size);
+	bpf_map__set_max_entries(tc->maps.VTAP_MAP_RING, ld->ring_size);
 	ret = vtap_tc__load(tc);
 	if (ret) {
 		log_err("cannot load the TC tap into the kernel: %s (pins under %s from an "
@@ -190,7 +252,12 @@ int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
 			return ret;
 		}
 	}
-	return 0;
+	ret = open_xdp(ld);
+	/* the TC object pinned its maps: when no pins were there before,
+	 * the failed open takes them away again */
+	if (ret)
+		vtap_loader_close(ld, ld->fresh);
+	return ret;
 err:
 	vtap_tc__destroy(tc);
 	return ret;
@@ -525,6 +592,9 @@ int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(ld->tc->obj, name);
 
+	if (!p && ld->xdp)
+		p = bpf_object__find_program_by_name(ld->xdp->obj, name);
+
 	return p ? bpf_program__fd(p) : -ENOENT;
 }
 
@@ -619,6 +689,8 @@ void vtap_loader_close(struct vtap_loader *ld, int unpin)
 		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
 		vtap_tc__destroy(ld->tc);
 	}
+	if (ld->xdp)
+		vtap_xdp__destroy(ld->xdp);
 	if (unpin)
 		vtap_unpin_all(ld->pin_root);
 	memset(ld, 0, sizeof(*ld));

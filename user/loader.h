@@ -9,9 +9,11 @@
 #include "image.h"
 
 struct vtap_tc;
+struct vtap_xdp;
 
 struct vtap_loader {
 	struct vtap_tc *tc;
+	struct vtap_xdp *xdp; /* the XDP tap, same pinned maps (bpf/vtap_xdp.bpf.c) */
 	char pin_root[PATH_MAX];
 	/* mmapped classifier arrays (BPF_F_MMAPABLE); index arrays have an
 	 * 8-byte stride (the kernel rounds array values up to 8 bytes) */
@@ -20,12 +22,18 @@ struct vtap_loader {
 	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
 	int fd_names, fd_tunnels, fd_recv, fd_rstats;
 	int fd_sync, fd_sync_inner; /* see VTAP_MAP_SYNC */
+	int fd_ring;		    /* the copies' ring buffer (vtap/ring.h) */
+	__u32 ring_size;	    /* its size in bytes, as loaded */
 	bool fresh; /* no pins existed under pin_root before this open */
 };
 
 /* Mount bpffs where needed, create pin_root, load (or reuse the pinned
  * maps). Returns 0 or a negative errno, logged with the reason. */
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root);
+/* The same with the ring buffer's size (bytes, power of two; 0 = the
+ * default). A ring already pinned keeps its size (a kept tap writes into
+ * it): a different request is logged and takes effect after teardown. */
+int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ring_size);
 /* Write img into the inactive generation, then make it active: a frame is
  * classified by the old rules or by the new, never by a mix. */
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img);

@@ -123,6 +123,32 @@ const char *vtap_monitor_type_name(enum vtap_monitor_type t)
 	return "?";
 }
 
+const char *vtap_hook_mode_name(enum vtap_hook_mode m)
+{
+	switch (m) {
+	case VTAP_HOOK_MODE_AUTO:
+		return "auto";
+	case VTAP_HOOK_MODE_XDP:
+		return "xdp";
+	case VTAP_HOOK_MODE_TC:
+		return "tc";
+	case VTAP_HOOK_MODE_UNSET:
+		break;
+	}
+	return "default";
+}
+
+int vtap_hook_mode_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return VTAP_HOOK_MODE_AUTO;
+	if (!strcmp(s, "xdp"))
+		return VTAP_HOOK_MODE_XDP;
+	if (!strcmp(s, "tc"))
+		return VTAP_HOOK_MODE_TC;
+	return -1;
+}
+
 const char *vtap_direction_name(enum vtap_direction d)
 {
 	switch (d) {

@@ -68,6 +68,14 @@ struct vtap_port_range {
 
 /* enum vtap_direction (VTAP_DIR_IN/OUT/BOTH) comes from <vtap/types.h> */
 
+/* Which hook taps a policy's frames (source.hook; vtapd --attach). */
+enum vtap_hook_mode {
+	VTAP_HOOK_MODE_UNSET = 0, /* the policy follows vtapd --attach */
+	VTAP_HOOK_MODE_AUTO,	  /* XDP for out where it attaches, TC otherwise */
+	VTAP_HOOK_MODE_XDP,	  /* XDP for out (TC still for in: XDP cannot see it) */
+	VTAP_HOOK_MODE_TC,	  /* TC both ways */
+};
+
 enum vtap_action {
 	VTAP_ACTION_MIRROR = 0,
 	VTAP_ACTION_SKIP = 1,
@@ -83,6 +91,7 @@ struct vtap_policy {
 	struct vtap_cidr *dst_cidrs; /* destination.cidr; none = any */
 	size_t n_dst_cidrs;
 	enum vtap_direction direction;	   /* default both */
+	enum vtap_hook_mode hook;	   /* source.hook; UNSET = vtapd's --attach */
 	int protocol;			   /* IP protocol number, -1 = any */
 	struct vtap_port_range *src_ports; /* match.src_ports; none = any */
 	size_t n_src_ports;
@@ -145,6 +154,9 @@ const char *vtap_monitor_type_name(enum vtap_monitor_type t);
 const char *vtap_direction_name(enum vtap_direction d);
 const char *vtap_action_name(enum vtap_action a);
 const char *vtap_ovs_datapath_name(enum vtap_ovs_datapath d);
+const char *vtap_hook_mode_name(enum vtap_hook_mode m);
+/* "xdp", "tc", "auto" -> mode; -1 for anything else. */
+int vtap_hook_mode_parse(const char *s);
 
 /* Limits enforced by the loader. */
 #define VTAP_POLICY_FILE_MAX   (16u * 1024 * 1024) /* bytes per file */

@@ -659,7 +659,7 @@ static const struct key_spec policy_keys[] = {
     {"name", 0},  {"priority", 0}, {"source", 0},  {"destination", 0}, {"direction", 0},
     {"match", 0}, {"action", 0},   {"snaplen", 0}, {"sample", 0},      {"monitor", 0},
 };
-static const struct key_spec source_keys[] = {{"ports", 0}, {"cidr", 0}};
+static const struct key_spec source_keys[] = {{"ports", 0}, {"cidr", 0}, {"hook", 0}};
 static const struct key_spec dest_keys[] = {{"cidr", 0}, {"ports", 0}};
 static const struct key_spec match_keys[] = {
     {"protocol", 0},
@@ -821,6 +821,15 @@ static void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 			ERR(c, src, "source: missing required key 'ports'");
 		if ((v = get(src, "cidr", NULL)))
 			get_cidrs(c, v, "source.cidr", &p->src_cidrs, &p->n_src_cidrs);
+		if ((v = get(src, "hook", NULL))) {
+			const char *s = get_str(c, v, "source.hook");
+			int mode = s ? vtap_hook_mode_parse(s) : 0;
+
+			if (mode > 0)
+				p->hook = (enum vtap_hook_mode)mode;
+			else if (s)
+				ERR(c, v, "unknown hook '%s' (expected xdp, tc or auto)", s);
+		}
 	}
 
 	dst = get(map, "destination", NULL);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "policy.h"
 #include "tc.h"
+#include "xdp.h"
 
 static void usage(FILE *f)
 {
@@ -246,6 +247,27 @@ out:
 	return ret;
 }
 
+/* vtap's XDP tap on ifindex, on the maps pinned under pin_root: taken off
+ * (only while it is still that program). Another program stays. */
+static bool teardown_xdp(int ifindex, const char *pin_root)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 id = 0, len = sizeof(info);
+	bool done = false;
+	int fd;
+
+	if (vtap_xdp_query(ifindex, &id) || !id)
+		return false;
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "vtap_xdp_out") &&
+	    vtap_prog_uses_pins(fd, pin_root) == 1)
+		done = !vtap_xdp_detach(ifindex, fd);
+	close(fd);
+	return done;
+}
+
 /* Without a daemon: take off every vtap filter whose program uses the maps
  * pinned under pin_root (another vtapd's, with its own pin root, stay), and
  * remove the pins. A clsact qdisc left holding no filter is removed too. */
@@ -257,6 +279,10 @@ static int teardown_offline(const char *pin_root)
 	for (i = ifs; i && i->if_index; i++) {
 		int ifindex = (int)i->if_index, mine = 0;
 
+		if (teardown_xdp(ifindex, pin_root)) {
+			printf("removed vtap's XDP program from %s\n", i->if_name);
+			removed++;
+		}
 		/* no clsact here: nothing of vtap's either (and no query noise) */
 		if (vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) < 0)
 			continue;

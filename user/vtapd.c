@@ -24,6 +24,7 @@
 #include "netlink.h"
 #include "capture.h"
 #include "caps.h"
+#include <vtap/ring.h>
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
 
@@ -41,6 +42,15 @@ static void usage(FILE *f)
 		"        vtap-dpdk's. vtapd logs the choice and vtapctl status shows it;\n"
 		"        vtap-dpdk is started separately (README.md). Monitors stay eBPF.\n"
 		"--dpdk-ports: ports (globs) that are always the DPDK engine's\n"
+		"             [--attach auto|xdp|tc] [--ring-size BYTES]\n"
+		"--attach: the hook that taps the frames VMs send (policies may override it\n"
+		"        with source.hook): xdp = native XDP, copies through a ring buffer to\n"
+		"        vtapd, which writes capture monitors' pcapng and sends ovs monitors'\n"
+		"        copies by AF_XDP; tc = clsact; auto (default) = XDP too. A port with a\n"
+		"        policy to a local or vxlan monitor, or another XDP program on it, is\n"
+		"        tapped by TC (vtapctl status says why). Frames to VMs (in): always TC.\n"
+		"--ring-size: bytes of the XDP copies' ring buffer, a power of two from 4096\n"
+		"        (default 4194304); K and M suffixes. A full ring counts ring_full.\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
@@ -231,6 +241,8 @@ int main(int argc, char **argv)
 		{ "no-flow-cache", no_argument, NULL, 'C' },
 		{ "engine", required_argument, NULL, 'E' },
 		{ "dpdk-ports", required_argument, NULL, 'D' },
+		{ "attach", required_argument, NULL, 'A' },
+		{ "ring-size", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -239,7 +251,8 @@ int main(int argc, char **argv)
 			   .socket_path = VTAP_DEFAULT_SOCKET,
 			   .vxlan_dev = "vtap-vxlan",
 			   .vxlan_port = 4789,
-			   .underlay_mtu = 1500 };
+			   .underlay_mtu = 1500,
+			   .attach_mode = VTAP_HOOK_MODE_AUTO };
 	char *end;
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
@@ -302,6 +315,31 @@ int main(int argc, char **argv)
 		case 'D':
 			d.dpdk_ports = optarg;
 			break;
+		case 'A':
+			num = vtap_hook_mode_parse(optarg);
+			if (num < 0) {
+				fprintf(stderr, "vtapd: --attach: expected auto, xdp or tc, got %s\n",
+					optarg);
+				return 2;
+			}
+			d.attach_mode = (enum vtap_hook_mode)num;
+			break;
+		case 'R': {
+			unsigned long long v = strtoull(optarg, &end, 10);
+
+			if (*end == 'K' || *end == 'k')
+				v <<= 10, end++;
+			else if (*end == 'M' || *end == 'm')
+				v <<= 20, end++;
+			if (*end || v < VTAP_RING_SIZE_MIN || v > VTAP_RING_SIZE_MAX || (v & (v - 1))) {
+				fprintf(stderr,
+					"vtapd: --ring-size: %s is not a power of two from %u to %u\n",
+					optarg, VTAP_RING_SIZE_MIN, VTAP_RING_SIZE_MAX);
+				return 2;
+			}
+			d.ring_size = (__u32)v;
+			break;
+		}
 		case 'S':
 			use_syslog = 1;
 			break;
@@ -342,6 +380,9 @@ int main(int argc, char **argv)
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
 	if (vtapd_init(&d))
 		return 1;
+	/* before the first reload: copies of the taps it attaches are read */
+	if (vtapd_ring_open(&d, ep))
+		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
 		log_err("cannot open rtnetlink: %s", strerror(errno));
@@ -426,6 +467,8 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
+			} else if (vtapd_ring_event(&d, fd)) {
+				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d, fd, evs[i].events)) {
 				/* a capture's socket or live client */
 			} else {
@@ -453,6 +496,7 @@ out:
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
 		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
+		vtapd_ring_close(&d);
 		vtapd_sinks_close(&d, false);
 		vtap_loader_close(&d.ld, 0);
 	}

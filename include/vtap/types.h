@@ -229,6 +229,7 @@ struct vtap_counters {
 	__u64 copy_bytes;  /* bytes of those clones (before truncation) */
 	__u64 copy_fail;   /* clone or redirect refused (see sink counters) */
 	__u64 sampled_out; /* matched, not copied because of sample */
+	__u64 ring_full;   /* XDP/ring copies the ring had no room for (in copy_fail too) */
 };
 
 /* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's

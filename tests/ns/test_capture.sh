@@ -41,7 +41,9 @@ policies:
     match: { protocol: udp, dst_ports: [9998] }
     monitor: rec
 YAML
-check "vtapd starts with a capture monitor" vtapd_start
+# the TC path to the sink veth (copies cut to its MTU, sink counters); XDP
+# mode, copies through the ring buffer, is test_xdp.sh
+check "vtapd starts with a capture monitor (--attach tc)" vtapd_start --attach tc
 for i in $(seq 40); do
 	ip link show "$CAP" >/dev/null 2>&1 && tc filter show dev "$CAP" egress | grep -q vtap_sink && break
 	sleep 0.05

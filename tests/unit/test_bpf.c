@@ -4,6 +4,9 @@
  * maps, BPF_PROG_TEST_RUN runs the frame through vtap_tc_out / vtap_tc_in
  * with the ifindex of a real port, and the verdict is read back from the
  * per-policy counters. It must equal the native verdict and the expected one.
+ * The fixtures of direction out run through the XDP tap (vtap_xdp_out) as
+ * well, with the same checks, and each of its copies must be in the ring
+ * buffer: the right session, lengths and bytes.
  *
  * The ports are veth pairs in a private network namespace (unshare at
  * start); the maps are pinned under /sys/fs/bpf/vtap-test-<pid>, removed at
@@ -30,11 +33,42 @@
 
 #include "fixtures.h"
 #include "loader.h"
+#include <vtap/ring.h>
 
 static struct fx_env env;
 static struct vtap_loader ld;
 static bool ld_open;
-static int fd_out = -1, fd_in = -1;
+static int fd_out = -1, fd_in = -1, fd_xdp = -1;
+static struct ring_buffer *ring;
+
+/* The records the XDP tap wrote during one run. */
+#define RING_MAX_RECS 4
+static struct {
+	struct vtap_ring_rec rec;
+	uint8_t data[FX_FRAME_MAX];
+} recs[RING_MAX_RECS];
+static size_t n_recs;
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	const struct vtap_ring_rec *r = data;
+
+	(void)ctx;
+	if (n_recs < RING_MAX_RECS && size >= sizeof(*r) && r->cap_len <= FX_FRAME_MAX &&
+	    size >= sizeof(*r) + r->cap_len) {
+		recs[n_recs].rec = *r;
+		memcpy(recs[n_recs].data, r + 1, r->cap_len);
+	}
+	n_recs++;
+	return 0;
+}
+
+/* A fixture and the hook it runs through. */
+struct fx_run {
+	const struct fixture *f;
+	bool xdp;
+	char name[300];
+};
 
 /* ---- setup: namespace, devices, loader ---- */
 
@@ -105,8 +139,14 @@ static int group_setup(void **state)
 	ld_open = true;
 	fd_out = vtap_loader_prog_fd(&ld, "vtap_tc_out");
 	fd_in = vtap_loader_prog_fd(&ld, "vtap_tc_in");
-	if (fd_out < 0 || fd_in < 0) {
-		fprintf(stderr, "test_bpf: programs vtap_tc_out/vtap_tc_in not found\n");
+	fd_xdp = vtap_loader_prog_fd(&ld, "vtap_xdp_out");
+	if (fd_out < 0 || fd_in < 0 || fd_xdp < 0) {
+		fprintf(stderr, "test_bpf: programs vtap_tc_out/vtap_tc_in/vtap_xdp_out not found\n");
+		return -1;
+	}
+	ring = ring_buffer__new(ld.fd_ring, on_record, NULL, NULL);
+	if (!ring) {
+		fprintf(stderr, "test_bpf: ring_buffer__new: %s\n", strerror(errno));
 		return -1;
 	}
 	for (size_t i = 0; i < env.n_sinks; i++)
@@ -117,6 +157,8 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
+	ring_buffer__free(ring);
+	ring = NULL;
 	if (ld_open)
 		vtap_loader_close(&ld, 1);
 	ld_open = false;
@@ -141,6 +183,30 @@ static int run_frame(uint8_t dir, uint32_t ifindex, const uint8_t *frame, size_t
 	opts.ctx_size_in = sizeof(ctx);
 	opts.repeat = 1;
 	return bpf_prog_test_run_opts(dir == VTAP_DIR_IN ? fd_in : fd_out, &opts);
+}
+
+/* The same through the XDP tap (direction out only): the frame as
+ * received on ifindex, queue 0. The ring is drained into recs. */
+static int run_frame_xdp(uint32_t ifindex, const uint8_t *frame, size_t len)
+{
+	struct xdp_md ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	int ret;
+
+	ctx.ingress_ifindex = ifindex;
+	ctx.data_end = (__u32)len; /* no metadata: the frame is all data */
+	opts.data_in = frame;
+	opts.data_size_in = (__u32)len;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	opts.repeat = 1;
+	n_recs = 0;
+	ret = bpf_prog_test_run_opts(fd_xdp, &opts);
+	if (!ret && opts.retval != XDP_PASS)
+		fail_msg("the XDP tap returned %u, not XDP_PASS", opts.retval);
+	if (ring_buffer__consume(ring) < 0)
+		fail_msg("ring_buffer__consume failed");
+	return ret;
 }
 
 /* Apply c's image and check that the active generation flipped. */
@@ -227,7 +293,8 @@ static void repeat_from_cache(const struct fixture *f, const uint8_t *frame, siz
 
 static void test_fixture(void **state)
 {
-	const struct fixture *f = *state;
+	const struct fx_run *run = *state;
+	const struct fixture *f = run->f;
 	struct fx_compiled *c = calloc(1, sizeof(*c));
 	struct vtap_global_counters g0, g1;
 	uint8_t frame[FX_FRAME_MAX];
@@ -249,8 +316,18 @@ static void test_fixture(void **state)
 
 	apply(c);
 	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
-	ret = run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0);
-	if (test_run_refuses(frame, len)) {
+	if (run->xdp) {
+		ret = run_frame_xdp(fx_env_ifindex(&env, f->port), frame, len);
+		if (len < VTAP_ETH_HLEN) {
+			/* XDP's BPF_PROG_TEST_RUN refuses only frames shorter
+			 * than an Ethernet header */
+			assert_int_equal(ret, -EINVAL);
+			goto out;
+		}
+	} else {
+		ret = run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0);
+	}
+	if (!run->xdp && test_run_refuses(frame, len)) {
 		/* BPF_PROG_TEST_RUN refuses frames shorter than an Ethernet
 		 * header, and untagged IPv4/IPv6 frames shorter than the
 		 * minimal IP header; only the native path sees them
@@ -319,7 +396,27 @@ static void test_fixture(void **state)
 		assert_int_equal(fx_policy_mirrors(c, winner), f->copy);
 	assert_int_equal(g1.cache_misses - g0.cache_misses, 1);
 	assert_int_equal(g1.cache_hits - g0.cache_hits, 0);
-	repeat_from_cache(f, frame, len, winner, &g1);
+	/* the cache's own checks run the frame again through the TC program,
+	 * which refuses some frames XDP takes: once, on the TC pass */
+	if (!run->xdp)
+		repeat_from_cache(f, frame, len, winner, &g1);
+	if (run->xdp) {
+		/* a record for each copy, none otherwise */
+		bool copied = bpf && fx_policy_mirrors(c, winner) && sink_present(c, winner);
+		uint32_t snap = bpf ? c->set.policies[winner].snaplen : 0;
+		uint32_t cap = snap && snap < len ? snap : (uint32_t)len;
+
+		assert_int_equal(n_recs, copied ? 1 : 0);
+		if (copied) {
+			assert_int_equal(recs[0].rec.policy_id, winner);
+			assert_int_equal(recs[0].rec.orig_len, len);
+			assert_int_equal(recs[0].rec.cap_len, cap);
+			assert_int_equal(recs[0].rec.ifindex, fx_env_ifindex(&env, f->port));
+			assert_int_equal(recs[0].rec.dir, VTAP_DIR_OUT);
+			assert_true(recs[0].rec.tai_ns != 0);
+			assert_memory_equal(recs[0].data, frame, cap);
+		}
+	}
 out:
 	fx_compiled_free(c);
 	free(c);
@@ -397,6 +494,47 @@ static void test_sample(void **state)
 	assert_int_equal(k.copy_fail, 0);
 	assert_int_equal(vtap_loader_read_stats(&ld, (__u32)fx_policy_index(c, "other"), &o), 0);
 	assert_int_equal(o.matched_pkts, 0);
+	fx_compiled_free(c);
+	free(c);
+}
+
+/* A ring that is not drained fills up: every copy after that is counted
+ * as ring_full (and copy_fail), none is lost without a count, and every
+ * copy counted is a record in the ring. */
+static void test_ring_overflow(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53 } };
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+	struct xdp_md ctx = { 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	/* more records than the ring holds, whatever its size */
+	__u32 runs = ld.ring_size / (uint32_t)(sizeof(struct vtap_ring_rec) + len) + 1000;
+	struct vtap_counters k;
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail(MONS "  - {name: all, source: {ports: [vm1]}, monitor: mon}\n", c);
+	apply(c);
+	ctx.ingress_ifindex = fx_env_ifindex(&env, "vm1");
+	ctx.data_end = (__u32)len;
+	opts.data_in = frame;
+	opts.data_size_in = (__u32)len;
+	opts.ctx_in = &ctx;
+	opts.ctx_size_in = sizeof(ctx);
+	opts.repeat = runs;
+	assert_int_equal(bpf_prog_test_run_opts(fd_xdp, &opts), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	print_message("# %u runs: copies %llu ring_full %llu (ring %u bytes)\n", runs,
+		      (unsigned long long)k.copies, (unsigned long long)k.ring_full, ld.ring_size);
+	assert_int_equal(k.matched_pkts, runs);
+	assert_true(k.ring_full > 0);
+	assert_int_equal(k.copy_fail, k.ring_full);
+	assert_int_equal(k.copies + k.ring_full, runs);
+	n_recs = 0;
+	assert_true(ring_buffer__consume(ring) >= 0);
+	assert_int_equal(n_recs, k.copies);
 	fx_compiled_free(c);
 	free(c);
 }
@@ -580,23 +718,35 @@ static void test_flow_cache_torn_slot(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(fx_count + 4, sizeof(*tests));
-	size_t n = 0;
+	struct CMUnitTest *tests = calloc(2 * fx_count + 5, sizeof(*tests));
+	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
+	size_t n = 0, r = 0;
 
-	if (!tests)
+	if (!tests || !runs)
 		return 1;
 	/* output piped into a reader that goes away (| head) must not kill us
 	 * before the teardown removes the pins */
 	signal(SIGPIPE, SIG_IGN);
-	for (size_t i = 0; i < fx_count; i++) {
-		tests[n].name = fx_table[i].desc;
-		tests[n].test_func = test_fixture;
-		tests[n].initial_state = (void *)&fx_table[i];
-		n++;
+	for (int xdp = 0; xdp < 2; xdp++) {
+		for (size_t i = 0; i < fx_count; i++) {
+			/* XDP sees the frames a VM sends only */
+			if (xdp && fx_table[i].dir != VTAP_DIR_OUT)
+				continue;
+			runs[r].f = &fx_table[i];
+			runs[r].xdp = xdp;
+			snprintf(runs[r].name, sizeof(runs[r].name), "%s%s", xdp ? "xdp: " : "",
+				 fx_table[i].desc);
+			tests[n].name = runs[r].name;
+			tests[n].test_func = test_fixture;
+			tests[n].initial_state = &runs[r];
+			n++;
+			r++;
+		}
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_copy_never_copied);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sample);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);
 	return _cmocka_run_group_tests("bpf", tests, n, group_setup, group_teardown);
 }

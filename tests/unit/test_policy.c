@@ -360,7 +360,11 @@ static const struct pcase cases[] = {
      "a.yaml:6:22: source port must be a string, got a list"},
     {"unknown source key",
      MON "policies:\n  - name: web\n    source: {ports: [vm1], mac: x}\n    monitor: mon\n",
-     "a.yaml:6:28: unknown key 'mac' in source (expected one of: ports, cidr)"},
+     "a.yaml:6:28: unknown key 'mac' in source (expected one of: ports, cidr, hook)"},
+    {"bad source hook", MON "policies:\n  - name: web\n    source: {ports: [vm1], hook: ebpf}\n    monitor: mon\n",
+     "a.yaml:6:34: unknown hook 'ebpf' (expected xdp, tc or auto)"},
+    {"source hook not a string", MON "policies:\n  - name: web\n    source: {ports: [vm1], hook: [xdp]}\n    monitor: mon\n",
+     "a.yaml:6:34: source.hook must be a string, got a list"},
     {"unknown policy key", P("    comment: hi\n"), "a.yaml:8:5: unknown key 'comment' in policy"},
     {"duplicate policy key", P("    monitor: mon\n"),
      "a.yaml:8:5: duplicate key 'monitor' in policy (first at line 7 column 5)"},
@@ -555,7 +559,7 @@ static void test_values(void **state)
 	    "policies:\n"
 	    "  - name: web-to-ids\n"
 	    "    priority: 100\n"
-	    "    source: {ports: [vm1-eth0, \"tap*\"], cidr: 10.0.0.0/8}\n"
+	    "    source: {ports: [vm1-eth0, \"tap*\"], cidr: 10.0.0.0/8, hook: xdp}\n"
 	    "    destination: {cidr: [10.0.1.0/24, \"2001:db8::/32\", 192.0.2.7]}\n"
 	    "    direction: out\n"
 	    "    match: {protocol: tcp, src_ports: [1024-65535], dst_ports: [80, 443, "
@@ -565,7 +569,7 @@ static void test_values(void **state)
 	    "    sample: 4\n"
 	    "    monitor: ids\n"
 	    "  - name: defaults\n"
-	    "    source: {ports: vm2}\n"
+	    "    source: {ports: vm2, hook: tc}\n"
 	    "    destination: {ports: [53]}\n"
 	    "    monitor: far\n"
 	    "  - name: quiet\n"
@@ -638,6 +642,7 @@ static void test_values(void **state)
 	cidr_is(&p->dst_cidrs[1], AF_INET6, "2001:db8::", 32);
 	cidr_is(&p->dst_cidrs[2], AF_INET, "::ffff:192.0.2.7", 128);
 	assert_int_equal(p->direction, VTAP_DIR_OUT);
+	assert_int_equal(p->hook, VTAP_HOOK_MODE_XDP);
 	assert_int_equal(p->protocol, 6);
 	assert_int_equal(p->n_src_ports, 1);
 	assert_int_equal(p->src_ports[0].lo, 1024);
@@ -669,6 +674,7 @@ static void test_values(void **state)
 	assert_int_equal(p->n_src_cidrs, 0);
 	assert_int_equal(p->n_dst_cidrs, 0);
 	assert_int_equal(p->direction, VTAP_DIR_BOTH);
+	assert_int_equal(p->hook, VTAP_HOOK_MODE_TC);
 	assert_int_equal(p->protocol, -1);
 	assert_int_equal(p->n_src_ports, 0);
 	assert_int_equal(p->n_dst_ports, 1);

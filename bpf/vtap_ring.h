@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The copy half of a tap for user-space sinks: the frame (up to its
+ * snaplen) into the BPF ring buffer vtapd drains. Hook-independent like
+ * vtap_tap.h: the hook passes its own context and says which it is, and
+ * only the byte loader differs (XDP frags or skb paged data). */
+#ifndef VTAP_BPF_RING_H
+#define VTAP_BPF_RING_H
+
+#include <vtap/ring.h>
+#include "vtap_tap.h"
+
+/* Size set by vtapd before load (--ring-size); this is the default. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VTAP_RING_SIZE_DEFAULT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_RING SEC(".maps");
+
+struct vtap_ring_buf {
+	struct vtap_ring_rec rec;
+	__u8 data[VTAP_RING_COPY_MAX];
+};
+
+/* A record is assembled here, then output in one piece: a ring
+ * reservation must have a constant size, and reserving the largest copy
+ * for every 64-byte frame would fill the ring 200 times faster. Not
+ * pinned: nothing outside a program reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_ring_buf);
+} vtap_rscratch SEC(".maps");
+
+/* Copy the frame r selected into the ring and count it in c: a copy, or a
+ * copy failure (ring full counted apart, so an overflow is never silent).
+ * hook is the xdp_md (xdp true) or the __sk_buff. */
+static __always_inline void vtap_ring_copy(void *hook, bool xdp, const struct vtap_ctx *ctx,
+					   const struct vtap_rule *r, struct vtap_counters *c)
+{
+	struct vtap_ring_buf *b;
+	__u32 zero = 0, n = ctx->len;
+	__u64 len;
+	long ret;
+
+	if (r->snaplen && n > r->snaplen)
+		n = r->snaplen;
+	if (n > VTAP_RING_COPY_MAX)
+		n = VTAP_RING_COPY_MAX;
+	b = bpf_map_lookup_elem(&vtap_rscratch, &zero);
+	/* no sink: the monitor is not set up (or gone), as on the TC path */
+	if (!b || !r->sink_ifindex || n < VTAP_ETH_HLEN) {
+		c->copy_fail++;
+		return;
+	}
+	b->rec.tai_ns = bpf_ktime_get_tai_ns();
+	b->rec.policy_id = r->policy_id;
+	b->rec.orig_len = ctx->len;
+	b->rec.cap_len = n;
+	b->rec.ifindex = ctx->ifindex;
+	b->rec.sink_ifindex = r->sink_ifindex;
+	b->rec.sink_kind = (__u8)r->sink_kind;
+	b->rec.dir = ctx->dir;
+	b->rec.pad = 0;
+	len = n;
+	/* the length the helper gets, bounded where the verifier sees it:
+	 * the compiler's clamp above may be on another register */
+	asm volatile("%[len] &= %[mask]"
+		     : [len] "+r"(len)
+		     : [mask] "i"(2 * VTAP_RING_COPY_MAX - 1));
+	if (len < VTAP_ETH_HLEN || len > VTAP_RING_COPY_MAX) {
+		c->copy_fail++;
+		return;
+	}
+	if (xdp)
+		ret = bpf_xdp_load_bytes(hook, 0, b->data, len);
+	else
+		ret = bpf_skb_load_bytes(hook, 0, b->data, len);
+	if (ret) {
+		c->copy_fail++;
+		return;
+	}
+	if (bpf_ringbuf_output(&VTAP_MAP_RING, b, sizeof(b->rec) + len, 0)) {
+		c->ring_full++;
+		c->copy_fail++;
+		return;
+	}
+	c->copies++;
+	c->copy_bytes += ctx->len;
+}
+
+#endif

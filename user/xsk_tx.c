@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <xdp/xsk.h>
+#include <vtap/types.h>
+#include "xsk_tx.h"
+
+/* 4 KiB frames: a copy of up to the sink veth's MTU (3000) fits one */
+#define TX_FRAME_SIZE 4096u
+#define TX_FRAMES     2048u
+#define TAG_LEN	      4u
+
+struct vtap_xsk_tx {
+	void *area;
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	struct xsk_ring_prod fq, tx;
+	struct xsk_ring_cons cq;
+	uint64_t free[TX_FRAMES]; /* stack of free UMEM frame addresses */
+	uint32_t n_free;
+	uint32_t max_len; /* longest frame the veth takes, tag included */
+	uint32_t queued;  /* reserved since the last flush */
+	struct vtap_xsk_tx_stats st;
+};
+
+static uint32_t if_mtu(const char *ifname)
+{
+	char path[64];
+	unsigned int mtu = 1500;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", ifname);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%u", &mtu) != 1)
+			mtu = 1500;
+		fclose(f);
+	}
+	return mtu;
+}
+
+int vtap_xsk_tx_open(struct vtap_xsk_tx **out, const char *ifname, char *errbuf, size_t errlen)
+{
+	struct xsk_umem_config ucfg = {
+	    .fill_size = 64, .comp_size = TX_FRAMES, .frame_size = TX_FRAME_SIZE};
+	/* TX only: no XDP program (libxdp's would go on the sink veth), no RX
+	 * ring; copy mode, need_wakeup (a send() kicks the transmission) */
+	struct xsk_socket_config scfg = {.rx_size = 0,
+					 .tx_size = TX_FRAMES,
+					 .libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+					 .xdp_flags = XDP_FLAGS_DRV_MODE,
+					 .bind_flags = XDP_USE_NEED_WAKEUP | XDP_COPY};
+	size_t size = (size_t)TX_FRAMES * TX_FRAME_SIZE;
+	struct vtap_xsk_tx *t = calloc(1, sizeof(*t));
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (!t)
+		goto fail;
+	t->area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (t->area == MAP_FAILED) {
+		t->area = NULL;
+		ret = -errno;
+		goto fail;
+	}
+	ret = xsk_umem__create(&t->umem, t->area, size, &t->fq, &t->cq, &ucfg);
+	if (!ret)
+		ret = xsk_socket__create(&t->xsk, ifname, 0, t->umem, NULL, &t->tx, &scfg);
+	if (ret)
+		goto fail;
+	for (uint32_t i = 0; i < TX_FRAMES; i++)
+		t->free[t->n_free++] = (uint64_t)i * TX_FRAME_SIZE;
+	/* what a veth forwards: MTU + Ethernet header + one VLAN tag */
+	t->max_len = if_mtu(ifname) + 14 + TAG_LEN;
+	if (t->max_len > TX_FRAME_SIZE)
+		t->max_len = TX_FRAME_SIZE;
+	*out = t;
+	return 0;
+fail:
+	snprintf(errbuf, errlen, "AF_XDP TX socket on %s: %s", ifname, strerror(-ret));
+	vtap_xsk_tx_close(t);
+	return ret;
+}
+
+/* Frames the kernel has sent come back on the completion ring. */
+static void reclaim(struct vtap_xsk_tx *t)
+{
+	uint32_t idx = 0, n = xsk_ring_cons__peek(&t->cq, TX_FRAMES, &idx);
+
+	for (uint32_t i = 0; i < n; i++)
+		t->free[t->n_free++] = *xsk_ring_cons__comp_addr(&t->cq, idx + i);
+	xsk_ring_cons__release(&t->cq, n);
+	t->st.completed += n;
+}
+
+void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len)
+{
+	struct xdp_desc *d;
+	uint16_t tag[2];
+	uint32_t idx = 0;
+	uint8_t *p;
+
+	if (id > VTAP_SESSION_VLAN_MAX || len < 12) {
+		t->st.bad_id++;
+		return;
+	}
+	if (!t->n_free)
+		reclaim(t);
+	if (!t->n_free) {
+		t->st.no_frame++;
+		return;
+	}
+	if (xsk_ring_prod__reserve(&t->tx, 1, &idx) != 1) {
+		t->st.ring_full++;
+		return;
+	}
+	if (len + TAG_LEN > t->max_len) {
+		len = t->max_len - TAG_LEN;
+		t->st.cut++;
+	}
+	d = xsk_ring_prod__tx_desc(&t->tx, idx);
+	d->addr = t->free[--t->n_free];
+	d->len = len + TAG_LEN;
+	d->options = 0;
+	p = xsk_umem__get_data(t->area, d->addr);
+	/* MAC addresses, the session tag, the rest of the copy */
+	tag[0] = htons(0x8100);
+	tag[1] = htons((uint16_t)(id + 1));
+	memcpy(p, frame, 12);
+	memcpy(p + 12, tag, TAG_LEN);
+	memcpy(p + 12 + TAG_LEN, frame + 12, len - 12);
+	xsk_ring_prod__submit(&t->tx, 1);
+	t->queued++;
+	t->st.sent++;
+}
+
+void vtap_xsk_tx_flush(struct vtap_xsk_tx *t)
+{
+	/* copy mode sends in the context of the call, a batch of 32 at a
+	 * time (EAGAIN: more to send); EBUSY/ENOBUFS: the device is full, the
+	 * rest goes at the next flush */
+	for (uint32_t i = 0; t->queued && i <= TX_FRAMES / 32; i++)
+		if (sendto(xsk_socket__fd(t->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0 ||
+		    errno != EAGAIN)
+			break;
+	t->queued = 0;
+	reclaim(t);
+}
+
+void vtap_xsk_tx_stats(const struct vtap_xsk_tx *t, struct vtap_xsk_tx_stats *s)
+{
+	struct xdp_statistics xs = {0};
+	socklen_t len = sizeof(xs);
+
+	*s = t->st;
+	if (!getsockopt(xsk_socket__fd(t->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len))
+		s->invalid = xs.tx_invalid_descs;
+}
+
+void vtap_xsk_tx_close(struct vtap_xsk_tx *t)
+{
+	if (!t)
+		return;
+	if (t->xsk)
+		xsk_socket__delete(t->xsk);
+	if (t->umem)
+		xsk_umem__delete(t->umem);
+	if (t->area)
+		munmap(t->area, (size_t)TX_FRAMES * TX_FRAME_SIZE);
+	free(t);
+}

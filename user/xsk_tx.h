@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sending copies out of a veth with an AF_XDP socket (TX only, copy mode):
+ * how vtapd hands the XDP tap's ring-buffer copies to an ovs monitor, whose
+ * OVS AF_XDP port (or OVS-DPDK's net_af_xdp PMD) is the veth's peer. Each
+ * copy gets its session's 802.1Q tag (VID = policy id + 1), as the TC sink
+ * program gives it, so OVS's per-session rules apply unchanged. Nothing is
+ * lost silently: every copy not sent is counted with its reason. */
+#ifndef VTAP_USER_XSK_TX_H
+#define VTAP_USER_XSK_TX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct vtap_xsk_tx;
+
+struct vtap_xsk_tx_stats {
+	uint64_t sent;	    /* descriptors handed to the kernel */
+	uint64_t completed; /* sent frames the kernel gave back */
+	uint64_t no_frame;  /* dropped: every UMEM frame in flight */
+	uint64_t ring_full; /* dropped: no room in the TX ring */
+	uint64_t cut;	    /* longer than the veth carries: cut (sent) */
+	uint64_t bad_id;    /* policy id beyond what a VLAN tag carries: dropped */
+	uint64_t invalid;   /* kernel: invalid TX descriptors */
+};
+
+int vtap_xsk_tx_open(struct vtap_xsk_tx **t, const char *ifname, char *errbuf, size_t errlen);
+/* Queue one copy of policy id (tag added); vtap_xsk_tx_flush sends. */
+void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len);
+void vtap_xsk_tx_flush(struct vtap_xsk_tx *t);
+void vtap_xsk_tx_stats(const struct vtap_xsk_tx *t, struct vtap_xsk_tx_stats *s);
+void vtap_xsk_tx_close(struct vtap_xsk_tx *t);
+
+#endif
