@@ -2,6 +2,13 @@
 # Shared by the vtap-dpdk namespace tests (after lib.sh): the bump-in-the-wire
 # topology and vtap-dpdk's start, stop and counters.
 VDP=${VDP:-$OUT/vtap-dpdk}
+# Under ASan (scripts/sanitize.sh) vtap-dpdk runs with full unwinding and the
+# suppression of a leak inside DPDK's net_af_xdp PMD (scripts/lsan-dpdk.supp)
+VDP_ENV=()
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	VDP_ENV=(env "ASAN_OPTIONS=$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+		"LSAN_OPTIONS=print_suppressions=0:suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/lsan-dpdk.supp")
+fi
 VDP_SOCK=$VT_RUN/vtap-dpdk.sock
 VDP_PID=
 VDP_RC=
@@ -27,7 +34,7 @@ xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
 # vdp_start ARGS...: vtap-dpdk with the test's policy dir and socket, ready
 # when its socket is there
 vdp_start() {
-	"$VDP" "$@" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >>"$VT_RUN/vdp.log" 2>&1 &
+	"${VDP_ENV[@]}" "$VDP" "$@" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >>"$VT_RUN/vdp.log" 2>&1 &
 	VDP_PID=$!
 	local i
 	for i in $(seq 200); do

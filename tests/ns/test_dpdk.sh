@@ -19,7 +19,7 @@ VM_ARGS=(--vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" --monitor "$(x
 # refused VDP_ARGS... PATTERN: vtap-dpdk exits non-zero, its output matches
 refused() {
 	local pat=${*: -1} rc
-	"$VDP" "${@:1:$#-1}" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >"$VT_RUN/err.log" 2>&1
+	"${VDP_ENV[@]}" "$VDP" "${@:1:$#-1}" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >"$VT_RUN/err.log" 2>&1
 	rc=$?
 	[ "$rc" -ne 0 ] && grep -qE -- "$pat" "$VT_RUN/err.log" && return 0
 	diag "exit $rc:"; sed 's/^/# /' "$VT_RUN/err.log" | tail -5
