@@ -8,7 +8,17 @@
 # and survives vtapd's start, reload and stop; a full ring is counted;
 # nothing of vtap's stays behind.
 . "$(dirname "$0")/lib.sh"
-trap topo_down EXIT
+# `ip link set ... xdpdrv obj` makes iproute2's pin directory
+# /sys/fs/bpf/tc/globals (and the links ip, xdp to it): removed at the end
+# when this test made it
+HAD_IPROUTE_PINS=$([ -e /sys/fs/bpf/tc ] && echo 1)
+iproute_pins_down() {
+	[ -n "$HAD_IPROUTE_PINS" ] && return 0
+	rm -f /sys/fs/bpf/ip /sys/fs/bpf/xdp
+	rmdir /sys/fs/bpf/tc/globals /sys/fs/bpf/tc 2>/dev/null
+	return 0
+}
+trap 'topo_down; iproute_pins_down' EXIT
 topo_up
 CAP=${VT_PREFIX}-cap
 P1=${VT_PREFIX}-vm1
