@@ -63,9 +63,20 @@ for suite in $SUITES; do
 		done
 		;;
 	ns)
+		# iproute2 makes its pin directories /sys/fs/bpf/{tc,xdp,ip}
+		# (globals/ in one, links to it) on any `ip link set ... xdp`
+		# (ovs-lib's ovs_stop, test_xdp): gone again after the suite when
+		# none was there before; rmdir only, so nothing pinned is lost
+		had_iproute=$(for n in ip tc xdp; do [ -e /sys/fs/bpf/$n ] && echo 1; done)
 		for t in tests/ns/${TESTS:-test_*}.sh; do
 			[ -f "$t" ] && run "ns/$(basename "$t" .sh)" timeout 600 bash "$t"
 		done
+		if [ -z "$had_iproute" ]; then
+			for n in ip tc xdp; do [ -L /sys/fs/bpf/$n ] && rm -f /sys/fs/bpf/$n; done
+			for n in ip tc xdp; do
+				[ -d /sys/fs/bpf/$n ] && rmdir /sys/fs/bpf/$n/globals /sys/fs/bpf/$n 2>/dev/null
+			done
+		fi
 		;;
 	esac
 done

@@ -8,20 +8,9 @@
 # and survives vtapd's start, reload and stop; a full ring is counted;
 # nothing of vtap's stays behind.
 . "$(dirname "$0")/lib.sh"
-# `ip link set ... xdpdrv obj` makes iproute2's pin directory: one of
-# /sys/fs/bpf/{tc,xdp,ip} with globals/ in it, the other two linked to it.
-# Removed at the end when none of them was there before.
-HAD_IPROUTE_PINS=$(for n in ip tc xdp; do [ -e /sys/fs/bpf/$n ] && echo 1; done)
-iproute_pins_down() {
-	local n
-	[ -n "$HAD_IPROUTE_PINS" ] && return 0
-	for n in ip tc xdp; do [ -L /sys/fs/bpf/$n ] && rm -f /sys/fs/bpf/$n; done
-	for n in ip tc xdp; do
-		[ -d /sys/fs/bpf/$n ] && rmdir /sys/fs/bpf/$n/globals /sys/fs/bpf/$n 2>/dev/null
-	done
-	return 0
-}
-trap 'topo_down; iproute_pins_down' EXIT
+# (iproute2's /sys/fs/bpf/{tc,xdp,ip}, made by `ip link set ... xdpdrv`, are
+# removed by scripts/run-tests.sh after the suite)
+trap topo_down EXIT
 topo_up
 CAP=${VT_PREFIX}-cap
 P1=${VT_PREFIX}-vm1
