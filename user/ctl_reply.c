@@ -24,13 +24,49 @@ int vtap_ctl_parse(char *line, struct vtap_ctl_cmd *c, struct sbuf *o)
 	return 0;
 }
 
+int vtap_ctl_dispatch(const struct vtap_ctl_ops *ops, void *srv, const struct vtap_policy_set *set,
+		      char *line, struct sbuf *o, bool *quit)
+{
+	struct vtap_ctl_cmd c;
+	const char *cmd;
+
+	*quit = false;
+	if (vtap_ctl_parse(line, &c, o))
+		return -1;
+	cmd = c.argv[0];
+	if (!strcmp(cmd, "status")) {
+		ops->status(srv, o, c.json);
+		return 0;
+	}
+	if (!strcmp(cmd, "policies")) {
+		ops->policies(srv, o, c.json);
+		return 0;
+	}
+	if (!strcmp(cmd, "stats"))
+		return ops->stats(srv, o, c.name, c.json);
+	if (!strcmp(cmd, "reload")) {
+		if (ops->reload(srv, o))
+			return -1;
+		sbuf_printf(o, "reloaded: %zu policies, %zu monitors\n", set->n_policies,
+			    set->n_monitors);
+		return 0;
+	}
+	if (!strcmp(cmd, "teardown")) {
+		ops->teardown(srv, o);
+		*quit = true;
+		return 0;
+	}
+	sbuf_printf(o, "unknown command %s (status, policies, stats, reload, teardown)\n", cmd);
+	return -1;
+}
+
 void vtap_ctl_stats_head(struct sbuf *o, bool json)
 {
 	if (json)
 		sbuf_printf(o, "{\"policies\":[");
 	else
-		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s %10s\n", "POLICY", "MATCHED", "BYTES",
-			    "COPIES", "FAILED", "SAMPLED", "RINGFULL");
+		sbuf_printf(o, "%-20s %12s %14s %12s %10s %10s %10s\n", "POLICY", "MATCHED",
+			    "BYTES", "COPIES", "FAILED", "SAMPLED", "RINGFULL");
 }
 
 void vtap_ctl_stats_policy(struct sbuf *o, const char *name, const struct vtap_counters *c,

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <vtap/types.h>
 #include "sbuf.h"
+#include "policy.h"
 
 #define VTAP_CTL_MAX_ARGS 8
 
@@ -27,5 +28,20 @@ void vtap_ctl_stats_head(struct sbuf *o, bool json);
 /* One policy's counters; first: the first entry of the JSON list. */
 void vtap_ctl_stats_policy(struct sbuf *o, const char *name, const struct vtap_counters *c,
 			   bool json, bool first);
+
+/* A server's answers to the commands both servers take (srv: the server). */
+struct vtap_ctl_ops {
+	void (*status)(void *srv, struct sbuf *o, bool json);
+	void (*policies)(void *srv, struct sbuf *o, bool json);
+	int (*stats)(void *srv, struct sbuf *o, const char *name, bool json);
+	int (*reload)(void *srv, struct sbuf *errs);
+	void (*teardown)(void *srv, struct sbuf *o); /* says what stopping does */
+};
+
+/* Answer one command line (modified) into o: status, policies, stats,
+ * reload (then the sizes of *set, the server's policy set) or teardown
+ * (sets *quit). Returns 0, or -1 when the command failed or is unknown. */
+int vtap_ctl_dispatch(const struct vtap_ctl_ops *ops, void *srv, const struct vtap_policy_set *set,
+		      char *line, struct sbuf *o, bool *quit);
 
 #endif

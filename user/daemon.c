@@ -731,8 +731,9 @@ static const char *hooks_str(unsigned int a, char *buf, size_t n)
 	return buf;
 }
 
-static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
+static void cmd_status(void *srv, struct sbuf *o, bool json)
 {
+	struct vtapd *d = srv;
 	struct vtap_global_counters g = { 0 };
 	char hb[48];
 	bool first = true;
@@ -825,8 +826,9 @@ static void cmd_status(struct vtapd *d, struct sbuf *o, bool json)
 	vtapd_sinks_status(d, o, false);
 }
 
-static void cmd_policies(struct vtapd *d, struct sbuf *o, bool json)
+static void cmd_policies(void *srv, struct sbuf *o, bool json)
 {
+	struct vtapd *d = srv;
 	if (json)
 		sbuf_printf(o, "[");
 	else
@@ -863,8 +865,9 @@ static void cmd_policies(struct vtapd *d, struct sbuf *o, bool json)
 		sbuf_printf(o, "]\n");
 }
 
-static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool json)
+static int cmd_stats(void *srv, struct sbuf *o, const char *name, bool json)
 {
+	struct vtapd *d = srv;
 	bool found = false, first = true;
 
 	vtap_ctl_stats_head(o, json);
@@ -926,41 +929,27 @@ static int cmd_stats(struct vtapd *d, struct sbuf *o, const char *name, bool jso
 	return 0;
 }
 
+static int ctl_reload(void *srv, struct sbuf *errs)
+{
+	return vtapd_reload((struct vtapd *)srv, errs);
+}
+
+static void ctl_teardown(void *srv, struct sbuf *o)
+{
+	struct vtapd *d = srv;
+
+	sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n", d->pin_root);
+}
+
+static const struct vtap_ctl_ops ctl_ops = {
+	.status = cmd_status,
+	.policies = cmd_policies,
+	.stats = cmd_stats,
+	.reload = ctl_reload,
+	.teardown = ctl_teardown,
+};
+
 int vtapd_command(struct vtapd *d, char *line, struct sbuf *o, bool *quit)
 {
-	struct vtap_ctl_cmd c;
-	char **argv = c.argv, *name;
-	bool json;
-
-	*quit = false;
-	if (vtap_ctl_parse(line, &c, o))
-		return -1;
-	json = c.json;
-	name = c.name;
-	if (!strcmp(argv[0], "status")) {
-		cmd_status(d, o, json);
-		return 0;
-	}
-	if (!strcmp(argv[0], "policies")) {
-		cmd_policies(d, o, json);
-		return 0;
-	}
-	if (!strcmp(argv[0], "stats"))
-		return cmd_stats(d, o, name, json);
-	if (!strcmp(argv[0], "reload")) {
-		if (vtapd_reload(d, o))
-			return -1;
-		sbuf_printf(o, "reloaded: %zu policies, %zu monitors\n", d->set.n_policies,
-			    d->set.n_monitors);
-		return 0;
-	}
-	if (!strcmp(argv[0], "teardown")) {
-		sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n",
-			    d->pin_root);
-		*quit = true;
-		return 0;
-	}
-	sbuf_printf(o, "unknown command %s (status, policies, stats, reload, teardown)\n",
-		    argv[0]);
-	return -1;
+	return vtap_ctl_dispatch(&ctl_ops, d, &d->set, line, o, quit);
 }

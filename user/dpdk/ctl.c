@@ -44,8 +44,9 @@ static void port_line(struct sbuf *o, const char *role, const struct vdp_port *p
 	*first = false;
 }
 
-static void cmd_status(struct vdp *v, struct sbuf *o, bool json)
+static void cmd_status(void *srv, struct sbuf *o, bool json)
 {
+	struct vdp *v = srv;
 	const struct vtap_global_counters *g = &v->stats->g;
 	bool first = true;
 
@@ -90,8 +91,9 @@ static void cmd_status(struct vdp *v, struct sbuf *o, bool json)
 
 /* the same layout as vtapd's stats: policies, then sinks (the monitor
  * ports; "foreign" = frames that arrived on a monitor port, dropped) */
-static int cmd_stats(struct vdp *v, struct sbuf *o, const char *name, bool json)
+static int cmd_stats(void *srv, struct sbuf *o, const char *name, bool json)
 {
+	struct vdp *v = srv;
 	bool found = false, first = true;
 
 	vtap_ctl_stats_head(o, json);
@@ -143,8 +145,9 @@ static int cmd_stats(struct vdp *v, struct sbuf *o, const char *name, bool json)
 	return 0;
 }
 
-static void cmd_policies(struct vdp *v, struct sbuf *o, bool json)
+static void cmd_policies(void *srv, struct sbuf *o, bool json)
 {
+	struct vdp *v = srv;
 	if (json)
 		sbuf_printf(o, "[");
 	else
@@ -172,41 +175,28 @@ static void cmd_policies(struct vdp *v, struct sbuf *o, bool json)
 		sbuf_printf(o, "]\n");
 }
 
+static int ctl_reload(void *srv, struct sbuf *errs)
+{
+	return vdp_reload((struct vdp *)srv, errs);
+}
+
+static void ctl_teardown(void *srv, struct sbuf *o)
+{
+	(void)srv;
+	sbuf_printf(o, "vtap-dpdk: stopping the ports and exiting\n");
+}
+
+static const struct vtap_ctl_ops ctl_ops = {
+	.status = cmd_status,
+	.policies = cmd_policies,
+	.stats = cmd_stats,
+	.reload = ctl_reload,
+	.teardown = ctl_teardown,
+};
+
 int vdp_command(struct vdp *v, char *line, struct sbuf *o, bool *quit)
 {
-	struct vtap_ctl_cmd c;
-	char **argv = c.argv, *name;
-	bool json;
-
-	*quit = false;
-	if (vtap_ctl_parse(line, &c, o))
-		return -1;
-	json = c.json;
-	name = c.name;
-	if (!strcmp(argv[0], "status")) {
-		cmd_status(v, o, json);
-		return 0;
-	}
-	if (!strcmp(argv[0], "policies")) {
-		cmd_policies(v, o, json);
-		return 0;
-	}
-	if (!strcmp(argv[0], "stats"))
-		return cmd_stats(v, o, name, json);
-	if (!strcmp(argv[0], "reload")) {
-		if (vdp_reload(v, o))
-			return -1;
-		sbuf_printf(o, "reloaded: %zu policies, %zu monitors\n", v->set.n_policies,
-			    v->set.n_monitors);
-		return 0;
-	}
-	if (!strcmp(argv[0], "teardown")) {
-		sbuf_printf(o, "vtap-dpdk: stopping the ports and exiting\n");
-		*quit = true;
-		return 0;
-	}
-	sbuf_printf(o, "unknown command %s (status, policies, stats, reload, teardown)\n", argv[0]);
-	return -1;
+	return vtap_ctl_dispatch(&ctl_ops, v, &v->set, line, o, quit);
 }
 
 static void serve(struct vdp *v, int fd)
