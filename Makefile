@@ -20,32 +20,60 @@ endif
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-MAINS      := user/vtapd.c user/vtapctl.c
-LIB_SRCS   := $(filter-out $(MAINS),$(wildcard user/*.c))
-LIB_OBJS   := $(patsubst user/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
-BINS       := $(patsubst user/%.c,$(OUT)/%,$(filter $(wildcard $(MAINS)),$(MAINS)))
-# vtap-dpdk: the DPDK fallback datapath (user/dpdk/), linked with libvtap.a
-# for the policy compiler and the tap core (user/dpdk_tap.c). pkg-config runs
-# in the recipe, after scripts/deps.sh has installed libdpdk-dev.
-DPDK_SRCS  := $(wildcard user/dpdk/*.c)
+
+# User space, one library per layer (docs/architecture.md, "Layers"); a
+# layer may use the layers listed after it, never one before it.
+#   core:   policy sources -> validated set -> compiled image, the native
+#           classifier and tap step, logging, buffers. No libbpf, no DPDK:
+#           the fuzzers and vtap-dpdk's datapath link this alone.
+#   kernel: everything that talks to the kernel: loader, tc, xdp, links,
+#           rtnetlink, capabilities.
+#   sinks:  capture + pcapng, AF_XDP TX, OVS.
+#   ctl:    the control protocol both daemons answer.
+CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
+              user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
+              user/core/tap.c user/core/log.c user/core/sbuf.c
+KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/link.c \
+              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
+SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c
+CTL_SRCS   := user/ctl/ctl_reply.c
+VTAPD_SRCS := user/vtapd/main.c user/vtapd/daemon.c user/vtapd/daemon_ring.c \
+              user/vtapd/daemon_sinks.c user/vtapd/daemon_xdp.c user/vtapd/views.c
+VTAPCTL_SRCS:= user/vtapctl/main.c
+DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
+              user/dpdk/ctl.c user/dpdk/vxlan.c
+lib_of      = $(OUT)/libvtap-$(1).a
+objs_of     = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
+CORE_LIB   := $(call lib_of,core)
+KERNEL_LIB := $(call lib_of,kernel)
+SINKS_LIB  := $(call lib_of,sinks)
+CTL_LIB    := $(call lib_of,ctl)
+# link order: users before what they use
+VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
+VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
+DPDK_LIBS  := $(CTL_LIB) $(CORE_LIB)
+ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
+BINS       := $(OUT)/vtapd $(OUT)/vtapctl
+# vtap-dpdk: the DPDK fallback datapath (user/dpdk/). pkg-config runs in the
+# recipe, after scripts/deps.sh has installed libdpdk-dev.
 DPDK_BIN   := $(OUT)/vtap-dpdk
 TEST_SRCS  := $(filter-out tests/unit/fixtures.c,$(wildcard tests/unit/test_*.c))
 TEST_BINS  := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(TEST_SRCS))
 TEST_COMMON:= $(patsubst tests/unit/%.c,$(OUT)/tests/%.o,$(filter-out $(TEST_SRCS),$(wildcard tests/unit/*.c)))
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
-# libFuzzer + ASan + UBSan, clang only; the library is compiled in from source
+# libFuzzer + ASan + UBSan, clang only; core is compiled in from source
 FUZZ_CFLAGS:= -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUT) \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
-HDRS       := $(wildcard include/vtap/*.h user/*.h user/dpdk/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
+HDRS       := $(wildcard include/vtap/*.h user/*/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format
 
-all: deps $(BPF_OBJS) $(SKELS) $(OUT)/libvtap.a $(BINS) $(DPDK_BIN) $(TEST_BINS)
+all: deps $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(TEST_BINS)
 
 # Installs the Debian packages the project needs; fast when all are there.
 deps:
@@ -54,7 +82,7 @@ deps:
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-$(OUT) $(OUT)/lib $(OUT)/tests $(OUT)/bench $(OUT)/fuzz:
+$(OUT) $(OUT)/tests $(OUT)/bench $(OUT)/fuzz:
 	@mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h $(HDRS) | $(OUT)
@@ -63,31 +91,40 @@ $(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h $(HDRS) | $(OUT)
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .bpf,,$(basename $(notdir $<))) > $@
 
-$(OUT)/lib/%.o: user/%.c $(HDRS) $(SKELS) | $(OUT)/lib
+$(OUT)/obj/%.o: user/%.c $(HDRS) $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(OUT)/libvtap.a: $(LIB_OBJS)
+$(CORE_LIB): $(call objs_of,$(CORE_SRCS))
+$(KERNEL_LIB): $(call objs_of,$(KERNEL_SRCS))
+$(SINKS_LIB): $(call objs_of,$(SINKS_SRCS))
+$(CTL_LIB): $(call objs_of,$(CTL_SRCS))
+$(ALL_LIBS):
+	rm -f $@
 	$(AR) rcs $@ $^
 
-$(OUT)/%: user/%.c $(OUT)/libvtap.a $(HDRS) $(SKELS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(OUT)/libvtap.a $(LDLIBS) -o $@
+$(OUT)/vtapd: $(call objs_of,$(VTAPD_SRCS)) $(VTAPD_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # DPDK's headers are -isystem: their own warnings are not ours to fix
-$(DPDK_BIN): $(DPDK_SRCS) $(OUT)/libvtap.a $(HDRS)
+$(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
 	$(CC) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
-		$(DPDK_SRCS) $(OUT)/libvtap.a $(LDLIBS) $$(pkg-config --libs libdpdk) -lpthread -o $@
+		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) -lpthread -o $@
 
 $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
-$(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(OUT)/libvtap.a $(HDRS) $(SKELS) | $(OUT)/tests
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(OUT)/libvtap.a $(LDLIBS) $(TEST_LDLIBS) -o $@
+$(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/tests
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(TEST_LDLIBS) -o $@
 
-$(OUT)/bench/%: tests/bench/%.c $(OUT)/libvtap.a $(HDRS) $(SKELS) | $(OUT)/bench
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(OUT)/libvtap.a $(LDLIBS) -o $@
+$(OUT)/bench/%: tests/bench/%.c $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS) $(SKELS) | $(OUT)/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) $< $(LIB_SRCS) $(LDLIBS) -o $@
+$(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HDRS) | $(OUT)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -lyaml -o $@
 
 # Each fuzzer for FUZZ_SECONDS (default 60) from its seed corpus.
 fuzz: all $(FUZZ_BINS)
@@ -115,7 +152,7 @@ bench-classify: all $(BENCH_BINS)
 	@OUT=$(OUT) BENCH_PARTS=classify CLASSIFY_SIZES=1,16,256,4096 scripts/bench.sh
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*.c user/*.h user/dpdk/*.c user/dpdk/*.h tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
 	rm -rf $(OUT)

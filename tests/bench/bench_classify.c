@@ -40,10 +40,11 @@
 #include <net/if.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
-#include "policy.h"
-#include "image.h"
-#include "loader.h"
-#include "log.h"
+#include "core/policy.h"
+#include "core/image.h"
+#include "kernel/loader.h"
+#include "core/log.h"
+#include "kernel/bpf_log.h"
 
 #define N_HOST_PORTS 16
 #define MAX_ROUNDS 31
@@ -551,6 +552,7 @@ int main(int argc, char **argv)
 	if (rounds > MAX_ROUNDS)
 		rounds = MAX_ROUNDS;
 	vtap_log_init("bench_classify", VTAP_LOG_WARN, 0);
+	vtap_bpf_log_init();
 
 	if (make_netns())
 		return 1;

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <net/if.h>
 #include <bpf/bpf.h>
-#include "policy.h"
-#include "image.h"
-#include "loader.h"
+#include "core/policy.h"
+#include "core/image.h"
+#include "kernel/loader.h"
 
 #define MAX_MONITORS 8
 

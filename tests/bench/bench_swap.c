@@ -45,10 +45,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "policy.h"
-#include "image.h"
-#include "loader.h"
-#include "log.h"
+#include "core/policy.h"
+#include "core/image.h"
+#include "kernel/loader.h"
+#include "core/log.h"
+#include "kernel/bpf_log.h"
 
 #define N_HOST_PORTS 16
 #define SINK_IFINDEX 2001
@@ -315,6 +316,7 @@ int main(int argc, char **argv)
 	if (runs > 63)
 		runs = 63;
 	vtap_log_init("bench_swap", VTAP_LOG_WARN, 0);
+	vtap_bpf_log_init();
 
 	for (int i = 0; i < N_HOST_PORTS; i++) {
 		snprintf(h.ports[i].name, sizeof(h.ports[i].name), "vtb-p%d", i);

@@ -28,10 +28,11 @@
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "image.h"
-#include "loader.h"
-#include "log.h"
-#include "policy.h"
+#include "core/image.h"
+#include "kernel/loader.h"
+#include "core/log.h"
+#include "kernel/bpf_log.h"
+#include "core/policy.h"
 
 #define MAX_ROUNDS 31
 #define RING_BYTES (64u << 20)
@@ -210,6 +211,7 @@ int main(int argc, char **argv)
 	}
 	rounds = rounds < 3 ? 3 : rounds > MAX_ROUNDS ? MAX_ROUNDS : rounds;
 	vtap_log_init("bench_xdp", VTAP_LOG_WARN, 0);
+	vtap_bpf_log_init();
 	if (setup_netns())
 		return 1;
 	build_frame();

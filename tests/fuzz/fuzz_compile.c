@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer target: the policy compiler (user/compile.c) and the native
+/* libFuzzer target: the policy compiler (user/core/compile.c) and the native
  * classifier, differentially.
  *
  * Input: a policy file, as for fuzz_policy. When it loads, it is compiled
@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include <vtap/parse.h>
-#include "policy.h"
-#include "image.h"
+#include "core/policy.h"
+#include "core/image.h"
 
 #define FUZZ_NAME "fuzz_compile"
 #include "fuzz_common.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the packet parser (include/vtap/parse.h, the header code
- * the BPF taps run) and the native classifier (user/image_classify.c over
+ * the BPF taps run) and the native classifier (user/core/image_classify.c over
  * include/vtap/classify.h) on arbitrary frames.
  *
  * Input: byte 0 picks where the frame is seen — bits 0-2: the port
@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include <vtap/parse.h>
-#include "policy.h"
-#include "image.h"
+#include "core/policy.h"
+#include "core/image.h"
 
 #define FUZZ_NAME "fuzz_packet"
 #include "fuzz_common.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the policy loader (user/policy*.c) on arbitrary bytes.
  *
- * user/policy.h has no from-memory parser, so each input is written to a
+ * user/core/policy.h has no from-memory parser, so each input is written to a
  * per-process temporary file and loaded with vtap_policy_load_files(), the
  * path `vtapctl validate` takes. The outcome must be one of:
  *   - success: errs empty, and the set obeys the documented limits (names,
@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "policy.h"
+#include "core/policy.h"
 
 /* A failed check: print what and where, then abort so libFuzzer saves the
  * input as a crash file. */

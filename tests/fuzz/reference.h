@@ -8,7 +8,7 @@
 #include <fnmatch.h>
 #include <sys/socket.h>
 #include <vtap/parse.h>
-#include "policy.h"
+#include "core/policy.h"
 
 static int cidr_has(const struct vtap_cidr *c, size_t n, const struct vtap_pkt *pkt,
 		    const __u8 *addr)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* One table of classifier fixtures, shared by the native test
- * (test_classify.c: include/vtap/parse.h + user/image_classify.c) and the
+ * (test_classify.c: include/vtap/parse.h + user/core/image_classify.c) and the
  * kernel test (test_bpf.c: the real TC program through BPF_PROG_TEST_RUN).
  * Same bytes in, same verdict out, on both paths.
  *
@@ -16,8 +16,8 @@
 #include <stdint.h>
 #include <vtap/types.h>
 #include <vtap/parse.h>
-#include "policy.h"
-#include "image.h"
+#include "core/policy.h"
+#include "core/image.h"
 
 #define FX_FRAME_MAX 1024
 

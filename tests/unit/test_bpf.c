@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fixture table (fixtures.c) through the REAL TC program in the kernel:
- * the loader (user/loader.c) writes each fixture's compiled image into the
+ * the loader (user/kernel/loader.c) writes each fixture's compiled image into the
  * maps, BPF_PROG_TEST_RUN runs the frame through vtap_tc_out / vtap_tc_in
  * with the ifindex of a real port, and the verdict is read back from the
  * per-policy counters. It must equal the native verdict and the expected one.
@@ -32,7 +32,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
-#include "loader.h"
+#include "kernel/loader.h"
 #include <vtap/ring.h>
 
 static struct fx_env env;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fixture table (fixtures.c) through the native build of the parser
  * (include/vtap/parse.h) and the classifier over a compiled image
- * (user/image_classify.c): one test per fixture, plus a scale test with
+ * (user/core/image_classify.c): one test per fixture, plus a scale test with
  * 4096 rules and the compiler's rule limit. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE

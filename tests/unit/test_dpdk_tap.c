@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fixture table (fixtures.c) through vtap-dpdk's tap entry point,
- * vdp_tap() (user/dpdk_tap.c: parse, classify, count, sample, as the burst
+ * vdp_tap() (user/core/tap.c: parse, classify, count, sample, as the burst
  * loop calls it on every frame): the same verdicts as the native and BPF
  * builds, the counters the kernel path keeps, sampling 1 in N from the
  * first match, and counter slots that survive reloads by policy name. */
@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
-#include "dpdk_tap.h"
+#include "core/tap.h"
 
 static struct fx_env env;
 

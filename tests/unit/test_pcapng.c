@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pcapng encoder and file writer (user/pcapng.c): the exact bytes of each
+/* pcapng encoder and file writer (user/sinks/pcapng.c): the exact bytes of each
  * block, then real files in a temporary directory read back with tshark
  * (and capinfos): frames, lengths, interface names, nanosecond timestamps,
  * rotation, refused paths and write errors. */
@@ -24,7 +24,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "pcapng.h"
+#include "sinks/pcapng.h"
 
 /* ---- helpers ---- */
 

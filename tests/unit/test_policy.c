@@ -17,7 +17,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "policy.h"
+#include "core/policy.h"
 
 /* ---- helpers ---- */
 

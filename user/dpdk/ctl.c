@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vtap-dpdk's control plane: the unix socket of vtapd's protocol (user/ctl.h:
+/* vtap-dpdk's control plane: the unix socket of vtapd's protocol (user/ctl/ctl.h:
  * one command line in, "ok"/"error" and the body out), so vtapctl --socket
  * works unchanged, and the same counters as DPDK telemetry commands
  * (/vtap/stats, /vtap/status) for dpdk-telemetry.py. */
@@ -13,9 +13,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <rte_telemetry.h>
-#include "ctl.h"
-#include "ctl_reply.h"
-#include "log.h"
+#include "ctl/ctl.h"
+#include "ctl/ctl_reply.h"
+#include "core/log.h"
 #include "vdp.h"
 
 static struct vdp *ctl_v;

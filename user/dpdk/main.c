@@ -15,8 +15,8 @@
 #include <rte_ether.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
-#include "ctl.h"
-#include "log.h"
+#include "ctl/ctl.h"
+#include "core/log.h"
 #include "vdp.h"
 
 #define VDP_DEFAULT_SOCKET "/run/vtap/vtap-dpdk.sock"

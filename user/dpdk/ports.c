@@ -9,7 +9,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
-#include "log.h"
+#include "core/log.h"
 #include "vdp.h"
 
 /* value of key=... in a devargs string, or "" */

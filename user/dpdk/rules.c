@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "log.h"
+#include "core/log.h"
 #include "vdp.h"
 
 static double now_ms(void)

@@ -15,9 +15,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "dpdk_tap.h"
-#include "policy.h"
-#include "sbuf.h"
+#include "core/tap.h"
+#include "core/policy.h"
+#include "core/sbuf.h"
 
 #define VDP_MAX_PAIRS	 8
 #define VDP_MAX_MONITORS 8

@@ -6,7 +6,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
-#include "image.h"
+#include "core/image.h"
 
 struct vtap_tc;
 struct vtap_xdp;

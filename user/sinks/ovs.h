@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "policy.h"
+#include "core/policy.h"
 
 struct vtap_ovs;
 

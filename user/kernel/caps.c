@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "caps.h"
-#include "log.h"
+#include "core/log.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39

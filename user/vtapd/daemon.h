@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <net/if.h>
 #include <bpf/libbpf.h>
-#include "loader.h"
-#include "capture.h"
-#include "xsk_tx.h"
-#include "policy.h"
-#include "sbuf.h"
+#include "kernel/loader.h"
+#include "sinks/capture.h"
+#include "sinks/xsk_tx.h"
+#include "core/policy.h"
+#include "core/sbuf.h"
 
 /* What vtap has put on a port */
 #define VTAPD_ATT_OUT 0x1  /* tap on clsact ingress (frames the VM sends) */
@@ -51,7 +51,7 @@ struct vtapd_policy_id {
 	__u32 id;
 };
 
-/* A capture or ovs monitor's sink (user/daemon_sinks.c). */
+/* A capture or ovs monitor's sink (user/vtapd/daemon_sinks.c). */
 struct vtapd_sink {
 	char monitor[VTAP_NAME_MAX];
 	enum vtap_monitor_type type;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "log.h"
+#include "core/log.h"
 #include "ovs.h"
 
 #define OVS_TIMEOUT "--timeout=10"

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 #include "capture.h"
-#include "log.h"
+#include "core/log.h"
 #include "pcapng.h"
 #include "vtap_xsk.skel.h"
 

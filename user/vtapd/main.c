@@ -18,12 +18,13 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "ctl.h"
+#include "ctl/ctl.h"
 #include "daemon.h"
-#include "log.h"
-#include "netlink.h"
-#include "capture.h"
-#include "caps.h"
+#include "core/log.h"
+#include "kernel/bpf_log.h"
+#include "kernel/netlink.h"
+#include "sinks/capture.h"
+#include "kernel/caps.h"
 #include <vtap/ring.h>
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
@@ -358,6 +359,7 @@ int main(int argc, char **argv)
 		}
 	}
 	vtap_log_init("vtapd", level, use_syslog);
+	vtap_bpf_log_init();
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "capture.h"
+#include "sinks/capture.h"
 #include "daemon.h"
-#include "link.h"
-#include "log.h"
-#include "ovs.h"
+#include "kernel/link.h"
+#include "core/log.h"
+#include "sinks/ovs.h"
 
 /* A link vtapd made, into its port list at once (rtnetlink's event for it
  * comes later and finds it known). */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <vtap/parse.h>
-#include "dpdk_tap.h"
+#include "tap.h"
 
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,

@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "daemon.h"
-#include "log.h"
-#include "xdp.h"
+#include "core/log.h"
+#include "kernel/xdp.h"
 
 #define XDP_PROG "vtap_xdp_out"
 

@@ -7,8 +7,8 @@
 
 #include <stdbool.h>
 #include <vtap/types.h>
-#include "sbuf.h"
-#include "policy.h"
+#include "core/sbuf.h"
+#include "core/policy.h"
 
 #define VTAP_CTL_MAX_ARGS 8
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <bpf/libbpf.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -41,29 +41,6 @@ void vtap_log(enum vtap_log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* libbpf's own chatter is debug; its warnings stay warnings. */
-static int libbpf_print(enum libbpf_print_level l, const char *fmt, va_list ap)
-{
-	enum vtap_log_level level = l == LIBBPF_WARN ? VTAP_LOG_WARN : VTAP_LOG_DEBUG;
-	char buf[1024];
-	size_t n;
-
-	if (level > cur_level)
-		return 0;
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	n = strlen(buf);
-	while (n && buf[n - 1] == '\n')
-		buf[--n] = 0;
-	/* expected answers to probes: creating a clsact that exists, querying
-	 * a hook that has no filter of ours */
-	if (strstr(buf, "Exclusivity flag on") || strstr(buf, "Parent Qdisc doesn't exists") ||
-	    strstr(buf, "Cannot find specified filter chain"))
-		level = VTAP_LOG_DEBUG;
-	if (level <= cur_level)
-		vtap_log(level, "%s", buf);
-	return 0;
-}
-
 void vtap_log_init(const char *ident, enum vtap_log_level level, int use_syslog)
 {
 	log_ident = ident;
@@ -71,7 +48,11 @@ void vtap_log_init(const char *ident, enum vtap_log_level level, int use_syslog)
 	to_syslog = use_syslog;
 	if (use_syslog)
 		openlog(ident, LOG_PID, LOG_DAEMON);
-	libbpf_set_print(libbpf_print);
+}
+
+bool vtap_log_enabled(enum vtap_log_level level)
+{
+	return level <= cur_level;
 }
 
 void vtap_log_set_level(enum vtap_log_level level)

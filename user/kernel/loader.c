@@ -13,7 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
-#include "log.h"
+#include "core/log.h"
 #include "vtap_tc.skel.h"
 #include "vtap_xdp.skel.h"
 #include <vtap/ring.h>

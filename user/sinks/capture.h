@@ -10,8 +10,8 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "policy.h"
-#include "sbuf.h"
+#include "core/policy.h"
+#include "core/sbuf.h"
 
 struct vtap_capture;
 

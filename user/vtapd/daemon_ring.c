@@ -9,9 +9,9 @@
 #include <sys/epoll.h>
 #include <bpf/libbpf.h>
 #include <vtap/ring.h>
-#include "capture.h"
+#include "sinks/capture.h"
 #include "daemon.h"
-#include "log.h"
+#include "core/log.h"
 
 static int on_record(void *arg, void *data, size_t size)
 {

@@ -12,13 +12,14 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "ctl.h"
-#include "link.h"
-#include "loader.h"
-#include "log.h"
-#include "policy.h"
-#include "tc.h"
-#include "xdp.h"
+#include "ctl/ctl.h"
+#include "kernel/link.h"
+#include "kernel/loader.h"
+#include "core/log.h"
+#include "kernel/bpf_log.h"
+#include "core/policy.h"
+#include "kernel/tc.h"
+#include "kernel/xdp.h"
 
 static void usage(FILE *f)
 {
@@ -369,6 +370,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vtap_log_init("vtapctl", VTAP_LOG_WARN, 0);
+	vtap_bpf_log_init();
 	signal(SIGPIPE, SIG_IGN); /* a refused peer's reply is still read */
 	argc -= optind;
 	argv += optind;
