@@ -112,7 +112,7 @@ tool_bg "$VT_RUN/watch1" --endpoints "$EPL" --idle 2000 watch /w/ --prefix --rev
 W=$BGPID
 tool_bg "$VT_RUN/write1" --endpoints "$EPL" write /w/k 300
 WR=$BGPID
-wait_for 20 eval '[ "$(grep -c ^PUT "$VT_RUN/write1")" -ge 100 ]'
+wait_for 20 eval '[ "$(cat "$VT_RUN/write1" 2>/dev/null | grep -c ^PUT)" -ge 100 ]'
 diag "killing leader m$L ($(etcd_url "$L")) after $(grep -c ^PUT "$VT_RUN/write1") writes"
 etcd_kill "$L" KILL
 wait "$WR"
@@ -147,7 +147,7 @@ tool_bg "$VT_RUN/watch2" --endpoints "$(etcd_url "$A")" --idle 1000 watch /c/ --
 	--until-key /c/end --seconds 40
 W=$BGPID
 tool --endpoints "$EPO" put /c/1 one >/dev/null
-wait_for 5 grep -q '^PUT /c/1 ' "$VT_RUN/watch2"
+wait_for 5 grep -qs '^PUT /c/1 ' "$VT_RUN/watch2"
 etcd_kill "$A" KILL
 for i in 2 3 4 5; do tool --endpoints "$EPO" put "/c/$i" x >/dev/null; done
 C=$(rev_now)
@@ -165,6 +165,33 @@ out=$(tool --endpoints "$EP" watch /c/ --prefix --rev 2 --seconds 5)
 check "a watch asked to start at a compacted revision is told at once" \
 	[ "$(echo "$out" | awk '$1 == "COMPACTED" { print $2 }')" = "$C" ]
 
+# ---- a quiet watch hears the store's revision; a hung member is left
+R=$(rev_now)
+out=$(tool --endpoints "$EP" watch /quiet/ --prefix --seconds 2.5)
+check "a quiet watch gets progress notifications with the store's revision ($R)" \
+	eval 'echo "$out" | grep -q "^PROGRESS $R\$" && echo "$out" | grep -q "^NEXT $((R + 1))\$"'
+A=$(for i in 1 2 3; do [ "$i" != "$(etcd_leader)" ] && echo "$i"; done | head -1)
+others=$(for i in 1 2 3; do [ "$i" != "$A" ] && echo "$i"; done)
+EPO=$(etcd_endpoints $others)
+S=$(($(rev_now) + 1))
+tool_bg "$VT_RUN/watch4" --endpoints "$(etcd_endpoints "$A" $others)" --idle 1000 \
+	--attempt-timeout 1000 watch /h/ --prefix --rev "$S" --until-key /h/end --seconds 30
+W=$BGPID
+wait_for 5 grep -qs '^CONNECTED' "$VT_RUN/watch4"
+etcd_kill "$A" STOP
+t0=$(ms)
+for i in 1 2 3 4 5; do tool --endpoints "$EPO" put "/h/$i" x >/dev/null; done
+tool --endpoints "$EPO" put /h/end x >/dev/null
+wait "$W"
+wrc=$?
+dt=$(($(ms) - t0))
+etcd_kill "$A" CONT
+check "a watch on a hung member (SIGSTOP) moves on and delivers every write (${dt} ms; idle 1000 + probe 1000)" \
+	eval '[ "$wrc" = 0 ] && [ "$dt" -le 5000 ] && [ -n "$(check_events "$VT_RUN/watch4" "$S")" ]'
+grep '^ERROR' "$VT_RUN/watch4" | head -2 | sed 's/^/# watch: /'
+[ "$wrc" = 0 ] || show "$VT_RUN/watch4"
+etcd_wait_healthy
+
 # ---- leases
 tool_bg "$VT_RUN/hold1" --endpoints "$EP" lease-hold /l/n1 alive --ttl 2 --seconds 6
 H=$BGPID
@@ -179,7 +206,7 @@ check "without keepalives it vanishes within the TTL (${dt} ms, TTL 2000 ms + et
 
 tool_bg "$VT_RUN/hold2" --endpoints "$EP" lease-hold /l/n2 alive --ttl 3 --seconds 8
 H=$BGPID
-wait_for 5 grep -q '^PUT' "$VT_RUN/hold2"
+wait_for 5 grep -qs '^PUT' "$VT_RUN/hold2"
 ID=$(awk '$1 == "GRANTED" { print $2; exit }' "$VT_RUN/hold2")
 ectl lease revoke "$(printf %x "$ID")" >/dev/null
 lease_of() { ectl get "$1" -w json | python3 -c 'import json,sys; k=json.load(sys.stdin).get("kvs",[]); print(k[0].get("lease",0) if k else "none")'; }
@@ -198,7 +225,7 @@ tool_bg "$VT_RUN/watch3" --endpoints "$EP" --idle 1000 watch /d/ --prefix --rev 
 W=$BGPID
 tool_bg "$VT_RUN/hold4" --endpoints "$EP" lease-hold /d/lease alive --ttl 4 --seconds 90
 H=$BGPID
-wait_for 5 grep -q '^PUT' "$VT_RUN/hold4"
+wait_for 5 grep -qs '^PUT' "$VT_RUN/hold4"
 tool --endpoints "$EP" put /d/before 1 >/dev/null
 for i in 1 2 3; do etcd_kill "$i" STOP; done
 t0=$(ms)

@@ -210,9 +210,11 @@ static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
 		stream_failed(w, why);
 	} else if (m.n_events) {
 		on_events(w, &m);
-	} else if (!m.created && w->created && m.revision >= w->next_rev) {
-		/* a progress notification: nothing up to m.revision is owed */
-		w->next_rev = m.revision + 1;
+	} else if (!m.created && w->created) {
+		/* a progress notification: nothing up to m.revision is owed
+		 * (etcd sends them only to watches that have caught up) */
+		if (m.revision >= w->next_rev)
+			w->next_rev = m.revision + 1;
 		note(w, &(struct etcd_watch_update){ .note = ETCD_WATCH_PROGRESS,
 						      .revision = m.revision });
 	}
