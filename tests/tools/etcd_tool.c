@@ -81,12 +81,26 @@ static uint64_t now_ms(void)
 static void loop_until(struct etcd *e, uint64_t deadline, const int *stop)
 {
 	while (!*stop && now_ms() < deadline) {
-		struct pollfd p = { .fd = etcd_fd(e), .events = POLLIN };
+		struct pollfd p = {.fd = etcd_fd(e), .events = POLLIN};
 		uint64_t left = deadline - now_ms();
 
 		if (poll(&p, 1, left > 1000 ? 1000 : (int)left) > 0)
 			etcd_dispatch(e);
 	}
+}
+
+/* --prefix and --rev R, for get and watch; false when argv[*i] is neither */
+static bool key_opt(int argc, char **argv, int *i, unsigned *flags, int64_t *rev)
+{
+	if (!strcmp(argv[*i], "--prefix")) {
+		*flags |= ETCD_PREFIX;
+		return true;
+	}
+	if (!strcmp(argv[*i], "--rev") && *i + 1 < argc) {
+		*rev = strtoll(argv[++*i], NULL, 10);
+		return true;
+	}
+	return false;
 }
 
 static int cmd_get(struct etcd *e, int argc, char **argv)
@@ -96,14 +110,9 @@ static int cmd_get(struct etcd *e, int argc, char **argv)
 	struct etcd_result r;
 	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--prefix"))
-			flags |= ETCD_PREFIX;
-		else if (!strcmp(argv[i], "--rev") && i + 1 < argc)
-			rev = strtoll(argv[++i], NULL, 10);
-		else
+	for (i = 1; i < argc; i++)
+		if (!key_opt(argc, argv, &i, &flags, &rev))
 			return usage();
-	}
 	if (etcd_range(e, argv[0], flags, rev, 0, &r))
 		return fail(&r);
 	printf("REV %" PRId64 " COUNT %" PRId64 "\n", r.revision, r.count);
@@ -143,13 +152,13 @@ static int cmd_txn(struct etcd *e, int argc, char **argv)
 			if (!eq)
 				goto out;
 			*eq = '\0';
-			cmps[nc++] = (struct etcd_cmp){ .key = argv[i],
-							.target = ETCD_CMP_MOD,
-							.result = ETCD_CMP_EQUAL,
-							.value = strtoll(eq + 1, NULL, 10) };
+			cmps[nc++] = (struct etcd_cmp){.key = argv[i],
+						       .target = ETCD_CMP_MOD,
+						       .result = ETCD_CMP_EQUAL,
+						       .value = strtoll(eq + 1, NULL, 10)};
 		} else if (eq && no < 128) {
 			*eq = '\0';
-			ops[no] = (struct etcd_op){ .type = ETCD_OP_PUT, .key = argv[i] };
+			ops[no] = (struct etcd_op){.type = ETCD_OP_PUT, .key = argv[i]};
 			ops[no].value = from_hex(eq + 1, &ops[no].value_len);
 			if (!ops[no++].value)
 				goto out;
@@ -245,18 +254,16 @@ static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, vo
 
 static int cmd_watch(struct etcd *e, int argc, char **argv)
 {
-	struct watch_state s = { .rc = 4 };
+	struct watch_state s = {.rc = 4};
 	unsigned flags = 0;
 	int64_t rev = 0;
 	double seconds = 30;
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--prefix"))
-			flags |= ETCD_PREFIX;
-		else if (!strcmp(argv[i], "--rev") && i + 1 < argc)
-			rev = strtoll(argv[++i], NULL, 10);
-		else if (!strcmp(argv[i], "--until-rev") && i + 1 < argc)
+		if (key_opt(argc, argv, &i, &flags, &rev))
+			continue;
+		if (!strcmp(argv[i], "--until-rev") && i + 1 < argc)
 			s.until = strtoll(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--until-key") && i + 1 < argc)
 			s.until_key = argv[++i];
@@ -310,7 +317,7 @@ static void on_lease(struct etcd_lease *l, enum etcd_lease_note note, int64_t id
 
 static int cmd_hold(struct etcd *e, int argc, char **argv)
 {
-	struct hold_state h = { .e = e, .key = argv[0], .value = argv[1] };
+	struct hold_state h = {.e = e, .key = argv[0], .value = argv[1]};
 	int64_t ttl = 0;
 	double seconds = 10;
 	bool revoke = false;
@@ -384,7 +391,7 @@ static int run(struct etcd *e, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct etcd_opts o = { .endpoints = "http://127.0.0.1:2379" };
+	struct etcd_opts o = {.endpoints = "http://127.0.0.1:2379"};
 	char err[512];
 	int i;
 

@@ -17,14 +17,14 @@
 #include "store/etcd_json.h"
 
 #define HDR                                                                                        \
-	"\"header\":{\"cluster_id\":\"324952591200643719\",\"member_id\":\"3319814642761637952\","  \
+	"\"header\":{\"cluster_id\":\"324952591200643719\",\"member_id\":\"3319814642761637952\"," \
 	"\"revision\":\"7\",\"raft_term\":\"2\"}"
 
 static void b64_vectors(void **state)
 {
-	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
-	static const char *const coded[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-					     "Zm9vYmFy" };
+	static const char *const plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+	static const char *const coded[] = {"",		"Zg==",	    "Zm8=",    "Zm9v",
+					    "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
 	size_t i, n;
 	unsigned char *out;
 
@@ -63,8 +63,8 @@ static void b64_binary_round_trip(void **state)
 
 static void b64_rejects(void **state)
 {
-	static const char *const bad[] = { "Zg=", "Z===", "====", "Zm=v", "Zm9v!A==", "Zm 9",
-					   "Zg==Zg==", "Zm9\n" };
+	static const char *const bad[] = {"Zg=",      "Z===", "====",	  "Zm=v",
+					  "Zm9v!A==", "Zm 9", "Zg==Zg==", "Zm9\n"};
 	unsigned char *out;
 	size_t i, n;
 
@@ -129,7 +129,7 @@ static void bodies(void **state)
 
 	(void)state;
 	o = parse(etcd_body_range("/vtap/", ETCD_PREFIX, 42, 0));
-	assert_string_equal(str(o, "key", NULL), "L3Z0YXAv");       /* "/vtap/" */
+	assert_string_equal(str(o, "key", NULL), "L3Z0YXAv");	    /* "/vtap/" */
 	assert_string_equal(str(o, "range_end", NULL), "L3Z0YXAw"); /* "/vtap0" */
 	assert_string_equal(str(o, "revision", NULL), "42");
 	assert_null(json_object_get(o, "limit"));
@@ -143,16 +143,16 @@ static void bodies(void **state)
 	o = parse(etcd_body_watch("/p/", ETCD_PREFIX, 0));
 	assert_string_equal(str(o, "create_request", "key"), "L3Av");
 	assert_null(json_object_get(json_object_get(o, "create_request"), "start_revision"));
-	assert_true(json_is_true(json_object_get(json_object_get(o, "create_request"),
-						 "progress_notify")));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(o, "create_request"), "progress_notify")));
 	json_decref(o);
 }
 
 static void txn_body(void **state)
 {
-	struct etcd_cmp c = { .key = "a", .target = ETCD_CMP_MOD, .value = 5 };
-	struct etcd_op ops[2] = { { .type = ETCD_OP_PUT, .key = "a", .value = "x", .value_len = 1 },
-				  { .type = ETCD_OP_DELETE, .key = "d/", .flags = ETCD_PREFIX } };
+	struct etcd_cmp c = {.key = "a", .target = ETCD_CMP_MOD, .value = 5};
+	struct etcd_op ops[2] = {{.type = ETCD_OP_PUT, .key = "a", .value = "x", .value_len = 1},
+				 {.type = ETCD_OP_DELETE, .key = "d/", .flags = ETCD_PREFIX}};
 	json_t *o, *cmp, *succ;
 
 	(void)state;
@@ -174,9 +174,10 @@ static void txn_body(void **state)
 
 static void decode_range(void **state)
 {
-	const char *a = "{" HDR ",\"kvs\":[{\"key\":\"Zm9v\",\"create_revision\":\"2\","
-			"\"mod_revision\":\"3\",\"version\":\"2\",\"value\":\"AGJhcg==\",\"lease\":\"9\"},"
-			"{\"key\":\"YQ==\",\"mod_revision\":\"6\"}],\"count\":\"2\"}";
+	const char *a =
+	    "{" HDR ",\"kvs\":[{\"key\":\"Zm9v\",\"create_revision\":\"2\","
+	    "\"mod_revision\":\"3\",\"version\":\"2\",\"value\":\"AGJhcg==\",\"lease\":\"9\"},"
+	    "{\"key\":\"YQ==\",\"mod_revision\":\"6\"}],\"count\":\"2\"}";
 	struct etcd_result r;
 
 	(void)state;
@@ -228,18 +229,18 @@ static void decode_malformed(void **state)
 	static const struct {
 		const char *body, *says;
 	} bad[] = {
-		{ "<html>502</html>", "not JSON" },
-		{ "[1,2]", "not a JSON object" },
-		{ "{\"header\":{\"revision\":\"12x\"}}", "\"revision\" is not a 64-bit integer" },
-		{ "{\"header\":{\"revision\":\"99999999999999999999\"}}", "64-bit" },
-		{ "{\"header\":{\"revision\":true}}", "\"revision\" is not a number" },
-		{ "{\"header\":[]}", "\"header\" is not an object" },
-		{ "{\"kvs\":{}}", "\"kvs\" is not an array" },
-		{ "{\"kvs\":[1]}", "a key-value is not an object" },
-		{ "{\"kvs\":[{\"key\":\"Zm9v\"},{\"key\":\"Zm9v!\"}]}", "\"key\" is not base64" },
-		{ "{\"kvs\":[{\"key\":\"Zm9v\",\"value\":7}]}", "\"value\" is not a string" },
-		{ "{\"more\":\"yes\"}", "\"more\" is not a boolean" },
-		{ "{\"kvs\":[{\"key\":\"Zm9v\"}]", "not JSON" },
+	    {"<html>502</html>", "not JSON"},
+	    {"[1,2]", "not a JSON object"},
+	    {"{\"header\":{\"revision\":\"12x\"}}", "\"revision\" is not a 64-bit integer"},
+	    {"{\"header\":{\"revision\":\"99999999999999999999\"}}", "64-bit"},
+	    {"{\"header\":{\"revision\":true}}", "\"revision\" is not a number"},
+	    {"{\"header\":[]}", "\"header\" is not an object"},
+	    {"{\"kvs\":{}}", "\"kvs\" is not an array"},
+	    {"{\"kvs\":[1]}", "a key-value is not an object"},
+	    {"{\"kvs\":[{\"key\":\"Zm9v\"},{\"key\":\"Zm9v!\"}]}", "\"key\" is not base64"},
+	    {"{\"kvs\":[{\"key\":\"Zm9v\",\"value\":7}]}", "\"value\" is not a string"},
+	    {"{\"more\":\"yes\"}", "\"more\" is not a boolean"},
+	    {"{\"kvs\":[{\"key\":\"Zm9v\"}]", "not JSON"},
 	};
 	struct etcd_result r;
 	size_t i;
@@ -247,8 +248,8 @@ static void decode_malformed(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(
-			etcd_decode_answer(ETCD_CALL_RANGE, bad[i].body, strlen(bad[i].body), &r),
-			-EPROTO);
+		    etcd_decode_answer(ETCD_CALL_RANGE, bad[i].body, strlen(bad[i].body), &r),
+		    -EPROTO);
 		assert_int_equal(r.err, -EPROTO);
 		assert_non_null(strstr(r.msg, bad[i].says));
 		assert_null(r.kvs);
@@ -257,9 +258,10 @@ static void decode_malformed(void **state)
 
 static void decode_errors(void **state)
 {
-	const char *unary = "{\"error\":\"etcdserver: mvcc: required revision has been compacted\","
-			    "\"message\":\"etcdserver: mvcc: required revision has been compacted\","
-			    "\"code\":11}";
+	const char *unary =
+	    "{\"error\":\"etcdserver: mvcc: required revision has been compacted\","
+	    "\"message\":\"etcdserver: mvcc: required revision has been compacted\","
+	    "\"code\":11}";
 	const char *stream = "{\"error\":{\"grpc_code\":14,\"http_code\":503,"
 			     "\"message\":\"etcdserver: no leader\",\"http_status\":\"x\"}}";
 	const char *ctrl = "{\"error\":\"x\",\"message\":\"two\\nlines\\u001b\",\"code\":3}";
@@ -284,8 +286,9 @@ static void decode_watch(void **state)
 			 "\"mod_revision\":\"5\"}}]}}";
 	const char *compacted = "{\"result\":{\"header\":{\"raft_term\":\"2\"},\"canceled\":true,"
 				"\"compact_revision\":\"5\"}}";
-	const char *disorder = "{\"result\":{\"events\":[{\"kv\":{\"key\":\"YQ==\","
-			       "\"mod_revision\":\"9\"}},{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"3\"}}]}}";
+	const char *disorder =
+	    "{\"result\":{\"events\":[{\"kv\":{\"key\":\"YQ==\","
+	    "\"mod_revision\":\"9\"}},{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"3\"}}]}}";
 	const char *no_rev = "{\"result\":{\"events\":[{\"kv\":{\"key\":\"YQ==\"}}]}}";
 	const char *err = "{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}";
 	struct etcd_watch_msg m;
@@ -320,12 +323,12 @@ static void decode_watch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(b64_vectors),      cmocka_unit_test(b64_binary_round_trip),
-		cmocka_unit_test(b64_rejects),      cmocka_unit_test(prefix_end),
-		cmocka_unit_test(bodies),           cmocka_unit_test(txn_body),
-		cmocka_unit_test(decode_range),     cmocka_unit_test(decode_others),
-		cmocka_unit_test(decode_malformed), cmocka_unit_test(decode_errors),
-		cmocka_unit_test(decode_watch),
+	    cmocka_unit_test(b64_vectors),	cmocka_unit_test(b64_binary_round_trip),
+	    cmocka_unit_test(b64_rejects),	cmocka_unit_test(prefix_end),
+	    cmocka_unit_test(bodies),		cmocka_unit_test(txn_body),
+	    cmocka_unit_test(decode_range),	cmocka_unit_test(decode_others),
+	    cmocka_unit_test(decode_malformed), cmocka_unit_test(decode_errors),
+	    cmocka_unit_test(decode_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

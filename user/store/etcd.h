@@ -36,10 +36,10 @@ struct etcd_opts {
 	int request_timeout_ms; /* one request, every attempt and wait included [5000] */
 	int attempt_timeout_ms; /* one attempt at one endpoint [2000] */
 	int connect_timeout_ms; /* TCP (and TLS) connect [1000] */
-	int backoff_min_ms;     /* wait after the first failed round [50] */
-	int backoff_max_ms;     /* the longest wait between rounds [2000] */
-	int watch_idle_ms;      /* a silent watch stream's endpoint is probed after this [10000] */
-	size_t max_response;    /* largest answer or watch message accepted [64 MiB] */
+	int backoff_min_ms;	/* wait after the first failed round [50] */
+	int backoff_max_ms;	/* the longest wait between rounds [2000] */
+	int watch_idle_ms;	/* a silent watch stream's endpoint is probed after this [10000] */
+	size_t max_response;	/* largest answer or watch message accepted [64 MiB] */
 };
 
 /* endpoints parsed and checked; NULL with a message in err on a bad option */
@@ -70,14 +70,14 @@ struct etcd_kv {
 };
 
 struct etcd_result {
-	int err;         /* 0, or a negative errno (below) */
-	char msg[1024];  /* err != 0: "etcd OP 'KEY' at URL: what" */
-	int64_t revision; /* the store's revision in the answer's header */
+	int err;	     /* 0, or a negative errno (below) */
+	char msg[1024];	     /* err != 0: "etcd OP 'KEY' at URL: what" */
+	int64_t revision;    /* the store's revision in the answer's header */
 	struct etcd_kv *kvs; /* range: n_kvs pairs, in key order */
 	size_t n_kvs;
-	int64_t count; /* range: keys in the range; delete: keys deleted */
-	bool more;     /* range: more keys than the limit */
-	bool succeeded; /* txn: the compares held and the success ops ran */
+	int64_t count;	       /* range: keys in the range; delete: keys deleted */
+	bool more;	       /* range: more keys than the limit */
+	bool succeeded;	       /* txn: the compares held and the success ops ran */
 	int64_t lease_id, ttl; /* lease grant; keepalive (ttl 0: expired) */
 };
 /* err values: -ETIMEDOUT (no answer before the deadline), -ECONNREFUSED,
@@ -99,8 +99,8 @@ typedef void (*etcd_done_fn)(struct etcd_result *r, void *arg);
 /* range: revision 0 = latest; limit 0 = all */
 int etcd_range_async(struct etcd *e, const char *key, unsigned flags, int64_t revision,
 		     int64_t limit, etcd_done_fn done, void *arg);
-int etcd_put_async(struct etcd *e, const char *key, const void *value, size_t len,
-		   int64_t lease, etcd_done_fn done, void *arg);
+int etcd_put_async(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
+		   etcd_done_fn done, void *arg);
 int etcd_delete_async(struct etcd *e, const char *key, unsigned flags, etcd_done_fn done,
 		      void *arg);
 
@@ -120,7 +120,7 @@ struct etcd_op {
 	const char *key;
 	const void *value; /* put */
 	size_t value_len;
-	int64_t lease;  /* put: 0 = none */
+	int64_t lease;	/* put: 0 = none */
 	unsigned flags; /* delete: ETCD_PREFIX */
 };
 /* If every compare holds, every op runs, all at one new revision
@@ -137,8 +137,8 @@ int etcd_range(struct etcd *e, const char *key, unsigned flags, int64_t revision
 int etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
 	     struct etcd_result *out);
 int etcd_delete(struct etcd *e, const char *key, unsigned flags, struct etcd_result *out);
-int etcd_txn(struct etcd *e, const struct etcd_cmp *cmps, size_t n_cmps,
-	     const struct etcd_op *ops, size_t n_ops, struct etcd_result *out);
+int etcd_txn(struct etcd *e, const struct etcd_cmp *cmps, size_t n_cmps, const struct etcd_op *ops,
+	     size_t n_ops, struct etcd_result *out);
 int etcd_compact(struct etcd *e, int64_t revision, struct etcd_result *out);
 int etcd_lease_grant(struct etcd *e, int64_t ttl_s, struct etcd_result *out);
 int etcd_lease_revoke(struct etcd *e, int64_t id, struct etcd_result *out);
@@ -185,9 +185,9 @@ void etcd_watch_stop(struct etcd_watch *w);
 
 /* ---- lease ---- */
 enum etcd_lease_note {
-	ETCD_LEASE_GRANTED,   /* id is new: the first grant, or a re-grant after the
-			       * old lease expired: (re)put the keys under it */
-	ETCD_LEASE_ERROR,     /* msg: a grant or keepalive failed; it is retried */
+	ETCD_LEASE_GRANTED, /* id is new: the first grant, or a re-grant after the
+			     * old lease expired: (re)put the keys under it */
+	ETCD_LEASE_ERROR,   /* msg: a grant or keepalive failed; it is retried */
 };
 typedef void (*etcd_lease_fn)(struct etcd_lease *l, enum etcd_lease_note note, int64_t id,
 			      const char *msg, void *arg);

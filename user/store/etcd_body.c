@@ -132,9 +132,9 @@ char *etcd_body_delete(const char *key, unsigned flags)
 
 static json_t *txn_compare(const struct etcd_cmp *c)
 {
-	static const char *const targets[] = { "VERSION", "CREATE", "MOD" };
-	static const char *const fields[] = { "version", "create_revision", "mod_revision" };
-	static const char *const results[] = { "EQUAL", "GREATER", "LESS", "NOT_EQUAL" };
+	static const char *const targets[] = {"VERSION", "CREATE", "MOD"};
+	static const char *const fields[] = {"version", "create_revision", "mod_revision"};
+	static const char *const results[] = {"EQUAL", "GREATER", "LESS", "NOT_EQUAL"};
 	if ((unsigned)c->target > ETCD_CMP_MOD || (unsigned)c->result > ETCD_CMP_NOT_EQUAL)
 		return NULL;
 	json_t *o = json_object();
@@ -196,7 +196,7 @@ char *etcd_body_compact(int64_t revision)
 	json_t *o = json_object();
 
 	return finish(o, o && set_i64(o, "revision", revision) &&
-				 !json_object_set_new(o, "physical", json_true()));
+			     !json_object_set_new(o, "physical", json_true()));
 }
 
 char *etcd_body_grant(int64_t ttl)

@@ -25,12 +25,14 @@ static int check_endpoint(const char *url, size_t idx, char *err, size_t errlen)
 	else if (!strncmp(url, "https://", 8))
 		host = url + 8;
 	if (!host) {
-		etcd_fmt(err, errlen, "etcd endpoint %zu '%s': not http://HOST:PORT or https://HOST:PORT",
+		etcd_fmt(err, errlen,
+			 "etcd endpoint %zu '%s': not http://HOST:PORT or https://HOST:PORT",
 			 idx + 1, url);
 		return -EINVAL;
 	}
 	if (!*host || *host == '/' || strpbrk(host, "/?#@ \t")) {
-		etcd_fmt(err, errlen, "etcd endpoint %zu '%s': want http[s]://HOST[:PORT], nothing after",
+		etcd_fmt(err, errlen,
+			 "etcd endpoint %zu '%s': want http[s]://HOST[:PORT], nothing after",
 			 idx + 1, url);
 		return -EINVAL;
 	}
@@ -82,8 +84,7 @@ static int parse_endpoints(struct etcd *e, const char *list, char *err, size_t e
 }
 
 /* a TLS file given must be readable now, not at the first request */
-static int copy_file_opt(char **dst, const char *path, const char *what, char *err,
-			 size_t errlen)
+static int copy_file_opt(char **dst, const char *path, const char *what, char *err, size_t errlen)
 {
 	if (!path || !*path)
 		return 0;
@@ -105,6 +106,10 @@ struct etcd *etcd_new(const struct etcd_opts *opts, char *err, size_t errlen)
 		return NULL;
 	}
 	e->epfd = e->tfd = -1;
+	etcd_list_init(&e->timers);
+	etcd_list_init(&e->reqs);
+	etcd_list_init(&e->watches);
+	etcd_list_init(&e->leases);
 	e->o = *opts;
 	set_default(&e->o.request_timeout_ms, 5000);
 	set_default(&e->o.attempt_timeout_ms, 2000);
@@ -161,8 +166,8 @@ void etcd_free(struct etcd *e)
 		return;
 	etcd_watches_sweep(e, true);
 	etcd_leases_sweep(e, true);
-	while (e->reqs)
-		etcd_req_cancel(e->reqs);
+	while (etcd_list_linked(&e->reqs))
+		etcd_req_cancel(etcd_of(e->reqs.next, struct etcd_req, link));
 	if (e->multi)
 		curl_multi_cleanup(e->multi);
 	if (e->epfd >= 0)

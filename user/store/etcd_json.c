@@ -15,15 +15,15 @@
 static const struct {
 	const char *name, *path;
 } calls[] = {
-	[ETCD_CALL_RANGE] = { "range", "/v3/kv/range" },
-	[ETCD_CALL_PUT] = { "put", "/v3/kv/put" },
-	[ETCD_CALL_DELETE] = { "delete", "/v3/kv/deleterange" },
-	[ETCD_CALL_TXN] = { "txn", "/v3/kv/txn" },
-	[ETCD_CALL_COMPACT] = { "compact", "/v3/kv/compaction" },
-	[ETCD_CALL_GRANT] = { "lease grant", "/v3/lease/grant" },
-	[ETCD_CALL_KEEPALIVE] = { "lease keepalive", "/v3/lease/keepalive" },
-	[ETCD_CALL_REVOKE] = { "lease revoke", "/v3/lease/revoke" },
-	[ETCD_CALL_WATCH] = { "watch", "/v3/watch" },
+    [ETCD_CALL_RANGE] = {"range", "/v3/kv/range"},
+    [ETCD_CALL_PUT] = {"put", "/v3/kv/put"},
+    [ETCD_CALL_DELETE] = {"delete", "/v3/kv/deleterange"},
+    [ETCD_CALL_TXN] = {"txn", "/v3/kv/txn"},
+    [ETCD_CALL_COMPACT] = {"compact", "/v3/kv/compaction"},
+    [ETCD_CALL_GRANT] = {"lease grant", "/v3/lease/grant"},
+    [ETCD_CALL_KEEPALIVE] = {"lease keepalive", "/v3/lease/keepalive"},
+    [ETCD_CALL_REVOKE] = {"lease revoke", "/v3/lease/revoke"},
+    [ETCD_CALL_WATCH] = {"watch", "/v3/watch"},
 };
 
 const char *etcd_call_name(enum etcd_call_kind kind)
@@ -110,8 +110,8 @@ static int get_bool(const json_t *o, const char *name, bool *out, char *msg, siz
 }
 
 /* o[name], base64, decoded; missing: an empty (but allocated) string */
-static int get_b64(const json_t *o, const char *name, unsigned char **out, size_t *len,
-		   char *msg, size_t n)
+static int get_b64(const json_t *o, const char *name, unsigned char **out, size_t *len, char *msg,
+		   size_t n)
 {
 	const json_t *v = json_object_get(o, name);
 
@@ -182,28 +182,38 @@ static int decode_kv(const json_t *o, struct etcd_kv *kv, char *msg, size_t n)
 	return rc;
 }
 
-static int decode_kvs(const json_t *root, struct etcd_result *r)
+/* o[name]: missing, null or [] leaves *items NULL; else *items is a zeroed
+ * array of the array's size, elements of size elem */
+static int array_of(const json_t *o, const char *name, size_t elem, const json_t **arr,
+		    void **items, char *msg, size_t n)
 {
-	const json_t *a = json_object_get(root, "kvs");
-	size_t i;
-	int rc;
+	const json_t *a = json_object_get(o, name);
 
+	*items = NULL;
+	*arr = a;
 	if (!a || json_is_null(a))
 		return 0;
 	if (!json_is_array(a))
-		return bad(r->msg, sizeof(r->msg), "\"kvs\" is not an array");
+		return bad(msg, n, "\"%s\" is not an array", name);
 	if (!json_array_size(a))
 		return 0;
-	r->kvs = calloc(json_array_size(a), sizeof(*r->kvs));
-	if (!r->kvs)
-		return -ENOMEM;
-	for (i = 0; i < json_array_size(a); i++) {
+	*items = calloc(json_array_size(a), elem);
+	return *items ? 0 : -ENOMEM;
+}
+
+static int decode_kvs(const json_t *root, struct etcd_result *r)
+{
+	const json_t *a;
+	size_t i;
+	int rc =
+	    array_of(root, "kvs", sizeof(*r->kvs), &a, (void **)&r->kvs, r->msg, sizeof(r->msg));
+
+	for (i = 0; !rc && r->kvs && i < json_array_size(a); i++) {
 		rc = decode_kv(json_array_get(a, i), &r->kvs[i], r->msg, sizeof(r->msg));
-		if (rc)
-			return rc;
-		r->n_kvs++;
+		if (!rc)
+			r->n_kvs++;
 	}
-	return 0;
+	return rc;
 }
 
 /* {"error":"text","code":N,"message":"text"} (unary) or
@@ -301,8 +311,7 @@ static int decode_fields(enum etcd_call_kind kind, const json_t *o, struct etcd_
 	}
 }
 
-int etcd_decode_answer(enum etcd_call_kind kind, const char *buf, size_t len,
-		       struct etcd_result *r)
+int etcd_decode_answer(enum etcd_call_kind kind, const char *buf, size_t len, struct etcd_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	json_t *root = load(buf, len, r->msg, sizeof(r->msg));
@@ -341,19 +350,12 @@ void etcd_watch_msg_free(struct etcd_watch_msg *m)
 
 static int decode_events(const json_t *res, struct etcd_watch_msg *m)
 {
-	const json_t *a = json_object_get(res, "events");
+	const json_t *a;
 	size_t i, n = sizeof(m->msg);
-	int rc;
+	int rc = array_of(res, "events", sizeof(*m->events), &a, (void **)&m->events, m->msg, n);
 
-	if (!a || json_is_null(a))
-		return 0;
-	if (!json_is_array(a))
-		return bad(m->msg, n, "\"events\" is not an array");
-	if (!json_array_size(a))
-		return 0;
-	m->events = calloc(json_array_size(a), sizeof(*m->events));
-	if (!m->events)
-		return -ENOMEM;
+	if (rc || !m->events)
+		return rc;
 	for (i = 0; i < json_array_size(a); i++) {
 		const json_t *ev = json_array_get(a, i), *type;
 		struct etcd_event *out = &m->events[i];
@@ -361,7 +363,8 @@ static int decode_events(const json_t *res, struct etcd_watch_msg *m)
 		if (!json_is_object(ev))
 			return bad(m->msg, n, "an event is not an object");
 		type = json_object_get(ev, "type");
-		if (!type || json_is_null(type) || (json_is_string(type) && !strcmp(json_string_value(type), "PUT")))
+		if (!type || json_is_null(type) ||
+		    (json_is_string(type) && !strcmp(json_string_value(type), "PUT")))
 			out->type = ETCD_EVENT_PUT;
 		else if (json_is_string(type) && !strcmp(json_string_value(type), "DELETE"))
 			out->type = ETCD_EVENT_DELETE;

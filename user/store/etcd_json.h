@@ -59,7 +59,7 @@ struct etcd_watch_msg {
 	struct etcd_event *events;
 	size_t n_events;
 	int error_code; /* a stream error: its gRPC code; else -1 */
-	char msg[256];  /* the error's message or the cancel reason */
+	char msg[256];	/* the error's message or the cancel reason */
 };
 /* 0, or -EPROTO with m->msg set */
 int etcd_decode_watch(const char *buf, size_t len, struct etcd_watch_msg *m);

@@ -36,14 +36,13 @@ int etcd_range_async(struct etcd *e, const char *key, unsigned flags, int64_t re
 		     arg);
 }
 
-int etcd_put_async(struct etcd *e, const char *key, const void *value, size_t len,
-		   int64_t lease, etcd_done_fn done, void *arg)
+int etcd_put_async(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
+		   etcd_done_fn done, void *arg)
 {
 	return start(e, ETCD_CALL_PUT, key, etcd_body_put(key, value, len, lease), done, arg);
 }
 
-int etcd_delete_async(struct etcd *e, const char *key, unsigned flags, etcd_done_fn done,
-		      void *arg)
+int etcd_delete_async(struct etcd *e, const char *key, unsigned flags, etcd_done_fn done, void *arg)
 {
 	return start(e, ETCD_CALL_DELETE, key, etcd_body_delete(key, flags), done, arg);
 }
@@ -54,8 +53,7 @@ int etcd_txn_async(struct etcd *e, const struct etcd_cmp *cmps, size_t n_cmps,
 	char subject[128];
 
 	txn_subject(ops, n_ops, subject, sizeof(subject));
-	return start(e, ETCD_CALL_TXN, subject, etcd_body_txn(cmps, n_cmps, ops, n_ops), done,
-		     arg);
+	return start(e, ETCD_CALL_TXN, subject, etcd_body_txn(cmps, n_cmps, ops, n_ops), done, arg);
 }
 
 int etcd_compact_async(struct etcd *e, int64_t revision, etcd_done_fn done, void *arg)
@@ -84,8 +82,8 @@ int etcd_delete(struct etcd *e, const char *key, unsigned flags, struct etcd_res
 	return etcd_req_sync(e, ETCD_CALL_DELETE, key, etcd_body_delete(key, flags), out);
 }
 
-int etcd_txn(struct etcd *e, const struct etcd_cmp *cmps, size_t n_cmps,
-	     const struct etcd_op *ops, size_t n_ops, struct etcd_result *out)
+int etcd_txn(struct etcd *e, const struct etcd_cmp *cmps, size_t n_cmps, const struct etcd_op *ops,
+	     size_t n_ops, struct etcd_result *out)
 {
 	char subject[128];
 

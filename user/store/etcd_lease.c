@@ -14,10 +14,10 @@
 
 struct etcd_lease {
 	struct etcd *e;
-	struct etcd_lease *prev, *next;
-	int64_t want_ttl;  /* asked for, seconds */
-	int64_t id, ttl;   /* granted: 0 while there is none */
-	int64_t expired;   /* the id etcd said had expired, for the next note */
+	struct etcd_list link; /* in e->leases */
+	int64_t want_ttl;      /* asked for, seconds */
+	int64_t id, ttl;       /* granted: 0 while there is none */
+	int64_t expired;       /* the id etcd said had expired, for the next note */
 	struct etcd_timer tick;
 	struct etcd_req *inflight;
 	int fails; /* in a row, for the backoff */
@@ -109,9 +109,9 @@ static void send_next(struct etcd_lease *l)
 		 * is reported while the lease still has time to run */
 		uint64_t t = keepalive_interval(l);
 
-		l->inflight = etcd_req_start(e, ETCD_CALL_KEEPALIVE, subject,
-					     etcd_body_lease_id(l->id), -1, t < 500 ? 500 : (int)t,
-					     keepalive_done, l);
+		l->inflight =
+		    etcd_req_start(e, ETCD_CALL_KEEPALIVE, subject, etcd_body_lease_id(l->id), -1,
+				   t < 500 ? 500 : (int)t, keepalive_done, l);
 	}
 	if (!l->inflight)
 		etcd_timer_arm(e, &l->tick, (uint64_t)e->o.backoff_max_ms);
@@ -119,7 +119,7 @@ static void send_next(struct etcd_lease *l)
 
 static void tick_fire(struct etcd_timer *t)
 {
-	send_next((struct etcd_lease *)(void *)((char *)t - offsetof(struct etcd_lease, tick)));
+	send_next(etcd_of(t, struct etcd_lease, tick));
 }
 
 struct etcd_lease *etcd_lease_start(struct etcd *e, int64_t ttl_s, etcd_lease_fn fn, void *arg)
@@ -136,10 +136,7 @@ struct etcd_lease *etcd_lease_start(struct etcd *e, int64_t ttl_s, etcd_lease_fn
 	l->fn = fn;
 	l->arg = arg;
 	l->tick.fire = tick_fire;
-	l->next = e->leases;
-	if (e->leases)
-		e->leases->prev = l;
-	e->leases = l;
+	etcd_list_add(&e->leases, &l->link);
 	send_next(l);
 	return l;
 }
@@ -161,12 +158,7 @@ static void lease_free(struct etcd_lease *l)
 	if (l->inflight)
 		etcd_req_cancel(l->inflight);
 	etcd_timer_cancel(e, &l->tick);
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		e->leases = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
+	etcd_list_del(&l->link);
 	free(l);
 }
 
@@ -207,10 +199,12 @@ void etcd_lease_stop(struct etcd_lease *l, bool revoke)
 
 void etcd_leases_sweep(struct etcd *e, bool all)
 {
-	struct etcd_lease *l = e->leases, *next;
+	struct etcd_list *p, *next;
 
-	for (; l; l = next) {
-		next = l->next;
+	for (p = e->leases.next; p != &e->leases; p = next) {
+		struct etcd_lease *l = etcd_of(p, struct etcd_lease, link);
+
+		next = p->next;
 		if (all || l->dead)
 			lease_free(l);
 	}

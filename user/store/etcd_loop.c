@@ -26,12 +26,15 @@ uint64_t etcd_now_ms(void)
 static void rearm(struct etcd *e)
 {
 	uint64_t due = e->curl_due;
-	struct etcd_timer *t;
-	struct itimerspec its = { 0 };
+	struct etcd_list *p;
+	struct itimerspec its = {0};
 
-	for (t = e->timers; t; t = t->next)
+	for (p = e->timers.next; p != &e->timers; p = p->next) {
+		struct etcd_timer *t = etcd_of(p, struct etcd_timer, link);
+
 		if (!due || t->due < due)
 			due = t->due;
+	}
 	if (due) {
 		its.it_value.tv_sec = (time_t)(due / 1000);
 		its.it_value.tv_nsec = (long)(due % 1000) * 1000000;
@@ -41,16 +44,8 @@ static void rearm(struct etcd *e)
 
 void etcd_timer_cancel(struct etcd *e, struct etcd_timer *t)
 {
-	if (!t->linked)
-		return;
-	if (t->prev)
-		t->prev->next = t->next;
-	else
-		e->timers = t->next;
-	if (t->next)
-		t->next->prev = t->prev;
-	t->prev = t->next = NULL;
-	t->linked = false;
+	(void)e;
+	etcd_list_del(&t->link);
 	t->due = 0;
 }
 
@@ -58,27 +53,31 @@ void etcd_timer_arm(struct etcd *e, struct etcd_timer *t, uint64_t delay_ms)
 {
 	etcd_timer_cancel(e, t);
 	t->due = etcd_now_ms() + delay_ms;
-	t->next = e->timers;
-	if (e->timers)
-		e->timers->prev = t;
-	e->timers = t;
-	t->linked = true;
+	etcd_list_add(&e->timers, &t->link);
 	rearm(e);
 }
 
-/* fire every due timer; one that re-arms itself waits for the next call */
+/* fire the timers due now; one armed again meanwhile, even with no delay,
+ * waits for the next call */
 static void run_timers(struct etcd *e)
 {
 	uint64_t now = etcd_now_ms();
-	struct etcd_timer *t;
+	struct etcd_list due, *p, *next;
 
-again:
-	for (t = e->timers; t; t = t->next) {
-		if (t->due > now)
-			continue;
+	etcd_list_init(&due);
+	for (p = e->timers.next; p != &e->timers; p = next) {
+		next = p->next;
+		if (etcd_of(p, struct etcd_timer, link)->due <= now) {
+			etcd_list_del(p);
+			etcd_list_add(&due, p);
+		}
+	}
+	/* a callback may cancel a timer still in due: it leaves the list */
+	while (etcd_list_linked(&due)) {
+		struct etcd_timer *t = etcd_of(due.next, struct etcd_timer, link);
+
 		etcd_timer_cancel(e, t);
 		t->fire(t);
-		goto again; /* the callback may have changed the list */
 	}
 }
 
@@ -101,7 +100,7 @@ uint64_t etcd_backoff(struct etcd *e, int round)
 static int sock_cb(CURL *h, curl_socket_t s, int what, void *userp, void *sockp)
 {
 	struct etcd *e = userp;
-	struct epoll_event ev = { .data.fd = s };
+	struct epoll_event ev = {.data.fd = s};
 
 	(void)h;
 	(void)sockp;
@@ -127,7 +126,7 @@ static int timer_cb(CURLM *m, long timeout_ms, void *userp)
 
 int etcd_loop_init(struct etcd *e)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 
 	e->epfd = epoll_create1(EPOLL_CLOEXEC);
 	e->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -219,7 +218,7 @@ void etcd_dispatch(struct etcd *e)
 
 void etcd_wait(struct etcd *e, int timeout_ms)
 {
-	struct pollfd p = { .fd = e->epfd, .events = POLLIN };
+	struct pollfd p = {.fd = e->epfd, .events = POLLIN};
 
 	poll(&p, 1, timeout_ms);
 	etcd_dispatch(e);
@@ -260,8 +259,8 @@ void etcd_buf_free(struct etcd_buf *b)
 	b->over = false;
 }
 
-CURL *etcd_easy(struct etcd *e, size_t ep, const char *path, const char *body,
-		long timeout_ms, void *private, struct etcd_buf *sink, char *errbuf)
+CURL *etcd_easy(struct etcd *e, size_t ep, const char *path, const char *body, long timeout_ms,
+		void *private, struct etcd_buf *sink, char *errbuf)
 {
 	size_t len = strlen(e->ep[ep]) + strlen(path) + 1;
 	char *url = malloc(len);

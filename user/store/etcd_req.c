@@ -28,12 +28,7 @@ static void req_free(struct etcd_req *r)
 
 	etcd_timer_cancel(e, &r->retry);
 	etcd_easy_drop(e, &r->h);
-	if (r->prev)
-		r->prev->next = r->next;
-	else
-		e->reqs = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
+	etcd_list_del(&r->link);
 	etcd_result_free(&r->res);
 	etcd_buf_free(&r->resp);
 	free(r->errs);
@@ -96,7 +91,7 @@ static void endpoint_errors(const struct etcd_req *r, char *buf, size_t n)
 
 static void retry_fire(struct etcd_timer *t)
 {
-	struct etcd_req *r = (void *)((char *)t - offsetof(struct etcd_req, retry));
+	struct etcd_req *r = etcd_of(t, struct etcd_req, retry);
 
 	if (r->ended)
 		deliver(r);
@@ -252,7 +247,8 @@ void etcd_req_finished(struct etcd_req *r, CURLcode rc)
 		if (r->resp.over) {
 			char detail[64];
 
-			etcd_fmt(detail, sizeof(detail), "answer over %zu bytes", e->o.max_response);
+			etcd_fmt(detail, sizeof(detail), "answer over %zu bytes",
+				 e->o.max_response);
 			etcd_fmt(r->errs[r->ep], ERR_LEN, "%s: %s", url, detail);
 			fail(r, -EFBIG, r->errs[r->ep]);
 			return;
@@ -294,10 +290,7 @@ struct etcd_req *etcd_req_start(struct etcd *e, enum etcd_call_kind kind, const 
 	r->done = done;
 	r->arg = arg;
 	r->retry.fire = retry_fire;
-	r->next = e->reqs;
-	if (e->reqs)
-		e->reqs->prev = r;
-	e->reqs = r;
+	etcd_list_add(&e->reqs, &r->link);
 	r->pinned = ep_pin >= 0;
 	r->ep = r->pinned ? (size_t)ep_pin : e->pref;
 	r->timeout_ms = timeout_ms > 0 ? timeout_ms : e->o.request_timeout_ms;
@@ -324,7 +317,7 @@ static void sync_done(struct etcd_result *r, void *arg)
 int etcd_req_sync(struct etcd *e, enum etcd_call_kind kind, const char *subject, char *body,
 		  struct etcd_result *out)
 {
-	struct sync_call s = { .out = out };
+	struct sync_call s = {.out = out};
 
 	memset(out, 0, sizeof(*out));
 	if (e->depth) {
@@ -336,7 +329,8 @@ int etcd_req_sync(struct etcd *e, enum etcd_call_kind kind, const char *subject,
 	}
 	if (!etcd_req_start(e, kind, subject, body, -1, 0, sync_done, &s)) {
 		out->err = -ENOMEM;
-		etcd_fmt(out->msg, sizeof(out->msg), "etcd %s: out of memory", etcd_call_name(kind));
+		etcd_fmt(out->msg, sizeof(out->msg), "etcd %s: out of memory",
+			 etcd_call_name(kind));
 		return out->err;
 	}
 	while (!s.done)

@@ -16,7 +16,7 @@
 struct etcd_watch {
 	enum etcd_xfer_kind xfer; /* first: CURLOPT_PRIVATE */
 	struct etcd *e;
-	struct etcd_watch *prev, *next;
+	struct etcd_list link; /* in e->watches */
 	char *key;
 	unsigned flags;
 	int64_t next_rev; /* 0: "from now on", until the first stream opens */
@@ -24,13 +24,13 @@ struct etcd_watch {
 	CURL *h;
 	struct etcd_buf in;
 	char curl_err[CURL_ERROR_SIZE];
-	unsigned gen;      /* bumped when a stream ends: its leftover bytes are void */
-	size_t ep, tried;  /* failover, as in etcd_req.c */
+	unsigned gen;	  /* bumped when a stream ends: its leftover bytes are void */
+	size_t ep, tried; /* failover, as in etcd_req.c */
 	int round;
-	bool created;      /* the current stream has been accepted */
+	bool created; /* the current stream has been accepted */
 	uint64_t created_at, last_rx;
-	bool stopped;      /* compacted: no more streams */
-	bool dead;         /* etcd_watch_stop() from a callback: freed by the sweep */
+	bool stopped; /* compacted: no more streams */
+	bool dead;    /* etcd_watch_stop() from a callback: freed by the sweep */
 	struct etcd_timer retry, idle;
 	struct etcd_req *probe;
 	etcd_watch_fn fn;
@@ -38,8 +38,6 @@ struct etcd_watch {
 };
 
 static void connect_stream(struct etcd_watch *w);
-
-#define WATCH_OF(t, field) ((struct etcd_watch *)(void *)((char *)(t)-offsetof(struct etcd_watch, field)))
 
 /* a note to the caller; false when the caller stopped the watch in it */
 static bool note(struct etcd_watch *w, const struct etcd_watch_update *u)
@@ -80,9 +78,8 @@ static void stream_failed(struct etcd_watch *w, const char *why)
 	}
 	drop_stream(w);
 	etcd_fmt(msg, sizeof(msg), "etcd watch '%s' at %s: %s", w->key, e->ep[w->ep], why);
-	if (!note(w, &(struct etcd_watch_update){ .note = ETCD_WATCH_ERROR,
-						   .endpoint = e->ep[w->ep],
-						   .msg = msg }))
+	if (!note(w, &(struct etcd_watch_update){
+			 .note = ETCD_WATCH_ERROR, .endpoint = e->ep[w->ep], .msg = msg}))
 		return;
 	if (e->pref == w->ep)
 		e->pref = (w->ep + 1) % e->n_ep;
@@ -96,7 +93,7 @@ static void stream_failed(struct etcd_watch *w, const char *why)
 
 static void retry_fire(struct etcd_timer *t)
 {
-	connect_stream(WATCH_OF(t, retry));
+	connect_stream(etcd_of(t, struct etcd_watch, retry));
 }
 
 static void probe_done(struct etcd_result *r, void *arg)
@@ -115,7 +112,7 @@ static void probe_done(struct etcd_result *r, void *arg)
  * stream silent for watch_idle_ms has its endpoint probed */
 static void idle_fire(struct etcd_timer *t)
 {
-	struct etcd_watch *w = WATCH_OF(t, idle);
+	struct etcd_watch *w = etcd_of(t, struct etcd_watch, idle);
 	struct etcd *e = w->e;
 	char why[80];
 
@@ -125,9 +122,9 @@ static void idle_fire(struct etcd_timer *t)
 		return;
 	}
 	if (!w->probe && etcd_now_ms() - w->last_rx >= (uint64_t)e->o.watch_idle_ms)
-		w->probe = etcd_req_start(e, ETCD_CALL_RANGE, w->key,
-					  etcd_body_range(w->key, 0, 0, 1), (long)w->ep,
-					  e->o.attempt_timeout_ms, probe_done, w);
+		w->probe =
+		    etcd_req_start(e, ETCD_CALL_RANGE, w->key, etcd_body_range(w->key, 0, 0, 1),
+				   (long)w->ep, e->o.attempt_timeout_ms, probe_done, w);
 	etcd_timer_arm(e, &w->idle, (uint64_t)e->o.watch_idle_ms);
 }
 
@@ -160,9 +157,9 @@ static void on_created(struct etcd_watch *w, const struct etcd_watch_msg *m)
 	if (!w->next_rev)
 		w->next_rev = m->revision + 1;
 	etcd_timer_arm(e, &w->idle, (uint64_t)e->o.watch_idle_ms);
-	note(w, &(struct etcd_watch_update){ .note = ETCD_WATCH_CONNECTED,
-					      .endpoint = e->ep[w->ep],
-					      .revision = w->next_rev });
+	note(w, &(struct etcd_watch_update){.note = ETCD_WATCH_CONNECTED,
+					    .endpoint = e->ep[w->ep],
+					    .revision = w->next_rev});
 }
 
 static void on_events(struct etcd_watch *w, struct etcd_watch_msg *m)
@@ -175,10 +172,10 @@ static void on_events(struct etcd_watch *w, struct etcd_watch_msg *m)
 	if (skip == m->n_events)
 		return;
 	w->next_rev = m->events[m->n_events - 1].kv.mod_revision + 1;
-	note(w, &(struct etcd_watch_update){ .note = ETCD_WATCH_EVENTS,
-					      .events = m->events + skip,
-					      .n_events = m->n_events - skip,
-					      .revision = m->revision });
+	note(w, &(struct etcd_watch_update){.note = ETCD_WATCH_EVENTS,
+					    .events = m->events + skip,
+					    .n_events = m->n_events - skip,
+					    .revision = m->revision});
 }
 
 static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
@@ -203,10 +200,11 @@ static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
 	if (m.canceled && m.compact_revision > 0) {
 		drop_stream(w);
 		w->stopped = true;
-		note(w, &(struct etcd_watch_update){ .note = ETCD_WATCH_COMPACTED,
-						      .revision = m.compact_revision });
+		note(w, &(struct etcd_watch_update){.note = ETCD_WATCH_COMPACTED,
+						    .revision = m.compact_revision});
 	} else if (m.canceled) {
-		etcd_fmt(why, sizeof(why), "canceled by the server: %s", m.msg[0] ? m.msg : "no reason");
+		etcd_fmt(why, sizeof(why), "canceled by the server: %s",
+			 m.msg[0] ? m.msg : "no reason");
 		stream_failed(w, why);
 	} else if (m.n_events) {
 		on_events(w, &m);
@@ -215,8 +213,8 @@ static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
 		 * (etcd sends them only to watches that have caught up) */
 		if (m.revision >= w->next_rev)
 			w->next_rev = m.revision + 1;
-		note(w, &(struct etcd_watch_update){ .note = ETCD_WATCH_PROGRESS,
-						      .revision = m.revision });
+		note(w, &(struct etcd_watch_update){.note = ETCD_WATCH_PROGRESS,
+						    .revision = m.revision});
 	}
 out:
 	etcd_watch_msg_free(&m);
@@ -248,11 +246,16 @@ static void drain(struct etcd_watch *w, bool last)
 
 void etcd_watches_drain(struct etcd *e)
 {
-	struct etcd_watch *w;
+	struct etcd_list *p;
 
-	for (w = e->watches; w; w = w->next)
+	/* a callback may add watches (at the head, not visited) and stop
+	 * some (freed only after dispatch) */
+	for (p = e->watches.next; p != &e->watches; p = p->next) {
+		struct etcd_watch *w = etcd_of(p, struct etcd_watch, link);
+
 		if (!w->dead && w->h && w->in.len)
 			drain(w, false);
+	}
 }
 
 void etcd_watch_finished(struct etcd_watch *w, CURLcode rc)
@@ -268,7 +271,8 @@ void etcd_watch_finished(struct etcd_watch *w, CURLcode rc)
 	if (w->in.over)
 		etcd_fmt(why, sizeof(why), "a message over %zu bytes", w->e->o.max_response);
 	else if (rc != CURLE_OK)
-		etcd_fmt(why, sizeof(why), "%s", w->curl_err[0] ? w->curl_err : curl_easy_strerror(rc));
+		etcd_fmt(why, sizeof(why), "%s",
+			 w->curl_err[0] ? w->curl_err : curl_easy_strerror(rc));
 	else if (http != 200)
 		etcd_fmt(why, sizeof(why), "HTTP status %ld", http);
 	else
@@ -294,10 +298,7 @@ struct etcd_watch *etcd_watch_start(struct etcd *e, const char *key, unsigned fl
 	w->ep = e->pref;
 	w->retry.fire = retry_fire;
 	w->idle.fire = idle_fire;
-	w->next = e->watches;
-	if (e->watches)
-		e->watches->prev = w;
-	e->watches = w;
+	etcd_list_add(&e->watches, &w->link);
 	connect_stream(w);
 	return w;
 }
@@ -313,12 +314,7 @@ static void watch_free(struct etcd_watch *w)
 
 	drop_stream(w);
 	etcd_timer_cancel(e, &w->retry);
-	if (w->prev)
-		w->prev->next = w->next;
-	else
-		e->watches = w->next;
-	if (w->next)
-		w->next->prev = w->prev;
+	etcd_list_del(&w->link);
 	free(w->key);
 	free(w);
 }
@@ -340,10 +336,12 @@ void etcd_watch_stop(struct etcd_watch *w)
 
 void etcd_watches_sweep(struct etcd *e, bool all)
 {
-	struct etcd_watch *w = e->watches, *next;
+	struct etcd_list *p, *next;
 
-	for (; w; w = next) {
-		next = w->next;
+	for (p = e->watches.next; p != &e->watches; p = next) {
+		struct etcd_watch *w = etcd_of(p, struct etcd_watch, link);
+
+		next = p->next;
 		if (all || w->dead)
 			watch_free(w);
 	}
