@@ -44,8 +44,9 @@ struct etcd_opts {
 
 /* endpoints parsed and checked; NULL with a message in err on a bad option */
 struct etcd *etcd_new(const struct etcd_opts *opts, char *err, size_t errlen);
-/* Cancels what is under way without calling its callbacks (leases are not
- * revoked: etcd_lease_stop(l, true) first). Never from a callback. */
+/* Cancels what is under way without calling its callbacks, and frees every
+ * watch and lease still there (leases are not revoked: etcd_lease_stop(l,
+ * true) first). Never from a callback. */
 void etcd_free(struct etcd *e);
 size_t etcd_endpoint_count(const struct etcd *e);
 const char *etcd_endpoint(const struct etcd *e, size_t i);
@@ -71,7 +72,7 @@ struct etcd_kv {
 
 struct etcd_result {
 	int err;	     /* 0, or a negative errno (below) */
-	char msg[1024];	     /* err != 0: "etcd OP 'KEY' at URL: what" */
+	char msg[1024];	     /* err != 0: "etcd OP 'KEY': URL: what; ..." */
 	int64_t revision;    /* the store's revision in the answer's header */
 	struct etcd_kv *kvs; /* range: n_kvs pairs, in key order */
 	size_t n_kvs;

@@ -17,11 +17,11 @@ static int start(struct etcd *e, enum etcd_call_kind kind, const char *subject, 
 static void txn_subject(const struct etcd_op *ops, size_t n_ops, char *buf, size_t n)
 {
 	if (!n_ops)
-		snprintf(buf, n, "compare only");
+		snprintf(buf, n, "(compares only)");
 	else if (n_ops == 1)
-		snprintf(buf, n, "%s", ops[0].key);
+		snprintf(buf, n, "'%.100s'", ops[0].key);
 	else
-		snprintf(buf, n, "%s' and %zu more '", ops[0].key, n_ops - 1);
+		etcd_fmt(buf, n, "'%.100s' and %zu more", ops[0].key, n_ops - 1);
 }
 
 static void id_subject(int64_t id, char *buf, size_t n)

@@ -48,15 +48,19 @@ static void deliver(struct etcd_req *r)
 	req_free(r);
 }
 
-/* "etcd put '/key'" or "etcd lease grant" */
+/* "etcd put '/key'", "etcd txn '/a' and 2 more", "etcd lease keepalive 42" */
 static void what(const struct etcd_req *r, char *buf, size_t n)
 {
 	const char *op = etcd_call_name(r->kind);
+	bool key =
+	    r->kind == ETCD_CALL_RANGE || r->kind == ETCD_CALL_PUT || r->kind == ETCD_CALL_DELETE;
 
-	if (r->subject[0])
+	if (!r->subject[0])
+		etcd_fmt(buf, n, "etcd %s", op);
+	else if (key)
 		etcd_fmt(buf, n, "etcd %s '%s'", op, r->subject);
 	else
-		etcd_fmt(buf, n, "etcd %s", op);
+		etcd_fmt(buf, n, "etcd %s %s", op, r->subject);
 }
 
 /* end with an error now (from the loop) */
