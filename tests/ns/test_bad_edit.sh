@@ -4,7 +4,7 @@
 # policy set (copies keep flowing), and `vtapctl validate` / `vtapctl reload`
 # report the same errors with a non-zero exit. Fixing the file makes the new
 # policy take effect.
-VT_PREFIX=vtbe
+: "${VT_PREFIX:=vtbe}"
 . "$(dirname "$0")/lib.sh"
 PING=
 cleanup() { [ -n "$PING" ] && kill "$PING" 2>/dev/null; topo_down; }

@@ -3,7 +3,7 @@
 # $PIN/<map>` shows named fields, and bpftool's JSON parses. The values it
 # shows must also be the ones vtapd reports: the active generation, the
 # policy's rule (its counter slot and its sink), the policy's counters.
-VT_PREFIX=vtbt
+: "${VT_PREFIX:=vtbt}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

@@ -12,7 +12,7 @@
 #    and after one more `vtapctl reload` every generation);
 #  - `vtapctl status --json` lists only existing ports;
 #  - after SIGTERM no pin, no vtap filter and no clsact qdisc remains.
-VT_PREFIX=vtch
+: "${VT_PREFIX:=vtch}"
 . "$(dirname "$0")/lib.sh"
 BG=()
 cleanup() {

@@ -5,7 +5,7 @@
 # traffic is copied; when the port is deleted vtapd forgets it, and the
 # active generation of vtap_ports holds no entry for its old ifindex (nor any
 # generation, after one more apply).
-VT_PREFIX=vthp
+: "${VT_PREFIX:=vthp}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

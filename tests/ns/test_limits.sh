@@ -3,7 +3,7 @@
 # policies whose distinct port ranges need more rule bitmaps than a
 # generation holds parse fine, fail to compile, and the running set keeps
 # copying, untouched.
-VT_PREFIX=vtlm
+: "${VT_PREFIX:=vtlm}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

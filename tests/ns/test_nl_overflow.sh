@@ -3,7 +3,7 @@
 # created and a tapped VM port is deleted, more than its rtnetlink socket
 # holds. On SIGCONT it reads ENOBUFS, lists the ports again, forgets the
 # port deleted in the gap and taps the new one a policy names.
-VT_PREFIX=vtnl
+: "${VT_PREFIX:=vtnl}"
 . "$(dirname "$0")/lib.sh"
 cleanup() {
 	ip -batch "$VT_RUN/del.batch" 2>/dev/null

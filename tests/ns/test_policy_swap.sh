@@ -11,7 +11,7 @@
 #    exactly copies(a) + copies(b) frames.
 # Each swap is one reload (reloads_ok + 1); the stream itself is untouched
 # (iperf3 exits 0, bytes received == bytes sent).
-VT_PREFIX=vtsw
+: "${VT_PREFIX:=vtsw}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

@@ -4,7 +4,7 @@
 # while vtapd is down; a new vtapd adopts the filters (same program, not
 # replaced, no duplicate) and the counters continue. Over the whole run the
 # monitor's frames equal the receiver's matching frames.
-VT_PREFIX=vtrs
+: "${VT_PREFIX:=vtrs}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

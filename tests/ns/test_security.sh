@@ -13,7 +13,7 @@
 #     frames at the monitor == sink deliveries == the policies' copies.
 #  d. Copies go only to declared monitors: vtap_sink is on the monitor port
 #     only, the taps only on the VM ports.
-VT_PREFIX=vtse
+: "${VT_PREFIX:=vtse}"
 . "$(dirname "$0")/lib.sh"
 NOBODY=65534
 VTAPD2_PID=

@@ -2,7 +2,7 @@
 # snaplen and sample: copies are cut to snaplen bytes (the original is not),
 # and 1 of every N matching frames is copied; the rest are counted as sampled
 # out. The sender is pinned to one CPU so per-CPU sampling is exact.
-VT_PREFIX=vts
+: "${VT_PREFIX:=vts}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

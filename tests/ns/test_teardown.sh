@@ -7,7 +7,7 @@
 #     daemon removes the filters, the qdiscs and the pins.
 # Throughout, a clsact qdisc that existed before vtapd (on vm2, with a foreign
 # u32 filter at prio 5) survives with its filter; only vtap's filter goes.
-VT_PREFIX=vttd
+: "${VT_PREFIX:=vttd}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up
