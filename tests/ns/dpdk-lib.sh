@@ -57,12 +57,7 @@ vdp_stop() {
 }
 
 dctl() { "$VTAPCTL" --socket "$VDP_SOCK" "$@"; }
-# dstat POLICY FIELD, sink_stat FIELD: counters from vtap-dpdk's stats --json
-dstat() {
-	dctl stats "$1" --json | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["policies"][0][sys.argv[1]])' "$2"
-}
-sink_stat() {
-	dctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"][0][sys.argv[1]])' "$1"
-}
+# dstat POLICY FIELD, dsink_stat FIELD: lib.sh's stat_of and sink_stat on
+# vtap-dpdk's socket
+dstat() { VT_CTL=dctl stat_of "$@"; }
+dsink_stat() { VT_CTL=dctl sink_stat "$@"; }
