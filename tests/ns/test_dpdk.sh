@@ -74,7 +74,7 @@ diag "vtapctl: matched $matched ($bytes bytes), copies $copies, failed $failed; 
 check "counters: matched == copies == monitor's frames, no failure" \
 	test "$matched" -eq "$n_mon" -a "$copies" -eq "$n_mon" -a "$failed" -eq 0
 check "counters: matched bytes == the monitor's captured bytes" test "$bytes" -eq "$cap_bytes"
-check "sink counter: delivered == monitor's frames" test "$(sink_stat delivered)" -eq "$n_mon"
+check "sink counter: delivered == monitor's frames" test "$(dsink_stat delivered)" -eq "$n_mon"
 
 # ---- reload (vtapctl reload): snaplen and sample, one direction
 cat >"$VT_POL/demo.yaml" <<YAML
@@ -116,7 +116,7 @@ check "every copy equals the head of an original" test "$bad" -eq 0
 check "counters: matched $N, copies $n_mon, sampled out $((N - n_mon))" \
 	test "$(dstat cut matched_pkts)" -eq $N -a "$(dstat cut copies)" -eq "$n_mon" \
 	-a "$(dstat cut sampled_out)" -eq $((N - n_mon))
-check "sink counted every truncation" test "$(sink_stat truncated)" -eq "$n_mon"
+check "sink counted every truncation" test "$(dsink_stat truncated)" -eq "$n_mon"
 check "DPDK telemetry serves the same counters" \
 	bash -c "[ -S /var/run/dpdk/vtap-dpdk-$VDP_PID/dpdk_telemetry.v2 ] && python3 - /var/run/dpdk/vtap-dpdk-$VDP_PID/dpdk_telemetry.v2 $n_mon <<'PY'
 import json, socket, sys
