@@ -190,9 +190,13 @@ same_frames() {
 # such as --arg NAME VALUE are jq's. Fails loudly (jq's message on stderr,
 # status 5) when stdin holds no JSON or the FILTER yields nothing or a null:
 # a missing field, a policy or port not there, must never read as "".
+# FILTER may use total: the sum of an array of numbers, an error when the
+# array is empty or holds anything else (jq's add takes a null for 0).
+JSON_DEFS='def total: if length > 0 and all(.[]; type == "number") then add
+	else error("no total of \(tojson | .[:200]): a value is missing") end;'
 json_of() {
 	local f=$1; shift
-	jq -nrc "$@" --arg filter "$f" "[inputs] as \$in |
+	jq -nrc "$@" --arg filter "$f" "$JSON_DEFS [inputs] as \$in |
 		if (\$in | length) == 0 then error(\"no JSON on stdin for \" + \$filter) else \$in[0] end |
 		[$f] as \$r | if (\$r | length) == 0 or any(\$r[]; . == null)
 		then error(\"no value for \" + \$filter + \" in \" + (tostring | .[:200])) else \$r[] end"

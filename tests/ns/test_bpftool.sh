@@ -81,10 +81,10 @@ check "vtap_ports: vm1's port, both directions, in the active generation (and no
 matched=$(stat_of pings matched_pkts); copies=$(stat_of pings copies)
 check "vtap_stats[policy_id], summed over CPUs, == vtapctl stats (matched $matched, copies $copies)" \
 	map_true vtap_stats '[.[].formatted | select(.key == $pid) | .values] | length == 1 and
-		(([.[0][].value.matched_pkts] | add) as $m | ([.[0][].value.copies] | add) as $c |
+		(([.[0][].value.matched_pkts] | total) as $m | ([.[0][].value.copies] | total) as $c |
 		$m == $matched and $c == $copies and $m == 6)' \
 	--argjson pid "$pid" --argjson matched "$matched" --argjson copies "$copies"
 check "vtap_sinks has mon's ifindex with a delivered counter" \
 	map_true vtap_sinks '[.[].formatted | select(.key == $mon)] | length > 0 and
-		([.[0].values[].value.delivered] | add) == 6' --argjson mon "$mon_if"
+		([.[0].values[].value.delivered] | total) == 6' --argjson mon "$mon_if"
 tap_end
