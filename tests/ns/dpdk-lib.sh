@@ -13,10 +13,11 @@ VDP_SOCK=$VT_RUN/vtap-dpdk.sock
 VDP_PID=
 VDP_RC=
 
-# dpdk_wire_up: topo_up, then vm1's port off the bridge and a veth
-# ${VT_PREFIX}-w1 whose peer is on it: vtap-dpdk joins the two
-dpdk_wire_up() {
-	topo_up
+# dpdk_wire_up: topo_up, then dpdk_wire
+dpdk_wire_up() { topo_up; dpdk_wire; }
+# dpdk_wire: vm1's port off the bridge and a veth ${VT_PREFIX}-w1 whose peer
+# is on it: vtap-dpdk joins the two
+dpdk_wire() {
 	W=${VT_PREFIX}-w1
 	ip link set "${VT_PREFIX}-vm1" nomaster
 	ip link add "$W" type veth peer name "${W}b"

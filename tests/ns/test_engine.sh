@@ -65,14 +65,8 @@ policies:
 YAML
 check "vtapd (auto) starts with a policy on vm1 alone" vtapd_start
 check "vtapd gives vm1 to the DPDK engine" bash -c "[ '$(port_of "$VM1" engine)' = dpdk ]"
-W=${VT_PREFIX}-w1
-ip link set "$VM1" nomaster
-ip link add "$W" type veth peer name "${W}b"
-ip link set "${W}b" master "${VT_PREFIX}-br" up
-ip link set "$W" up
-nsx vm1 ethtool -K eth0 tx off >/dev/null
-nsx vm2 ethtool -K eth0 tx off >/dev/null
 . "$(dirname "$0")/dpdk-lib.sh"
+dpdk_wire
 trap 'vdp_stop; topo_down' EXIT
 check "vtap-dpdk serves vm1 with the same policy directory" \
 	vdp_start --vm "$(xdp 0 "$VM1")" --net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")"
