@@ -29,19 +29,21 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #   kernel: everything that talks to the kernel: loader, tc, xdp, links,
 #           rtnetlink, capabilities.
 #   sinks:  capture + pcapng, AF_XDP TX, OVS.
-#   ctl:    the control protocol both daemons answer.
+#   ctl:    the control server both daemons run, its command table, and
+#           the counters' field tables and shared answer layouts.
 CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
               user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
               user/core/tap.c user/core/log.c user/core/sbuf.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c
-CTL_SRCS   := user/ctl/ctl_reply.c
+CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fields.c \
+              user/ctl/counters.c user/ctl/views.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/daemon.c user/vtapd/daemon_ring.c \
               user/vtapd/daemon_sinks.c user/vtapd/daemon_xdp.c user/vtapd/views.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
-              user/dpdk/ctl.c user/dpdk/vxlan.c
+              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
 lib_of      = $(OUT)/libvtap-$(1).a
 objs_of     = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
 CORE_LIB   := $(call lib_of,core)
