@@ -41,22 +41,24 @@ def read_all(s):
 
 
 def idle(path, n, hold):
-    socks = [connect(path) for _ in range(n)]
+    socks = []
+    for _ in range(n):
+        socks.append((connect(path), time.monotonic()))
     t0 = time.monotonic()
     print("ready", flush=True)
     p = select.poll()
     left = {}
-    for s in socks:
+    for s, since in socks:
         # hang-ups only: an answer without a close is not the end
         p.register(s, select.POLLRDHUP)
-        left[s.fileno()] = s
+        left[s.fileno()] = (s, since)
     while left and time.monotonic() - t0 < hold:
         for fd, _ in p.poll(50):
-            s = left.pop(fd, None)
+            s, since = left.pop(fd, (None, 0))
             if s is None:
                 continue
             p.unregister(fd)
-            ms = (time.monotonic() - t0) * 1000
+            ms = (time.monotonic() - since) * 1000
             answer = read_all(s).decode(errors="replace").replace("\n", "|")
             print("%d %s" % (ms, answer), flush=True)
             s.close()

@@ -99,6 +99,29 @@ peer_wait
 check "c: each silent client was dropped at its deadline, told why" \
 	test "$(grep -c 'error|vtap-dpdk: no request line within 2000 ms|$' "$VT_RUN/idle.out")" -eq 24
 
+# DPDK telemetry names the same counters as the socket's answers (one
+# field table each): /vtap/stats,POLICY = a policy's stats, /vtap/status
+# holds status' global counters
+tel_same() {
+	local tel=/var/run/dpdk/vtap-dpdk-$VDP_PID/dpdk_telemetry.v2
+	[ -S "$tel" ] || return 1
+	python3 - "$tel" "$(dctl stats icmp --json)" "$(dctl status --json)" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1]); s.recv(4096)
+def tel(cmd):
+    s.send(cmd.encode())
+    return json.loads(s.recv(65536))[cmd.split(",")[0]]
+pol = json.loads(sys.argv[2])["policies"][0]
+glob = json.loads(sys.argv[3])["global"]
+t_pol, t_st = tel("/vtap/stats,icmp"), tel("/vtap/status")
+del pol["name"]
+print("# telemetry /vtap/stats,icmp:", sorted(t_pol))
+sys.exit(0 if set(t_pol) == set(pol) and set(glob) <= set(t_st) else 1)
+PY
+}
+check "telemetry: a policy's counters and the global ones, under the socket's names" tel_same
+
 # ---------------- d. a dead socket; teardown ----------------
 kill -KILL "$VDP_PID"
 wait "$VDP_PID" 2>/dev/null
