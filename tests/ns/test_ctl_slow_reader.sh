@@ -31,18 +31,17 @@ with open(sys.argv[1], "w") as f:
 PY
 check "vtapd starts with 4096 policies" vtapd_start
 
-st() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 full=$(ctl stats --json | wc -c)
-n=$(ctl stats --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["policies"]))')
+n=$(ctl_json '.policies | length' stats)
 diag "stats --json: $full bytes, $n policies"
 check "a client that reads gets the whole answer: 4096 policies" test "$n" -eq 4096
 # hup_ms: SIGHUP vtapd and print the ms until the reload is applied
 hup_ms() {
 	local ok0 t0
-	ok0=$(st reloads_ok)
+	ok0=$(status_of reloads_ok)
 	t0=$(date +%s%N)
 	kill -HUP "$VTAPD_PID"
-	while [ "$(st reloads_ok)" -le "$ok0" ] && [ "$(ms_since "$t0")" -lt 10000 ]; do sleep 0.01; done
+	while [ "$(status_of reloads_ok)" -le "$ok0" ] && [ "$(ms_since "$t0")" -lt 10000 ]; do sleep 0.01; done
 	ms_since "$t0"
 }
 base=$(tap_ms vm3)
@@ -72,6 +71,6 @@ check "the stuck client was dropped at its deadline (5 s after its request, with
 check "... having got part of the answer only" bash -c "[ '$got' -gt 0 ] && [ '$got' -lt $total ]"
 check "the log says how much of its reply it read" \
 	grep -q "dropped: it read $got of the $total bytes of its reply within 5000 ms" "$VT_RUN/vtapd.log"
-n=$(ctl stats --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["policies"]))')
+n=$(ctl_json '.policies | length' stats)
 check "afterwards a reading client still gets all 4096 policies" test "$n" -eq 4096
 tap_end

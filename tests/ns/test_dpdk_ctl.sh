@@ -34,7 +34,7 @@ policies:
     match: { protocol: icmp }
     monitor: mon
 YAML
-engine_on() { "$VTAPCTL" --socket "$1" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["engine"])'; }
+engine_on() { "$VTAPCTL" --socket "$1" status --json | json_of .engine; }
 
 # ---------------- a. vtapd's live socket ----------------
 # vtapd with no policy: it only answers on VT_SOCK

@@ -31,17 +31,15 @@ policies:
 YAML
 check "vtapd starts (--attach auto)" vtapd_start
 ctl status --json >"$VT_RUN/status.json"
-# port P FIELD: a field of port P in the status JSON ("None" for null)
-port() {
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([p for p in d["ports"] if p["name"]==sys.argv[2]][0][sys.argv[3]])' \
-		"$VT_RUN/status.json" "$1" "$2"
-}
-top() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$VT_RUN/status.json" "$1"; }
+# port P FIELD: a field of port P in that status ("null" for null)
+port() { json_of '.ports[] | select(.name == $p) | .[$f] // "null"' --arg p "$1" --arg f "$2" <"$VT_RUN/status.json"; }
+top() { json_of '.[$f]' --arg f "$1" <"$VT_RUN/status.json"; }
 diag "$P1: out_hook $(port "$P1" out_hook), in_hook $(port "$P1" in_hook), hooks '$(port "$P1" hooks)'"
 diag "$P2: out_hook $(port "$P2" out_hook), in_hook $(port "$P2" in_hook), hooks '$(port "$P2" hooks)'"
 diag "engine $(top engine), engine_mode $(top engine_mode)"
 
-xdp_prog() { ip -j -d link show "$1" | python3 -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp",{}).get("prog",{}).get("name",""))'; }
+# xdp_prog PORT: the name of the XDP program on PORT ("" for none)
+xdp_prog() { ip -j -d link show "$1" | json_of '.[0].xdp.prog.name // ""'; }
 check "the kernel: vm1's out frames by vtap_xdp_out, vm2's by TC (vtap_tc_out on ingress)" \
 	bash -c "[ '$(xdp_prog "$P1")' = vtap_xdp_out ] && [ -z '$(xdp_prog "$P2")' ] &&
 		tc filter show dev $P2 ingress | grep -q vtap_tc_out && ! tc filter show dev $P1 ingress | grep -q vtap"
@@ -51,7 +49,7 @@ check "status: both in_hooks are tc (vtap_tc_in on egress)" \
 	bash -c "[ '$(port "$P1" in_hook)' = tc ] && [ '$(port "$P2" in_hook)' = tc ] &&
 		tc filter show dev $P1 egress | grep -q vtap_tc_in && tc filter show dev $P2 egress | grep -q vtap_tc_in"
 check "status: the monitor port is tapped by neither (its hooks: sink)" \
-	bash -c "[ '$(port "${VT_PREFIX}-mon" out_hook)' = None ] && [ '$(port "${VT_PREFIX}-mon" in_hook)' = None ] &&
+	bash -c "[ '$(port "${VT_PREFIX}-mon" out_hook)' = null ] && [ '$(port "${VT_PREFIX}-mon" in_hook)' = null ] &&
 		[ '$(port "${VT_PREFIX}-mon" hooks)' = sink ]"
 check "status: the top-level engine is ebpf (no hook claimed for every port)" test "$(top engine)" = ebpf
 check "status: engine_mode is the --engine choice (auto)" test "$(top engine_mode)" = auto
