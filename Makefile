@@ -29,7 +29,8 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #   kernel: everything that talks to the kernel: loader, tc, xdp, links,
 #           rtnetlink, capabilities.
 #   sinks:  capture + pcapng, AF_XDP TX, OVS.
-#   ctl:    the control protocol both daemons answer.
+#   ctl:    the control server both daemons run, its command table, and
+#           the counters' field tables and shared answer layouts.
 CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
               user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
               user/core/tap.c user/core/log.c user/core/sbuf.c
@@ -43,12 +44,13 @@ STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_re
 # what the store's JSON decoding needs alone (the fuzzer's part)
 STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
 STORE_LDLIBS:= -lcurl -ljansson
-CTL_SRCS   := user/ctl/ctl_reply.c
+CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fields.c \
+              user/ctl/counters.c user/ctl/views.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/daemon.c user/vtapd/daemon_ring.c \
               user/vtapd/daemon_sinks.c user/vtapd/daemon_xdp.c user/vtapd/views.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
-              user/dpdk/ctl.c user/dpdk/vxlan.c
+              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
 lib_of      = $(OUT)/libvtap-$(1).a
 objs_of     = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
 CORE_LIB   := $(call lib_of,core)
