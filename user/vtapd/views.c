@@ -5,7 +5,7 @@
 #include <string.h>
 #include <vtap/ring.h>
 #include "ctl/ctl_reply.h"
-#include "daemon.h"
+#include "vtapd.h"
 
 static const char *hooks_str(unsigned int a, char *buf, size_t n)
 {
@@ -28,19 +28,19 @@ static void cmd_status(void *srv, struct sbuf *o, bool json)
 	vtap_loader_read_global(&d->ld, &g);
 	if (json) {
 		sbuf_printf(o, "{\"policy_dir\":");
-		sbuf_json_str(o, d->policy_dir);
+		sbuf_json_str(o, d->cfg.policy_dir);
 		sbuf_printf(o, ",\"pin_root\":");
-		sbuf_json_str(o, d->pin_root);
+		sbuf_json_str(o, d->cfg.pin_root);
 		sbuf_printf(o,
 			    ",\"engine\":\"ebpf-tc\",\"active_generation\":%d,\"policies\":%zu,"
 			    "\"monitors\":%zu,\"reloads_ok\":%lu,\"reloads_failed\":%lu,"
 			    "\"last_apply_ms\":%.3f,\"last_error\":",
-			    vtap_loader_active_gen(&d->ld), d->set.n_policies, d->set.n_monitors,
-			    d->reloads_ok, d->reloads_failed, d->last_apply_ms);
-		sbuf_json_str(o, d->last_error);
+			    vtap_loader_active_gen(&d->ld), d->run.set.n_policies, d->run.set.n_monitors,
+			    d->rec.reloads_ok, d->rec.reloads_failed, d->rec.last_apply_ms);
+		sbuf_json_str(o, d->rec.last_error);
 		sbuf_printf(o, ",\"ports\":[");
-		for (size_t i = 0; i < d->n_ports; i++) {
-			const struct vtapd_port *p = &d->ports[i];
+		for (size_t i = 0; i < d->ports.n; i++) {
+			const struct vtapd_port *p = &d->ports.v[i];
 
 			if (!p->attached && !p->dpdk)
 				continue;
@@ -61,8 +61,8 @@ static void cmd_status(void *srv, struct sbuf *o, bool json)
 		sbuf_printf(o,
 			    "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
 			    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
-			    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
-			    d->ring_unrouted, d->ring_bad, d->ring_cut);
+			    vtap_hook_mode_name(d->cfg.attach_mode), d->ld.ring_size, d->ring.records,
+			    d->ring.unrouted, d->ring.bad, d->ring.cut);
 		vtapd_sinks_status(d, o, true);
 		sbuf_printf(o,
 			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
@@ -70,25 +70,25 @@ static void cmd_status(void *srv, struct sbuf *o, bool json)
 			    "\"cache_hits\":%llu,\"cache_misses\":%llu}}\n",
 			    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 			    (unsigned long long)g.unparsed, (unsigned long long)g.no_match,
-			    (unsigned long long)g.pull_fail, d->no_flow_cache ? "false" : "true",
+			    (unsigned long long)g.pull_fail, d->cfg.no_flow_cache ? "false" : "true",
 			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
 		return;
 	}
 	sbuf_printf(o, "engine:      ebpf (tc clsact)%s\npolicy dir:  %s\npin root:    %s\n",
-		    d->engine == VTAPD_ENGINE_DPDK   ? "; VM ports: dpdk (--engine dpdk)"
-		    : d->engine == VTAPD_ENGINE_EBPF ? "; VM ports: ebpf only"
+		    d->cfg.engine == VTAPD_ENGINE_DPDK   ? "; VM ports: dpdk (--engine dpdk)"
+		    : d->cfg.engine == VTAPD_ENGINE_EBPF ? "; VM ports: ebpf only"
 						     : "; VM ports: ebpf, dpdk where it cannot attach",
-		    d->policy_dir, d->pin_root);
-	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", d->set.n_policies,
-		    d->set.n_monitors, vtap_loader_active_gen(&d->ld));
-	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", d->reloads_ok,
-		    d->reloads_failed, d->last_apply_ms);
-	if (d->last_error[0])
-		sbuf_printf(o, "last error:  %s\n", d->last_error);
+		    d->cfg.policy_dir, d->cfg.pin_root);
+	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", d->run.set.n_policies,
+		    d->run.set.n_monitors, vtap_loader_active_gen(&d->ld));
+	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", d->rec.reloads_ok,
+		    d->rec.reloads_failed, d->rec.last_apply_ms);
+	if (d->rec.last_error[0])
+		sbuf_printf(o, "last error:  %s\n", d->rec.last_error);
 	sbuf_printf(o, "frames seen: %llu (copies ignored %llu, unparsed %llu, no match %llu)\n",
 		    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
 		    (unsigned long long)g.unparsed, (unsigned long long)g.no_match);
-	if (d->no_flow_cache)
+	if (d->cfg.no_flow_cache)
 		sbuf_printf(o, "flow cache:  off (--no-flow-cache): every frame classified\n");
 	else
 		sbuf_printf(o, "flow cache:  %llu hits, %llu misses (frames classified)\n",
@@ -96,12 +96,12 @@ static void cmd_status(void *srv, struct sbuf *o, bool json)
 	sbuf_printf(o,
 		    "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
 		    "sink, %llu bad, %llu cut at %u bytes\n",
-		    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
-		    d->ring_unrouted, d->ring_bad, d->ring_cut, VTAP_RING_COPY_MAX);
+		    vtap_hook_mode_name(d->cfg.attach_mode), d->ld.ring_size, d->ring.records,
+		    d->ring.unrouted, d->ring.bad, d->ring.cut, VTAP_RING_COPY_MAX);
 	sbuf_printf(o, "\n%-16s %8s  %-6s %-16s %s\n", "PORT", "IFINDEX", "ENGINE", "HOOKS",
 		    "NOTE");
-	for (size_t i = 0; i < d->n_ports; i++) {
-		const struct vtapd_port *p = &d->ports[i];
+	for (size_t i = 0; i < d->ports.n; i++) {
+		const struct vtapd_port *p = &d->ports.v[i];
 
 		if (p->dpdk) /* no hooks: the reason takes their place */
 			sbuf_printf(o, "%-16s %8d  %-6s %s\n", p->name, p->ifindex, "dpdk",
@@ -121,8 +121,8 @@ static void cmd_policies(void *srv, struct sbuf *o, bool json)
 	else
 		sbuf_printf(o, "%-20s %8s %-6s %-6s %-12s %-20s %s\n", "POLICY", "PRIORITY",
 			    "DIR", "ACTION", "MONITOR", "PORTS", "ID");
-	for (size_t i = 0; i < d->set.n_policies; i++) {
-		const struct vtap_policy *p = &d->set.policies[i];
+	for (size_t i = 0; i < d->run.set.n_policies; i++) {
+		const struct vtap_policy *p = &d->run.set.policies[i];
 		char ports[256] = "";
 
 		for (size_t k = 0; k < p->n_ports; k++) {
@@ -140,12 +140,12 @@ static void cmd_policies(void *srv, struct sbuf *o, bool json)
 			sbuf_printf(o, ",\"ports\":");
 			sbuf_json_str(o, ports);
 			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
-				    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), d->set_ids[i]);
+				    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), d->run.ids[i]);
 		} else {
 			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %-20s %u\n", p->name, p->priority,
 				    vtap_direction_name(p->direction),
 				    p->action == VTAP_ACTION_SKIP ? "skip" : "mirror",
-				    p->monitor[0] ? p->monitor : "-", ports, d->set_ids[i]);
+				    p->monitor[0] ? p->monitor : "-", ports, d->run.ids[i]);
 		}
 	}
 	if (json)
@@ -158,14 +158,14 @@ static int cmd_stats(void *srv, struct sbuf *o, const char *name, bool json)
 	bool found = false, first = true;
 
 	vtap_ctl_stats_head(o, json);
-	for (size_t i = 0; i < d->set.n_policies; i++) {
-		const struct vtap_policy *p = &d->set.policies[i];
+	for (size_t i = 0; i < d->run.set.n_policies; i++) {
+		const struct vtap_policy *p = &d->run.set.policies[i];
 		struct vtap_counters c;
 
 		if (name && strcmp(name, p->name))
 			continue;
 		found = true;
-		if (vtap_loader_read_stats(&d->ld, d->set_ids[i], &c))
+		if (vtap_loader_read_stats(&d->ld, d->run.ids[i], &c))
 			memset(&c, 0, sizeof(c));
 		vtap_ctl_stats_policy(o, p->name, &c, json, first);
 		first = false;
@@ -181,16 +181,16 @@ static int cmd_stats(void *srv, struct sbuf *o, const char *name, bool json)
 		sbuf_printf(o, "\n%-16s %12s %14s %10s %10s\n", "SINK", "DELIVERED", "BYTES",
 			    "TRUNCATED", "FOREIGN");
 	first = true;
-	for (size_t i = 0; i < d->n_ports; i++) {
+	for (size_t i = 0; i < d->ports.n; i++) {
 		struct vtap_sink_counters s;
 
-		if (!(d->ports[i].attached & VTAPD_ATT_SINK))
+		if (!(d->ports.v[i].attached & VTAPD_ATT_SINK))
 			continue;
-		if (vtap_loader_read_sink(&d->ld, (__u32)d->ports[i].ifindex, &s))
+		if (vtap_loader_read_sink(&d->ld, (__u32)d->ports.v[i].ifindex, &s))
 			memset(&s, 0, sizeof(s));
 		if (json) {
 			sbuf_printf(o, "%s{\"port\":", first ? "" : ",");
-			sbuf_json_str(o, d->ports[i].name);
+			sbuf_json_str(o, d->ports.v[i].name);
 			sbuf_printf(o,
 				    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
 				    "\"trunc_fail\":%llu,\"foreign\":%llu,\"encap_fail\":%llu,"
@@ -201,7 +201,7 @@ static int cmd_stats(void *srv, struct sbuf *o, const char *name, bool json)
 				    (unsigned long long)s.foreign, (unsigned long long)s.encap_fail,
 				    (unsigned long long)s.too_big, (unsigned long long)s.no_tunnel);
 		} else {
-			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", d->ports[i].name,
+			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", d->ports.v[i].name,
 				    (unsigned long long)s.delivered,
 				    (unsigned long long)s.delivered_bytes,
 				    (unsigned long long)s.truncated, (unsigned long long)s.foreign);
@@ -225,7 +225,7 @@ static void ctl_teardown(void *srv, struct sbuf *o)
 {
 	struct vtapd *d = srv;
 
-	sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n", d->pin_root);
+	sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n", d->cfg.pin_root);
 }
 
 static const struct vtap_ctl_ops ctl_ops = {
@@ -238,5 +238,5 @@ static const struct vtap_ctl_ops ctl_ops = {
 
 int vtapd_command(struct vtapd *d, char *line, struct sbuf *o, bool *quit)
 {
-	return vtap_ctl_dispatch(&ctl_ops, d, &d->set, line, o, quit);
+	return vtap_ctl_dispatch(&ctl_ops, d, &d->run.set, line, o, quit);
 }
