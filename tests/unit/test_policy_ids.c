@@ -244,6 +244,32 @@ static void test_too_many(void **state)
 	free(ids);
 }
 
+/* a restart: the owners pinned by the previous run are adopted; the same
+ * names keep their ids, and an id a kept generation counts into is not
+ * handed to a new name in the same swap without the bridge */
+static void test_adopt_restart(void **state)
+{
+	struct fx *f = *state;
+	struct vtap_policy_set next;
+	__u32 *ids = calloc(VTAP_MAX_RULES, sizeof(*ids));
+	char name[VTAP_NAME_MAX];
+
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		snprintf(name, sizeof(name), "p%u", VTAP_MAX_RULES - 1 - id);
+		assert_int_equal(vtap_policy_ids_adopt(f->t, id, name), 0);
+	}
+	set_of(&next, "p", VTAP_MAX_RULES);
+	assert_int_equal(vtap_policy_ids_assign(f->t, &next, ids, NULL), 0);
+	for (size_t i = 0; i < VTAP_MAX_RULES; i++)
+		assert_int_equal(ids[i], VTAP_MAX_RULES - 1 - i);
+	snprintf(next.policies[3].name, sizeof(next.policies[3].name), "fresh");
+	assert_int_equal(vtap_policy_ids_assign(f->t, &next, ids, NULL), VTAP_IDS_BRIDGE);
+	assert_int_equal(ids[3], VTAP_MAX_RULES - 1 - 3); /* the leaving p3's */
+	vtap_policy_ids_abort(f->t);
+	free(next.policies);
+	free(ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +279,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_spare_keeps_unshadowed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_retired_ids_wait, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_adopt_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,6 +29,7 @@ static void reindex(struct vtap_policy_ids *t)
 		if (t->state[id] == ID_LIVE)
 			t->by_name[t->n_live++] = id;
 	qsort_r(t->by_name, t->n_live, sizeof(t->by_name[0]), cmp_owner, t);
+	t->stale = false;
 }
 
 static __u32 live_id_of(const struct vtap_policy_ids *t, const char *name)
@@ -49,13 +50,15 @@ static __u32 live_id_of(const struct vtap_policy_ids *t, const char *name)
 	return VTAP_POLICY_ID_NONE;
 }
 
+/* Sorted once, at the next assign: a restart adopts up to 4096 owners. A
+ * name pinned twice keeps one id; the other is left out at that assign. */
 int vtap_policy_ids_adopt(struct vtap_policy_ids *t, __u32 id, const char *name)
 {
-	if (id >= VTAP_MAX_RULES || !name[0] || live_id_of(t, name) != VTAP_POLICY_ID_NONE)
+	if (id >= VTAP_MAX_RULES || !name[0])
 		return -1;
 	snprintf(t->owner[id], sizeof(t->owner[id]), "%s", name);
 	t->state[id] = ID_LIVE;
-	reindex(t);
+	t->stale = true;
 	return 0;
 }
 
@@ -83,6 +86,8 @@ int vtap_policy_ids_assign(struct vtap_policy_ids *t, const struct vtap_policy_s
 	int ret = 0;
 
 	vtap_policy_ids_abort(t);
+	if (t->stale)
+		reindex(t);
 	for (__u32 id = 0; id < VTAP_MAX_RULES; id++)
 		if (t->state[id] == ID_LIVE)
 			t->step[id] = VTAP_ID_LEAVING;

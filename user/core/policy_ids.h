@@ -49,6 +49,7 @@ struct vtap_policy_ids {
 	/* live ids sorted by owner, for the n log n lookups of a big set */
 	__u32 by_name[VTAP_MAX_RULES];
 	size_t n_live;
+	bool stale; /* owners adopted since by_name was sorted */
 	/* the swap being prepared */
 	unsigned char step[VTAP_MAX_RULES];    /* enum vtap_id_step */
 	const char *next_name[VTAP_MAX_RULES]; /* NEW, REUSED: into the next set */
