@@ -127,8 +127,8 @@ static void forget_gone(struct vtapd *d)
 
 /* Attach first: a tap without rules for its port copies nothing. want[i]
  * gets what port i keeps after the flip. */
-static void make(struct vtapd *d, const struct vtap_policy_set *set, const struct vtap_image *img,
-		 unsigned int *want)
+static void attach_wanted(struct vtapd *d, const struct vtap_policy_set *set,
+			  const struct vtap_image *img, unsigned int *want)
 {
 	for (size_t i = 0; i < d->ports.n; i++) {
 		struct vtapd_port *p = &d->ports.v[i];
@@ -156,7 +156,7 @@ static void make(struct vtapd *d, const struct vtap_policy_set *set, const struc
 }
 
 /* After the flip: what the set in effect does not need. */
-static void brk(struct vtapd *d, const unsigned int *want)
+static void detach_unwanted(struct vtapd *d, const unsigned int *want)
 {
 	for (size_t i = 0; i < d->ports.n; i++) {
 		struct vtapd_port *p = &d->ports.v[i];
@@ -247,7 +247,7 @@ static int port_ifindex(void *arg, const char *name)
 static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		    const unsigned int *want)
 {
-	brk(d, want);
+	detach_unwanted(d, want);
 	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
 	if (vtapd_sinks_applied(&d->sinks, set, ids))
 		d->dirty = true;
@@ -283,7 +283,7 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 	if (ret)
 		goto out;
 	forget_gone(d);
-	make(d, set, &img, want);
+	attach_wanted(d, set, &img, want);
 	ret = new_ids(d, id_steps, &e);
 	if (!ret) {
 		/* vxlan tunnels of the new set before it is in effect: an id a
