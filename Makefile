@@ -28,15 +28,17 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #           the fuzzers and vtap-dpdk's datapath link this alone.
 #   kernel: everything that talks to the kernel: loader, tc, xdp, links,
 #           rtnetlink, capabilities.
-#   sinks:  capture + pcapng, AF_XDP TX, OVS.
+#   sinks:  capture + pcapng, AF_XDP TX, OVS, the VXLAN device and the
+#           receiving side.
 #   ctl:    the control server both daemons run, its command table, and
 #           the counters' field tables and shared answer layouts.
 CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
               user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
-              user/core/tap.c user/core/log.c user/core/sbuf.c
-KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/link.c \
+              user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c
+KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
-SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c
+SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
+              user/sinks/vxlan.c user/sinks/receive.c
 #   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
               user/store/etcd_kv.c user/store/etcd_watch.c user/store/etcd_lease.c \
@@ -46,8 +48,9 @@ STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd
 STORE_LDLIBS:= -lcurl -ljansson
 CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fields.c \
               user/ctl/counters.c user/ctl/views.c
-VTAPD_SRCS := user/vtapd/main.c user/vtapd/daemon.c user/vtapd/daemon_ring.c \
-              user/vtapd/daemon_sinks.c user/vtapd/daemon_xdp.c user/vtapd/views.c
+VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
+              user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
+              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c

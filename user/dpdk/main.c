@@ -299,6 +299,7 @@ int main(int argc, char **argv)
 	if (!v || !(v->stats = calloc(1, sizeof(*v->stats))) ||
 	    !(v->ids = calloc(1, sizeof(*v->ids))))
 		return 1;
+	vtap_policy_ids_init(v->ids);
 	pthread_mutex_init(&v->lock, NULL);
 	the_vdp = v;
 	if (eal_init(argc, argv, &consumed)) {

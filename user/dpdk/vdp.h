@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/tap.h"
+#include "core/policy_ids.h"
 #include "core/policy.h"
 #include "core/sbuf.h"
 #include "ctl/command.h"
@@ -95,7 +96,7 @@ struct vdp {
 	pthread_mutex_t lock;
 	struct vtap_policy_set set;
 	__u32 *set_ids;
-	struct vdp_ids *ids;
+	struct vtap_policy_ids *ids; /* by name across reloads (core/policy_ids.h) */
 	unsigned long reloads_ok, reloads_failed;
 	double last_apply_ms;
 	char last_error[512];

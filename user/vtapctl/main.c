@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <bpf/bpf.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -18,8 +17,7 @@
 #include "core/log.h"
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
-#include "kernel/tc.h"
-#include "kernel/xdp.h"
+#include "kernel/attach.h"
 
 static void usage(FILE *f)
 {
@@ -256,72 +254,25 @@ out:
 	return ret;
 }
 
-/* vtap's XDP tap on ifindex, on the maps pinned under pin_root: taken off
- * (only while it is still that program). Another program stays. */
-static bool teardown_xdp(int ifindex, const char *pin_root)
+static void say(void *arg, const char *what)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 id = 0, len = sizeof(info);
-	bool done = false;
-	int fd;
-
-	if (vtap_xdp_query(ifindex, &id) || !id)
-		return false;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return false;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "vtap_xdp_out") &&
-	    vtap_prog_uses_pins(fd, pin_root) == 1)
-		done = !vtap_xdp_detach(ifindex, fd);
-	close(fd);
-	return done;
+	(void)arg;
+	printf("%s\n", what);
 }
 
-/* Without a daemon: take off every vtap filter whose program uses the maps
- * pinned under pin_root (another vtapd's, with its own pin root, stay), and
- * remove the pins. A clsact qdisc left holding no filter is removed too. */
+/* Without a daemon: take off every vtap filter and XDP tap whose program
+ * uses the maps pinned under pin_root (another vtapd's, with its own pin
+ * root, stay), and remove the pins. A clsact qdisc left holding no filter
+ * is removed too. */
 static int teardown_offline(const char *pin_root)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
+	const char *xdp_tap = vtap_prog_name(VTAP_PROG_XDP_OUT);
 	int removed = 0, ret;
 
-	for (i = ifs; i && i->if_index; i++) {
-		int ifindex = (int)i->if_index, mine = 0;
-
-		if (teardown_xdp(ifindex, pin_root)) {
-			printf("removed vtap's XDP program from %s\n", i->if_name);
-			removed++;
-		}
-		/* no clsact here: nothing of vtap's either (and no query noise) */
-		if (vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) < 0)
-			continue;
-		for (int h = VTAP_HOOK_INGRESS; h <= VTAP_HOOK_EGRESS; h++) {
-			__u32 id = 0;
-			int fd, ours = 0;
-
-			if (vtap_tc_query(ifindex, (enum vtap_hook)h, &id) != 1)
-				continue;
-			/* only the filters whose maps are pinned under this pin
-			 * root: another vtapd's taps on this host are not ours */
-			fd = bpf_prog_get_fd_by_id(id);
-			if (fd >= 0) {
-				ours = vtap_prog_uses_pins(fd, pin_root) == 1;
-				close(fd);
-			}
-			if (ours && !vtap_tc_detach(ifindex, (enum vtap_hook)h)) {
-				printf("removed vtap's filter from %s %s\n", i->if_name,
-				       h == VTAP_HOOK_INGRESS ? "ingress" : "egress");
-				removed++;
-				mine++;
-			}
-		}
-		/* a clsact that held vtap's filter and now holds nothing was
-		 * vtap's; one that still holds another filter is left alone */
-		if (mine && vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) == 0 &&
-		    vtap_tc_count_filters(ifindex, VTAP_HOOK_EGRESS) == 0 &&
-		    !vtap_tc_destroy_qdisc(ifindex))
-			printf("removed the clsact qdisc of %s\n", i->if_name);
-	}
+	for (i = ifs; i && i->if_index; i++)
+		removed += vtap_hook_remove_pinned((int)i->if_index, i->if_name, pin_root, xdp_tap,
+						   say, NULL);
 	/* the sink veths and VXLAN device a vtapd of this pin root made
 	 * (their alias says so); a veth takes its peer and XDP along */
 	vtap_link_set_owner(pin_root);

@@ -17,7 +17,8 @@
 #include "ctl/ctl.h"
 #include "ctl/server.h"
 #include "ctl/socket.h"
-#include "daemon.h"
+#include "vtapd.h"
+#include "hooks.h"
 #include "views.h"
 #include "core/log.h"
 #include "kernel/bpf_log.h"
@@ -100,13 +101,11 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vtapd d = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
-			   .pin_root = VTAP_DEFAULT_PIN_ROOT,
-			   .socket_path = VTAP_DEFAULT_SOCKET,
-			   .vxlan_dev = "vtap-vxlan",
-			   .vxlan_port = 4789,
-			   .underlay_mtu = 1500,
-			   .attach_mode = VTAP_HOOK_MODE_AUTO };
+	struct vtapd d = { .cfg = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
+				    .pin_root = VTAP_DEFAULT_PIN_ROOT,
+				    .socket_path = VTAP_DEFAULT_SOCKET,
+				    .vxlan = { .dev = "vtap-vxlan", .port = 4789, .underlay_mtu = 1500 },
+				    .attach_mode = VTAP_HOOK_MODE_AUTO } };
 	char *end;
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
@@ -122,18 +121,18 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:r:s:fkSl:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			d.policy_dir = optarg;
+			d.cfg.policy_dir = optarg;
 			break;
 		case 'r':
-			d.pin_root = optarg;
+			d.cfg.pin_root = optarg;
 			break;
 		case 's':
-			d.socket_path = optarg;
+			d.cfg.socket_path = optarg;
 			break;
 		case 'f': /* vtapd always runs in the foreground; systemd supervises */
 			break;
 		case 'k':
-			d.keep = true;
+			d.cfg.keep = true;
 			break;
 		case 'X':
 			if (!*optarg || strlen(optarg) >= IF_NAMESIZE || strpbrk(optarg, "/: \t")) {
@@ -141,7 +140,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			d.vxlan_dev = optarg;
+			d.cfg.vxlan.dev = optarg;
 			break;
 		case 'P':
 		case 'M':
@@ -153,22 +152,22 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			if (c == 'P')
-				d.vxlan_port = (unsigned int)num;
+				d.cfg.vxlan.port = (unsigned int)num;
 			else
-				d.underlay_mtu = (unsigned int)num;
+				d.cfg.vxlan.underlay_mtu = (unsigned int)num;
 			break;
 		case 'C':
-			d.no_flow_cache = true;
+			d.cfg.no_flow_cache = true;
 			break;
 		case 'E':
-			if (vtapd_engine_parse(optarg, &d.engine)) {
+			if (vtapd_engine_parse(optarg, &d.cfg.engine)) {
 				fprintf(stderr, "vtapd: --engine: %s is not auto, ebpf or dpdk\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'D':
-			d.dpdk_ports = optarg;
+			d.cfg.dpdk_ports = optarg;
 			break;
 		case 'A':
 			num = vtap_hook_mode_parse(optarg);
@@ -177,7 +176,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			d.attach_mode = (enum vtap_hook_mode)num;
+			d.cfg.attach_mode = (enum vtap_hook_mode)num;
 			break;
 		case 'R': {
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -192,7 +191,7 @@ int main(int argc, char **argv)
 					optarg, VTAP_RING_SIZE_MIN, VTAP_RING_SIZE_MAX);
 				return 2;
 			}
-			d.ring_size = (__u32)v;
+			d.cfg.ring_size = (__u32)v;
 			break;
 		}
 		case 'S':
@@ -225,7 +224,7 @@ int main(int argc, char **argv)
 	/* before touching anything: a second vtapd must not rewrite the
 	 * first one's maps on its way to failing (nor take over a socket
 	 * where vtap-dpdk answers) */
-	if (vtap_ctl_socket_check(d.socket_path))
+	if (vtap_ctl_socket_check(d.cfg.socket_path))
 		return 1;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0) {
@@ -236,7 +235,7 @@ int main(int argc, char **argv)
 	if (vtapd_init(&d))
 		return 1;
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d, ep))
+	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
@@ -249,12 +248,12 @@ int main(int argc, char **argv)
 	}
 	vtapd_adopt(&d);
 	if (vtapd_reload(&d, NULL)) {
-		log_err("no valid policy set in %s: not starting", d.policy_dir);
+		log_err("no valid policy set in %s: not starting", d.cfg.policy_dir);
 		goto out;
 	}
-	teardown = !d.keep;
+	teardown = !d.cfg.keep;
 	ctl = vtap_ctl_server_open(&(struct vtap_ctl_server_conf){
-		.path = d.socket_path, .name = "vtapd", .table = &vtapd_ctl_table, .srv = &d });
+		.path = d.cfg.socket_path, .name = "vtapd", .table = &vtapd_ctl_table, .srv = &d });
 	started = ctl != NULL;
 	if (!ctl)
 		goto out;
@@ -267,20 +266,20 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (inotify_add_watch(ifd, d.policy_dir,
+	if (inotify_add_watch(ifd, d.cfg.policy_dir,
 			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
 				      IN_ATTRIB) <
 	    0)
 		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
-			 d.policy_dir, strerror(errno));
+			 d.cfg.policy_dir, strerror(errno));
 	int fds[] = { sfd, ifd, tfd, ctl_fd, vtap_nl_fd(nl) };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
 		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
-	log_info("running: policy dir %s, pins under %s, control socket %s", d.policy_dir,
-		 d.pin_root, d.socket_path);
+	log_info("running: policy dir %s, pins under %s, control socket %s", d.cfg.policy_dir,
+		 d.cfg.pin_root, d.cfg.socket_path);
 
 	while (running) {
 		struct epoll_event evs[8];
@@ -298,7 +297,7 @@ int main(int argc, char **argv)
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						log_info("SIGHUP: reloading %s", d.policy_dir);
+						log_info("SIGHUP: reloading %s", d.cfg.policy_dir);
 						vtapd_reload(&d, NULL);
 					} else {
 						log_info("signal %d: detaching and exiting",
@@ -326,9 +325,9 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
-			} else if (vtapd_ring_event(&d, fd)) {
+			} else if (vtapd_ring_event(&d.ring, fd)) {
 				/* copies from the XDP tap */
-			} else if (vtapd_sinks_event(&d, fd, evs[i].events)) {
+			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
 				/* a capture's socket or live client */
 			} else {
 				int r = vtap_nl_read(nl);
@@ -338,8 +337,8 @@ int main(int argc, char **argv)
 					vtapd_resync_begin(&d);
 					vtap_nl_dump_done(nl); /* forget an older dump's end */
 					if (vtap_nl_dump(nl))
-						d.resync = false;
-				} else if (d.resync && vtap_nl_dump_done(nl)) {
+						d.ports.resync = false;
+				} else if (d.ports.resync && vtap_nl_dump_done(nl)) {
 					vtapd_resync_end(&d);
 				}
 			}
@@ -351,19 +350,18 @@ int main(int argc, char **argv)
 out:
 	/* a start that failed takes with it the state it created itself (no
 	 * earlier pins, nothing adopted); an earlier vtapd's state stays */
-	if (teardown || (!started && d.ld.fresh && !d.adopted)) {
+	if (teardown || (!started && d.ld.fresh && !d.rec.adopted)) {
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
-		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
-		vtapd_ring_close(&d);
-		vtapd_sinks_close(&d, false);
+		log_info("leaving the taps attached and the maps pinned under %s", d.cfg.pin_root);
+		vtapd_ring_close(&d.ring);
+		vtapd_sinks_close(&d.sinks, &d.cfg.vxlan, false);
 		vtap_loader_close(&d.ld, 0);
 	}
 	vtap_ctl_server_close(ctl);
 	vtap_nl_close(nl);
-	vtap_policy_set_free(&d.set);
-	free(d.set_ids);
-	free(d.ports);
-	free(d.ids);
+	vtap_policy_set_free(&d.run.set);
+	free(d.run.ids);
+	vtapd_ports_free(&d.ports);
 	return ret;
 }

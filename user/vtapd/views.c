@@ -9,7 +9,7 @@
 #include <vtap/ring.h>
 #include "ctl/counters.h"
 #include "ctl/views.h"
-#include "daemon.h"
+#include "vtapd.h"
 #include "views.h"
 
 /* What the answers read of struct vtapd, gathered in this one place (the
@@ -36,26 +36,26 @@ struct view {
 static struct view view_of(struct vtapd *d)
 {
 	return (struct view){
-	    .policy_dir = d->policy_dir,
-	    .pin_root = d->pin_root,
-	    .engine = d->engine,
-	    .attach = d->attach_mode,
-	    .flow_cache = !d->no_flow_cache,
+	    .policy_dir = d->cfg.policy_dir,
+	    .pin_root = d->cfg.pin_root,
+	    .engine = d->cfg.engine,
+	    .attach = d->cfg.attach_mode,
+	    .flow_cache = !d->cfg.no_flow_cache,
 	    .ld = &d->ld,
-	    .set = &d->set,
-	    .ids = d->set_ids,
-	    .ports = d->ports,
-	    .n_ports = d->n_ports,
-	    .sinks = d->sinks,
-	    .n_sinks = d->n_sinks,
-	    .reloads_ok = d->reloads_ok,
-	    .reloads_failed = d->reloads_failed,
-	    .last_apply_ms = d->last_apply_ms,
-	    .last_error = d->last_error,
-	    .ring_records = d->ring_records,
-	    .ring_unrouted = d->ring_unrouted,
-	    .ring_bad = d->ring_bad,
-	    .ring_cut = d->ring_cut,
+	    .set = &d->run.set,
+	    .ids = d->run.ids,
+	    .ports = d->ports.v,
+	    .n_ports = d->ports.n,
+	    .sinks = d->sinks.v,
+	    .n_sinks = d->sinks.n,
+	    .reloads_ok = d->rec.reloads_ok,
+	    .reloads_failed = d->rec.reloads_failed,
+	    .last_apply_ms = d->rec.last_apply_ms,
+	    .last_error = d->rec.last_error,
+	    .ring_records = d->ring.records,
+	    .ring_unrouted = d->ring.unrouted,
+	    .ring_bad = d->ring.bad,
+	    .ring_cut = d->ring.cut,
 	};
 }
 
