@@ -5,6 +5,10 @@ CLANG      ?= clang
 CC         ?= gcc
 BPFTOOL    ?= bpftool
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+VERSION    := $(shell cat VERSION)
+# the commit too, when built from a git checkout
+GIT_REV    := $(shell git rev-parse --short HEAD 2>/dev/null)
+VERSION_STR:= $(VERSION)$(if $(GIT_REV), (git $(GIT_REV)))
 
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUT)
@@ -34,7 +38,8 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #           the counters' field tables and shared answer layouts.
 CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
               user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
-              user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c
+              user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
+              user/core/version.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
@@ -77,19 +82,45 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 # libFuzzer + ASan + UBSan, clang only; core is compiled in from source
 FUZZ_CFLAGS:= -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUT) \
-              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+              -DVTAP_VERSION='"$(VERSION)"'
 # test tools: programs the namespace tests drive (etcd_tool: the store client)
 TOOL_SRCS  := $(wildcard tests/tools/*.c)
 TOOL_BINS  := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 HDRS       := $(wildcard include/vtap/*.h user/*/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
+# man pages from one scdoc source each (man/), systemd units from templates
+# (systemd/*.in: @SBINDIR@ is where `make install` puts the programs)
+MAN_SRCS   := $(wildcard man/*.scd)
+MANS       := $(patsubst man/%.scd,$(OUT)/man/%,$(MAN_SRCS))
+UNIT_SRCS  := $(wildcard systemd/*.in)
+UNITS      := $(patsubst systemd/%.in,$(OUT)/systemd/%,$(UNIT_SRCS))
+
+# make install: PREFIX (default /usr/local) and DESTDIR as usual. The policy
+# directory and Wireshark's extcap folder are where those programs look,
+# whatever PREFIX is.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/vtap
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+POLICYDIR  ?= /etc/vtap/policies
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null || echo $$(uname -m)-linux-gnu)
+EXTCAPDIR  ?= /usr/lib/$(MULTIARCH)/wireshark/extcap
+INSTALL    ?= install
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format
+.PHONY: all programs deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format \
+	install uninstall deb
 
-all: deps $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(TEST_BINS) $(TOOL_BINS)
+all: deps programs $(TEST_BINS) $(TOOL_BINS)
+
+# The programs, man pages and units, without installing packages or building
+# the tests: what `make install` and debian/rules need
+programs: $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(MANS) $(UNITS)
 
 # Installs the Debian packages the project needs; fast when all are there.
 deps:
@@ -109,7 +140,10 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 
 $(OUT)/obj/%.o: user/%.c $(HDRS) $(SKELS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/obj/core/version.o: CFLAGS += -DVTAP_VERSION='"$(VERSION_STR)"'
+$(OUT)/obj/core/version.o: VERSION
 
 $(CORE_LIB): $(call objs_of,$(CORE_SRCS))
 $(KERNEL_LIB): $(call objs_of,$(KERNEL_SRCS))
@@ -128,8 +162,16 @@ $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
 
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
-	$(CC) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
 		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) -lpthread -o $@
+
+$(OUT)/man/%: man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@
+
+$(OUT)/systemd/%: systemd/%.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
 
 $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
@@ -174,6 +216,49 @@ bench: all $(BENCH_BINS)
 # The classifier's cost alone (BPF_PROG_TEST_RUN), 1, 16, 256 and 4096 rules.
 bench-classify: all $(BENCH_BINS)
 	@OUT=$(OUT) BENCH_PARTS=classify CLASSIFY_SIZES=1,16,256,4096 scripts/bench.sh
+
+# Example policies go to $(POLICYDIR)/examples/ (the loader reads only the
+# directory's own *.yaml: copy one up to use it); a file already there is
+# never overwritten, nor is anything the operator wrote.
+install: $(BINS) $(DPDK_BIN) $(MANS) $(UNITS)
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(POLICYDIR)/examples
+	$(INSTALL) -m 755 $(BINS) $(DPDK_BIN) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 644 scripts/completion/vtapctl.bash $(DESTDIR)$(COMPLETIONDIR)/vtapctl
+	$(INSTALL) -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	@for f in policies/examples/*.yaml; do \
+		t=$(DESTDIR)$(POLICYDIR)/examples/$${f##*/}; \
+		if [ -e "$$t" ]; then echo "install: keeping $$t"; \
+		else $(INSTALL) -m 644 "$$f" "$$t" && echo "install: $$t"; fi; \
+	done
+
+# Removes what `make install` put there; the policies stay, examples included
+# unless they are exactly as installed.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(BINS) $(DPDK_BIN)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANS))))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANS))))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/vtapctl
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@for f in policies/examples/*.yaml; do \
+		t=$(DESTDIR)$(POLICYDIR)/examples/$${f##*/}; \
+		if cmp -s "$$f" "$$t"; then rm -f "$$t"; \
+		elif [ -e "$$t" ]; then echo "uninstall: keeping $$t (changed)"; fi; \
+	done
+	-rmdir $(DESTDIR)$(POLICYDIR)/examples 2>/dev/null
+
+# The Debian package, built from this tree by debian/rules (debhelper) into
+# $(OUT)/deb/. Build dependencies: `make deps` installs them.
+deb: deps
+	dpkg-checkbuilddeps
+	DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb debian/rules build
+	DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb fakeroot debian/rules binary
+	@ls $(OUT)/deb/*.deb
 
 format:
 	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/tools/*.c)

@@ -10,7 +10,8 @@ PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pk
       netsniff-ng procps kmod python3 iputils-ping libclang-rt-14-dev valgrind
       openvswitch-switch openvswitch-switch-dpdk dpdk libdpdk-dev librte-net-af-xdp23 librte-mempool-ring23
       gnuplot-nox jq
-      libcurl4-openssl-dev libjansson-dev etcd-server etcd-client openssl)
+      libcurl4-openssl-dev libjansson-dev etcd-server etcd-client openssl
+      scdoc mandoc groff-base debhelper fakeroot lintian dpkg-dev systemd bash-completion)
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>/dev/null |
 	awk '$1 == "installed" { print $2 }' || true)
 missing=()
@@ -25,5 +26,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# other apt users (unattended upgrades, a parallel build) hold the lock for a while
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

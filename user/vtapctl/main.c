@@ -15,6 +15,7 @@
 #include "kernel/link.h"
 #include "kernel/loader.h"
 #include "core/log.h"
+#include "core/version.h"
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
 #include "kernel/attach.h"
@@ -22,6 +23,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vtapctl [--socket PATH] [--pin-root DIR] COMMAND [ARGS]\n"
+		   "       vtapctl --version | --help\n"
 		   "commands:\n"
 		   "  validate FILE...         check policy files; FILE:LINE:COLUMN: message per error\n"
 		   "  status [--json]          what vtapd runs: ports, hooks, generation, errors\n"
@@ -32,7 +34,8 @@ static void usage(FILE *f)
 		   "                           stream the copies of POLICY (monitor type capture)\n"
 		   "                           as pcapng to FILE or standard output (-)\n"
 		   "  teardown                 remove every attachment and pin vtap made\n"
-		   "                           (through vtapd, or directly when it is not running)\n");
+		   "                           (through vtapd, or directly when it is not running)\n"
+		   "  version                  print vtapctl's version (also --version)\n");
 }
 
 static int validate(int n, char **files)
@@ -301,6 +304,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-root", required_argument, NULL, 'r' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -316,6 +320,9 @@ int main(int argc, char **argv)
 		case 'r':
 			pin_root = optarg;
 			break;
+		case 'V':
+			printf("vtapctl %s\n", vtap_version);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -333,6 +340,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a refused peer's reply is still read */
 	argc -= optind;
 	argv += optind;
+	if (!strcmp(argv[0], "version")) {
+		printf("vtapctl %s\n", vtap_version);
+		return 0;
+	}
 	if (!strcmp(argv[0], "validate"))
 		return validate(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "capture"))

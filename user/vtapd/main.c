@@ -21,6 +21,7 @@
 #include "hooks.h"
 #include "views.h"
 #include "core/log.h"
+#include "core/version.h"
 #include "kernel/bpf_log.h"
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
@@ -35,7 +36,7 @@ static void usage(FILE *f)
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
-		"             [--no-flow-cache]\n"
+		"             [--no-flow-cache] [--version] [--help]\n"
 		"             [--engine auto|ebpf|dpdk] [--dpdk-ports GLOB[,GLOB...]]\n"
 		"--engine: who taps the VM ports. auto (default): eBPF, and where it cannot\n"
 		"        attach (no clsact, BPF refused) the port is left to the DPDK engine,\n"
@@ -98,6 +99,7 @@ int main(int argc, char **argv)
 		{ "dpdk-ports", required_argument, NULL, 'D' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'R' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -203,6 +205,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'V':
+			printf("vtapd %s\n", vtap_version);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
