@@ -41,8 +41,9 @@ CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_valid
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
-              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
-SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
+              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
+              user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c
+SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c
 #   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
@@ -55,7 +56,8 @@ CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fi
               user/ctl/counters.c user/ctl/views.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
-              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c
+              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
+              user/vtapd/guard.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c

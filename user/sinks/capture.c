@@ -14,12 +14,14 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
 #include "capture.h"
 #include "core/log.h"
 #include "kernel/attach.h"
+#include "kernel/xsk_pins.h"
 #include "pcapng.h"
 #include "vtap_xsk.skel.h"
 
@@ -67,6 +69,7 @@ struct vtap_capture {
 	vtap_policy_name_fn name_fn;
 	void *name_arg;
 	int64_t tai_offset_ns; /* CLOCK_TAI - CLOCK_REALTIME */
+	bool pinned;	       /* its maps are pinned (kernel/xsk_pins.h) */
 	struct vtap_capture_stats st;
 };
 
@@ -191,18 +194,29 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 		snprintf(errbuf, errlen, "no interface %s", peer);
 		goto err;
 	}
-	c->skel = vtap_xsk__open_and_load();
+	c->skel = vtap_xsk__open();
 	if (!c->skel) {
 		ret = -errno;
+		snprintf(errbuf, errlen, "cannot open the AF_XDP redirect program: %s",
+			 strerror(-ret));
+		goto err;
+	}
+	/* pinned under the pin root: a run before this one (--keep, a crash)
+	 * left its program on the peer counting into them, and the program
+	 * that replaces it below counts on where it left off */
+	c->pinned = !vtap_xsk_pin_maps(c->skel->maps.vtap_xsks, c->skel->maps.vtap_xsk_stats, peer);
+	ret = vtap_xsk__load(c->skel);
+	if (ret) {
 		snprintf(errbuf, errlen, "cannot load the AF_XDP redirect program: %s",
 			 strerror(-ret));
 		goto err;
 	}
 	if ((ret = attach_xdp(c, errbuf, errlen)) || (ret = open_xsk(c, errbuf, errlen)))
 		goto err;
+	/* a file already there is continued, never cut (pcapng.h) */
 	if (c->file_path[0] &&
-	    (ret = vtap_pcapng_file_open(&c->file, c->file_path, c->rotate_size,
-					 c->rotate_count))) {
+	    (ret = vtap_pcapng_file_resume(&c->file, c->file_path, c->rotate_size,
+					   c->rotate_count))) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", c->file_path, strerror(-ret));
 		goto err;
 	}
@@ -210,7 +224,8 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	*out = c;
 	return 0;
 err:
-	vtap_capture_close(c);
+	/* a program it replaced on the peer is gone already: its pins go */
+	vtap_capture_close(c, false);
 	return ret;
 }
 
@@ -325,7 +340,9 @@ void vtap_capture_write(struct vtap_capture *c, uint32_t id, uint64_t tai_ns, co
 		c->st.unknown++;
 		return;
 	}
-	if (c->file) {
+	if (!c->file && c->file_path[0]) {
+		c->st.file_errors++; /* its file could not be opened */
+	} else if (c->file) {
 		if (c->file_if[id] < 0 || strcmp(c->file_if_name[id], name)) {
 			free(c->file_if_name[id]);
 			c->file_if_name[id] = strdup(name);
@@ -489,10 +506,51 @@ const char *vtap_capture_monitor(const struct vtap_capture *c)
 	return c->monitor;
 }
 
-void vtap_capture_close(struct vtap_capture *c)
+/* The file's interfaces start again (a new file, or none). */
+static void forget_ifaces(struct vtap_capture *c)
+{
+	for (int i = 0; i < VTAP_MAX_RULES; i++) {
+		c->file_if[i] = -1;
+		free(c->file_if_name[i]);
+		c->file_if_name[i] = NULL;
+	}
+}
+
+int vtap_capture_set_file(struct vtap_capture *c, const struct vtap_monitor *m)
+{
+	int ret = 0;
+
+	/* what the socket holds was copied under the old file */
+	vtap_capture_poll(c);
+	vtap_pcapng_file_close(c->file);
+	c->file = NULL;
+	forget_ifaces(c);
+	snprintf(c->file_path, sizeof(c->file_path), "%s", m->file);
+	c->rotate_size = m->rotate_size;
+	c->rotate_count = m->rotate_count;
+	if (c->file_path[0])
+		ret = vtap_pcapng_file_resume(&c->file, c->file_path, c->rotate_size,
+					      c->rotate_count);
+	if (ret)
+		log_err("monitor %s: cannot write %s: %s; its records are counted as file errors",
+			c->monitor, c->file_path, strerror(-ret));
+	else
+		log_info("monitor %s: writing %s", c->monitor,
+			 c->file_path[0] ? c->file_path : "no file (live captures only)");
+	return ret;
+}
+
+void vtap_capture_close(struct vtap_capture *c, bool keep)
 {
 	if (!c)
 		return;
+	/* what the socket holds is written before it goes (with keep, what
+	 * arrives after it is counted no_socket by the program left on the
+	 * peer) */
+	for (uint64_t before = UINT64_MAX; c->xsk && before != c->st.received;) {
+		before = c->st.received;
+		vtap_capture_poll(c);
+	}
 	while (c->n_clients) {
 		client_flush(&c->clients[c->n_clients - 1]);
 		client_drop(c, c->n_clients - 1);
@@ -506,13 +564,20 @@ void vtap_capture_close(struct vtap_capture *c)
 		xsk_umem__delete(c->umem);
 	if (c->area)
 		munmap(c->area, (size_t)CAP_FRAMES * CAP_FRAME_SIZE);
-	vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
+	if (keep) {
+		/* the program stays on the peer, counting into the pinned maps
+		 * until the next vtapd takes over */
+		vtap_hook_forget_xdp(&c->xdp);
+	} else {
+		vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
+		if (c->pinned)
+			vtap_xsk_unpin(c->peer);
+	}
 	vtap_xsk__destroy(c->skel);
 	vtap_pcapng_file_close(c->file);
-	free(c->file_if);
 	if (c->file_if_name)
-		for (int i = 0; i < VTAP_MAX_RULES; i++)
-			free(c->file_if_name[i]);
+		forget_ifaces(c);
+	free(c->file_if);
 	free(c->file_if_name);
 	free(c);
 }

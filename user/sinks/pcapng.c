@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pcapng.h"
+#include "pcapng_scan.h"
 
 #define BT_SHB		  0x0A0D0D0Au
 #define BT_IDB		  0x00000001u
@@ -326,17 +327,53 @@ static uint64_t headers_size(const struct vtap_pcapng_file *f)
 	return n;
 }
 
-/* Opens PATH as a new, empty active file. */
-static int open_active(struct vtap_pcapng_file *f)
+/* An existing pcapng file at PATH (fd, size bytes) is continued: its
+ * whole blocks stay, the writer goes on in its last section with its
+ * interfaces (pcapng_scan.h). 0, or -EINVAL when it is not pcapng this
+ * writer can continue (it is then started over). */
+static int resume_file(struct vtap_pcapng_file *f, int fd, off_t size)
+{
+	struct vtap_pcapng_scan sc;
+	int r = vtap_pcapng_scan(fd, size, &sc);
+
+	if (r)
+		return r;
+	if (ftruncate(fd, sc.end) || lseek(fd, sc.end, SEEK_SET) != sc.end) {
+		r = -errno;
+		vtap_pcapng_scan_free(&sc);
+		return r;
+	}
+	f->ifaces = calloc(sc.n + 1, sizeof(*f->ifaces));
+	if (!f->ifaces) {
+		vtap_pcapng_scan_free(&sc);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < sc.n; i++) {
+		f->ifaces[i].name = sc.names[i]; /* taken over */
+		f->ifaces[i].snaplen = sc.snaplen[i];
+	}
+	f->n_ifaces = f->cap_ifaces = sc.n;
+	sc.n = 0;
+	f->cur = f->disk = (struct file_state){
+	    .size = (uint64_t)sc.end, .packets = sc.packets, .idbs = f->n_ifaces, .shb = true};
+	vtap_pcapng_scan_free(&sc);
+	return 0;
+}
+
+/* Opens PATH as the active file: new and empty, or with resume, the
+ * pcapng file there continued (its whole blocks kept). */
+static int open_active(struct vtap_pcapng_file *f, bool resume)
 {
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	/* O_NOFOLLOW: a symlink planted at PATH must not redirect the capture
 	 * (written by root) onto another file. O_NONBLOCK: a FIFO there must
 	 * not block the caller; it is refused just below anyway. */
-	fd =
-	    open(f->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	fd = open(f->path,
+		  (resume ? O_RDWR : O_WRONLY | O_TRUNC) | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		      O_NONBLOCK,
+		  0600);
 	if (fd < 0)
 		return -errno;
 	/* Rotation renames PATH and a failed write cuts the file back with
@@ -347,7 +384,16 @@ static int open_active(struct vtap_pcapng_file *f)
 	}
 	f->fd = fd;
 	f->cur = f->disk = (struct file_state){0};
-	return 0;
+	if (!resume || !st.st_size)
+		return 0;
+	r = resume_file(f, fd, st.st_size);
+	if (r == -EINVAL && !ftruncate(fd, 0)) /* not pcapng it can continue */
+		r = 0;
+	if (r) {
+		close(fd);
+		f->fd = -1;
+	}
+	return r;
 }
 
 static const char *name_k(struct vtap_pcapng_file *f, char *buf, uint32_t k)
@@ -413,7 +459,7 @@ static int rotate(struct vtap_pcapng_file *f)
 	close(f->fd);
 	f->fd = -1;
 	f->st.rotations++;
-	r = open_active(f);
+	r = open_active(f, false);
 	if (!r)
 		r = headers(f);
 	if (r)
@@ -421,8 +467,8 @@ static int rotate(struct vtap_pcapng_file *f)
 	return r;
 }
 
-int vtap_pcapng_file_open(struct vtap_pcapng_file **fp, const char *path, uint64_t rotate_size,
-			  uint32_t rotate_count)
+static int file_open(struct vtap_pcapng_file **fp, const char *path, uint64_t rotate_size,
+		     uint32_t rotate_count, bool resume)
 {
 	struct vtap_pcapng_file *f;
 	int r = -ENOMEM;
@@ -442,7 +488,7 @@ int vtap_pcapng_file_open(struct vtap_pcapng_file **fp, const char *path, uint64
 	f->to = malloc(f->name_size);
 	if (!f->path || !f->from || !f->to || !reserve(&f->buf, FLUSH_AT + 4096))
 		goto fail;
-	r = open_active(f);
+	r = open_active(f, resume);
 	if (!r)
 		r = headers(f);
 	if (r)
@@ -452,6 +498,18 @@ int vtap_pcapng_file_open(struct vtap_pcapng_file **fp, const char *path, uint64
 fail:
 	vtap_pcapng_file_close(f);
 	return r;
+}
+
+int vtap_pcapng_file_open(struct vtap_pcapng_file **fp, const char *path, uint64_t rotate_size,
+			  uint32_t rotate_count)
+{
+	return file_open(fp, path, rotate_size, rotate_count, false);
+}
+
+int vtap_pcapng_file_resume(struct vtap_pcapng_file **fp, const char *path, uint64_t rotate_size,
+			    uint32_t rotate_count)
+{
+	return file_open(fp, path, rotate_size, rotate_count, true);
 }
 
 int vtap_pcapng_file_iface(struct vtap_pcapng_file *f, const char *name, uint32_t snaplen)
@@ -502,7 +560,7 @@ int vtap_pcapng_file_write(struct vtap_pcapng_file *f, uint32_t if_id, uint64_t 
 	if (caplen > VTAP_PCAPNG_MAX_CAPLEN)
 		caplen = VTAP_PCAPNG_MAX_CAPLEN; /* origlen still says it was cut */
 	if (f->fd < 0) {
-		r = open_active(f);
+		r = open_active(f, false);
 		if (r) {
 			f->st.errors++;
 			return r;

@@ -18,6 +18,7 @@
 #include "ctl/server.h"
 #include "ctl/socket.h"
 #include "vtapd.h"
+#include "guard.h"
 #include "hooks.h"
 #include "views.h"
 #include "core/log.h"
@@ -240,7 +241,7 @@ int main(int argc, char **argv)
 	if (vtapd_init(&d))
 		return 1;
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep))
+	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep) || vtapd_guard_open(&d, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
@@ -334,6 +335,8 @@ int main(int argc, char **argv)
 				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
 				/* a capture's socket or live client */
+			} else if (vtapd_guard_event(&d, fd)) {
+				/* what a monitor port carries may have changed */
 			} else {
 				int r = vtap_nl_read(nl);
 
@@ -365,6 +368,7 @@ out:
 	}
 	vtap_ctl_server_close(ctl);
 	vtap_nl_close(nl);
+	vtapd_guard_close(&d);
 	vtap_policy_set_free(&d.run.set);
 	free(d.run.ids);
 	vtapd_ports_free(&d.ports);

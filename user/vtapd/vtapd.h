@@ -19,6 +19,7 @@
 #include "sinks.h"
 #include "core/policy_ids.h"
 #include "core/sbuf.h"
+#include "kernel/host_use.h"
 #include "kernel/loader.h"
 
 /* The policy set in effect, and each policy's id */
@@ -44,7 +45,8 @@ struct vtapd {
 	struct vtapd_sinks sinks;
 	struct vtapd_ring ring;
 	struct vtapd_record rec;
-	bool dirty; /* ports changed: reconcile */
+	struct vtap_host_watch *watch; /* news that may make a port the host's (guard.h) */
+	bool dirty;		       /* ports changed: reconcile */
 };
 
 /* start.c: the pinned maps (with the counters' owners); after the first

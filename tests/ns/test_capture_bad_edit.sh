@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Issue 19 item 10 (a): a policy edit the compiler rejects is not half
+# applied. The edit changes the running capture monitor (another file) and
+# adds a new capture monitor, together with 4095 policies that need more
+# rule bitmaps than a generation holds. It used to set up the new monitor's
+# sink veth and socket and to close the changed one's (its file stopped,
+# its live client was dropped) before the compile failed; now the compile
+# comes first: no veth appears, no file is made, the running capture keeps
+# writing its file and its live `vtapctl capture` client keeps receiving.
+: "${VT_PREFIX:=vtcb}"
+. "$(dirname "$0")/lib.sh"
+PING= LIVE=
+cleanup() {
+	[ -n "$PING" ] && kill "$PING" 2>/dev/null
+	[ -n "$LIVE" ] && kill "$LIVE" 2>/dev/null
+	topo_down
+}
+trap cleanup EXIT
+topo_up
+CAP=${VT_PREFIX}-cap NEW=${VT_PREFIX}-cnew VM1=${VT_PREFIX}-vm1
+FILE=$VT_RUN/cap.pcapng
+
+cat >"$VT_POL/10.yaml" <<YAML
+monitors:
+  - { name: cap, type: capture, port: $CAP, file: $FILE }
+policies:
+  - name: p
+    source: { ports: [$VM1] }
+    direction: out
+    match: { protocol: icmp }
+    monitor: cap
+YAML
+check "vtapd starts with a capture monitor" vtapd_start --attach tc
+nsx vm1 ping -i 0.05 -q 10.77.0.2 >/dev/null 2>&1 &
+PING=$!
+ctl capture p -w "$VT_RUN/live.pcapng" 2>"$VT_RUN/live.err" &
+LIVE=$!
+records() { tcpdump -r "$1" -nn 2>/dev/null | wc -l; }
+# grows FILE: more records in FILE within 2 s
+grows() {
+	local a b i
+	a=$(records "$1")
+	for i in $(seq 20); do
+		sleep 0.1
+		b=$(records "$1")
+		[ "$b" -gt "$a" ] && return 0
+	done
+	diag "$1 stayed at $a records"
+	return 1
+}
+check "the capture file grows" grows "$FILE"
+check "the live capture client receives" grows "$VT_RUN/live.pcapng"
+links0=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\n' ' ')
+
+# the rejected edit: cap writes another file, a new capture monitor, and
+# 4095 policies (some for the new monitor) over the rule bitmap limit
+python3 - "$VT_RUN/edit.yaml" "$VM1" "$CAP" "$NEW" "$VT_RUN" <<'PY'
+import sys
+out, vm, cap, new, run = sys.argv[1:]
+with open(out, "w") as f:
+    f.write("monitors:\n")
+    f.write("  - { name: cap, type: capture, port: %s, file: %s/cap2.pcapng }\n" % (cap, run))
+    f.write("  - { name: cap-new, type: capture, port: %s, file: %s/new.pcapng }\n" % (new, run))
+    f.write("policies:\n")
+    f.write("  - { name: p, source: { ports: [%s] }, direction: out, match: { protocol: icmp },"
+            " monitor: cap }\n" % vm)
+    for i in range(4095):
+        f.write("  - {name: b%d, priority: %d, source: {ports: [%s]}, "
+                "destination: {cidr: 10.%d.%d.0/24}, "
+                "match: {protocol: tcp, src_ports: [\"10000-%d\"], dst_ports: [\"%d-30000\"]}, "
+                "monitor: %s}\n"
+                % (i, 2000 + i, vm, 100 + i // 256, i % 256, 10000 + i, 20000 + i,
+                   "cap-new" if i % 2 else "cap"))
+PY
+fail0=$(status_of reloads_failed)
+mv "$VT_RUN/edit.yaml" "$VT_POL/10.yaml"
+for i in $(seq 300); do
+	[ "$(status_of reloads_failed)" -gt "$fail0" ] && break
+	sleep 0.1
+done
+st=$(ctl status --json)
+diag "last_error: $(json_of .last_error <<<"$st")"
+check "the edit is rejected by the compiler (distinct rule bitmaps)" \
+	json_true '.reloads_failed == $f + 1 and (.last_error | contains("distinct rule bitmaps"))' \
+	--argjson f "$fail0" <<<"$st"
+links1=$(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | sort | tr '\n' ' ')
+check "no new link appeared (no sink veth $NEW)" test "$links0" = "$links1"
+check "no file of the rejected set was made" \
+	test ! -e "$VT_RUN/new.pcapng" -a ! -e "$VT_RUN/cap2.pcapng"
+check "the log never made or closed a sink for the edit" \
+	eval '! grep -E "created the sink veth $NEW|closing its sink|cap-new" "$VT_RUN/vtapd.log"'
+check "the running capture's sink is as it was (state ok)" \
+	json_true '[.monitor_sinks[] | select(.monitor == "cap" and .state == "ok")] | length == 1' <<<"$st"
+check "the capture file still grows after the rejected edit" grows "$FILE"
+check "the live capture client still receives" grows "$VT_RUN/live.pcapng"
+check "the live client is still connected" kill -0 "$LIVE"
+check "the peer still has the capture's XDP program" \
+	bash -c "ip -d link show ${CAP}p | grep -q 'prog/xdp'"
+kill "$PING"; wait "$PING" 2>/dev/null; PING=
+kill "$LIVE"; wait "$LIVE" 2>/dev/null; LIVE=
+tap_end
