@@ -71,7 +71,7 @@ CTL_LIB    := $(call lib_of,ctl)
 # link order: users before what they use
 VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
 VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
-DPDK_LIBS  := $(CTL_LIB) $(CORE_LIB)
+DPDK_LIBS  := $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
 ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
 BINS       := $(OUT)/vtapd $(OUT)/vtapctl
 # vtap-dpdk: the DPDK fallback datapath (user/dpdk/). pkg-config runs in the
@@ -165,7 +165,7 @@ $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
-		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) -lpthread -o $@
+		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml -lmnl $$(pkg-config --libs libdpdk) -lpthread -o $@
 
 $(OUT)/man/%: man/%.scd
 	@mkdir -p $(@D)
