@@ -43,7 +43,7 @@ CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_valid
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
               user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c
-SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
+SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c
 #   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* A capture monitor: its XDP program and AF_XDP socket on the sink veth's
+ * peer, its pcapng file (the live streams are capture_live.c). */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -14,7 +16,6 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
@@ -22,7 +23,7 @@
 #include "core/log.h"
 #include "kernel/attach.h"
 #include "kernel/xsk_pins.h"
-#include "pcapng.h"
+#include "capture_internal.h"
 #include "vtap_xsk.skel.h"
 
 /* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
@@ -31,48 +32,6 @@
 #define CAP_FRAMES 1024u
 #define CAP_BATCH 64u
 #define CAP_POLL_MAX 1024u /* frames per vtap_capture_poll: others wait */
-/* A live client is sent whole pcapng blocks only; what it cannot take at
- * once waits here, and beyond this the record is dropped (counted). */
-#define CLIENT_PENDING_MAX (4u << 20)
-
-struct cap_client {
-	int fd;
-	uint32_t policy_id;
-	char policy[VTAP_NAME_MAX]; /* ids are reused: the name must match too */
-	uint64_t left; /* records still to send; 0 = unlimited */
-	bool closing;  /* count reached: close once pending is out */
-	struct vtap_pcapng_buf pending;
-	size_t off; /* of pending already sent */
-};
-
-struct vtap_capture {
-	char monitor[VTAP_NAME_MAX];
-	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
-	char file_path[VTAP_PATH_MAX];
-	uint64_t rotate_size;
-	uint32_t rotate_count;
-	int peer_ifindex;
-	struct vtap_xsk *skel;
-	struct vtap_xdp_att xdp; /* the skeleton's program on the peer */
-	void *area;
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
-	struct xsk_ring_prod fq;
-	struct xsk_ring_cons cq, rx;
-	struct vtap_pcapng_file *file;
-	/* pcapng interface id of each policy id in the file (-1: not yet),
-	 * and the policy name it was registered for (ids are reused) */
-	int *file_if;
-	char **file_if_name;
-	struct cap_client *clients;
-	size_t n_clients;
-	vtap_policy_name_fn name_fn;
-	void *name_arg;
-	int64_t tai_offset_ns; /* CLOCK_TAI - CLOCK_REALTIME */
-	bool pinned;	       /* its maps are pinned (kernel/xsk_pins.h) */
-	struct vtap_capture_stats st;
-};
-
 static int cap_epfd = -1;
 
 void vtap_capture_set_epoll(int epfd)
@@ -80,7 +39,7 @@ void vtap_capture_set_epoll(int epfd)
 	cap_epfd = epfd;
 }
 
-static void ep_watch(int fd, uint32_t events, int op)
+void vtap_capture_ep_watch(int fd, uint32_t events, int op)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
@@ -220,7 +179,7 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 		snprintf(errbuf, errlen, "cannot write %s: %s", c->file_path, strerror(-ret));
 		goto err;
 	}
-	ep_watch(xsk_socket__fd(c->xsk), EPOLLIN, EPOLL_CTL_ADD);
+	vtap_capture_ep_watch(xsk_socket__fd(c->xsk), EPOLLIN, EPOLL_CTL_ADD);
 	*out = c;
 	return 0;
 err:
@@ -232,91 +191,6 @@ err:
 int vtap_capture_fd(const struct vtap_capture *c)
 {
 	return c->xsk ? xsk_socket__fd(c->xsk) : -1;
-}
-
-static void client_drop(struct vtap_capture *c, size_t i)
-{
-	struct cap_client *cl = &c->clients[i];
-
-	ep_watch(cl->fd, 0, EPOLL_CTL_DEL);
-	close(cl->fd);
-	vtap_pcapng_buf_free(&cl->pending);
-	c->clients[i] = c->clients[--c->n_clients];
-}
-
-/* Send what is pending without blocking; false when the client is gone. */
-static bool client_flush(struct cap_client *cl)
-{
-	while (cl->off < cl->pending.len) {
-		ssize_t n = send(cl->fd, cl->pending.p + cl->off, cl->pending.len - cl->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ep_watch(cl->fd, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
-			return true;
-		}
-		if (n <= 0)
-			return false;
-		cl->off += (size_t)n;
-	}
-	cl->pending.len = cl->off = 0;
-	ep_watch(cl->fd, EPOLLIN, EPOLL_CTL_MOD);
-	return !cl->closing;
-}
-
-int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
-			    const char *policy, uint32_t snaplen, uint64_t count)
-{
-	struct cap_client *cl, *n = realloc(c->clients, (c->n_clients + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	c->clients = n;
-	cl = &c->clients[c->n_clients];
-	memset(cl, 0, sizeof(*cl));
-	cl->fd = fd;
-	cl->policy_id = policy_id;
-	snprintf(cl->policy, sizeof(cl->policy), "%s", policy);
-	cl->left = count;
-	vtap_pcapng_shb(&cl->pending);
-	vtap_pcapng_idb(&cl->pending, policy, snaplen);
-	if (cl->pending.oom) {
-		vtap_pcapng_buf_free(&cl->pending);
-		return -ENOMEM;
-	}
-	c->n_clients++;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	ep_watch(fd, EPOLLIN, EPOLL_CTL_ADD);
-	if (!client_flush(cl))
-		client_drop(c, c->n_clients - 1);
-	return 0;
-}
-
-bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events)
-{
-	for (size_t i = 0; i < c->n_clients; i++) {
-		struct cap_client *cl = &c->clients[i];
-
-		if (cl->fd != fd)
-			continue;
-		if (events & EPOLLIN) {
-			char buf[256];
-			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-			/* a client says nothing after its request: a read
-			 * event is its end */
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-				client_drop(c, i);
-				return true;
-			}
-		}
-		if ((events & (EPOLLHUP | EPOLLERR)) || !client_flush(cl))
-			client_drop(c, i);
-		return true;
-	}
-	return false;
 }
 
 /* One copy of policy id into the file and the live streams. tai_ns: when
@@ -354,20 +228,7 @@ void vtap_capture_write(struct vtap_capture *c, uint32_t id, uint64_t tai_ns, co
 								 ts, pkt, caplen, orig))
 			c->st.file_errors++;
 	}
-	for (size_t i = 0; i < c->n_clients; i++) {
-		struct cap_client *cl = &c->clients[i];
-
-		if (cl->policy_id != id || cl->closing || strcmp(cl->policy, name))
-			continue;
-		if (cl->pending.len > CLIENT_PENDING_MAX) {
-			c->st.live_dropped++;
-			continue;
-		}
-		vtap_pcapng_epb(&cl->pending, 0, ts, pkt, caplen, orig);
-		c->st.live_sent++;
-		if (cl->left && !--cl->left)
-			cl->closing = true;
-	}
+	vtap_capture_live_write(c, id, name, ts, pkt, caplen, orig);
 }
 
 /* A frame from the sink: MAC addresses, the session tag (VID = policy id
@@ -406,12 +267,7 @@ static void flush_out(struct vtap_capture *c)
 {
 	if (c->file && vtap_pcapng_file_flush(c->file))
 		c->st.file_errors++;
-	for (size_t i = 0; i < c->n_clients;) {
-		if (c->clients[i].pending.len && !client_flush(&c->clients[i]))
-			client_drop(c, i);
-		else
-			i++;
-	}
+	vtap_capture_live_flush(c);
 }
 
 void vtap_capture_flush(struct vtap_capture *c)
@@ -551,13 +407,9 @@ void vtap_capture_close(struct vtap_capture *c, bool keep)
 		before = c->st.received;
 		vtap_capture_poll(c);
 	}
-	while (c->n_clients) {
-		client_flush(&c->clients[c->n_clients - 1]);
-		client_drop(c, c->n_clients - 1);
-	}
-	free(c->clients);
+	vtap_capture_live_close(c);
 	if (c->xsk) {
-		ep_watch(xsk_socket__fd(c->xsk), 0, EPOLL_CTL_DEL);
+		vtap_capture_ep_watch(xsk_socket__fd(c->xsk), 0, EPOLL_CTL_DEL);
 		xsk_socket__delete(c->xsk);
 	}
 	if (c->umem)

@@ -7,16 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "pcapng_blocks.h"
 #include "pcapng_scan.h"
 
-#define BT_SHB		 0x0A0D0D0Au
-#define BT_IDB		 0x00000001u
-#define BT_PB		 0x00000002u /* obsolete Packet Block */
-#define BT_SPB		 0x00000003u
-#define BT_EPB		 0x00000006u
-#define BYTE_ORDER_MAGIC 0x1A2B3C4Du
-#define OPT_IF_NAME	 2
-#define WINDOW		 (1u << 20)
+#define WINDOW (1u << 20)
 
 struct reader {
 	int fd;
