@@ -7,6 +7,10 @@
 # its live client was dropped) before the compile failed; now the compile
 # comes first: no veth appears, no file is made, the running capture keeps
 # writing its file and its live `vtapctl capture` client keeps receiving.
+# Then the same changes as good edits, make before break: a new file for
+# cap switches files after the flip (the socket, the XDP program and the
+# live client stay); cap renamed on its own port gets its sink once the
+# old one has gone (its copies meanwhile are counted as copy failures).
 : "${VT_PREFIX:=vtcb}"
 . "$(dirname "$0")/lib.sh"
 PING= LIVE=
@@ -31,7 +35,8 @@ policies:
     monitor: cap
 YAML
 check "vtapd starts with a capture monitor" vtapd_start --attach tc
-nsx vm1 ping -i 0.05 -q 10.77.0.2 >/dev/null 2>&1 &
+# (not through nsx: $! must be ping itself)
+ip netns exec "${VT_PREFIX}-vm1" ping -i 0.05 -q 10.77.0.2 >/dev/null 2>&1 &
 PING=$!
 ctl capture p -w "$VT_RUN/live.pcapng" 2>"$VT_RUN/live.err" &
 LIVE=$!
@@ -96,6 +101,53 @@ check "the live capture client still receives" grows "$VT_RUN/live.pcapng"
 check "the live client is still connected" kill -0 "$LIVE"
 check "the peer still has the capture's XDP program" \
 	bash -c "ip -d link show ${CAP}p | grep -q 'prog/xdp'"
+
+# --- good edit: another file for cap ---
+put() { cat >"$VT_RUN/put.tmp"; mv "$VT_RUN/put.tmp" "$VT_POL/10.yaml"; }
+ok0=$(status_of reloads_ok)
+xdp0=$(ip -d link show "${CAP}p" | grep -o 'prog/xdp id [0-9]*')
+put <<YAML
+monitors:
+  - { name: cap, type: capture, port: $CAP, file: $VT_RUN/cap2.pcapng }
+policies:
+  - name: p
+    source: { ports: [$VM1] }
+    direction: out
+    match: { protocol: icmp }
+    monitor: cap
+YAML
+check "a new file for cap is applied" wait_status reloads_ok $((ok0 + 1))
+check "... the new file grows" grows "$VT_RUN/cap2.pcapng"
+n1=$(records "$FILE"); sleep 0.5
+check "... the old one no longer does ($n1 records)" test "$(records "$FILE")" -eq "$n1"
+check "... the live client still receives (the socket stayed)" grows "$VT_RUN/live.pcapng"
+check "... the XDP program on the peer is the same ($xdp0)" \
+	test "$(ip -d link show "${CAP}p" | grep -o 'prog/xdp id [0-9]*')" = "$xdp0"
+
+# --- good edit: cap renamed rec, on the same port ---
+ok0=$(status_of reloads_ok)
+put <<YAML
+monitors:
+  - { name: rec, type: capture, port: $CAP, file: $VT_RUN/cap2.pcapng }
+policies:
+  - name: p
+    source: { ports: [$VM1] }
+    direction: out
+    match: { protocol: icmp }
+    monitor: rec
+YAML
+check "the rename is applied" wait_status reloads_ok $((ok0 + 1))
+for i in $(seq 40); do
+	ctl status --json | json_true '[.monitor_sinks[] | select(.monitor == "rec" and .state == "ok")] | length == 1' >/dev/null 2>&1 && break
+	sleep 0.05
+done
+check "... rec's sink is made once cap's has gone (state ok)" \
+	eval 'ctl status --json | json_true "[.monitor_sinks[] | select(.monitor == \"rec\" and .state == \"ok\")] | length == 1"'
+check "... its file grows again" grows "$VT_RUN/cap2.pcapng"
 kill "$PING"; wait "$PING" 2>/dev/null; PING=
-kill "$LIVE"; wait "$LIVE" 2>/dev/null; LIVE=
+sleep 0.5
+read -r m c f < <(ctl stats p --json | json_of '.policies[0] | "\(.matched_pkts) \(.copies) \(.copy_fail)"')
+diag "p: matched $m, copies $c, copy_fail $f (the copies while rec waited for the port)"
+check "... every matched frame is a copy or a copy failure" test "$((c + f))" -eq "$m"
+kill "$LIVE" 2>/dev/null; wait "$LIVE" 2>/dev/null; LIVE=
 tap_end
