@@ -11,23 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "core/log.h"
+#include "core/policy_watch.h"
 #include "kernel/bpf_log.h"
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
 #include "kernel/caps.h"
 #include <vtap/ring.h>
-
-#define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
 
 static void usage(FILE *f)
 {
@@ -212,20 +209,6 @@ static bool serve_client(struct vtapd *d, int lfd)
 	return quit;
 }
 
-/* Arm the reload timer unless it is already running: a burst of edits is
- * applied RELOAD_DEBOUNCE_MS after its first event, and a file rewritten
- * continuously still reloads every RELOAD_DEBOUNCE_MS instead of never. */
-static void arm_timer(int tfd, int ms)
-{
-	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
-						.tv_nsec = (long)(ms % 1000) * 1000000 } };
-	struct itimerspec cur;
-
-	if (!timerfd_gettime(tfd, &cur) && (cur.it_value.tv_sec || cur.it_value.tv_nsec))
-		return;
-	timerfd_settime(tfd, 0, &its, NULL);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -258,7 +241,8 @@ int main(int argc, char **argv)
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
 	int use_syslog = 0, c, ret = 1;
-	int ep = -1, sfd = -1, ifd = -1, tfd = -1, lfd = -1;
+	int ep = -1, sfd = -1, wfd = -1, lfd = -1;
+	struct vtap_dir_watch *watch = NULL; /* policy directory changes */
 	struct vtap_nl *nl = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
 	 * state as it found it (a previous vtapd's taps keep running) */
@@ -395,6 +379,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	vtapd_adopt(&d);
+	/* before the first load: a change made after it is not missed */
+	watch = vtap_dir_watch_open(d.policy_dir);
+	if (!watch)
+		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
+			 d.policy_dir, strerror(errno));
+	else
+		wfd = vtap_dir_watch_fd(watch);
 	if (vtapd_reload(&d, NULL)) {
 		log_err("no valid policy set in %s: not starting", d.policy_dir);
 		goto out;
@@ -406,23 +397,16 @@ int main(int argc, char **argv)
 		goto out;
 	vtap_drop_caps();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sfd < 0 || ifd < 0 || tfd < 0) {
+	if (sfd < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (inotify_add_watch(ifd, d.policy_dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-				      IN_ATTRIB) <
-	    0)
-		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
-			 d.policy_dir, strerror(errno));
-	int fds[] = { sfd, ifd, tfd, lfd, vtap_nl_fd(nl) };
+	int fds[] = { sfd, wfd, lfd, vtap_nl_fd(nl) };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
-		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+		if (fds[i] >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
 	log_info("running: policy dir %s, pins under %s, control socket %s", d.policy_dir,
 		 d.pin_root, d.socket_path);
@@ -451,16 +435,8 @@ int main(int argc, char **argv)
 						running = false;
 					}
 				}
-			} else if (fd == ifd) {
-				char buf[4096];
-
-				while (read(ifd, buf, sizeof(buf)) > 0)
-					;
-				arm_timer(tfd, RELOAD_DEBOUNCE_MS);
-			} else if (fd == tfd) {
-				__u64 exp;
-
-				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp)) {
+			} else if (fd == wfd) {
+				if (vtap_dir_watch_event(watch)) {
 					log_info("policy files changed: reloading");
 					vtapd_reload(&d, NULL);
 				}
@@ -507,6 +483,7 @@ out:
 		unlink(d.socket_path);
 	}
 	vtap_nl_close(nl);
+	vtap_dir_watch_close(watch);
 	vtap_policy_set_free(&d.set);
 	free(d.set_ids);
 	free(d.ports);
