@@ -17,23 +17,9 @@
 #include <cmocka.h>
 
 #include "core/policy.h"
-#include "tmpdir.h"
+#include "policy_helpers.h"
 
 /* ---- helpers ---- */
-
-static void print_errors(const struct vtap_errors *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		print_message("    %s\n", e->msgs[i]);
-}
-
-static bool has_error(const struct vtap_errors *e, const char *sub)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->msgs[i], sub))
-			return true;
-	return false;
-}
 
 /* Expect no error (want == NULL) or an error containing want. */
 static void check_result(int rc, const struct vtap_errors *e, const char *want)

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "core/policy.h"
-#include "tmpdir.h"
+#include "policy_helpers.h"
 
 /* The longest message a bounded quote allows here: the origin, a position,
  * the reason and 64 quoted characters of at most 6 bytes. */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Temporary directories and files for the unit tests (tmpdir.h). */
+/* What the policy unit tests share (policy_helpers.h). */
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tmpdir.h"
+#include "core/policy.h"
+#include "policy_helpers.h"
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -47,4 +48,18 @@ char *write_file(const char *dir, const char *name, const char *text, size_t len
 		assert_int_equal(fwrite(text, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
 	return path;
+}
+
+void print_errors(const struct vtap_errors *e)
+{
+	for (size_t i = 0; i < e->n; i++)
+		print_message("    %s\n", e->msgs[i]);
+}
+
+bool has_error(const struct vtap_errors *e, const char *sub)
+{
+	for (size_t i = 0; i < e->n; i++)
+		if (strstr(e->msgs[i], sub))
+			return true;
+	return false;
 }
