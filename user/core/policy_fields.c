@@ -187,7 +187,7 @@ bool field_name(const struct pctx *c, const struct vtap_ynode *n, const char *wh
 			ERR(c, n,
 			    "invalid %s '%s' (%zu characters; 1 to %d characters from A-Z a-z 0-9 "
 			    "_ . -)",
-			    what, Q(s), len, VTAP_NAME_MAX - 1);
+			    what, Q(s), vtap_utf8_chars(s, len), VTAP_NAME_MAX - 1);
 		else
 			ERR(c, n, "invalid %s '%s' (1 to %d characters from A-Z a-z 0-9 _ . -)",
 			    what, Q(s), VTAP_NAME_MAX - 1);

@@ -45,6 +45,15 @@ size_t vtap_utf8_next(const unsigned char *s, size_t len, uint32_t *cp, enum vta
 	return n;
 }
 
+size_t vtap_utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
 size_t vtap_utf8_check(const char *buf, size_t len, enum vtap_utf8_problem *why)
 {
 	const unsigned char *s = (const unsigned char *)buf;

@@ -44,6 +44,9 @@ enum vtap_utf8_problem {
 size_t vtap_utf8_next(const unsigned char *s, size_t len, uint32_t *cp,
 		      enum vtap_utf8_problem *why);
 
+/* Characters in s (len bytes): bytes that are not continuation bytes. */
+size_t vtap_utf8_chars(const char *s, size_t len);
+
 /* The first byte of buf that is not valid UTF-8, or len when all is. *why
  * says what is wrong there. */
 size_t vtap_utf8_check(const char *buf, size_t len, enum vtap_utf8_problem *why);
