@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Change detection for the policy directory (policy_watch.h): inotify on
- * the directory and on its parent, a timerfd for the quiet period and the
+ * the directory and on its parent, a timerfd for the debounce and the
  * retries, both behind one epoll descriptor the owner's loop waits on. */
 #include <errno.h>
 #include <stdint.h>
@@ -19,9 +19,11 @@
 #include "policy_watch.h"
 #include "text.h"
 
-#define QUIET_MS 50   /* editors and tools write several files, or one in steps */
-#define MAX_MS	 1000 /* a directory changed without pause still reloads */
-#define RETRY_MS 1000 /* while the directory is missing or a file is being written */
+/* A change is applied DEBOUNCE_MS after the first event of a burst: tools
+ * change several files in a row, and a directory rewritten without pause
+ * still reloads every DEBOUNCE_MS instead of never */
+#define DEBOUNCE_MS 50
+#define RETRY_MS    1000 /* while the directory is missing or a file is being written */
 
 /* IN_CREATE: for what no close will follow (a link, a FIFO, a hard link);
  * IN_EXCL_UNLINK: a temporary file removed while open is no longer there */
@@ -38,21 +40,12 @@ struct vtap_dir_watch {
 	char *parent;	  /* NULL when dir has none ("/") */
 	const char *base; /* dir's name in parent (points into parent's buffer) */
 	int ep, ifd, tfd;
-	int dir_wd, parent_wd;	    /* -1: not watched */
-	bool missing;		    /* no directory to watch at dir's path (logged) */
-	bool pending;		    /* a change waits to be applied */
-	bool held;		    /* ... held back by a file open for writing */
-	char writer[256];	    /* its name */
-	uint64_t first_ms, last_ms; /* of the pending change's events */
+	int dir_wd, parent_wd; /* -1: not watched */
+	bool missing;	       /* no directory to watch at dir's path (logged) */
+	bool pending;	       /* a change waits to be applied */
+	bool held;	       /* ... held back by a file open for writing */
+	char writer[256];      /* its name */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void arm(struct vtap_dir_watch *w, uint64_t ms)
 {
@@ -64,26 +57,15 @@ static void arm(struct vtap_dir_watch *w, uint64_t ms)
 	timerfd_settime(w->tfd, 0, &its, NULL);
 }
 
-/* The next quiet-period deadline of the pending change. */
-static void arm_quiet(struct vtap_dir_watch *w, uint64_t now)
-{
-	uint64_t due = w->last_ms + QUIET_MS;
-
-	if (due > w->first_ms + MAX_MS)
-		due = w->first_ms + MAX_MS;
-	arm(w, due > now ? due - now : 0);
-}
-
 static void changed(struct vtap_dir_watch *w)
 {
-	uint64_t now = now_ms();
-
-	if (!w->pending) {
-		w->pending = true;
-		w->first_ms = now;
-	}
-	w->last_ms = now;
-	arm_quiet(w, now);
+	if (w->pending && !w->held)
+		return; /* the burst's timer runs */
+	/* a first change, or one (the writer's close, say) while held back:
+	 * DEBOUNCE_MS from now */
+	w->pending = true;
+	w->held = false;
+	arm(w, DEBOUNCE_MS);
 }
 
 static void watch_parent(struct vtap_dir_watch *w)
@@ -169,7 +151,8 @@ static void on_parent_event(struct vtap_dir_watch *w, const struct inotify_event
 		if (!(ev->mask & IN_IGNORED))
 			inotify_rm_watch(w->ifd, w->parent_wd);
 		w->parent_wd = -1;
-		arm(w, RETRY_MS);
+		if (!w->pending)
+			arm(w, RETRY_MS); /* else the pending change's timer retries */
 		return;
 	}
 	if (!ev->len || strcmp(ev->name, w->base))
@@ -209,7 +192,6 @@ static void read_events(struct vtap_dir_watch *w)
 
 static bool on_timer(struct vtap_dir_watch *w)
 {
-	uint64_t now = now_ms();
 	bool retry;
 
 	watch_parent(w);
@@ -219,10 +201,6 @@ static bool on_timer(struct vtap_dir_watch *w)
 	if (!w->pending) {
 		if (retry)
 			arm(w, RETRY_MS);
-		return false;
-	}
-	if (now < w->last_ms + QUIET_MS && now < w->first_ms + MAX_MS) {
-		arm_quiet(w, now);
 		return false;
 	}
 	if (!w->missing) {
@@ -250,8 +228,8 @@ bool vtap_dir_watch_event(struct vtap_dir_watch *w)
 	uint64_t expirations;
 
 	read_events(w);
-	/* after the events: an event re-arms the timer, which drops an
-	 * expiry not read yet (the quiet period starts again) */
+	/* after the events: one that arms the timer again (a change while
+	 * held back) drops an expiry not read yet, and the timer runs anew */
 	if (read(w->tfd, &expirations, sizeof(expirations)) != sizeof(expirations))
 		return false;
 	return on_timer(w);

@@ -7,10 +7,9 @@
  * - A file counts as changed once it is complete: closed after writing
  *   (IN_CLOSE_WRITE), renamed in (IN_MOVED_TO), removed, or its mode or
  *   owner changed. Creating or writing a file is not a change by itself.
- * - Changes are applied after a quiet period (QUIET_MS without another
- *   event, at most MAX_MS after the first), and not while a policy file is
- *   open for writing by some process: a writer that pauses between writes
- *   is read only after it closes the file.
+ * - Changes are applied 50 ms after the first event of a burst, and not
+ *   while a policy file is open for writing by any process: a writer that
+ *   pauses between writes is read only after it closes the file.
  * - When the directory is removed or renamed away (rm -rf, mv), that is a
  *   change (the reload then reports the directory missing and the running
  *   set stays), and the parent directory is watched for the name coming
