@@ -4,10 +4,12 @@
 #   corpus: every file of tests/fuzz/corpus/NAME/ through $OUT/fuzz/fuzz_NAME
 #         (the libFuzzer targets, ASan + UBSan), one TAP line per target
 #   ns:   the namespace tests in tests/ns/test_*.sh (TAP output)
-# SUITES="unit corpus ns" by default; TESTS=glob narrows the ns tests.
+#   ops:  what an operator installs and runs: man pages, make install, the
+#         Debian package, systemd notify, metrics, extcap (tests/ops/*.sh)
+# SUITES="unit corpus ns ops" by default; TESTS=glob narrows the ns and ops tests.
 set -u
 OUT=${OUT:-build}
-SUITES=${SUITES:-unit corpus ns}
+SUITES=${SUITES:-unit corpus ns ops}
 export OUT CMOCKA_MESSAGE_OUTPUT=TAP
 passed=0 failed=0 skipped=0
 log=$(mktemp /tmp/vtap-tests.XXXXXX)
@@ -60,6 +62,11 @@ for suite in $SUITES; do
 					tail -20 /tmp/vtap-corpus-$name.log | sed 's/^/# /'
 					echo 'not ok 1 - $name: corpus replay ('\$n' inputs)'
 				fi"
+		done
+		;;
+	ops)
+		for t in tests/ops/${TESTS:-test_*}.sh; do
+			[ -f "$t" ] && run "ops/$(basename "$t" .sh)" timeout 600 bash "$t"
 		done
 		;;
 	ns)

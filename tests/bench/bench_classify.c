@@ -411,12 +411,12 @@ static void report_mode(int mode, const double e[2], int rounds)
 			for (int f = 0; f < N_FRAMES; f++)
 				m[l][s][f] = median(cls[mode][l][s][f], rounds);
 	printf("\n== classifier cost, %s\n"
-	       "   BPF_PROG_TEST_RUN of vtap_tc_out, frames not copied; ns per frame, median of %d\n"
+	       "   BPF_PROG_TEST_RUN of %s, frames not copied; ns per frame, median of %d\n"
 	       "   interleaved rounds of %d runs each. interleaved = rule kinds alternate inside\n"
 	       "   every 64-rule word (with the decoy frames: the search's worst case); clustered =\n"
 	       "   the same rules ranked\n"
 	       "   by kind (see bench_swap.c)\n",
-	       mode_text[mode], rounds, repeat);
+	       mode_text[mode], vtap_prog_name(VTAP_PROG_TC_OUT), rounds, repeat);
 	printf("%7s", "rules");
 	for (int l = 0; l < 2; l++)
 		for (int f = 0; f < N_FRAMES; f++) {
@@ -583,7 +583,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_classify: cannot load the BPF object\n");
 		return 1;
 	}
-	fd_tap = vtap_loader_prog_fd(&ld, "vtap_tc_out");
+	fd_tap = vtap_loader_prog(&ld, VTAP_PROG_TC_OUT);
 	if (fd_tap < 0 || load_baselines())
 		goto out;
 

@@ -85,10 +85,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_pin: cannot apply %s\n", argv[3]);
 		goto out_ld;
 	}
-	fd = vtap_loader_prog_fd(&ld, "vtap_tc_out");
+	fd = vtap_loader_prog(&ld, VTAP_PROG_TC_OUT);
 	if (fd < 0 || bpf_obj_pin(fd, argv[2])) {
-		fprintf(stderr, "bench_pin: cannot pin vtap_tc_out at %s: %s\n", argv[2],
-			strerror(errno));
+		fprintf(stderr, "bench_pin: cannot pin %s at %s: %s\n",
+			vtap_prog_name(VTAP_PROG_TC_OUT), argv[2], strerror(errno));
 		goto out_ld;
 	}
 	ret = 0;

@@ -247,8 +247,8 @@ int main(int argc, char **argv)
 		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = -1},
 		    {.code = BPF_JMP | BPF_EXIT},
 		};
-		int tc_out = vtap_loader_prog_fd(&ld, "vtap_tc_out");
-		int xdp_out = vtap_loader_prog_fd(&ld, "vtap_xdp_out");
+		int tc_out = vtap_loader_prog(&ld, VTAP_PROG_TC_OUT);
+		int xdp_out = vtap_loader_prog(&ld, VTAP_PROG_XDP_OUT);
 
 		fd[V_EMPTY_TC] = load_raw(BPF_PROG_TYPE_SCHED_CLS, tc_empty, 2);
 		fd[V_EMPTY_XDP] = load_raw(BPF_PROG_TYPE_XDP, xdp_empty, 2);
@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 		fd[V_CLS1_TC] = fd[V_CLS4096_TC] = fd[V_MISS4096_TC] = fd[V_COPY_TC_CLONE] = tc_out;
 		fd[V_CLS1_XDP] = fd[V_CLS4096_XDP] = fd[V_MISS4096_XDP] = fd[V_COPY_XDP_RING] =
 		    xdp_out;
-		fd[V_COPY_TC_RING] = vtap_loader_prog_fd(&ld, "vtap_tc_ring_out");
+		fd[V_COPY_TC_RING] = vtap_loader_prog(&ld, VTAP_PROG_TC_RING_OUT);
 	}
 	for (int v = 0; v < N_V; v++) {
 		hook[v] = strstr(vkey[v], "xdp") ? HOOK_XDP : HOOK_TC;

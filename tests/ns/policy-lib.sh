@@ -32,23 +32,13 @@ put() {
 }
 
 # ctl5 ARGS...: vtapctl, given 5 s: a vtapd that stopped answering fails
-# the check that asked instead of hanging the test
+# the check that asked instead of hanging the test. lib.sh's JSON helpers
+# (status_of, stat_of) reach vtapd through it.
 ctl5() { timeout 5 "$VTAPCTL" --socket "$VT_SOCK" --pin-root "$VT_PIN" "$@"; }
-
-# st FIELD: a field of vtapctl status --json
-st() {
-	ctl5 status --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" 2>/dev/null
-}
+VT_CTL=ctl5
 
 # has_policy NAME: NAME is in the set in effect
 has_policy() { ctl5 stats "$1" --json >/dev/null 2>&1; }
-
-# copies_of POLICY: its copies counter
-copies_of() {
-	ctl5 stats "$1" --json 2>/dev/null |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["policies"][0]["copies"])' 2>/dev/null
-}
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -78,8 +68,8 @@ start_with_p_a() {
 # copies_grow POLICY: a ping of vm1 adds copies to it
 copies_grow() {
 	local a b
-	a=$(copies_of "$1") || return 1
+	a=$(stat_of "$1" copies) || return 1
 	nsx vm1 ping -c 2 -i 0.1 -q 10.77.0.2 >/dev/null
-	b=$(copies_of "$1") || return 1
+	b=$(stat_of "$1" copies) || return 1
 	[ "$b" -gt "$a" ] 2>/dev/null || { diag "copies of $1 went from '$a' to '$b'"; return 1; }
 }

@@ -19,7 +19,7 @@ rm -rf "$VT_POL"
 check "a: rm -rf: vtapd logs that the policy directory was removed" \
 	wait_until 3 logged "policy directory $VT_POL was removed: the running policy set stays"
 check "a: status' last_error says the directory is missing" \
-	wait_until 3 eval '[[ "$(st last_error)" == "$VT_POL: cannot open policy directory: No such file or directory" ]]'
+	wait_until 3 eval '[[ "$(status_of last_error)" == "$VT_POL: cannot open policy directory: No such file or directory" ]]'
 check "a: the running set keeps copying while it is missing" copies_grow p-a
 mkdir -m 0755 "$VT_POL"
 mon_yaml | put "$VT_POL" 10-mon.yaml
@@ -28,7 +28,7 @@ check "a: mkdir and new files: p-b is applied" wait_until 5 has_policy p-b
 check "a: ... in place of p-a" eval '! has_policy p-a'
 check "a: vtapd logged that the directory is there again" \
 	logged "policy directory $VT_POL is there again: watching it, reloading"
-check "a: status' last_error is clear" wait_until 3 eval '[ -z "$(st last_error)" ]'
+check "a: status' last_error is clear" wait_until 3 eval '[ -z "$(status_of last_error)" ]'
 check "a: p-b copies" copies_grow p-b
 pol_yaml p-c | put "$VT_POL" 30-c.yaml
 check "a: a later edit in the new directory is applied (p-c)" wait_until 5 has_policy p-c

@@ -23,7 +23,7 @@ topo_up
 N=1000 CHUNKS=20
 BIG=$VT_POL/50-big.yaml HALF=$VT_RUN/half-written CLOSING=$VT_RUN/closing
 start_with_p_a
-before=$(st policies)
+before=$(status_of policies)
 check "one policy in effect before the big file ($before)" test "$before" -eq 1
 
 # the slow writer: one open, CHUNKS writes 0.15 s apart, one close
@@ -53,7 +53,7 @@ WRITER=$!
 
 seen=" " reload_out= reload_rc= other_put=
 while kill -0 "$WRITER" 2>/dev/null; do
-	n=$(st policies)
+	n=$(status_of policies)
 	[ -e "$CLOSING" ] && break
 	[[ "$seen" == *" $n "* ]] || seen="$seen$n "
 	if [ -e "$HALF" ] && [ -z "$other_put" ]; then
@@ -80,7 +80,7 @@ check "vtapd logged that it waits for the file to be closed" \
 	logged "$BIG is open for writing: reloading once it is closed"
 want=$((before + N + 1))
 check "after the close, all $N policies and the other edit are in effect ($want)" \
-	wait_until 5 eval '[ "$(st policies)" -eq $want ]'
+	wait_until 5 eval '[ "$(status_of policies)" -eq $want ]'
 check "... big-0 and big-$((N - 1)) among them" eval 'has_policy big-0 && has_policy big-$((N - 1))'
 check "... and p-o" has_policy p-o
 check "the running set still copies" copies_grow p-a

@@ -42,9 +42,9 @@ start_with_p_a
 # the running set keeps copying
 refused() {
 	local path=$VT_POL/$1 msg="$VT_POL/$1: $2" fail0=$3 out rc
-	check "$1: the reload is rejected" wait_until 5 eval '[ "$(st reloads_failed)" -gt $fail0 ]'
+	check "$1: the reload is rejected" wait_until 5 eval '[ "$(status_of reloads_failed)" -gt $fail0 ]'
 	check "$1: the log says: $msg" logged "$msg"
-	check "$1: status' last_error says it" eval '[[ "$(st last_error)" == "$msg"* ]]'
+	check "$1: status' last_error says it" eval '[[ "$(status_of last_error)" == "$msg"* ]]'
 	out=$(ctl5 reload 2>&1)
 	rc=$?
 	check "$1: vtapctl reload fails, saying it (exit $rc)" \
@@ -56,18 +56,18 @@ refused() {
 SECRET=$VT_RUN/shadow
 printf 'topsecret-4242: SECRET-LINE-7f3a\nroot-hash: SECRET-LINE-b2c9\n' >"$SECRET"
 chmod 0600 "$SECRET"
-fail0=$(st reloads_failed)
+fail0=$(status_of reloads_failed)
 ln -s "$SECRET" "$VT_POL/50-leak.yaml"
 refused 50-leak.yaml "refusing a symbolic link (to '$SECRET'): policy files must be regular files in the policy directory" "$fail0"
 status=$(ctl5 status; ctl5 status --json)
 check "a: no line of the secret file in vtapd's log" eval '! grep -qE "topsecret|SECRET-LINE" "$VT_RUN/vtapd.log"'
 check "a: ... nor in vtapctl status (text and JSON)" eval '! grep -qE "topsecret|SECRET-LINE" <<<"$status"'
 rm -f "$VT_POL/50-leak.yaml"
-check "a: the link removed: the set is good again" wait_until 5 eval '[ -z "$(st last_error)" ]'
+check "a: the link removed: the set is good again" wait_until 5 eval '[ -z "$(status_of last_error)" ]'
 
 # ---------------- b. a FIFO ----------------
 FIFO=$VT_POL/60-pipe.yaml
-fail0=$(st reloads_failed)
+fail0=$(status_of reloads_failed)
 mkfifo -m 0644 "$FIFO"
 # answering at all is the first thing: before the fix the reload the FIFO
 # caused blocked in open() until a writer came
@@ -75,17 +75,17 @@ sleep 0.5
 check "b: vtapd still answers (status within 5 s)" eval 'ctl5 status >/dev/null'
 refused 60-pipe.yaml "refusing a FIFO: policy files must be regular files" "$fail0"
 retire_fifo
-check "b: the FIFO removed: the set is good again" wait_until 5 eval '[ -z "$(st last_error)" ]'
+check "b: the FIFO removed: the set is good again" wait_until 5 eval '[ -z "$(status_of last_error)" ]'
 
 # ---------------- c. a device ----------------
-fail0=$(st reloads_failed)
+fail0=$(status_of reloads_failed)
 mknod -m 0644 "$VT_POL/70-null.yaml" c 1 3
 refused 70-null.yaml "refusing a character device: policy files must be regular files" "$fail0"
 rm -f "$VT_POL/70-null.yaml"
-check "c: the device removed: the set is good again" wait_until 5 eval '[ -z "$(st last_error)" ]'
+check "c: the device removed: the set is good again" wait_until 5 eval '[ -z "$(status_of last_error)" ]'
 
 # ---------------- d. another owner ----------------
-fail0=$(st reloads_failed)
+fail0=$(status_of reloads_failed)
 pol_yaml p-b >"$VT_RUN/80-b.yaml"
 chown 65534:65534 "$VT_RUN/80-b.yaml"
 mv "$VT_RUN/80-b.yaml" "$VT_POL/80-b.yaml"

@@ -137,11 +137,13 @@ static int group_setup(void **state)
 		return -1;
 	}
 	ld_open = true;
-	fd_out = vtap_loader_prog_fd(&ld, "vtap_tc_out");
-	fd_in = vtap_loader_prog_fd(&ld, "vtap_tc_in");
-	fd_xdp = vtap_loader_prog_fd(&ld, "vtap_xdp_out");
+	fd_out = vtap_loader_prog(&ld, VTAP_PROG_TC_OUT);
+	fd_in = vtap_loader_prog(&ld, VTAP_PROG_TC_IN);
+	fd_xdp = vtap_loader_prog(&ld, VTAP_PROG_XDP_OUT);
 	if (fd_out < 0 || fd_in < 0 || fd_xdp < 0) {
-		fprintf(stderr, "test_bpf: programs vtap_tc_out/vtap_tc_in/vtap_xdp_out not found\n");
+		fprintf(stderr, "test_bpf: programs %s/%s/%s not found\n",
+			vtap_prog_name(VTAP_PROG_TC_OUT), vtap_prog_name(VTAP_PROG_TC_IN),
+			vtap_prog_name(VTAP_PROG_XDP_OUT));
 		return -1;
 	}
 	ring = ring_buffer__new(ld.fd_ring, on_record, NULL, NULL);

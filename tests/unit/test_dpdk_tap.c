@@ -18,6 +18,7 @@
 
 #include "fixtures.h"
 #include "core/tap.h"
+#include "core/policy_ids.h"
 
 static struct fx_env env;
 
@@ -142,28 +143,30 @@ static void set_of(struct vtap_policy_set *set, const char *const *names, size_t
 static void test_ids(void **state)
 {
 	static const char *const a[] = {"web", "dns", "ssh"}, *const b[] = {"ssh", "new", "web"};
-	struct vdp_ids *ids = calloc(1, sizeof(*ids));
+	struct vtap_policy_ids *ids = calloc(1, sizeof(*ids));
 	struct vtap_policy_set set;
-	__u32 got[3], freed[VTAP_MAX_RULES];
-	size_t n_freed;
+	__u32 got[3];
 
 	(void)state;
 	assert_non_null(ids);
+	vtap_policy_ids_init(ids);
 	set_of(&set, a, 3);
-	assert_int_equal(vdp_ids_assign(ids, &set, got, freed, &n_freed), 0);
-	assert_int_equal(n_freed, 0);
+	assert_int_equal(vtap_policy_ids_assign(ids, &set, got, NULL), 0);
 	assert_int_equal(got[0], 0);
 	assert_int_equal(got[1], 1);
 	assert_int_equal(got[2], 2);
+	vtap_policy_ids_commit(ids);
+	vtap_policy_ids_quiesce(ids);
 	free(set.policies);
 	set_of(&set, b, 3);
-	assert_int_equal(vdp_ids_assign(ids, &set, got, freed, &n_freed), 0);
+	assert_int_equal(vtap_policy_ids_assign(ids, &set, got, NULL), 0);
 	assert_int_equal(got[0], 2); /* ssh */
 	assert_int_equal(got[2], 0); /* web */
-	assert_int_equal(n_freed, 1);
-	assert_int_equal(freed[0], 1);	 /* dns */
+	/* dns */
+	assert_int_equal(vtap_policy_ids_step(ids, 1), VTAP_ID_LEAVING);
 	assert_int_not_equal(got[1], 1); /* new: not dns's slot yet */
-	vdp_ids_release(ids, freed, n_freed);
+	vtap_policy_ids_commit(ids);
+	vtap_policy_ids_quiesce(ids);
 	free(set.policies);
 	free(ids);
 }

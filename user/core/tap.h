@@ -2,9 +2,8 @@
 /* The hook-independent half of vtap-dpdk's tap, without DPDK: parse
  * (include/vtap/parse.h), classify (the native backend of
  * include/vtap/classify.h over a compiled image), count and sample, exactly
- * as bpf/vtap_tap.h does for the kernel path, and the bookkeeping of policy
- * counter slots across reloads. Kept free of DPDK so the unit tests run the
- * fixture table through this very entry point. */
+ * as bpf/vtap_tap.h does for the kernel path. Kept free of DPDK so the
+ * unit tests run the fixture table through this very entry point. */
 #ifndef VTAP_USER_DPDK_TAP_H
 #define VTAP_USER_DPDK_TAP_H
 
@@ -27,21 +26,5 @@ struct vdp_stats {
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,
 				uint32_t ifindex, uint8_t dir);
-
-/* Policy counter slots, by name, stable across reloads (as vtapd keeps
- * them in vtap_names): a policy keeps its slot while its name exists. */
-struct vdp_ids {
-	char name[VTAP_MAX_RULES][VTAP_NAME_MAX]; /* "" = free */
-};
-#define VDP_ID_RESERVED '\1' /* freed, counters not yet zeroed */
-
-/* ids_out[i] = slot of set->policies[i]. Slots of names not in set are
- * listed in freed (n_freed, room for VTAP_MAX_RULES) and stay reserved
- * until vdp_ids_release(), which the caller calls after zeroing their
- * counters once no lcore can still count into them. Returns 0, or -1 when
- * there are no free slots. */
-int vdp_ids_assign(struct vdp_ids *ids, const struct vtap_policy_set *set, __u32 *ids_out,
-		   __u32 *freed, size_t *n_freed);
-void vdp_ids_release(struct vdp_ids *ids, const __u32 *freed, size_t n_freed);
 
 #endif

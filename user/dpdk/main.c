@@ -16,7 +16,9 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include "ctl/ctl.h"
+#include "ctl/socket.h"
 #include "core/log.h"
+#include "core/version.h"
 #include "vdp.h"
 
 #define VDP_DEFAULT_SOCKET "/run/vtap/vtap-dpdk.sock"
@@ -33,6 +35,7 @@ static void usage(FILE *f)
 	    "                 [--vxlan DEVARGS --vxlan-local IP --vxlan-gw MAC\n"
 	    "                  [--vxlan-port N] [--underlay-mtu N]]\n"
 	    "                 [--idle-us N] [--log-level error|warn|info|debug]\n"
+	    "                 [--version] [--help]\n"
 	    "--vm, --net: the i-th --vm port and the i-th --net port are one wire: frames\n"
 	    "        from --vm (the VM sends: direction out) go to --net, and back (in).\n"
 	    "        Policies name a --vm port by its interface (net_af_xdp iface=X).\n"
@@ -295,9 +298,29 @@ int main(int argc, char **argv)
 	int consumed, ret = 1;
 
 	vtap_log_init("vtap-dpdk", VTAP_LOG_INFO, 0);
+	/* before the EAL: --version and --help need no DPDK set-up (they are
+	 * vtap-dpdk's options: after "--" when EAL options are given) */
+	int first = 1;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			first = i + 1;
+			break;
+		}
+	for (int i = first; i < argc; i++) {
+		if (!strcmp(argv[i], "--version")) {
+			printf("vtap-dpdk %s\n", vtap_version);
+			return 0;
+		}
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
+	}
 	if (!v || !(v->stats = calloc(1, sizeof(*v->stats))) ||
 	    !(v->ids = calloc(1, sizeof(*v->ids))))
 		return 1;
+	vtap_policy_ids_init(v->ids);
 	pthread_mutex_init(&v->lock, NULL);
 	the_vdp = v;
 	if (eal_init(argc, argv, &consumed)) {
@@ -308,6 +331,10 @@ int main(int argc, char **argv)
 	argc -= consumed;
 	argv += consumed;
 	if (parse_args(v, argc, argv))
+		goto out;
+	/* before any port is opened: never take over a socket where a server
+	 * (vtapd, another vtap-dpdk) answers */
+	if (vtap_ctl_socket_check(v->socket_path))
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

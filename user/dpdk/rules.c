@@ -95,14 +95,50 @@ static void errors_out(struct vtap_errors *errs, struct sbuf *o, char *last, siz
 	snprintf(last, n, "%s", errs->n ? errs->msgs[0] : "policies rejected");
 }
 
+/* Publish rl, wait until no round can still use the rules it replaces,
+ * and free those. */
+static void swap_in(struct vdp *v, struct vdp_rules *rl)
+{
+	struct vdp_rules *old = __atomic_exchange_n(&v->rules, rl, __ATOMIC_ACQ_REL);
+
+	grace_period(v);
+	if (old) {
+		vtap_image_free(&old->img);
+		free(old);
+	}
+}
+
+/* The bridge of a swap whose new names need the ids of the policies it
+ * removes (core/policy_ids.h): the running set without the leaving
+ * policies' copies, in effect before those ids change hands. */
+static int bridge(struct vdp *v, struct vtap_errors *errs)
+{
+	struct vtap_policy_set b;
+	__u32 *ids = calloc(v->set.n_policies + 1, sizeof(*ids));
+	struct vdp_rules *rl = calloc(1, sizeof(*rl));
+	int ret = -1;
+
+	if (ids && rl && !vtap_policy_ids_bridge(v->ids, &v->set, v->set_ids, &b, ids)) {
+		ret = compile(v, &b, ids, rl, errs);
+		vtap_policy_ids_bridge_free(&b);
+	}
+	if (!ret) {
+		swap_in(v, rl);
+		rl = NULL;
+	}
+	free(rl);
+	free(ids);
+	return ret;
+}
+
 int vdp_reload(struct vdp *v, struct sbuf *o)
 {
 	struct vtap_policy_set set = {0};
 	struct vtap_errors errs = {0};
-	struct vdp_rules *rl = calloc(1, sizeof(*rl)), *old;
-	__u32 *ids = NULL, freed[VTAP_MAX_RULES];
-	size_t n_freed = 0;
+	struct vdp_rules *rl = calloc(1, sizeof(*rl));
+	__u32 *ids = NULL;
 	double t0 = now_ms();
+	int steps;
 
 	if (!rl)
 		goto fail;
@@ -111,26 +147,32 @@ int vdp_reload(struct vdp *v, struct sbuf *o)
 	ids = calloc(set.n_policies + 1, sizeof(*ids));
 	if (!ids)
 		goto fail;
-	if (vdp_ids_assign(v->ids, &set, ids, freed, &n_freed)) {
-		vtap_errors_add(&errs, NULL, "no free policy counter slot (limit %d)",
-				VTAP_MAX_RULES);
+	steps = vtap_policy_ids_assign(v->ids, &set, ids, &errs);
+	if (steps < 0)
 		goto fail;
-	}
 	if (compile(v, &set, ids, rl, &errs)) {
-		vdp_ids_release(v->ids, freed, n_freed);
+		vtap_policy_ids_abort(v->ids);
 		goto fail;
 	}
-	old = __atomic_exchange_n(&v->rules, rl, __ATOMIC_ACQ_REL);
-	grace_period(v);
-	/* no round uses the old image now: free it, and give the slots of
-	 * removed policies fresh counters for whoever gets them next */
-	for (size_t i = 0; i < n_freed; i++)
-		memset(&v->stats->pol[freed[i]], 0, sizeof(v->stats->pol[0]));
-	vdp_ids_release(v->ids, freed, n_freed);
-	if (old) {
-		vtap_image_free(&old->img);
-		free(old);
+	if ((steps & VTAP_IDS_BRIDGE) && bridge(v, &errs)) {
+		vtap_policy_ids_abort(v->ids);
+		vtap_image_free(&rl->img);
+		goto fail;
 	}
+	if (steps & VTAP_IDS_WAIT)
+		grace_period(v);
+	/* no round counts into the new names' ids now: they start at zero */
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		enum vtap_id_step st = vtap_policy_ids_step(v->ids, id);
+
+		if (st == VTAP_ID_NEW || st == VTAP_ID_REUSED)
+			memset(&v->stats->pol[id], 0, sizeof(v->stats->pol[0]));
+	}
+	swap_in(v, rl);
+	/* after the grace period of the swap no round uses the ids of the
+	 * policies that left */
+	vtap_policy_ids_commit(v->ids);
+	vtap_policy_ids_quiesce(v->ids);
 	vtap_policy_set_free(&v->set);
 	free(v->set_ids);
 	v->set = set;

@@ -61,7 +61,11 @@ int vtap_drop_caps(void)
 
 		for (int i = 0; i < n_keep; i++)
 			k |= keep[i] == c;
-		if (!k && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL) {
+		/* under a service manager's CapabilityBoundingSet most are gone
+		 * already, and dropping them again would need CAP_SETPCAP */
+		if (k || prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL) {
 			log_warn("cannot drop capability %d from the bounding set: %s", c,
 				 strerror(errno));
 			return -errno;

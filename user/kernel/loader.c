@@ -353,6 +353,15 @@ static void fill_index(__u64 *dst, const __u32 *src, size_t n, __u32 base)
 		dst[i] = (__u64)src[i] + base;
 }
 
+int vtap_loader_wait_readers(struct vtap_loader *ld)
+{
+	__u32 zero = 0;
+
+	/* an RCU grace period, which the kernel waits for on a map-in-map
+	 * update: every program run that began before it has ended */
+	return bpf_map_update_elem(ld->fd_sync, &zero, &ld->fd_sync_inner, BPF_ANY) ? -errno : 0;
+}
+
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 {
 	struct vtap_cfg cfg;
@@ -367,10 +376,9 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	base = g * VTAP_POOL_PER_GEN;
 
 	/* 0. generation g was active until the last flip: wait until no
-	 * program can still be reading it (an RCU grace period, which the
-	 * kernel waits for on a map-in-map update) */
-	if (bpf_map_update_elem(ld->fd_sync, &zero, &ld->fd_sync_inner, BPF_ANY))
-		goto fail_errno;
+	 * program can still be reading it */
+	if ((ret = vtap_loader_wait_readers(ld)))
+		goto fail;
 
 	/* 1. everything of the inactive generation; no frame reads it */
 	memcpy(&ld->pool[base], img->pool, img->n_pool * sizeof(*img->pool));
@@ -588,14 +596,55 @@ int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_co
 	return read_percpu(ld->fd_rstats, &vni, out, sizeof(*out));
 }
 
-int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
+static struct bpf_program *prog_of(struct vtap_tc *tc, struct vtap_xdp *xdp, enum vtap_prog prog)
 {
-	struct bpf_program *p = bpf_object__find_program_by_name(ld->tc->obj, name);
+	switch (prog) {
+	case VTAP_PROG_TC_OUT:
+		return tc ? tc->progs.vtap_tc_out : NULL;
+	case VTAP_PROG_TC_IN:
+		return tc ? tc->progs.vtap_tc_in : NULL;
+	case VTAP_PROG_TC_RING_OUT:
+		return tc ? tc->progs.vtap_tc_ring_out : NULL;
+	case VTAP_PROG_SINK:
+		return tc ? tc->progs.vtap_sink : NULL;
+	case VTAP_PROG_RX:
+		return tc ? tc->progs.vtap_rx : NULL;
+	case VTAP_PROG_XDP_OUT:
+		return xdp ? xdp->progs.vtap_xdp_out : NULL;
+	default:
+		return NULL;
+	}
+}
 
-	if (!p && ld->xdp)
-		p = bpf_object__find_program_by_name(ld->xdp->obj, name);
+int vtap_loader_prog(const struct vtap_loader *ld, enum vtap_prog prog)
+{
+	struct bpf_program *p = prog_of(ld->tc, ld->xdp, prog);
 
 	return p ? bpf_program__fd(p) : -ENOENT;
+}
+
+const char *vtap_prog_name(enum vtap_prog prog)
+{
+	static char names[VTAP_PROG_COUNT][64];
+	static bool known;
+
+	if ((unsigned int)prog >= VTAP_PROG_COUNT)
+		return "?";
+	if (!known) {
+		/* the names are the skeletons': open (parse) them, no load */
+		struct vtap_tc *tc = vtap_tc__open();
+		struct vtap_xdp *xdp = vtap_xdp__open();
+
+		for (int i = 0; i < VTAP_PROG_COUNT; i++) {
+			struct bpf_program *p = prog_of(tc, xdp, (enum vtap_prog)i);
+
+			snprintf(names[i], sizeof(names[i]), "%s", p ? bpf_program__name(p) : "?");
+		}
+		known = tc && xdp;
+		vtap_tc__destroy(tc);
+		vtap_xdp__destroy(xdp);
+	}
+	return names[prog];
 }
 
 int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len)

@@ -38,6 +38,10 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
  * classified by the old rules or by the new, never by a mix. */
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img);
 int vtap_loader_active_gen(struct vtap_loader *ld);
+/* Wait until no program run that began before this call is still going:
+ * none can read a generation flipped away from, or count into the ids of
+ * its rules, any more (the ids of a bridged swap, core/policy_ids.h). */
+int vtap_loader_wait_readers(struct vtap_loader *ld);
 /* The flow cache in front of the classifier (bpf/vtap_flow_cache.h): on by
  * default; the mode is kept in the pinned vtap_cfg, so it outlives this
  * process like the rules. ALWAYS_MISS is for measuring a flow's first
@@ -55,7 +59,22 @@ int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters 
 int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out);
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
-int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name);
+/* vtap's programs, as the skeletons name them (bpf/vtap_tc.bpf.c,
+ * bpf/vtap_xdp.bpf.c): the one source of their names. */
+enum vtap_prog {
+	VTAP_PROG_TC_OUT,      /* TC tap on clsact ingress: frames the VM sends */
+	VTAP_PROG_TC_IN,       /* TC tap on clsact egress: frames to the VM */
+	VTAP_PROG_TC_RING_OUT, /* TC tap copying into the ring (measured, not attached) */
+	VTAP_PROG_SINK,	       /* a monitor port's egress: only copies leave */
+	VTAP_PROG_RX,	       /* the VXLAN device's ingress: received copies */
+	VTAP_PROG_XDP_OUT,     /* XDP tap: frames the VM sends */
+	VTAP_PROG_COUNT,
+};
+/* The loaded program's fd (-ENOENT when it is not loaded). */
+int vtap_loader_prog(const struct vtap_loader *ld, enum vtap_prog prog);
+/* Its name, for logs and comparisons; also without a loaded loader
+ * (vtapctl): the skeletons are then opened, not loaded, once. */
+const char *vtap_prog_name(enum vtap_prog prog);
 /* vxlan monitors: the tunnel of a policy's copies (NULL: none). */
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t);
 /* The receiving side: copies with vni go out of ifindex (0: forget vni,

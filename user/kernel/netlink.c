@@ -17,7 +17,14 @@ struct vtap_nl {
 	void *arg;
 	unsigned int seq;
 	bool dump_done; /* an NLMSG_DONE was read: the last dump is complete */
+	bool dump_intr; /* links changed while the current dump was listing them */
+	int redumps;	/* dumps made again in a row for that */
 };
+
+/* Links that keep changing (another tool making and removing veths) make
+ * dump after dump inconsistent: after this many in a row the last one is
+ * taken as it is (the link events that follow correct it). */
+#define REDUMPS_MAX 16
 
 struct vtap_nl *vtap_nl_open(vtap_link_cb cb, void *arg)
 {
@@ -90,6 +97,22 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A dump that links changed under has NLM_F_DUMP_INTR on every message
+ * after the change, NLMSG_DONE included, and libmnl stops at the first of
+ * them (EINTR). What those messages say is still true, so the flag is taken
+ * off and they are read; true when one had it. */
+static bool take_dump_intr(void *buf, ssize_t n)
+{
+	int len = (int)n;
+	bool intr = false;
+
+	for (struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+		intr |= !!(h->nlmsg_flags & NLM_F_DUMP_INTR);
+		h->nlmsg_flags &= (__u16)~NLM_F_DUMP_INTR;
+	}
+	return intr;
+}
+
 int vtap_nl_read(struct vtap_nl *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
@@ -100,10 +123,22 @@ int vtap_nl_read(struct vtap_nl *nl)
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		nl->dump_intr |= take_dump_intr(buf, n);
 		/* seq/portid 0: accept both the dump's answers and events */
 		ret = mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, nl);
-		if (ret == MNL_CB_STOP)
+		if (ret == MNL_CB_STOP && nl->dump_intr && nl->redumps < REDUMPS_MAX) {
+			/* it may have missed a link: list them again */
+			nl->dump_intr = false;
+			nl->redumps++;
+			if ((ret = vtap_nl_dump(nl)))
+				return ret;
+			continue;
+		}
+		if (ret == MNL_CB_STOP) {
 			nl->dump_done = true;
+			nl->dump_intr = false;
+			nl->redumps = 0;
+		}
 		if (ret < 0 && errno != ESRCH)
 			return -errno;
 	}

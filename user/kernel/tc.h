@@ -11,7 +11,8 @@
 #define VTAP_TC_HANDLE 0x7a70
 #define VTAP_TC_PRIO 1
 
-enum vtap_hook { VTAP_HOOK_INGRESS, VTAP_HOOK_EGRESS };
+/* A port's hooks. XDP is not clsact's: kernel/attach.c serves all three. */
+enum vtap_hook { VTAP_HOOK_INGRESS, VTAP_HOOK_EGRESS, VTAP_HOOK_XDP };
 
 /* Attach (or atomically replace) prog_fd on the hook. *created is set when
  * this call created the clsact qdisc. Returns 0 or a negative errno. */

@@ -32,6 +32,13 @@ int vtap_xdp_attach(int ifindex, int prog_fd, __u32 *other)
 	return ret;
 }
 
+int vtap_xdp_replace(int ifindex, int prog_fd, int old_fd)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+
+	return bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
+}
+
 int vtap_xdp_detach(int ifindex, int prog_fd)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = prog_fd);

@@ -11,6 +11,8 @@
  * *other = that program's id when it has one (anybody's, ours included);
  * another negative errno when the driver refuses (no native XDP, MTU). */
 int vtap_xdp_attach(int ifindex, int prog_fd, __u32 *other);
+/* Put prog_fd in place of old_fd, atomically, only while old_fd is there. */
+int vtap_xdp_replace(int ifindex, int prog_fd, int old_fd);
 /* Take prog_fd off the port if it is still the one attached. */
 int vtap_xdp_detach(int ifindex, int prog_fd);
 /* The id of the native XDP program on the port (0: none), or <0. */

@@ -19,6 +19,7 @@
 #include <xdp/xsk.h>
 #include "capture.h"
 #include "core/log.h"
+#include "kernel/attach.h"
 #include "pcapng.h"
 #include "vtap_xsk.skel.h"
 
@@ -50,7 +51,7 @@ struct vtap_capture {
 	uint32_t rotate_count;
 	int peer_ifindex;
 	struct vtap_xsk *skel;
-	bool xdp_attached;
+	struct vtap_xdp_att xdp; /* the skeleton's program on the peer */
 	void *area;
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
@@ -96,37 +97,19 @@ static int64_t tai_offset(void)
 /* Put the XDP program on the peer; replace only an earlier vtapd's. */
 static int attach_xdp(struct vtap_capture *c, char *errbuf, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
-	__u32 flags = XDP_FLAGS_DRV_MODE, old_id = 0;
-	int old_fd = -1, ret;
+	__u32 other = 0;
+	int ret = vtap_hook_attach_xdp(&c->xdp, c->peer_ifindex,
+				       bpf_program__fd(c->skel->progs.vtap_xsk),
+				       VTAP_XDP_REPLACE_SAME_NAME, &other);
 
-	if (!bpf_xdp_query_id(c->peer_ifindex, XDP_FLAGS_DRV_MODE, &old_id) && old_id) {
-		struct bpf_prog_info info = { 0 };
-		__u32 len = sizeof(info);
-
-		old_fd = bpf_prog_get_fd_by_id(old_id);
-		if (old_fd < 0 || bpf_obj_get_info_by_fd(old_fd, &info, &len) ||
-		    strcmp(info.name, "vtap_xsk")) {
-			snprintf(errbuf, errlen,
-				 "%s already has an XDP program (id %u) that is not vtap's; "
-				 "vtap does not replace it",
-				 c->peer, old_id);
-			if (old_fd >= 0)
-				close(old_fd);
-			return -EBUSY;
-		}
-		opts.old_prog_fd = old_fd;
-		flags |= XDP_FLAGS_REPLACE;
-	}
-	ret = bpf_xdp_attach(c->peer_ifindex, bpf_program__fd(c->skel->progs.vtap_xsk), flags, &opts);
-	if (old_fd >= 0)
-		close(old_fd);
-	if (ret) {
+	if (ret == -EBUSY)
+		snprintf(errbuf, errlen,
+			 "%s already has an XDP program (id %u) that is not vtap's; "
+			 "vtap does not replace it",
+			 c->peer, other);
+	else if (ret)
 		snprintf(errbuf, errlen, "cannot attach XDP to %s: %s", c->peer, strerror(-ret));
-		return ret;
-	}
-	c->xdp_attached = true;
-	return 0;
+	return ret;
 }
 
 static int open_xsk(struct vtap_capture *c, char *errbuf, size_t errlen)
@@ -523,13 +506,7 @@ void vtap_capture_close(struct vtap_capture *c)
 		xsk_umem__delete(c->umem);
 	if (c->area)
 		munmap(c->area, (size_t)CAP_FRAMES * CAP_FRAME_SIZE);
-	if (c->xdp_attached) {
-		LIBBPF_OPTS(bpf_xdp_attach_opts, opts,
-			    .old_prog_fd = bpf_program__fd(c->skel->progs.vtap_xsk));
-
-		/* only if it is still ours */
-		bpf_xdp_detach(c->peer_ifindex, XDP_FLAGS_DRV_MODE | XDP_FLAGS_REPLACE, &opts);
-	}
+	vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
 	vtap_xsk__destroy(c->skel);
 	vtap_pcapng_file_close(c->file);
 	free(c->file_if);

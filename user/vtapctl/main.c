@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <bpf/bpf.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -16,14 +15,15 @@
 #include "kernel/link.h"
 #include "kernel/loader.h"
 #include "core/log.h"
+#include "core/version.h"
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
-#include "kernel/tc.h"
-#include "kernel/xdp.h"
+#include "kernel/attach.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vtapctl [--socket PATH] [--pin-root DIR] COMMAND [ARGS]\n"
+		   "       vtapctl --version | --help\n"
 		   "commands:\n"
 		   "  validate FILE...         check policy files; FILE:LINE:COLUMN: message per error\n"
 		   "  status [--json]          what vtapd runs: ports, hooks, generation, errors\n"
@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		   "                           stream the copies of POLICY (monitor type capture)\n"
 		   "                           as pcapng to FILE or standard output (-)\n"
 		   "  teardown                 remove every attachment and pin vtap made\n"
-		   "                           (through vtapd, or directly when it is not running)\n");
+		   "                           (through vtapd, or directly when it is not running)\n"
+		   "  version                  print vtapctl's version (also --version)\n");
 }
 
 static int validate(int n, char **files)
@@ -58,16 +59,17 @@ static int validate(int n, char **files)
 	return ret ? 1 : 0;
 }
 
-/* Send one command line; print the reply. Returns the exit code, or -1
- * when vtapd is not there at all. */
+/* Send one command line; print the reply. The reply is read whole before
+ * it is printed, so a slow reader of vtapctl's output (a pager) never keeps
+ * the daemon's connection open (it drops clients that stop reading).
+ * Returns the exit code, or -1 when vtapd is not there at all. */
 static int ctl(const char *path, int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[VTAP_CTL_MAX_LINE] = "", buf[65536];
-	size_t len = 0, got = 0;
-	int fd, status = -1;
+	char line[VTAP_CTL_MAX_LINE] = "", *buf = NULL, *nl;
+	size_t len = 0, got = 0, cap = 0;
+	int fd, status;
 	ssize_t n;
-	FILE *dst = stdout;
 
 	for (int i = 0; i < argc; i++) {
 		int w = snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
@@ -93,27 +95,34 @@ static int ctl(const char *path, int argc, char **argv)
 		close(fd);
 		return 1;
 	}
-	while ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
-		got += (size_t)n;
-		buf[got] = 0;
-		if (status < 0) {
-			char *nl = strchr(buf, '\n');
+	do {
+		if (got + 1 >= cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
 
-			if (!nl)
-				continue;
-			status = strncmp(buf, "ok\n", 3) ? 1 : 0;
-			dst = status ? stderr : stdout;
-			fputs(nl + 1, dst);
-		} else {
-			fputs(buf, dst);
+			if (!b) {
+				fprintf(stderr, "vtapctl: out of memory for the reply\n");
+				free(buf);
+				close(fd);
+				return 1;
+			}
+			buf = b;
 		}
-		got = 0;
-	}
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+	} while (n > 0 || (n < 0 && errno == EINTR));
 	close(fd);
-	if (status < 0) {
+	if (buf)
+		buf[got] = 0;
+	nl = buf ? memchr(buf, '\n', got) : NULL;
+	if (!nl) {
 		fprintf(stderr, "vtapctl: vtapd closed the connection without an answer\n");
+		free(buf);
 		return 1;
 	}
+	status = strncmp(buf, "ok\n", 3) ? 1 : 0;
+	fwrite(nl + 1, 1, got - (size_t)(nl + 1 - buf), status ? stderr : stdout);
+	free(buf);
 	return status;
 }
 
@@ -248,72 +257,25 @@ out:
 	return ret;
 }
 
-/* vtap's XDP tap on ifindex, on the maps pinned under pin_root: taken off
- * (only while it is still that program). Another program stays. */
-static bool teardown_xdp(int ifindex, const char *pin_root)
+static void say(void *arg, const char *what)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 id = 0, len = sizeof(info);
-	bool done = false;
-	int fd;
-
-	if (vtap_xdp_query(ifindex, &id) || !id)
-		return false;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return false;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(info.name, "vtap_xdp_out") &&
-	    vtap_prog_uses_pins(fd, pin_root) == 1)
-		done = !vtap_xdp_detach(ifindex, fd);
-	close(fd);
-	return done;
+	(void)arg;
+	printf("%s\n", what);
 }
 
-/* Without a daemon: take off every vtap filter whose program uses the maps
- * pinned under pin_root (another vtapd's, with its own pin root, stay), and
- * remove the pins. A clsact qdisc left holding no filter is removed too. */
+/* Without a daemon: take off every vtap filter and XDP tap whose program
+ * uses the maps pinned under pin_root (another vtapd's, with its own pin
+ * root, stay), and remove the pins. A clsact qdisc left holding no filter
+ * is removed too. */
 static int teardown_offline(const char *pin_root)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
+	const char *xdp_tap = vtap_prog_name(VTAP_PROG_XDP_OUT);
 	int removed = 0, ret;
 
-	for (i = ifs; i && i->if_index; i++) {
-		int ifindex = (int)i->if_index, mine = 0;
-
-		if (teardown_xdp(ifindex, pin_root)) {
-			printf("removed vtap's XDP program from %s\n", i->if_name);
-			removed++;
-		}
-		/* no clsact here: nothing of vtap's either (and no query noise) */
-		if (vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) < 0)
-			continue;
-		for (int h = VTAP_HOOK_INGRESS; h <= VTAP_HOOK_EGRESS; h++) {
-			__u32 id = 0;
-			int fd, ours = 0;
-
-			if (vtap_tc_query(ifindex, (enum vtap_hook)h, &id) != 1)
-				continue;
-			/* only the filters whose maps are pinned under this pin
-			 * root: another vtapd's taps on this host are not ours */
-			fd = bpf_prog_get_fd_by_id(id);
-			if (fd >= 0) {
-				ours = vtap_prog_uses_pins(fd, pin_root) == 1;
-				close(fd);
-			}
-			if (ours && !vtap_tc_detach(ifindex, (enum vtap_hook)h)) {
-				printf("removed vtap's filter from %s %s\n", i->if_name,
-				       h == VTAP_HOOK_INGRESS ? "ingress" : "egress");
-				removed++;
-				mine++;
-			}
-		}
-		/* a clsact that held vtap's filter and now holds nothing was
-		 * vtap's; one that still holds another filter is left alone */
-		if (mine && vtap_tc_count_filters(ifindex, VTAP_HOOK_INGRESS) == 0 &&
-		    vtap_tc_count_filters(ifindex, VTAP_HOOK_EGRESS) == 0 &&
-		    !vtap_tc_destroy_qdisc(ifindex))
-			printf("removed the clsact qdisc of %s\n", i->if_name);
-	}
+	for (i = ifs; i && i->if_index; i++)
+		removed += vtap_hook_remove_pinned((int)i->if_index, i->if_name, pin_root, xdp_tap,
+						   say, NULL);
 	/* the sink veths and VXLAN device a vtapd of this pin root made
 	 * (their alias says so); a veth takes its peer and XDP along */
 	vtap_link_set_owner(pin_root);
@@ -342,6 +304,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "pin-root", required_argument, NULL, 'r' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -357,6 +320,9 @@ int main(int argc, char **argv)
 		case 'r':
 			pin_root = optarg;
 			break;
+		case 'V':
+			printf("vtapctl %s\n", vtap_version);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -374,6 +340,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a refused peer's reply is still read */
 	argc -= optind;
 	argv += optind;
+	if (!strcmp(argv[0], "version")) {
+		printf("vtapctl %s\n", vtap_version);
+		return 0;
+	}
 	if (!strcmp(argv[0], "validate"))
 		return validate(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "capture"))

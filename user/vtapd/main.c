@@ -3,7 +3,6 @@
  * the ports present, and answers vtapctl on a unix socket. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <time.h>
 #include <net/if.h>
 #include <signal.h>
@@ -12,14 +11,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
-#include "daemon.h"
+#include "ctl/server.h"
+#include "ctl/socket.h"
+#include "vtapd.h"
+#include "hooks.h"
+#include "views.h"
 #include "core/log.h"
 #include "core/policy_watch.h"
+#include "core/version.h"
 #include "kernel/bpf_log.h"
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
@@ -32,7 +33,7 @@ static void usage(FILE *f)
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
-		"             [--no-flow-cache]\n"
+		"             [--no-flow-cache] [--version] [--help]\n"
 		"             [--engine auto|ebpf|dpdk] [--dpdk-ports GLOB[,GLOB...]]\n"
 		"--engine: who taps the VM ports. auto (default): eBPF, and where it cannot\n"
 		"        attach (no clsact, BPF refused) the port is left to the DPDK engine,\n"
@@ -63,152 +64,6 @@ static void usage(FILE *f)
 		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
 }
 
-static int mkdir_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Is a vtapd already answering on path? */
-static bool socket_live(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool live;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	live = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	if (fd >= 0)
-		close(fd);
-	return live;
-}
-
-static int open_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_err("socket path %s is too long", path);
-		return -ENAMETOOLONG;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ret = mkdir_parent(path);
-	if (ret) {
-		log_err("cannot create the directory of %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* a live vtapd was refused at start (socket_live); what is left is a
-	 * dead one's socket: take its place */
-	unlink(path);
-	mode_t old = umask(0177); /* the socket is created 0600 */
-	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (ret || listen(fd, 16)) {
-		ret = -errno;
-		log_err("cannot listen on %s: %s", path, strerror(errno));
-		close(fd);
-		return ret;
-	}
-	chmod(path, 0600);
-	return fd;
-}
-
-static long long now_ms_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One request, one reply: vtapctl's commands are short. */
-static bool serve_client(struct vtapd *d, int lfd)
-{
-	char line[VTAP_CTL_MAX_LINE];
-	struct sbuf out = { 0 };
-	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-	socklen_t len = sizeof(cred);
-	struct timeval tv = { .tv_sec = 2 };
-	bool quit = false;
-	ssize_t n;
-	size_t got = 0;
-	int cfd, ret;
-	long long deadline;
-
-	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (cfd < 0)
-		return false;
-	deadline = now_ms_mono() + 2000;
-	/* the request is read before anything is answered, so a refused
-	 * client gets its answer instead of a broken pipe. The daemon's one
-	 * thread serves it: 2 s for the whole request, 2 s for each write of
-	 * the answer (a client that stops reading loses the rest of it) */
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(line) - 1) {
-		struct pollfd pfd = { .fd = cfd, .events = POLLIN };
-		int left = (int)(deadline - now_ms_mono());
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
-		n = read(cfd, line + got, sizeof(line) - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(line, '\n', got))
-			break;
-	}
-	line[got] = 0;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != 0) {
-		const char *msg = "error\nvtapd: only root may control vtapd\n";
-
-		log_warn("refused a control connection from uid %d", (int)cred.uid);
-		if (send(cfd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
-			log_debug("cannot answer a refused client");
-		close(cfd);
-		return false;
-	}
-	if (!strncmp(line, "capture ", 8)) {
-		char policy[VTAP_NAME_MAX] = "";
-		unsigned long long count = 0;
-
-		/* the connection becomes the stream of the capture */
-		if (sscanf(line + 8, "%63s %llu", policy, &count) < 1) {
-			sbuf_printf(&out, "usage: capture POLICY [COUNT]\n");
-		} else if (!vtapd_capture_client(d, cfd, policy, count, &out)) {
-			sbuf_free(&out);
-			return false;
-		}
-		if (write(cfd, "error\n", 6) < 0 || (out.len && write(cfd, out.s, out.len) < 0))
-			log_debug("client went away before its answer");
-		sbuf_free(&out);
-		close(cfd);
-		return false;
-	}
-	ret = vtapd_command(d, line, &out, &quit);
-	{
-		const char *status = ret ? "error\n" : "ok\n";
-		if (write(cfd, status, strlen(status)) < 0 ||
-		    (out.len && write(cfd, out.s, out.len) < 0))
-			log_debug("client went away before its answer");
-	}
-	sbuf_free(&out);
-	close(cfd);
-	return quit;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -227,22 +82,22 @@ int main(int argc, char **argv)
 		{ "dpdk-ports", required_argument, NULL, 'D' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'R' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct vtapd d = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
-			   .pin_root = VTAP_DEFAULT_PIN_ROOT,
-			   .socket_path = VTAP_DEFAULT_SOCKET,
-			   .vxlan_dev = "vtap-vxlan",
-			   .vxlan_port = 4789,
-			   .underlay_mtu = 1500,
-			   .attach_mode = VTAP_HOOK_MODE_AUTO };
+	struct vtapd d = { .cfg = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
+				    .pin_root = VTAP_DEFAULT_PIN_ROOT,
+				    .socket_path = VTAP_DEFAULT_SOCKET,
+				    .vxlan = { .dev = "vtap-vxlan", .port = 4789, .underlay_mtu = 1500 },
+				    .attach_mode = VTAP_HOOK_MODE_AUTO } };
 	char *end;
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
 	int use_syslog = 0, c, ret = 1;
-	int ep = -1, sfd = -1, wfd = -1, lfd = -1;
+	int ep = -1, sfd = -1, wfd = -1, ctl_fd = -1;
 	struct vtap_dir_watch *watch = NULL; /* policy directory changes */
+	struct vtap_ctl_server *ctl = NULL;
 	struct vtap_nl *nl = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
 	 * state as it found it (a previous vtapd's taps keep running) */
@@ -252,18 +107,18 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:r:s:fkSl:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			d.policy_dir = optarg;
+			d.cfg.policy_dir = optarg;
 			break;
 		case 'r':
-			d.pin_root = optarg;
+			d.cfg.pin_root = optarg;
 			break;
 		case 's':
-			d.socket_path = optarg;
+			d.cfg.socket_path = optarg;
 			break;
 		case 'f': /* vtapd always runs in the foreground; systemd supervises */
 			break;
 		case 'k':
-			d.keep = true;
+			d.cfg.keep = true;
 			break;
 		case 'X':
 			if (!*optarg || strlen(optarg) >= IF_NAMESIZE || strpbrk(optarg, "/: \t")) {
@@ -271,7 +126,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			d.vxlan_dev = optarg;
+			d.cfg.vxlan.dev = optarg;
 			break;
 		case 'P':
 		case 'M':
@@ -283,22 +138,22 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			if (c == 'P')
-				d.vxlan_port = (unsigned int)num;
+				d.cfg.vxlan.port = (unsigned int)num;
 			else
-				d.underlay_mtu = (unsigned int)num;
+				d.cfg.vxlan.underlay_mtu = (unsigned int)num;
 			break;
 		case 'C':
-			d.no_flow_cache = true;
+			d.cfg.no_flow_cache = true;
 			break;
 		case 'E':
-			if (vtapd_engine_parse(optarg, &d.engine)) {
+			if (vtapd_engine_parse(optarg, &d.cfg.engine)) {
 				fprintf(stderr, "vtapd: --engine: %s is not auto, ebpf or dpdk\n",
 					optarg);
 				return 2;
 			}
 			break;
 		case 'D':
-			d.dpdk_ports = optarg;
+			d.cfg.dpdk_ports = optarg;
 			break;
 		case 'A':
 			num = vtap_hook_mode_parse(optarg);
@@ -307,7 +162,7 @@ int main(int argc, char **argv)
 					optarg);
 				return 2;
 			}
-			d.attach_mode = (enum vtap_hook_mode)num;
+			d.cfg.attach_mode = (enum vtap_hook_mode)num;
 			break;
 		case 'R': {
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -322,7 +177,7 @@ int main(int argc, char **argv)
 					optarg, VTAP_RING_SIZE_MIN, VTAP_RING_SIZE_MAX);
 				return 2;
 			}
-			d.ring_size = (__u32)v;
+			d.cfg.ring_size = (__u32)v;
 			break;
 		}
 		case 'S':
@@ -334,6 +189,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'V':
+			printf("vtapd %s\n", vtap_version);
+			return 0;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -353,11 +211,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* before touching anything: a second vtapd must not rewrite the
-	 * first one's maps on its way to failing */
-	if (socket_live(d.socket_path)) {
-		log_err("another vtapd answers on %s: not starting", d.socket_path);
+	 * first one's maps on its way to failing (nor take over a socket
+	 * where vtap-dpdk answers) */
+	if (vtap_ctl_socket_check(d.cfg.socket_path))
 		return 1;
-	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -367,7 +224,7 @@ int main(int argc, char **argv)
 	if (vtapd_init(&d))
 		return 1;
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d, ep))
+	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
@@ -380,36 +237,38 @@ int main(int argc, char **argv)
 	}
 	vtapd_adopt(&d);
 	/* before the first load: a change made after it is not missed */
-	watch = vtap_dir_watch_open(d.policy_dir);
+	watch = vtap_dir_watch_open(d.cfg.policy_dir);
 	if (!watch)
 		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
-			 d.policy_dir, strerror(errno));
+			 d.cfg.policy_dir, strerror(errno));
 	else
 		wfd = vtap_dir_watch_fd(watch);
 	if (vtapd_reload(&d, NULL)) {
-		log_err("no valid policy set in %s: not starting", d.policy_dir);
+		log_err("no valid policy set in %s: not starting", d.cfg.policy_dir);
 		goto out;
 	}
-	teardown = !d.keep;
-	lfd = open_socket(d.socket_path);
-	started = lfd >= 0;
-	if (lfd < 0)
+	teardown = !d.cfg.keep;
+	ctl = vtap_ctl_server_open(&(struct vtap_ctl_server_conf){
+		.path = d.cfg.socket_path, .name = "vtapd", .table = &vtapd_ctl_table, .srv = &d });
+	started = ctl != NULL;
+	if (!ctl)
 		goto out;
+	ctl_fd = vtap_ctl_server_fd(ctl);
 	vtap_drop_caps();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	int fds[] = { sfd, wfd, lfd, vtap_nl_fd(nl) };
+	int fds[] = { sfd, wfd, ctl_fd, vtap_nl_fd(nl) };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
 		if (fds[i] >= 0)
 			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
-	log_info("running: policy dir %s, pins under %s, control socket %s", d.policy_dir,
-		 d.pin_root, d.socket_path);
+	log_info("running: policy dir %s, pins under %s, control socket %s", d.cfg.policy_dir,
+		 d.cfg.pin_root, d.cfg.socket_path);
 
 	while (running) {
 		struct epoll_event evs[8];
@@ -427,7 +286,7 @@ int main(int argc, char **argv)
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						log_info("SIGHUP: reloading %s", d.policy_dir);
+						log_info("SIGHUP: reloading %s", d.cfg.policy_dir);
 						vtapd_reload(&d, NULL);
 					} else {
 						log_info("signal %d: detaching and exiting",
@@ -440,14 +299,16 @@ int main(int argc, char **argv)
 					log_info("policy files changed: reloading");
 					vtapd_reload(&d, NULL);
 				}
-			} else if (fd == lfd) {
-				if (serve_client(&d, lfd)) {
+			} else if (fd == ctl_fd) {
+				/* never blocks: clients are served as they are ready */
+				vtap_ctl_server_run(ctl);
+				if (vtap_ctl_server_quit(ctl)) {
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
-			} else if (vtapd_ring_event(&d, fd)) {
+			} else if (vtapd_ring_event(&d.ring, fd)) {
 				/* copies from the XDP tap */
-			} else if (vtapd_sinks_event(&d, fd, evs[i].events)) {
+			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
 				/* a capture's socket or live client */
 			} else {
 				int r = vtap_nl_read(nl);
@@ -457,8 +318,8 @@ int main(int argc, char **argv)
 					vtapd_resync_begin(&d);
 					vtap_nl_dump_done(nl); /* forget an older dump's end */
 					if (vtap_nl_dump(nl))
-						d.resync = false;
-				} else if (d.resync && vtap_nl_dump_done(nl)) {
+						d.ports.resync = false;
+				} else if (d.ports.resync && vtap_nl_dump_done(nl)) {
 					vtapd_resync_end(&d);
 				}
 			}
@@ -470,23 +331,19 @@ int main(int argc, char **argv)
 out:
 	/* a start that failed takes with it the state it created itself (no
 	 * earlier pins, nothing adopted); an earlier vtapd's state stays */
-	if (teardown || (!started && d.ld.fresh && !d.adopted)) {
+	if (teardown || (!started && d.ld.fresh && !d.rec.adopted)) {
 		vtapd_teardown(&d, true);
 	} else if (d.ld.tc) {
-		log_info("leaving the taps attached and the maps pinned under %s", d.pin_root);
-		vtapd_ring_close(&d);
-		vtapd_sinks_close(&d, false);
+		log_info("leaving the taps attached and the maps pinned under %s", d.cfg.pin_root);
+		vtapd_ring_close(&d.ring);
+		vtapd_sinks_close(&d.sinks, &d.cfg.vxlan, false);
 		vtap_loader_close(&d.ld, 0);
 	}
-	if (lfd >= 0) {
-		close(lfd);
-		unlink(d.socket_path);
-	}
+	vtap_ctl_server_close(ctl);
 	vtap_nl_close(nl);
 	vtap_dir_watch_close(watch);
-	vtap_policy_set_free(&d.set);
-	free(d.set_ids);
-	free(d.ports);
-	free(d.ids);
+	vtap_policy_set_free(&d.run.set);
+	free(d.run.ids);
+	vtapd_ports_free(&d.ports);
 	return ret;
 }

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vtapd's options: set from the command line, fixed after start. */
+#ifndef VTAP_VTAPD_CONFIG_H
+#define VTAP_VTAPD_CONFIG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "core/policy.h"
+#include "sinks/vxlan.h"
+
+/* Who taps a VM port (vtapd --engine): eBPF where it can attach, or the
+ * DPDK engine (vtap-dpdk, started separately) */
+enum vtapd_engine {
+	VTAPD_ENGINE_AUTO = 0, /* eBPF; DPDK when eBPF cannot attach */
+	VTAPD_ENGINE_EBPF,     /* eBPF only: a failed attach is an error */
+	VTAPD_ENGINE_DPDK,     /* every VM port is the DPDK engine's */
+};
+
+struct vtapd_config {
+	const char *policy_dir;
+	const char *pin_root;
+	const char *socket_path;
+	struct vtap_vxlan_cfg vxlan; /* vxlan monitors and receive entries */
+	bool no_flow_cache;	     /* classify every frame (no verdict cache) */
+	bool keep;		     /* on exit leave programs attached and maps pinned */
+	enum vtapd_engine engine;
+	const char *dpdk_ports;		 /* comma-separated globs: always the DPDK engine's */
+	enum vtap_hook_mode attach_mode; /* --attach; policies may override */
+	__u32 ring_size;		 /* --ring-size, bytes (0 = default) */
+};
+
+#endif

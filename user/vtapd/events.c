@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/* rtnetlink's news of the host's ports, into vtapd's port table, and what
+ * a port's going takes with it (its sink, its XDP program's fd). */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include "vtapd.h"
+#include "core/log.h"
+
+/* Does any policy or monitor name this port? Ports nobody names (most of
+ * a host's) change nothing, so their events cost no recompile. */
+static bool port_named(const struct vtapd *d, const char *name)
+{
+	const struct vtap_policy_set *set = &d->run.set;
+
+	for (size_t i = 0; i < set->n_monitors; i++)
+		if (!strcmp(set->monitors[i].port, name))
+			return true;
+	for (size_t i = 0; i < set->n_receives; i++)
+		if (!strcmp(set->receives[i].port, name))
+			return true;
+	if (!strcmp(name, d->cfg.vxlan.dev))
+		return true;
+	for (size_t i = 0; i < set->n_policies; i++)
+		for (size_t k = 0; k < set->policies[i].n_ports; k++)
+			if (!fnmatch(set->policies[i].ports[k], name, 0))
+				return true;
+	return false;
+}
+
+static void port_gone(struct vtapd *d, struct vtapd_port *p)
+{
+	log_info("port %s (ifindex %d) is gone%s", p->name, p->ifindex,
+		 p->attached ? "; forgetting its taps" : "");
+	if (p->attached || port_named(d, p->name))
+		d->dirty = true;
+	/* the device took its filters and qdisc along; its sink counters are
+	 * vtap's to remove */
+	if (p->attached & VTAPD_ATT_SINK)
+		vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
+	if (vtapd_sinks_port_gone(&d->sinks, p->name))
+		d->dirty = true;
+	vtap_hook_forget_xdp(&p->xdp);
+	vtapd_port_remove(&d->ports, p);
+}
+
+void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted)
+{
+	struct vtapd *d = arg;
+	struct vtapd_port *p = vtapd_port_by_index(&d->ports, ifindex);
+
+	if (deleted) {
+		if (p)
+			port_gone(d, p);
+		return;
+	}
+	if (!p && !(p = vtapd_port_get(&d->ports, ifindex, name)))
+		return;
+	if (strcmp(p->name, name)) {
+		if (p->name[0])
+			log_info("port %s (ifindex %d) renamed to %s", p->name, ifindex, name);
+		if (p->attached || port_named(d, p->name) || port_named(d, name))
+			d->dirty = true;
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	}
+	p->up = up;
+	p->seen = true;
+}
+
+void vtapd_resync_begin(struct vtapd *d)
+{
+	for (size_t i = 0; i < d->ports.n; i++)
+		d->ports.v[i].seen = false;
+	d->ports.resync = true;
+}
+
+void vtapd_resync_end(struct vtapd *d)
+{
+	size_t i = 0;
+
+	d->ports.resync = false;
+	while (i < d->ports.n) {
+		struct vtapd_port *p = &d->ports.v[i];
+
+		if (p->seen) {
+			i++;
+			continue;
+		}
+		/* gone while events were lost: as if RTM_DELLINK had come */
+		port_gone(d, p);
+	}
+}

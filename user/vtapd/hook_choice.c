@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fnmatch.h>
+#include <string.h>
+#include "hook_choice.h"
+
+static bool names_port(const struct vtap_policy *pol, const char *name)
+{
+	for (size_t k = 0; k < pol->n_ports; k++)
+		if (!fnmatch(pol->ports[k], name, 0))
+			return true;
+	return false;
+}
+
+/* Should the port's out frames be tapped with XDP? false: p->hook_note
+ * says why not, when there is a reason. */
+static bool out_wants_xdp(const struct vtapd_config *cfg, const struct vtapd_sinks *sinks,
+			  const struct vtap_policy_set *set, struct vtapd_port *p)
+{
+	const struct vtap_policy *tc_by = NULL, *needs_tc = NULL;
+	bool xdp_asked = false, any = false;
+
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const struct vtap_policy *pol = &set->policies[i];
+		enum vtap_hook_mode mode = pol->hook ? pol->hook : cfg->attach_mode;
+
+		if (!(pol->direction & VTAP_DIR_OUT) || !names_port(pol, p->name))
+			continue;
+		if (mode == VTAP_HOOK_MODE_TC) {
+			tc_by = pol;
+			continue;
+		}
+		any = true;
+		xdp_asked |= mode == VTAP_HOOK_MODE_XDP;
+		/* XDP cannot clone a frame to a device: its copies reach
+		 * the sinks vtapd feeds from user space (captures, ovs
+		 * monitors through AF_XDP) */
+		if (pol->action == VTAP_ACTION_MIRROR && pol->monitor_idx >= 0 &&
+		    !vtapd_sink_takes_ring(sinks, &set->monitors[pol->monitor_idx]))
+			needs_tc = pol;
+	}
+	if (tc_by && any) {
+		vtapd_port_note(p, xdp_asked, "policy %s asks for hook tc (one hook per port)",
+				tc_by->name);
+		return false;
+	}
+	if (!any) {
+		vtapd_port_note(p, false, "%s", "");
+		return false;
+	}
+	if (needs_tc) {
+		const struct vtap_monitor *m = &set->monitors[needs_tc->monitor_idx];
+
+		vtapd_port_note(
+		    p, xdp_asked,
+		    "policy %s: monitor %s (type %s) is fed by TC only (XDP cannot "
+		    "clone a frame to a device, and vtapd has no user-space path to it)",
+		    needs_tc->name, m->name, vtap_monitor_type_name(m->type));
+		return false;
+	}
+	return true;
+}
+
+unsigned int vtapd_hooks_wanted(const struct vtapd_config *cfg, const struct vtapd_sinks *sinks,
+				const struct vtap_image *img, const struct vtap_policy_set *set,
+				struct vtapd_port *p)
+{
+	const char *vxlan_dev = cfg->vxlan.dev;
+	unsigned int w = 0;
+
+	for (size_t i = 0; i < img->n_ports; i++)
+		if ((int)img->ports[i].ifindex == p->ifindex)
+			w |= img->ports[i].dir == VTAP_DIR_OUT ? VTAPD_ATT_OUT : VTAPD_ATT_IN;
+	/* out frames: XDP where the attach mode and the monitors allow */
+	if ((w & VTAPD_ATT_OUT) && out_wants_xdp(cfg, sinks, set, p))
+		w = (w & ~VTAPD_ATT_OUT) | VTAPD_ATT_XDP;
+	else if (!(w & VTAPD_ATT_OUT))
+		p->hook_note[0] = 0; /* no out tap: no reason to give */
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &set->monitors[m];
+
+		if (strcmp(mon->type == VTAP_MONITOR_VXLAN ? vxlan_dev : mon->port, p->name))
+			continue;
+		/* a capture/ovs port vtap could not set up (not a veth, ...)
+		 * is left alone: the sink program would drop its traffic */
+		if ((mon->type == VTAP_MONITOR_CAPTURE || mon->type == VTAP_MONITOR_OVS) &&
+		    !vtapd_sink_usable(sinks, mon))
+			continue;
+		w |= VTAPD_ATT_SINK;
+	}
+	if (set->n_receives && !strcmp(vxlan_dev, p->name))
+		w |= VTAPD_ATT_RX;
+	return w;
+}

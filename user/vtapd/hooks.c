@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include "hooks.h"
+#include "core/log.h"
+
+/* out taps and the receiving side on ingress; in taps and sinks on
+ * egress; the XDP tap on XDP */
+static enum vtap_hook hook_of(unsigned int what)
+{
+	return what == VTAPD_ATT_XDP			       ? VTAP_HOOK_XDP
+	       : what == VTAPD_ATT_OUT || what == VTAPD_ATT_RX ? VTAP_HOOK_INGRESS
+							       : VTAP_HOOK_EGRESS;
+}
+
+static enum vtap_prog prog_of(unsigned int what)
+{
+	return what == VTAPD_ATT_OUT   ? VTAP_PROG_TC_OUT
+	       : what == VTAPD_ATT_IN  ? VTAP_PROG_TC_IN
+	       : what == VTAPD_ATT_RX  ? VTAP_PROG_RX
+	       : what == VTAPD_ATT_XDP ? VTAP_PROG_XDP_OUT
+				       : VTAP_PROG_SINK;
+}
+
+static const char *hook_name(enum vtap_hook hook)
+{
+	return hook == VTAP_HOOK_XDP	   ? "native XDP"
+	       : hook == VTAP_HOOK_INGRESS ? "ingress"
+					   : "egress";
+}
+
+static int attach_xdp(struct vtap_loader *ld, struct vtapd_port *p)
+{
+	__u32 other = 0;
+	char who[128];
+	int ret = vtap_hook_attach_xdp(&p->xdp, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_XDP_OUT),
+				       0, &other);
+
+	if (!ret) {
+		p->foreign_id = 0;
+		vtapd_port_note(p, false, "%s", "");
+		return 0;
+	}
+	if (ret == -EBUSY) {
+		/* libxdp's dispatcher would share the port, but it does not
+		 * load on every kernel (freplace refused under lockdown). The
+		 * note names the program once: its name needs a capability
+		 * vtapd drops after starting */
+		if (other != p->foreign_id || !p->hook_note[0]) {
+			vtap_xdp_describe(other, who, sizeof(who));
+			vtapd_port_note(p, true,
+					"%s is on the port already; vtap does not replace it", who);
+			p->foreign_id = other;
+		}
+	} else {
+		vtapd_port_note(p, true, "native XDP refused: %s", strerror(-ret));
+	}
+	return ret;
+}
+
+int vtapd_hook_attach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what)
+{
+	enum vtap_hook hook = hook_of(what);
+	const char *prog = vtap_prog_name(prog_of(what));
+	bool created = false;
+	int ret;
+
+	if (what == VTAPD_ATT_XDP)
+		ret = attach_xdp(ld, p);
+	else
+		ret = vtap_hook_attach_tc(p->ifindex, hook, vtap_loader_prog(ld, prog_of(what)),
+					  &created);
+	if (ret) {
+		if (what != VTAPD_ATT_XDP)
+			log_err("cannot attach %s to %s %s: %s", prog, p->name, hook_name(hook),
+				strerror(-ret));
+		return ret;
+	}
+	if (created)
+		p->created_qdisc = true;
+	p->attached |= what;
+	if (what == VTAPD_ATT_SINK && (ret = vtap_loader_add_sink(ld, (__u32)p->ifindex)))
+		log_warn("no counters for sink %s: %s", p->name, strerror(-ret));
+	log_info("attached %s to %s (%s)", prog, p->name, hook_name(hook));
+	return 0;
+}
+
+void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what)
+{
+	const char *prog = vtap_prog_name(prog_of(what));
+	/* XDP: only while it is still the program vtap put there */
+	int ret = what == VTAPD_ATT_XDP ? vtap_hook_detach_xdp(&p->xdp)
+					: vtap_hook_detach_tc(p->ifindex, hook_of(what));
+
+	if (ret && what == VTAPD_ATT_XDP)
+		log_warn("cannot take %s off %s: %s", prog, p->name, strerror(-ret));
+	else if (ret)
+		log_warn("cannot detach from %s: %s", p->name, strerror(-ret));
+	p->attached &= ~what;
+	if (what == VTAPD_ATT_SINK)
+		vtap_loader_del_sink(ld, (__u32)p->ifindex);
+	/* the qdisc goes if vtap made it (or adopted it from a previous vtapd,
+	 * which may have), and only if nobody has put a filter of their own
+	 * on it since */
+	if (!p->attached && (p->created_qdisc || p->adopted) &&
+	    vtap_hook_release_clsact(p->ifindex) == 1)
+		p->created_qdisc = false;
+	if (!ret || what != VTAPD_ATT_XDP)
+		log_info("detached %s from %s", prog, p->name);
+}
+
+bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what)
+{
+	if (!(p->attached & what))
+		return false;
+	return what == VTAPD_ATT_XDP ? !vtap_hook_xdp_present(&p->xdp)
+				     : !vtap_hook_tc_present(p->ifindex, hook_of(what));
+}
+
+unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p)
+{
+	static const unsigned int on[2][2] = {[VTAP_HOOK_INGRESS] = {VTAPD_ATT_OUT, VTAPD_ATT_RX},
+					      [VTAP_HOOK_EGRESS] = {VTAPD_ATT_IN, VTAPD_ATT_SINK}};
+	unsigned int bits = 0;
+
+	for (int h = VTAP_HOOK_INGRESS; h <= VTAP_HOOK_EGRESS; h++) {
+		int fds[2] = {vtap_loader_prog(ld, prog_of(on[h][0])),
+			      vtap_loader_prog(ld, prog_of(on[h][1]))};
+		int k = vtap_hook_match(p->ifindex, (enum vtap_hook)h, fds, 2, ld->pin_root, NULL);
+
+		/* 0 for another build's filter: it is replaced in place */
+		if (k >= 0)
+			bits |= on[h][k];
+		else if (k == VTAP_HOOK_OTHER_PINS)
+			log_warn("the vtap filter on %s belongs to another vtapd (other pin root); "
+				 "it will be replaced if a policy here names the port",
+				 p->name);
+	}
+	/* kept open: it is what the detach names as the program to remove */
+	if (vtap_hook_adopt_xdp(&p->xdp, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_XDP_OUT),
+				ld->pin_root))
+		bits |= VTAPD_ATT_XDP;
+	return bits;
+}
+
+int vtapd_engine_parse(const char *s, enum vtapd_engine *e)
+{
+	static const char *const names[] = {"auto", "ebpf", "dpdk"};
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i])) {
+			*e = (enum vtapd_engine)i;
+			return 0;
+		}
+	return -1;
+}
+
+static bool dpdk_port_named(const struct vtapd_config *cfg, const char *name)
+{
+	char globs[512], *save = NULL;
+
+	if (!cfg->dpdk_ports)
+		return false;
+	snprintf(globs, sizeof(globs), "%s", cfg->dpdk_ports);
+	for (char *g = strtok_r(globs, ",", &save); g; g = strtok_r(NULL, ",", &save))
+		if (!fnmatch(g, name, 0))
+			return true;
+	return false;
+}
+
+bool vtapd_engine_is_dpdk(const struct vtapd_config *cfg, const struct vtapd_port *p)
+{
+	return p->dpdk || cfg->engine == VTAPD_ENGINE_DPDK || dpdk_port_named(cfg, p->name);
+}
+
+/* The port's taps go to the DPDK engine: said once, with the reason, and
+ * anything eBPF attached there comes off (one engine per port, or frames
+ * would be copied twice). */
+static void give_to_dpdk(struct vtap_loader *ld, struct vtapd_port *p, const char *why)
+{
+	static const unsigned int taps[] = {VTAPD_ATT_OUT, VTAPD_ATT_IN, VTAPD_ATT_XDP};
+
+	p->dpdk = true;
+	snprintf(p->engine_why, sizeof(p->engine_why), "%s", why);
+	log_warn("port %s: engine dpdk: %s; vtap-dpdk must serve it (vtapd does not start it)",
+		 p->name, why);
+	for (size_t k = 0; k < sizeof(taps) / sizeof(taps[0]); k++)
+		if (p->attached & taps[k])
+			vtapd_hook_detach(ld, p, taps[k]);
+}
+
+void vtapd_hook_attach_tap(struct vtap_loader *ld, const struct vtapd_config *cfg,
+			   struct vtapd_port *p, unsigned int bit)
+{
+	char why[160];
+	int ret;
+
+	if (p->dpdk)
+		return;
+	if (cfg->engine == VTAPD_ENGINE_DPDK || dpdk_port_named(cfg, p->name)) {
+		give_to_dpdk(ld, p,
+			     cfg->engine == VTAPD_ENGINE_DPDK ? "configured (--engine dpdk)"
+							      : "configured (--dpdk-ports)");
+		return;
+	}
+	ret = vtapd_hook_attach(ld, p, bit);
+	if (!ret || cfg->engine == VTAPD_ENGINE_EBPF)
+		return;
+	snprintf(why, sizeof(why), "eBPF cannot attach to %s: %s",
+		 bit == VTAPD_ATT_OUT ? "clsact ingress" : "clsact egress", strerror(-ret));
+	give_to_dpdk(ld, p, why);
+}

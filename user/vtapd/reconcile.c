@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Bringing the kernel in line with a policy set: make before break. The
+ * sinks and hooks the set needs first, then the flip to its rules, then
+ * what it no longer needs goes; a swap whose new names take the ids of the
+ * policies it removes flips to the bridge generation first. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "vtapd.h"
+#include "hook_choice.h"
+#include "hooks.h"
+#include "core/image.h"
+#include "core/log.h"
+#include "sinks/receive.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* What the compiler needs besides the set: the host's ports and each
+ * monitor's sink port. */
+struct env {
+	struct vtap_host_port *hp;
+	size_t n_hp;
+	__u32 *sinks; /* per monitor: its sink's ifindex, 0 = none */
+};
+
+static void env_free(struct env *e)
+{
+	free(e->hp);
+	free(e->sinks);
+}
+
+/* The host's ports, but vtap's own devices: never tapped, whatever glob a
+ * policy has (a tap there would replace their program). */
+static int host_ports(struct vtapd *d, const struct vtap_policy_set *set, struct env *e)
+{
+	e->n_hp = 0;
+	e->hp = calloc(d->ports.n + 1, sizeof(*e->hp));
+	if (!e->hp)
+		return -ENOMEM;
+	for (size_t i = 0; i < d->ports.n; i++) {
+		const struct vtapd_port *p = &d->ports.v[i];
+
+		if (vtapd_sinks_is_dev(&d->sinks, &d->cfg.vxlan, set, p->name))
+			continue;
+		snprintf(e->hp[e->n_hp].name, sizeof(e->hp[e->n_hp].name), "%s", p->name);
+		e->hp[e->n_hp++].ifindex = (__u32)p->ifindex;
+	}
+	return 0;
+}
+
+/* Each monitor's sink port. vxlan: vtapd's VXLAN device; capture and ovs:
+ * when the sink's reader is there. With attach (a new set), the sink
+ * program goes on before any rule points at the port: without it copies
+ * would leave unmarked and uncut, so a port it cannot be put on gets no
+ * copies (they count as copy failures). */
+static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, bool attach,
+			 struct env *e)
+{
+	e->sinks = calloc(set->n_monitors + 1, sizeof(*e->sinks));
+	if (!e->sinks)
+		return -ENOMEM;
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &set->monitors[m];
+		const char *port = mon->type == VTAP_MONITOR_VXLAN ? d->cfg.vxlan.dev : mon->port;
+		struct vtapd_port *p = vtapd_port_by_name(&d->ports, port);
+
+		if (mon->type != VTAP_MONITOR_LOCAL && mon->type != VTAP_MONITOR_VXLAN &&
+		    !vtapd_sink_usable(&d->sinks, mon))
+			continue;
+		e->sinks[m] = p ? (__u32)p->ifindex : 0;
+		if (!attach)
+			continue;
+		if (!p)
+			log_warn("monitor %s: port %s is not present; copies for it are counted "
+				 "as copy failures until it appears",
+				 mon->name, port);
+		else if (!(p->attached & VTAPD_ATT_SINK) &&
+			 vtapd_hook_attach(&d->ld, p, VTAPD_ATT_SINK))
+			e->sinks[m] = 0;
+	}
+	return 0;
+}
+
+static int compile(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
+		   const struct env *e, struct vtap_image *img)
+{
+	struct vtap_compile_env env = {
+	    .ports = e->hp, .n_ports = e->n_hp, .sink_ifindex = e->sinks, .policy_id = ids};
+	struct vtap_errors errs = {0};
+	int ret = vtap_compile(set, &env, img, &errs);
+
+	if (ret) {
+		for (size_t i = 0; i < errs.n; i++)
+			log_err("%s", errs.msgs[i]);
+		snprintf(d->rec.last_error, sizeof(d->rec.last_error), "%s",
+			 errs.n ? errs.msgs[0] : "compile failed");
+		vtap_errors_free(&errs);
+	}
+	return ret;
+}
+
+/* What vtap attached may have been taken off behind its back (tc filter
+ * del, another tool's teardown): forgotten, so it is attached again. */
+static void forget_gone(struct vtapd *d)
+{
+	for (size_t i = 0; i < d->ports.n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
+			if (!vtapd_hook_gone(p, bit))
+				continue;
+			log_warn(
+			    "vtap's filter on %s was removed by someone else; attaching it again",
+			    p->name);
+			p->attached &= ~bit;
+		}
+	}
+}
+
+/* Attach first: a tap without rules for its port copies nothing. want[i]
+ * gets what port i keeps after the flip. */
+static void attach_wanted(struct vtapd *d, const struct vtap_policy_set *set,
+			  const struct vtap_image *img, unsigned int *want)
+{
+	for (size_t i = 0; i < d->ports.n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+
+		want[i] = vtapd_hooks_wanted(&d->cfg, &d->sinks, img, set, p);
+		/* a port no policy taps any more has no engine either */
+		if (!(want[i] & VTAPD_ATT_TAPS))
+			p->dpdk = false;
+		/* XDP first: where it cannot go (another program is there, no
+		 * native XDP) the port's out frames are tapped with TC; a port
+		 * the DPDK engine serves gets no XDP either */
+		if ((want[i] & VTAPD_ATT_XDP) && (vtapd_engine_is_dpdk(&d->cfg, p) ||
+						  (!(p->attached & VTAPD_ATT_XDP) &&
+						   vtapd_hook_attach(&d->ld, p, VTAPD_ATT_XDP))))
+			want[i] = (want[i] & ~VTAPD_ATT_XDP) | VTAPD_ATT_OUT;
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
+			if (bit == VTAPD_ATT_XDP || !(want[i] & bit) || (p->attached & bit))
+				continue;
+			if (bit == VTAPD_ATT_OUT || bit == VTAPD_ATT_IN)
+				vtapd_hook_attach_tap(&d->ld, &d->cfg, p, bit);
+			else
+				vtapd_hook_attach(&d->ld, p, bit);
+		}
+	}
+}
+
+/* After the flip: what the set in effect does not need. */
+static void detach_unwanted(struct vtapd *d, const unsigned int *want)
+{
+	for (size_t i = 0; i < d->ports.n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
+			if (!(want[i] & bit) && (p->attached & bit))
+				vtapd_hook_detach(&d->ld, p, bit);
+	}
+}
+
+/* The bridge of a swap whose new names need the ids of policies it removes
+ * (core/policy_ids.h): the running set without the leaving policies'
+ * copies goes in first; once no program can still run the generation it
+ * replaced, those ids are nobody's and can change hands. */
+static int bridge(struct vtapd *d, const struct env *e_next)
+{
+	struct vtap_policy_set b = {0};
+	struct vtap_image img;
+	struct env e = {.hp = e_next->hp, .n_hp = e_next->n_hp};
+	__u32 *ids = calloc(d->run.set.n_policies + 1, sizeof(*ids));
+	int ret = -ENOMEM;
+
+	if (!ids || vtap_policy_ids_bridge(&d->ids, &d->run.set, d->run.ids, &b, ids) ||
+	    monitor_sinks(d, &b, false, &e))
+		goto out;
+	ret = compile(d, &b, ids, &e, &img);
+	if (ret)
+		goto out;
+	ret = vtap_loader_apply(&d->ld, &img);
+	vtap_image_free(&img);
+	if (!ret)
+		ret = vtap_loader_wait_readers(&d->ld);
+	if (ret) {
+		snprintf(d->rec.last_error, sizeof(d->rec.last_error),
+			 "cannot put the bridge generation in effect: %s", strerror(-ret));
+	} else {
+		log_info("bridge generation in effect: %zu policies, the leaving ones silenced; "
+			 "their ids change hands",
+			 b.n_policies);
+		/* copies made under the set before the bridge, with the ids as
+		 * they were: to their sinks now */
+		vtapd_ring_drain(&d->ring);
+	}
+out:
+	free(e.sinks);
+	vtap_policy_ids_bridge_free(&b);
+	free(ids);
+	return ret;
+}
+
+/* The ids the new set's names get start with zero counters and are pinned
+ * as theirs (vtap_names), before the set is in effect. */
+static void name_new_ids(struct vtapd *d)
+{
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		enum vtap_id_step st = vtap_policy_ids_step(&d->ids, id);
+
+		if (st != VTAP_ID_NEW && st != VTAP_ID_REUSED)
+			continue;
+		vtap_loader_zero_stats(&d->ld, id);
+		vtap_loader_set_name(&d->ld, id, vtap_policy_ids_next_owner(&d->ids, id));
+	}
+}
+
+/* Make way for the new ids: the bridge, or a grace period for retired
+ * ids; then they are named. */
+static int new_ids(struct vtapd *d, int id_steps, const struct env *e)
+{
+	int ret = 0;
+
+	if (id_steps & VTAP_IDS_BRIDGE)
+		ret = bridge(d, e);
+	else if (id_steps & VTAP_IDS_WAIT)
+		ret = vtap_loader_wait_readers(&d->ld);
+	if (!ret)
+		name_new_ids(d);
+	return ret;
+}
+
+static int port_ifindex(void *arg, const char *name)
+{
+	struct vtapd_port *p = vtapd_port_by_name(arg, name);
+
+	return p ? p->ifindex : 0;
+}
+
+/* The set is in effect: what it does not need goes. */
+static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
+		    const unsigned int *want)
+{
+	detach_unwanted(d, want);
+	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
+	if (vtapd_sinks_applied(&d->sinks, set, ids))
+		d->dirty = true;
+	/* the apply waited until no program ran the generation before the
+	 * last flip: the ids its policies left are free now */
+	vtap_policy_ids_quiesce(&d->ids);
+}
+
+int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
+		    int id_steps)
+{
+	struct env e = {0};
+	struct vtap_image img;
+	unsigned int *want = NULL;
+	double t0 = now_ms();
+	int ret = -ENOMEM;
+
+	/* copies made under the running set go where it sends them, before
+	 * its sinks change */
+	vtapd_ring_drain(&d->ring);
+	vtapd_sinks_prepare(&d->sinks, set, &d->cfg.vxlan, &d->ids);
+	/* the links it made are known now, not when rtnetlink tells: this
+	 * reconcile puts the sink program on them */
+	vtapd_ports_note(&d->ports, d->cfg.vxlan.dev);
+	for (size_t i = 0; i < d->sinks.n; i++) {
+		vtapd_ports_note(&d->ports, d->sinks.v[i].port);
+		vtapd_ports_note(&d->ports, d->sinks.v[i].peer);
+	}
+	want = calloc(d->ports.n + 1, sizeof(*want));
+	if (!want || host_ports(d, set, &e) || monitor_sinks(d, set, true, &e))
+		goto out;
+	ret = compile(d, set, ids, &e, &img);
+	if (ret)
+		goto out;
+	forget_gone(d);
+	attach_wanted(d, set, &img, want);
+	ret = new_ids(d, id_steps, &e);
+	if (!ret) {
+		/* vxlan tunnels of the new set before it is in effect: an id a
+		 * removed policy had must not send a copy to that policy's
+		 * remote */
+		vtap_vxlan_tunnels_write(&d->ld, set, ids);
+		ret = vtap_loader_apply(&d->ld, &img);
+		if (ret)
+			snprintf(d->rec.last_error, sizeof(d->rec.last_error),
+				 "cannot write the rule set into the maps: %s", strerror(-ret));
+	}
+	if (!ret) {
+		applied(d, set, ids, want);
+		d->rec.applies++;
+		d->rec.last_apply_ms = now_ms() - t0;
+		log_debug("rule set of %zu policies in effect (generation %d, %.2f ms)",
+			  set->n_policies, vtap_loader_active_gen(&d->ld), d->rec.last_apply_ms);
+	}
+	vtap_image_free(&img);
+	/* the bridge may be in effect: the running set goes back in by a
+	 * reconcile */
+	if (ret && (id_steps & VTAP_IDS_BRIDGE))
+		d->dirty = true;
+out:
+	/* the ring's copies go to the sinks of the set in effect (the sinks
+	 * may have moved in d->sinks) */
+	if (ret)
+		vtapd_ring_route(&d->ring, &d->run.set, d->run.ids);
+	else
+		vtapd_ring_route(&d->ring, set, ids);
+	env_free(&e);
+	free(want);
+	return ret;
+}
+
+int vtapd_reconcile(struct vtapd *d)
+{
+	d->dirty = false;
+	return vtapd_apply_set(d, &d->run.set, d->run.ids, 0);
+}
+
+void vtapd_teardown(struct vtapd *d, bool unpin)
+{
+	/* taps off first, so no copy is on its way to a sink being closed */
+	for (size_t i = 0; i < d->ports.n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
+			if (p->attached & bit)
+				vtapd_hook_detach(&d->ld, p, bit);
+	}
+	vtapd_ring_close(&d->ring);
+	vtapd_sinks_close(&d->sinks, &d->cfg.vxlan, unpin);
+	if (d->ld.tc)
+		vtap_loader_close(&d->ld, unpin);
+	if (unpin)
+		log_info("removed the pins under %s", d->cfg.pin_root);
+}

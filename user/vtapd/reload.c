@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A reload: the policy directory read and checked, its policies given
+ * their ids (core/policy_ids.h), the kernel brought in line with it
+ * (reconcile.c); on any error the running set stays as it is. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "vtapd.h"
+#include "core/log.h"
+
+static void reject(struct vtapd *d, struct vtap_errors *errs, struct sbuf *out)
+{
+	for (size_t i = 0; errs && i < errs->n; i++) {
+		log_err("%s", errs->msgs[i]);
+		if (out)
+			sbuf_printf(out, "%s\n", errs->msgs[i]);
+	}
+	if (errs && errs->n)
+		snprintf(d->rec.last_error, sizeof(d->rec.last_error), "%s", errs->msgs[0]);
+	else if (out)
+		sbuf_printf(out, "%s\n", d->rec.last_error);
+	log_err("policy reload rejected; the running policy set is unchanged");
+	d->rec.reloads_failed++;
+}
+
+/* The pinned owners as they were: a new set's names off the ids it was
+ * given, the running set's back on those it was to give up. */
+static void unname_new_ids(struct vtapd *d)
+{
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		enum vtap_id_step st = vtap_policy_ids_step(&d->ids, id);
+		const char *owner = vtap_policy_ids_owner(&d->ids, id);
+
+		if (st == VTAP_ID_NEW || st == VTAP_ID_REUSED)
+			vtap_loader_set_name(&d->ld, id, owner ? owner : "");
+	}
+}
+
+/* The ids the running set's leaving policies had are nobody's now. */
+static void unname_leaving_ids(struct vtapd *d)
+{
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		enum vtap_id_step st = vtap_policy_ids_step(&d->ids, id);
+
+		if (st == VTAP_ID_LEAVING || st == VTAP_ID_DRAIN)
+			vtap_loader_set_name(&d->ld, id, "");
+	}
+}
+
+int vtapd_reload(struct vtapd *d, struct sbuf *out)
+{
+	struct vtap_policy_set set = {0};
+	struct vtap_errors errs = {0};
+	__u32 *ids = NULL;
+	int steps;
+
+	if (vtap_policy_load_dir(d->cfg.policy_dir, &set, &errs)) {
+		if (!errs.n)
+			vtap_errors_add(&errs, NULL, "policy load failed");
+		goto fail;
+	}
+	ids = calloc(set.n_policies + 1, sizeof(*ids));
+	if (!ids) {
+		vtap_errors_add(&errs, NULL, "out of memory");
+		goto fail;
+	}
+	steps = vtap_policy_ids_assign(&d->ids, &set, ids, &errs);
+	if (steps < 0)
+		goto fail;
+	if (vtapd_apply_set(d, &set, ids, steps)) {
+		unname_new_ids(d);
+		vtap_policy_ids_abort(&d->ids);
+		goto fail;
+	}
+	unname_leaving_ids(d);
+	vtap_policy_ids_commit(&d->ids);
+	vtap_policy_set_free(&d->run.set);
+	free(d->run.ids);
+	d->run.set = set;
+	d->run.ids = ids;
+	d->rec.reloads_ok++;
+	d->rec.last_error[0] = 0;
+	log_info("loaded %zu policies and %zu monitors from %s", set.n_policies, set.n_monitors,
+		 d->cfg.policy_dir);
+	return 0;
+fail:
+	reject(d, &errs, out);
+	vtap_errors_free(&errs);
+	vtap_policy_set_free(&set);
+	free(ids);
+	return -1;
+}

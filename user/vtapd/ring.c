@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <bpf/libbpf.h>
+#include <vtap/ring.h>
+#include "ring.h"
+#include "core/log.h"
+
+static int on_record(void *arg, void *data, size_t size)
+{
+	struct vtapd_ring *r = arg;
+	const struct vtap_ring_rec *rec = data;
+	const struct vtapd_sink *s;
+	unsigned int k;
+
+	r->records++;
+	if (size < sizeof(*rec) || size < sizeof(*rec) + rec->cap_len) {
+		r->bad++;
+		return 0;
+	}
+	/* cut by the record's size limit, not by a snaplen: counted */
+	if (rec->cap_len < rec->orig_len && rec->cap_len == VTAP_RING_COPY_MAX)
+		r->cut++;
+	k = rec->policy_id < VTAP_MAX_RULES ? r->sink[rec->policy_id] : 0;
+	s = k && k <= r->sinks->n ? &r->sinks->v[k - 1] : NULL;
+	if (s && s->cap)
+		vtap_capture_write(s->cap, rec->policy_id, rec->tai_ns, (const uint8_t *)(rec + 1),
+				   rec->cap_len, rec->orig_len);
+	else if (s && s->tx)
+		vtap_xsk_tx_queue(s->tx, rec->policy_id, (const uint8_t *)(rec + 1), rec->cap_len);
+	else
+		r->unrouted++;
+	return 0;
+}
+
+int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *sinks, int epfd)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	r->sinks = sinks;
+	r->rb = ring_buffer__new(map_fd, on_record, r, NULL);
+	if (!r->rb) {
+		log_err("cannot read the copies' ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	ev.data.fd = ring_buffer__epoll_fd(r->rb);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
+		log_err("cannot watch the ring buffer: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+bool vtapd_ring_event(struct vtapd_ring *r, int fd)
+{
+	if (!r->rb || fd != ring_buffer__epoll_fd(r->rb))
+		return false;
+	vtapd_ring_drain(r);
+	return true;
+}
+
+void vtapd_ring_drain(struct vtapd_ring *r)
+{
+	if (!r->rb)
+		return;
+	if (ring_buffer__consume(r->rb) < 0)
+		log_debug("ring buffer: %s", strerror(errno));
+	for (size_t i = 0; i < r->sinks->n; i++) {
+		if (r->sinks->v[i].cap)
+			vtap_capture_flush(r->sinks->v[i].cap);
+		if (r->sinks->v[i].tx)
+			vtap_xsk_tx_flush(r->sinks->v[i].tx);
+	}
+}
+
+void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids)
+{
+	memset(r->sink, 0, sizeof(r->sink));
+	for (size_t i = 0; r->sinks && ids && i < set->n_policies; i++) {
+		const struct vtap_policy *p = &set->policies[i];
+
+		if (p->monitor_idx < 0)
+			continue;
+		for (size_t k = 0; k < r->sinks->n; k++)
+			if (!strcmp(r->sinks->v[k].monitor, set->monitors[p->monitor_idx].name))
+				r->sink[ids[i] & (VTAP_MAX_RULES - 1)] = (unsigned short)(k + 1);
+	}
+}
+
+void vtapd_ring_close(struct vtapd_ring *r)
+{
+	if (!r->rb)
+		return;
+	vtapd_ring_drain(r);
+	ring_buffer__free(r->rb);
+	r->rb = NULL;
+	memset(r->sink, 0, sizeof(r->sink));
+}

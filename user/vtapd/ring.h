@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vtapd's end of the XDP tap's ring buffer: drained in batches from the
+ * event loop, each copy delivered to its policy's user-space sink: a
+ * capture monitor's pcapng writer, or an ovs monitor's AF_XDP TX socket.
+ * A copy nobody can take now (its policy or monitor gone since it was
+ * made) is counted, never dropped silently. */
+#ifndef VTAP_VTAPD_RING_H
+#define VTAP_VTAPD_RING_H
+
+#include <stdbool.h>
+#include "sinks.h"
+
+struct ring_buffer;
+
+struct vtapd_ring {
+	struct ring_buffer *rb;
+	const struct vtapd_sinks *sinks;
+	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
+	unsigned short sink[VTAP_MAX_RULES];
+	unsigned long long records, unrouted, bad;
+	unsigned long long cut; /* copies longer than VTAP_RING_COPY_MAX, cut */
+};
+
+/* Read the ring map_fd (watched by epfd); its copies go to sinks. */
+int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *sinks, int epfd);
+/* fd is the ring's: drained, true. */
+bool vtapd_ring_event(struct vtapd_ring *r, int fd);
+void vtapd_ring_drain(struct vtapd_ring *r);
+/* Policy id -> its sink, for the set in effect (drain before the sinks
+ * change). */
+void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids);
+void vtapd_ring_close(struct vtapd_ring *r);
+
+#endif

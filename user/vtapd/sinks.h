@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* vtapd's capture and ovs monitors: for each, the sink veth (made when
+ * absent) and what reads its peer — vtapd's own AF_XDP socket (capture,
+ * sinks/capture.h) or an Open vSwitch port with the OpenFlow rules that
+ * carry each session on (ovs, sinks/ovs.h) — kept in step with the policy
+ * set: made before a set is in effect, closed once it has replaced them. */
+#ifndef VTAP_VTAPD_SINKS_H
+#define VTAP_VTAPD_SINKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include "core/policy_ids.h"
+#include "sinks/capture.h"
+#include "sinks/ovs.h"
+#include "sinks/vxlan.h"
+#include "sinks/xsk_tx.h"
+
+struct vtapd_sink {
+	char monitor[VTAP_NAME_MAX];
+	enum vtap_monitor_type type;
+	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
+	struct vtap_capture *cap;
+	struct vtap_ovs *ovs;
+	struct vtap_xsk_tx *tx; /* ovs: sends the XDP tap's copies (NULL: TC only) */
+	char error[256];	/* why it gets no copies; "" = working */
+};
+
+struct vtapd_sinks {
+	struct vtapd_sink *v;
+	size_t n;
+};
+
+/* Before set is in effect: the VXLAN device it needs, and the sinks of its
+ * capture and ovs monitors (a changed one is closed and made again).
+ * names: whose copy a policy id is, for the captures' pcapng interfaces. */
+void vtapd_sinks_prepare(struct vtapd_sinks *s, const struct vtap_policy_set *set,
+			 const struct vtap_vxlan_cfg *vx, const struct vtap_policy_ids *names);
+struct vtapd_sink *vtapd_sink_of(const struct vtapd_sinks *s, const char *monitor);
+/* Can copies be sent to m's sink now? */
+bool vtapd_sink_usable(const struct vtapd_sinks *s, const struct vtap_monitor *m);
+/* Can vtapd deliver the XDP tap's copies for m (a capture, or an ovs
+ * monitor with its AF_XDP TX socket)? */
+bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monitor *m);
+/* Is name one of vtap's own devices (a sink veth or its peer, the VXLAN
+ * device)? Those are never tapped. */
+bool vtapd_sinks_is_dev(const struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx,
+			const struct vtap_policy_set *set, const char *name);
+/* set is in effect: the sinks of monitors it dropped are closed, each ovs
+ * monitor gets one OpenFlow rule per policy. True when a sink must be made
+ * again (a reconcile must follow). */
+bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *set,
+			 const __u32 *ids);
+/* A sink's port (or its peer) is gone: closed, made again by the next
+ * reconcile (true: one must follow). */
+bool vtapd_sinks_port_gone(struct vtapd_sinks *s, const char *name);
+/* An fd of a capture (its socket, a live client): served, true. */
+bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events);
+/* Close them all; with remove, their links and OVS state and the VXLAN
+ * device too. */
+void vtapd_sinks_close(struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx, bool remove);
+
+#endif

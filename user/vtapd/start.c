@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What vtapd takes over at start: the pinned maps, the owners of their
+ * counters (vtap_names), and the hooks a previous vtapd left attached —
+ * kept untouched, so a restart leaves no gap in tapping. */
+#include <string.h>
+#include "vtapd.h"
+#include "hooks.h"
+#include "core/log.h"
+#include "kernel/link.h"
+
+/* Counters survive a restart: their owners are in the pinned vtap_names
+ * map, and the generation in effect (a kept one) counts into them. */
+static void load_ids(struct vtapd *d)
+{
+	char name[VTAP_NAME_MAX];
+	size_t n = 0;
+
+	vtap_policy_ids_init(&d->ids);
+	for (__u32 id = 0; id < VTAP_MAX_RULES; id++) {
+		if (vtap_loader_get_name(&d->ld, id, name, sizeof(name)) || !name[0])
+			continue;
+		if (!vtap_policy_ids_adopt(&d->ids, id, name))
+			n++;
+	}
+	if (n)
+		log_info("found counters of %zu policies pinned under %s", n, d->cfg.pin_root);
+}
+
+int vtapd_init(struct vtapd *d)
+{
+	int ret;
+
+	vtap_link_set_owner(d->cfg.pin_root);
+	ret = vtap_loader_open_ring(&d->ld, d->cfg.pin_root, d->cfg.ring_size);
+	if (ret)
+		return ret;
+	load_ids(d);
+	ret = vtap_loader_set_flow_cache(&d->ld, d->cfg.no_flow_cache ? VTAP_FLOW_CACHE_OFF
+								      : VTAP_FLOW_CACHE_ON);
+	if (ret) {
+		log_err("cannot set the flow cache mode in %s: %s", d->cfg.pin_root,
+			strerror(-ret));
+		vtap_loader_close(&d->ld, 0);
+	}
+	return ret;
+}
+
+void vtapd_adopt(struct vtapd *d)
+{
+	for (size_t i = 0; i < d->ports.n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+		unsigned int bits = vtapd_hooks_adopt(&d->ld, p);
+
+		if (!bits)
+			continue;
+		p->attached = bits;
+		p->adopted = true;
+		d->rec.adopted++;
+		log_info("adopted vtap's filters on %s: they stay attached", p->name);
+	}
+}
