@@ -23,7 +23,7 @@
 #define MSG_MAX 700
 
 struct loaded {
-	char *dir, *path;
+	char *path; /* of the file, removed already: only errors name it */
 	struct vtap_errors e;
 	int rc;
 };
@@ -34,12 +34,14 @@ static void load(struct loaded *l, const char *text, size_t len)
 	struct vtap_policy_set set;
 	const char *paths[1];
 
+	char *dir = make_tmpdir();
+
 	memset(l, 0, sizeof(*l));
-	l->dir = make_tmpdir();
-	l->path = write_file(l->dir, "x.yaml", text, len);
+	l->path = write_file(dir, "x.yaml", text, len);
 	paths[0] = l->path;
 	l->rc = vtap_policy_load_files(paths, 1, &set, &l->e);
 	vtap_policy_set_free(&set);
+	remove_tmpdir(dir); /* before any check can fail */
 	for (size_t i = 0; i < l->e.n; i++)
 		print_message("    %.300s%s\n", l->e.msgs[i],
 			      strlen(l->e.msgs[i]) > 300 ? "..." : "");
@@ -49,7 +51,6 @@ static void unload(struct loaded *l)
 {
 	vtap_errors_free(&l->e);
 	free(l->path);
-	remove_tmpdir(l->dir);
 }
 
 /* The one error, which must start with PATH + rest_prefix. */
