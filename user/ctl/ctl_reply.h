@@ -6,7 +6,7 @@
 #define VTAP_USER_CTL_REPLY_H
 
 #include <stdbool.h>
-#include <vtap/types.h>
+#include <vtap/map_types.h>
 #include "core/sbuf.h"
 #include "core/policy.h"
 

@@ -16,18 +16,58 @@
 #include "core/log.h"
 #include "vtap_tc.skel.h"
 #include "vtap_xdp.skel.h"
-#include <vtap/ring.h>
+#include <vtap/limits.h>
+#include <vtap/map_names.h>
 
-static const char *const map_names[] = {
-	VTAP_STR(VTAP_MAP_CFG),   VTAP_STR(VTAP_MAP_GENS),  VTAP_STR(VTAP_MAP_POOL),
-	VTAP_STR(VTAP_MAP_PORTS), VTAP_STR(VTAP_MAP_SRC),   VTAP_STR(VTAP_MAP_DST),
-	VTAP_STR(VTAP_MAP_PROTO), VTAP_STR(VTAP_MAP_SPORT), VTAP_STR(VTAP_MAP_DPORT),
-	VTAP_STR(VTAP_MAP_VLAN),  VTAP_STR(VTAP_MAP_RULES), VTAP_STR(VTAP_MAP_STATS),
-	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS), VTAP_STR(VTAP_MAP_NAMES),
-	VTAP_STR(VTAP_MAP_TUNNELS), VTAP_STR(VTAP_MAP_RECV), VTAP_STR(VTAP_MAP_RSTATS),
-	VTAP_STR(VTAP_MAP_FCACHE),
-	VTAP_STR(VTAP_MAP_RING),
-};
+/* A shared map's fd, named by its <vtap/map_names.h> macro: the TC object
+ * declares every map the taps share (bpf/vtap_maps.h), and the XDP object
+ * reuses the same pins. */
+#define map_fd(ld, name) bpf_map__fd((ld)->tc->maps.name)
+
+/* fn(path, arg) for the pin path of every map of obj that libbpf pins (its
+ * pin root given at open); stops at fn's first non-zero return, returned. */
+typedef int (*pin_fn)(const char *path, void *arg);
+
+static int for_each_pin_of(struct bpf_object *obj, pin_fn fn, void *arg)
+{
+	struct bpf_map *map;
+	int ret;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *path = bpf_map__pin_path(map);
+
+		if (path && (ret = fn(path, arg)))
+			return ret;
+	}
+	return 0;
+}
+
+/* The same over the vtap objects opened (not loaded) with pin_root: their
+ * skeletons are the one list of the maps vtap pins and of their names. */
+static int for_each_pin(const char *pin_root, pin_fn fn, void *arg)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
+	struct vtap_tc *tc = vtap_tc__open_opts(&opts);
+	struct vtap_xdp *xdp = tc ? vtap_xdp__open_opts(&opts) : NULL;
+	int ret;
+
+	if (!tc || !xdp)
+		ret = -errno;
+	else if (!(ret = for_each_pin_of(tc->obj, fn, arg)))
+		ret = for_each_pin_of(xdp->obj, fn, arg);
+	vtap_xdp__destroy(xdp);
+	vtap_tc__destroy(tc);
+	return ret;
+}
+
+static int unlink_pin(const char *path, void *arg)
+{
+	int *ret = arg;
+
+	if (unlink(path) && errno != ENOENT && !*ret)
+		*ret = -errno;
+	return 0; /* the others all the same */
+}
 
 static int mkdir_p(const char *path)
 {
@@ -110,17 +150,16 @@ static void map_munmap(void *p, struct bpf_map *map)
 
 /* The size the ring gets: a pinned ring keeps its own (libbpf refuses to
  * reuse a pin whose size differs, and a kept tap writes into that one). */
-static __u32 ring_size_for(const char *pin_root, __u32 want)
+static __u32 ring_size_for(struct bpf_map *ring, __u32 want)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
-	char path[PATH_MAX + 16];
+	const char *path = bpf_map__pin_path(ring);
 	int fd;
 
 	if (!want)
 		want = VTAP_RING_SIZE_DEFAULT;
-	snprintf(path, sizeof(path), "%s/%s", pin_root, VTAP_STR(VTAP_MAP_RING));
-	fd = bpf_obj_get(path);
+	fd = path ? bpf_obj_get(path) : -1;
 	if (fd < 0)
 		return want;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_RINGBUF &&
@@ -155,7 +194,6 @@ static int open_xdp(struct vtap_loader *ld)
 		return ret;
 	}
 	ld->xdp = xdp;
-	ld->fd_ring = bpf_map__fd(xdp->maps.VTAP_MAP_RING);
 	return 0;
 }
 
@@ -170,7 +208,7 @@ static int seed_epoch(struct vtap_loader *ld)
 
 	if (getrandom(&cfg.active_gen, sizeof(cfg.active_gen), 0) != sizeof(cfg.active_gen))
 		return -errno;
-	return bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
@@ -189,20 +227,15 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 	ret = vtap_ensure_bpffs(pin_root);
 	if (ret)
 		return ret;
-	{
-		char cfg[PATH_MAX];
-
-		snprintf(cfg, sizeof(cfg), "%s/%s", pin_root, VTAP_STR(VTAP_MAP_CFG));
-		ld->fresh = access(cfg, F_OK) != 0;
-	}
 	tc = vtap_tc__open_opts(&opts);
 	if (!tc) {
 		ret = -errno;
 		log_err("cannot open the TC tap object: %s", strerror(errno));
 		return ret;
 	}
+	ld->fresh = access(bpf_map__pin_path(tc->maps.VTAP_MAP_CFG), F_OK) != 0;
 	/* both objects declare the ring; the first to load pins it */
-	ld->ring_size = ring_size_for(pin_root, ring_size);
+	ld->ring_size = ring_size_for(tc->maps.VTAP_MAP_RING, ring_size);
 	bpf_map__set_max_entries(tc->maps.VTAP_MAP_RING, ld->ring_size);
 	ret = vtap_tc__load(tc);
 	if (ret) {
@@ -223,20 +256,6 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		vtap_loader_close(ld, 0);
 		return ret;
 	}
-	ld->fd_cfg = bpf_map__fd(tc->maps.VTAP_MAP_CFG);
-	ld->fd_gens = bpf_map__fd(tc->maps.VTAP_MAP_GENS);
-	ld->fd_ports = bpf_map__fd(tc->maps.VTAP_MAP_PORTS);
-	ld->fd_src = bpf_map__fd(tc->maps.VTAP_MAP_SRC);
-	ld->fd_dst = bpf_map__fd(tc->maps.VTAP_MAP_DST);
-	ld->fd_rules = bpf_map__fd(tc->maps.VTAP_MAP_RULES);
-	ld->fd_stats = bpf_map__fd(tc->maps.VTAP_MAP_STATS);
-	ld->fd_gstats = bpf_map__fd(tc->maps.VTAP_MAP_GSTATS);
-	ld->fd_sinks = bpf_map__fd(tc->maps.VTAP_MAP_SINKS);
-	ld->fd_names = bpf_map__fd(tc->maps.VTAP_MAP_NAMES);
-	ld->fd_tunnels = bpf_map__fd(tc->maps.VTAP_MAP_TUNNELS);
-	ld->fd_recv = bpf_map__fd(tc->maps.VTAP_MAP_RECV);
-	ld->fd_rstats = bpf_map__fd(tc->maps.VTAP_MAP_RSTATS);
-	ld->fd_sync = bpf_map__fd(tc->maps.VTAP_MAP_SYNC);
 	ld->fd_sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
 	if (ld->fd_sync_inner < 0) {
 		ret = -errno;
@@ -267,7 +286,7 @@ static int read_cfg(struct vtap_loader *ld, struct vtap_cfg *cfg)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(ld->fd_cfg, &zero, cfg) ? -errno : 0;
+	return bpf_map_lookup_elem(map_fd(ld, VTAP_MAP_CFG), &zero, cfg) ? -errno : 0;
 }
 
 int vtap_loader_active_gen(struct vtap_loader *ld)
@@ -292,7 +311,7 @@ int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode
 	else if (mode == VTAP_FLOW_CACHE_ALWAYS_MISS)
 		cfg.flags |= VTAP_CFG_FLOW_CACHE_MISS;
 	/* the only writer is this process, so read-modify-write is safe */
-	return bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 /* Delete every entry of generation gen from a hash or LPM map. gen_of()
@@ -369,7 +388,7 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	/* 0. generation g was active until the last flip: wait until no
 	 * program can still be reading it (an RCU grace period, which the
 	 * kernel waits for on a map-in-map update) */
-	if (bpf_map_update_elem(ld->fd_sync, &zero, &ld->fd_sync_inner, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_SYNC), &zero, &ld->fd_sync_inner, BPF_ANY))
 		goto fail_errno;
 
 	/* 1. everything of the inactive generation; no frame reads it */
@@ -379,11 +398,11 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	fill_index(&ld->dport[g * VTAP_PORT_SPACE], img->dport, VTAP_PORT_SPACE, base);
 	fill_index(&ld->vlan[g * VTAP_VLAN_SPACE], img->vlan, VTAP_VLAN_SPACE, base);
 
-	ret = purge_gen(ld->fd_ports, sizeof(struct vtap_port_key), g, port_key_gen);
+	ret = purge_gen(map_fd(ld, VTAP_MAP_PORTS), sizeof(struct vtap_port_key), g, port_key_gen);
 	if (!ret)
-		ret = purge_gen(ld->fd_src, sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+		ret = purge_gen(map_fd(ld, VTAP_MAP_SRC), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (!ret)
-		ret = purge_gen(ld->fd_dst, sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+		ret = purge_gen(map_fd(ld, VTAP_MAP_DST), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (ret)
 		goto fail;
 	for (size_t i = 0; i < img->n_ports; i++) {
@@ -392,11 +411,11 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 					   .gen = (__u8)g };
 		__u32 v = img->ports[i].idx + base;
 
-		if (bpf_map_update_elem(ld->fd_ports, &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_PORTS), &k, &v, BPF_ANY))
 			goto fail_errno;
 	}
 	for (int side = 0; side < 2; side++) {
-		int fd = side ? ld->fd_dst : ld->fd_src;
+		int fd = side ? map_fd(ld, VTAP_MAP_DST) : map_fd(ld, VTAP_MAP_SRC);
 
 		for (size_t i = 0; i < img->n_prefixes[side]; i++) {
 			const struct vtap_image_prefix *p = &img->prefixes[side][i];
@@ -420,19 +439,19 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		}
 		for (__u32 i = 0; i < count; i++)
 			keys[i] = g * VTAP_MAX_RULES + i;
-		ret = bpf_map_update_batch(ld->fd_rules, keys, img->rules, &count, NULL);
+		ret = bpf_map_update_batch(map_fd(ld, VTAP_MAP_RULES), keys, img->rules, &count, NULL);
 		free(keys);
 		if (ret)
 			goto fail;
 	}
 	for (int f = 0; f < VTAP_F_MAX; f++)
 		gen.any_idx[f] += base;
-	if (bpf_map_update_elem(ld->fd_gens, &g, &gen, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_GENS), &g, &gen, BPF_ANY))
 		goto fail_errno;
 
 	/* 2. the flip: one store of the next epoch, whose low bit is g */
 	cfg.active_gen++;
-	if (bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY))
 		goto fail_errno;
 	return 0;
 fail_errno:
@@ -459,7 +478,7 @@ int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id)
 
 	if (!v)
 		return -ENOMEM;
-	ret = bpf_map_update_elem(ld->fd_stats, &policy_id, v, BPF_ANY) ? -errno : 0;
+	ret = bpf_map_update_elem(map_fd(ld, VTAP_MAP_STATS), &policy_id, v, BPF_ANY) ? -errno : 0;
 	free(v);
 	return ret;
 }
@@ -487,19 +506,19 @@ static int read_percpu(int fd, const void *key, void *out, size_t size)
 
 int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out)
 {
-	return read_percpu(ld->fd_stats, &policy_id, out, sizeof(*out));
+	return read_percpu(map_fd(ld, VTAP_MAP_STATS), &policy_id, out, sizeof(*out));
 }
 
 int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
 {
 	__u32 zero = 0;
 
-	return read_percpu(ld->fd_gstats, &zero, out, sizeof(*out));
+	return read_percpu(map_fd(ld, VTAP_MAP_GSTATS), &zero, out, sizeof(*out));
 }
 
 int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out)
 {
-	return read_percpu(ld->fd_sinks, &ifindex, out, sizeof(*out));
+	return read_percpu(map_fd(ld, VTAP_MAP_SINKS), &ifindex, out, sizeof(*out));
 }
 
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
@@ -510,7 +529,7 @@ int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
 
 	if (!v)
 		return -ENOMEM;
-	ret = bpf_map_update_elem(ld->fd_sinks, &ifindex, v, BPF_NOEXIST);
+	ret = bpf_map_update_elem(map_fd(ld, VTAP_MAP_SINKS), &ifindex, v, BPF_NOEXIST);
 	ret = ret && errno != EEXIST ? -errno : 0;
 	free(v);
 	return ret;
@@ -518,14 +537,14 @@ int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
 
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
 {
-	return bpf_map_delete_elem(ld->fd_sinks, &ifindex) && errno != ENOENT ? -errno : 0;
+	return bpf_map_delete_elem(map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
 }
 
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t)
 {
 	struct vtap_tunnel none = { 0 };
 
-	return bpf_map_update_elem(ld->fd_tunnels, &policy_id, t ? t : &none, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_TUNNELS), &policy_id, t ? t : &none, BPF_ANY) ? -errno : 0;
 }
 
 int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
@@ -539,17 +558,17 @@ int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
 		return -ENOMEM;
 	/* counters first (kept when they exist), then the entry; the
 	 * unknown-VNI counter whenever receiving is configured at all */
-	if (bpf_map_update_elem(ld->fd_rstats, &unknown, zero, BPF_NOEXIST) && errno != EEXIST)
+	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_RSTATS), &unknown, zero, BPF_NOEXIST) && errno != EEXIST)
 		ret = -errno;
 	if (ifindex) {
-		if (bpf_map_update_elem(ld->fd_rstats, &vni, zero, BPF_NOEXIST) && errno != EEXIST)
+		if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_RSTATS), &vni, zero, BPF_NOEXIST) && errno != EEXIST)
 			ret = -errno;
-		if (!ret && bpf_map_update_elem(ld->fd_recv, &vni, &p, BPF_ANY))
+		if (!ret && bpf_map_update_elem(map_fd(ld, VTAP_MAP_RECV), &vni, &p, BPF_ANY))
 			ret = -errno;
 	} else {
-		if (bpf_map_delete_elem(ld->fd_recv, &vni) && errno != ENOENT)
+		if (bpf_map_delete_elem(map_fd(ld, VTAP_MAP_RECV), &vni) && errno != ENOENT)
 			ret = -errno;
-		bpf_map_delete_elem(ld->fd_rstats, &vni);
+		bpf_map_delete_elem(map_fd(ld, VTAP_MAP_RSTATS), &vni);
 	}
 	free(zero);
 	return ret;
@@ -559,7 +578,7 @@ int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
 {
 	__u32 key, next, *dead = calloc(VTAP_MAX_RECV + 2, sizeof(*dead));
 	size_t n_dead = 0;
-	int fds[2] = { ld->fd_recv, ld->fd_rstats };
+	int fds[2] = { map_fd(ld, VTAP_MAP_RECV), map_fd(ld, VTAP_MAP_RSTATS) };
 
 	if (!dead)
 		return -ENOMEM;
@@ -585,7 +604,7 @@ int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
 
 int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)
 {
-	return read_percpu(ld->fd_rstats, &vni, out, sizeof(*out));
+	return read_percpu(map_fd(ld, VTAP_MAP_RSTATS), &vni, out, sizeof(*out));
 }
 
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
@@ -602,7 +621,7 @@ int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, si
 {
 	struct vtap_policy_name v;
 
-	if (bpf_map_lookup_elem(ld->fd_names, &policy_id, &v))
+	if (bpf_map_lookup_elem(map_fd(ld, VTAP_MAP_NAMES), &policy_id, &v))
 		return -errno;
 	v.name[sizeof(v.name) - 1] = 0;
 	snprintf(name, len, "%s", v.name);
@@ -614,7 +633,7 @@ int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *na
 	struct vtap_policy_name v = { 0 };
 
 	snprintf(v.name, sizeof(v.name), "%s", name);
-	return bpf_map_update_elem(ld->fd_names, &policy_id, &v, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_NAMES), &policy_id, &v, BPF_ANY) ? -errno : 0;
 }
 
 static int map_id_of(int fd, __u32 *id)
@@ -628,27 +647,37 @@ static int map_id_of(int fd, __u32 *id)
 	return 0;
 }
 
+/* The ids of the maps pinned under a pin root (duplicates allowed). */
+struct pinned_ids {
+	__u32 id[64];
+	__u32 n;
+};
+
+static int collect_pinned_id(const char *path, void *arg)
+{
+	struct pinned_ids *p = arg;
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return 0; /* not pinned (yet) */
+	if (p->n < sizeof(p->id) / sizeof(p->id[0]) && !map_id_of(fd, &p->id[p->n]))
+		p->n++;
+	close(fd);
+	return 0;
+}
+
 int vtap_prog_uses_pins(int prog_fd, const char *pin_root)
 {
-	__u32 pinned[sizeof(map_names) / sizeof(map_names[0])], n_pinned = 0;
+	struct pinned_ids pinned = { .n = 0 };
 	__u32 ids[64], n_ids = 64;
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int ret = 0;
+	int ret;
 
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		if (!map_id_of(fd, &pinned[n_pinned]))
-			n_pinned++;
-		close(fd);
-	}
-	if (!n_pinned)
+	ret = for_each_pin(pin_root, collect_pinned_id, &pinned);
+	if (ret)
+		return ret;
+	if (!pinned.n)
 		return 0;
 	info.nr_map_ids = n_ids;
 	info.map_ids = (__u64)(unsigned long)ids;
@@ -656,29 +685,35 @@ int vtap_prog_uses_pins(int prog_fd, const char *pin_root)
 		return -errno;
 	n_ids = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
 	for (__u32 i = 0; i < n_ids && !ret; i++)
-		for (__u32 k = 0; k < n_pinned; k++)
-			if (ids[i] == pinned[k])
+		for (__u32 k = 0; k < pinned.n; k++)
+			if (ids[i] == pinned.id[k])
 				ret = 1;
 	return ret;
 }
 
-int vtap_unpin_all(const char *pin_root)
+static int remove_pin_root(const char *pin_root, int ret)
 {
-	char path[PATH_MAX];
-	int ret = 0;
-
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
-		if (unlink(path) && errno != ENOENT)
-			ret = -errno;
-	}
 	if (rmdir(pin_root) && errno != ENOENT && errno != ENOTEMPTY)
 		ret = ret ? ret : -errno;
 	return ret;
 }
 
+int vtap_unpin_all(const char *pin_root)
+{
+	int ret = 0, err = for_each_pin(pin_root, unlink_pin, &ret);
+
+	return remove_pin_root(pin_root, err ? err : ret);
+}
+
+int vtap_loader_ring_fd(struct vtap_loader *ld)
+{
+	return map_fd(ld, VTAP_MAP_RING);
+}
+
 void vtap_loader_close(struct vtap_loader *ld, int unpin)
 {
+	int ret = 0;
+
 	if (ld->fd_sync_inner > 0)
 		close(ld->fd_sync_inner);
 	if (ld->tc) {
@@ -687,11 +722,16 @@ void vtap_loader_close(struct vtap_loader *ld, int unpin)
 		map_munmap(ld->sport, ld->tc->maps.VTAP_MAP_SPORT);
 		map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
 		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
+		if (unpin)
+			for_each_pin_of(ld->tc->obj, unlink_pin, &ret);
 		vtap_tc__destroy(ld->tc);
 	}
-	if (ld->xdp)
+	if (ld->xdp) {
+		if (unpin)
+			for_each_pin_of(ld->xdp->obj, unlink_pin, &ret);
 		vtap_xdp__destroy(ld->xdp);
+	}
 	if (unpin)
-		vtap_unpin_all(ld->pin_root);
+		remove_pin_root(ld->pin_root, ret);
 	memset(ld, 0, sizeof(*ld));
 }

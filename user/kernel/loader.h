@@ -11,6 +11,9 @@
 struct vtap_tc;
 struct vtap_xdp;
 
+/* The maps are the skeletons' (tc->maps.VTAP_MAP_X, <vtap/map_names.h>):
+ * the TC object declares every map the taps share, the XDP object reuses
+ * the same pins. */
 struct vtap_loader {
 	struct vtap_tc *tc;
 	struct vtap_xdp *xdp; /* the XDP tap, same pinned maps (bpf/vtap_xdp.bpf.c) */
@@ -19,12 +22,9 @@ struct vtap_loader {
 	 * 8-byte stride (the kernel rounds array values up to 8 bytes) */
 	struct vtap_bitmap *pool;
 	__u64 *proto, *sport, *dport, *vlan;
-	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
-	int fd_names, fd_tunnels, fd_recv, fd_rstats;
-	int fd_sync, fd_sync_inner; /* see VTAP_MAP_SYNC */
-	int fd_ring;		    /* the copies' ring buffer (vtap/ring.h) */
-	__u32 ring_size;	    /* its size in bytes, as loaded */
-	bool fresh; /* no pins existed under pin_root before this open */
+	int fd_sync_inner; /* the inner map the loader swaps into VTAP_MAP_SYNC */
+	__u32 ring_size;   /* the ring buffer's size in bytes, as loaded */
+	bool fresh;	   /* no pins existed under pin_root before this open */
 };
 
 /* Mount bpffs where needed, create pin_root, load (or reuse the pinned
@@ -56,6 +56,8 @@ int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sin
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name);
+/* The copies' ring buffer (records of <vtap/abi.h>), for ring_buffer__new(). */
+int vtap_loader_ring_fd(struct vtap_loader *ld);
 /* vxlan monitors: the tunnel of a policy's copies (NULL: none). */
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t);
 /* The receiving side: copies with vni go out of ifindex (0: forget vni,
@@ -66,15 +68,16 @@ int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex);
 int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n);
 int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out);
 /* Does the program use maps pinned under this pin root (ours), rather than
- * another vtapd's? 1 yes, 0 no, <0 error. pin_root's maps are opened from
- * their pins when ld is NULL (vtapctl without a daemon). */
+ * another vtapd's? 1 yes, 0 no, <0 error. Works without a loader (vtapctl
+ * without a daemon): the pins are found through the skeletons. */
 int vtap_prog_uses_pins(int prog_fd, const char *pin_root);
 /* The owner of a counter slot ("" = free), kept in the pinned vtap_names. */
 int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len);
 int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name);
 /* Unmap and close; with unpin, also remove the pins and the pin root. */
 void vtap_loader_close(struct vtap_loader *ld, int unpin);
-/* Remove the pins of every vtap map under pin_root, without loading. */
+/* Remove the pins of every vtap map under pin_root (the skeletons' maps),
+ * and pin_root when that empties it, without loading anything. */
 int vtap_unpin_all(const char *pin_root);
 
 int vtap_ensure_bpffs(const char *pin_root);

@@ -13,7 +13,7 @@
 #include "core/image.h"
 #include "core/log.h"
 #include "kernel/tc.h"
-#include <vtap/ring.h>
+#include <vtap/limits.h>
 
 static double now_ms(void)
 {

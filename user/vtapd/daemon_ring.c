@@ -8,7 +8,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <bpf/libbpf.h>
-#include <vtap/ring.h>
+#include <vtap/limits.h>
+#include <vtap/abi.h>
 #include "sinks/capture.h"
 #include "daemon.h"
 #include "core/log.h"
@@ -44,7 +45,7 @@ int vtapd_ring_open(struct vtapd *d, int epfd)
 {
 	struct epoll_event ev = {.events = EPOLLIN};
 
-	d->ring = ring_buffer__new(d->ld.fd_ring, on_record, d, NULL);
+	d->ring = ring_buffer__new(vtap_loader_ring_fd(&d->ld), on_record, d, NULL);
 	if (!d->ring) {
 		log_err("cannot read the copies' ring buffer: %s", strerror(errno));
 		return -errno;

@@ -25,7 +25,7 @@
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
 #include "kernel/caps.h"
-#include <vtap/ring.h>
+#include <vtap/limits.h>
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
 

@@ -3,7 +3,7 @@
  * over the command dispatcher vtapd and vtap-dpdk share (ctl/ctl_reply.h). */
 #include <stdio.h>
 #include <string.h>
-#include <vtap/ring.h>
+#include <vtap/limits.h>
 #include "ctl/ctl_reply.h"
 #include "daemon.h"
 
