@@ -136,6 +136,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_RSTATS SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_OWNER SEC(".maps");
+
 /* The verdict cache (bpf/vtap_flow_cache.h). Pinned like the rest so every
  * object vtapd loads (TC and XDP taps) shares it. */
 struct {

@@ -27,6 +27,7 @@
 #define VTAP_MAP_RECV	 vtap_recv
 #define VTAP_MAP_RSTATS	 vtap_rstats
 #define VTAP_MAP_FCACHE	 vtap_fcache
+#define VTAP_MAP_OWNER	 vtap_owner
 /* Pinned like the other maps, so a tap left attached by `vtapd --keep`
  * keeps writing where the next vtapd reads. */
 #define VTAP_MAP_RING vtap_ring

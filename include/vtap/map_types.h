@@ -195,6 +195,16 @@ struct vtap_policy_name {
 	char name[64]; /* "" = free slot */
 };
 
+/* vtap_owner[0]: who holds the pin root. The lock is the kernel's (an
+ * flock on the pin root directory, user/kernel/pins.c); this record only
+ * lets a second vtapd, refused, name the first. Written by the owner, read
+ * by no program; bpftool shows it. */
+struct vtap_owner {
+	__u32 pid;
+	__u32 pad;
+	char socket[120]; /* the owner's control socket; "" when it has none */
+};
+
 /* Global per-CPU counters: vtap_gstats[0]. */
 struct vtap_global_counters {
 	__u64 seen;	   /* frames the tap looked at */

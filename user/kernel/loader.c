@@ -1,129 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "pins.h"
 #include "core/log.h"
 #include "vtap_tc.skel.h"
 #include "vtap_xdp.skel.h"
 #include <vtap/limits.h>
 #include <vtap/map_names.h>
-
-/* A shared map's fd, named by its <vtap/map_names.h> macro: the TC object
- * declares every map the taps share (bpf/vtap_maps.h), and the XDP object
- * reuses the same pins. */
-#define map_fd(ld, name) bpf_map__fd((ld)->tc->maps.name)
-
-/* fn(path, arg) for the pin path of every map of obj that libbpf pins (its
- * pin root given at open); stops at fn's first non-zero return, returned. */
-typedef int (*pin_fn)(const char *path, void *arg);
-
-static int for_each_pin_of(struct bpf_object *obj, pin_fn fn, void *arg)
-{
-	struct bpf_map *map;
-	int ret;
-
-	bpf_object__for_each_map(map, obj) {
-		const char *path = bpf_map__pin_path(map);
-
-		if (path && (ret = fn(path, arg)))
-			return ret;
-	}
-	return 0;
-}
-
-/* The same over the vtap objects opened (not loaded) with pin_root: their
- * skeletons are the one list of the maps vtap pins and of their names. */
-static int for_each_pin(const char *pin_root, pin_fn fn, void *arg)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root);
-	struct vtap_tc *tc = vtap_tc__open_opts(&opts);
-	struct vtap_xdp *xdp = tc ? vtap_xdp__open_opts(&opts) : NULL;
-	int ret;
-
-	if (!tc || !xdp)
-		ret = -errno;
-	else if (!(ret = for_each_pin_of(tc->obj, fn, arg)))
-		ret = for_each_pin_of(xdp->obj, fn, arg);
-	vtap_xdp__destroy(xdp);
-	vtap_tc__destroy(tc);
-	return ret;
-}
-
-static int unlink_pin(const char *path, void *arg)
-{
-	int *ret = arg;
-
-	if (unlink(path) && errno != ENOENT && !*ret)
-		*ret = -errno;
-	return 0; /* the others all the same */
-}
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* The pin root must live on a bpffs. /sys/fs/bpf is not mounted at boot on
- * some hosts (and never inside `ip netns exec`): mount it there. */
-int vtap_ensure_bpffs(const char *pin_root)
-{
-	struct statfs st;
-	char dir[PATH_MAX];
-	char *slash;
-	int ret;
-
-	snprintf(dir, sizeof(dir), "%s", pin_root);
-	/* find the closest existing ancestor */
-	while (statfs(dir, &st)) {
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			break;
-		*slash = 0;
-	}
-	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
-		if (strncmp(pin_root, "/sys/fs/bpf", 11)) {
-			log_err("pin root %s is not on a bpf filesystem; mount one there or use "
-				"a directory under /sys/fs/bpf",
-				pin_root);
-			return -EINVAL;
-		}
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			ret = -errno;
-			log_err("cannot mount bpffs on /sys/fs/bpf: %s", strerror(errno));
-			return ret;
-		}
-		log_info("mounted bpffs on /sys/fs/bpf");
-	}
-	ret = mkdir_p(pin_root);
-	if (ret)
-		log_err("cannot create pin root %s: %s", pin_root, strerror(-ret));
-	return ret;
-}
 
 /* An mmapable array's mapping: values rounded up to 8 bytes, whole pages */
 static size_t map_mmap_size(struct bpf_map *map)
@@ -208,7 +99,7 @@ static int seed_epoch(struct vtap_loader *ld)
 
 	if (getrandom(&cfg.active_gen, sizeof(cfg.active_gen), 0) != sizeof(cfg.active_gen))
 		return -errno;
-	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
@@ -233,6 +124,11 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		log_err("cannot open the TC tap object: %s", strerror(errno));
 		return ret;
 	}
+	/* before anything under the pin root is used: it has one owner */
+	ret = vtap_pin_root_lock(pin_root, bpf_map__pin_path(tc->maps.VTAP_MAP_OWNER));
+	if (ret < 0)
+		goto err;
+	ld->lock_fd = ret;
 	ld->fresh = access(bpf_map__pin_path(tc->maps.VTAP_MAP_CFG), F_OK) != 0;
 	/* both objects declare the ring; the first to load pins it */
 	ld->ring_size = ring_size_for(tc->maps.VTAP_MAP_RING, ring_size);
@@ -245,6 +141,7 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		goto err;
 	}
 	ld->tc = tc;
+	vtap_loader_set_owner(ld, "");
 	ld->pool = map_mmap(tc->maps.VTAP_MAP_POOL);
 	ld->proto = map_mmap(tc->maps.VTAP_MAP_PROTO);
 	ld->sport = map_mmap(tc->maps.VTAP_MAP_SPORT);
@@ -279,6 +176,9 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 	return ret;
 err:
 	vtap_tc__destroy(tc);
+	if (ld->lock_fd > 0)
+		close(ld->lock_fd);
+	ld->lock_fd = 0;
 	return ret;
 }
 
@@ -286,7 +186,7 @@ static int read_cfg(struct vtap_loader *ld, struct vtap_cfg *cfg)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(map_fd(ld, VTAP_MAP_CFG), &zero, cfg) ? -errno : 0;
+	return bpf_map_lookup_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, cfg) ? -errno : 0;
 }
 
 int vtap_loader_active_gen(struct vtap_loader *ld)
@@ -311,7 +211,7 @@ int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode
 	else if (mode == VTAP_FLOW_CACHE_ALWAYS_MISS)
 		cfg.flags |= VTAP_CFG_FLOW_CACHE_MISS;
 	/* the only writer is this process, so read-modify-write is safe */
-	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 /* Delete every entry of generation gen from a hash or LPM map. gen_of()
@@ -388,7 +288,7 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	/* 0. generation g was active until the last flip: wait until no
 	 * program can still be reading it (an RCU grace period, which the
 	 * kernel waits for on a map-in-map update) */
-	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_SYNC), &zero, &ld->fd_sync_inner, BPF_ANY))
+	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_SYNC), &zero, &ld->fd_sync_inner, BPF_ANY))
 		goto fail_errno;
 
 	/* 1. everything of the inactive generation; no frame reads it */
@@ -398,11 +298,11 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	fill_index(&ld->dport[g * VTAP_PORT_SPACE], img->dport, VTAP_PORT_SPACE, base);
 	fill_index(&ld->vlan[g * VTAP_VLAN_SPACE], img->vlan, VTAP_VLAN_SPACE, base);
 
-	ret = purge_gen(map_fd(ld, VTAP_MAP_PORTS), sizeof(struct vtap_port_key), g, port_key_gen);
+	ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), sizeof(struct vtap_port_key), g, port_key_gen);
 	if (!ret)
-		ret = purge_gen(map_fd(ld, VTAP_MAP_SRC), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+		ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_SRC), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (!ret)
-		ret = purge_gen(map_fd(ld, VTAP_MAP_DST), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+		ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_DST), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (ret)
 		goto fail;
 	for (size_t i = 0; i < img->n_ports; i++) {
@@ -411,11 +311,11 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 					   .gen = (__u8)g };
 		__u32 v = img->ports[i].idx + base;
 
-		if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_PORTS), &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), &k, &v, BPF_ANY))
 			goto fail_errno;
 	}
 	for (int side = 0; side < 2; side++) {
-		int fd = side ? map_fd(ld, VTAP_MAP_DST) : map_fd(ld, VTAP_MAP_SRC);
+		int fd = side ? vtap_loader_map_fd(ld, VTAP_MAP_DST) : vtap_loader_map_fd(ld, VTAP_MAP_SRC);
 
 		for (size_t i = 0; i < img->n_prefixes[side]; i++) {
 			const struct vtap_image_prefix *p = &img->prefixes[side][i];
@@ -439,19 +339,19 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		}
 		for (__u32 i = 0; i < count; i++)
 			keys[i] = g * VTAP_MAX_RULES + i;
-		ret = bpf_map_update_batch(map_fd(ld, VTAP_MAP_RULES), keys, img->rules, &count, NULL);
+		ret = bpf_map_update_batch(vtap_loader_map_fd(ld, VTAP_MAP_RULES), keys, img->rules, &count, NULL);
 		free(keys);
 		if (ret)
 			goto fail;
 	}
 	for (int f = 0; f < VTAP_F_MAX; f++)
 		gen.any_idx[f] += base;
-	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_GENS), &g, &gen, BPF_ANY))
+	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_GENS), &g, &gen, BPF_ANY))
 		goto fail_errno;
 
 	/* 2. the flip: one store of the next epoch, whose low bit is g */
 	cfg.active_gen++;
-	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY))
+	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY))
 		goto fail_errno;
 	return 0;
 fail_errno:
@@ -463,150 +363,6 @@ fail:
 	return ret;
 }
 
-static int ncpus(void)
-{
-	int n = libbpf_num_possible_cpus();
-
-	return n > 0 ? n : 1;
-}
-
-int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id)
-{
-	int n = ncpus();
-	struct vtap_counters *v = calloc((size_t)n, sizeof(*v));
-	int ret;
-
-	if (!v)
-		return -ENOMEM;
-	ret = bpf_map_update_elem(map_fd(ld, VTAP_MAP_STATS), &policy_id, v, BPF_ANY) ? -errno : 0;
-	free(v);
-	return ret;
-}
-
-/* Sum a per-CPU value made only of __u64 counters. */
-static int read_percpu(int fd, const void *key, void *out, size_t size)
-{
-	int n = ncpus();
-	__u64 *v = calloc((size_t)n, size), *sum = out;
-	int ret = 0;
-
-	if (!v)
-		return -ENOMEM;
-	memset(out, 0, size);
-	if (bpf_map_lookup_elem(fd, key, v)) {
-		ret = -errno;
-	} else {
-		for (int c = 0; c < n; c++)
-			for (size_t i = 0; i < size / 8; i++)
-				sum[i] += v[(size_t)c * (size / 8) + i];
-	}
-	free(v);
-	return ret;
-}
-
-int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out)
-{
-	return read_percpu(map_fd(ld, VTAP_MAP_STATS), &policy_id, out, sizeof(*out));
-}
-
-int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
-{
-	__u32 zero = 0;
-
-	return read_percpu(map_fd(ld, VTAP_MAP_GSTATS), &zero, out, sizeof(*out));
-}
-
-int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out)
-{
-	return read_percpu(map_fd(ld, VTAP_MAP_SINKS), &ifindex, out, sizeof(*out));
-}
-
-int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
-{
-	int n = ncpus();
-	struct vtap_sink_counters *v = calloc((size_t)n, sizeof(*v));
-	int ret;
-
-	if (!v)
-		return -ENOMEM;
-	ret = bpf_map_update_elem(map_fd(ld, VTAP_MAP_SINKS), &ifindex, v, BPF_NOEXIST);
-	ret = ret && errno != EEXIST ? -errno : 0;
-	free(v);
-	return ret;
-}
-
-int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
-{
-	return bpf_map_delete_elem(map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
-}
-
-int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t)
-{
-	struct vtap_tunnel none = { 0 };
-
-	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_TUNNELS), &policy_id, t ? t : &none, BPF_ANY) ? -errno : 0;
-}
-
-int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
-{
-	struct vtap_recv_port p = { .ifindex = ifindex };
-	__u32 unknown = VTAP_RECV_UNKNOWN;
-	int n = ncpus(), ret = 0;
-	struct vtap_recv_counters *zero = calloc((size_t)n, sizeof(*zero));
-
-	if (!zero)
-		return -ENOMEM;
-	/* counters first (kept when they exist), then the entry; the
-	 * unknown-VNI counter whenever receiving is configured at all */
-	if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_RSTATS), &unknown, zero, BPF_NOEXIST) && errno != EEXIST)
-		ret = -errno;
-	if (ifindex) {
-		if (bpf_map_update_elem(map_fd(ld, VTAP_MAP_RSTATS), &vni, zero, BPF_NOEXIST) && errno != EEXIST)
-			ret = -errno;
-		if (!ret && bpf_map_update_elem(map_fd(ld, VTAP_MAP_RECV), &vni, &p, BPF_ANY))
-			ret = -errno;
-	} else {
-		if (bpf_map_delete_elem(map_fd(ld, VTAP_MAP_RECV), &vni) && errno != ENOENT)
-			ret = -errno;
-		bpf_map_delete_elem(map_fd(ld, VTAP_MAP_RSTATS), &vni);
-	}
-	free(zero);
-	return ret;
-}
-
-int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
-{
-	__u32 key, next, *dead = calloc(VTAP_MAX_RECV + 2, sizeof(*dead));
-	size_t n_dead = 0;
-	int fds[2] = { map_fd(ld, VTAP_MAP_RECV), map_fd(ld, VTAP_MAP_RSTATS) };
-
-	if (!dead)
-		return -ENOMEM;
-	/* entries a previous vtapd left in the pinned maps count too */
-	for (int m = 0; m < 2; m++) {
-		n_dead = 0;
-		for (int r = bpf_map_get_next_key(fds[m], NULL, &next); !r && n_dead < VTAP_MAX_RECV + 2;
-		     r = bpf_map_get_next_key(fds[m], &key, &next)) {
-			bool kept = next == VTAP_RECV_UNKNOWN;
-
-			for (size_t i = 0; i < n && !kept; i++)
-				kept = keep[i] == next;
-			if (!kept)
-				dead[n_dead++] = next;
-			key = next;
-		}
-		for (size_t i = 0; i < n_dead; i++)
-			bpf_map_delete_elem(fds[m], &dead[i]);
-	}
-	free(dead);
-	return 0;
-}
-
-int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)
-{
-	return read_percpu(map_fd(ld, VTAP_MAP_RSTATS), &vni, out, sizeof(*out));
-}
-
 int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(ld->tc->obj, name);
@@ -615,99 +371,6 @@ int vtap_loader_prog_fd(struct vtap_loader *ld, const char *name)
 		p = bpf_object__find_program_by_name(ld->xdp->obj, name);
 
 	return p ? bpf_program__fd(p) : -ENOENT;
-}
-
-int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len)
-{
-	struct vtap_policy_name v;
-
-	if (bpf_map_lookup_elem(map_fd(ld, VTAP_MAP_NAMES), &policy_id, &v))
-		return -errno;
-	v.name[sizeof(v.name) - 1] = 0;
-	snprintf(name, len, "%s", v.name);
-	return 0;
-}
-
-int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name)
-{
-	struct vtap_policy_name v = { 0 };
-
-	snprintf(v.name, sizeof(v.name), "%s", name);
-	return bpf_map_update_elem(map_fd(ld, VTAP_MAP_NAMES), &policy_id, &v, BPF_ANY) ? -errno : 0;
-}
-
-static int map_id_of(int fd, __u32 *id)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*id = info.id;
-	return 0;
-}
-
-/* The ids of the maps pinned under a pin root (duplicates allowed). */
-struct pinned_ids {
-	__u32 id[64];
-	__u32 n;
-};
-
-static int collect_pinned_id(const char *path, void *arg)
-{
-	struct pinned_ids *p = arg;
-	int fd = bpf_obj_get(path);
-
-	if (fd < 0)
-		return 0; /* not pinned (yet) */
-	if (p->n < sizeof(p->id) / sizeof(p->id[0]) && !map_id_of(fd, &p->id[p->n]))
-		p->n++;
-	close(fd);
-	return 0;
-}
-
-int vtap_prog_uses_pins(int prog_fd, const char *pin_root)
-{
-	struct pinned_ids pinned = { .n = 0 };
-	__u32 ids[64], n_ids = 64;
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	int ret;
-
-	ret = for_each_pin(pin_root, collect_pinned_id, &pinned);
-	if (ret)
-		return ret;
-	if (!pinned.n)
-		return 0;
-	info.nr_map_ids = n_ids;
-	info.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -errno;
-	n_ids = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
-	for (__u32 i = 0; i < n_ids && !ret; i++)
-		for (__u32 k = 0; k < pinned.n; k++)
-			if (ids[i] == pinned.id[k])
-				ret = 1;
-	return ret;
-}
-
-static int remove_pin_root(const char *pin_root, int ret)
-{
-	if (rmdir(pin_root) && errno != ENOENT && errno != ENOTEMPTY)
-		ret = ret ? ret : -errno;
-	return ret;
-}
-
-int vtap_unpin_all(const char *pin_root)
-{
-	int ret = 0, err = for_each_pin(pin_root, unlink_pin, &ret);
-
-	return remove_pin_root(pin_root, err ? err : ret);
-}
-
-int vtap_loader_ring_fd(struct vtap_loader *ld)
-{
-	return map_fd(ld, VTAP_MAP_RING);
 }
 
 void vtap_loader_close(struct vtap_loader *ld, int unpin)
@@ -723,15 +386,18 @@ void vtap_loader_close(struct vtap_loader *ld, int unpin)
 		map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
 		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
 		if (unpin)
-			for_each_pin_of(ld->tc->obj, unlink_pin, &ret);
+			ret = vtap_unpin_object(ld->tc->obj);
 		vtap_tc__destroy(ld->tc);
 	}
 	if (ld->xdp) {
-		if (unpin)
-			for_each_pin_of(ld->xdp->obj, unlink_pin, &ret);
+		if (unpin && !ret)
+			ret = vtap_unpin_object(ld->xdp->obj);
 		vtap_xdp__destroy(ld->xdp);
 	}
 	if (unpin)
-		remove_pin_root(ld->pin_root, ret);
+		vtap_remove_pin_root(ld->pin_root, ret);
+	/* last: the pin root is given up with nothing of ours left in it */
+	if (ld->lock_fd > 0)
+		close(ld->lock_fd);
 	memset(ld, 0, sizeof(*ld));
 }

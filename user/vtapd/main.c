@@ -380,8 +380,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
+	/* refused, naming the owner, when another vtapd has the pin root */
 	if (vtapd_init(&d))
 		return 1;
+	vtap_loader_set_owner(&d.ld, d.socket_path);
 	/* before the first reload: copies of the taps it attaches are read */
 	if (vtapd_ring_open(&d, ep))
 		goto out;
