@@ -272,7 +272,9 @@ static int collect_pinned_id(const char *path, void *arg)
 int vtap_prog_uses_pins(int prog_fd, const char *pin_root)
 {
 	struct pinned_ids pinned = { .n = 0 };
-	__u32 ids[64], n_ids = 64;
+	/* zeroed: the kernel fills it through a pointer in info, which
+	 * valgrind does not follow (it reported every compare below) */
+	__u32 ids[64] = { 0 }, n_ids = 64;
 	struct bpf_prog_info info = { 0 };
 	__u32 len = sizeof(info);
 	int ret;
