@@ -237,7 +237,7 @@ cmp_iperf() {
 	sleep 0.3
 	rx0=$(stat_ns vm2 rx_packets); cp0=$(stat_ns mon rx_packets)
 	bps=$(nsx vm1 iperf3 -c 10.77.0.2 -t "$CMP_SECS" -J 2>/dev/null |
-		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]))' 2>/dev/null)
+		json_of '.end.sum_received.bits_per_second | floor')
 	rx1=$(stat_ns vm2 rx_packets); cp1=$(stat_ns mon rx_packets)
 	wait "$srv" 2>/dev/null
 	awk -v b="${bps:-0}" -v r="$((rx1 - rx0))" -v c="$((cp1 - cp0))" \

@@ -120,8 +120,7 @@ stat_ns() { nsx "$1" cat "/sys/class/net/eth0/statistics/$2"; }
 COPIES_AT=mon
 copies_now() {
 	if [ "$COPIES_AT" = capture ]; then
-		ctl status --json | python3 -c 'import json, sys
-print(json.load(sys.stdin)["monitor_sinks"][0]["written"])'
+		ctl_json '.monitor_sinks[0].written' status
 	else
 		stat_ns mon rx_packets
 	fi
@@ -229,14 +228,13 @@ YAML
 			mirred) tc qdisc del dev vtb-vm1 clsact ;;
 			vtapcls)
 				# frames the skip rule classified (proof the classifier ran)
-				skips=$(bpftool -j map dump pinned "$CM_PIN/vtap_stats" 2>/dev/null |
-					python3 -c 'import json, sys
-t = 0
-for e in json.load(sys.stdin):
-    for c in e.get("values", []):
-        v = c.get("value", [])  # no BTF in the pin: raw bytes, matched_pkts first
-        t += int.from_bytes(bytes(int(x, 16) for x in v[:8]), "little")
-print(t)' 2>/dev/null)
+				# (no BTF in the pin: each CPU's value is raw bytes in hex,
+				# matched_pkts first, little-endian)
+				skips=$(bpftool -j map dump pinned "$CM_PIN/vtap_stats" | json_of '
+					def le_u64: map(ltrimstr("0x") | explode | reduce .[] as $c (0;
+						. * 16 + ($c | if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end)))
+						| reverse | reduce .[] as $b (0; . * 256 + $b);
+					[.[].values[].value[:8] | le_u64] | total')
 				if ! [ "${skips:-0}" -gt 0 ] 2>/dev/null; then
 					echo "bench.sh: vtap classifier + mirred: the skip rule matched no frame" >&2
 					status=1
@@ -329,7 +327,7 @@ YAML
 			# ready when the rule set points at a working sink
 			for _ in $(seq 100); do
 				nsx vm1 ping -c 1 -W 0.1 10.77.0.2 >/dev/null 2>&1
-				[ "$(ctl stats all-of-vm1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policies"][0]["copies"])')" -gt 0 ] && break
+				[ "$(stat_of all-of-vm1 copies)" -gt 0 ] && break
 				sleep 0.1
 			done
 			line=$(measure)
@@ -399,7 +397,7 @@ YAML
 					[ "$(stat_of all-of-vm1 matched_pkts)" -gt 0 ] && break
 					sleep 0.1
 				done
-				hooks=$(ctl status --json | python3 -c 'import json,sys; print([p["hooks"] for p in json.load(sys.stdin)["ports"] if p["name"]=="vtb-vm1"][0])')
+				hooks=$(port_of vtb-vm1 hooks)
 				want=$([ "$mode" = xdp ] && echo "out(xdp)" || echo out)
 				if [ "$hooks" != "$want" ]; then
 					echo "bench.sh: $v: vtb-vm1 tapped by '$hooks', not '$want'" >&2
@@ -459,7 +457,7 @@ if has vtapd; then
 		hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$VTAPD_PID/status")
 		mem=0
 		for f in "$VT_PIN"/vtap_*; do
-			b=$(bpftool -j map show pinned "$f" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("bytes_memlock", 0))')
+			b=$(bpftool -j map show pinned "$f" | json_of .bytes_memlock)
 			mem=$((mem + ${b:-0}))
 		done
 		csv vtapd rss_kib "$n" 0 "$rss" KiB
@@ -583,10 +581,9 @@ YAML
 		VDP_PID=$!
 		for _ in $(seq 200); do [ -S "$VT_RUN/vdp.sock" ] && break; sleep 0.05; done
 		sleep 1
-		nul() { "$OUT/vtapctl" --socket "$VT_RUN/vdp.sock" status --json | python3 -c '
-import json, sys
-p = {q["role"] + q["name"]: q for q in json.load(sys.stdin)["ports"]}
-print(p["netnet_null1"]["tx"], p["monitornet_null2"]["tx"])'; }
+		nul() { "$OUT/vtapctl" --socket "$VT_RUN/vdp.sock" status --json | json_of '
+			(.ports[] | select(.role == "net" and .name == "net_null1") | .tx),
+			(.ports[] | select(.role == "monitor" and .name == "net_null2") | .tx)'; }
 		set -- $(nul); f0=$1 c0=$2
 		sleep "$TRAFFIC_SECS"
 		set -- $(nul); f1=$1 c1=$2

@@ -121,7 +121,7 @@ fi
 for b in "$VTAPD" "$VTAPCTL"; do
 	[ -x "$b" ] || die "$b is missing: run 'make demo' (it builds everything first)"
 done
-for t in tcpdump python3 ip tc; do
+for t in tcpdump python3 jq ip tc; do
 	command -v "$t" >/dev/null || die "$t is not installed (make deps installs it)"
 done
 

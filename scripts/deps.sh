@@ -6,7 +6,7 @@ PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pk
       libcmocka-dev libyaml-dev libmnl-dev iproute2 tcpdump tshark iperf3 ethtool
       netsniff-ng procps kmod python3 iputils-ping libclang-rt-14-dev valgrind
       openvswitch-switch openvswitch-switch-dpdk dpdk libdpdk-dev librte-net-af-xdp23 librte-mempool-ring23
-      gnuplot-nox)
+      gnuplot-nox jq)
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>/dev/null |
 	awk '$1 == "installed" { print $2 }' || true)
 missing=()

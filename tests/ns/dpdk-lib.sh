@@ -13,10 +13,11 @@ VDP_SOCK=$VT_RUN/vtap-dpdk.sock
 VDP_PID=
 VDP_RC=
 
-# dpdk_wire_up: topo_up, then vm1's port off the bridge and a veth
-# ${VT_PREFIX}-w1 whose peer is on it: vtap-dpdk joins the two
-dpdk_wire_up() {
-	topo_up
+# dpdk_wire_up: topo_up, then dpdk_wire
+dpdk_wire_up() { topo_up; dpdk_wire; }
+# dpdk_wire: vm1's port off the bridge and a veth ${VT_PREFIX}-w1 whose peer
+# is on it: vtap-dpdk joins the two
+dpdk_wire() {
 	W=${VT_PREFIX}-w1
 	ip link set "${VT_PREFIX}-vm1" nomaster
 	ip link add "$W" type veth peer name "${W}b"
@@ -57,12 +58,7 @@ vdp_stop() {
 }
 
 dctl() { "$VTAPCTL" --socket "$VDP_SOCK" "$@"; }
-# dstat POLICY FIELD, sink_stat FIELD: counters from vtap-dpdk's stats --json
-dstat() {
-	dctl stats "$1" --json | python3 -c '
-import json, sys
-print(json.load(sys.stdin)["policies"][0][sys.argv[1]])' "$2"
-}
-sink_stat() {
-	dctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"][0][sys.argv[1]])' "$1"
-}
+# dstat POLICY FIELD, dsink_stat FIELD: lib.sh's stat_of and sink_stat on
+# vtap-dpdk's socket
+dstat() { VT_CTL=dctl stat_of "$@"; }
+dsink_stat() { VT_CTL=dctl sink_stat "$@"; }

@@ -103,12 +103,17 @@ vtapd_stop() {
 
 ctl() { "$VTAPCTL" --socket "$VT_SOCK" --pin-root "$VT_PIN" "$@"; }
 
-# capture_start NS FILE [FILTER...]: tcpdump in a namespace, ready when it returns
+# capture_start NS FILE [FILTER...]: tcpdump on eth0 in a namespace, ready
+# when it returns; capture_on NS DEV FILE [FILTER...]: the same on DEV.
+# 16 MiB of buffer: libpcap sizes its ring's slots by the device's MTU, or
+# at 64 KiB when the device has an offload on (veths and VXLAN devices do),
+# so its default 2 MiB holds about 30 frames: a burst overflows it
 CAP_PIDS=()
-capture_start() {
-	local ns=$1 file=$2; shift 2
+capture_start() { local ns=$1; shift; capture_on "$ns" eth0 "$@"; }
+capture_on() {
+	local ns=$1 dev=$2 file=$3; shift 3
 	# not through nsx: $! must be tcpdump itself (ip netns exec execs it)
-	ip netns exec "${VT_PREFIX}-$ns" tcpdump -i eth0 -nn -U --immediate-mode -s 0 -B 16384 -w "$file" "$@" 2>"$file.log" &
+	ip netns exec "${VT_PREFIX}-$ns" tcpdump -i "$dev" -nn -U --immediate-mode -s 0 -B 16384 -w "$file" "$@" 2>"$file.log" &
 	CAP_PIDS+=($!)
 	local i
 	for i in $(seq 100); do
@@ -125,6 +130,18 @@ capture_stop() {
 	for p in "${CAP_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${CAP_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	CAP_PIDS=()
+}
+
+# captures_complete FILE...: tcpdump lost no frame of these captures (its
+# closing line, once capture_stop has stopped it: 0 packets dropped by kernel)
+captures_complete() {
+	local f bad=0
+	for f in "$@"; do
+		grep -q "^0 packets dropped by kernel" "$f.log" 2>/dev/null && continue
+		diag "$f: $(grep -h "dropped by kernel" "$f.log" 2>/dev/null || echo "no closing line from tcpdump")"
+		bad=1
+	done
+	return $bad
 }
 
 # web_traffic: the exchange of scenario §6.1: three HTTP-like GETs from vm1
@@ -161,17 +178,73 @@ same_frames() {
 	a=$(frames "$1"); b=$(frames "$2")
 	if [ "$a" == "$b" ] && [ -n "$a" ]; then return 0; fi
 	diag "captures differ: $1 has $(count "$1") frames, $2 has $(count "$2")"
+	# a capture that lost frames itself says so (tcpdump's closing lines)
+	grep -h "dropped by kernel" "$1.log" "$2.log" 2>/dev/null | grep -v "^0 " | sed 's/^/# tcpdump: /'
 	diff <(echo "$a" | cut -c1-120) <(echo "$b" | cut -c1-120) | head -8 | sed 's/^/# /'
 	return 1
 }
 
-# stat_of POLICY FIELD: a counter from vtapctl stats --json
-stat_of() {
-	ctl stats "$1" --json | python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(d["policies"][0][sys.argv[1]])' "$2"
+# ---- JSON (vtapctl --json, bpftool -j, ip -j, tc -j, iperf3 -J), through jq
+# json_of FILTER [JQ-ARG...]: the JSON document on stdin through the jq
+# FILTER, one line per result (strings raw, the rest compact JSON); JQ-ARGs
+# such as --arg NAME VALUE are jq's. Fails loudly (jq's message on stderr,
+# status 5) when stdin holds no JSON or the FILTER yields nothing or a null:
+# a missing field, a policy or port not there, must never read as "".
+# FILTER may use total: the sum of an array of numbers, an error when the
+# array is empty or holds anything else (jq's add takes a null for 0).
+JSON_DEFS='def total: if length > 0 and all(.[]; type == "number") then add
+	else error("no total of \(tojson | .[:200]): a value is missing") end;'
+json_of() {
+	local f=$1; shift
+	jq -nrc "$@" --arg filter "$f" "$JSON_DEFS [inputs] as \$in |
+		if (\$in | length) == 0 then error(\"no JSON on stdin for \" + \$filter) else \$in[0] end |
+		[$f] as \$r | if (\$r | length) == 0 or any(\$r[]; . == null)
+		then error(\"no value for \" + \$filter + \" in \" + (tostring | .[:200])) else \$r[] end"
 }
+# json_true FILTER [JQ-ARG...]: the FILTER holds for the JSON on stdin (its
+# one result is true); otherwise a diagnostic with what it gave, status 1
+json_true() {
+	local v
+	v=$(json_of "$@") || return 1
+	[ "$v" = true ] && return 0
+	diag "not true: $1 (gave: $(head -c 300 <<<"$v"))"
+	return 1
+}
+# ctl_json FILTER COMMAND [ARG...]: `vtapctl COMMAND ARG... --json` through
+# json_of; VT_CTL names the function that reaches the daemon (ctl: vtapd,
+# dctl: vtap-dpdk), ctl by default
+ctl_json() { local f=$1; shift; "${VT_CTL:-ctl}" "$@" --json | json_of "$f"; }
+# stat_of POLICY FIELD: a counter of POLICY from vtapctl stats --json
+stat_of() {
+	"${VT_CTL:-ctl}" stats "$1" --json |
+		json_of '.policies[] | select(.name == $p) | .[$f]' --arg p "$1" --arg f "$2"
+}
+# sink_stat FIELD: a counter of the (one) sink from vtapctl stats --json
+sink_stat() { "${VT_CTL:-ctl}" stats --json | json_of '.sinks[0][$f]' --arg f "$1"; }
+# status_of FIELD: a top-level field of vtapctl status --json
+status_of() { "${VT_CTL:-ctl}" status --json | json_of '.[$f]' --arg f "$1"; }
+# wait_status FIELD VALUE: until status FIELD == VALUE (3 s at most)
+wait_status() {
+	local i
+	for i in $(seq 60); do
+		[ "$(status_of "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	diag "status $1 is $(status_of "$1"), expected $2"; return 1
+}
+# port_of PORT FIELD: a field of PORT's entry in vtapctl status --json
+port_of() {
+	ctl status --json | json_of '.ports[] | select(.name == $p) | .[$f]' --arg p "$1" --arg f "$2"
+}
+# status_ports: the names of the ports vtapctl status --json lists, sorted
+status_ports() { ctl_json '[.ports[].name] | sort | join(" ")' status; }
+# map_json MAP FILTER [JQ-ARG...]: `bpftool -j map dump` of vtapd's pinned
+# MAP through json_of
+map_json() { local m=$1; shift; bpftool -j map dump pinned "$VT_PIN/$m" | json_of "$@"; }
+# map_true MAP FILTER [JQ-ARG...]: the FILTER holds for the dump (json_true)
+map_true() { local m=$1; shift; bpftool -j map dump pinned "$VT_PIN/$m" | json_true "$@"; }
+# map_active_gen: the generation the datapath reads (vtap_cfg), 0 or 1
+map_active_gen() { map_json vtap_cfg '.[0].formatted.value.active_gen % 2'; }
 
 tap_end() {
 	echo "1..$TAP_N"

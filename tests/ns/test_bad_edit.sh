@@ -4,7 +4,7 @@
 # policy set (copies keep flowing), and `vtapctl validate` / `vtapctl reload`
 # report the same errors with a non-zero exit. Fixing the file makes the new
 # policy take effect.
-VT_PREFIX=vtbe
+: "${VT_PREFIX:=vtbe}"
 . "$(dirname "$0")/lib.sh"
 PING=
 cleanup() { [ -n "$PING" ] && kill "$PING" 2>/dev/null; topo_down; }
@@ -28,17 +28,6 @@ YAML
 # put FILE: write it beside the policy directory, then rename it in, so
 # vtapd sees one change (one reload)
 put() { cat >"$VT_RUN/put.tmp"; mv "$VT_RUN/put.tmp" "$1"; }
-# st FIELD: a field of vtapctl status --json
-st() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-# wait_st FIELD VALUE: until status FIELD == VALUE (3 s at most)
-wait_st() {
-	local i
-	for i in $(seq 60); do
-		[ "$(st "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
-	diag "status $1 is $(st "$1"), expected $2"; return 1
-}
 # grows POLICY: its copies counter increases within 2 s
 grows() {
 	local a b i
@@ -56,7 +45,7 @@ check "vtapd starts with the good policy" vtapd_start
 nsx vm1 ping -i 0.05 -q 10.77.0.2 >/dev/null 2>&1 &
 PING=$!
 check "copies flow under the good policy" grows web
-ok0=$(st reloads_ok); fail0=$(st reloads_failed)
+ok0=$(status_of reloads_ok); fail0=$(status_of reloads_failed)
 diag "reloads before the bad edit: ok $ok0, failed $fail0"
 
 # --- the bad edit: a CIDR with host bits set at 5:13, an unknown key at 6:5 ---
@@ -70,20 +59,20 @@ policies:
     match: { protocol: icmp }
     monitor: mon
 YAML
-check "vtapd rejects the edit: reloads_failed + 1" wait_st reloads_failed $((fail0 + 1))
-check "... and reloads_ok unchanged" test "$(st reloads_ok)" -eq "$ok0"
+check "vtapd rejects the edit: reloads_failed + 1" wait_status reloads_failed $((fail0 + 1))
+check "... and reloads_ok unchanged" test "$(status_of reloads_ok)" -eq "$ok0"
 check "log: FILE:5:13: the CIDR's error, at its line and column" \
 	grep -qF "$WEB:5:13: destination.cidr: host bits set in 10.77.0.1/24" "$VT_RUN/vtapd.log"
 check "log: FILE:6:5: the unknown key, at its line and column" \
 	grep -qF "$WEB:6:5: unknown key 'colour'" "$VT_RUN/vtapd.log"
 check "log: says the running policy set is unchanged" \
 	grep -q "reload rejected; the running policy set is unchanged" "$VT_RUN/vtapd.log"
-last=$(st last_error)
+last=$(status_of last_error)
 diag "last_error: $last"
 check "status last_error is one of the file's errors, FILE:LINE:COLUMN: message" \
 	bash -c '[[ "$1" == "$2:6:5: unknown key"* || "$1" == "$2:5:13: destination.cidr"* ]]' _ "$last" "$WEB"
 check "the policies in effect are still the old ones (web, icmp)" \
-	test "$(ctl policies --json | python3 -c 'import json,sys; print(",".join(p["name"] for p in json.load(sys.stdin)))')" = web
+	test "$(ctl_json '[.[].name] | join(",")' policies)" = web
 check "copies keep flowing under the old policy (counter grows)" grows web
 capture_start mon "$VT_RUN/mon1.pcap" --immediate-mode
 sleep 0.5
@@ -104,7 +93,7 @@ sed 's/^/# /' <<<"$out"
 check "vtapctl reload exits non-zero" test "$rc" -ne 0
 check "vtapctl reload prints the errors, FILE:LINE:COLUMN" \
 	bash -c 'grep -qF "$1:5:13: destination.cidr" <<<"$2" && grep -qF "$1:6:5: unknown key" <<<"$2"' _ "$WEB" "$out"
-check "reloads_failed + 2 after vtapctl reload" test "$(st reloads_failed)" -eq $((fail0 + 2))
+check "reloads_failed + 2 after vtapctl reload" test "$(status_of reloads_failed)" -eq $((fail0 + 2))
 check "copies still flow under the old policy" grows web
 
 # --- the fix: a different policy (UDP to 9999, not ICMP) ---
@@ -116,10 +105,10 @@ policies:
     match: { protocol: udp, dst_ports: [9999] }
     monitor: mon
 YAML
-check "the fixed file is accepted: reloads_ok + 1" wait_st reloads_ok $((ok0 + 1))
-check "last_error is cleared" test -z "$(st last_error)"
+check "the fixed file is accepted: reloads_ok + 1" wait_status reloads_ok $((ok0 + 1))
+check "last_error is cleared" test -z "$(status_of last_error)"
 check "the policy in effect is the fixed one" \
-	test "$(ctl policies --json | python3 -c 'import json,sys; print(",".join(p["name"] for p in json.load(sys.stdin)))')" = fixed
+	test "$(ctl_json '[.[].name] | join(",")' policies)" = fixed
 check "the old policy is gone (vtapctl stats web fails)" bash -c "! '$VTAPCTL' --socket '$VT_SOCK' stats web >/dev/null 2>&1"
 capture_start mon "$VT_RUN/mon2.pcap" --immediate-mode
 nsx vm1 python3 -c '

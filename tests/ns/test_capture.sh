@@ -120,7 +120,7 @@ copies=$(($(stat_of web copies) + $(stat_of web-in copies) + $(stat_of udp-cut c
 total=$(tshark -r "$REC" 2>/dev/null | wc -l)
 diag "vtapctl: copies $copies; records in the file $total"
 check "every copy is a record in the file (copies == records)" test "$copies" -eq "$total"
-written=$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["monitor_sinks"][0]["written"])')
+written=$(ctl_json '.monitor_sinks[0].written' status)
 check "vtapctl status counts the records written ($written)" test "$written" -eq "$total"
 check "live stream through tshark: 5 records of web" \
 	bash -c "[ \$(wc -l <$VT_RUN/live.txt) -eq 5 ] && [ \$(grep -c '^web	' $VT_RUN/live.txt) -eq 5 ]"
@@ -161,7 +161,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.sendto(b"j" * 5000, ("10.77.0.2", 9998))'
 sleep 0.5
 jl=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"jumbo\"" -T fields -e frame.cap_len -e frame.len 2>/dev/null | tr '\t\n' ' ')
-too_big=$(ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"][0]["too_big"])')
+too_big=$(sink_stat too_big)
 diag "jumbo record (cap_len len): $jl; sink too_big $too_big"
 check "a copy longer than the sink carries is cut, its length kept, and counted" \
 	test "$jl" = "3010 5042 " -a "$too_big" -eq 1

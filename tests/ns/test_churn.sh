@@ -12,7 +12,7 @@
 #    and after one more `vtapctl reload` every generation);
 #  - `vtapctl status --json` lists only existing ports;
 #  - after SIGTERM no pin, no vtap filter and no clsact qdisc remains.
-VT_PREFIX=vtch
+: "${VT_PREFIX:=vtch}"
 . "$(dirname "$0")/lib.sh"
 BG=()
 cleanup() {
@@ -60,7 +60,6 @@ YAML
 check "both policy sets are valid" eval 'ctl validate "$VT_RUN/set-a.yaml" && ctl validate "$VT_RUN/set-b.yaml"'
 cp "$VT_RUN/set-a.yaml" "$POL"
 
-st() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 ifindex() { cat "/sys/class/net/$1/ifindex"; }
 
 check "vtapd starts with the glob policy" vtapd_start
@@ -68,7 +67,7 @@ check "vm1 and vm2 are tapped, mon has the sink" bash -c "
 	tc filter show dev $VM1 ingress | grep -q vtap_tc_out &&
 	tc filter show dev $VM2 egress | grep -q vtap_tc_in &&
 	tc filter show dev $MON egress | grep -q vtap_sink"
-ok0=$(st reloads_ok); fail0=$(st reloads_failed)
+ok0=$(status_of reloads_ok); fail0=$(status_of reloads_failed)
 
 # --- the stream: a receiver in vm2 that counts, a paced sender in vm1 ---
 cat >"$VT_RUN/recv.py" <<'PY'
@@ -180,14 +179,14 @@ check "vtapd survived the churn" kill -0 "$VTAPD_PID"
 
 # --- reloads ---
 # the last rewrite (set A) is applied 50 ms after it: wait for it
-ok1=$(st reloads_ok)
+ok1=$(status_of reloads_ok)
 for i in $(seq 40); do
 	sleep 0.05
-	o=$(st reloads_ok)
+	o=$(status_of reloads_ok)
 	[ "$o" = "$ok1" ] && break
 	ok1=$o
 done
-fail1=$(st reloads_failed)
+fail1=$(status_of reloads_failed)
 diag "$rewrites rewrites in $DUR s; reloads ok $ok0 -> $ok1, failed $fail0 -> $fail1"
 # vtapd debounces changes by 50 ms: at 100 writes a second it should still
 # apply one set every 50 ms or so, not wait for the writes to stop
@@ -240,12 +239,9 @@ check "vm1, vm2, mon: one clsact qdisc each; the bridge none" qdiscs_ok
 # WHICH = active (the active generation) or any
 port_ifindexes() {
 	local gen
-	gen=$(bpftool -j map dump pinned "$VT_PIN/vtap_cfg" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"] % 2)')
-	bpftool -j map dump pinned "$VT_PIN/vtap_ports" | python3 -c '
-import json, sys
-gen, which = int(sys.argv[1]), sys.argv[2]
-keys = [e["formatted"]["key"] for e in json.load(sys.stdin)]
-print(" ".join(str(i) for i in sorted({k["ifindex"] for k in keys if which == "any" or k["gen"] == gen})))' "$gen" "$1"
+	gen=$(map_active_gen) || return 1
+	map_json vtap_ports '[.[].formatted.key | select($which == "any" or .gen == $gen) | .ifindex] |
+		unique | map(tostring) | join(" ")' --argjson gen "$gen" --arg which "$1"
 }
 want_if=$(printf '%s\n' "$(ifindex "$VM1")" "$(ifindex "$VM2")" | sort -n | tr '\n' ' ' | sed 's/ $//')
 act=$(port_ifindexes active)
@@ -257,7 +253,6 @@ any=$(port_ifindexes any)
 diag "after one more apply, all generations: [$any]"
 check "after one more apply, no generation holds anything but vm1 and vm2" test "$any" = "$want_if"
 
-status_ports() { ctl status --json | python3 -c 'import json,sys; print(" ".join(sorted(p["name"] for p in json.load(sys.stdin)["ports"])))'; }
 sp=$(status_ports)
 diag "vtapctl status lists: $sp"
 check "vtapctl status lists no churned port" bash -c "! grep -q '${VT_PREFIX}-c[0-9]' <<<'$sp'"

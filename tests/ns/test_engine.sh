@@ -21,14 +21,6 @@ policies:
     monitor: mon
 YAML
 cp "$VT_POL/p.yaml" "$VT_RUN/both.yaml"
-# port_field PORT FIELD: a field of PORT's entry in vtapctl status --json
-port_field() {
-	ctl status --json | python3 -c '
-import json, sys
-for p in json.load(sys.stdin)["ports"]:
-    if p["name"] == sys.argv[1]:
-        print(p.get(sys.argv[2], ""))' "$1" "$2"
-}
 has_tap() { tc filter show dev "$1" ingress | grep -q vtap_tc_out; }
 
 out=$("$VTAPD" --engine bpf --socket "$VT_RUN/x.sock" 2>&1); rc=$?
@@ -38,7 +30,7 @@ check "a bad --engine is refused, named" bash -c "[ $rc -eq 2 ] && grep -q 'bpf 
 check "vtapd --engine dpdk starts" vtapd_start --engine dpdk
 check "no tap attached to the VM ports" bash -c "$(declare -f has_tap); ! has_tap $VM1 && ! has_tap $VM2"
 check "status: vm1 and vm2 are the dpdk engine's, configured" \
-	bash -c "[ '$(port_field "$VM1" engine)' = dpdk ] && [ '$(port_field "$VM2" engine)' = dpdk ] && grep -q 'configured (--engine dpdk)' <<<'$(port_field "$VM1" engine_reason)'"
+	bash -c "[ '$(port_of "$VM1" engine)' = dpdk ] && [ '$(port_of "$VM2" engine)' = dpdk ] && grep -q 'configured (--engine dpdk)' <<<'$(port_of "$VM1" engine_reason)'"
 check "status text shows the ENGINE column" bash -c "ctl() { $VTAPCTL --socket $VT_SOCK \"\$@\"; }; ctl status | grep -qE '^$VM1 +[0-9]+ +dpdk +configured'"
 check "the reason is logged" grep -q "port $VM1: engine dpdk: configured" "$VT_RUN/vtapd.log"
 vtapd_stop
@@ -49,8 +41,8 @@ tc qdisc add dev "$VM1" ingress_block $BLK egress_block $((BLK + 1000)) clsact
 check "vtapd (auto) starts" vtapd_start
 check "vm2 is tapped by eBPF" has_tap "$VM2"
 check "status: vm2 ebpf, vm1 dpdk" \
-	bash -c "[ '$(port_field "$VM2" engine)' = ebpf ] && [ '$(port_field "$VM1" engine)' = dpdk ]"
-why=$(port_field "$VM1" engine_reason)
+	bash -c "[ '$(port_of "$VM2" engine)' = ebpf ] && [ '$(port_of "$VM1" engine)' = dpdk ]"
+why=$(port_of "$VM1" engine_reason)
 diag "vm1: $why"
 check "the reason says eBPF cannot attach" grep -q "eBPF cannot attach to clsact" <<<"$why"
 check "the reason is logged" grep -q "port $VM1: engine dpdk: eBPF cannot attach" "$VT_RUN/vtapd.log"
@@ -72,15 +64,9 @@ policies:
     monitor: mon
 YAML
 check "vtapd (auto) starts with a policy on vm1 alone" vtapd_start
-check "vtapd gives vm1 to the DPDK engine" bash -c "[ '$(port_field "$VM1" engine)' = dpdk ]"
-W=${VT_PREFIX}-w1
-ip link set "$VM1" nomaster
-ip link add "$W" type veth peer name "${W}b"
-ip link set "${W}b" master "${VT_PREFIX}-br" up
-ip link set "$W" up
-nsx vm1 ethtool -K eth0 tx off >/dev/null
-nsx vm2 ethtool -K eth0 tx off >/dev/null
+check "vtapd gives vm1 to the DPDK engine" bash -c "[ '$(port_of "$VM1" engine)' = dpdk ]"
 . "$(dirname "$0")/dpdk-lib.sh"
+dpdk_wire
 trap 'vdp_stop; topo_down' EXIT
 check "vtap-dpdk serves vm1 with the same policy directory" \
 	vdp_start --vm "$(xdp 0 "$VM1")" --net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")"
@@ -103,7 +89,9 @@ cp "$VT_RUN/both.yaml" "$VT_POL/p.yaml"
 
 # ---- --engine ebpf: the same port is an error, not a fallback
 check "vtapd --engine ebpf starts" vtapd_start --engine ebpf
-check "status: vm1 is not given to dpdk" bash -c "[ -z '$(port_field "$VM1" engine)' ]"
+# not_dpdk PORT: vtapctl status lists no PORT of the dpdk engine
+not_dpdk() { ctl status --json | json_true 'all(.ports[]; .name != $p or .engine != "dpdk")' --arg p "$1"; }
+check "status: vm1 is not given to dpdk" not_dpdk "$VM1"
 check "the attach failure is logged as an error" grep -q "error: cannot attach vtap_tc_.* to $VM1" "$VT_RUN/vtapd.log"
 vtapd_stop
 tc qdisc del dev "$VM1" clsact
@@ -111,5 +99,5 @@ tc qdisc del dev "$VM1" clsact
 # ---- --dpdk-ports: by name
 check "vtapd --dpdk-ports starts" vtapd_start --dpdk-ports "${VT_PREFIX}-vm1,nomatch*"
 check "vm1 dpdk (--dpdk-ports), vm2 ebpf" \
-	bash -c "[ '$(port_field "$VM1" engine)' = dpdk ] && [ '$(port_field "$VM2" engine)' = ebpf ] && grep -q -- '--dpdk-ports' <<<'$(port_field "$VM1" engine_reason)'"
+	bash -c "[ '$(port_of "$VM1" engine)' = dpdk ] && [ '$(port_of "$VM2" engine)' = ebpf ] && grep -q -- '--dpdk-ports' <<<'$(port_of "$VM1" engine_reason)'"
 tap_end

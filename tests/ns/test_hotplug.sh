@@ -5,7 +5,7 @@
 # traffic is copied; when the port is deleted vtapd forgets it, and the
 # active generation of vtap_ports holds no entry for its old ifindex (nor any
 # generation, after one more apply).
-VT_PREFIX=vthp
+: "${VT_PREFIX:=vthp}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up
@@ -26,10 +26,6 @@ check "the ports present at start (vm1, vm2) are tapped" \
 	bash -c "tc filter show dev ${VT_PREFIX}-vm1 ingress | grep -q vtap_tc_out && tc filter show dev ${VT_PREFIX}-vm2 ingress | grep -q vtap_tc_out"
 check "vm3's port does not exist yet" bash -c "! ip link show $VM3 >/dev/null 2>&1"
 
-# status_ports: the names vtapctl status --json lists
-status_ports() { ctl status --json | python3 -c 'import json,sys; print(" ".join(p["name"] for p in json.load(sys.stdin)["ports"]))'; }
-# st FIELD
-st() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 # --- the port appears: vm_add's steps, timed from the creation of the link ---
 ip netns add "${VT_PREFIX}-vm3"
@@ -76,11 +72,12 @@ check "vm3's requests are copied as sent by vm3 (out at vm3's port)" \
 check "the policy's copies counter rose by the monitor's frames" test $((c1 - c0)) -eq "$n_all"
 
 # --- the port goes ---
-gen_before=$(st active_generation)
+gen_before=$(status_of active_generation)
 vm_del vm3
 gone=
 for i in $(seq 100); do
-	grep -qw "$VM3" <<<"$(status_ports)" || { gone=1; break; }
+	# (a failed read of the status is not "gone")
+	sp=$(status_ports) && ! grep -qw "$VM3" <<<"$sp" && { gone=1; break; }
 	sleep 0.02
 done
 check "vtapctl status no longer lists vm3's port" test -n "$gone"
@@ -88,14 +85,11 @@ check "vtapctl status no longer lists vm3's port" test -n "$gone"
 # (GENSPEC: "active" or "any")
 port_entries() {
 	local gen
-	gen=$(bpftool -j map dump pinned "$VT_PIN/vtap_cfg" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["active_gen"] % 2)')
-	bpftool -j map dump pinned "$VT_PIN/vtap_ports" | python3 -c '
-import json, sys
-ifi, gen, which = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-keys = [e["formatted"]["key"] for e in json.load(sys.stdin)]
-print(sum(1 for k in keys if k["ifindex"] == ifi and (which == "any" or k["gen"] == gen)))' "$1" "$gen" "$2"
+	gen=$(map_active_gen) || return 1
+	map_json vtap_ports '[.[].formatted.key | select(.ifindex == $ifi and ($which == "any" or .gen == $gen))] |
+		length' --argjson ifi "$1" --argjson gen "$gen" --arg which "$2"
 }
-diag "generation $gen_before before the delete, $(st active_generation) after; vm3's old ifindex $VM3_IF has $(port_entries "$VM3_IF" any) entries in vtap_ports (any generation)"
+diag "generation $gen_before before the delete, $(status_of active_generation) after; vm3's old ifindex $VM3_IF has $(port_entries "$VM3_IF" any) entries in vtap_ports (any generation)"
 check "vtap_ports: no entry for vm3's old ifindex in the active generation" test "$(port_entries "$VM3_IF" active)" -eq 0
 check "vm1 and vm2 are still in the active generation, both directions (the reapply kept them)" \
 	test "$(port_entries "$(cat /sys/class/net/${VT_PREFIX}-vm1/ifindex)" active)$(port_entries "$(cat /sys/class/net/${VT_PREFIX}-vm2/ifindex)" active)" = 22

@@ -3,7 +3,7 @@
 # created and a tapped VM port is deleted, more than its rtnetlink socket
 # holds. On SIGCONT it reads ENOBUFS, lists the ports again, forgets the
 # port deleted in the gap and taps the new one a policy names.
-VT_PREFIX=vtnl
+: "${VT_PREFIX:=vtnl}"
 . "$(dirname "$0")/lib.sh"
 cleanup() {
 	ip -batch "$VT_RUN/del.batch" 2>/dev/null
@@ -42,7 +42,7 @@ check "vtapd saw the lost events (ENOBUFS) and listed the ports again" \
 	grep -q "rtnetlink events lost" "$VT_RUN/vtapd.log"
 st=$(ctl status --json)
 check "the port deleted in the gap is forgotten" \
-	python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert not [p for p in d["ports"] if p["ifindex"] == int(sys.argv[2])], d["ports"]' "$st" "$vm3_idx"
+	json_true 'all(.ports[]; .ifindex != $i)' --argjson i "$vm3_idx" <<<"$st"
 check "the port created in the gap is tapped" \
 	bash -c "tc filter show dev ${VT_PREFIX}-vm4 ingress | grep -q vtap_tc_out"
 c0=$(stat_of vms copies)

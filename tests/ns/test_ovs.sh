@@ -67,7 +67,7 @@ YAML
 		"$(ovs_ofctl dump-flows "$BR" | grep -c 'priority=100.*actions=drop')" -eq 1
 	local hooks want=out
 	[ "$mode" = xdp ] && want="out(xdp)"
-	hooks=$(ctl status --json | python3 -c 'import json,sys; print([p["hooks"] for p in json.load(sys.stdin)["ports"] if p["name"]==sys.argv[1]][0])' "${VT_PREFIX}-vm1")
+	hooks=$(port_of "${VT_PREFIX}-vm1" hooks)
 	check "[$tag] ${VT_PREFIX}-vm1 is tapped: $hooks" test "$hooks" = "$want in"
 	sleep 0.5
 	capture_start vm2 "$VT_RUN/vm2-$flavour.pcap" tcp port 80 or icmp
@@ -83,7 +83,7 @@ YAML
 	diag "$(ovs_ofctl dump-flows "$BR" | grep -o 'n_packets=[0-9]*.*' | cut -c1-90 | tr '\n' ';')"
 	diag "$(cat "$VT_RUN/mon-$flavour.pcap.log" | tail -2 | tr '\n' ' ')"
 	diag "$(ovs_appctl dpctl/show 2>/dev/null | grep -E 'lost|hit' | tr '\n' ' ')"
-	diag "sink: $(ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"])')"
+	diag "sink: $(ctl_json .sinks stats)"
 	diag "ovs port ${SINK}p: $(ovs_vsctl get Interface ${SINK}p statistics)"
 	diag "ovs port mon: $(ovs_vsctl get Interface ${VT_PREFIX}-mon statistics)"
 	diag "ethtool ${SINK}p: $(ethtool -S ${SINK}p 2>/dev/null | grep -E 'drop|xdp' | grep -v ': 0' | tr -s ' \n' ' ')"
@@ -97,14 +97,14 @@ YAML
 	check "[$tag] monitor capture equals the receiver's matching frames byte for byte (tags removed)" \
 		same_frames "$VT_RUN/vm2m-$flavour.pcap" "$VT_RUN/mon-$flavour.pcap"
 	local web icmp copies
-	web=$(ovs_ofctl dump-flows "$BR" | grep "dl_vlan=$(( $(ctl policies --json | python3 -c 'import json,sys; print([p["id"] for p in json.load(sys.stdin) if p["name"]=="web"][0])') + 1 )) " | sed 's/.*n_packets=\([0-9]*\).*/\1/')
+	web=$(ovs_ofctl dump-flows "$BR" | grep "dl_vlan=$(( $(ctl_json '.[] | select(.name == "web") | .id' policies) + 1 )) " | sed 's/.*n_packets=\([0-9]*\).*/\1/')
 	copies=$(stat_of web copies)
 	diag "[$tag] OVS counted $web packets on web's rule; vtap copied $copies"
 	check "[$tag] OVS's per-session counter == vtap's copies of web" test "${web:-0}" -eq "$copies" -a "$copies" -gt 0
 	if [ "$mode" = xdp ]; then
 		local tx
-		tx=$(ctl status --json | python3 -c 'import json,sys; t=json.load(sys.stdin)["monitor_sinks"][0]["xdp_tx"]; print(t["sent"], t["no_frame"] + t["ring_full"] + t["cut"] + t["invalid"])')
-		diag "[$tag] AF_XDP TX: sent, lost: $tx; sink program: $(ctl stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["sinks"])')"
+		tx=$(ctl_json '.monitor_sinks[0].xdp_tx | .sent, ([.no_frame, .ring_full, .cut, .invalid] | total)' status | tr '\n' ' ')
+		diag "[$tag] AF_XDP TX: sent, lost: $tx; sink program: $(ctl_json .sinks stats)"
 		check "[$tag] copies of out frames went by AF_XDP TX, none lost" \
 			bash -c "set -- $tx; [ \$1 -gt 0 ] && [ \$2 -eq 0 ]"
 	fi

@@ -126,7 +126,7 @@ check "erspan v2 tunnel ports (session 103)" tunnel erspan 103 erspan_ver=2 ersp
 round erspan2 "erspan.version == 2 && erspan.spanid == 103"
 check "vxlan tunnel ports (VNI 100)" tunnel vxlan 100
 round vxlan "vxlan.vni == 100 && udp.dstport == 4789"
-copies=$("$VTAPCTL" --socket "$VT_RUN/v1.sock" stats web --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["policies"][0]["copies"])')
+copies=$("$VTAPCTL" --socket "$VT_RUN/v1.sock" stats web --json | json_of '.policies[] | select(.name == "web") | .copies')
 flows=$(ip netns exec "$N1" env OVS_RUNDIR="$D1" ovs-ofctl dump-flows obr | grep 'dl_vlan=' | sed 's/.*n_packets=\([0-9]*\).*/\1/')
 diag "vtap copies $copies; node1 OVS session rule n_packets $flows"
 check "node1: OVS's session counter == vtap's copies" test "${flows:-0}" -eq "$copies" -a "$copies" -gt 200

@@ -11,7 +11,7 @@
 #    exactly copies(a) + copies(b) frames.
 # Each swap is one reload (reloads_ok + 1); the stream itself is untouched
 # (iperf3 exits 0, bytes received == bytes sent).
-VT_PREFIX=vtsw
+: "${VT_PREFIX:=vtsw}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up
@@ -40,12 +40,11 @@ policies:
 YAML
 	mv "$VT_RUN/swap.tmp" "$VT_POL/20-swap.yaml"
 }
-st() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 # wait_reloads N: until reloads_ok == N (3 s at most)
 wait_reloads() {
 	local i
 	for i in $(seq 150); do
-		[ "$(st reloads_ok)" -ge "$1" ] && return 0
+		[ "$(status_of reloads_ok)" -ge "$1" ] && return 0
 		sleep 0.02
 	done
 	return 1
@@ -69,7 +68,7 @@ swap_run() {
 	nsx vm1 timeout 30 iperf3 -c 10.77.0.2 -t "$secs" -b 200M -J >"$VT_RUN/$name-c.json" 2>&1 &
 	local cli=$!
 	sleep 0.3
-	r0=$(st reloads_ok)
+	r0=$(status_of reloads_ok)
 	for ((i = 0; i < swaps; i++)); do
 		set_policies ${pairs[i % ${#pairs[@]}]/:/ }
 		if ! wait_reloads $((r0 + i + 1)); then rok=0; diag "swap $((i + 1)) was not applied"; fi
@@ -79,7 +78,7 @@ swap_run() {
 	wait "$srv"
 	capture_stop
 	SWAPS_OK=$rok
-	RELOADS=$(($(st reloads_ok) - r0))
+	RELOADS=$(($(status_of reloads_ok) - r0))
 }
 
 # pcap_cmp equal|subset A B: the frames of pcap B equal (or are a sub-multiset
@@ -114,28 +113,21 @@ PY
 # not failed: on 2 shared cores a busy host can cause one; a swap that lost
 # originals would show in the byte-for-byte comparison of phase 1)
 iperf_ok() {
-	python3 - "$VT_RUN/$1-c.json" "$VT_RUN/$1-s.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
-sent = c["end"]["sum_sent"]["bytes"]; rtx = c["end"]["sum_sent"].get("retransmits", 0)
-recv = s["end"]["sum_received"]["bytes"]
-print("# iperf3: sent %d bytes, server received %d, %d retransmits, %.0f Mbit/s"
-      % (sent, recv, rtx, c["end"]["sum_sent"]["bits_per_second"] / 1e6))
-# iperf3 3.12's server summary sometimes leaves out its last read, one
-# 128 KiB block (seen with and without vtap, in about 1 run of 10): that
-# exact shortfall is the tool's, any other difference fails
-blk = c["start"]["test_start"].get("blksize", 131072)
-if sent - recv == blk:
-    print("# (exactly one %d-byte block short: iperf3's summary, not the stream)" % blk)
-sys.exit(0 if sent > 0 and (sent == recv or sent - recv == blk) else 1)
-PY
-}
-# no_cap_drops NAME: neither tcpdump dropped a frame
-no_cap_drops() {
-	local f
-	for f in "$VT_RUN/$1-vm2.pcap.log" "$VT_RUN/$1-mon.pcap.log"; do
-		grep -q "^0 packets dropped by kernel" "$f" || { diag "$(grep dropped "$f")"; return 1; }
-	done
+	local c sent rtx mbps blk recv
+	# retransmits and blksize are not in every iperf3 report: 0 and iperf3's
+	# default block (128 KiB) when absent, as iperf3 means them
+	c=$(json_of '.end.sum_sent.bytes, (.end.sum_sent.retransmits // 0),
+		(.end.sum_sent.bits_per_second / 1e6 | round), (.start.test_start.blksize // 131072)' \
+		<"$VT_RUN/$1-c.json") || return 1
+	recv=$(json_of .end.sum_received.bytes <"$VT_RUN/$1-s.json") || return 1
+	read -r -d '' sent rtx mbps blk <<<"$c"
+	diag "iperf3: sent $sent bytes, server received $recv, $rtx retransmits, $mbps Mbit/s"
+	# iperf3 3.12's server summary sometimes leaves out its last read, one
+	# 128 KiB block (seen with and without vtap, in about 1 run of 10): that
+	# exact shortfall is the tool's, any other difference fails
+	[ $((sent - recv)) -eq "$blk" ] &&
+		diag "(exactly one $blk-byte block short: iperf3's summary, not the stream)"
+	[ "$sent" -gt 0 ] && { [ "$sent" -eq "$recv" ] || [ $((sent - recv)) -eq "$blk" ]; }
 }
 
 set_policies 5201 5299
@@ -147,7 +139,7 @@ swap_run p1 10 6 5299:5201 5201:5299
 check "phase 1: iperf3 client exits 0" test "$CLI_RC" -eq 0
 check "phase 1: bytes received == bytes sent" iperf_ok p1
 check "phase 1: every swap applied (one reload each)" test "$SWAPS_OK" -eq 1 -a "$RELOADS" -eq 10
-check "phase 1: the captures dropped nothing" no_cap_drops p1
+check "phase 1: the captures dropped nothing" captures_complete "$VT_RUN/p1-vm2.pcap" "$VT_RUN/p1-mon.pcap"
 n_vm2=$(count "$VT_RUN/p1-vm2.pcap"); n_mon=$(count "$VT_RUN/p1-mon.pcap")
 c1=$(copies); m1=$(matched)
 diag "phase 1: vm2 saw $n_vm2 stream frames, the monitor $n_mon; copies a $(stat_of a copies), b $(stat_of b copies)"
@@ -164,7 +156,7 @@ swap_run p2 8 5 5299:5299 5201:5299
 check "phase 2: iperf3 client exits 0" test "$CLI_RC" -eq 0
 check "phase 2: bytes received == bytes sent" iperf_ok p2
 check "phase 2: every swap applied (one reload each)" test "$SWAPS_OK" -eq 1 -a "$RELOADS" -eq 8
-check "phase 2: the captures dropped nothing" no_cap_drops p2
+check "phase 2: the captures dropped nothing" captures_complete "$VT_RUN/p2-vm2.pcap" "$VT_RUN/p2-mon.pcap"
 n_vm2=$(count "$VT_RUN/p2-vm2.pcap"); n_mon=$(count "$VT_RUN/p2-mon.pcap")
 c1=$(copies); m1=$(matched)
 diag "phase 2: vm2 saw $n_vm2 stream frames, the monitor $n_mon"
@@ -180,10 +172,10 @@ check "phase 2: matched == copies, no copy failed" test $((m1 - m0)) -eq $((c1 -
 reload_flips() {
 	local i r0 g0 g1
 	for i in 1 2 3; do
-		r0=$(st reloads_ok); g0=$(st active_generation)
+		r0=$(status_of reloads_ok); g0=$(status_of active_generation)
 		ctl reload >/dev/null || { diag "vtapctl reload failed"; return 1; }
-		g1=$(st active_generation)
-		[ "$(st reloads_ok)" -eq $((r0 + 1)) ] || { diag "reloads_ok did not go up by one"; return 1; }
+		g1=$(status_of active_generation)
+		[ "$(status_of reloads_ok)" -eq $((r0 + 1)) ] || { diag "reloads_ok did not go up by one"; return 1; }
 		[ "$g1" -ne "$g0" ] && return 0
 	done
 	diag "the active generation stayed $g0"; return 1

@@ -4,7 +4,7 @@
 # while vtapd is down; a new vtapd adopts the filters (same program, not
 # replaced, no duplicate) and the counters continue. Over the whole run the
 # monitor's frames equal the receiver's matching frames.
-VT_PREFIX=vtrs
+: "${VT_PREFIX:=vtrs}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up
@@ -19,10 +19,7 @@ policies:
     match: { protocol: udp, dst_ports: [7000] }
     monitor: mon
 YAML
-prog_id() { tc -j filter show dev "${VT_PREFIX}-vm1" ingress | python3 -c '
-import json, sys
-ids = [f["options"]["prog"]["id"] for f in json.load(sys.stdin) if "options" in f and "prog" in f["options"]]
-print(" ".join(map(str, ids)))'; }
+prog_id() { tc -j filter show dev "${VT_PREFIX}-vm1" ingress | json_of '[.[].options.prog.id // empty] | join(" ")'; }
 sink_tx() { cat "/sys/class/net/${VT_PREFIX}-mon/statistics/tx_packets"; }
 restart() {
 	rm -f "$VT_SOCK" # a killed vtapd leaves its socket; vtapd_start waits for a new one
@@ -35,6 +32,7 @@ caps() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$VTAPD_PID/status"; }
 check "vtapd keeps only CAP_NET_ADMIN, CAP_NET_RAW, CAP_IPC_LOCK, CAP_PERFMON and CAP_BPF (CapEff $(caps CapEff))" \
 	test "$(caps CapEff)" = 000000c000007000 -a "$(caps CapBnd)" = 000000c000007000
 id0=$(prog_id)
+check "vtap's program is on vm1's ingress (id $id0)" test -n "$id0"
 capture_start vm2 "$VT_RUN/vm2.pcap" udp port 7000
 capture_start mon "$VT_RUN/mon.pcap"
 # 6 s of UDP at 250 frames/s from vm1, while vtapd is killed and restarted twice

@@ -13,7 +13,7 @@
 #     frames at the monitor == sink deliveries == the policies' copies.
 #  d. Copies go only to declared monitors: vtap_sink is on the monitor port
 #     only, the taps only on the VM ports.
-VT_PREFIX=vtse
+: "${VT_PREFIX:=vtse}"
 . "$(dirname "$0")/lib.sh"
 NOBODY=65534
 VTAPD2_PID=
@@ -42,16 +42,6 @@ policies:
     match: { protocol: icmp }
     monitor: mon
 YAML
-st() { ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
-# wait_st FIELD VALUE: until status FIELD == VALUE (3 s at most)
-wait_st() {
-	local i
-	for i in $(seq 60); do
-		[ "$(st "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
-	diag "status $1 is $(st "$1"), expected $2"; return 1
-}
 # as_nobody CMD...: run as uid/gid 65534 with no supplementary groups
 as_nobody() { setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$@"; }
 # put FILE MODE: stdin becomes FILE, with MODE, in one rename (one reload)
@@ -102,7 +92,7 @@ check "a: ... and nobody got no status" eval '! grep -q "reloads" <<<"$out"'
 sleep 0.1
 check "a: vtapd's log says it refused uid $NOBODY" \
 	test "$(grep -c "refused a control connection from uid $NOBODY" "$VT_RUN/vtapd.log")" -gt "$n_refused0"
-ok_before=$(st reloads_ok)
+ok_before=$(status_of reloads_ok)
 for cmd in reload teardown; do
 	out=$(as_nobody "$VTAPCTL" --socket "$VT_SOCK" --pin-root "$VT_PIN" $cmd 2>&1); rc=$?
 	diag "nobody's $cmd: exit $rc: $(head -2 <<<"$out" | tr '\n' ' ')"
@@ -117,12 +107,12 @@ check "a: nobody's teardown without access to the socket fails (exit non-zero)" 
 check "a: after nobody's teardowns vtapd still runs" kill -0 "$VTAPD_PID"
 check "a: ... its filters are all there" tapped
 check "a: ... and its pins" test -e "$VT_PIN/vtap_rules"
-check "a: ... and nobody's reload did not reload" test "$(st reloads_ok)" -eq "$ok_before"
+check "a: ... and nobody's reload did not reload" test "$(status_of reloads_ok)" -eq "$ok_before"
 chmod 0700 "$VT_RUN"
 check "a: root still controls vtapd after the refusals" eval 'ctl status >/dev/null'
 
 # ---------------- b. policy files writable by others ----------------
-ok0=$(st reloads_ok); fail0=$(st reloads_failed)
+ok0=$(status_of reloads_ok); fail0=$(status_of reloads_failed)
 put "$POLF" 0666 <<YAML
 policies:
   - name: p-vm1
@@ -139,12 +129,12 @@ policies:
     monitor: mon
 YAML
 msg="$POLF: refusing a policy file writable by others (mode 0666); chmod go-w $POLF"
-check "b: an edit that leaves the file 0666 is rejected (reloads_failed + 1)" wait_st reloads_failed $((fail0 + 1))
+check "b: an edit that leaves the file 0666 is rejected (reloads_failed + 1)" wait_status reloads_failed $((fail0 + 1))
 check "b: vtapd's log names the file: $msg" grep -qF "$msg" "$VT_RUN/vtapd.log"
-check "b: status' last_error is that message" test "$(st last_error)" = "$msg"
+check "b: status' last_error is that message" test "$(status_of last_error)" = "$msg"
 check "b: the new policy is not in effect" eval '! ctl stats p-new --json >/dev/null 2>&1'
 check "b: the running set keeps copying" copies_grow p-vm1
-check "b: reloads_ok unchanged" test "$(st reloads_ok)" -eq "$ok0"
+check "b: reloads_ok unchanged" test "$(status_of reloads_ok)" -eq "$ok0"
 out=$(ctl reload 2>&1); rc=$?
 check "b: vtapctl reload says the same and fails" eval '[ $rc -ne 0 ] && grep -qF "$msg" <<<"$out"'
 chmod go-w "$POLF"
@@ -222,24 +212,20 @@ out=$(ctl validate "$VT_RUN/loop-cross.yaml" 2>&1); rc=$?
 diag "$out"
 check "c: ... and one that taps another monitor's port (copies of copies)" \
 	eval '[ $rc -ne 0 ] && grep -qF "policy vms: source port '"'"'${VT_PREFIX}-vm?'"'"' matches monitor via-vm2'"'"'s port $VM2 (monitor ports are never tapped)" <<<"$out"'
-fail0=$(st reloads_failed)
+fail0=$(status_of reloads_failed)
 put "$VT_POL/30-loop.yaml" 0644 <<YAML
 policies:
   - name: everything
     source: { ports: ["${VT_PREFIX}-*"] }
     monitor: mon
 YAML
-check "c: the running vtapd refuses the looping policy too" wait_st reloads_failed $((fail0 + 1))
+check "c: the running vtapd refuses the looping policy too" wait_status reloads_failed $((fail0 + 1))
 check "c: ... its log says why" grep -qF "30-loop.yaml:3:23: policy everything: monitor mon's port $MON is one of its own sources (would loop)" "$VT_RUN/vtapd.log"
 rm -f "$VT_POL/30-loop.yaml"
-check "c: removing it: the set is good again" wait_st last_error ""
+check "c: removing it: the set is good again" wait_status last_error ""
 
 # frames at the monitor are counted once
-sink_delivered() {
-	bpftool -j map dump pinned "$VT_PIN/vtap_sinks" | python3 -c '
-import json, sys
-print(sum(v["value"]["delivered"] for e in json.load(sys.stdin) for v in e["formatted"]["values"]))'
-}
+sink_delivered() { map_json vtap_sinks '[.[].formatted.values[].value.delivered] | total'; }
 capture_start mon "$VT_RUN/mon.pcap"
 c1a=$(stat_of p-vm1 copies); c2a=$(stat_of p-vm2 copies); da=$(sink_delivered)
 nsx vm1 ping -c 10 -i 0.05 -q 10.77.0.2 >/dev/null
@@ -255,7 +241,7 @@ check "c: each policy copied 20 frames (10 pings x 2 frames at its port)" \
 check "c: the sink delivered exactly the sum of the copies (40)" test $((db - da)) -eq 40
 check "c: the monitor received each copy once: 40 frames, no copy of a copy" test "$at_mon" -eq 40
 check "c: the global copies_seen counter is 0 (no copy reached a tap)" \
-	test "$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["global"]["copies_seen"])')" -eq 0
+	test "$(ctl_json .global.copies_seen status)" -eq 0
 
 # ---------------- d. copies go only to declared monitors ----------------
 ifaces() { ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^${VT_PREFIX}-"; }
@@ -272,7 +258,6 @@ diag "vtap_sink on: $sinks; taps on: $taps"
 check "d: the only interface with vtap_sink is the monitor port (egress)" test "$sinks" = "$MON/egress"
 check "d: the taps are on the VM ports only" test "$taps" = "$VM1/ingress $VM2/ingress $VM1/egress $VM2/egress"
 check "d: vtap_sinks holds only the monitor's ifindex" \
-	test "$(bpftool -j map dump pinned "$VT_PIN/vtap_sinks" | python3 -c '
-import json, sys
-print(" ".join(str(e["key"] if isinstance(e["key"], int) else e["formatted"]["key"]) for e in json.load(sys.stdin)))')" = "$(cat /sys/class/net/$MON/ifindex)"
+	test "$(map_json vtap_sinks '[.[] | if (.key | type) == "number" then .key else .formatted.key end] | join(" ")')" = \
+	"$(cat /sys/class/net/$MON/ifindex)"
 tap_end

@@ -27,7 +27,7 @@ YAML
 check "vtapd starts" vtapd_start
 sleep 0.5
 st=$(ctl status --json)
-state() { echo "$st" | python3 -c 'import json,sys; print([m["state"] for m in json.load(sys.stdin)["monitor_sinks"] if m["monitor"] == sys.argv[1]][0])' "$1"; }
+state() { json_of '.monitor_sinks[] | select(.monitor == $m) | .state' --arg m "$1" <<<"$st"; }
 diag "on-macvlan: $(state on-macvlan)"
 diag "on-foreign-veth: $(state on-foreign-veth)"
 check "a macvlan is refused as a capture port, with the reason" \
@@ -43,8 +43,8 @@ check "a glob matching vtap's own sink veth does not tap it (no tap filter on ${
 	bash -c "! tc filter show dev ${VT_PREFIX}-cap ingress 2>/dev/null | grep -q vtap_tc && ! tc filter show dev ${VT_PREFIX}-capp ingress 2>/dev/null | grep -q vtap_tc"
 nsx vm1 ping -c 3 -i 0.1 -q 10.77.0.2 >/dev/null
 sleep 0.3
-written=$(ctl status --json | python3 -c 'import json,sys; print([m["written"] for m in json.load(sys.stdin)["monitor_sinks"] if m["monitor"] == "good"][0])')
-received=$(ctl status --json | python3 -c 'import json,sys; print([m["received"] for m in json.load(sys.stdin)["monitor_sinks"] if m["monitor"] == "good"][0])')
+written=$(ctl_json '.monitor_sinks[] | select(.monitor == "good") | .written' status)
+received=$(ctl_json '.monitor_sinks[] | select(.monitor == "good") | .received' status)
 check "copies reach the good monitor ($received read)" test "$received" -ge 3
 # the sink veth is deleted behind vtapd's back: set up again
 ip link del "${VT_PREFIX}-cap"

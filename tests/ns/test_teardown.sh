@@ -7,7 +7,7 @@
 #     daemon removes the filters, the qdiscs and the pins.
 # Throughout, a clsact qdisc that existed before vtapd (on vm2, with a foreign
 # u32 filter at prio 5) survives with its filter; only vtap's filter goes.
-VT_PREFIX=vttd
+: "${VT_PREFIX:=vttd}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up
@@ -110,9 +110,7 @@ check "after SIGKILL the filters stay attached" tapped
 check "after SIGKILL the pins stay" test -e "$VT_PIN/vtap_rules"
 traffic
 check "after SIGKILL the orphaned taps still copy (sink delivered > 0 via bpftool)" \
-	bash -c "bpftool -j map dump pinned $VT_PIN/vtap_sinks | python3 -c '
-import json, sys
-assert sum(v[\"value\"][\"delivered\"] for e in json.load(sys.stdin) for v in e[\"formatted\"][\"values\"]) > 0'"
+	map_true vtap_sinks '[.[].formatted.values[].value.delivered] | total > 0'
 out=$("$VTAPCTL" --socket "$VT_SOCK" --pin-root "$VT_PIN" teardown 2>&1); rc=$?
 head -3 <<<"$out" | sed "s/^/# /"
 check "offline vtapctl teardown exits 0" test "$rc" -eq 0

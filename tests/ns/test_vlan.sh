@@ -3,7 +3,7 @@
 # (skb->vlan_tci) before tc sees it, in both directions. A policy on VLAN
 # 100 must copy the VMs' tagged frames (sent and received), and not their
 # untagged ones; a policy on vlan 0 (untagged) must not copy tagged frames.
-VT_PREFIX=vtvl
+: "${VT_PREFIX:=vtvl}"
 . "$(dirname "$0")/lib.sh"
 trap topo_down EXIT
 topo_up

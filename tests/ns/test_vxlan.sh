@@ -69,7 +69,6 @@ vtapd_on() {
 	sed 's/^/# /' "$VT_RUN/vtapd$n.log"; return 1
 }
 ctl_on() { local n=$1; shift; "$VTAPCTL" --socket "$VT_RUN/vtapd$n.sock" "$@"; }
-j() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 check "node1's vtapd starts (vxlan monitor, --underlay-mtu 1600)" vtapd_on "$N1" 1 --underlay-mtu 1600
 check "node2's vtapd starts (receive section)" vtapd_on "$N2" 2
@@ -101,8 +100,8 @@ vnis=$(tshark -r "$VT_RUN/underlay.pcap" -d udp.port==4789,vxlan -T fields -e vx
 diag "underlay: VNI/port=count: $vnis"
 check "the underlay carries VXLAN to UDP 4789 with VNI 4242 only, one packet per copy" \
 	test "$vnis" = "4242/4789=$n_mon "
-copies=$(ctl_on 1 stats web --json | j 'd["policies"][0]["copies"]')
-recv=$(ctl_on 2 stats --json | j '[r for r in d["receive"] if r["vni"] == 4242][0]["delivered"]')
+copies=$(ctl_on 1 stats web --json | json_of '.policies[] | select(.name == "web") | .copies')
+recv=$(ctl_on 2 stats --json | json_of '.receive[] | select(.vni == 4242) | .delivered')
 diag "node1 copies $copies; node2 delivered $recv"
 diag "node2 vtap-vxlan: $(n2 ip -s link show vtap-vxlan | tr -s ' \n' ' ')"
 diag "node2 stats: $(ctl_on 2 stats --json)"
@@ -148,7 +147,7 @@ capture_stop
 full=$(tcpdump -r "$VT_RUN/vm2-mtu.pcap" -nn 'greater 1514' 2>/dev/null | wc -l)
 max=$(tshark -r "$VT_RUN/mon-mtu.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
 n_mon=$(count "$VT_RUN/mon-mtu.pcap"); n_vm2=$(count "$VT_RUN/vm2-mtu.pcap")
-too_big=$(ctl_on 1 stats --json | j 'd["sinks"][0]["too_big"]')
+too_big=$(ctl_on 1 stats --json | json_of '.sinks[0].too_big')
 diag "vm2: $n_vm2 frames, $full of 1514 bytes; monitor: $n_mon frames, largest $max; node1 sink too_big $too_big"
 diag "node1 stats: $(ctl_on 1 stats --json)"
 diag "node1 vtap-vxlan: $(n1 ip -s link show vtap-vxlan | tr -s ' \n' ' ')"

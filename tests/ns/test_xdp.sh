@@ -26,7 +26,8 @@ char _license[] __attribute__((section("license"), used)) = "GPL";
 C
 clang -O2 -g -target bpf -I/usr/include/$(uname -m)-linux-gnu -c "$VT_RUN/foreign.c" -o "$VT_RUN/foreign.o"
 ip link set dev "$P3" xdpdrv obj "$VT_RUN/foreign.o" sec xdp
-xdp_id() { ip -j -d link show "$1" | python3 -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp",{}).get("prog",{}).get("id",0))'; }
+# xdp_id PORT: the id of the XDP program on PORT, 0 when it has none
+xdp_id() { ip -j -d link show "$1" | json_of '.[] | .xdp.prog.id // 0'; }
 FOREIGN=$(xdp_id "$P3")
 check "a foreign XDP program is on $P3 (id $FOREIGN)" test "${FOREIGN:-0}" -gt 0
 
@@ -66,15 +67,13 @@ policies:
     monitor: rec
 YAML
 check "vtapd starts in xdp mode" vtapd_start --attach xdp
-status=$(ctl status --json)
-hooks_of() { echo "$status" | python3 -c 'import json,sys; d=json.load(sys.stdin); print([p for p in d["ports"] if p["name"]==sys.argv[1]][0][sys.argv[2]])' "$1" "$2"; }
-diag "$P1 hooks: $(hooks_of "$P1" hooks); $P3 hooks: $(hooks_of "$P3" hooks) ($(hooks_of "$P3" hook_note))"
+diag "$P1 hooks: $(port_of "$P1" hooks); $P3 hooks: $(port_of "$P3" hooks) ($(port_of "$P3" hook_note))"
 check "$P1: out by XDP (vtap_xdp_out, native), in by TC" \
-	bash -c "[ '$(hooks_of "$P1" hooks)' = 'out(xdp) in' ] && ip -d link show $P1 | grep -q 'prog/xdp id .* name vtap_xdp_out'"
+	bash -c "[ '$(port_of "$P1" hooks)' = 'out(xdp) in' ] && ip -d link show $P1 | grep -q 'prog/xdp id .* name vtap_xdp_out'"
 check "$P1: no TC tap on its ingress (one hook per direction)" \
 	bash -c "! tc filter show dev $P1 ingress | grep -q vtap"
 check "$P3 keeps the foreign XDP program (same id) and is tapped by TC" \
-	test "$(xdp_id "$P3")" = "$FOREIGN" -a "$(hooks_of "$P3" hooks)" = "out"
+	test "$(xdp_id "$P3")" = "$FOREIGN" -a "$(port_of "$P3" hooks)" = "out"
 ctl status >"$VT_RUN/status.txt"
 check "vtapctl status says why: the foreign program" \
 	grep -q "^$P3 .*XDP program id $FOREIGN (foreign_pass) is on the port already" "$VT_RUN/status.txt"
