@@ -27,8 +27,8 @@ YAML
 # the program ids of the filters on a hook: same ids = nothing replaced
 filter_ids() { tc filter show dev "$1" "$2" | grep -o ' id [0-9]*' | tr -d '\n'; }
 # the pin root's owner record, as bpftool shows it (BTF: named fields)
-owner_pid() { bpftool map dump pinned "$VT_PIN/vtap_owner" | awk -F': ' '/"pid"/ { sub(",", "", $2); print $2 }'; }
-owner_socket() { bpftool map dump pinned "$VT_PIN/vtap_owner" | awk -F'"' '/"socket"/ { print $4 }'; }
+owner_pid() { map_json vtap_owner '.[0].formatted.value.pid'; }
+owner_socket() { map_json vtap_owner '.[0].formatted.value.socket'; }
 copies() { stat_of icmp copies; }
 
 check "the first vtapd starts" vtapd_start
