@@ -29,30 +29,40 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #   kernel: everything that talks to the kernel: loader, tc, xdp, links,
 #           rtnetlink, capabilities.
 #   sinks:  capture + pcapng, AF_XDP TX, OVS.
-#   ctl:    the control protocol both daemons answer.
+#   ctl:    the control server both daemons run, its command table, and
+#           the counters' field tables and shared answer layouts.
 CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
               user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
               user/core/tap.c user/core/log.c user/core/sbuf.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c user/kernel/xdp.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c
-CTL_SRCS   := user/ctl/ctl_reply.c
+#   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
+STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
+              user/store/etcd_kv.c user/store/etcd_watch.c user/store/etcd_lease.c \
+              user/store/etcd_body.c user/store/etcd_json.c user/store/etcd_b64.c
+# what the store's JSON decoding needs alone (the fuzzer's part)
+STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
+STORE_LDLIBS:= -lcurl -ljansson
+CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fields.c \
+              user/ctl/counters.c user/ctl/views.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/daemon.c user/vtapd/daemon_ring.c \
               user/vtapd/daemon_sinks.c user/vtapd/daemon_xdp.c user/vtapd/views.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
-              user/dpdk/ctl.c user/dpdk/vxlan.c
+              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
 lib_of      = $(OUT)/libvtap-$(1).a
 objs_of     = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
 CORE_LIB   := $(call lib_of,core)
 KERNEL_LIB := $(call lib_of,kernel)
 SINKS_LIB  := $(call lib_of,sinks)
+STORE_LIB  := $(call lib_of,store)
 CTL_LIB    := $(call lib_of,ctl)
 # link order: users before what they use
 VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
 VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
 DPDK_LIBS  := $(CTL_LIB) $(CORE_LIB)
-ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
+ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
 BINS       := $(OUT)/vtapd $(OUT)/vtapctl
 # vtap-dpdk: the DPDK fallback datapath (user/dpdk/). pkg-config runs in the
 # recipe, after scripts/deps.sh has installed libdpdk-dev.
@@ -65,6 +75,9 @@ FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 # libFuzzer + ASan + UBSan, clang only; core is compiled in from source
 FUZZ_CFLAGS:= -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUT) \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+# test tools: programs the namespace tests drive (etcd_tool: the store client)
+TOOL_SRCS  := $(wildcard tests/tools/*.c)
+TOOL_BINS  := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 HDRS       := $(wildcard include/vtap/*.h user/*/*.h bpf/*.h tests/unit/*.h tests/fuzz/*.h)
@@ -73,7 +86,7 @@ HDRS       := $(wildcard include/vtap/*.h user/*/*.h bpf/*.h tests/unit/*.h test
 .SECONDARY:
 .PHONY: all deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format
 
-all: deps $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(TEST_BINS)
+all: deps $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(TEST_BINS) $(TOOL_BINS)
 
 # Installs the Debian packages the project needs; fast when all are there.
 deps:
@@ -82,7 +95,7 @@ deps:
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-$(OUT) $(OUT)/tests $(OUT)/bench $(OUT)/fuzz:
+$(OUT) $(OUT)/tests $(OUT)/bench $(OUT)/fuzz $(OUT)/tools:
 	@mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux.h $(HDRS) | $(OUT)
@@ -98,6 +111,7 @@ $(OUT)/obj/%.o: user/%.c $(HDRS) $(SKELS)
 $(CORE_LIB): $(call objs_of,$(CORE_SRCS))
 $(KERNEL_LIB): $(call objs_of,$(KERNEL_SRCS))
 $(SINKS_LIB): $(call objs_of,$(SINKS_SRCS))
+$(STORE_LIB): $(call objs_of,$(STORE_SRCS))
 $(CTL_LIB): $(call objs_of,$(CTL_SRCS))
 $(ALL_LIBS):
 	rm -f $@
@@ -118,13 +132,20 @@ $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/tests
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(TEST_LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) $(TEST_LDLIBS) -o $@
+
+$(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(STORE_LIB) $(CORE_LIB) $(STORE_LDLIBS) -o $@
 
 $(OUT)/bench/%: tests/bench/%.c $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
 
 $(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HDRS) | $(OUT)/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -lyaml -o $@
+
+# the etcd answers' decoder alone: no core, no network
+$(OUT)/fuzz/fuzz_etcd: tests/fuzz/fuzz_etcd.c $(STORE_JSON_SRCS) $(HDRS) | $(OUT)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) $< $(STORE_JSON_SRCS) -ljansson -o $@
 
 # Each fuzzer for FUZZ_SECONDS (default 60) from its seed corpus.
 fuzz: all $(FUZZ_BINS)
@@ -152,7 +173,7 @@ bench-classify: all $(BENCH_BINS)
 	@OUT=$(OUT) BENCH_PARTS=classify CLASSIFY_SIZES=1,16,256,4096 scripts/bench.sh
 
 format:
-	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h)
+	clang-format -i $(wildcard bpf/*.c bpf/*.h include/vtap/*.h user/*/*.c user/*/*.h tests/unit/*.c tests/unit/*.h tests/tools/*.c)
 
 clean:
 	rm -rf $(OUT)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Install the Debian packages vtap needs to build, test and demo. Idempotent:
 # one dpkg-query when everything is present; apt-get only for what is missing.
+# The etcd client (user/store) builds on libcurl and jansson; the tests start
+# their own etcd-server and write behind the client's back with etcdctl
+# (etcd-client); openssl makes their TLS certificates.
 set -euo pipefail
 PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pkg-config
       libcmocka-dev libyaml-dev libmnl-dev iproute2 tcpdump tshark iperf3 ethtool
       netsniff-ng procps kmod python3 iputils-ping libclang-rt-14-dev valgrind
       openvswitch-switch openvswitch-switch-dpdk dpdk libdpdk-dev librte-net-af-xdp23 librte-mempool-ring23
-      gnuplot-nox jq)
+      gnuplot-nox jq
+      libcurl4-openssl-dev libjansson-dev etcd-server etcd-client openssl)
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>/dev/null |
 	awk '$1 == "installed" { print $2 }' || true)
 missing=()

@@ -16,6 +16,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include "ctl/ctl.h"
+#include "ctl/socket.h"
 #include "core/log.h"
 #include "vdp.h"
 
@@ -308,6 +309,10 @@ int main(int argc, char **argv)
 	argc -= consumed;
 	argv += consumed;
 	if (parse_args(v, argc, argv))
+		goto out;
+	/* before any port is opened: never take over a socket where a server
+	 * (vtapd, another vtap-dpdk) answers */
+	if (vtap_ctl_socket_check(v->socket_path))
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

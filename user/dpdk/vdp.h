@@ -4,10 +4,11 @@
  * One forwarding lcore owns the datapath (fwd.c): it polls each VM-side
  * port and its network-side partner, forwards every frame to the other one
  * and sends copies of the matching frames to monitor ports. A control
- * thread (ctl.c, not an lcore) answers vtapctl and DPDK telemetry and
- * recompiles the policies (rules.c). They share no lock: the lcore reads
- * the image through one pointer, swapped by the control thread, which frees
- * the old image only after the lcore has passed a burst boundary (epoch). */
+ * thread (ctl.c, not an lcore) answers vtapctl (views.c, also DPDK
+ * telemetry) and recompiles the policies (rules.c). They share no lock:
+ * the lcore reads the image through one pointer, swapped by the control
+ * thread, which frees the old image only after the lcore has passed a
+ * burst boundary (epoch). */
 #ifndef VTAP_DPDK_VDP_H
 #define VTAP_DPDK_VDP_H
 
@@ -18,6 +19,7 @@
 #include "core/tap.h"
 #include "core/policy.h"
 #include "core/sbuf.h"
+#include "ctl/command.h"
 
 #define VDP_MAX_PAIRS	 8
 #define VDP_MAX_MONITORS 8
@@ -117,9 +119,14 @@ struct rte_mbuf *vdp_vxlan_copy(struct vdp *v, struct vdp_monitor *mon, const st
 /* fwd.c: the lcore's loop, until v->quit. */
 int vdp_fwd_loop(void *arg);
 
-/* ctl.c: the control socket (same protocol as vtapd's) and telemetry. */
+/* ctl.c: the control thread: the control socket (vtapd's server and
+ * protocol) and SIGHUP reloads. */
 int vdp_ctl_start(struct vdp *v);
 void vdp_ctl_stop(struct vdp *v);
-int vdp_command(struct vdp *v, char *line, struct sbuf *o, bool *quit);
+
+/* views.c: the commands the control socket answers (srv: the struct vdp),
+ * and the same counters as DPDK telemetry commands. */
+extern const struct vtap_ctl_table vdp_ctl_table;
+void vdp_telemetry_register(struct vdp *v);
 
 #endif

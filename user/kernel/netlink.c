@@ -90,22 +90,57 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* A dump the kernel marks inconsistent (NLM_F_DUMP_INTR: links changed
+ * while it was being written, and it may have skipped a link that was there
+ * all along) is asked again, this many times in a row at most before the
+ * caller hears of it (-EINTR). What an interrupted dump listed is still
+ * passed on: every link it names existed, and changes come as events. */
+#define VTAP_NL_DUMP_RETRIES 64
+
+/* Walk one datagram before libmnl does: note whether the current dump
+ * (nl->seq) ended or was interrupted, and clear the interrupted flag, which
+ * libmnl would turn into an error that drops the rest of the datagram.
+ * Messages of an older, abandoned dump do not count. */
+static void dump_state(struct vtap_nl *nl, void *buf, size_t len, bool *intr, bool *done)
+{
+	for (struct nlmsghdr *nlh = buf; mnl_nlmsg_ok(nlh, (int)len);
+	     nlh = mnl_nlmsg_next(nlh, (int *)&len)) {
+		bool ours = nlh->nlmsg_seq == nl->seq;
+
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			*intr |= ours;
+			nlh->nlmsg_flags &= (__u16)~NLM_F_DUMP_INTR;
+		}
+		*done |= ours && nlh->nlmsg_type == NLMSG_DONE;
+	}
+}
+
 int vtap_nl_read(struct vtap_nl *nl)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	int interrupted = 0;
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
+		bool intr = false, done = false;
 		int ret;
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+		dump_state(nl, buf, (size_t)n, &intr, &done);
 		/* seq/portid 0: accept both the dump's answers and events */
 		ret = mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, nl);
-		if (ret == MNL_CB_STOP)
-			nl->dump_done = true;
 		if (ret < 0 && errno != ESRCH)
 			return -errno;
+		if (intr) {
+			if (++interrupted > VTAP_NL_DUMP_RETRIES)
+				return -EINTR;
+			ret = vtap_nl_dump(nl); /* a new seq: the old one's end is ignored */
+			if (ret)
+				return ret;
+		} else if (done) {
+			nl->dump_done = true;
+		}
 	}
 }
 

@@ -58,16 +58,17 @@ static int validate(int n, char **files)
 	return ret ? 1 : 0;
 }
 
-/* Send one command line; print the reply. Returns the exit code, or -1
- * when vtapd is not there at all. */
+/* Send one command line; print the reply. The reply is read whole before
+ * it is printed, so a slow reader of vtapctl's output (a pager) never keeps
+ * the daemon's connection open (it drops clients that stop reading).
+ * Returns the exit code, or -1 when vtapd is not there at all. */
 static int ctl(const char *path, int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[VTAP_CTL_MAX_LINE] = "", buf[65536];
-	size_t len = 0, got = 0;
-	int fd, status = -1;
+	char line[VTAP_CTL_MAX_LINE] = "", *buf = NULL, *nl;
+	size_t len = 0, got = 0, cap = 0;
+	int fd, status;
 	ssize_t n;
-	FILE *dst = stdout;
 
 	for (int i = 0; i < argc; i++) {
 		int w = snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
@@ -93,27 +94,34 @@ static int ctl(const char *path, int argc, char **argv)
 		close(fd);
 		return 1;
 	}
-	while ((n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
-		got += (size_t)n;
-		buf[got] = 0;
-		if (status < 0) {
-			char *nl = strchr(buf, '\n');
+	do {
+		if (got + 1 >= cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
 
-			if (!nl)
-				continue;
-			status = strncmp(buf, "ok\n", 3) ? 1 : 0;
-			dst = status ? stderr : stdout;
-			fputs(nl + 1, dst);
-		} else {
-			fputs(buf, dst);
+			if (!b) {
+				fprintf(stderr, "vtapctl: out of memory for the reply\n");
+				free(buf);
+				close(fd);
+				return 1;
+			}
+			buf = b;
 		}
-		got = 0;
-	}
+		n = read(fd, buf + got, cap - 1 - got);
+		if (n > 0)
+			got += (size_t)n;
+	} while (n > 0 || (n < 0 && errno == EINTR));
 	close(fd);
-	if (status < 0) {
+	if (buf)
+		buf[got] = 0;
+	nl = buf ? memchr(buf, '\n', got) : NULL;
+	if (!nl) {
 		fprintf(stderr, "vtapctl: vtapd closed the connection without an answer\n");
+		free(buf);
 		return 1;
 	}
+	status = strncmp(buf, "ok\n", 3) ? 1 : 0;
+	fwrite(nl + 1, 1, got - (size_t)(nl + 1 - buf), status ? stderr : stdout);
+	free(buf);
 	return status;
 }
 

@@ -7,7 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "ctl/ctl_reply.h"
 #include "daemon.h"
 #include "kernel/link.h"
 #include "core/image.h"

@@ -124,9 +124,6 @@ void vtapd_resync_begin(struct vtapd *d);
 void vtapd_resync_end(struct vtapd *d);
 /* Detach everything vtap attached; with unpin, remove the pins too. */
 void vtapd_teardown(struct vtapd *d, bool unpin);
-/* Run one control command; reply goes to out. Returns 0 ok, -1 error;
- * *quit is set when the daemon must exit after replying. */
-int vtapd_command(struct vtapd *d, char *line, struct sbuf *out, bool *quit);
 
 /* Capture and ovs monitors (daemon_sinks.c). prepare: make the sinks of
  * the set's monitors (veth, reader); usable: can its copies be sent now;
@@ -153,7 +150,6 @@ bool vtapd_sinks_event(struct vtapd *d, int fd, uint32_t events);
  * answered "ok"); otherwise err says why and fd is the caller's. */
 int vtapd_capture_client(struct vtapd *d, int fd, const char *policy, uint64_t count,
 			 struct sbuf *err);
-void vtapd_sinks_status(struct vtapd *d, struct sbuf *o, bool json);
 /* The XDP tap (daemon_xdp.c). wants: should the port's out frames be
  * tapped with XDP (false: p->hook_note says why not, when there is a
  * reason); attach: 0, or TC it is (note set); present: vtap's XDP program
@@ -174,8 +170,5 @@ bool vtapd_ring_event(struct vtapd *d, int fd);
 void vtapd_ring_drain(struct vtapd *d);
 void vtapd_ring_route(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids);
 void vtapd_ring_close(struct vtapd *d);
-
-/* The receiving side's counters, per VNI (JSON: a "receive" member). */
-void vtapd_recv_stats(struct vtapd *d, struct sbuf *o, bool json);
 
 #endif

@@ -3,7 +3,6 @@
  * the ports present, and answers vtapctl on a unix socket. */
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <time.h>
 #include <net/if.h>
 #include <signal.h>
@@ -13,13 +12,13 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
+#include "ctl/server.h"
+#include "ctl/socket.h"
 #include "daemon.h"
+#include "views.h"
 #include "core/log.h"
 #include "kernel/bpf_log.h"
 #include "kernel/netlink.h"
@@ -64,152 +63,6 @@ static void usage(FILE *f)
 		"        SIGKILL that is always what happens.\n"
 		"defaults: --policy-dir %s --pin-root %s --socket %s\n",
 		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
-}
-
-static int mkdir_parent(const char *path)
-{
-	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = 0;
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* Is a vtapd already answering on path? */
-static bool socket_live(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool live;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	live = fd >= 0 && !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	if (fd >= 0)
-		close(fd);
-	return live;
-}
-
-static int open_socket(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, ret;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_err("socket path %s is too long", path);
-		return -ENAMETOOLONG;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	ret = mkdir_parent(path);
-	if (ret) {
-		log_err("cannot create the directory of %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	/* a live vtapd was refused at start (socket_live); what is left is a
-	 * dead one's socket: take its place */
-	unlink(path);
-	mode_t old = umask(0177); /* the socket is created 0600 */
-	ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (ret || listen(fd, 16)) {
-		ret = -errno;
-		log_err("cannot listen on %s: %s", path, strerror(errno));
-		close(fd);
-		return ret;
-	}
-	chmod(path, 0600);
-	return fd;
-}
-
-static long long now_ms_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* One request, one reply: vtapctl's commands are short. */
-static bool serve_client(struct vtapd *d, int lfd)
-{
-	char line[VTAP_CTL_MAX_LINE];
-	struct sbuf out = { 0 };
-	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
-	socklen_t len = sizeof(cred);
-	struct timeval tv = { .tv_sec = 2 };
-	bool quit = false;
-	ssize_t n;
-	size_t got = 0;
-	int cfd, ret;
-	long long deadline;
-
-	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	if (cfd < 0)
-		return false;
-	deadline = now_ms_mono() + 2000;
-	/* the request is read before anything is answered, so a refused
-	 * client gets its answer instead of a broken pipe. The daemon's one
-	 * thread serves it: 2 s for the whole request, 2 s for each write of
-	 * the answer (a client that stops reading loses the rest of it) */
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < sizeof(line) - 1) {
-		struct pollfd pfd = { .fd = cfd, .events = POLLIN };
-		int left = (int)(deadline - now_ms_mono());
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
-		n = read(cfd, line + got, sizeof(line) - 1 - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (memchr(line, '\n', got))
-			break;
-	}
-	line[got] = 0;
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.uid != 0) {
-		const char *msg = "error\nvtapd: only root may control vtapd\n";
-
-		log_warn("refused a control connection from uid %d", (int)cred.uid);
-		if (send(cfd, msg, strlen(msg), MSG_NOSIGNAL) < 0)
-			log_debug("cannot answer a refused client");
-		close(cfd);
-		return false;
-	}
-	if (!strncmp(line, "capture ", 8)) {
-		char policy[VTAP_NAME_MAX] = "";
-		unsigned long long count = 0;
-
-		/* the connection becomes the stream of the capture */
-		if (sscanf(line + 8, "%63s %llu", policy, &count) < 1) {
-			sbuf_printf(&out, "usage: capture POLICY [COUNT]\n");
-		} else if (!vtapd_capture_client(d, cfd, policy, count, &out)) {
-			sbuf_free(&out);
-			return false;
-		}
-		if (write(cfd, "error\n", 6) < 0 || (out.len && write(cfd, out.s, out.len) < 0))
-			log_debug("client went away before its answer");
-		sbuf_free(&out);
-		close(cfd);
-		return false;
-	}
-	ret = vtapd_command(d, line, &out, &quit);
-	{
-		const char *status = ret ? "error\n" : "ok\n";
-		if (write(cfd, status, strlen(status)) < 0 ||
-		    (out.len && write(cfd, out.s, out.len) < 0))
-			log_debug("client went away before its answer");
-	}
-	sbuf_free(&out);
-	close(cfd);
-	return quit;
 }
 
 /* Arm the reload timer unless it is already running: a burst of edits is
@@ -258,7 +111,8 @@ int main(int argc, char **argv)
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
 	int use_syslog = 0, c, ret = 1;
-	int ep = -1, sfd = -1, ifd = -1, tfd = -1, lfd = -1;
+	int ep = -1, sfd = -1, ifd = -1, tfd = -1, ctl_fd = -1;
+	struct vtap_ctl_server *ctl = NULL;
 	struct vtap_nl *nl = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
 	 * state as it found it (a previous vtapd's taps keep running) */
@@ -369,11 +223,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	/* before touching anything: a second vtapd must not rewrite the
-	 * first one's maps on its way to failing */
-	if (socket_live(d.socket_path)) {
-		log_err("another vtapd answers on %s: not starting", d.socket_path);
+	 * first one's maps on its way to failing (nor take over a socket
+	 * where vtap-dpdk answers) */
+	if (vtap_ctl_socket_check(d.socket_path))
 		return 1;
-	}
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -402,10 +255,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	teardown = !d.keep;
-	lfd = open_socket(d.socket_path);
-	started = lfd >= 0;
-	if (lfd < 0)
+	ctl = vtap_ctl_server_open(&(struct vtap_ctl_server_conf){
+		.path = d.socket_path, .name = "vtapd", .table = &vtapd_ctl_table, .srv = &d });
+	started = ctl != NULL;
+	if (!ctl)
 		goto out;
+	ctl_fd = vtap_ctl_server_fd(ctl);
 	vtap_drop_caps();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
@@ -420,7 +275,7 @@ int main(int argc, char **argv)
 	    0)
 		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
 			 d.policy_dir, strerror(errno));
-	int fds[] = { sfd, ifd, tfd, lfd, vtap_nl_fd(nl) };
+	int fds[] = { sfd, ifd, tfd, ctl_fd, vtap_nl_fd(nl) };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
@@ -466,8 +321,10 @@ int main(int argc, char **argv)
 					log_info("policy files changed: reloading");
 					vtapd_reload(&d, NULL);
 				}
-			} else if (fd == lfd) {
-				if (serve_client(&d, lfd)) {
+			} else if (fd == ctl_fd) {
+				/* never blocks: clients are served as they are ready */
+				vtap_ctl_server_run(ctl);
+				if (vtap_ctl_server_quit(ctl)) {
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
@@ -504,10 +361,7 @@ out:
 		vtapd_sinks_close(&d, false);
 		vtap_loader_close(&d.ld, 0);
 	}
-	if (lfd >= 0) {
-		close(lfd);
-		unlink(d.socket_path);
-	}
+	vtap_ctl_server_close(ctl);
 	vtap_nl_close(nl);
 	vtap_policy_set_free(&d.set);
 	free(d.set_ids);

@@ -1,11 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vtapd's answers to vtapctl: status, policies and stats in text and JSON,
- * over the command dispatcher vtapd and vtap-dpdk share (ctl/ctl_reply.h). */
+/* vtapd's answers to vtapctl: status, policies and stats in text and JSON
+ * (counters through the field tables of ctl/counters.h, laid out as
+ * vtap-dpdk lays out its own: ctl/views.h), reload, capture, teardown. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <vtap/limits.h>
-#include "ctl/ctl_reply.h"
+#include "ctl/counters.h"
+#include "ctl/views.h"
 #include "daemon.h"
+#include "views.h"
+
+/* What the answers read of struct vtapd, gathered in this one place (the
+ * ports' and sinks' own structs aside), so a change of its layout is a
+ * change here only. */
+struct view {
+	const char *policy_dir, *pin_root;
+	enum vtapd_engine engine;
+	enum vtap_hook_mode attach;
+	bool flow_cache;
+	struct vtap_loader *ld;
+	const struct vtap_policy_set *set;
+	const __u32 *ids; /* policy id of set->policies[i] */
+	const struct vtapd_port *ports;
+	size_t n_ports;
+	const struct vtapd_sink *sinks;
+	size_t n_sinks;
+	unsigned long reloads_ok, reloads_failed;
+	double last_apply_ms;
+	const char *last_error;
+	unsigned long long ring_records, ring_unrouted, ring_bad, ring_cut;
+};
+
+static struct view view_of(struct vtapd *d)
+{
+	return (struct view){
+	    .policy_dir = d->policy_dir,
+	    .pin_root = d->pin_root,
+	    .engine = d->engine,
+	    .attach = d->attach_mode,
+	    .flow_cache = !d->no_flow_cache,
+	    .ld = &d->ld,
+	    .set = &d->set,
+	    .ids = d->set_ids,
+	    .ports = d->ports,
+	    .n_ports = d->n_ports,
+	    .sinks = d->sinks,
+	    .n_sinks = d->n_sinks,
+	    .reloads_ok = d->reloads_ok,
+	    .reloads_failed = d->reloads_failed,
+	    .last_apply_ms = d->last_apply_ms,
+	    .last_error = d->last_error,
+	    .ring_records = d->ring_records,
+	    .ring_unrouted = d->ring_unrouted,
+	    .ring_bad = d->ring_bad,
+	    .ring_cut = d->ring_cut,
+	};
+}
+
+/* ---- status ---- */
 
 static const char *hooks_str(unsigned int a, char *buf, size_t n)
 {
@@ -18,90 +72,172 @@ static const char *hooks_str(unsigned int a, char *buf, size_t n)
 	return buf;
 }
 
-static void cmd_status(void *srv, struct sbuf *o, bool json)
+/* The hook that taps a port's out (frames the VM sends) and in frames:
+ * "xdp", "tc", or NULL (not tapped by vtapd) */
+static const char *out_hook(const struct vtapd_port *p)
 {
-	struct vtapd *d = srv;
-	struct vtap_global_counters g = { 0 };
+	return p->attached & VTAPD_ATT_XDP ? "xdp" : p->attached & VTAPD_ATT_OUT ? "tc" : NULL;
+}
+
+static const char *in_hook(const struct vtapd_port *p)
+{
+	return p->attached & VTAPD_ATT_IN ? "tc" : NULL;
+}
+
+static void json_str_or_null(struct sbuf *o, const char *s)
+{
+	if (s)
+		sbuf_json_str(o, s);
+	else
+		sbuf_printf(o, "null");
+}
+
+static const char *engine_mode(enum vtapd_engine e)
+{
+	return e == VTAPD_ENGINE_DPDK ? "dpdk" : e == VTAPD_ENGINE_EBPF ? "ebpf" : "auto";
+}
+
+/* The capture and ovs monitors' sinks: "monitor_sinks":[...] or a table */
+static void sinks_status(const struct view *v, struct sbuf *o, bool json)
+{
+	if (json) {
+		sbuf_printf(o, "\"monitor_sinks\":[");
+	} else if (v->n_sinks) {
+		sbuf_printf(o, "\n%-16s %-8s %-16s", "MONITOR", "TYPE", "SINK");
+		vtap_fields_head(o, &vtap_capture_stats_fields);
+		sbuf_printf(o, "  %s\n", "STATE");
+	}
+	for (size_t i = 0; i < v->n_sinks; i++) {
+		const struct vtapd_sink *s = &v->sinks[i];
+		struct vtap_capture_stats st = {0};
+		struct vtap_xsk_tx_stats tx = {0};
+		const char *state = s->error[0] ? s->error : "ok";
+
+		if (s->cap)
+			vtap_capture_stats(s->cap, &st);
+		if (s->tx)
+			vtap_xsk_tx_stats(s->tx, &tx);
+		if (!json) {
+			sbuf_printf(o, "%-16s %-8s %-16s", s->monitor,
+				    vtap_monitor_type_name(s->type), s->port);
+			vtap_fields_row(o, &vtap_capture_stats_fields, &st);
+			sbuf_printf(o, "  %s\n", state);
+			if (s->tx) {
+				sbuf_printf(o, "%-16s   XDP copies by AF_XDP TX: ", "");
+				vtap_fields_prose(o, &vtap_xsk_tx_fields, &tx);
+				sbuf_printf(o, "\n");
+			}
+			continue;
+		}
+		sbuf_printf(o, "%s{\"monitor\":", i ? "," : "");
+		sbuf_json_str(o, s->monitor);
+		sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(s->type));
+		sbuf_json_str(o, s->port);
+		sbuf_printf(o, ",\"peer\":");
+		sbuf_json_str(o, s->peer);
+		vtap_fields_json(o, &vtap_capture_stats_fields, &st);
+		sbuf_printf(o, ",\"state\":");
+		sbuf_json_str(o, state);
+		sbuf_printf(o, ",\"xdp_tx\":{\"open\":%s", s->tx ? "true" : "false");
+		vtap_fields_json(o, &vtap_xsk_tx_fields, &tx);
+		sbuf_printf(o, "}}");
+	}
+	if (json)
+		sbuf_printf(o, "]");
+}
+
+static void status_json(const struct view *v, struct sbuf *o, const struct vtap_global_counters *g)
+{
 	char hb[48];
 	bool first = true;
 
-	vtap_loader_read_global(&d->ld, &g);
-	if (json) {
-		sbuf_printf(o, "{\"policy_dir\":");
-		sbuf_json_str(o, d->policy_dir);
-		sbuf_printf(o, ",\"pin_root\":");
-		sbuf_json_str(o, d->pin_root);
-		sbuf_printf(o,
-			    ",\"engine\":\"ebpf-tc\",\"active_generation\":%d,\"policies\":%zu,"
-			    "\"monitors\":%zu,\"reloads_ok\":%lu,\"reloads_failed\":%lu,"
-			    "\"last_apply_ms\":%.3f,\"last_error\":",
-			    vtap_loader_active_gen(&d->ld), d->set.n_policies, d->set.n_monitors,
-			    d->reloads_ok, d->reloads_failed, d->last_apply_ms);
-		sbuf_json_str(o, d->last_error);
-		sbuf_printf(o, ",\"ports\":[");
-		for (size_t i = 0; i < d->n_ports; i++) {
-			const struct vtapd_port *p = &d->ports[i];
+	sbuf_printf(o, "{\"policy_dir\":");
+	sbuf_json_str(o, v->policy_dir);
+	sbuf_printf(o, ",\"pin_root\":");
+	sbuf_json_str(o, v->pin_root);
+	/* vtapd's datapath is eBPF; each port says by which hook (out_hook,
+	 * in_hook) or that it is the DPDK engine's (engine) */
+	sbuf_printf(o,
+		    ",\"engine\":\"ebpf\",\"engine_mode\":\"%s\",\"active_generation\":%d,"
+		    "\"policies\":%zu,\"monitors\":%zu,\"reloads_ok\":%lu,\"reloads_failed\":%lu,"
+		    "\"last_apply_ms\":%.3f,\"last_error\":",
+		    engine_mode(v->engine), vtap_loader_active_gen(v->ld), v->set->n_policies,
+		    v->set->n_monitors, v->reloads_ok, v->reloads_failed, v->last_apply_ms);
+	sbuf_json_str(o, v->last_error);
+	sbuf_printf(o, ",\"ports\":[");
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct vtapd_port *p = &v->ports[i];
 
-			if (!p->attached && !p->dpdk)
-				continue;
-			sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
-			sbuf_json_str(o, p->name);
-			sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\",\"engine\":\"%s\"",
-				    p->ifindex, hooks_str(p->attached, hb, sizeof(hb)),
-				    p->dpdk ? "dpdk" : "ebpf");
-			if (p->dpdk) {
-				sbuf_printf(o, ",\"engine_reason\":");
-				sbuf_json_str(o, p->engine_why);
-			}
-			sbuf_printf(o, ",\"hook_note\":");
-			sbuf_json_str(o, p->hook_note);
-			sbuf_printf(o, "}");
-			first = false;
+		if (!p->attached && !p->dpdk)
+			continue;
+		sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
+		sbuf_json_str(o, p->name);
+		sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\",\"out_hook\":", p->ifindex,
+			    hooks_str(p->attached, hb, sizeof(hb)));
+		json_str_or_null(o, out_hook(p));
+		sbuf_printf(o, ",\"in_hook\":");
+		json_str_or_null(o, in_hook(p));
+		sbuf_printf(o, ",\"engine\":\"%s\"", p->dpdk ? "dpdk" : "ebpf");
+		if (p->dpdk) {
+			sbuf_printf(o, ",\"engine_reason\":");
+			sbuf_json_str(o, p->engine_why);
 		}
-		sbuf_printf(o,
-			    "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
-			    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
-			    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
-			    d->ring_unrouted, d->ring_bad, d->ring_cut);
-		vtapd_sinks_status(d, o, true);
-		sbuf_printf(o,
-			    ",\"global\":{\"seen\":%llu,\"copies_seen\":%llu,\"unparsed\":%llu,"
-			    "\"no_match\":%llu,\"pull_fail\":%llu,\"flow_cache\":%s,"
-			    "\"cache_hits\":%llu,\"cache_misses\":%llu}}\n",
-			    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
-			    (unsigned long long)g.unparsed, (unsigned long long)g.no_match,
-			    (unsigned long long)g.pull_fail, d->no_flow_cache ? "false" : "true",
-			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
-		return;
+		sbuf_printf(o, ",\"hook_note\":");
+		sbuf_json_str(o, p->hook_note);
+		sbuf_printf(o, "}");
+		first = false;
 	}
-	sbuf_printf(o, "engine:      ebpf (tc clsact)%s\npolicy dir:  %s\npin root:    %s\n",
-		    d->engine == VTAPD_ENGINE_DPDK   ? "; VM ports: dpdk (--engine dpdk)"
-		    : d->engine == VTAPD_ENGINE_EBPF ? "; VM ports: ebpf only"
-						     : "; VM ports: ebpf, dpdk where it cannot attach",
-		    d->policy_dir, d->pin_root);
-	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", d->set.n_policies,
-		    d->set.n_monitors, vtap_loader_active_gen(&d->ld));
-	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", d->reloads_ok,
-		    d->reloads_failed, d->last_apply_ms);
-	if (d->last_error[0])
-		sbuf_printf(o, "last error:  %s\n", d->last_error);
-	sbuf_printf(o, "frames seen: %llu (copies ignored %llu, unparsed %llu, no match %llu)\n",
-		    (unsigned long long)g.seen, (unsigned long long)g.copies_seen,
-		    (unsigned long long)g.unparsed, (unsigned long long)g.no_match);
-	if (d->no_flow_cache)
+	sbuf_printf(o,
+		    "],\"attach\":\"%s\",\"ring\":{\"size\":%u,\"records\":%llu,"
+		    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
+		    vtap_hook_mode_name(v->attach), v->ld->ring_size, v->ring_records,
+		    v->ring_unrouted, v->ring_bad, v->ring_cut);
+	sinks_status(v, o, true);
+	sbuf_printf(o, ",");
+	vtap_status_global(o, g, true);
+	sbuf_printf(o, ",\"flow_cache\":%s}}\n", v->flow_cache ? "true" : "false");
+}
+
+static void status_text(const struct view *v, struct sbuf *o, const struct vtap_global_counters *g)
+{
+	size_t out_xdp = 0, out_tc = 0, in_tc = 0;
+	char hb[48];
+
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const char *oh = out_hook(&v->ports[i]);
+
+		out_xdp += oh && !strcmp(oh, "xdp");
+		out_tc += oh && !strcmp(oh, "tc");
+		in_tc += in_hook(&v->ports[i]) != NULL;
+	}
+	sbuf_printf(o, "engine:      ebpf (out: xdp on %zu port%s, tc on %zu; in: tc on %zu)%s\n",
+		    out_xdp, out_xdp == 1 ? "" : "s", out_tc, in_tc,
+		    v->engine == VTAPD_ENGINE_DPDK ? "; VM ports: dpdk (--engine dpdk)"
+		    : v->engine == VTAPD_ENGINE_EBPF
+			? "; VM ports: ebpf only"
+			: "; VM ports: ebpf, dpdk where it cannot attach");
+	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n", v->policy_dir, v->pin_root);
+	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", v->set->n_policies,
+		    v->set->n_monitors, vtap_loader_active_gen(v->ld));
+	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", v->reloads_ok,
+		    v->reloads_failed, v->last_apply_ms);
+	if (v->last_error[0])
+		sbuf_printf(o, "last error:  %s\n", v->last_error);
+	vtap_status_global(o, g, false);
+	if (!v->flow_cache)
 		sbuf_printf(o, "flow cache:  off (--no-flow-cache): every frame classified\n");
 	else
 		sbuf_printf(o, "flow cache:  %llu hits, %llu misses (frames classified)\n",
-			    (unsigned long long)g.cache_hits, (unsigned long long)g.cache_misses);
+			    (unsigned long long)g->cache_hits, (unsigned long long)g->cache_misses);
 	sbuf_printf(o,
 		    "attach:      %s; ring buffer %u bytes: %llu copies read, %llu with no "
 		    "sink, %llu bad, %llu cut at %u bytes\n",
-		    vtap_hook_mode_name(d->attach_mode), d->ld.ring_size, d->ring_records,
-		    d->ring_unrouted, d->ring_bad, d->ring_cut, VTAP_RING_COPY_MAX);
+		    vtap_hook_mode_name(v->attach), v->ld->ring_size, v->ring_records,
+		    v->ring_unrouted, v->ring_bad, v->ring_cut, VTAP_RING_COPY_MAX);
 	sbuf_printf(o, "\n%-16s %8s  %-6s %-16s %s\n", "PORT", "IFINDEX", "ENGINE", "HOOKS",
 		    "NOTE");
-	for (size_t i = 0; i < d->n_ports; i++) {
-		const struct vtapd_port *p = &d->ports[i];
+	for (size_t i = 0; i < v->n_ports; i++) {
+		const struct vtapd_port *p = &v->ports[i];
 
 		if (p->dpdk) /* no hooks: the reason takes their place */
 			sbuf_printf(o, "%-16s %8d  %-6s %s\n", p->name, p->ifindex, "dpdk",
@@ -110,133 +246,126 @@ static void cmd_status(void *srv, struct sbuf *o, bool json)
 			sbuf_printf(o, "%-16s %8d  %-6s %-16s %s\n", p->name, p->ifindex, "ebpf",
 				    hooks_str(p->attached, hb, sizeof(hb)), p->hook_note);
 	}
-	vtapd_sinks_status(d, o, false);
+	sinks_status(v, o, false);
 }
 
-static void cmd_policies(void *srv, struct sbuf *o, bool json)
+static int cmd_status(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
-	struct vtapd *d = srv;
-	if (json)
-		sbuf_printf(o, "[");
+	struct view v = view_of(srv);
+	struct vtap_global_counters g = {0};
+
+	vtap_loader_read_global(v.ld, &g);
+	if (r->json)
+		status_json(&v, o, &g);
 	else
-		sbuf_printf(o, "%-20s %8s %-6s %-6s %-12s %-20s %s\n", "POLICY", "PRIORITY",
-			    "DIR", "ACTION", "MONITOR", "PORTS", "ID");
-	for (size_t i = 0; i < d->set.n_policies; i++) {
-		const struct vtap_policy *p = &d->set.policies[i];
-		char ports[256] = "";
-
-		for (size_t k = 0; k < p->n_ports; k++) {
-			size_t l = strlen(ports);
-			snprintf(ports + l, sizeof(ports) - l, "%s%s", k ? "," : "", p->ports[k]);
-		}
-		if (json) {
-			sbuf_printf(o, "%s{\"name\":", i ? "," : "");
-			sbuf_json_str(o, p->name);
-			sbuf_printf(o, ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\","
-				       "\"monitor\":",
-				    p->priority, vtap_direction_name(p->direction),
-				    p->action == VTAP_ACTION_SKIP ? "skip" : "mirror");
-			sbuf_json_str(o, p->monitor);
-			sbuf_printf(o, ",\"ports\":");
-			sbuf_json_str(o, ports);
-			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
-				    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), d->set_ids[i]);
-		} else {
-			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %-20s %u\n", p->name, p->priority,
-				    vtap_direction_name(p->direction),
-				    p->action == VTAP_ACTION_SKIP ? "skip" : "mirror",
-				    p->monitor[0] ? p->monitor : "-", ports, d->set_ids[i]);
-		}
-	}
-	if (json)
-		sbuf_printf(o, "]\n");
-}
-
-static int cmd_stats(void *srv, struct sbuf *o, const char *name, bool json)
-{
-	struct vtapd *d = srv;
-	bool found = false, first = true;
-
-	vtap_ctl_stats_head(o, json);
-	for (size_t i = 0; i < d->set.n_policies; i++) {
-		const struct vtap_policy *p = &d->set.policies[i];
-		struct vtap_counters c;
-
-		if (name && strcmp(name, p->name))
-			continue;
-		found = true;
-		if (vtap_loader_read_stats(&d->ld, d->set_ids[i], &c))
-			memset(&c, 0, sizeof(c));
-		vtap_ctl_stats_policy(o, p->name, &c, json, first);
-		first = false;
-	}
-	if (name && !found) {
-		sbuf_free(o);
-		sbuf_printf(o, "no policy named %s\n", name);
-		return -1;
-	}
-	if (json)
-		sbuf_printf(o, "],\"sinks\":[");
-	else
-		sbuf_printf(o, "\n%-16s %12s %14s %10s %10s\n", "SINK", "DELIVERED", "BYTES",
-			    "TRUNCATED", "FOREIGN");
-	first = true;
-	for (size_t i = 0; i < d->n_ports; i++) {
-		struct vtap_sink_counters s;
-
-		if (!(d->ports[i].attached & VTAPD_ATT_SINK))
-			continue;
-		if (vtap_loader_read_sink(&d->ld, (__u32)d->ports[i].ifindex, &s))
-			memset(&s, 0, sizeof(s));
-		if (json) {
-			sbuf_printf(o, "%s{\"port\":", first ? "" : ",");
-			sbuf_json_str(o, d->ports[i].name);
-			sbuf_printf(o,
-				    ",\"delivered\":%llu,\"delivered_bytes\":%llu,\"truncated\":%llu,"
-				    "\"trunc_fail\":%llu,\"foreign\":%llu,\"encap_fail\":%llu,"
-				    "\"too_big\":%llu,\"no_tunnel\":%llu}",
-				    (unsigned long long)s.delivered,
-				    (unsigned long long)s.delivered_bytes,
-				    (unsigned long long)s.truncated, (unsigned long long)s.trunc_fail,
-				    (unsigned long long)s.foreign, (unsigned long long)s.encap_fail,
-				    (unsigned long long)s.too_big, (unsigned long long)s.no_tunnel);
-		} else {
-			sbuf_printf(o, "%-16s %12llu %14llu %10llu %10llu\n", d->ports[i].name,
-				    (unsigned long long)s.delivered,
-				    (unsigned long long)s.delivered_bytes,
-				    (unsigned long long)s.truncated, (unsigned long long)s.foreign);
-		}
-		first = false;
-	}
-	if (json)
-		sbuf_printf(o, "],");
-	vtapd_recv_stats(d, o, json);
-	if (json)
-		sbuf_printf(o, "}\n");
+		status_text(&v, o, &g);
 	return 0;
 }
 
-static int ctl_reload(void *srv, struct sbuf *errs)
+/* ---- policies ---- */
+
+static int cmd_policies(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
-	return vtapd_reload((struct vtapd *)srv, errs);
+	struct view v = view_of(srv);
+
+	vtap_policies_view(o, v.set, v.ids, r->json);
+	return 0;
 }
 
-static void ctl_teardown(void *srv, struct sbuf *o)
-{
-	struct vtapd *d = srv;
+/* ---- stats ---- */
 
-	sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n", d->pin_root);
+static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
+{
+	struct view v = view_of(srv);
+	struct vtap_stats_view sv;
+	size_t n = v.set->n_receives;
+
+	vtap_stats_begin(&sv, o, r->json, r->name);
+	for (size_t i = 0; i < v.set->n_policies; i++) {
+		const char *name = v.set->policies[i].name;
+		struct vtap_counters c;
+
+		if (!vtap_stats_wants(&sv, name))
+			continue;
+		if (vtap_loader_read_stats(v.ld, v.ids[i], &c))
+			memset(&c, 0, sizeof(c));
+		vtap_stats_policy(&sv, name, &c);
+	}
+	if (vtap_stats_sinks(&sv))
+		return -1;
+	for (size_t i = 0; i < v.n_ports; i++) {
+		const struct vtapd_port *p = &v.ports[i];
+		struct vtap_sink_counters s;
+
+		if (!(p->attached & VTAPD_ATT_SINK))
+			continue;
+		if (vtap_loader_read_sink(v.ld, (__u32)p->ifindex, &s))
+			memset(&s, 0, sizeof(s));
+		vtap_stats_sink(&sv, p->name, &s, NULL, NULL);
+	}
+	/* the receiving side, per VNI, and a line for VNIs nobody receives
+	 * (when there is a receive entry at all) */
+	vtap_stats_receive(&sv, n > 0);
+	for (size_t i = 0; n && i <= n; i++) {
+		struct vtap_recv_counters c = {0};
+		__u32 vni = i < n ? v.set->receives[i].vni : VTAP_RECV_UNKNOWN;
+
+		vtap_loader_read_recv(v.ld, vni, &c);
+		vtap_stats_recv(&sv, i < n ? (long long)vni : -1,
+				i < n ? v.set->receives[i].port : "(unknown vni)", &c);
+	}
+	vtap_stats_end(&sv);
+	return 0;
 }
 
-static const struct vtap_ctl_ops ctl_ops = {
-	.status = cmd_status,
-	.policies = cmd_policies,
-	.stats = cmd_stats,
-	.reload = ctl_reload,
-	.teardown = ctl_teardown,
+/* ---- reload, capture, teardown ---- */
+
+static int cmd_reload(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
+{
+	(void)r;
+	return vtap_ctl_reloaded(o, vtapd_reload(srv, o), view_of(srv).set);
+}
+
+/* capture POLICY [COUNT]: the connection becomes the stream of POLICY's
+ * copies (vtapd_capture_client answers "ok" on it and keeps it) */
+static int cmd_capture(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
+{
+	unsigned long long count = 0;
+	char *end;
+
+	if (r->argc < 2 || r->argc > 3) {
+		sbuf_printf(o, "usage: capture POLICY [COUNT]\n");
+		return -1;
+	}
+	if (r->argc == 3) {
+		errno = 0;
+		count = strtoull(r->argv[2], &end, 10);
+		if (errno || *end || r->argv[2][0] == '-') {
+			sbuf_printf(o, "capture: COUNT is not a number: %s\n", r->argv[2]);
+			return -1;
+		}
+	}
+	if (vtapd_capture_client(srv, r->fd, r->argv[1], count, o))
+		return -1;
+	r->taken = true;
+	return 0;
+}
+
+static int cmd_teardown(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
+{
+	(void)r;
+	sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n",
+		    view_of(srv).pin_root);
+	return 0;
+}
+
+static const struct vtap_ctl_command commands[] = {
+    {"status", cmd_status, 0},
+    {"policies", cmd_policies, 0},
+    {"stats", cmd_stats, 0},
+    {"reload", cmd_reload, 0},
+    {"capture", cmd_capture, VTAP_CTL_STREAM},
+    {"teardown", cmd_teardown, VTAP_CTL_QUIT},
 };
 
-int vtapd_command(struct vtapd *d, char *line, struct sbuf *o, bool *quit)
-{
-	return vtap_ctl_dispatch(&ctl_ops, d, &d->set, line, o, quit);
-}
+const struct vtap_ctl_table vtapd_ctl_table = {commands, sizeof(commands) / sizeof(commands[0])};

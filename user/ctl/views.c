@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/* See stats_view.h. */
+#include <stdio.h>
+#include <string.h>
+#include "counters.h"
+#include "views.h"
+
+void vtap_stats_begin(struct vtap_stats_view *v, struct sbuf *o, bool json, const char *only)
+{
+	*v = (struct vtap_stats_view){.o = o, .json = json, .only = only};
+	if (json) {
+		sbuf_printf(o, "{\"policies\":[");
+		return;
+	}
+	sbuf_printf(o, "%-20s", "POLICY");
+	vtap_fields_head(o, &vtap_counters_fields);
+	sbuf_printf(o, "\n");
+}
+
+bool vtap_stats_wants(const struct vtap_stats_view *v, const char *policy)
+{
+	return !v->only || !strcmp(v->only, policy);
+}
+
+/* The start of a JSON list entry */
+static void entry(struct vtap_stats_view *v, const char *key)
+{
+	sbuf_printf(v->o, "%s{\"%s\":", v->rows++ ? "," : "", key);
+}
+
+void vtap_stats_policy(struct vtap_stats_view *v, const char *name, const struct vtap_counters *c)
+{
+	v->policies++;
+	if (v->json) {
+		entry(v, "name");
+		sbuf_json_str(v->o, name);
+		vtap_fields_json(v->o, &vtap_counters_fields, c);
+		sbuf_printf(v->o, "}");
+		return;
+	}
+	sbuf_printf(v->o, "%-20s", name);
+	vtap_fields_row(v->o, &vtap_counters_fields, c);
+	sbuf_printf(v->o, "\n");
+}
+
+int vtap_stats_sinks(struct vtap_stats_view *v)
+{
+	if (v->only && !v->policies) {
+		v->o->len = 0;
+		sbuf_printf(v->o, "no policy named %s\n", v->only);
+		return -1;
+	}
+	v->rows = 0;
+	if (v->json) {
+		sbuf_printf(v->o, "],\"sinks\":[");
+		return 0;
+	}
+	sbuf_printf(v->o, "\n%-16s", "SINK");
+	vtap_fields_head(v->o, &vtap_sink_fields);
+	sbuf_printf(v->o, "\n");
+	return 0;
+}
+
+void vtap_stats_sink(struct vtap_stats_view *v, const char *port,
+		     const struct vtap_sink_counters *c, const struct vtap_field_table *more,
+		     const void *more_s)
+{
+	if (v->json) {
+		entry(v, "port");
+		sbuf_json_str(v->o, port);
+		vtap_fields_json(v->o, &vtap_sink_fields, c);
+		if (more)
+			vtap_fields_json(v->o, more, more_s);
+		sbuf_printf(v->o, "}");
+		return;
+	}
+	sbuf_printf(v->o, "%-16s", port);
+	vtap_fields_row(v->o, &vtap_sink_fields, c);
+	sbuf_printf(v->o, "\n");
+}
+
+void vtap_stats_receive(struct vtap_stats_view *v, bool any)
+{
+	v->rows = 0;
+	if (v->json) {
+		sbuf_printf(v->o, "],\"receive\":[");
+	} else if (any) {
+		sbuf_printf(v->o, "\n%-10s %-16s", "VNI", "PORT");
+		vtap_fields_head(v->o, &vtap_recv_fields);
+		sbuf_printf(v->o, "\n");
+	}
+}
+
+void vtap_stats_recv(struct vtap_stats_view *v, long long vni, const char *port,
+		     const struct vtap_recv_counters *c)
+{
+	if (v->json) {
+		sbuf_printf(v->o, "%s{\"vni\":%lld,\"port\":", v->rows++ ? "," : "",
+			    vni < 0 ? -1 : vni);
+		sbuf_json_str(v->o, port);
+		vtap_fields_json(v->o, &vtap_recv_fields, c);
+		sbuf_printf(v->o, "}");
+		return;
+	}
+	char id[24] = "-";
+
+	if (vni >= 0)
+		snprintf(id, sizeof(id), "%lld", vni);
+	sbuf_printf(v->o, "%-10s %-16s", id, port);
+	vtap_fields_row(v->o, &vtap_recv_fields, c);
+	sbuf_printf(v->o, "\n");
+}
+
+void vtap_stats_end(struct vtap_stats_view *v)
+{
+	if (v->json)
+		sbuf_printf(v->o, "]}\n");
+}
+
+void vtap_status_global(struct sbuf *o, const struct vtap_global_counters *g, bool json)
+{
+	if (json) {
+		sbuf_printf(o, "\"global\":{");
+		vtap_fields_json(o, &vtap_global_fields, g);
+		return;
+	}
+	sbuf_printf(o, "frames seen: %llu (", (unsigned long long)g->seen);
+	vtap_fields_prose(o, &vtap_global_fields, g);
+	sbuf_printf(o, ")\n");
+}
+
+void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const __u32 *ids,
+			bool json)
+{
+	if (json)
+		sbuf_printf(o, "[");
+	else
+		sbuf_printf(o, "%-20s %8s %-6s %-6s %-12s %-20s %s\n", "POLICY", "PRIORITY", "DIR",
+			    "ACTION", "MONITOR", "PORTS", "ID");
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const struct vtap_policy *p = &set->policies[i];
+		char ports[256] = "";
+
+		for (size_t k = 0; k < p->n_ports; k++) {
+			size_t l = strlen(ports);
+			snprintf(ports + l, sizeof(ports) - l, "%s%s", k ? "," : "", p->ports[k]);
+		}
+		if (!json) {
+			sbuf_printf(o, "%-20s %8d %-6s %-6s %-12s %-20s %u\n", p->name, p->priority,
+				    vtap_direction_name(p->direction), vtap_action_name(p->action),
+				    p->monitor[0] ? p->monitor : "-", ports, ids[i]);
+			continue;
+		}
+		sbuf_printf(o, "%s{\"name\":", i ? "," : "");
+		sbuf_json_str(o, p->name);
+		sbuf_printf(
+		    o, ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\",\"monitor\":",
+		    p->priority, vtap_direction_name(p->direction), vtap_action_name(p->action));
+		sbuf_json_str(o, p->monitor);
+		sbuf_printf(o, ",\"ports\":");
+		sbuf_json_str(o, ports);
+		sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
+			    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), ids[i]);
+	}
+	if (json)
+		sbuf_printf(o, "]\n");
+}
