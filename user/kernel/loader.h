@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Loading the BPF objects with their maps pinned under a root, writing a
- * compiled image into the inactive generation and flipping to it. */
+ * compiled image into the inactive generation and flipping to it
+ * (loader.c); the entries beside the rule set: counters, sinks, tunnels,
+ * the receiving side, counter slot owners (loader_maps.c). The pin root
+ * itself, its owner and its pins: pins.h. */
 #ifndef VTAP_USER_LOADER_H
 #define VTAP_USER_LOADER_H
 
