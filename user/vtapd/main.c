@@ -25,7 +25,7 @@
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
 #include "kernel/caps.h"
-#include <vtap/ring.h>
+#include <vtap/limits.h>
 
 static void usage(FILE *f)
 {
@@ -221,10 +221,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
+	/* refused, naming the owner, when another vtapd has the pin root */
 	if (vtapd_init(&d))
 		return 1;
+	vtap_loader_set_owner(&d.ld, d.cfg.socket_path);
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep))
+	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
