@@ -36,8 +36,13 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #           receiving side.
 #   ctl:    the control server both daemons run, its command table, and
 #           the counters' field tables and shared answer layouts.
-CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
-              user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
+CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_watch.c \
+              user/core/policy_read.c user/core/policy_yaml.c user/core/policy_parse.c \
+              user/core/policy_fields.c user/core/policy_values.c user/core/policy_monitor.c \
+              user/core/policy_rule.c user/core/policy_validate.c user/core/policy_model.c \
+              user/core/policy_errors.c user/core/text.c \
+              user/core/compile.c user/core/compile_bitmap.c \
+              user/core/compile_fields.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
