@@ -36,14 +36,21 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 #           receiving side.
 #   ctl:    the control server both daemons run, its command table, and
 #           the counters' field tables and shared answer layouts.
-CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_validate.c \
-              user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
+CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_watch.c \
+              user/core/policy_read.c user/core/policy_yaml.c user/core/policy_parse.c \
+              user/core/policy_fields.c user/core/policy_values.c user/core/policy_monitor.c \
+              user/core/policy_rule.c user/core/policy_validate.c user/core/policy_model.c \
+              user/core/policy_errors.c user/core/text.c \
+              user/core/compile.c user/core/compile_bitmap.c \
+              user/core/compile_fields.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c
-KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
+KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
+              user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
               user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c
-SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
+SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
+              user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c
 #   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \

@@ -25,6 +25,8 @@
 #include "kernel/xsk_pins.h"
 #include "capture_internal.h"
 #include "vtap_xsk.skel.h"
+#include <vtap/abi.h>
+#include <vtap/map_types.h>
 
 /* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
  * (4 MiB), all handed to the kernel's fill ring; the receive ring as long. */

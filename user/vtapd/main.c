@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
 #include "ctl/server.h"
@@ -22,14 +20,13 @@
 #include "hooks.h"
 #include "views.h"
 #include "core/log.h"
+#include "core/policy_watch.h"
 #include "core/version.h"
 #include "kernel/bpf_log.h"
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
 #include "kernel/caps.h"
-#include <vtap/ring.h>
-
-#define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
+#include <vtap/limits.h>
 
 static void usage(FILE *f)
 {
@@ -68,20 +65,6 @@ static void usage(FILE *f)
 		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
 }
 
-/* Arm the reload timer unless it is already running: a burst of edits is
- * applied RELOAD_DEBOUNCE_MS after its first event, and a file rewritten
- * continuously still reloads every RELOAD_DEBOUNCE_MS instead of never. */
-static void arm_timer(int tfd, int ms)
-{
-	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
-						.tv_nsec = (long)(ms % 1000) * 1000000 } };
-	struct itimerspec cur;
-
-	if (!timerfd_gettime(tfd, &cur) && (cur.it_value.tv_sec || cur.it_value.tv_nsec))
-		return;
-	timerfd_settime(tfd, 0, &its, NULL);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -113,7 +96,8 @@ int main(int argc, char **argv)
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
 	int use_syslog = 0, c, ret = 1;
-	int ep = -1, sfd = -1, ifd = -1, tfd = -1, ctl_fd = -1;
+	int ep = -1, sfd = -1, wfd = -1, ctl_fd = -1;
+	struct vtap_dir_watch *watch = NULL; /* policy directory changes */
 	struct vtap_ctl_server *ctl = NULL;
 	struct vtap_nl *nl = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
@@ -238,10 +222,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
+	/* refused, naming the owner, when another vtapd has the pin root */
 	if (vtapd_init(&d))
 		return 1;
+	vtap_loader_set_owner(&d.ld, d.cfg.socket_path);
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep) || vtapd_guard_open(&d, ep))
+	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep) ||
+	    vtapd_guard_open(&d, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
@@ -253,6 +240,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	vtapd_adopt(&d);
+	/* before the first load: a change made after it is not missed */
+	watch = vtap_dir_watch_open(d.cfg.policy_dir);
+	if (!watch)
+		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
+			 d.cfg.policy_dir, strerror(errno));
+	else
+		wfd = vtap_dir_watch_fd(watch);
 	if (vtapd_reload(&d, NULL)) {
 		log_err("no valid policy set in %s: not starting", d.cfg.policy_dir);
 		goto out;
@@ -266,23 +260,16 @@ int main(int argc, char **argv)
 	ctl_fd = vtap_ctl_server_fd(ctl);
 	vtap_drop_caps();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sfd < 0 || ifd < 0 || tfd < 0) {
+	if (sfd < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (inotify_add_watch(ifd, d.cfg.policy_dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-				      IN_ATTRIB) <
-	    0)
-		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
-			 d.cfg.policy_dir, strerror(errno));
-	int fds[] = { sfd, ifd, tfd, ctl_fd, vtap_nl_fd(nl) };
+	int fds[] = { sfd, wfd, ctl_fd, vtap_nl_fd(nl) };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
-		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+		if (fds[i] >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
 	log_info("running: policy dir %s, pins under %s, control socket %s", d.cfg.policy_dir,
 		 d.cfg.pin_root, d.cfg.socket_path);
@@ -311,16 +298,8 @@ int main(int argc, char **argv)
 						running = false;
 					}
 				}
-			} else if (fd == ifd) {
-				char buf[4096];
-
-				while (read(ifd, buf, sizeof(buf)) > 0)
-					;
-				arm_timer(tfd, RELOAD_DEBOUNCE_MS);
-			} else if (fd == tfd) {
-				__u64 exp;
-
-				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp)) {
+			} else if (fd == wfd) {
+				if (vtap_dir_watch_event(watch)) {
 					log_info("policy files changed: reloading");
 					vtapd_reload(&d, NULL);
 				}
@@ -368,6 +347,7 @@ out:
 	}
 	vtap_ctl_server_close(ctl);
 	vtap_nl_close(nl);
+	vtap_dir_watch_close(watch);
 	vtapd_guard_close(&d);
 	vtap_policy_set_free(&d.run.set);
 	free(d.run.ids);
