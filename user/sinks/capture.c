@@ -126,6 +126,31 @@ static int open_xsk(struct vtap_capture *c, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* The program, its maps pinned under the pin root: a run before this one
+ * (--keep, a crash) left its program on the peer counting into them, and
+ * the program that replaces it counts on where it left off. Pins another
+ * build made that this one's maps do not fit are replaced. */
+static int load_skel(struct vtap_capture *c)
+{
+	int ret = 0;
+
+	for (int tries = 0; tries < 2; tries++) {
+		vtap_xsk__destroy(c->skel);
+		c->skel = vtap_xsk__open();
+		if (!c->skel)
+			return -errno;
+		c->pinned = !vtap_xsk_pin_maps(c->skel->maps.vtap_xsks,
+					       c->skel->maps.vtap_xsk_stats, c->peer);
+		ret = vtap_xsk__load(c->skel);
+		if (!ret || !c->pinned)
+			break;
+		log_warn("capture on %s: the pinned maps do not fit this program (%s); made anew",
+			 c->peer, strerror(-ret));
+		vtap_xsk_unpin(c->peer);
+	}
+	return ret;
+}
+
 int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, const char *peer,
 		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen)
 {
@@ -155,18 +180,7 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 		snprintf(errbuf, errlen, "no interface %s", peer);
 		goto err;
 	}
-	c->skel = vtap_xsk__open();
-	if (!c->skel) {
-		ret = -errno;
-		snprintf(errbuf, errlen, "cannot open the AF_XDP redirect program: %s",
-			 strerror(-ret));
-		goto err;
-	}
-	/* pinned under the pin root: a run before this one (--keep, a crash)
-	 * left its program on the peer counting into them, and the program
-	 * that replaces it below counts on where it left off */
-	c->pinned = !vtap_xsk_pin_maps(c->skel->maps.vtap_xsks, c->skel->maps.vtap_xsk_stats, peer);
-	ret = vtap_xsk__load(c->skel);
+	ret = load_skel(c);
 	if (ret) {
 		snprintf(errbuf, errlen, "cannot load the AF_XDP redirect program: %s",
 			 strerror(-ret));
