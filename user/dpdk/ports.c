@@ -67,7 +67,8 @@ int vdp_port_refused(const struct vdp_port *p, const char *role)
 
 	kernel_iface(p->devargs, iface, sizeof(iface));
 	ifindex = iface[0] && strlen(iface) < IF_NAMESIZE ? (int)if_nametoindex(iface) : 0;
-	if (!ifindex || vtap_host_use(ifindex, 0, &u) != 1)
+	/* a query that fails refuses too: the port would be taken unchecked */
+	if (!ifindex || vtap_host_use(ifindex, 0, &u) == 0 || !u.why[0])
 		return 0;
 	log_err("%s %s: refusing interface %s: it carries the host's own traffic (%s); the PMD "
 		"would take every frame it receives",

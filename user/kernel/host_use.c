@@ -32,17 +32,35 @@ static bool kind_in(const char *kind, const char *const *kinds, size_t n)
 
 /* ---- one dump: its own socket, strict checking so the kernel filters ---- */
 
-/* A dump the links changed under (NLM_F_DUMP_INTR) is made again this many
- * times before the check gives up with EINTR. */
+/* A dump the links changed under (NLM_F_DUMP_INTR) is made again, this many
+ * times at most; the last one is then taken as it is, as kernel/netlink.c
+ * takes its link dumps: the events of the changes that interrupted it name
+ * the ports they concern, which are then asked again. */
 #define DUMP_TRIES 5
 
-static int dump_once(struct nlmsghdr *req, mnl_cb_t cb, void *data)
+/* The flag is on every message after the change, NLMSG_DONE included, and
+ * libmnl stops at the first of them: what they say is still true, so the
+ * flag is taken off and they are read; true when one had it. */
+static bool take_dump_intr(void *buf, ssize_t n)
+{
+	int len = (int)n;
+	bool intr = false;
+
+	for (struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+		intr |= !!(h->nlmsg_flags & NLM_F_DUMP_INTR);
+		h->nlmsg_flags &= (__u16)~NLM_F_DUMP_INTR;
+	}
+	return intr;
+}
+
+static int dump_once(struct nlmsghdr *req, mnl_cb_t cb, void *data, bool *intr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	unsigned int portid;
 	int one = 1, ret;
 
+	*intr = false;
 	if (!nl)
 		return -errno;
 	/* the kernel then filters by the request's interface (since 4.20);
@@ -61,6 +79,7 @@ static int dump_once(struct nlmsghdr *req, mnl_cb_t cb, void *data)
 			ret = -errno;
 			break;
 		}
+		*intr |= take_dump_intr(buf, n);
 		ret = mnl_cb_run(buf, (size_t)n, req->nlmsg_seq, portid, cb, data);
 		if (ret < 0)
 			ret = -errno;
@@ -72,13 +91,16 @@ out:
 
 static int dump(struct nlmsghdr *req, mnl_cb_t cb, void *data, void (*reset)(void *data))
 {
-	int ret = -EINTR;
+	bool intr = true;
+	int ret = 0;
 
-	for (int i = 0; i < DUMP_TRIES && ret == -EINTR; i++) {
+	for (int i = 0; i < DUMP_TRIES && intr; i++) {
 		if (reset)
 			reset(data);
 		req->nlmsg_seq = (unsigned int)time(NULL) + (unsigned int)i;
-		ret = dump_once(req, cb, data);
+		ret = dump_once(req, cb, data, &intr);
+		if (ret < 0)
+			break;
 	}
 	return ret;
 }
@@ -423,5 +445,5 @@ int vtap_host_use(int ifindex, unsigned int flags, struct vtap_host_use *u)
 fail:
 	snprintf(u->why, sizeof(u->why), "cannot ask the kernel what it carries: %s",
 		 strerror(-ret));
-	return 1;
+	return ret == -ENODEV ? -EIO : ret;
 }

@@ -33,9 +33,9 @@ struct vtap_host_use {
 };
 
 /* 1: the port carries the host's own traffic, u->why says how; 0: nothing
- * of the host's was found; -ENODEV: no such port. A query that fails also
- * gives 1, with the error in why: an unchecked port is not made a
- * monitor port. */
+ * of the host's was found; -ENODEV: no such port; another negative errno
+ * when a query failed, with why saying so (an unchecked port must not be
+ * made a monitor port). */
 int vtap_host_use(int ifindex, unsigned int flags, struct vtap_host_use *u);
 
 /* rtnetlink's news that may change the answer: links (a master, a lower

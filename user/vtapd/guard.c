@@ -59,7 +59,14 @@ static bool check(struct vtapd_port *p, const struct vtap_monitor *m)
 
 	if (ret == -ENODEV) /* gone: its RTM_DELLINK is on the way */
 		return false;
-	p->use_known = true;
+	if (ret < 0 && p->use_known_once) {
+		/* the queries failed: the last verdict stands, and the port is
+		 * asked again at the next event or apply */
+		log_warn("monitor %s: port %s: %s; keeping its last verdict", m->name, p->name,
+			 u.why);
+		return false;
+	}
+	p->use_known = p->use_known_once = ret >= 0;
 	p->peer_ifindex = u.peer_ifindex;
 	if (!strcmp(p->host_use, u.why))
 		return false;
