@@ -24,16 +24,22 @@ topo_up
 CAP=${VT_PREFIX}-cap NEW=${VT_PREFIX}-cnew VM1=${VT_PREFIX}-vm1
 FILE=$VT_RUN/cap.pcapng
 
-cat >"$VT_POL/10.yaml" <<YAML
+# put MONITOR FILE: the policy file, vm1's ICMP to capture monitor MONITOR
+# on CAP writing FILE, in one rename (one reload)
+put() {
+	cat >"$VT_RUN/put.tmp" <<YAML
 monitors:
-  - { name: cap, type: capture, port: $CAP, file: $FILE }
+  - { name: $1, type: capture, port: $CAP, file: $2 }
 policies:
   - name: p
     source: { ports: [$VM1] }
     direction: out
     match: { protocol: icmp }
-    monitor: cap
+    monitor: $1
 YAML
+	mv "$VT_RUN/put.tmp" "$VT_POL/10.yaml"
+}
+put cap "$FILE"
 check "vtapd starts with a capture monitor" vtapd_start --attach tc
 # (not through nsx: $! must be ping itself)
 ip netns exec "${VT_PREFIX}-vm1" ping -i 0.05 -q 10.77.0.2 >/dev/null 2>&1 &
@@ -103,19 +109,9 @@ check "the peer still has the capture's XDP program" \
 	bash -c "ip -d link show ${CAP}p | grep -q 'prog/xdp'"
 
 # --- good edit: another file for cap ---
-put() { cat >"$VT_RUN/put.tmp"; mv "$VT_RUN/put.tmp" "$VT_POL/10.yaml"; }
 ok0=$(status_of reloads_ok)
 xdp0=$(ip -d link show "${CAP}p" | grep -o 'prog/xdp id [0-9]*')
-put <<YAML
-monitors:
-  - { name: cap, type: capture, port: $CAP, file: $VT_RUN/cap2.pcapng }
-policies:
-  - name: p
-    source: { ports: [$VM1] }
-    direction: out
-    match: { protocol: icmp }
-    monitor: cap
-YAML
+put cap "$VT_RUN/cap2.pcapng"
 check "a new file for cap is applied" wait_status reloads_ok $((ok0 + 1))
 check "... the new file grows" grows "$VT_RUN/cap2.pcapng"
 n1=$(records "$FILE"); sleep 0.5
@@ -126,16 +122,7 @@ check "... the XDP program on the peer is the same ($xdp0)" \
 
 # --- good edit: cap renamed rec, on the same port ---
 ok0=$(status_of reloads_ok)
-put <<YAML
-monitors:
-  - { name: rec, type: capture, port: $CAP, file: $VT_RUN/cap2.pcapng }
-policies:
-  - name: p
-    source: { ports: [$VM1] }
-    direction: out
-    match: { protocol: icmp }
-    monitor: rec
-YAML
+put rec "$VT_RUN/cap2.pcapng"
 check "the rename is applied" wait_status reloads_ok $((ok0 + 1))
 for i in $(seq 40); do
 	ctl status --json | json_true '[.monitor_sinks[] | select(.monitor == "rec" and .state == "ok")] | length == 1' >/dev/null 2>&1 && break

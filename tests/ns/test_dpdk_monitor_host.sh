@@ -13,12 +13,7 @@ cleanup() { vdp_stop; topo_down; }
 trap cleanup EXIT
 dpdk_wire_up
 HM=${VT_PREFIX}-hm
-ip netns add "$HM"
-ip link add "$HM" type veth peer name eth0 netns "$HM"
-ip addr add 10.78.0.1/24 dev "$HM"
-ip link set "$HM" up
-nsx hm ip link set eth0 up
-nsx hm ip addr add 10.78.0.2/24 dev eth0
+host_link hm
 
 cat >"$VT_POL/10.yaml" <<YAML
 monitors:

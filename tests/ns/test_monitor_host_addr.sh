@@ -14,13 +14,8 @@ cleanup() { topo_down; }
 trap cleanup EXIT
 topo_up
 
-# the host's own link: an address on the host side, a namespace at the other
-ip netns add "$HM"
-ip link add "$HM" type veth peer name eth0 netns "$HM"
-ip addr add 10.78.0.1/24 dev "$HM"
-ip link set "$HM" up
-nsx hm ip link set eth0 up
-nsx hm ip addr add 10.78.0.2/24 dev eth0
+# the host's own link: an address on the host side, a namespace at the other end
+host_link hm
 
 cat >"$VT_POL/10.yaml" <<YAML
 monitors:

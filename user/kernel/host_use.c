@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "host_use.h"
+#include "netlink.h"
 
 /* Kinds whose devices carry their members' traffic, and the pairs whose
  * IFLA_LINK is the other end, not a lower device. */
@@ -37,21 +38,6 @@ static bool kind_in(const char *kind, const char *const *kinds, size_t n)
  * takes its link dumps: the events of the changes that interrupted it name
  * the ports they concern, which are then asked again. */
 #define DUMP_TRIES 5
-
-/* The flag is on every message after the change, NLMSG_DONE included, and
- * libmnl stops at the first of them: what they say is still true, so the
- * flag is taken off and they are read; true when one had it. */
-static bool take_dump_intr(void *buf, ssize_t n)
-{
-	int len = (int)n;
-	bool intr = false;
-
-	for (struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
-		intr |= !!(h->nlmsg_flags & NLM_F_DUMP_INTR);
-		h->nlmsg_flags &= (__u16)~NLM_F_DUMP_INTR;
-	}
-	return intr;
-}
 
 static int dump_once(struct nlmsghdr *req, mnl_cb_t cb, void *data, bool *intr)
 {
@@ -79,7 +65,7 @@ static int dump_once(struct nlmsghdr *req, mnl_cb_t cb, void *data, bool *intr)
 			ret = -errno;
 			break;
 		}
-		*intr |= take_dump_intr(buf, n);
+		*intr |= vtap_nl_take_dump_intr(buf, n);
 		ret = mnl_cb_run(buf, (size_t)n, req->nlmsg_seq, portid, cb, data);
 		if (ret < 0)
 			ret = -errno;
