@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -345,6 +346,139 @@ static void test_mixed_shapes_vs_reference(void **state)
 	free(c);
 }
 
+/* ---- the address tables: many prefix lengths, nested, both families ---- */
+
+/* Rules whose only CIDRs are prefixes of random length (every length of
+ * both families occurs: the search over lengths is eight steps deep, and
+ * markers lie on the way to most prefixes) cut from a few base addresses
+ * with random bits flipped, so they nest deeply; frames with addresses
+ * near those bases. The classifier must pick what the reference matcher
+ * picks. */
+#define PFX_RULES 900
+#define PFX_FRAMES 20000
+
+static const char *const pfx_base4[] = { "10.1.2.3", "10.1.130.7", "192.168.255.1" };
+static const char *const pfx_base6[] = { "fd00:1:2:3:4:5:6:7", "fd00:1:2:3:8000::1",
+					 "2001:db8::ffff" };
+
+/* A random address near a base: bits flipped after a random position. */
+static void pfx_addr(int v6, uint8_t a[16])
+{
+	int bits = v6 ? 128 : 32, from = (int)mix_rand((uint32_t)bits + 1);
+	uint8_t *p = v6 ? a : a + 12;
+
+	memset(a, 0, 16);
+	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? PICK(pfx_base6) : PICK(pfx_base4), p);
+	for (int k = (int)mix_rand(3); k > 0 && from < bits; k--) {
+		int bit = from + (int)mix_rand((uint32_t)(bits - from));
+
+		p[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
+	}
+}
+
+/* "addr/len" of a random prefix, the address cut to len; returns len */
+static int pfx_cidr(char *out, size_t cap, int v6)
+{
+	int bits = v6 ? 128 : 32, len = (int)mix_rand((uint32_t)bits + 1);
+	uint8_t a[16], *p = v6 ? a : a + 12;
+	char txt[INET6_ADDRSTRLEN];
+
+	pfx_addr(v6, a);
+	for (int bit = len; bit < bits; bit++)
+		p[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	inet_ntop(v6 ? AF_INET6 : AF_INET, p, txt, sizeof(txt));
+	snprintf(out, cap, "\"%s/%d\"", txt, len);
+	return len;
+}
+
+static void test_prefixes_vs_reference(void **state)
+{
+	size_t cap = (size_t)PFX_RULES * 300, off = 0, winners = 0;
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	bool won[PFX_RULES] = { false };
+	char *y = malloc(cap);
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(y);
+	off += (size_t)snprintf(y + off, cap - off,
+				"monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n");
+	for (int i = 0; i < PFX_RULES; i++) {
+		int side = (int)mix_rand(3), v6 = (int)mix_rand(2); /* side 2: both */
+		char src[80] = "", dst[80] = "";
+		int len = 0;
+
+		/* longer prefixes mostly rank first, so the deep ones win frames */
+		if (side != 1)
+			len = pfx_cidr(src, sizeof(src), v6);
+		if (side != 0)
+			len += pfx_cidr(dst, sizeof(dst), v6);
+		off += (size_t)snprintf(y + off, cap - off,
+					"  - name: x%04d\n    priority: %u\n    direction: out\n"
+					"    source: { ports: [vm1]%s%s }\n",
+					i, 1000 - 3 * (unsigned int)len + mix_rand(40),
+					*src ? ", cidr: " : "", src);
+		if (*dst)
+			off += (size_t)snprintf(y + off, cap - off, "    destination: { cidr: %s }\n",
+						dst);
+		off += (size_t)snprintf(y + off, cap - off, "    monitor: mon\n");
+		assert_true(off < cap);
+	}
+	if (fx_compile_yaml(y, &env, c)) {
+		print_errs(&c->errs);
+		fail_msg("the prefix rule set does not compile");
+	}
+	free(y);
+	for (int i = 0; i < PFX_FRAMES; i++) {
+		const struct vtap_policy *best = NULL;
+		struct vtap_pkt pkt = { .level = VTAP_LEVEL_L4, .proto = 6, .sport = 1, .dport = 2 };
+		int v6 = mix_rand(2), r;
+		const char *got;
+
+		pfx_addr(v6, pkt.saddr);
+		pfx_addr(v6, pkt.daddr);
+		if (v6)
+			pkt.flags = VTAP_PF_IPV6;
+		else
+			pkt.saddr[10] = pkt.saddr[11] = pkt.daddr[10] = pkt.daddr[11] = 0xff;
+		r = vtap_image_classify(&c->img, &pkt, fx_env_ifindex(&env, "vm1"), VTAP_DIR_OUT);
+		got = fx_rank_name(c, r);
+		for (size_t p = 0; p < c->set.n_policies; p++) {
+			const struct vtap_policy *pol = &c->set.policies[p];
+
+			if (ref_match(pol, &pkt, "vm1", VTAP_DIR_OUT) &&
+			    (!best || vtap_policy_order_cmp(pol, best) < 0))
+				best = pol;
+		}
+		if (!got != !best || (got && strcmp(got, best->name))) {
+			char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, pkt.saddr, s, sizeof(s));
+			inet_ntop(AF_INET6, pkt.daddr, d, sizeof(d));
+			fail_msg("frame %d (%s -> %s): classifier %s, reference %s", i, s, d,
+				 got ? got : "no match", best ? best->name : "no match");
+		}
+		if (best && !won[best - c->set.policies]) {
+			won[best - c->set.policies] = true;
+			winners++;
+		}
+	}
+	for (int side = 0; side < 2; side++) {
+		size_t used = 0;
+
+		for (size_t k = 0; k < VTAP_PFX_SLOTS; k++)
+			used += c->img.pfx[side][k].len_fam != 0;
+		print_message("# prefixes: %s table: %zu entries (prefixes and markers), slots read "
+			      "per probe at most %u\n",
+			      side ? "destination" : "source", used, c->img.gen.pfx_probes[side] + 1);
+	}
+	/* the draw must reach deep into the nests: many rules win */
+	print_message("# prefixes: %zu of %d rules won a frame\n", winners, PFX_RULES);
+	assert_true(winners > PFX_RULES / 10);
+	fx_compiled_free(c);
+	free(c);
+}
+
 /* ---- limits ---- */
 
 static void test_limit_rules(void **state)
@@ -425,7 +559,7 @@ static void test_limit_rules_yaml(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(fx_count + 6, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(fx_count + 7, sizeof(*tests));
 	size_t n = 0;
 
 	if (!tests)
@@ -443,5 +577,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules_yaml);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mixed_shapes_vs_reference);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefixes_vs_reference);
 	return _cmocka_run_group_tests("classify", tests, n, NULL, NULL);
 }
