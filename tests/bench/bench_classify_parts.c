@@ -3,17 +3,19 @@
  * kernel, with BPF_PROG_TEST_RUN (docs/architecture.md, "Where a flow's
  * first frame spends its time").
  *
- * Each part is a program of a few raw instructions that repeats one step of
- * vtap_classify() K times over the real, pinned maps holding a rule set of
- * `bench_swap --emit` (both generations hold it, as after two reloads):
- *   empty       r0 = -1; exit (the floor every other row is above)
- *   ports       the (port, direction) hash lookup (helper call)
- *   src/dst ... an LPM trie walk with the frame's address (helper call)
- *   array       one index array lookup (inlined by the verifier)
- *   pool        one bitmap lookup and a load of one word (inlined)
- * The table gives ns per step: (run - empty) / K, the median of --rounds
- * interleaved rounds, for 1 rule and 4096 rules (interleaved layout) side
- * by side.
+ * Each part is a program that repeats one step of vtap_classify() over the
+ * real, pinned maps holding a rule set of `bench_swap --emit` (both
+ * generations hold it, as after two reloads):
+ *   empty       r0 = -1; exit (raw instructions: the floor of every row)
+ *   array       one index array lookup, K times (raw; inlined by the verifier)
+ *   pool        one bitmap lookup and a load of one word, K times (raw)
+ *   ports       the (port, direction) hash lookup (helper call), 8 times
+ *               (bpf/vtap_bench_parts.bpf.c, like the rows below)
+ *   src, dst    the address table search of bench_classify's frames, 8 times
+ *   classify    the whole vtap_classify() once: lookups, summaries, words
+ * The table gives ns per step, (run - empty) / steps, the median of
+ * --rounds interleaved rounds, for 1 rule and 4096 rules (interleaved
+ * layout) side by side.
  *
  * Usage: bench_classify_parts --rules DIR [--rounds R] [--repeat N]
  * DIR from `bench_swap --emit DIR`. Needs root: pins its maps under
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,6 +36,7 @@
 #include "kernel/loader.h"
 #include <vtap/map_names.h>
 #include "vtap_tc.skel.h"
+#include "vtap_bench_parts.skel.h"
 #include "core/log.h"
 #include "kernel/bpf_log.h"
 
@@ -139,89 +143,58 @@ static int load_set(const char *dir, struct vtap_image *img)
 	return ret ? -1 : 0;
 }
 
-enum {
-	P_EMPTY,
-	P_PORTS,
-	P_SRC4,
-	P_SRC6,
-	P_DST4_NOMATCH,
-	P_DST4_SKIP,
-	P_DST4_DECOY,
-	P_DST6_NOMATCH,
-	P_DST6_SKIP,
-	P_DST6_DECOY,
-	P_ARRAY,
-	P_POOL,
-	N_PARTS
-};
-static const char *const part_name[N_PARTS] = {
-    "empty program (whole run)", "ports: hash lookup",	    "src LPM, v4 10.0.0.1",
-    "src LPM, v6 fd00:1::1",	 "dst LPM, v4 192.0.2.1",   "dst LPM, v4 198.18.0.1",
-    "dst LPM, v4 10.0.0.1",	 "dst LPM, v6 2001:db8::1", "dst LPM, v6 2001:db8:ffff::1",
-    "dst LPM, v6 fd00:3::1",	 "index array (dport)",	    "pool bitmap + one word",
+#define PARTS_REPEAT 8 /* bpf/vtap_bench_parts.bpf.c */
+
+/* bench_classify's frames, as the parser leaves them */
+enum { F_V4_NOMATCH, F_V4_SKIP, F_V4_DECOY, F_V6_NOMATCH, F_V6_SKIP, F_V6_DECOY, N_FRAMES };
+static const struct {
+	const char *name, *src, *dst;
+	__u16 dport;
+} frame[N_FRAMES] = {
+    {"v4-nomatch", "10.0.0.1", "192.0.2.1", 9999},
+    {"v4-skip", "10.0.0.1", "198.18.0.1", 9999},
+    {"v4-decoy", "10.0.0.1", "10.0.0.1", 20002},
+    {"v6-nomatch", "fd00:1::1", "2001:db8::1", 9999},
+    {"v6-skip", "fd00:1::1", "2001:db8:ffff::1", 9999},
+    {"v6-decoy", "fd00:1::1", "fd00:3::1", 80},
 };
 
-static void lpm_key(struct vtap_lpm_key *k, __u32 gen, int v6, const char *a)
+static void make_pkt(struct vtap_pkt *p, int f)
 {
-	memset(k, 0, sizeof(*k));
-	k->prefixlen = VTAP_LPM_HDR_BITS + 128;
-	k->gen = gen;
-	k->family = v6 ? VTAP_FAMILY_V6 : VTAP_FAMILY_V4;
+	int v6 = f >= F_V6_NOMATCH;
+
+	memset(p, 0, sizeof(*p));
 	if (v6) {
-		inet_pton(AF_INET6, a, k->addr);
+		inet_pton(AF_INET6, frame[f].src, p->saddr);
+		inet_pton(AF_INET6, frame[f].dst, p->daddr);
+		p->flags = VTAP_PF_IPV6;
 	} else {
-		k->addr[10] = k->addr[11] = 0xff;
-		inet_pton(AF_INET, a, k->addr + 12);
+		p->saddr[10] = p->saddr[11] = p->daddr[10] = p->daddr[11] = 0xff;
+		inet_pton(AF_INET, frame[f].src, p->saddr + 12);
+		inet_pton(AF_INET, frame[f].dst, p->daddr + 12);
 	}
+	p->level = VTAP_LEVEL_L4;
+	p->proto = 6;
+	p->sport = 40000;
+	p->dport = frame[f].dport;
 }
 
-static int build(struct vtap_loader *ld, __u32 gen, int fds[N_PARTS])
-{
-	static const char *const addr[N_PARTS] = {
-	    [P_SRC4] = "10.0.0.1",
-	    [P_SRC6] = "fd00:1::1",
-	    [P_DST4_NOMATCH] = "192.0.2.1",
-	    [P_DST4_SKIP] = "198.18.0.1",
-	    [P_DST4_DECOY] = "10.0.0.1",
-	    [P_DST6_NOMATCH] = "2001:db8::1",
-	    [P_DST6_SKIP] = "2001:db8:ffff::1",
-	    [P_DST6_DECOY] = "fd00:3::1",
-	};
-	for (int i = 0; i < N_PARTS; i++) {
-		static struct prog p;
-		struct vtap_port_key pk = {.ifindex = 1000, .dir = VTAP_DIR_OUT, .gen = (__u8)gen};
-		struct vtap_lpm_key lk;
-		__u32 ak = gen * VTAP_PORT_SPACE + 9999, pool = gen * VTAP_POOL_PER_GEN + 1;
-		__u8 kb[32] = {0};
+/* rows: the fixed ones, then src, dst, classify per frame */
+enum { R_EMPTY, R_ARRAY, R_POOL, R_PORT, R_FRAMES };
+#define N_ROWS (R_FRAMES + 3 * N_FRAMES)
 
-		p.n = 0;
-		switch (i) {
-		case P_EMPTY:
-			break;
-		case P_PORTS:
-			memcpy(kb, &pk, sizeof(pk));
-			lookups(&p, vtap_loader_map_fd(ld, VTAP_MAP_PORTS), kb, 8, 0, 0);
-			break;
-		case P_ARRAY:
-			lookups(&p, vtap_loader_map_fd(ld, VTAP_MAP_DPORT), &ak, 4, 1, 0);
-			break;
-		case P_POOL:
-			lookups(&p, vtap_loader_map_fd(ld, VTAP_MAP_POOL), &pool, 4, 2, 8);
-			break;
-		default:
-			lpm_key(&lk, gen, i == P_SRC6 || i >= P_DST6_NOMATCH, addr[i]);
-			memcpy(kb, &lk, sizeof(lk));
-			lookups(&p,
-				i <= P_SRC6 ? vtap_loader_map_fd(ld, VTAP_MAP_SRC)
-					    : vtap_loader_map_fd(ld, VTAP_MAP_DST),
-				kb, 28, 0, 0);
-			break;
-		}
-		finish(&p);
-		if ((fds[i] = load(&p, "vtb_part")) < 0)
-			return -1;
-	}
-	return 0;
+static int raw_prog(struct vtap_loader *ld, int row, __u32 gen)
+{
+	static struct prog p;
+	__u32 ak = gen * VTAP_PORT_SPACE + 9999, pool = gen * VTAP_POOL_PER_GEN + 1;
+
+	p.n = 0;
+	if (row == R_ARRAY)
+		lookups(&p, vtap_loader_map_fd(ld, VTAP_MAP_DPORT), &ak, 4, 1, 0);
+	else if (row == R_POOL)
+		lookups(&p, vtap_loader_map_fd(ld, VTAP_MAP_POOL), &pool, 4, 2, 8);
+	finish(&p);
+	return load(&p, "vtb_part");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -237,13 +210,29 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static void row_name(int row, char *out, size_t cap)
+{
+	static const char *const fixed[R_FRAMES] = {
+	    "empty program (whole run)", "index array (dport), inlined",
+	    "pool bitmap + one word, inlined", "ports: hash lookup (helper)"};
+	static const char *const what[3] = {"src table", "dst table", "whole classifier"};
+
+	if (row < R_FRAMES)
+		snprintf(out, cap, "%s", fixed[row]);
+	else
+		snprintf(out, cap, "%s, %s", what[(row - R_FRAMES) % 3],
+			 frame[(row - R_FRAMES) / 3].name);
+}
+
 int main(int argc, char **argv)
 {
 	static struct vtap_image img[2];
-	static double t[2][N_PARTS][MAX_ROUNDS];
+	static double t[2][N_ROWS][MAX_ROUNDS];
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct vtap_bench_parts *sk = NULL;
 	struct vtap_loader ld;
 	const char *rules = NULL;
-	int rounds = 7, fds[2][N_PARTS], ret = 1;
+	int rounds = 7, raw[R_PORT] = {-1, -1, -1}, ret = 1;
 	char pin[64], dir[4200];
 	cpu_set_t cpus;
 
@@ -275,33 +264,68 @@ int main(int argc, char **argv)
 	snprintf(pin, sizeof(pin), "/sys/fs/bpf/vtap-parts-%d", (int)getpid());
 	if (vtap_loader_open(&ld, pin))
 		return 1;
+	/* the parts' object on the same pinned maps */
+	oo.pin_root_path = pin;
+	sk = vtap_bench_parts__open_opts(&oo);
+	if (!sk || vtap_bench_parts__load(sk)) {
+		fprintf(stderr, "bench_classify_parts: cannot load the parts' programs\n");
+		goto out;
+	}
+	sk->bss->parts_ifindex = 1000; /* vtb-p0 in load_set's ports */
 	for (int r = 0; r < rounds; r++)
 		for (int s = 0; s < 2; s++) {
+			__u32 gen;
+
 			/* both generations hold the set, as after two reloads */
 			if (vtap_loader_apply(&ld, &img[s]) || vtap_loader_apply(&ld, &img[s]))
 				goto out;
-			if (r == 0 && build(&ld, (__u32)vtap_loader_active_gen(&ld), fds[s]))
-				goto out;
-			for (int i = 0; i < N_PARTS; i++) {
-				run(fds[s][i]);
-				t[s][i][r] = run(fds[s][i]);
+			gen = (__u32)vtap_loader_active_gen(&ld);
+			sk->bss->parts_epoch = gen;
+			for (int row = 0; row < R_PORT; row++) {
+				if (raw[row] < 0 && (raw[row] = raw_prog(&ld, row, gen)) < 0)
+					goto out;
+				run(raw[row]);
+				t[s][row][r] = run(raw[row]);
+			}
+			run(bpf_program__fd(sk->progs.parts_port));
+			t[s][R_PORT][r] = run(bpf_program__fd(sk->progs.parts_port));
+			for (int f = 0; f < N_FRAMES; f++) {
+				int fd[3] = {bpf_program__fd(sk->progs.parts_src),
+					     bpf_program__fd(sk->progs.parts_dst),
+					     bpf_program__fd(sk->progs.parts_classify)};
+
+				make_pkt(&sk->bss->parts_pkt, f);
+				for (int k = 0; k < 3; k++) {
+					run(fd[k]);
+					t[s][R_FRAMES + 3 * f + k][r] = run(fd[k]);
+				}
 			}
 		}
-	printf("== the miss path's parts: BPF_PROG_TEST_RUN, %d steps per run, median of %d "
-	       "rounds of %d runs\n",
-	       K, rounds, repeat);
-	printf("%-32s %12s %12s\n", "part (ns per step)", "1 rule", "4096 rules");
+	printf("== the miss path's parts: BPF_PROG_TEST_RUN, median of %d rounds of %d runs\n",
+	       rounds, repeat);
+	printf("%-40s %12s %12s\n", "part (ns per step above empty)", "1 rule", "4096 rules");
 	{
-		double e[2] = {median(t[0][P_EMPTY], rounds), median(t[1][P_EMPTY], rounds)};
+		double e[2] = {median(t[0][R_EMPTY], rounds), median(t[1][R_EMPTY], rounds)};
 
-		printf("%-32s %12.1f %12.1f\n", part_name[P_EMPTY], e[0], e[1]);
-		for (int i = 1; i < N_PARTS; i++)
-			printf("%-32s %12.1f %12.1f\n", part_name[i],
-			       (median(t[0][i], rounds) - e[0]) / K,
-			       (median(t[1][i], rounds) - e[1]) / K);
+		printf("%-40s %12.1f %12.1f\n", "empty program (whole run)", e[0], e[1]);
+		for (int row = 1; row < N_ROWS; row++) {
+			int steps = row < R_PORT				   ? K
+				    : (row - R_FRAMES) % 3 == 2 && row >= R_FRAMES ? 1
+										   : PARTS_REPEAT;
+			char name[64];
+
+			row_name(row, name, sizeof(name));
+			printf("%-40s %12.1f %12.1f\n", name,
+			       (median(t[0][row], rounds) - e[0]) / steps,
+			       (median(t[1][row], rounds) - e[1]) / steps);
+		}
 	}
 	ret = 0;
 out:
+	for (int row = 0; row < R_PORT; row++)
+		if (raw[row] >= 0)
+			close(raw[row]);
+	vtap_bench_parts__destroy(sk);
 	vtap_loader_close(&ld, 1);
 	return ret;
 }
