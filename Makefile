@@ -15,6 +15,8 @@ CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 LDLIBS     := -lbpf -lxdp -lelf -lz -lyaml -lmnl
 TEST_LDLIBS:= -lcmocka
+# the daemons: systemd's notify protocol, the /metrics HTTP server
+DAEMON_LDLIBS := -lsystemd -lmicrohttpd
 
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -52,10 +54,11 @@ STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_re
 STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
 STORE_LDLIBS:= -lcurl -ljansson
 CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fields.c \
-              user/ctl/counters.c user/ctl/views.c
+              user/ctl/counters.c user/ctl/views.c user/ctl/metrics.c user/ctl/metrics_http.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
-              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c
+              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
+              user/vtapd/notify.c user/vtapd/metrics.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
@@ -155,7 +158,7 @@ $(ALL_LIBS):
 	$(AR) rcs $@ $^
 
 $(OUT)/vtapd: $(call objs_of,$(VTAPD_SRCS)) $(VTAPD_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -163,7 +166,7 @@ $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
-		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) -lpthread -o $@
+		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) $(DAEMON_LDLIBS) -lpthread -o $@
 
 $(OUT)/man/%: man/%.scd
 	@mkdir -p $(@D)
@@ -177,7 +180,7 @@ $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/tests
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) $(TEST_LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) $(DAEMON_LDLIBS) $(TEST_LDLIBS) -o $@
 
 $(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(STORE_LIB) $(CORE_LIB) $(STORE_LDLIBS) -o $@

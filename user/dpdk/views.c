@@ -15,13 +15,13 @@
 /* A port's counters (lcore-written, read without a lock: aligned words) */
 #define PRT struct vdp_port
 static const struct vtap_counter_field port_f[] = {
-    VTAP_FIELD_C(PRT, rx, 1, "RX", 12),
-    VTAP_FIELD_C(PRT, tx, 2, "TX", 12),
-    VTAP_FIELD_C(PRT, tx_drop, 3, "TX_DROP", 10),
+    VTAP_FIELD_C(PRT, rx, 1, "RX", 12, "Frames received on the port"),
+    VTAP_FIELD_C(PRT, tx, 2, "TX", 12, "Frames sent on the port"),
+    VTAP_FIELD_C(PRT, tx_drop, 3, "TX_DROP", 10, "Frames the port could not send"),
 };
 static const struct vtap_field_table port_fields = VTAP_FIELDS(port_f);
 /* what a monitor port adds to its sink counters in stats --json */
-static const struct vtap_counter_field port_drop_f[] = {VTAP_FIELD_J(PRT, tx_drop)};
+static const struct vtap_counter_field port_drop_f[] = {VTAP_FIELD_J(PRT, tx_drop, "Copies the monitor port could not send")};
 static const struct vtap_field_table port_drop_fields = VTAP_FIELDS(port_drop_f);
 
 static void port_line(struct sbuf *o, const char *role, const struct vdp_port *p, bool json,
@@ -94,7 +94,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 	struct vdp *v = srv;
 	struct vtap_stats_view sv;
 
-	vtap_stats_begin(&sv, o, r->json, r->name);
+	vtap_stats_begin(&sv, o, r);
 	for (size_t i = 0; i < v->set.n_policies; i++) {
 		const char *pn = v->set.policies[i].name;
 

@@ -54,6 +54,7 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	__u32 *ids = NULL;
 	int steps;
 
+	vtapd_notify_reloading(d); /* READY=1 again below, whatever the outcome */
 	if (vtap_policy_load_dir(d->cfg.policy_dir, &set, &errs)) {
 		if (!errs.n)
 			vtap_errors_add(&errs, NULL, "policy load failed");
@@ -82,9 +83,11 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	d->rec.last_error[0] = 0;
 	log_info("loaded %zu policies and %zu monitors from %s", set.n_policies, set.n_monitors,
 		 d->cfg.policy_dir);
+	vtapd_notify_reloaded(d);
 	return 0;
 fail:
 	reject(d, &errs, out);
+	vtapd_notify_reloaded(d);
 	vtap_errors_free(&errs);
 	vtap_policy_set_free(&set);
 	free(ids);
