@@ -61,7 +61,8 @@ VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd
               user/vtapd/notify.c user/vtapd/metrics.c
 VTAPCTL_SRCS:= user/vtapctl/main.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
-              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
+              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c user/dpdk/notify.c \
+              user/dpdk/metrics.c
 lib_of      = $(OUT)/libvtap-$(1).a
 objs_of     = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
 CORE_LIB   := $(call lib_of,core)

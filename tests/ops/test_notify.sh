@@ -5,14 +5,17 @@
 # reload (SIGHUP, an edit of the policy files, vtapctl reload, a rejected
 # edit), a STATUS= line that follows policies, ports and the last error,
 # WATCHDOG=1 at half of WATCHDOG_USEC from the event loop (none while the
-# loop is stopped), STOPPING=1 at the end.
+# loop is stopped), STOPPING=1 at the end. The same for vtap-dpdk, whose
+# pings come from its control thread while the forwarding lcore goes round.
 . "$(dirname "$0")/../ns/lib.sh"
+. "$(dirname "$0")/../ns/dpdk-lib.sh"
 LISTENER=$(dirname "$0")/notify_listener.py
 NSOCK=$VT_RUN/notify.sock
 LOG=$VT_RUN/notify.log
 LPID=
 cleanup() {
 	[ -n "$LPID" ] && kill "$LPID" 2>/dev/null
+	vdp_stop
 	topo_down
 }
 trap cleanup EXIT
@@ -129,5 +132,43 @@ sleep 0.6
 check "without WATCHDOG_USEC: READY=1 and no WATCHDOG=1" \
 	bash -c "[[ '$(nth 1)' == READY=1* ]] && ! grep -q WATCHDOG '$LOG'"
 vtapd_stop
+
+# ---------------- vtap-dpdk ----------------
+rm -f "$VT_POL"/*.yaml
+ip link add "${VT_PREFIX}-vm2" type veth peer name eth0 netns "${VT_PREFIX}-vm2" 2>/dev/null
+ip link set "${VT_PREFIX}-vm2" master "${VT_PREFIX}-br" up
+nsx vm2 ip link set eth0 up
+dpdk_wire
+cat >"$VT_POL/p.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
+policies:
+  - { name: icmp, source: { ports: [${VT_PREFIX}-vm1] }, match: { protocol: icmp }, monitor: mon }
+YAML
+: >"$LOG"
+NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=$WD_USEC vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" \
+	--net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")"
+check "vtap-dpdk starts with NOTIFY_SOCKET and WATCHDOG_USEC set" test -n "$VDP_PID"
+wait_msgs 1
+check "vtap-dpdk: the first message is READY=1 with STATUS= ($(nth 1))" \
+	bash -c "[[ '$(nth 1)' == 'READY=1|STATUS=1 policy, 1 monitor; 1 wire; last error: none' ]]"
+n=1
+kill -HUP "$VDP_PID"
+check "vtap-dpdk: SIGHUP: RELOADING=1, then READY=1" reload_seen SIGHUP
+"$VTAPCTL" --socket "$VDP_SOCK" reload >/dev/null
+check "vtap-dpdk: vtapctl reload: RELOADING=1, then READY=1" reload_seen "vtapctl reload"
+start=$(awk 'END { print $1 }' "$LOG")
+sleep 2
+pings=$(awk -F'\t' -v s="$start" '$1 > s && $2 == "WATCHDOG=1" { print $1 }' "$LOG")
+np=$(wc -l <<<"$pings")
+median=$(awk 'NR > 1 { print $1 - prev } { prev = $1 }' <<<"$pings" | sort -n |
+	awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] * 1000 }')
+diag "vtap-dpdk: $np pings in 2 s, median interval ${median} ms"
+# the control thread looks every 100 ms at most: 200 to 300 ms apart
+check "vtap-dpdk: WATCHDOG=1 about every 200 ms (median ${median} ms, 160-320)" \
+	test "$median" -ge 160 -a "$median" -le 320
+vdp_stop
+check "vtap-dpdk: the last message is STOPPING=1 ($(msgs | tail -1))" \
+	bash -c "[[ '$(msgs | tail -1)' == STOPPING=1* ]]"
 
 tap_end
