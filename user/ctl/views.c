@@ -167,6 +167,15 @@ void vtap_status_global(struct sbuf *o, const struct vtap_global_counters *g, bo
 	sbuf_printf(o, ")\n");
 }
 
+/* The type of the monitor named name in set ("" when none: a skip) */
+static const char *monitor_type(const struct vtap_policy_set *set, const char *name)
+{
+	for (size_t i = 0; name[0] && i < set->n_monitors; i++)
+		if (!strcmp(set->monitors[i].name, name))
+			return vtap_monitor_type_name(set->monitors[i].type);
+	return "";
+}
+
 void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const __u32 *ids,
 			bool json)
 {
@@ -195,6 +204,9 @@ void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const
 		    o, ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\",\"monitor\":",
 		    p->priority, vtap_direction_name(p->direction), vtap_action_name(p->action));
 		sbuf_json_str(o, p->monitor);
+		/* what extcap and other readers choose by (capture: a live stream) */
+		sbuf_printf(o, ",\"monitor_type\":");
+		sbuf_json_str(o, monitor_type(set, p->monitor));
 		sbuf_printf(o, ",\"ports\":");
 		sbuf_json_str(o, ports);
 		sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
