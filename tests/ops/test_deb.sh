@@ -32,7 +32,7 @@ stray=$(grep -vE '^/(usr/sbin/vtap(d|ctl|-dpdk)|usr/share/(man/man[58]|doc/vtap|
 check "nothing else in the package${stray:+ ($stray)}" test -z "$stray"
 
 info=$(dpkg-deb -f "$deb" Depends)
-for lib in libbpf1 libxdp1 libyaml-0-2 libmnl0 libc6 librte-ethdev23; do
+for lib in libbpf1 libxdp1 libyaml-0-2 libmnl0 libc6 librte-ethdev23 libmicrohttpd12 libsystemd0 libjansson4; do
 	check "Depends (from dpkg-shlibdeps) names $lib" grep -q "$lib" <<<"$info"
 done
 mkdir -p "$VT_RUN/ctl"
