@@ -96,13 +96,20 @@ check "a port gone: STATUS= alone follows ($(nth $((n + 1))))" \
 	bash -c "[[ '$(nth $((n + 1)))' == 'STATUS=2 policies, 1 monitor; 1 port tapped; last error: none' ]]"
 n=$((n + 1))
 
+# watch_pings SECS: WATCHDOG=1 messages over the next SECS seconds: their
+# number in np, the median interval between them (ms) in median
+watch_pings() {
+	local start pings
+	start=$(awk 'END { print $1 }' "$LOG")
+	sleep "$1"
+	pings=$(awk -F'\t' -v s="$start" '$1 > s && $2 == "WATCHDOG=1" { print $1 }' "$LOG")
+	np=$(grep -c . <<<"$pings")
+	median=$(awk 'NR > 1 { print $1 - prev } { prev = $1 }' <<<"$pings" | sort -n |
+		awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] * 1000 }')
+}
+
 # the watchdog: pings at half of WATCHDOG_USEC, measured over 3 s
-start=$(awk 'END { print $1 }' "$LOG")
-sleep 3
-pings=$(awk -F'\t' -v s="$start" '$1 > s && $2 == "WATCHDOG=1" { print $1 }' "$LOG")
-np=$(wc -l <<<"$pings")
-median=$(awk 'NR > 1 { print $1 - prev } { prev = $1 }' <<<"$pings" | sort -n |
-	awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] * 1000 }')
+watch_pings 3
 diag "$np pings in 3 s, median interval ${median} ms (WATCHDOG_USEC=$WD_USEC: 200 ms expected)"
 check "WATCHDOG=1 about every 200 ms (median ${median} ms, 160-240)" \
 	test "$median" -ge 160 -a "$median" -le 240
@@ -157,12 +164,7 @@ kill -HUP "$VDP_PID"
 check "vtap-dpdk: SIGHUP: RELOADING=1, then READY=1" reload_seen SIGHUP
 "$VTAPCTL" --socket "$VDP_SOCK" reload >/dev/null
 check "vtap-dpdk: vtapctl reload: RELOADING=1, then READY=1" reload_seen "vtapctl reload"
-start=$(awk 'END { print $1 }' "$LOG")
-sleep 2
-pings=$(awk -F'\t' -v s="$start" '$1 > s && $2 == "WATCHDOG=1" { print $1 }' "$LOG")
-np=$(wc -l <<<"$pings")
-median=$(awk 'NR > 1 { print $1 - prev } { prev = $1 }' <<<"$pings" | sort -n |
-	awk '{ v[NR] = $1 } END { printf "%d", v[int((NR + 1) / 2)] * 1000 }')
+watch_pings 2
 diag "vtap-dpdk: $np pings in 2 s, median interval ${median} ms"
 # the control thread looks every 100 ms at most: 200 to 300 ms apart
 check "vtap-dpdk: WATCHDOG=1 about every 200 ms (median ${median} ms, 160-320)" \

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/version.h"
 #include "metrics.h"
 
 struct vtap_metric_sample {
@@ -111,6 +112,41 @@ void vtap_metrics_fields(struct vtap_metrics *m, const char *prefix,
 		if (s)
 			s->u = vtap_field_value(f, st);
 	}
+}
+
+void vtap_metrics_daemon(struct vtap_metrics *m, const struct vtap_metrics_daemon *d)
+{
+	struct sbuf l = {0};
+
+	vtap_metrics_label(&l, "daemon", d->daemon);
+	vtap_metrics_label(&l, "version", vtap_version);
+	vtap_metrics_gauge(m, "vtap_build_info", "The daemon and its version", l.s, 1);
+	sbuf_free(&l);
+	vtap_metrics_gauge(m, "vtap_policies", "Policies in effect", "", (double)d->policies);
+	vtap_metrics_gauge(m, "vtap_monitors", "Monitors in effect", "", (double)d->monitors);
+	vtap_metrics_counter(m, "vtap_reloads_total", "Policy reloads, applied or rejected",
+			     "result=\"ok\"", d->reloads_ok);
+	vtap_metrics_counter(m, "vtap_reloads_total", NULL, "result=\"rejected\"",
+			     d->reloads_failed);
+	vtap_metrics_gauge(m, "vtap_last_apply_duration_seconds",
+			   "How long the last policy set took to apply", "",
+			   d->last_apply_ms / 1000.0);
+	vtap_metrics_gauge(m, "vtap_last_reload_error",
+			   "1 when the last reload was rejected (vtapctl status: last_error)", "",
+			   d->last_error[0] ? 1 : 0);
+}
+
+int vtap_metrics_stats(struct vtap_metrics *m, const struct vtap_ctl_table *t, void *srv)
+{
+	const struct vtap_ctl_command *stats = vtap_ctl_find(t, "stats");
+	struct sbuf unused = {0}; /* the walk writes no text for a scrape */
+	int ret;
+
+	if (!stats)
+		return -1;
+	ret = stats->fn(srv, &(struct vtap_ctl_req){.fd = -1, .metrics = m}, &unused);
+	sbuf_free(&unused);
+	return ret;
 }
 
 const char *vtap_metrics_monitor_of(struct vtap_metrics *m, const char *policy)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "core/policy.h"
 #include "core/sbuf.h"
+#include "command.h"
 #include "fields.h"
 
 struct vtap_metric_sample;
@@ -44,6 +45,22 @@ void vtap_metrics_counter(struct vtap_metrics *m, const char *name, const char *
 			  const char *labels, uint64_t value);
 void vtap_metrics_gauge(struct vtap_metrics *m, const char *name, const char *help,
 			const char *labels, double value);
+
+/* What both daemons show of themselves: vtap_build_info, vtap_policies,
+ * vtap_monitors, vtap_reloads_total{result}, vtap_last_apply_duration_seconds,
+ * vtap_last_reload_error. */
+struct vtap_metrics_daemon {
+	const char *daemon; /* "vtapd", "vtap-dpdk" */
+	size_t policies, monitors;
+	unsigned long reloads_ok, reloads_failed;
+	double last_apply_ms;
+	const char *last_error; /* "" when the last reload was applied */
+};
+void vtap_metrics_daemon(struct vtap_metrics *m, const struct vtap_metrics_daemon *d);
+
+/* The samples of `vtapctl stats`: the stats command of table t run on srv
+ * for the scrape (views.h). Its result (0, or -1). */
+int vtap_metrics_stats(struct vtap_metrics *m, const struct vtap_ctl_table *t, void *srv);
 
 /* The exposition: families in the order they first appeared. */
 void vtap_metrics_render(const struct vtap_metrics *m, struct sbuf *o);

@@ -92,6 +92,18 @@ int vtap_metrics_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_
 	return 0;
 }
 
+int vtap_metrics_addr_check(const char *prog, const char *value)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char why[256];
+
+	if (!vtap_metrics_addr_parse(value, &ss, &len, why, sizeof(why)))
+		return 0;
+	fprintf(stderr, "%s: --metrics %s\n", prog, why);
+	return -1;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code, const char *type,
 			     char *body, size_t len, enum MHD_ResponseMemoryMode mode)
 {

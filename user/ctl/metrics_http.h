@@ -22,6 +22,9 @@ typedef int (*vtap_metrics_render_fn)(void *arg, struct sbuf *o);
  * the reason in err. */
 int vtap_metrics_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len, char *err,
 			    size_t errlen);
+/* The same for a command line: -1 after "PROG: --metrics VALUE: why" on
+ * standard error. */
+int vtap_metrics_addr_check(const char *prog, const char *value);
 /* Bind and listen on addr now (a port in use fails here, at start-up) and
  * serve GET /metrics from render(arg). NULL with the reason in err. */
 struct vtap_metrics_http *vtap_metrics_http_open(const char *addr, vtap_metrics_render_fn render,

@@ -167,18 +167,11 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 			else
 				v->ul.mtu = (unsigned int)num;
 			break;
-		case 'e': {
-			struct sockaddr_storage ss;
-			socklen_t sl;
-			char why[256];
-
-			if (vtap_metrics_addr_parse(optarg, &ss, &sl, why, sizeof(why))) {
-				fprintf(stderr, "vtap-dpdk: --metrics %s\n", why);
+		case 'e':
+			if (vtap_metrics_addr_check("vtap-dpdk", optarg))
 				return -1;
-			}
 			v->metrics_addr = optarg;
 			break;
-		}
 		case 'p':
 			v->policy_dir = optarg;
 			break;

@@ -6,7 +6,6 @@
  * v->lock while MHD runs (ctl.c), as it does for vtapctl's answers. */
 #include <stdio.h>
 #include "core/log.h"
-#include "core/version.h"
 #include "ctl/counters.h"
 #include "ctl/metrics.h"
 #include "ctl/metrics_http.h"
@@ -31,30 +30,20 @@ static void port(struct vtap_metrics *m, const char *role, const struct vdp_port
 static int render(void *arg, struct sbuf *o)
 {
 	struct vdp *v = arg;
-	const struct vtap_ctl_command *stats = vtap_ctl_find(&vdp_ctl_table, "stats");
 	struct vtap_metrics m;
-	struct sbuf l = {0}, unused = {0};
 	int ret;
 
 	vtap_metrics_init(&m, &v->set);
-	vtap_metrics_label(&l, "daemon", "vtap-dpdk");
-	vtap_metrics_label(&l, "version", vtap_version);
-	vtap_metrics_gauge(&m, "vtap_build_info", "The daemon and its version", l.s, 1);
-	ret = stats->fn(v, &(struct vtap_ctl_req){.fd = -1, .metrics = &m}, &unused);
-	vtap_metrics_gauge(&m, "vtap_policies", "Policies in effect", "",
-			   (double)v->set.n_policies);
-	vtap_metrics_gauge(&m, "vtap_monitors", "Monitors in effect", "",
-			   (double)v->set.n_monitors);
-	vtap_metrics_counter(&m, "vtap_reloads_total", "Policy reloads, applied or rejected",
-			     "result=\"ok\"", v->reloads_ok);
-	vtap_metrics_counter(&m, "vtap_reloads_total", NULL, "result=\"rejected\"",
-			     v->reloads_failed);
-	vtap_metrics_gauge(&m, "vtap_last_apply_duration_seconds",
-			   "How long the last policy set took to apply", "",
-			   v->last_apply_ms / 1000.0);
-	vtap_metrics_gauge(&m, "vtap_last_reload_error",
-			   "1 when the last reload was rejected (vtapctl status: last_error)", "",
-			   v->last_error[0] ? 1 : 0);
+	vtap_metrics_daemon(&m, &(struct vtap_metrics_daemon){
+				    .daemon = "vtap-dpdk",
+				    .policies = v->set.n_policies,
+				    .monitors = v->set.n_monitors,
+				    .reloads_ok = v->reloads_ok,
+				    .reloads_failed = v->reloads_failed,
+				    .last_apply_ms = v->last_apply_ms,
+				    .last_error = v->last_error,
+				});
+	ret = vtap_metrics_stats(&m, &vdp_ctl_table, v);
 	vtap_metrics_fields(&m, "vtap_datapath", &vtap_global_fields, &v->stats->g, "");
 	for (int i = 0; i < v->n_pairs; i++) {
 		port(&m, "vm", &v->vm[i]);
@@ -65,8 +54,6 @@ static int render(void *arg, struct sbuf *o)
 	if (!ret)
 		vtap_metrics_render(&m, o);
 	vtap_metrics_free(&m);
-	sbuf_free(&l);
-	sbuf_free(&unused);
 	return ret;
 }
 

@@ -201,18 +201,11 @@ int main(int argc, char **argv)
 			d.cfg.ring_size = (__u32)v;
 			break;
 		}
-		case 'm': {
-			struct sockaddr_storage ss;
-			socklen_t sl;
-			char why[256];
-
-			if (vtap_metrics_addr_parse(optarg, &ss, &sl, why, sizeof(why))) {
-				fprintf(stderr, "vtapd: --metrics %s\n", why);
+		case 'm':
+			if (vtap_metrics_addr_check("vtapd", optarg))
 				return 2;
-			}
 			metrics = optarg;
 			break;
-		}
 		case 'S':
 			use_syslog = 1;
 			break;

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include "core/log.h"
-#include "core/version.h"
 #include "ctl/counters.h"
 #include "ctl/metrics.h"
 #include "ctl/metrics_http.h"
@@ -80,34 +79,26 @@ static int render(void *arg, struct sbuf *o)
 {
 	struct vtapd *d = arg;
 	struct vtapd_view v = vtapd_view_of(d);
-	const struct vtap_ctl_command *stats = vtap_ctl_find(&vtapd_ctl_table, "stats");
 	struct vtap_global_counters g = {0};
 	struct vtap_metrics m;
-	struct sbuf l = {0}, unused = {0};
+	struct sbuf l = {0};
 	int ret;
 
 	vtap_metrics_init(&m, v.set);
-	vtap_metrics_gauge(&m, "vtap_build_info", "The daemon and its version",
-			   labels(&l, "daemon", "vtapd", "version", vtap_version, NULL), 1);
+	vtap_metrics_daemon(&m, &(struct vtap_metrics_daemon){
+				    .daemon = "vtapd",
+				    .policies = v.set->n_policies,
+				    .monitors = v.set->n_monitors,
+				    .reloads_ok = v.reloads_ok,
+				    .reloads_failed = v.reloads_failed,
+				    .last_apply_ms = v.last_apply_ms,
+				    .last_error = v.last_error,
+				});
 	/* the policies', sinks' and receiving side's counters: the walk of
 	 * `vtapctl stats`, run for the scrape */
-	ret = stats->fn(d, &(struct vtap_ctl_req){.fd = -1, .metrics = &m}, &unused);
-	vtap_metrics_gauge(&m, "vtap_policies", "Policies in effect", "",
-			   (double)v.set->n_policies);
-	vtap_metrics_gauge(&m, "vtap_monitors", "Monitors in effect", "",
-			   (double)v.set->n_monitors);
+	ret = vtap_metrics_stats(&m, &vtapd_ctl_table, d);
 	vtap_metrics_gauge(&m, "vtap_active_generation", "The rule generation the datapath reads",
 			   "", vtap_loader_active_gen(v.ld));
-	vtap_metrics_counter(&m, "vtap_reloads_total", "Policy reloads, applied or rejected",
-			     labels(&l, "result", "ok", NULL), v.reloads_ok);
-	vtap_metrics_counter(&m, "vtap_reloads_total", NULL, labels(&l, "result", "rejected", NULL),
-			     v.reloads_failed);
-	vtap_metrics_gauge(&m, "vtap_last_apply_duration_seconds",
-			   "How long the last policy set took to apply", "",
-			   v.last_apply_ms / 1000.0);
-	vtap_metrics_gauge(&m, "vtap_last_reload_error",
-			   "1 when the last reload was rejected (vtapctl status: last_error)", "",
-			   v.last_error[0] ? 1 : 0);
 	if (d->rec.cluster) /* cluster mode: the store revision in effect */
 		vtap_metrics_gauge(&m, "vtap_store_revision",
 				   "The policy store's revision of the set in effect", "",
@@ -131,7 +122,6 @@ static int render(void *arg, struct sbuf *o)
 		vtap_metrics_render(&m, o);
 	vtap_metrics_free(&m);
 	sbuf_free(&l);
-	sbuf_free(&unused);
 	return ret;
 }
 
