@@ -42,7 +42,8 @@ CORE_SRCS  := user/core/policy.c user/core/policy_parse.c user/core/policy_valid
               user/core/policy_yaml.c user/core/compile.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c user/core/sink_name.c
-KERNEL_SRCS:= user/kernel/loader.c user/kernel/tc.c user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
+KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
+              user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c

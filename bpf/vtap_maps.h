@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The maps every vtap BPF program shares, and the classifier's backend over
- * them. Pinned by name (LIBBPF_PIN_BY_NAME) under the pin root vtapd gives
- * libbpf, so every object vtapd loads reuses the same maps. */
+/* The maps every vtap tap program shares, defined once: names from
+ * <vtap/map_names.h>, keys and values from <vtap/map_types.h>. Pinned by
+ * name (LIBBPF_PIN_BY_NAME) under the pin root vtapd gives libbpf, so every
+ * object vtapd loads reuses the same maps, and the loader finds them (and
+ * their pins) through the skeletons. */
 #ifndef VTAP_BPF_MAPS_H
 #define VTAP_BPF_MAPS_H
 
-#include <vtap/types.h>
+#include <vtap/limits.h>
+#include <vtap/map_names.h>
+#include <vtap/map_types.h>
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -132,6 +136,14 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_RSTATS SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vtap_owner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_OWNER SEC(".maps");
+
 /* The verdict cache (bpf/vtap_flow_cache.h). Pinned like the rest so every
  * object vtapd loads (TC and XDP taps) shares it. */
 struct {
@@ -160,85 +172,13 @@ struct {
 	__array(values, struct vtap_sync_inner);
 } VTAP_MAP_SYNC SEC(".maps");
 
-/* The classifier's backend (see include/vtap/classify.h). The handle is
- * the epoch (vtap_cfg.active_gen) the caller read once for the frame: the
- * classifier and the flow cache then agree on the generation even when the
- * loader flips it meanwhile. */
-#define VTAP_BE __u32
-
-static __always_inline const struct vtap_cfg *vtap_cfg_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&VTAP_MAP_CFG, &zero);
-}
-
-static __always_inline const struct vtap_gen *vtap_be_gen(VTAP_BE epoch, __u32 *gen)
-{
-	*gen = epoch & 1;
-	return bpf_map_lookup_elem(&VTAP_MAP_GENS, gen);
-}
-
-static __always_inline const struct vtap_bitmap *vtap_be_bitmap(VTAP_BE be, __u32 idx)
-{
-	return bpf_map_lookup_elem(&VTAP_MAP_POOL, &idx);
-}
-
-static __always_inline int vtap_be_port(VTAP_BE be, __u32 gen, __u32 ifindex, __u8 dir,
-					__u32 *idx)
-{
-	struct vtap_port_key key = { .ifindex = ifindex, .dir = dir, .gen = (__u8)gen };
-	__u32 *v = bpf_map_lookup_elem(&VTAP_MAP_PORTS, &key);
-
-	if (!v)
-		return -1;
-	*idx = *v;
-	return 0;
-}
-
-static __always_inline int vtap_be_lpm(VTAP_BE be, int field, __u32 gen, __u8 family,
-				       const __u8 *addr, __u32 *idx)
-{
-	struct vtap_lpm_key key = { .prefixlen = VTAP_LPM_HDR_BITS + 128, .gen = gen,
-				    .family = family };
-	__u32 *v;
-
-	__builtin_memcpy(key.addr, addr, 16);
-	v = bpf_map_lookup_elem(field == VTAP_F_SRC ? (void *)&VTAP_MAP_SRC : (void *)&VTAP_MAP_DST,
-				&key);
-	if (!v)
-		return -1;
-	*idx = *v;
-	return 0;
-}
-
-static __always_inline int vtap_be_array(VTAP_BE be, int field, __u32 gen, __u32 key,
-					 __u32 *idx)
-{
-	__u32 *v;
-
-	switch (field) {
-	case VTAP_F_PROTO:
-		key = gen * VTAP_PROTO_SPACE + (key & (VTAP_PROTO_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_PROTO, &key);
-		break;
-	case VTAP_F_SPORT:
-		key = gen * VTAP_PORT_SPACE + (key & (VTAP_PORT_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_SPORT, &key);
-		break;
-	case VTAP_F_DPORT:
-		key = gen * VTAP_PORT_SPACE + (key & (VTAP_PORT_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_DPORT, &key);
-		break;
-	default:
-		key = gen * VTAP_VLAN_SPACE + (key & (VTAP_VLAN_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_VLAN, &key);
-		break;
-	}
-	if (!v)
-		return -1;
-	*idx = *v;
-	return 0;
-}
+/* The copies of the XDP tap (and of vtap_tc_ring_out), drained by vtapd:
+ * records of <vtap/abi.h> (struct vtap_ring_rec). The size is set by the
+ * loader before load (vtapd --ring-size); this is the default. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VTAP_RING_SIZE_DEFAULT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_RING SEC(".maps");
 
 #endif

@@ -1,20 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The copy half of a tap for user-space sinks: the frame (up to its
- * snaplen) into the BPF ring buffer vtapd drains. Hook-independent like
- * vtap_tap.h: the hook passes its own context and says which it is, and
- * only the byte loader differs (XDP frags or skb paged data). */
+ * snaplen) into the BPF ring buffer vtapd drains (map vtap_ring, records of
+ * <vtap/abi.h>). Hook-independent like vtap_tap.h: the bytes are read
+ * through the context layer (vtap_ctx.h), across XDP frags or skb paged
+ * data alike. */
 #ifndef VTAP_BPF_RING_H
 #define VTAP_BPF_RING_H
 
-#include <vtap/ring.h>
+#include <vtap/abi.h>
 #include "vtap_tap.h"
-
-/* Size set by vtapd before load (--ring-size); this is the default. */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, VTAP_RING_SIZE_DEFAULT);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} VTAP_MAP_RING SEC(".maps");
 
 struct vtap_ring_buf {
 	struct vtap_ring_rec rec;
@@ -33,15 +27,13 @@ struct {
 } vtap_rscratch SEC(".maps");
 
 /* Copy the frame r selected into the ring and count it in c: a copy, or a
- * copy failure (ring full counted apart, so an overflow is never silent).
- * hook is the xdp_md (xdp true) or the __sk_buff. */
-static __always_inline void vtap_ring_copy(void *hook, bool xdp, const struct vtap_ctx *ctx,
-					   const struct vtap_rule *r, struct vtap_counters *c)
+ * copy failure (ring full counted apart, so an overflow is never silent). */
+static __always_inline void vtap_ring_copy(const struct vtap_ctx *ctx, const struct vtap_rule *r,
+					   struct vtap_counters *c)
 {
 	struct vtap_ring_buf *b;
 	__u32 zero = 0, n = ctx->len;
 	__u64 len;
-	long ret;
 
 	if (r->snaplen && n > r->snaplen)
 		n = r->snaplen;
@@ -72,11 +64,7 @@ static __always_inline void vtap_ring_copy(void *hook, bool xdp, const struct vt
 		c->copy_fail++;
 		return;
 	}
-	if (xdp)
-		ret = bpf_xdp_load_bytes(hook, 0, b->data, len);
-	else
-		ret = bpf_skb_load_bytes(hook, 0, b->data, len);
-	if (ret) {
+	if (vtap_ctx_load_bytes(ctx, 0, b->data, (__u32)len)) {
 		c->copy_fail++;
 		return;
 	}

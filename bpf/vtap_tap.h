@@ -1,22 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The hook-independent half of a tap: parse, classify, count, sample. The
- * TC program (and the XDP one) pass a context of packet pointers, length,
- * port and direction, and do only the copy themselves — one code path for
- * both hooks, as cilium does with its context layer. */
+/* The hook-independent half of a tap: the verdict (flow cache, then the
+ * classifier) and the count/sample step of <vtap/count.h>, over the maps.
+ * The hook's program parses the frame through the context layer
+ * (vtap_ctx.h) and does only the copy itself. */
 #ifndef VTAP_BPF_TAP_H
 #define VTAP_BPF_TAP_H
 
-#include "vtap_maps.h"
+#include "vtap_ctx.h"
+#include "vtap_classify_be.h"
 #include "vtap_flow_cache.h"
-#include <vtap/classify.h>
-
-struct vtap_ctx {
-	void *data; /* the frame's linear part, as parsed */
-	void *data_end;
-	__u32 len; /* whole frame, including what is not linear */
-	__u32 ifindex;
-	__u8 dir;
-};
 
 static __always_inline struct vtap_global_counters *vtap_global_stats(void)
 {
@@ -37,14 +29,18 @@ __noinline int vtap_classify_frame(const struct vtap_pkt *pkt, __u32 ifindex, __
 	return vtap_classify(epoch, pkt, ifindex, (__u8)dir, gen);
 }
 
+/* The count step's backend (<vtap/count.h>) over the maps; the handle is
+ * vtap_cfg[0]. */
+#define VTAP_TAP_BE const struct vtap_cfg *
+
 /* The winning rule's rank for the frame, or VTAP_NO_MATCH: from the flow
  * cache when an earlier frame with the same classifier inputs was
  * classified under the same epoch, else from the classifier (and cached).
  * Sets *gen to the generation the rank belongs to. */
-static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct vtap_pkt *pkt,
-					struct vtap_global_counters *gc, __u32 *gen)
+static __always_inline int vtap_tap_be_verdict(const struct vtap_cfg *cfg,
+					       const struct vtap_pkt *pkt, __u32 ifindex, __u8 dir,
+					       struct vtap_global_counters *gc, __u32 *gen)
 {
-	const struct vtap_cfg *cfg = vtap_cfg_get();
 	struct vtap_flow_slot *slot;
 	struct vtap_flow_key key;
 	__u32 epoch;
@@ -56,9 +52,9 @@ static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct
 	epoch = *(volatile const __u32 *)&cfg->active_gen; /* one load, used throughout */
 	*gen = epoch & 1;
 	if (cfg->flags & VTAP_CFG_NO_FLOW_CACHE)
-		return vtap_classify_frame(pkt, ctx->ifindex, ctx->dir, epoch, gen);
+		return vtap_classify_frame(pkt, ifindex, dir, epoch, gen);
 
-	vtap_flow_key_make(&key, pkt, epoch, ctx->ifindex, ctx->dir);
+	vtap_flow_key_make(&key, pkt, epoch, ifindex, dir);
 	slot = vtap_flow_slot(&key, &h);
 	if (slot && vtap_flow_get(slot, &key, h, &rank) &&
 	    !(cfg->flags & VTAP_CFG_FLOW_CACHE_MISS)) {
@@ -66,7 +62,7 @@ static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct
 			gc->cache_hits++;
 		return rank;
 	}
-	rank = vtap_classify_frame(pkt, ctx->ifindex, ctx->dir, epoch, gen);
+	rank = vtap_classify_frame(pkt, ifindex, dir, epoch, gen);
 	if (gc)
 		gc->cache_misses++;
 	if (slot)
@@ -74,49 +70,33 @@ static __always_inline int vtap_verdict(const struct vtap_ctx *ctx, const struct
 	return rank;
 }
 
-/* Given the frame parsed by the hook (which knows how to make headers
- * linear and where the stack keeps a VLAN tag), returns the rule whose copy
- * is to be sent (and its counters), or NULL when the frame is not to be
- * copied. Everything is counted here. */
-static __always_inline const struct vtap_rule *vtap_tap(const struct vtap_ctx *ctx,
-						       const struct vtap_pkt *pkt,
-						       struct vtap_global_counters *gc,
-						       struct vtap_counters **cnt_out)
+static __always_inline const struct vtap_rule *vtap_tap_be_rule(const struct vtap_cfg *cfg,
+								__u32 gen, int rank)
 {
-	const struct vtap_rule *r;
-	struct vtap_counters *c;
-	__u32 gen = 0, key;
-	int rank;
+	__u32 key = gen * VTAP_MAX_RULES + ((__u32)rank & (VTAP_MAX_RULES - 1));
 
-	if (gc) {
-		gc->seen++;
-		if (pkt->flags & VTAP_PF_MALFORMED)
-			gc->unparsed++;
-	}
-	rank = vtap_verdict(ctx, pkt, gc, &gen);
-	if (rank < 0) {
-		if (gc)
-			gc->no_match++;
-		return NULL;
-	}
-	key = gen * VTAP_MAX_RULES + ((__u32)rank & (VTAP_MAX_RULES - 1));
-	r = bpf_map_lookup_elem(&VTAP_MAP_RULES, &key);
-	if (!r)
-		return NULL;
-	key = r->policy_id & (VTAP_MAX_RULES - 1);
-	c = bpf_map_lookup_elem(&VTAP_MAP_STATS, &key);
-	if (!c)
-		return NULL;
-	c->matched_pkts++;
-	c->matched_bytes += ctx->len;
-	if (r->action != VTAP_ACT_MIRROR)
-		return NULL;
-	if (r->sample > 1 && (c->matched_pkts - 1) % r->sample) {
-		c->sampled_out++;
-		return NULL;
-	}
-	*cnt_out = c;
-	return r;
+	return bpf_map_lookup_elem(&VTAP_MAP_RULES, &key);
+}
+
+static __always_inline struct vtap_counters *vtap_tap_be_counters(const struct vtap_cfg *cfg,
+								  __u32 policy_id)
+{
+	__u32 key = policy_id & (VTAP_MAX_RULES - 1);
+
+	return bpf_map_lookup_elem(&VTAP_MAP_STATS, &key);
+}
+
+#include <vtap/count.h>
+
+/* The frame ctx, parsed into pkt by the hook (vtap_ctx_parse): returns the
+ * rule whose copy is to be sent (and its counters), or NULL when the frame
+ * is not to be copied. Everything but the copy is counted here. */
+static __always_inline const struct vtap_rule *vtap_tap(const struct vtap_ctx *ctx,
+							const struct vtap_pkt *pkt,
+							struct vtap_global_counters *gc,
+							struct vtap_counters **cnt_out)
+{
+	return vtap_tap_count(vtap_cfg_get(), pkt, ctx->ifindex, ctx->dir, ctx->len, gc, cnt_out);
 }
 
 #endif

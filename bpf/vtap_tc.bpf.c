@@ -5,6 +5,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include "vtap_ctx_skb.h"
 #include "vtap_tap.h"
 #include "vtap_ring.h"
 
@@ -13,10 +14,8 @@
 #define TC_ACT_SHOT 2
 #define TC_ACT_REDIRECT 7
 
-/* Bytes made linear before parsing: Ethernet, two VLAN tags, IPv6 and some
- * extension headers, and the L4 ports. Deeper headers classify as L3 only. */
-#define VTAP_PULL_LEN 192
-
+/* ring: copy into the ring buffer (vtap_tc_ring_out) instead of cloning;
+ * a constant per program, so each program has one copy path */
 static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 {
 	struct vtap_global_counters *gc = vtap_global_stats();
@@ -32,40 +31,14 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 			gc->copies_seen++; /* a copy is never copied again */
 		return TC_ACT_UNSPEC;
 	}
-	ctx.data = (void *)(long)skb->data;
-	ctx.data_end = (void *)(long)skb->data_end;
-	vtap_parse(ctx.data, ctx.data_end, &pkt);
-	/* Headers cut by the end of the linear part, not of the frame: make
-	 * them linear and parse again. Only then: pulling reallocates the
-	 * head of a cloned skb (every TCP segment), which most frames, whose
-	 * headers are linear, must not pay for. */
-	if ((pkt.flags & VTAP_PF_MALFORMED) && ctx.data_end - ctx.data < skb->len) {
-		__u32 want = skb->len < VTAP_PULL_LEN ? skb->len : VTAP_PULL_LEN;
-
-		if (bpf_skb_pull_data(skb, want)) {
-			if (gc)
-				gc->pull_fail++;
-		} else {
-			ctx.data = (void *)(long)skb->data;
-			ctx.data_end = (void *)(long)skb->data_end;
-			vtap_parse(ctx.data, ctx.data_end, &pkt);
-		}
-	}
-	/* The stack took the outer VLAN tag out of the frame (receive path,
-	 * or TX offload on the way out): it is in the skb, and a tag still in
-	 * the data is the inner one. */
-	if (skb->vlan_present)
-		pkt.vlan = skb->vlan_tci & 0x0fff;
-	ctx.len = skb->len;
-	ctx.ifindex = skb->ifindex;
-	ctx.dir = dir;
+	vtap_ctx_frame(&ctx, skb, dir, &pkt, gc);
 
 	r = vtap_tap(&ctx, &pkt, gc, &c);
 	if (!r)
 		return TC_ACT_UNSPEC;
 	if (ring) {
 		/* the XDP tap's copy path, on an skb (see vtap_tc_ring_out) */
-		vtap_ring_copy(skb, false, &ctx, r, c);
+		vtap_ring_copy(&ctx, r, c);
 		return TC_ACT_UNSPEC;
 	}
 

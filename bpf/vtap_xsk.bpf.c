@@ -5,7 +5,8 @@
  * for want of a socket (vtapd not reading: stopped, or restarting). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
-#include <vtap/types.h>
+#include <vtap/abi.h>
+#include <vtap/map_types.h>
 
 #define VTAP_XSK_MAX_QUEUES 64
 

@@ -34,7 +34,9 @@
 #define VTAP_CLASSIFY_H
 
 #include "compat.h"
-#include "types.h"
+#include "limits.h"
+#include "abi.h"
+#include "map_types.h"
 #include "parse.h"
 
 /* The word AND in vtap_classify() names the seven fields one by one. */

@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 	if (vtap_loader_open_ring(&ld, pin, RING_BYTES))
 		return 1;
 	ret = 1;
-	ring = ring_buffer__new(ld.fd_ring, count_rec, NULL, NULL);
+	ring = ring_buffer__new(vtap_loader_ring_fd(&ld), count_rec, NULL, NULL);
 	{
 		const struct bpf_insn clone[] = {
 		    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2, .imm = (__s32)sink},

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <vtap/types.h>
+#include <vtap/abi.h>
 #include <vtap/parse.h>
 #include "core/policy.h"
 #include "core/image.h"

@@ -33,7 +33,8 @@
 
 #include "fixtures.h"
 #include "kernel/loader.h"
-#include <vtap/ring.h>
+#include <vtap/abi.h>
+#include <vtap/map_names.h>
 
 static struct fx_env env;
 static struct vtap_loader ld;
@@ -146,7 +147,7 @@ static int group_setup(void **state)
 			vtap_prog_name(VTAP_PROG_XDP_OUT));
 		return -1;
 	}
-	ring = ring_buffer__new(ld.fd_ring, on_record, NULL, NULL);
+	ring = ring_buffer__new(vtap_loader_ring_fd(&ld), on_record, NULL, NULL);
 	if (!ring) {
 		fprintf(stderr, "test_bpf: ring_buffer__new: %s\n", strerror(errno));
 		return -1;

@@ -7,7 +7,9 @@
 #define VTAP_USER_IMAGE_H
 
 #include <stddef.h>
-#include <vtap/types.h>
+#include <vtap/limits.h>
+#include <vtap/abi.h>
+#include <vtap/map_types.h>
 #include <vtap/parse.h>
 #include "policy.h"
 

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
-#include <vtap/types.h>
+#include <vtap/limits.h>
+#include <vtap/abi.h>
 
 #define VTAP_NAME_MAX 64 /* monitor and policy names, including NUL */
 #define VTAP_PATH_MAX 4096
@@ -66,7 +67,7 @@ struct vtap_port_range {
 	uint16_t lo, hi; /* inclusive */
 };
 
-/* enum vtap_direction (VTAP_DIR_IN/OUT/BOTH) comes from <vtap/types.h> */
+/* enum vtap_direction (VTAP_DIR_IN/OUT/BOTH) comes from <vtap/abi.h> */
 
 /* Which hook taps a policy's frames (source.hook; vtapd --attach). */
 enum vtap_hook_mode {

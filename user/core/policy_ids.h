@@ -22,7 +22,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <vtap/types.h>
+#include <vtap/limits.h>
+#include <vtap/map_names.h>
 #include "policy.h"
 
 #define VTAP_POLICY_ID_NONE ((__u32)-1)

@@ -1,37 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vtap-dpdk's tap without DPDK: see dpdk_tap.h. The counting mirrors
- * bpf/vtap_tap.h line by line, so the counters mean the same on both paths. */
+/* vtap-dpdk's tap without DPDK: see tap.h. The count/sample step is
+ * <vtap/count.h>, the one the BPF taps use, so the counters mean the same
+ * on both paths; here over the compiled image and vdp_stats. */
 #include <vtap/parse.h>
 #include "tap.h"
+
+/* The count step's backend: the image's rules, the process's counters. */
+struct vdp_tap_be {
+	const struct vtap_image *img;
+	struct vdp_stats *st;
+};
+
+#define VTAP_TAP_BE const struct vdp_tap_be *
+
+/* The image has one generation: gen stays 0. */
+static inline int vtap_tap_be_verdict(const struct vdp_tap_be *be, const struct vtap_pkt *pkt,
+				      __u32 ifindex, __u8 dir, struct vtap_global_counters *gc,
+				      __u32 *gen)
+{
+	int rank = vtap_image_classify(be->img, pkt, ifindex, dir);
+
+	(void)gc; /* no cache to count */
+	(void)gen;
+	return rank < VTAP_MAX_RULES ? rank : VTAP_NO_MATCH;
+}
+
+static inline const struct vtap_rule *vtap_tap_be_rule(const struct vdp_tap_be *be, __u32 gen,
+						       int rank)
+{
+	(void)gen;
+	return &be->img->rules[rank];
+}
+
+static inline struct vtap_counters *vtap_tap_be_counters(const struct vdp_tap_be *be,
+							 __u32 policy_id)
+{
+	return &be->st->pol[policy_id & (VTAP_MAX_RULES - 1)];
+}
+
+#include <vtap/count.h>
 
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,
 				uint32_t ifindex, uint8_t dir)
 {
-	const struct vtap_rule *r;
+	const struct vdp_tap_be be = { .img = img, .st = st };
 	struct vtap_counters *c;
 	struct vtap_pkt pkt;
-	int rank;
 
 	vtap_parse(data, (const uint8_t *)data + len_linear, &pkt);
-	st->g.seen++;
-	if (pkt.flags & VTAP_PF_MALFORMED)
-		st->g.unparsed++;
-	rank = vtap_image_classify(img, &pkt, ifindex, dir);
-	if (rank < 0 || rank >= VTAP_MAX_RULES) {
-		st->g.no_match++;
-		return NULL;
-	}
-	r = &img->rules[rank];
-	c = &st->pol[r->policy_id & (VTAP_MAX_RULES - 1)];
-	c->matched_pkts++;
-	c->matched_bytes += len;
-	if (r->action != VTAP_ACT_MIRROR)
-		return NULL;
-	/* the same 1-in-N as the kernel: the first match is copied */
-	if (r->sample > 1 && (c->matched_pkts - 1) % r->sample) {
-		c->sampled_out++;
-		return NULL;
-	}
-	return r;
+	return vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The hook-independent half of vtap-dpdk's tap, without DPDK: parse
  * (include/vtap/parse.h), classify (the native backend of
- * include/vtap/classify.h over a compiled image), count and sample, exactly
- * as bpf/vtap_tap.h does for the kernel path. Kept free of DPDK so the
+ * include/vtap/classify.h over a compiled image), count and sample with the
+ * step the BPF taps use (include/vtap/count.h). Kept free of DPDK so the
  * unit tests run the fixture table through this very entry point. */
 #ifndef VTAP_USER_DPDK_TAP_H
 #define VTAP_USER_DPDK_TAP_H

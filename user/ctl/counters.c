@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* See counters.h. Only types and offsets of the sinks layer are used here
  * (no call into it), so vtap-dpdk links these tables without libbpf. */
-#include <vtap/types.h>
+#include <vtap/map_types.h>
 #include "counters.h"
 #include "sinks/capture.h"
 #include "sinks/xsk_tx.h"

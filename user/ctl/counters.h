@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The field table of every counter struct vtap reports (fields.h): the
- * kernel's (include/vtap/types.h) and the sinks' user-space ones. Their
+ * kernel's (include/vtap/map_types.h) and the sinks' user-space ones. Their
  * JSON names are the struct members' names; text columns and prose labels
  * are the ones vtapctl has always printed. */
 #ifndef VTAP_USER_CTL_COUNTERS_H

@@ -9,7 +9,7 @@
 #define VTAP_USER_CTL_VIEWS_H
 
 #include <stdbool.h>
-#include <vtap/types.h>
+#include <vtap/map_types.h>
 #include "core/policy.h"
 #include "command.h"
 #include "fields.h"

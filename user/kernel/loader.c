@@ -1,89 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "pins.h"
 #include "core/log.h"
 #include "vtap_tc.skel.h"
 #include "vtap_xdp.skel.h"
-#include <vtap/ring.h>
-
-static const char *const map_names[] = {
-	VTAP_STR(VTAP_MAP_CFG),   VTAP_STR(VTAP_MAP_GENS),  VTAP_STR(VTAP_MAP_POOL),
-	VTAP_STR(VTAP_MAP_PORTS), VTAP_STR(VTAP_MAP_SRC),   VTAP_STR(VTAP_MAP_DST),
-	VTAP_STR(VTAP_MAP_PROTO), VTAP_STR(VTAP_MAP_SPORT), VTAP_STR(VTAP_MAP_DPORT),
-	VTAP_STR(VTAP_MAP_VLAN),  VTAP_STR(VTAP_MAP_RULES), VTAP_STR(VTAP_MAP_STATS),
-	VTAP_STR(VTAP_MAP_GSTATS), VTAP_STR(VTAP_MAP_SINKS), VTAP_STR(VTAP_MAP_NAMES),
-	VTAP_STR(VTAP_MAP_TUNNELS), VTAP_STR(VTAP_MAP_RECV), VTAP_STR(VTAP_MAP_RSTATS),
-	VTAP_STR(VTAP_MAP_FCACHE),
-	VTAP_STR(VTAP_MAP_RING),
-};
-
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-/* The pin root must live on a bpffs. /sys/fs/bpf is not mounted at boot on
- * some hosts (and never inside `ip netns exec`): mount it there. */
-int vtap_ensure_bpffs(const char *pin_root)
-{
-	struct statfs st;
-	char dir[PATH_MAX];
-	char *slash;
-	int ret;
-
-	snprintf(dir, sizeof(dir), "%s", pin_root);
-	/* find the closest existing ancestor */
-	while (statfs(dir, &st)) {
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			break;
-		*slash = 0;
-	}
-	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC) {
-		if (strncmp(pin_root, "/sys/fs/bpf", 11)) {
-			log_err("pin root %s is not on a bpf filesystem; mount one there or use "
-				"a directory under /sys/fs/bpf",
-				pin_root);
-			return -EINVAL;
-		}
-		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
-			ret = -errno;
-			log_err("cannot mount bpffs on /sys/fs/bpf: %s", strerror(errno));
-			return ret;
-		}
-		log_info("mounted bpffs on /sys/fs/bpf");
-	}
-	ret = mkdir_p(pin_root);
-	if (ret)
-		log_err("cannot create pin root %s: %s", pin_root, strerror(-ret));
-	return ret;
-}
+#include <vtap/limits.h>
+#include <vtap/map_names.h>
 
 /* An mmapable array's mapping: values rounded up to 8 bytes, whole pages */
 static size_t map_mmap_size(struct bpf_map *map)
@@ -110,17 +41,16 @@ static void map_munmap(void *p, struct bpf_map *map)
 
 /* The size the ring gets: a pinned ring keeps its own (libbpf refuses to
  * reuse a pin whose size differs, and a kept tap writes into that one). */
-static __u32 ring_size_for(const char *pin_root, __u32 want)
+static __u32 ring_size_for(struct bpf_map *ring, __u32 want)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
-	char path[PATH_MAX + 16];
+	const char *path = bpf_map__pin_path(ring);
 	int fd;
 
 	if (!want)
 		want = VTAP_RING_SIZE_DEFAULT;
-	snprintf(path, sizeof(path), "%s/%s", pin_root, VTAP_STR(VTAP_MAP_RING));
-	fd = bpf_obj_get(path);
+	fd = path ? bpf_obj_get(path) : -1;
 	if (fd < 0)
 		return want;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_RINGBUF &&
@@ -155,7 +85,6 @@ static int open_xdp(struct vtap_loader *ld)
 		return ret;
 	}
 	ld->xdp = xdp;
-	ld->fd_ring = bpf_map__fd(xdp->maps.VTAP_MAP_RING);
 	return 0;
 }
 
@@ -170,7 +99,7 @@ static int seed_epoch(struct vtap_loader *ld)
 
 	if (getrandom(&cfg.active_gen, sizeof(cfg.active_gen), 0) != sizeof(cfg.active_gen))
 		return -errno;
-	return bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root)
@@ -189,20 +118,20 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 	ret = vtap_ensure_bpffs(pin_root);
 	if (ret)
 		return ret;
-	{
-		char cfg[PATH_MAX];
-
-		snprintf(cfg, sizeof(cfg), "%s/%s", pin_root, VTAP_STR(VTAP_MAP_CFG));
-		ld->fresh = access(cfg, F_OK) != 0;
-	}
 	tc = vtap_tc__open_opts(&opts);
 	if (!tc) {
 		ret = -errno;
 		log_err("cannot open the TC tap object: %s", strerror(errno));
 		return ret;
 	}
+	/* before anything under the pin root is used: it has one owner */
+	ret = vtap_pin_root_lock(pin_root, bpf_map__pin_path(tc->maps.VTAP_MAP_OWNER));
+	if (ret < 0)
+		goto err;
+	ld->lock_fd = ret;
+	ld->fresh = access(bpf_map__pin_path(tc->maps.VTAP_MAP_CFG), F_OK) != 0;
 	/* both objects declare the ring; the first to load pins it */
-	ld->ring_size = ring_size_for(pin_root, ring_size);
+	ld->ring_size = ring_size_for(tc->maps.VTAP_MAP_RING, ring_size);
 	bpf_map__set_max_entries(tc->maps.VTAP_MAP_RING, ld->ring_size);
 	ret = vtap_tc__load(tc);
 	if (ret) {
@@ -212,6 +141,7 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		goto err;
 	}
 	ld->tc = tc;
+	vtap_loader_set_owner(ld, "");
 	ld->pool = map_mmap(tc->maps.VTAP_MAP_POOL);
 	ld->proto = map_mmap(tc->maps.VTAP_MAP_PROTO);
 	ld->sport = map_mmap(tc->maps.VTAP_MAP_SPORT);
@@ -223,20 +153,6 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 		vtap_loader_close(ld, 0);
 		return ret;
 	}
-	ld->fd_cfg = bpf_map__fd(tc->maps.VTAP_MAP_CFG);
-	ld->fd_gens = bpf_map__fd(tc->maps.VTAP_MAP_GENS);
-	ld->fd_ports = bpf_map__fd(tc->maps.VTAP_MAP_PORTS);
-	ld->fd_src = bpf_map__fd(tc->maps.VTAP_MAP_SRC);
-	ld->fd_dst = bpf_map__fd(tc->maps.VTAP_MAP_DST);
-	ld->fd_rules = bpf_map__fd(tc->maps.VTAP_MAP_RULES);
-	ld->fd_stats = bpf_map__fd(tc->maps.VTAP_MAP_STATS);
-	ld->fd_gstats = bpf_map__fd(tc->maps.VTAP_MAP_GSTATS);
-	ld->fd_sinks = bpf_map__fd(tc->maps.VTAP_MAP_SINKS);
-	ld->fd_names = bpf_map__fd(tc->maps.VTAP_MAP_NAMES);
-	ld->fd_tunnels = bpf_map__fd(tc->maps.VTAP_MAP_TUNNELS);
-	ld->fd_recv = bpf_map__fd(tc->maps.VTAP_MAP_RECV);
-	ld->fd_rstats = bpf_map__fd(tc->maps.VTAP_MAP_RSTATS);
-	ld->fd_sync = bpf_map__fd(tc->maps.VTAP_MAP_SYNC);
 	ld->fd_sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
 	if (ld->fd_sync_inner < 0) {
 		ret = -errno;
@@ -260,6 +176,9 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 	return ret;
 err:
 	vtap_tc__destroy(tc);
+	if (ld->lock_fd > 0)
+		close(ld->lock_fd);
+	ld->lock_fd = 0;
 	return ret;
 }
 
@@ -267,7 +186,7 @@ static int read_cfg(struct vtap_loader *ld, struct vtap_cfg *cfg)
 {
 	__u32 zero = 0;
 
-	return bpf_map_lookup_elem(ld->fd_cfg, &zero, cfg) ? -errno : 0;
+	return bpf_map_lookup_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, cfg) ? -errno : 0;
 }
 
 int vtap_loader_active_gen(struct vtap_loader *ld)
@@ -292,7 +211,7 @@ int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode
 	else if (mode == VTAP_FLOW_CACHE_ALWAYS_MISS)
 		cfg.flags |= VTAP_CFG_FLOW_CACHE_MISS;
 	/* the only writer is this process, so read-modify-write is safe */
-	return bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
 /* Delete every entry of generation gen from a hash or LPM map. gen_of()
@@ -359,7 +278,10 @@ int vtap_loader_wait_readers(struct vtap_loader *ld)
 
 	/* an RCU grace period, which the kernel waits for on a map-in-map
 	 * update: every program run that began before it has ended */
-	return bpf_map_update_elem(ld->fd_sync, &zero, &ld->fd_sync_inner, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_SYNC), &zero, &ld->fd_sync_inner,
+				   BPF_ANY)
+		       ? -errno
+		       : 0;
 }
 
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
@@ -387,11 +309,11 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	fill_index(&ld->dport[g * VTAP_PORT_SPACE], img->dport, VTAP_PORT_SPACE, base);
 	fill_index(&ld->vlan[g * VTAP_VLAN_SPACE], img->vlan, VTAP_VLAN_SPACE, base);
 
-	ret = purge_gen(ld->fd_ports, sizeof(struct vtap_port_key), g, port_key_gen);
+	ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), sizeof(struct vtap_port_key), g, port_key_gen);
 	if (!ret)
-		ret = purge_gen(ld->fd_src, sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+		ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_SRC), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (!ret)
-		ret = purge_gen(ld->fd_dst, sizeof(struct vtap_lpm_key), g, lpm_key_gen);
+		ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_DST), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (ret)
 		goto fail;
 	for (size_t i = 0; i < img->n_ports; i++) {
@@ -400,11 +322,11 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 					   .gen = (__u8)g };
 		__u32 v = img->ports[i].idx + base;
 
-		if (bpf_map_update_elem(ld->fd_ports, &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), &k, &v, BPF_ANY))
 			goto fail_errno;
 	}
 	for (int side = 0; side < 2; side++) {
-		int fd = side ? ld->fd_dst : ld->fd_src;
+		int fd = side ? vtap_loader_map_fd(ld, VTAP_MAP_DST) : vtap_loader_map_fd(ld, VTAP_MAP_SRC);
 
 		for (size_t i = 0; i < img->n_prefixes[side]; i++) {
 			const struct vtap_image_prefix *p = &img->prefixes[side][i];
@@ -428,19 +350,19 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		}
 		for (__u32 i = 0; i < count; i++)
 			keys[i] = g * VTAP_MAX_RULES + i;
-		ret = bpf_map_update_batch(ld->fd_rules, keys, img->rules, &count, NULL);
+		ret = bpf_map_update_batch(vtap_loader_map_fd(ld, VTAP_MAP_RULES), keys, img->rules, &count, NULL);
 		free(keys);
 		if (ret)
 			goto fail;
 	}
 	for (int f = 0; f < VTAP_F_MAX; f++)
 		gen.any_idx[f] += base;
-	if (bpf_map_update_elem(ld->fd_gens, &g, &gen, BPF_ANY))
+	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_GENS), &g, &gen, BPF_ANY))
 		goto fail_errno;
 
 	/* 2. the flip: one store of the next epoch, whose low bit is g */
 	cfg.active_gen++;
-	if (bpf_map_update_elem(ld->fd_cfg, &zero, &cfg, BPF_ANY))
+	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY))
 		goto fail_errno;
 	return 0;
 fail_errno:
@@ -450,150 +372,6 @@ fail:
 		"is unchanged)",
 		g, strerror(-ret));
 	return ret;
-}
-
-static int ncpus(void)
-{
-	int n = libbpf_num_possible_cpus();
-
-	return n > 0 ? n : 1;
-}
-
-int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id)
-{
-	int n = ncpus();
-	struct vtap_counters *v = calloc((size_t)n, sizeof(*v));
-	int ret;
-
-	if (!v)
-		return -ENOMEM;
-	ret = bpf_map_update_elem(ld->fd_stats, &policy_id, v, BPF_ANY) ? -errno : 0;
-	free(v);
-	return ret;
-}
-
-/* Sum a per-CPU value made only of __u64 counters. */
-static int read_percpu(int fd, const void *key, void *out, size_t size)
-{
-	int n = ncpus();
-	__u64 *v = calloc((size_t)n, size), *sum = out;
-	int ret = 0;
-
-	if (!v)
-		return -ENOMEM;
-	memset(out, 0, size);
-	if (bpf_map_lookup_elem(fd, key, v)) {
-		ret = -errno;
-	} else {
-		for (int c = 0; c < n; c++)
-			for (size_t i = 0; i < size / 8; i++)
-				sum[i] += v[(size_t)c * (size / 8) + i];
-	}
-	free(v);
-	return ret;
-}
-
-int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out)
-{
-	return read_percpu(ld->fd_stats, &policy_id, out, sizeof(*out));
-}
-
-int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
-{
-	__u32 zero = 0;
-
-	return read_percpu(ld->fd_gstats, &zero, out, sizeof(*out));
-}
-
-int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out)
-{
-	return read_percpu(ld->fd_sinks, &ifindex, out, sizeof(*out));
-}
-
-int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
-{
-	int n = ncpus();
-	struct vtap_sink_counters *v = calloc((size_t)n, sizeof(*v));
-	int ret;
-
-	if (!v)
-		return -ENOMEM;
-	ret = bpf_map_update_elem(ld->fd_sinks, &ifindex, v, BPF_NOEXIST);
-	ret = ret && errno != EEXIST ? -errno : 0;
-	free(v);
-	return ret;
-}
-
-int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
-{
-	return bpf_map_delete_elem(ld->fd_sinks, &ifindex) && errno != ENOENT ? -errno : 0;
-}
-
-int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t)
-{
-	struct vtap_tunnel none = { 0 };
-
-	return bpf_map_update_elem(ld->fd_tunnels, &policy_id, t ? t : &none, BPF_ANY) ? -errno : 0;
-}
-
-int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
-{
-	struct vtap_recv_port p = { .ifindex = ifindex };
-	__u32 unknown = VTAP_RECV_UNKNOWN;
-	int n = ncpus(), ret = 0;
-	struct vtap_recv_counters *zero = calloc((size_t)n, sizeof(*zero));
-
-	if (!zero)
-		return -ENOMEM;
-	/* counters first (kept when they exist), then the entry; the
-	 * unknown-VNI counter whenever receiving is configured at all */
-	if (bpf_map_update_elem(ld->fd_rstats, &unknown, zero, BPF_NOEXIST) && errno != EEXIST)
-		ret = -errno;
-	if (ifindex) {
-		if (bpf_map_update_elem(ld->fd_rstats, &vni, zero, BPF_NOEXIST) && errno != EEXIST)
-			ret = -errno;
-		if (!ret && bpf_map_update_elem(ld->fd_recv, &vni, &p, BPF_ANY))
-			ret = -errno;
-	} else {
-		if (bpf_map_delete_elem(ld->fd_recv, &vni) && errno != ENOENT)
-			ret = -errno;
-		bpf_map_delete_elem(ld->fd_rstats, &vni);
-	}
-	free(zero);
-	return ret;
-}
-
-int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
-{
-	__u32 key, next, *dead = calloc(VTAP_MAX_RECV + 2, sizeof(*dead));
-	size_t n_dead = 0;
-	int fds[2] = { ld->fd_recv, ld->fd_rstats };
-
-	if (!dead)
-		return -ENOMEM;
-	/* entries a previous vtapd left in the pinned maps count too */
-	for (int m = 0; m < 2; m++) {
-		n_dead = 0;
-		for (int r = bpf_map_get_next_key(fds[m], NULL, &next); !r && n_dead < VTAP_MAX_RECV + 2;
-		     r = bpf_map_get_next_key(fds[m], &key, &next)) {
-			bool kept = next == VTAP_RECV_UNKNOWN;
-
-			for (size_t i = 0; i < n && !kept; i++)
-				kept = keep[i] == next;
-			if (!kept)
-				dead[n_dead++] = next;
-			key = next;
-		}
-		for (size_t i = 0; i < n_dead; i++)
-			bpf_map_delete_elem(fds[m], &dead[i]);
-	}
-	free(dead);
-	return 0;
-}
-
-int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)
-{
-	return read_percpu(ld->fd_rstats, &vni, out, sizeof(*out));
 }
 
 static struct bpf_program *prog_of(struct vtap_tc *tc, struct vtap_xdp *xdp, enum vtap_prog prog)
@@ -647,87 +425,10 @@ const char *vtap_prog_name(enum vtap_prog prog)
 	return names[prog];
 }
 
-int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len)
-{
-	struct vtap_policy_name v;
-
-	if (bpf_map_lookup_elem(ld->fd_names, &policy_id, &v))
-		return -errno;
-	v.name[sizeof(v.name) - 1] = 0;
-	snprintf(name, len, "%s", v.name);
-	return 0;
-}
-
-int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name)
-{
-	struct vtap_policy_name v = { 0 };
-
-	snprintf(v.name, sizeof(v.name), "%s", name);
-	return bpf_map_update_elem(ld->fd_names, &policy_id, &v, BPF_ANY) ? -errno : 0;
-}
-
-static int map_id_of(int fd, __u32 *id)
-{
-	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*id = info.id;
-	return 0;
-}
-
-int vtap_prog_uses_pins(int prog_fd, const char *pin_root)
-{
-	__u32 pinned[sizeof(map_names) / sizeof(map_names[0])], n_pinned = 0;
-	__u32 ids[64], n_ids = 64;
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	char path[PATH_MAX];
-	int ret = 0;
-
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		if (!map_id_of(fd, &pinned[n_pinned]))
-			n_pinned++;
-		close(fd);
-	}
-	if (!n_pinned)
-		return 0;
-	info.nr_map_ids = n_ids;
-	info.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		return -errno;
-	n_ids = info.nr_map_ids < 64 ? info.nr_map_ids : 64;
-	for (__u32 i = 0; i < n_ids && !ret; i++)
-		for (__u32 k = 0; k < n_pinned; k++)
-			if (ids[i] == pinned[k])
-				ret = 1;
-	return ret;
-}
-
-int vtap_unpin_all(const char *pin_root)
-{
-	char path[PATH_MAX];
-	int ret = 0;
-
-	for (size_t i = 0; i < sizeof(map_names) / sizeof(map_names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_root, map_names[i]);
-		if (unlink(path) && errno != ENOENT)
-			ret = -errno;
-	}
-	if (rmdir(pin_root) && errno != ENOENT && errno != ENOTEMPTY)
-		ret = ret ? ret : -errno;
-	return ret;
-}
-
 void vtap_loader_close(struct vtap_loader *ld, int unpin)
 {
+	int ret = 0;
+
 	if (ld->fd_sync_inner > 0)
 		close(ld->fd_sync_inner);
 	if (ld->tc) {
@@ -736,11 +437,19 @@ void vtap_loader_close(struct vtap_loader *ld, int unpin)
 		map_munmap(ld->sport, ld->tc->maps.VTAP_MAP_SPORT);
 		map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
 		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
+		if (unpin)
+			ret = vtap_unpin_object(ld->tc->obj);
 		vtap_tc__destroy(ld->tc);
 	}
-	if (ld->xdp)
+	if (ld->xdp) {
+		if (unpin && !ret)
+			ret = vtap_unpin_object(ld->xdp->obj);
 		vtap_xdp__destroy(ld->xdp);
+	}
 	if (unpin)
-		vtap_unpin_all(ld->pin_root);
+		vtap_remove_pin_root(ld->pin_root, ret);
+	/* last: the pin root is given up with nothing of ours left in it */
+	if (ld->lock_fd > 0)
+		close(ld->lock_fd);
 	memset(ld, 0, sizeof(*ld));
 }

@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Loading the BPF objects with their maps pinned under a root, writing a
- * compiled image into the inactive generation and flipping to it. */
+ * compiled image into the inactive generation and flipping to it
+ * (loader.c); the entries beside the rule set: counters, sinks, tunnels,
+ * the receiving side, counter slot owners (loader_maps.c). The pin root
+ * itself, its owner and its pins: pins.h. */
 #ifndef VTAP_USER_LOADER_H
 #define VTAP_USER_LOADER_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include "core/image.h"
+#include "pins.h"
 
 struct vtap_tc;
 struct vtap_xdp;
 
+/* The maps are the skeletons' (tc->maps.VTAP_MAP_X, <vtap/map_names.h>):
+ * the TC object declares every map the taps share, the XDP object reuses
+ * the same pins. */
 struct vtap_loader {
 	struct vtap_tc *tc;
 	struct vtap_xdp *xdp; /* the XDP tap, same pinned maps (bpf/vtap_xdp.bpf.c) */
@@ -19,21 +26,27 @@ struct vtap_loader {
 	 * 8-byte stride (the kernel rounds array values up to 8 bytes) */
 	struct vtap_bitmap *pool;
 	__u64 *proto, *sport, *dport, *vlan;
-	int fd_cfg, fd_gens, fd_ports, fd_src, fd_dst, fd_rules, fd_stats, fd_gstats, fd_sinks;
-	int fd_names, fd_tunnels, fd_recv, fd_rstats;
-	int fd_sync, fd_sync_inner; /* see VTAP_MAP_SYNC */
-	int fd_ring;		    /* the copies' ring buffer (vtap/ring.h) */
-	__u32 ring_size;	    /* its size in bytes, as loaded */
-	bool fresh; /* no pins existed under pin_root before this open */
+	int fd_sync_inner; /* the inner map the loader swaps into VTAP_MAP_SYNC */
+	int lock_fd;	   /* the pin root, flocked: this process owns it (pins.h) */
+	__u32 ring_size;   /* the ring buffer's size in bytes, as loaded */
+	bool fresh;	   /* no pins existed under pin_root before this open */
 };
 
-/* Mount bpffs where needed, create pin_root, load (or reuse the pinned
- * maps). Returns 0 or a negative errno, logged with the reason. */
+/* A shared map's fd, by its <vtap/map_names.h> name (with vtap_tc.skel.h). */
+#define vtap_loader_map_fd(ld, name) bpf_map__fd((ld)->tc->maps.name)
+
+/* Mount bpffs where needed, create pin_root, take it (one owner per pin
+ * root: -EBUSY, logged naming the owner, when another live process holds
+ * it; nothing under it is touched then), load (or reuse the pinned maps).
+ * Returns 0 or a negative errno, logged with the reason. */
 int vtap_loader_open(struct vtap_loader *ld, const char *pin_root);
 /* The same with the ring buffer's size (bytes, power of two; 0 = the
  * default). A ring already pinned keeps its size (a kept tap writes into
  * it): a different request is logged and takes effect after teardown. */
 int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ring_size);
+/* Record this process's control socket as the pin root owner's (the pid is
+ * recorded at open), so a vtapd refused the pin root can name it. */
+int vtap_loader_set_owner(struct vtap_loader *ld, const char *socket);
 /* Write img into the inactive generation, then make it active: a frame is
  * classified by the old rules or by the new, never by a mix. */
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img);
@@ -75,6 +88,8 @@ int vtap_loader_prog(const struct vtap_loader *ld, enum vtap_prog prog);
 /* Its name, for logs and comparisons; also without a loaded loader
  * (vtapctl): the skeletons are then opened, not loaded, once. */
 const char *vtap_prog_name(enum vtap_prog prog);
+/* The copies' ring buffer (records of <vtap/abi.h>), for ring_buffer__new(). */
+int vtap_loader_ring_fd(struct vtap_loader *ld);
 /* vxlan monitors: the tunnel of a policy's copies (NULL: none). */
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t);
 /* The receiving side: copies with vni go out of ifindex (0: forget vni,
@@ -84,18 +99,10 @@ int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex);
  * vtap_rstats, including what an earlier vtapd left in the pins. */
 int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n);
 int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out);
-/* Does the program use maps pinned under this pin root (ours), rather than
- * another vtapd's? 1 yes, 0 no, <0 error. pin_root's maps are opened from
- * their pins when ld is NULL (vtapctl without a daemon). */
-int vtap_prog_uses_pins(int prog_fd, const char *pin_root);
 /* The owner of a counter slot ("" = free), kept in the pinned vtap_names. */
 int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len);
 int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name);
 /* Unmap and close; with unpin, also remove the pins and the pin root. */
 void vtap_loader_close(struct vtap_loader *ld, int unpin);
-/* Remove the pins of every vtap map under pin_root, without loading. */
-int vtap_unpin_all(const char *pin_root);
-
-int vtap_ensure_bpffs(const char *pin_root);
 
 #endif

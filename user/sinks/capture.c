@@ -22,6 +22,8 @@
 #include "kernel/attach.h"
 #include "pcapng.h"
 #include "vtap_xsk.skel.h"
+#include <vtap/abi.h>
+#include <vtap/map_types.h>
 
 /* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
  * (4 MiB), all handed to the kernel's fill ring; the receive ring as long. */

@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xdp/xsk.h>
-#include <vtap/types.h>
+#include <vtap/abi.h>
 #include "xsk_tx.h"
 
 /* 4 KiB frames: a copy of up to the sink veth's MTU (3000) fits one */

@@ -27,7 +27,7 @@
 #include "kernel/netlink.h"
 #include "sinks/capture.h"
 #include "kernel/caps.h"
-#include <vtap/ring.h>
+#include <vtap/limits.h>
 
 #define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
 
@@ -251,10 +251,12 @@ int main(int argc, char **argv)
 	/* before anything is changed: a port in use ends the start here */
 	if (metrics && vtapd_metrics_open(&d, metrics, ep))
 		goto out;
+	/* refused, naming the owner, when another vtapd has the pin root */
 	if (vtapd_init(&d))
 		return 1;
+	vtap_loader_set_owner(&d.ld, d.cfg.socket_path);
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d.ring, d.ld.fd_ring, &d.sinks, ep))
+	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {

@@ -3,7 +3,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <bpf/libbpf.h>
-#include <vtap/ring.h>
+#include <vtap/limits.h>
+#include <vtap/abi.h>
 #include "ring.h"
 #include "core/log.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <vtap/ring.h>
+#include <vtap/limits.h>
 #include "ctl/counters.h"
 #include "ctl/views.h"
 #include "vtapd.h"

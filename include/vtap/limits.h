@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Sizes and limits the BPF programs and user space must agree on: map
+ * sizes, the classifier's spaces, the ring's bounds. Numbers only, so any
+ * file may include it. */
+#ifndef VTAP_LIMITS_H
+#define VTAP_LIMITS_H
+
+/* A rule is one policy; its bit position is its priority rank. */
+#define VTAP_MAX_RULES	  4096
+#define VTAP_BITMAP_WORDS (VTAP_MAX_RULES / 64)
+/* Bitmaps per generation; the pool holds two generations. Index 0 of each
+ * half is the all-ones bitmap used for fields no rule constrains. */
+#define VTAP_POOL_PER_GEN 8192
+#define VTAP_POOL_SIZE	  (2 * VTAP_POOL_PER_GEN)
+#define VTAP_POOL_ALL	  0    /* offset of the all-ones bitmap in a half */
+#define VTAP_MAX_PORTS	  1024 /* (ifindex, direction) entries per generation */
+#define VTAP_MAX_PREFIXES 8192 /* distinct prefixes per field and generation */
+#define VTAP_LPM_ENTRIES  (2 * (VTAP_MAX_PREFIXES + 2)) /* + a root per family */
+#define VTAP_MAX_SINKS	  256
+#define VTAP_MAX_RECV	  1024 /* VNIs of a receive section */
+#define VTAP_PORT_SPACE	  65536
+#define VTAP_PROTO_SPACE  256
+#define VTAP_VLAN_SPACE	  4096 /* vid 0 = untagged */
+
+/* Rule shapes (the set of fields after (port, direction) a rule
+ * constrains): the compiler gives the most common shapes a summary slot
+ * each; the last slot takes all the others (map_types.h, struct
+ * vtap_bitmap). */
+#define VTAP_SHAPE_SLOTS 8
+
+/* The verdict cache (bpf/vtap_flow_cache.h): slots per CPU. */
+#define VTAP_FLOW_CACHE_SLOTS 4096
+
+/* The copies' ring buffer (abi.h, struct vtap_ring_rec): default and
+ * bounds of its size (bytes, a power of two, at least a page); 4 MiB holds
+ * about 40000 copies of 64-byte frames. */
+#define VTAP_RING_SIZE_DEFAULT (4u << 20)
+#define VTAP_RING_SIZE_MIN     4096u
+#define VTAP_RING_SIZE_MAX     (1u << 30)
+/* Longest copy a record carries: a 9000-byte jumbo frame with tags fits.
+ * Longer frames (GSO-sized, XDP frags) are cut, and the record keeps
+ * their original length (pcapng shows it). A power of two: the BPF side
+ * bounds the copy length with it. */
+#define VTAP_RING_COPY_MAX 16384u
+
+#endif

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The keys and values of vtap's maps: one definition for the BPF programs
+ * (bpf/vtap_maps.h) and user space (the loader, the compiler's image, the
+ * counter views). Compiles with clang -target bpf (after vmlinux.h) and
+ * natively. */
+#ifndef VTAP_MAP_TYPES_H
+#define VTAP_MAP_TYPES_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+#include "limits.h"
+
+/* Classifier fields, in lookup order. */
+enum vtap_field {
+	VTAP_F_PORT = 0, /* (ifindex, direction) */
+	VTAP_F_SRC,	 /* VM-side address */
+	VTAP_F_DST,	 /* peer address */
+	VTAP_F_PROTO,
+	VTAP_F_SPORT, /* VM-side L4 port */
+	VTAP_F_DPORT, /* peer L4 port */
+	VTAP_F_VLAN,
+	VTAP_F_MAX,
+};
+
+/* Rule shapes: which of the six fields after (port, direction) a rule
+ * constrains, as a 6-bit number (bit f - 1 for field f). */
+#define VTAP_SHAPES 64
+_Static_assert(VTAP_SHAPES == 1 << (VTAP_F_MAX - 1), "a shape is one bit per field after the port");
+
+/* vtap_pool[idx]: one rule bitmap: bit i = rule of rank i. Bit w of
+ * slot_words[k]: words[w] holds a rule whose shape is in slot k; bit k of
+ * slots: slot_words[k] != 0. The classifier ANDs these per slot, so it
+ * visits only words where one shape has a candidate in every field
+ * (include/vtap/classify.h). */
+struct vtap_bitmap {
+	__u64 slots;
+	__u64 slot_words[VTAP_SHAPE_SLOTS];
+	__u64 words[VTAP_BITMAP_WORDS];
+};
+
+/* Per-generation header, vtap_gens[gen]. */
+struct vtap_gen {
+	__u32 n_rules;
+	/* bit f set: some rule constrains field f, so it must be looked up */
+	__u32 field_mask;
+	/* pool index (absolute) of each field's wildcard bitmap: the rules that
+	 * do not constrain the field, used when a frame lacks the field
+	 * (non-IP frame: no addresses; non-first fragment: no ports) */
+	__u32 any_idx[VTAP_F_MAX];
+	__u32 pad;
+};
+
+/* vtap_cfg[0] */
+struct vtap_cfg {
+	/* The active generation is active_gen & 1. The loader adds one at
+	 * every flip, so the whole value is an epoch: a verdict cached under
+	 * one epoch is never used under another (see struct vtap_flow_key).
+	 * One 32-bit store flips the generation and the epoch together. */
+	__u32 active_gen;
+	__u32 flags; /* VTAP_CFG_* */
+};
+
+#define VTAP_CFG_NO_FLOW_CACHE 0x1 /* classify every frame (vtapd --no-flow-cache) */
+/* Look up and compare, then classify and store as if every lookup missed:
+ * what the first frame of a flow costs (set by bench_classify only). */
+#define VTAP_CFG_FLOW_CACHE_MISS 0x2
+
+/* vtap_fcache[slot], per CPU: the verdict cache in front of the classifier
+ * (bpf/vtap_flow_cache.h), direct-mapped. The key holds every input of
+ * vtap_classify() and the epoch, so a hit returns exactly what the
+ * classifier would: no invalidation is needed when the rules change. */
+struct vtap_flow_key {
+	__u32 epoch; /* vtap_cfg.active_gen the verdict was made under */
+	__u32 ifindex;
+	__u8 dir;
+	__u8 level;
+	__u8 v6; /* pkt->flags & VTAP_PF_IPV6 */
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u16 vlan;
+	__u16 valid; /* 1 in every stored key: a zeroed slot matches nothing */
+	__u32 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+} __attribute__((aligned(8)));
+
+#define VTAP_FLOW_KEY_WORDS (sizeof(struct vtap_flow_key) / 8)
+_Static_assert(sizeof(struct vtap_flow_key) == 56, "the flow key is seven 64-bit words");
+
+struct vtap_flow_slot {
+	struct vtap_flow_key key;
+	__s32 rank;  /* the classifier's answer: a rank or VTAP_NO_MATCH */
+	__u32 check; /* the key's hash, mixed, ^ rank (bpf/vtap_flow_cache.h) */
+};
+
+/* vtap_ports key; the value is a pool index. */
+struct vtap_port_key {
+	__u32 ifindex;
+	__u8 dir; /* VTAP_DIR_IN or VTAP_DIR_OUT */
+	__u8 gen;
+	__u16 pad;
+};
+
+/* vtap_src, vtap_dst key (LPM); the value is a pool index. The generation
+ * and the family lead the data, so both generations and both families
+ * share one trie without ever matching each other's entries; prefixlen =
+ * 40 + the address prefix. IPv4 addresses are IPv4-mapped IPv6
+ * (::ffff:a.b.c.d, prefix + 96). */
+#define VTAP_LPM_HDR_BITS 40
+#define VTAP_FAMILY_V4	  4
+#define VTAP_FAMILY_V6	  6
+struct vtap_lpm_key {
+	__u32 prefixlen;
+	__u32 gen;
+	__u8 family; /* VTAP_FAMILY_V4 or VTAP_FAMILY_V6 */
+	__u8 addr[16];
+	__u8 pad[3];
+};
+
+/* vtap_rules[gen * VTAP_MAX_RULES + rank] */
+struct vtap_rule {
+	__u32 policy_id; /* index into vtap_stats; stable across reloads */
+	__u32 action;	 /* enum vtap_action_kind */
+	__u32 sample;	 /* copy 1 of every N matching frames; 0/1 = all */
+	__u32 snaplen;	 /* 0 = whole frame */
+	__u32 sink_ifindex;
+	__u32 sink_kind; /* enum vtap_sink_kind */
+};
+
+/* Per-policy, per-CPU counters: vtap_stats[policy_id]. */
+struct vtap_counters {
+	__u64 matched_pkts;
+	__u64 matched_bytes;
+	__u64 copies;	   /* clones handed to the sink */
+	__u64 copy_bytes;  /* bytes of those clones (before truncation) */
+	__u64 copy_fail;   /* clone or redirect refused (see sink counters) */
+	__u64 sampled_out; /* matched, not copied because of sample */
+	__u64 ring_full;   /* XDP/ring copies the ring had no room for (in copy_fail too) */
+};
+
+/* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's
+ * egress program. */
+struct vtap_sink_counters {
+	__u64 delivered;
+	__u64 delivered_bytes;
+	__u64 truncated;  /* cut to snaplen */
+	__u64 trunc_fail; /* could not be cut: sent whole */
+	__u64 foreign;	  /* non-copy frames dropped: a sink carries copies only */
+	__u64 encap_fail; /* session tag or header could not be added: dropped */
+	__u64 too_big;	  /* longer than the sink carries: cut (counted in truncated too) */
+	__u64 no_tunnel;  /* vxlan: no tunnel for the copy's policy (being removed) */
+};
+
+/* vtap_tunnels[policy id]: where a vxlan monitor's copies go. The sink
+ * program on vtapd's VXLAN device (external mode) sets it as the copy's
+ * tunnel key: remote = the monitor's host, VNI = the monitor's vni. */
+struct vtap_tunnel {
+	__u32 vni;
+	__u8 family; /* AF_INET (2) or AF_INET6 (10); 0 = none */
+	__u8 pad[3];
+	__u8 remote[16]; /* AF_INET: bytes 0..3, network order */
+};
+
+/* vtap_recv[vni]: the receiving side. Tunnelled copies with this VNI that
+ * arrive on the VXLAN device are delivered, decapsulated, out of ifindex
+ * (the monitor VM's port). */
+struct vtap_recv_port {
+	__u32 ifindex;
+};
+
+/* vtap_rstats[vni], per CPU; vni 0xffffffff counts the VNIs not in
+ * vtap_recv. */
+#define VTAP_RECV_UNKNOWN 0xffffffffu
+struct vtap_recv_counters {
+	__u64 received;
+	__u64 bytes;
+	__u64 delivered;
+	__u64 deliver_fail; /* the port is gone, or the redirect was refused */
+};
+
+/* Per-CPU counters of the XDP program on a capture/ovs sink's peer
+ * (bpf/vtap_xsk.bpf.c): vtap_xsk_stats[0]. */
+struct vtap_xsk_counters {
+	__u64 received;
+	__u64 redirected; /* into the AF_XDP socket of the frame's queue */
+	__u64 no_socket;  /* dropped: no socket bound to the frame's queue */
+};
+
+/* vtap_names[policy_id]: which policy owns a counter slot. Written by vtapd
+ * only (no program reads it), pinned so a restarted vtapd gives every policy
+ * its old counters back, and so bpftool shows counters by name. */
+struct vtap_policy_name {
+	char name[64]; /* "" = free slot */
+};
+
+/* vtap_owner[0]: who holds the pin root. The lock is the kernel's (an
+ * flock on the pin root directory, user/kernel/pins.c); this record only
+ * lets a second vtapd, refused, name the first. Written by the owner, read
+ * by no program; bpftool shows it. */
+struct vtap_owner {
+	__u32 pid;
+	__u32 pad;
+	char socket[120]; /* the owner's control socket; "" when it has none */
+};
+
+/* Global per-CPU counters: vtap_gstats[0]. */
+struct vtap_global_counters {
+	__u64 seen;	   /* frames the tap looked at */
+	__u64 copies_seen; /* frames that were copies: never copied again */
+	__u64 unparsed;	   /* classified as L2 only because malformed */
+	__u64 no_match;
+	__u64 pull_fail;    /* could not linearise headers */
+	__u64 cache_hits;   /* verdicts taken from the flow cache */
+	__u64 cache_misses; /* frames classified (and their verdict cached) */
+};
+
+#endif

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The entries vtapd reads and writes beside the rule set (loader.c writes
+ * that): policy and sink counters, vxlan tunnels and the receiving side,
+ * counter slot owners, the pin root's owner record. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "vtap_tc.skel.h"
+#include <vtap/map_names.h>
+
+int vtap_loader_set_owner(struct vtap_loader *ld, const char *socket)
+{
+	struct vtap_owner rec = { .pid = (__u32)getpid() };
+	__u32 zero = 0;
+
+	snprintf(rec.socket, sizeof(rec.socket), "%s", socket);
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_OWNER), &zero, &rec, BPF_ANY) ? -errno : 0;
+}
+
+static int ncpus(void)
+{
+	int n = libbpf_num_possible_cpus();
+
+	return n > 0 ? n : 1;
+}
+
+int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id)
+{
+	int n = ncpus();
+	struct vtap_counters *v = calloc((size_t)n, sizeof(*v));
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_STATS), &policy_id, v, BPF_ANY) ? -errno : 0;
+	free(v);
+	return ret;
+}
+
+/* Sum a per-CPU value made only of __u64 counters. */
+static int read_percpu(int fd, const void *key, void *out, size_t size)
+{
+	int n = ncpus();
+	__u64 *v = calloc((size_t)n, size), *sum = out;
+	int ret = 0;
+
+	if (!v)
+		return -ENOMEM;
+	memset(out, 0, size);
+	if (bpf_map_lookup_elem(fd, key, v)) {
+		ret = -errno;
+	} else {
+		for (int c = 0; c < n; c++)
+			for (size_t i = 0; i < size / 8; i++)
+				sum[i] += v[(size_t)c * (size / 8) + i];
+	}
+	free(v);
+	return ret;
+}
+
+int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out)
+{
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_STATS), &policy_id, out, sizeof(*out));
+}
+
+int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
+{
+	__u32 zero = 0;
+
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_GSTATS), &zero, out, sizeof(*out));
+}
+
+int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out)
+{
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex, out, sizeof(*out));
+}
+
+int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
+{
+	int n = ncpus();
+	struct vtap_sink_counters *v = calloc((size_t)n, sizeof(*v));
+	int ret;
+
+	if (!v)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex, v, BPF_NOEXIST);
+	ret = ret && errno != EEXIST ? -errno : 0;
+	free(v);
+	return ret;
+}
+
+int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
+{
+	return bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
+}
+
+int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t)
+{
+	struct vtap_tunnel none = { 0 };
+
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_TUNNELS), &policy_id, t ? t : &none, BPF_ANY) ? -errno : 0;
+}
+
+int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
+{
+	struct vtap_recv_port p = { .ifindex = ifindex };
+	__u32 unknown = VTAP_RECV_UNKNOWN;
+	int n = ncpus(), ret = 0;
+	struct vtap_recv_counters *zero = calloc((size_t)n, sizeof(*zero));
+
+	if (!zero)
+		return -ENOMEM;
+	/* counters first (kept when they exist), then the entry; the
+	 * unknown-VNI counter whenever receiving is configured at all */
+	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_RSTATS), &unknown, zero, BPF_NOEXIST) && errno != EEXIST)
+		ret = -errno;
+	if (ifindex) {
+		if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_RSTATS), &vni, zero, BPF_NOEXIST) && errno != EEXIST)
+			ret = -errno;
+		if (!ret && bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_RECV), &vni, &p, BPF_ANY))
+			ret = -errno;
+	} else {
+		if (bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_RECV), &vni) && errno != ENOENT)
+			ret = -errno;
+		bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_RSTATS), &vni);
+	}
+	free(zero);
+	return ret;
+}
+
+int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
+{
+	__u32 key, next, *dead = calloc(VTAP_MAX_RECV + 2, sizeof(*dead));
+	size_t n_dead = 0;
+	int fds[2] = { vtap_loader_map_fd(ld, VTAP_MAP_RECV), vtap_loader_map_fd(ld, VTAP_MAP_RSTATS) };
+
+	if (!dead)
+		return -ENOMEM;
+	/* entries a previous vtapd left in the pinned maps count too */
+	for (int m = 0; m < 2; m++) {
+		n_dead = 0;
+		for (int r = bpf_map_get_next_key(fds[m], NULL, &next); !r && n_dead < VTAP_MAX_RECV + 2;
+		     r = bpf_map_get_next_key(fds[m], &key, &next)) {
+			bool kept = next == VTAP_RECV_UNKNOWN;
+
+			for (size_t i = 0; i < n && !kept; i++)
+				kept = keep[i] == next;
+			if (!kept)
+				dead[n_dead++] = next;
+			key = next;
+		}
+		for (size_t i = 0; i < n_dead; i++)
+			bpf_map_delete_elem(fds[m], &dead[i]);
+	}
+	free(dead);
+	return 0;
+}
+
+int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)
+{
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_RSTATS), &vni, out, sizeof(*out));
+}
+
+int vtap_loader_get_name(struct vtap_loader *ld, __u32 policy_id, char *name, size_t len)
+{
+	struct vtap_policy_name v;
+
+	if (bpf_map_lookup_elem(vtap_loader_map_fd(ld, VTAP_MAP_NAMES), &policy_id, &v))
+		return -errno;
+	v.name[sizeof(v.name) - 1] = 0;
+	snprintf(name, len, "%s", v.name);
+	return 0;
+}
+
+int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *name)
+{
+	struct vtap_policy_name v = { 0 };
+
+	snprintf(v.name, sizeof(v.name), "%s", name);
+	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_NAMES), &policy_id, &v, BPF_ANY) ? -errno : 0;
+}
+
+int vtap_loader_ring_fd(struct vtap_loader *ld)
+{
+	return vtap_loader_map_fd(ld, VTAP_MAP_RING);
+}
