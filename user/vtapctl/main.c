@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vtapctl: the operator's command line for vtapd. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
 #include "kernel/link.h"
