@@ -354,12 +354,12 @@ static void test_mixed_shapes_vs_reference(void **state)
  * with random bits flipped, so they nest deeply; frames with addresses
  * near those bases. The classifier must pick what the reference matcher
  * picks. */
-#define PFX_RULES 900
+#define PFX_RULES  900
 #define PFX_FRAMES 20000
 
-static const char *const pfx_base4[] = { "10.1.2.3", "10.1.130.7", "192.168.255.1" };
-static const char *const pfx_base6[] = { "fd00:1:2:3:4:5:6:7", "fd00:1:2:3:8000::1",
-					 "2001:db8::ffff" };
+static const char *const pfx_base4[] = {"10.1.2.3", "10.1.130.7", "192.168.255.1"};
+static const char *const pfx_base6[] = {"fd00:1:2:3:4:5:6:7", "fd00:1:2:3:8000::1",
+					"2001:db8::ffff"};
 
 /* A random address near a base: bits flipped after a random position. */
 static void pfx_addr(int v6, uint8_t a[16])
@@ -395,7 +395,7 @@ static void test_prefixes_vs_reference(void **state)
 {
 	size_t cap = (size_t)PFX_RULES * 300, off = 0, winners = 0;
 	struct fx_compiled *c = calloc(1, sizeof(*c));
-	bool won[PFX_RULES] = { false };
+	bool won[PFX_RULES] = {false};
 	char *y = malloc(cap);
 
 	(void)state;
@@ -419,8 +419,8 @@ static void test_prefixes_vs_reference(void **state)
 					i, 1000 - 3 * (unsigned int)len + mix_rand(40),
 					*src ? ", cidr: " : "", src);
 		if (*dst)
-			off += (size_t)snprintf(y + off, cap - off, "    destination: { cidr: %s }\n",
-						dst);
+			off += (size_t)snprintf(y + off, cap - off,
+						"    destination: { cidr: %s }\n", dst);
 		off += (size_t)snprintf(y + off, cap - off, "    monitor: mon\n");
 		assert_true(off < cap);
 	}
@@ -431,7 +431,7 @@ static void test_prefixes_vs_reference(void **state)
 	free(y);
 	for (int i = 0; i < PFX_FRAMES; i++) {
 		const struct vtap_policy *best = NULL;
-		struct vtap_pkt pkt = { .level = VTAP_LEVEL_L4, .proto = 6, .sport = 1, .dport = 2 };
+		struct vtap_pkt pkt = {.level = VTAP_LEVEL_L4, .proto = 6, .sport = 1, .dport = 2};
 		int v6 = mix_rand(2), r;
 		const char *got;
 
@@ -468,9 +468,10 @@ static void test_prefixes_vs_reference(void **state)
 
 		for (size_t k = 0; k < VTAP_PFX_SLOTS; k++)
 			used += c->img.pfx[side][k].len_fam != 0;
-		print_message("# prefixes: %s table: %zu entries (prefixes and markers), slots read "
-			      "per probe at most %u\n",
-			      side ? "destination" : "source", used, c->img.gen.pfx_probes[side] + 1);
+		print_message(
+		    "# prefixes: %s table: %zu entries (prefixes and markers), slots read "
+		    "per probe at most %u\n",
+		    side ? "destination" : "source", used, c->img.gen.pfx_probes[side] + 1);
 	}
 	/* the draw must reach deep into the nests: many rules win */
 	print_message("# prefixes: %zu of %d rules won a frame\n", winners, PFX_RULES);
@@ -531,6 +532,62 @@ static void test_limit_rules(void **state)
 	free(set.policies);
 }
 
+/* The address tables hold prefixes plus the search's markers: 8191 /32s,
+ * each alone in its /24, with one /24 present, need a marker each (16383
+ * entries) and are refused with the reason; 6000 fit. */
+static char *lone32_yaml(int n)
+{
+	size_t cap = 256 + (size_t)n * 24, off = 0;
+	char *y = malloc(cap);
+
+	assert_non_null(y);
+	off += (size_t)snprintf(y + off, cap - off,
+				"policies:\n  - {name: net, source: {ports: [vm1]}, "
+				"destination: {cidr: 10.255.255.0/24}, action: skip}\n");
+	for (int i = 0; i < n; i++) {
+		if (i % 128 == 0)
+			off += (size_t)snprintf(
+			    y + off, cap - off,
+			    "%s  - {name: h%d, source: {ports: [vm1]}, action: skip, "
+			    "destination: {cidr: [",
+			    i ? "]}}\n" : "", i);
+		off += (size_t)snprintf(y + off, cap - off, "%s10.%d.%d.1", i % 128 ? ", " : "",
+					i >> 8, i & 255);
+	}
+	off += (size_t)snprintf(y + off, cap - off, "]}}\n");
+	assert_true(off < cap);
+	return y;
+}
+
+static void test_limit_prefix_table(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	char *y = lone32_yaml(VTAP_MAX_PREFIXES - 1);
+	bool found = false;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_not_equal(fx_compile_yaml(y, &env, c), 0);
+	for (size_t i = 0; i < c->errs.n; i++) {
+		print_message("    %s\n", c->errs.msgs[i]);
+		if (strstr(c->errs.msgs[i], "destination prefixes need more than") &&
+		    strstr(c->errs.msgs[i], "address table entries"))
+			found = true;
+	}
+	assert_true(found);
+	fx_compiled_free(c);
+	free(y);
+	memset(c, 0, sizeof(*c));
+	y = lone32_yaml(6000);
+	if (fx_compile_yaml(y, &env, c)) {
+		print_errs(&c->errs);
+		fail_msg("6000 lone /32s and a /24 do not compile");
+	}
+	fx_compiled_free(c);
+	free(c);
+	free(y);
+}
+
 /* The parser refuses more than 4096 policies too (the same limit). */
 static void test_limit_rules_yaml(void **state)
 {
@@ -559,7 +616,7 @@ static void test_limit_rules_yaml(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(fx_count + 7, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(fx_count + 8, sizeof(*tests));
 	size_t n = 0;
 
 	if (!tests)
@@ -576,6 +633,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scale_4096_prefixes);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules_yaml);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_prefix_table);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mixed_shapes_vs_reference);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefixes_vs_reference);
 	return _cmocka_run_group_tests("classify", tests, n, NULL, NULL);

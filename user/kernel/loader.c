@@ -268,9 +268,14 @@ static void fill_index(__u64 *dst, const __u32 *src, size_t n, __u32 base)
 		dst[i] = (__u64)src[i] + base;
 }
 
-/* An address table, its pool indices made absolute (empty slots stay 0). */
+/* An address table, its pool indices made absolute (empty slots stay 0;
+ * an image without one has no prefixes). */
 static void fill_pfx(struct vtap_pfx_slot *dst, const struct vtap_pfx_slot *src, __u32 base)
 {
+	if (!src) {
+		memset(dst, 0, VTAP_PFX_SLOTS * sizeof(*dst));
+		return;
+	}
 	for (size_t i = 0; i < VTAP_PFX_SLOTS; i++) {
 		dst[i] = src[i];
 		if (src[i].len_fam)
