@@ -175,16 +175,18 @@ int compile_pfx_table(struct bm_builder *bb, int side)
 			break; /* full: another seed needs as many entries */
 	}
 	if (f.n >= PFX_FILL_MAX)
-		vtap_errors_add(bb->errs, NULL,
-				"policies' %s prefixes need more than %d address table entries (a "
-				"prefix, and a marker per shorter prefix length on its search path); "
-				"use fewer distinct prefixes or prefix lengths",
-				side ? "destination" : "source", PFX_FILL_MAX);
+		vtap_errors_add(
+		    bb->errs, NULL,
+		    "policies' %s prefixes need more than %d address table entries (a "
+		    "prefix, and a marker per shorter prefix length on its search path); "
+		    "use fewer distinct prefixes or prefix lengths",
+		    side ? "destination" : "source", PFX_FILL_MAX);
 	else
-		vtap_errors_add(bb->errs, NULL,
-				"policies' %s prefixes cannot be placed in the address table (each "
-				"entry within %d slots of its hash, %d hash seeds tried); use fewer "
-				"distinct prefixes or prefix lengths",
-				side ? "destination" : "source", VTAP_PFX_PROBES, PFX_SEEDS);
+		vtap_errors_add(
+		    bb->errs, NULL,
+		    "policies' %s prefixes cannot be placed in the address table (each "
+		    "entry within %d slots of its hash, %d hash seeds tried); use fewer "
+		    "distinct prefixes or prefix lengths",
+		    side ? "destination" : "source", VTAP_PFX_PROBES, PFX_SEEDS);
 	return -E2BIG;
 }
