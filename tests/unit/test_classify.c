@@ -18,6 +18,7 @@
 
 #include "fixtures.h"
 #include "../fuzz/reference.h"
+#include "prefix_gen.h"
 
 static struct fx_env env;
 
@@ -357,73 +358,15 @@ static void test_mixed_shapes_vs_reference(void **state)
 #define PFX_RULES  900
 #define PFX_FRAMES 20000
 
-static const char *const pfx_base4[] = {"10.1.2.3", "10.1.130.7", "192.168.255.1"};
-static const char *const pfx_base6[] = {"fd00:1:2:3:4:5:6:7", "fd00:1:2:3:8000::1",
-					"2001:db8::ffff"};
-
-/* A random address near a base: bits flipped after a random position. */
-static void pfx_addr(int v6, uint8_t a[16])
-{
-	int bits = v6 ? 128 : 32, from = (int)mix_rand((uint32_t)bits + 1);
-	uint8_t *p = v6 ? a : a + 12;
-
-	memset(a, 0, 16);
-	inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? PICK(pfx_base6) : PICK(pfx_base4), p);
-	for (int k = (int)mix_rand(3); k > 0 && from < bits; k--) {
-		int bit = from + (int)mix_rand((uint32_t)(bits - from));
-
-		p[bit / 8] ^= (uint8_t)(0x80u >> (bit % 8));
-	}
-}
-
-/* "addr/len" of a random prefix, the address cut to len; returns len */
-static int pfx_cidr(char *out, size_t cap, int v6)
-{
-	int bits = v6 ? 128 : 32, len = (int)mix_rand((uint32_t)bits + 1);
-	uint8_t a[16], *p = v6 ? a : a + 12;
-	char txt[INET6_ADDRSTRLEN];
-
-	pfx_addr(v6, a);
-	for (int bit = len; bit < bits; bit++)
-		p[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
-	inet_ntop(v6 ? AF_INET6 : AF_INET, p, txt, sizeof(txt));
-	snprintf(out, cap, "\"%s/%d\"", txt, len);
-	return len;
-}
-
 static void test_prefixes_vs_reference(void **state)
 {
-	size_t cap = (size_t)PFX_RULES * 300, off = 0, winners = 0;
+	size_t winners = 0;
 	struct fx_compiled *c = calloc(1, sizeof(*c));
 	bool won[PFX_RULES] = {false};
-	char *y = malloc(cap);
+	char *y = pg_yaml(PFX_RULES, "monitor: mon");
 
 	(void)state;
 	assert_non_null(c);
-	assert_non_null(y);
-	off += (size_t)snprintf(y + off, cap - off,
-				"monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n");
-	for (int i = 0; i < PFX_RULES; i++) {
-		int side = (int)mix_rand(3), v6 = (int)mix_rand(2); /* side 2: both */
-		char src[80] = "", dst[80] = "";
-		int len = 0;
-
-		/* longer prefixes mostly rank first, so the deep ones win frames */
-		if (side != 1)
-			len = pfx_cidr(src, sizeof(src), v6);
-		if (side != 0)
-			len += pfx_cidr(dst, sizeof(dst), v6);
-		off += (size_t)snprintf(y + off, cap - off,
-					"  - name: x%04d\n    priority: %u\n    direction: out\n"
-					"    source: { ports: [vm1]%s%s }\n",
-					i, 1000 - 3 * (unsigned int)len + mix_rand(40),
-					*src ? ", cidr: " : "", src);
-		if (*dst)
-			off += (size_t)snprintf(y + off, cap - off,
-						"    destination: { cidr: %s }\n", dst);
-		off += (size_t)snprintf(y + off, cap - off, "    monitor: mon\n");
-		assert_true(off < cap);
-	}
 	if (fx_compile_yaml(y, &env, c)) {
 		print_errs(&c->errs);
 		fail_msg("the prefix rule set does not compile");
@@ -432,15 +375,13 @@ static void test_prefixes_vs_reference(void **state)
 	for (int i = 0; i < PFX_FRAMES; i++) {
 		const struct vtap_policy *best = NULL;
 		struct vtap_pkt pkt = {.level = VTAP_LEVEL_L4, .proto = 6, .sport = 1, .dport = 2};
-		int v6 = mix_rand(2), r;
+		int v6 = (int)pg_rand(2), r;
 		const char *got;
 
-		pfx_addr(v6, pkt.saddr);
-		pfx_addr(v6, pkt.daddr);
+		pg_addr(v6, pkt.saddr);
+		pg_addr(v6, pkt.daddr);
 		if (v6)
 			pkt.flags = VTAP_PF_IPV6;
-		else
-			pkt.saddr[10] = pkt.saddr[11] = pkt.daddr[10] = pkt.daddr[11] = 0xff;
 		r = vtap_image_classify(&c->img, &pkt, fx_env_ifindex(&env, "vm1"), VTAP_DIR_OUT);
 		got = fx_rank_name(c, r);
 		for (size_t p = 0; p < c->set.n_policies; p++) {
