@@ -49,8 +49,10 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/version.c user/core/sink_name.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
               user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
-              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
-SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
+              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
+              user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c
+SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
+              user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c
 #   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
@@ -64,7 +66,7 @@ CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fi
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
               user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
-              user/vtapd/notify.c user/vtapd/metrics.c
+              user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/guard.c
 VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/client.c user/vtapctl/capture.c user/vtapctl/extcap.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c user/dpdk/notify.c \
@@ -79,7 +81,7 @@ CTL_LIB    := $(call lib_of,ctl)
 # link order: users before what they use
 VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
 VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
-DPDK_LIBS  := $(CTL_LIB) $(CORE_LIB)
+DPDK_LIBS  := $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
 ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
 BINS       := $(OUT)/vtapd $(OUT)/vtapctl
 # vtap-dpdk: the DPDK fallback datapath (user/dpdk/). pkg-config runs in the
@@ -175,7 +177,7 @@ $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
-		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) $(DAEMON_LDLIBS) -lpthread -o $@
+		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml -lmnl $$(pkg-config --libs libdpdk) $(DAEMON_LDLIBS) -lpthread -o $@
 
 $(OUT)/man/%: man/%.scd
 	@mkdir -p $(@D)

@@ -278,7 +278,9 @@ static int open_ports(struct vdp *v)
 		if (vdp_port_open(&v->vm[i], "--vm") || vdp_port_open(&v->net[i], "--net"))
 			return -1;
 	for (int i = 0; i < v->n_mon; i++) {
-		if (vdp_port_open(&v->mon[i].port, v->mon[i].vxlan ? "--vxlan" : "--monitor"))
+		const char *role = v->mon[i].vxlan ? "--vxlan" : "--monitor";
+
+		if (vdp_port_refused(&v->mon[i].port, role) || vdp_port_open(&v->mon[i].port, role))
 			return -1;
 		if (v->mon[i].vxlan)
 			rte_eth_macaddr_get(v->mon[i].port.id,

@@ -34,8 +34,11 @@ struct vtap_capture_stats {
 	unsigned int clients;
 };
 
-/* Set up on the peer of m->port (which must be a veth). errbuf gets one
- * line naming what failed. */
+/* Set up on the peer of m->port (which must be a veth). Its XDP program's
+ * maps are pinned under the pin root (kernel/xsk_pins.h): a program an
+ * earlier vtapd left on the peer is replaced in place by one on the same
+ * maps, and the pcapng file already there is continued (pcapng.h: a new
+ * section). errbuf gets one line naming what failed. */
 int vtap_capture_open(struct vtap_capture **c, const struct vtap_monitor *m, const char *peer,
 		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen);
 /* The fds to watch (EPOLLIN): the socket, and clients. */
@@ -59,8 +62,16 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 /* Is it still what m describes (same port, file, rotation)? */
 bool vtap_capture_same(const struct vtap_capture *c, const struct vtap_monitor *m);
 const char *vtap_capture_monitor(const struct vtap_capture *c);
+/* Another file or rotation for m (same port): what the socket holds goes
+ * to the old file, the rest to the new one. On failure the records are
+ * counted as file errors (live captures go on). */
+int vtap_capture_set_file(struct vtap_capture *c, const struct vtap_monitor *m);
 /* epoll the capture adds its fds to (set by vtapd before any open). */
 void vtap_capture_set_epoll(int epfd);
-void vtap_capture_close(struct vtap_capture *c);
+/* What the socket holds is written first. keep (vtapd exits with --keep):
+ * the XDP program stays on the peer with its pinned maps, counting the
+ * copies that come meanwhile (no_socket) until the next vtapd takes over;
+ * otherwise it comes off and its pins go. */
+void vtap_capture_close(struct vtap_capture *c, bool keep);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "ctl/ctl.h"
 #include "kernel/link.h"
+#include "kernel/xsk_pins.h"
 #include "kernel/loader.h"
 #include "core/log.h"
 #include "core/version.h"
@@ -113,6 +114,9 @@ static int teardown_offline(const char *pin_root)
 	}
 	if (ifs)
 		if_freenameindex(ifs);
+	/* the captures a vtapd kept (their XDP program on an operator's veth
+	 * and their pins) */
+	vtap_xsk_remove_kept(pin_root, NULL, say, NULL);
 	ret = vtap_unpin_all(pin_root);
 	if (ret)
 		fprintf(stderr, "vtapctl: cannot remove pins under %s: %s\n", pin_root,

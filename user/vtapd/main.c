@@ -17,6 +17,7 @@
 #include "ctl/server.h"
 #include "ctl/socket.h"
 #include "vtapd.h"
+#include "guard.h"
 #include "hooks.h"
 #include "views.h"
 #include "core/log.h"
@@ -240,7 +241,8 @@ int main(int argc, char **argv)
 		return 1;
 	vtap_loader_set_owner(&d.ld, d.cfg.socket_path);
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep))
+	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep) ||
+	    vtapd_guard_open(&d, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
@@ -333,6 +335,8 @@ int main(int argc, char **argv)
 				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
 				/* a capture's socket or live client */
+			} else if (vtapd_guard_event(&d, fd)) {
+				/* what a monitor port carries may have changed */
 			} else {
 				int r = vtap_nl_read(nl);
 
@@ -371,6 +375,7 @@ out:
 	vtapd_notify_close(&d.notify);
 	vtap_nl_close(nl);
 	vtap_dir_watch_close(watch);
+	vtapd_guard_close(&d);
 	vtap_policy_set_free(&d.run.set);
 	free(d.run.ids);
 	vtapd_ports_free(&d.ports);

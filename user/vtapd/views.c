@@ -125,6 +125,46 @@ static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 		sbuf_printf(o, "]");
 }
 
+/* The monitors whose port vtapd refuses, because it carries the host's own
+ * traffic (guard.h): "refused_monitors":[...] or one line each */
+static void refused_status(const struct vtapd_view *v, struct sbuf *o, bool json)
+{
+	bool first = true;
+
+	if (json)
+		sbuf_printf(o, "\"refused_monitors\":[");
+	for (size_t m = 0; m < v->set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &v->set->monitors[m];
+		const struct vtapd_port *p = NULL;
+
+		if (mon->type == VTAP_MONITOR_VXLAN)
+			continue;
+		for (size_t i = 0; i < v->n_ports && !p; i++)
+			if (!strcmp(v->ports[i].name, mon->port) && v->ports[i].host_use[0])
+				p = &v->ports[i];
+		if (!p)
+			continue;
+		if (!json) {
+			sbuf_printf(
+			    o,
+			    "refused:     monitor %s: port %s carries the host's own traffic "
+			    "(%s); its copies count as copy_fail\n",
+			    mon->name, p->name, p->host_use);
+			continue;
+		}
+		sbuf_printf(o, "%s{\"monitor\":", first ? "" : ",");
+		sbuf_json_str(o, mon->name);
+		sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(mon->type));
+		sbuf_json_str(o, p->name);
+		sbuf_printf(o, ",\"reason\":");
+		sbuf_json_str(o, p->host_use);
+		sbuf_printf(o, "}");
+		first = false;
+	}
+	if (json)
+		sbuf_printf(o, "],");
+}
+
 static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
 {
 	char hb[48];
@@ -171,6 +211,7 @@ static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct
 		    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
 		    vtap_hook_mode_name(v->attach), v->ld->ring_size, v->ring_records,
 		    v->ring_unrouted, v->ring_bad, v->ring_cut);
+	refused_status(v, o, true);
 	sinks_status(v, o, true);
 	sbuf_printf(o, ",");
 	vtap_status_global(o, g, true);
@@ -202,6 +243,7 @@ static void status_text(const struct vtapd_view *v, struct sbuf *o, const struct
 		    v->reloads_failed, v->last_apply_ms);
 	if (v->last_error[0])
 		sbuf_printf(o, "last error:  %s\n", v->last_error);
+	refused_status(v, o, false);
 	vtap_status_global(o, g, false);
 	if (!v->flow_cache)
 		sbuf_printf(o, "flow cache:  off (--no-flow-cache): every frame classified\n");

@@ -20,6 +20,7 @@
 #include "sinks.h"
 #include "core/policy_ids.h"
 #include "core/sbuf.h"
+#include "kernel/host_use.h"
 #include "kernel/loader.h"
 
 /* The policy set in effect, and each policy's id */
@@ -54,6 +55,7 @@ struct vtapd {
 	struct vtapd_record rec;
 	struct vtapd_notify notify;	   /* systemd (notify.h) */
 	struct vtap_metrics_http *metrics; /* --metrics (metrics.c); NULL: off */
+	struct vtap_host_watch *watch;	   /* news that may make a port the host's (guard.h) */
 	bool dirty;			   /* ports changed: reconcile */
 };
 
