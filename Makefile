@@ -278,10 +278,15 @@ uninstall:
 
 # The Debian package, built from this tree by debian/rules (debhelper) into
 # $(OUT)/deb/. Build dependencies: `make deps` installs them.
+# A package is built the way Debian builds it, whatever this make was given:
+# no SANITIZE=1, CFLAGS or LDFLAGS of the caller (make passes command-line
+# variables on through MAKEFLAGS; scripts/sanitize.sh exports LDFLAGS).
+DEB_ENV     := env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u CFLAGS -u LDFLAGS -u SANITIZE \
+               DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb
 deb: deps
 	dpkg-checkbuilddeps
-	DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb debian/rules build
-	DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb fakeroot debian/rules binary
+	$(DEB_ENV) debian/rules build
+	$(DEB_ENV) fakeroot debian/rules binary
 	@ls $(OUT)/deb/*.deb
 
 format:
