@@ -5,7 +5,7 @@
 #             rules, BPF map memory
 #   classify  tests/bench/bench_classify: classifier and copy cost with
 #             BPF_PROG_TEST_RUN
-#   traffic   real frames in namespaces (tests/ns/lib.sh, prefix vtb): copies
+#   traffic   real frames in namespaces (tests/ns/lib.sh, prefix $BENCH_PREFIX, default vtb): copies
 #             per second of vtap (one match-all rule) vs tc mirred (u32 match-all;
 #             cls_matchall is not built into this kernel),
 #             trafgen 64-byte UDP from vm1 to vm2, copies counted at the monitor;
@@ -88,14 +88,14 @@ if has xdp; then
 fi
 
 if has traffic || has sinks || has compare || has vtapd || has dpdk || has xdp; then
-	VT_PREFIX=vtb
+	VT_PREFIX=${BENCH_PREFIX:-vtb}
 	. "$(dirname "$0")/../tests/ns/lib.sh"
 	cleanup() {
 		for p in "${GEN_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
 		[ -n "${VDP_PID:-}" ] && kill "$VDP_PID" 2>/dev/null && wait "$VDP_PID" 2>/dev/null
 		vtapd_stop
 		[ -n "${OVSD:-}" ] && ovs_stop "$OVSD" >/dev/null 2>&1
-		tc qdisc del dev vtb-vm1 clsact 2>/dev/null
+		tc qdisc del dev ${VT_PREFIX}-vm1 clsact 2>/dev/null
 		rm -rf "$CM_PIN"
 		topo_down
 		rm -rf "$RULES"
@@ -105,8 +105,8 @@ if has traffic || has sinks || has compare || has vtapd || has dpdk || has xdp; 
 	# the "vtap classifier + mirred" variant's own pins (not vtapd's)
 	CM_PIN=${VT_PIN}-cm
 	# leftovers of an interrupted run
-	for ns in $(ip netns list | awk '{print $1}' | grep '^vtb-'); do ip netns del "$ns"; done
-	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^vtb-'); do
+	for ns in $(ip netns list | awk '{print $1}' | grep "^${VT_PREFIX}-"); do ip netns del "$ns"; done
+	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^${VT_PREFIX}-"); do
 		ip link del "$l" 2>/dev/null
 	done
 	topo_up
@@ -143,7 +143,7 @@ measure() {
 }
 EOF
 	# through timeout(1): its signal reaches trafgen's worker process too
-	ip netns exec vtb-vm1 timeout $((TRAFFIC_SECS + 3)) \
+	ip netns exec ${VT_PREFIX}-vm1 timeout $((TRAFFIC_SECS + 3)) \
 		trafgen -o eth0 -i "$cfg" -P 1 -C -Q >/dev/null 2>&1 &
 	GEN_PIDS=($!)
 	sleep 1
@@ -164,14 +164,14 @@ EOF
 if has traffic; then
 	echo
 	echo "== copies per second, real traffic: trafgen (1 process) 64-byte UDP vm1 -> vm2,"
-	echo "   copies of vm1's frames (ingress of vtb-vm1) counted at mon's eth0 rx_packets,"
+	echo "   copies of vm1's frames (ingress of ${VT_PREFIX}-vm1) counted at mon's eth0 rx_packets,"
 	echo "   ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats, medians (frames/s)"
 	cat >"$VT_POL/bench.yaml" <<YAML
 monitors:
-  - { name: mon, type: local, port: vtb-mon }
+  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
 policies:
   - name: all-of-vm1
-    source: { ports: [vtb-vm1] }
+    source: { ports: [${VT_PREFIX}-vm1] }
     direction: out
     monitor: mon
 YAML
@@ -179,7 +179,7 @@ YAML
 	cat >"$VT_RUN/skip.yaml" <<YAML
 policies:
   - name: all-of-vm1-skip
-    source: { ports: [vtb-vm1] }
+    source: { ports: [${VT_PREFIX}-vm1] }
     direction: out
     action: skip
 YAML
@@ -190,33 +190,33 @@ YAML
 			vtap)
 				vtapd_start || { status=1; continue; }
 				sleep 0.3
-				if ! tc filter show dev vtb-vm1 ingress | grep -q vtap_tc_out; then
-					echo "bench.sh: vtapd did not attach to vtb-vm1" >&2
+				if ! tc filter show dev ${VT_PREFIX}-vm1 ingress | grep -q vtap_tc_out; then
+					echo "bench.sh: vtapd did not attach to ${VT_PREFIX}-vm1" >&2
 					status=1
 				fi
 				;;
 			mirred)
-				tc qdisc add dev vtb-vm1 clsact
+				tc qdisc add dev ${VT_PREFIX}-vm1 clsact
 				# cls_matchall is not built into this kernel: u32 matching
 				# every frame is the match-all classifier here
-				tc filter add dev vtb-vm1 ingress protocol all prio 1 u32 \
-					match u32 0 0 action mirred egress mirror dev vtb-mon
+				tc filter add dev ${VT_PREFIX}-vm1 ingress protocol all prio 1 u32 \
+					match u32 0 0 action mirred egress mirror dev ${VT_PREFIX}-mon
 				;;
 			vtapcls)
-				# no vtapd: no direct-action filter on vtb-vm1 and no
-				# sink program on vtb-mon (mirred's copies carry no mark)
+				# no vtapd: no direct-action filter on ${VT_PREFIX}-vm1 and no
+				# sink program on ${VT_PREFIX}-mon (mirred's copies carry no mark)
 				rm -rf "$CM_PIN"
 				if ! "$BIN/bench_pin" "$CM_PIN" "$CM_PIN/prog_out" "$VT_RUN/skip.yaml"; then
 					echo "bench.sh: bench_pin failed" >&2
 					status=1
 				fi
-				tc qdisc add dev vtb-vm1 clsact
+				tc qdisc add dev ${VT_PREFIX}-vm1 clsact
 				# object-pinned without direct-action: -1 = match, default classid
-				tc filter add dev vtb-vm1 ingress protocol all prio 1 bpf \
+				tc filter add dev ${VT_PREFIX}-vm1 ingress protocol all prio 1 bpf \
 					object-pinned "$CM_PIN/prog_out" \
-					action mirred egress mirror dev vtb-mon
-				if ! tc filter show dev vtb-vm1 ingress | grep -q vtap_tc_out ||
-					tc filter show dev vtb-vm1 ingress | grep -q direct-action; then
+					action mirred egress mirror dev ${VT_PREFIX}-mon
+				if ! tc filter show dev ${VT_PREFIX}-vm1 ingress | grep -q vtap_tc_out ||
+					tc filter show dev ${VT_PREFIX}-vm1 ingress | grep -q direct-action; then
 					echo "bench.sh: vtap classifier + mirred not attached as intended" >&2
 					status=1
 				fi
@@ -225,7 +225,7 @@ YAML
 			line=$(measure)
 			case $v in
 			vtap) vtapd_stop ;;
-			mirred) tc qdisc del dev vtb-vm1 clsact ;;
+			mirred) tc qdisc del dev ${VT_PREFIX}-vm1 clsact ;;
 			vtapcls)
 				# frames the skip rule classified (proof the classifier ran)
 				# (no BTF in the pin: each CPU's value is raw bytes in hex,
@@ -240,16 +240,16 @@ YAML
 					status=1
 				fi
 				csv traffic skip_matched_frames_vtapcls 1 "$rep" "${skips:-0}" frames
-				tc qdisc del dev vtb-vm1 clsact
+				tc qdisc del dev ${VT_PREFIX}-vm1 clsact
 				rm -rf "$CM_PIN"
 				;;
 			esac
 			# what vtapd left behind would distort the next variant
-			if tc filter show dev vtb-vm1 ingress 2>/dev/null | grep -q .; then
-				echo "bench.sh: filters left on vtb-vm1 after $v; removing" >&2
-				tc qdisc del dev vtb-vm1 clsact 2>/dev/null
+			if tc filter show dev ${VT_PREFIX}-vm1 ingress 2>/dev/null | grep -q .; then
+				echo "bench.sh: filters left on ${VT_PREFIX}-vm1 after $v; removing" >&2
+				tc qdisc del dev ${VT_PREFIX}-vm1 clsact 2>/dev/null
 			fi
-			tc qdisc del dev vtb-mon clsact 2>/dev/null
+			tc qdisc del dev ${VT_PREFIX}-mon clsact 2>/dev/null
 			set -- $line
 			csv traffic "sent_pps_$v" 1 "$rep" "$1" pps
 			csv traffic "received_pps_$v" 1 "$rep" "$2" pps
@@ -304,23 +304,23 @@ if has sinks; then
 			rm -f "$VT_POL"/*.yaml
 			COPIES_AT=mon
 			case $v in
-			local) mon="{ name: m, type: local, port: vtb-mon }" ;;
+			local) mon="{ name: m, type: local, port: ${VT_PREFIX}-mon }" ;;
 			capture)
-				mon="{ name: m, type: capture, port: vtb-cap, file: $VT_RUN/bench.pcapng }"
+				mon="{ name: m, type: capture, port: ${VT_PREFIX}-cap, file: $VT_RUN/bench.pcapng }"
 				COPIES_AT=capture ;;
 			ovs-*)
 				flavour=${v#ovs-}
 				if [ "$flavour" = dpdk ]; then ovs_start "$OVSD" dpdk; else ovs_start "$OVSD"; fi ||
 					{ echo "bench.sh: OVS ($flavour) did not start" >&2; status=1; continue; }
-				ovs_add_br vtb-obr >/dev/null && ovs_add_system_port vtb-obr vtb-mon >/dev/null ||
+				ovs_add_br ${VT_PREFIX}-obr >/dev/null && ovs_add_system_port ${VT_PREFIX}-obr ${VT_PREFIX}-mon >/dev/null ||
 					{ echo "bench.sh: OVS bridge/port set-up failed" >&2; status=1; }
-				mon="{ name: m, type: ovs, port: vtb-ovs, bridge: vtb-obr, ovs_port: vtb-mon, datapath: $flavour }" ;;
+				mon="{ name: m, type: ovs, port: ${VT_PREFIX}-ovs, bridge: ${VT_PREFIX}-obr, ovs_port: ${VT_PREFIX}-mon, datapath: $flavour }" ;;
 			esac
 			cat >"$VT_POL/sinks.yaml" <<YAML
 monitors:
   - $mon
 policies:
-  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, monitor: m }
+  - { name: all-of-vm1, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, monitor: m }
 YAML
 			# the TC path (clone to the sink veth); XDP mode: part xdp
 			OVS_RUNDIR=${OVSD} vtapd_start --attach tc || { status=1; continue; }
@@ -372,24 +372,24 @@ if has xdp; then
 			COPIES_AT=mon
 			act=mirror
 			case $v in
-			*-skip) mon="{ name: m, type: local, port: vtb-mon }"; mode=${v%-skip}; act=skip ;;
-			tc-local) mon="{ name: m, type: local, port: vtb-mon }"; mode=tc ;;
+			*-skip) mon="{ name: m, type: local, port: ${VT_PREFIX}-mon }"; mode=${v%-skip}; act=skip ;;
+			tc-local) mon="{ name: m, type: local, port: ${VT_PREFIX}-mon }"; mode=tc ;;
 			tc-capture | xdp-capture)
-				mon="{ name: m, type: capture, port: vtb-cap, file: $VT_RUN/bench.pcapng }"
+				mon="{ name: m, type: capture, port: ${VT_PREFIX}-cap, file: $VT_RUN/bench.pcapng }"
 				mode=${v%-capture}; COPIES_AT=capture ;;
 			esac
 			case $v in
 			none) ;;
 			mirred)
-				tc qdisc add dev vtb-vm1 clsact
-				tc filter add dev vtb-vm1 ingress protocol all prio 1 u32 \
-					match u32 0 0 action mirred egress mirror dev vtb-mon ;;
+				tc qdisc add dev ${VT_PREFIX}-vm1 clsact
+				tc filter add dev ${VT_PREFIX}-vm1 ingress protocol all prio 1 u32 \
+					match u32 0 0 action mirred egress mirror dev ${VT_PREFIX}-mon ;;
 			*)
 				cat >"$VT_POL/xdp.yaml" <<YAML
 monitors:
   - $mon
 policies:
-  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, action: $act$([ $act = mirror ] && echo ", monitor: m") }
+  - { name: all-of-vm1, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, action: $act$([ $act = mirror ] && echo ", monitor: m") }
 YAML
 				vtapd_start --attach "$mode" || { status=1; continue; }
 				for _ in $(seq 100); do
@@ -397,10 +397,10 @@ YAML
 					[ "$(stat_of all-of-vm1 matched_pkts)" -gt 0 ] && break
 					sleep 0.1
 				done
-				hooks=$(port_of vtb-vm1 hooks)
+				hooks=$(port_of ${VT_PREFIX}-vm1 hooks)
 				want=$([ "$mode" = xdp ] && echo "out(xdp)" || echo out)
 				if [ "$hooks" != "$want" ]; then
-					echo "bench.sh: $v: vtb-vm1 tapped by '$hooks', not '$want'" >&2
+					echo "bench.sh: $v: ${VT_PREFIX}-vm1 tapped by '$hooks', not '$want'" >&2
 					status=1
 				fi ;;
 			esac
@@ -408,7 +408,7 @@ YAML
 			rf=0
 			case $v in
 			none) ;;
-			mirred) tc qdisc del dev vtb-vm1 clsact ;;
+			mirred) tc qdisc del dev ${VT_PREFIX}-vm1 clsact ;;
 			*) rf=$(stat_of all-of-vm1 ring_full); vtapd_stop ;;
 			esac
 			rm -f "$VT_RUN/bench.pcapng"*
@@ -445,7 +445,7 @@ fi
 if has vtapd; then
 	echo
 	echo "== vtapd on the namespace topology, with the bench_swap rule sets of 1 and 4096 rules"
-	echo "   port appears -> tapped: ip link add of a veth matching \"vtb-p*\" until its"
+	echo "   port appears -> tapped: ip link add of a veth matching \"${VT_PREFIX}-p*\" until its"
 	echo "   ingress filter is visible (polled with tc, about 5 ms per poll); ${TRAFFIC_REPEATS} repeats"
 	printf '%7s %12s %12s %14s %22s\n' rules "RSS MiB" "peak MiB" "map MiB" "port->tapped ms (each)"
 	for n in 1 4096; do
@@ -465,14 +465,14 @@ if has vtapd; then
 		csv vtapd bpftool_memlock_bytes "$n" 0 "$mem" B
 		PT=
 		for rep in $(seq "$TRAFFIC_REPEATS"); do
-			ip link del vtb-p3 2>/dev/null
+			ip link del ${VT_PREFIX}-p3 2>/dev/null
 			sleep 0.3
 			t0=$(date +%s%N)
-			ip link add vtb-p3 type veth peer name vtb-p3x
-			ip link set vtb-p3 up
+			ip link add ${VT_PREFIX}-p3 type veth peer name ${VT_PREFIX}-p3x
+			ip link set ${VT_PREFIX}-p3 up
 			t1=
 			for _ in $(seq 2000); do
-				if tc filter show dev vtb-p3 ingress 2>/dev/null | grep -q vtap_tc_out; then
+				if tc filter show dev ${VT_PREFIX}-p3 ingress 2>/dev/null | grep -q vtap_tc_out; then
 					t1=$(date +%s%N); break
 				fi
 				sleep 0.001
@@ -482,7 +482,7 @@ if has vtapd; then
 			csv vtapd port_to_tapped_ms "$n" "$rep" "$ms" ms
 			PT+="$ms "
 		done
-		ip link del vtb-p3 2>/dev/null
+		ip link del ${VT_PREFIX}-p3 2>/dev/null
 		vtapd_stop
 		pm=$(echo "$PT" | tr ' ' '\n' | grep -E '^[0-9.]+$' | median)
 		PM[$n]=${pm:-}; RSS[$n]=$rss
@@ -502,12 +502,12 @@ if has dpdk; then
 	echo "== kernel bypass: forwarded and mirrored frames/s, eBPF path vs vtap-dpdk, the trafgen"
 	echo "   load above (64-byte UDP vm1 -> vm2), one match-all rule on vm1 (direction out) and"
 	echo "   no rule; ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats, medians"
-	echo "   kernel: vtb-vm1 on the bridge, vtapd's TC tap; dpdk: vtb-vm1 off the bridge,"
-	echo "   vtap-dpdk (1 lcore, net_af_xdp copy mode) between it and vtb-w1, whose peer is"
-	echo "   on the bridge; copies to vtb-mon (kernel: bpf_clone_redirect; dpdk: AF_XDP tx)"
-	ip link add vtb-w1 type veth peer name vtb-w1b
-	ip link set vtb-w1b master vtb-br up
-	ip link set vtb-w1 up
+	echo "   kernel: ${VT_PREFIX}-vm1 on the bridge, vtapd's TC tap; dpdk: ${VT_PREFIX}-vm1 off the bridge,"
+	echo "   vtap-dpdk (1 lcore, net_af_xdp copy mode) between it and ${VT_PREFIX}-w1, whose peer is"
+	echo "   on the bridge; copies to ${VT_PREFIX}-mon (kernel: bpf_clone_redirect; dpdk: AF_XDP tx)"
+	ip link add ${VT_PREFIX}-w1 type veth peer name ${VT_PREFIX}-w1b
+	ip link set ${VT_PREFIX}-w1b master ${VT_PREFIX}-br up
+	ip link set ${VT_PREFIX}-w1 up
 	xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
 	declare -A D
 	for rep in $(seq "$TRAFFIC_REPEATS"); do
@@ -516,20 +516,20 @@ if has dpdk; then
 			case $v in
 			*-tap) cat >"$VT_POL/bench.yaml" <<YAML
 monitors:
-  - { name: mon, type: local, port: vtb-mon }
+  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
 policies:
-  - { name: all-of-vm1, source: { ports: [vtb-vm1] }, direction: out, monitor: mon }
+  - { name: all-of-vm1, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, monitor: mon }
 YAML
 			;;
 			esac
 			case $v in
 			kernel-*)
-				ip link set vtb-vm1 master vtb-br
+				ip link set ${VT_PREFIX}-vm1 master ${VT_PREFIX}-br
 				if [ "$v" = kernel-tap ]; then vtapd_start || { status=1; continue; }; fi ;;
 			dpdk-*)
-				ip link set vtb-vm1 nomaster
-				"$OUT/vtap-dpdk" --vm "$(xdp 0 vtb-vm1)" --net "$(xdp 1 vtb-w1)" \
-					--monitor "$(xdp 2 vtb-mon)" --policy-dir "$VT_POL" \
+				ip link set ${VT_PREFIX}-vm1 nomaster
+				"$OUT/vtap-dpdk" --vm "$(xdp 0 ${VT_PREFIX}-vm1)" --net "$(xdp 1 ${VT_PREFIX}-w1)" \
+					--monitor "$(xdp 2 ${VT_PREFIX}-mon)" --policy-dir "$VT_POL" \
 					--socket "$VT_RUN/vdp.sock" >>"$VT_RUN/vdp.log" 2>&1 &
 				VDP_PID=$!
 				for _ in $(seq 200); do [ -S "$VT_RUN/vdp.sock" ] && break; sleep 0.05; done
@@ -593,8 +593,8 @@ YAML
 		csv dpdk "forwarded_pps_null_$rules" 1 0 $(((f1 - f0) / TRAFFIC_SECS)) pps
 		csv dpdk "mirrored_pps_null_$rules" 1 0 $(((c1 - c0) / TRAFFIC_SECS)) pps
 	done
-	ip link set vtb-vm1 master vtb-br
-	ip link del vtb-w1
+	ip link set ${VT_PREFIX}-vm1 master ${VT_PREFIX}-br
+	ip link del ${VT_PREFIX}-w1
 fi
 
 echo

@@ -69,6 +69,7 @@ static const struct vtap_counter_field capture_f[] = {
     VTAP_FIELD_C(CAP, no_socket, 5, "NOSOCK", 8),
     VTAP_FIELD_C(CAP, ring_full, 6, "RINGFULL", 8),
     VTAP_FIELD_J(CAP, fill_empty),
+    VTAP_FIELD_J(CAP, sink_dropped),
 };
 const struct vtap_field_table vtap_capture_stats_fields = VTAP_FIELDS(capture_f);
 

@@ -20,17 +20,20 @@
 #include "capture.h"
 #include "core/log.h"
 #include "kernel/attach.h"
+#include "kernel/sink_queue.h"
+#include "pace.h"
 #include "pcapng.h"
 #include "vtap_xsk.skel.h"
 #include <vtap/abi.h>
 #include <vtap/map_types.h>
 
-/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
- * (4 MiB), all handed to the kernel's fill ring; the receive ring as long. */
+/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 2048 of them
+ * (8 MiB), all handed to the kernel's fill ring; the receive ring as long.
+ * Read paced (pace.h): a period's copies fill at most a quarter of it. */
 #define CAP_FRAME_SIZE 4096u
-#define CAP_FRAMES 1024u
+#define CAP_FRAMES     2048u
 #define CAP_BATCH 64u
-#define CAP_POLL_MAX 1024u /* frames per vtap_capture_poll: others wait */
+#define CAP_POLL_MAX   CAP_FRAMES /* frames per vtap_capture_poll: others wait */
 /* A live client is sent whole pcapng blocks only; what it cannot take at
  * once waits here, and beyond this the record is dropped (counted). */
 #define CLIENT_PENDING_MAX (4u << 20)
@@ -59,6 +62,8 @@ struct vtap_capture {
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fq;
 	struct xsk_ring_cons cq, rx;
+	struct vtap_pace pace;	      /* who wakes the reader: the socket or a timer */
+	struct vtap_sink_queue queue; /* the peer's receive work off the taps' CPUs */
 	struct vtap_pcapng_file *file;
 	/* pcapng interface id of each policy id in the file (-1: not yet),
 	 * and the policy name it was registered for (ids are reused) */
@@ -178,6 +183,7 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	}
 	for (int i = 0; i < VTAP_MAX_RULES; i++)
 		c->file_if[i] = -1;
+	c->pace.src_fd = c->pace.timer_fd = -1;
 	snprintf(c->monitor, sizeof(c->monitor), "%s", m->name);
 	snprintf(c->port, sizeof(c->port), "%s", m->port);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -202,13 +208,23 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	}
 	if ((ret = attach_xdp(c, errbuf, errlen)) || (ret = open_xsk(c, errbuf, errlen)))
 		goto err;
+	/* without it the copies still arrive, at twice the cost to the tapped
+	 * ports' CPUs (sink_queue.h) */
+	ret = vtap_sink_queue_setup(&c->queue, c->port, c->peer);
+	if (ret)
+		log_warn("monitor %s: %s receives on the tapped ports' CPUs: %s", c->monitor,
+			 c->peer, strerror(-ret));
 	if (c->file_path[0] &&
 	    (ret = vtap_pcapng_file_open(&c->file, c->file_path, c->rotate_size,
 					 c->rotate_count))) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", c->file_path, strerror(-ret));
 		goto err;
 	}
-	ep_watch(xsk_socket__fd(c->xsk), EPOLLIN, EPOLL_CTL_ADD);
+	ret = vtap_pace_init(&c->pace, cap_epfd, xsk_socket__fd(c->xsk));
+	if (ret) {
+		snprintf(errbuf, errlen, "cannot make a timer: %s", strerror(-ret));
+		goto err;
+	}
 	*out = c;
 	return 0;
 err:
@@ -279,6 +295,15 @@ int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
 	if (!client_flush(cl))
 		client_drop(c, c->n_clients - 1);
 	return 0;
+}
+
+bool vtap_capture_event(struct vtap_capture *c, int fd, uint32_t events)
+{
+	if (c->xsk && vtap_pace_owns(&c->pace, fd)) {
+		vtap_capture_poll(c);
+		return true;
+	}
+	return vtap_capture_client_event(c, fd, events);
 }
 
 bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events)
@@ -435,6 +460,7 @@ void vtap_capture_poll(struct vtap_capture *c)
 		c->st.received += n;
 		total += n;
 	}
+	vtap_pace_after(&c->pace, total, CAP_FRAMES);
 	/* need_wakeup: the kernel asks to be told when the fill ring has
 	 * frames again (copy mode on veth takes them without being told) */
 	if (xsk_ring_prod__needs_wakeup(&c->fq))
@@ -449,6 +475,7 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 
 	*s = c->st;
 	s->clients = (unsigned int)c->n_clients;
+	s->sink_dropped = vtap_sink_queue_dropped(&c->queue);
 	if (c->file) {
 		vtap_pcapng_file_stats(c->file, &fs);
 		s->written = fs.packets;
@@ -500,15 +527,15 @@ void vtap_capture_close(struct vtap_capture *c)
 		client_drop(c, c->n_clients - 1);
 	}
 	free(c->clients);
-	if (c->xsk) {
-		ep_watch(xsk_socket__fd(c->xsk), 0, EPOLL_CTL_DEL);
+	vtap_pace_fini(&c->pace);
+	if (c->xsk)
 		xsk_socket__delete(c->xsk);
-	}
 	if (c->umem)
 		xsk_umem__delete(c->umem);
 	if (c->area)
 		munmap(c->area, (size_t)CAP_FRAMES * CAP_FRAME_SIZE);
 	vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
+	vtap_sink_queue_undo(&c->queue);
 	vtap_xsk__destroy(c->skel);
 	vtap_pcapng_file_close(c->file);
 	free(c->file_if);

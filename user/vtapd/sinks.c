@@ -262,13 +262,7 @@ bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events)
 	for (size_t i = 0; i < s->n; i++) {
 		struct vtap_capture *c = s->v[i].cap;
 
-		if (!c)
-			continue;
-		if (fd == vtap_capture_fd(c)) {
-			vtap_capture_poll(c);
-			return true;
-		}
-		if (vtap_capture_client_event(c, fd, events))
+		if (c && vtap_capture_event(c, fd, events))
 			return true;
 	}
 	return false;

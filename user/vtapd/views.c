@@ -115,6 +115,8 @@ static void sinks_status(const struct view *v, struct sbuf *o, bool json)
 
 		if (s->cap)
 			vtap_capture_stats(s->cap, &st);
+		if (s->ovs)
+			st.sink_dropped = vtap_ovs_sink_dropped(s->ovs);
 		if (s->tx)
 			vtap_xsk_tx_stats(s->tx, &tx);
 		if (!json) {
