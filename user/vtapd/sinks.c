@@ -257,6 +257,15 @@ bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *se
 	return again;
 }
 
+void vtapd_sink_stats(const struct vtapd_sink *s, struct vtap_capture_stats *st)
+{
+	*st = (struct vtap_capture_stats){0};
+	if (s->cap)
+		vtap_capture_stats(s->cap, st);
+	if (s->ovs) /* an ovs sink has the capture's queue counter only */
+		st->sink_dropped = vtap_ovs_sink_dropped(s->ovs);
+}
+
 bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events)
 {
 	for (size_t i = 0; i < s->n; i++) {
