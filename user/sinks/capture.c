@@ -528,6 +528,9 @@ void vtap_capture_close(struct vtap_capture *c)
 	}
 	free(c->clients);
 	vtap_pace_fini(&c->pace);
+	/* while the XDP program is on: without it the veth has no NAPI,
+	 * and its threaded setting can no longer be put back */
+	vtap_sink_queue_undo(&c->queue);
 	if (c->xsk)
 		xsk_socket__delete(c->xsk);
 	if (c->umem)
@@ -535,7 +538,6 @@ void vtap_capture_close(struct vtap_capture *c)
 	if (c->area)
 		munmap(c->area, (size_t)CAP_FRAMES * CAP_FRAME_SIZE);
 	vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
-	vtap_sink_queue_undo(&c->queue);
 	vtap_xsk__destroy(c->skel);
 	vtap_pcapng_file_close(c->file);
 	free(c->file_if);

@@ -349,6 +349,10 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 
 	if (!o)
 		return;
+	/* kept (remove false): the port goes on receiving, as before; else
+	 * undone while OVS's XDP program is on (the veth's NAPI goes with it) */
+	if (remove)
+		vtap_sink_queue_undo(&o->queue);
 	if (remove) {
 		char *argv[] = { "ovs-vsctl", OVS_TIMEOUT, "--if-exists", "del-port",
 				 o->bridge, o->peer, NULL };
@@ -367,9 +371,6 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 			log_info("monitor %s: removed its OVS port %s and rules from %s", o->monitor,
 				 o->peer, o->bridge);
 	}
-	/* kept (remove false): the port goes on receiving, as before */
-	if (remove)
-		vtap_sink_queue_undo(&o->queue);
 	free(o->vids);
 	free(o);
 }
