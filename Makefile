@@ -50,10 +50,11 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
               user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
-              user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c
+              user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c \
+              user/kernel/sink_queue.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
               user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
-              user/sinks/vxlan.c user/sinks/receive.c
+              user/sinks/vxlan.c user/sinks/receive.c user/sinks/pace.c
 #   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
               user/store/etcd_kv.c user/store/etcd_watch.c user/store/etcd_lease.c \
@@ -203,6 +204,11 @@ $(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
 
 $(OUT)/bench/%: tests/bench/%.c $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
+
+# the drain benchmark runs vtapd's own drain code (user/vtapd/ring.c)
+BENCH_DRAIN_OBJS := $(call objs_of,user/vtapd/ring.c)
+$(OUT)/bench/bench_drain: tests/bench/bench_drain.c $(BENCH_DRAIN_OBJS) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BENCH_DRAIN_OBJS) $(ALL_LIBS) $(LDLIBS) -lpthread -o $@
 
 $(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HDRS) | $(OUT)/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -lyaml -o $@

@@ -22,18 +22,20 @@
 #include "capture.h"
 #include "core/log.h"
 #include "kernel/attach.h"
+#include "kernel/sink_queue.h"
 #include "kernel/xsk_pins.h"
 #include "capture_internal.h"
 #include "vtap_xsk.skel.h"
 #include <vtap/abi.h>
 #include <vtap/map_types.h>
 
-/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
- * (4 MiB), all handed to the kernel's fill ring; the receive ring as long. */
+/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 2048 of them
+ * (8 MiB), all handed to the kernel's fill ring; the receive ring as long.
+ * Read paced (pace.h): a period's copies fill at most a quarter of it. */
 #define CAP_FRAME_SIZE 4096u
-#define CAP_FRAMES 1024u
-#define CAP_BATCH 64u
-#define CAP_POLL_MAX 1024u /* frames per vtap_capture_poll: others wait */
+#define CAP_FRAMES     2048u
+#define CAP_BATCH      64u
+#define CAP_POLL_MAX   CAP_FRAMES /* frames per vtap_capture_poll: others wait */
 static int cap_epfd = -1;
 
 void vtap_capture_set_epoll(int epfd)
@@ -165,6 +167,7 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	}
 	for (int i = 0; i < VTAP_MAX_RULES; i++)
 		c->file_if[i] = -1;
+	c->pace.src_fd = c->pace.timer_fd = -1;
 	snprintf(c->monitor, sizeof(c->monitor), "%s", m->name);
 	snprintf(c->port, sizeof(c->port), "%s", m->port);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -188,6 +191,12 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	}
 	if ((ret = attach_xdp(c, errbuf, errlen)) || (ret = open_xsk(c, errbuf, errlen)))
 		goto err;
+	/* without it the copies still arrive, at twice the cost to the tapped
+	 * ports' CPUs (sink_queue.h) */
+	ret = vtap_sink_queue_setup(&c->queue, c->port, c->peer);
+	if (ret)
+		log_warn("monitor %s: %s receives on the tapped ports' CPUs: %s", c->monitor,
+			 c->peer, strerror(-ret));
 	/* a file already there is continued, never cut (pcapng.h) */
 	if (c->file_path[0] &&
 	    (ret = vtap_pcapng_file_resume(&c->file, c->file_path, c->rotate_size,
@@ -195,7 +204,11 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 		snprintf(errbuf, errlen, "cannot write %s: %s", c->file_path, strerror(-ret));
 		goto err;
 	}
-	vtap_capture_ep_watch(xsk_socket__fd(c->xsk), EPOLLIN, EPOLL_CTL_ADD);
+	ret = vtap_pace_init(&c->pace, cap_epfd, xsk_socket__fd(c->xsk));
+	if (ret) {
+		snprintf(errbuf, errlen, "cannot make a timer: %s", strerror(-ret));
+		goto err;
+	}
 	*out = c;
 	return 0;
 err:
@@ -293,6 +306,15 @@ void vtap_capture_flush(struct vtap_capture *c)
 	flush_out(c);
 }
 
+bool vtap_capture_event(struct vtap_capture *c, int fd, uint32_t events)
+{
+	if (c->xsk && vtap_pace_owns(&c->pace, fd)) {
+		vtap_capture_poll(c);
+		return true;
+	}
+	return vtap_capture_client_event(c, fd, events);
+}
+
 void vtap_capture_poll(struct vtap_capture *c)
 {
 	unsigned int total = 0;
@@ -322,6 +344,7 @@ void vtap_capture_poll(struct vtap_capture *c)
 		c->st.received += n;
 		total += n;
 	}
+	vtap_pace_after(&c->pace, total, CAP_FRAMES);
 	/* need_wakeup: the kernel asks to be told when the fill ring has
 	 * frames again (copy mode on veth takes them without being told) */
 	if (xsk_ring_prod__needs_wakeup(&c->fq))
@@ -336,6 +359,7 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 
 	*s = c->st;
 	s->clients = (unsigned int)c->n_clients;
+	s->sink_dropped = vtap_sink_queue_dropped(&c->queue);
 	if (c->file) {
 		vtap_pcapng_file_stats(c->file, &fs);
 		s->written = fs.packets;
@@ -424,10 +448,12 @@ void vtap_capture_close(struct vtap_capture *c, bool keep)
 		vtap_capture_poll(c);
 	}
 	vtap_capture_live_close(c);
-	if (c->xsk) {
-		vtap_capture_ep_watch(xsk_socket__fd(c->xsk), 0, EPOLL_CTL_DEL);
+	vtap_pace_fini(&c->pace);
+	/* while the XDP program is on: without it the veth has no NAPI,
+	 * and its threaded setting can no longer be put back */
+	vtap_sink_queue_undo(&c->queue);
+	if (c->xsk)
 		xsk_socket__delete(c->xsk);
-	}
 	if (c->umem)
 		xsk_umem__delete(c->umem);
 	if (c->area)

@@ -30,6 +30,7 @@ struct vtap_capture_stats {
 	uint64_t no_socket;    /* XDP: dropped before vtapd had its socket */
 	uint64_t ring_full;    /* kernel: the socket's receive ring was full */
 	uint64_t fill_empty;   /* kernel: no free UMEM frame to receive into */
+	uint64_t sink_dropped; /* kernel: the sink's queue was full (sink_queue.h) */
 	uint64_t xdp_received;
 	unsigned int clients;
 };
@@ -41,10 +42,14 @@ struct vtap_capture_stats {
  * section). errbuf gets one line naming what failed. */
 int vtap_capture_open(struct vtap_capture **c, const struct vtap_monitor *m, const char *peer,
 		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen);
-/* The fds to watch (EPOLLIN): the socket, and clients. */
+/* The AF_XDP socket (-1: none). The capture puts its fds in the epoll of
+ * vtap_capture_set_epoll itself: the socket, its pacing timer (pace.h),
+ * live clients. */
 int vtap_capture_fd(const struct vtap_capture *c);
 /* Read what the socket holds (up to a bound per call), write it out. */
 void vtap_capture_poll(struct vtap_capture *c);
+/* Is fd one of this capture's (socket, timer, client)? Then served: true. */
+bool vtap_capture_event(struct vtap_capture *c, int fd, uint32_t events);
 /* A copy that came another way (the XDP tap's ring buffer): written like
  * the socket's, under policy_id's interface. tai_ns: when it was copied
  * (CLOCK_TAI; 0 = now). Call vtap_capture_flush after a batch. */

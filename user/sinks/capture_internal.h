@@ -7,6 +7,8 @@
 #include <xdp/xsk.h>
 #include "capture.h"
 #include "kernel/attach.h"
+#include "kernel/sink_queue.h"
+#include "pace.h"
 #include "pcapng.h"
 
 struct vtap_xsk;
@@ -35,6 +37,8 @@ struct vtap_capture {
 	struct xsk_socket *xsk;
 	struct xsk_ring_prod fq;
 	struct xsk_ring_cons cq, rx;
+	struct vtap_pace pace;	      /* who wakes the reader: the socket or a timer */
+	struct vtap_sink_queue queue; /* the peer's receive work off the taps' CPUs */
 	struct vtap_pcapng_file *file;
 	/* pcapng interface id of each policy id in the file (-1: not yet),
 	 * and the policy name it was registered for (ids are reused) */

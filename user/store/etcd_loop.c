@@ -335,8 +335,8 @@ void etcd_curl_why(const struct etcd *e, size_t ep, CURLcode rc, const char *cur
 
 	etcd_fmt(out, len, "%s%s", curl_err && curl_err[0] ? curl_err : curl_easy_strerror(rc),
 		 dropped && !e->cert && !strncmp(e->ep[ep], "https:", 6)
-			 ? " (no client certificate given)"
-			 : "");
+		     ? " (no client certificate given)"
+		     : "");
 }
 
 int etcd_curl_errno(CURLcode rc)

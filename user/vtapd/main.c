@@ -71,25 +71,25 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "policy-dir", required_argument, NULL, 'p' },
-		{ "pin-root", required_argument, NULL, 'r' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "syslog", no_argument, NULL, 'S' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "vxlan-dev", required_argument, NULL, 'X' },
-		{ "vxlan-port", required_argument, NULL, 'P' },
-		{ "underlay-mtu", required_argument, NULL, 'M' },
-		{ "no-flow-cache", no_argument, NULL, 'C' },
-		{ "engine", required_argument, NULL, 'E' },
-		{ "dpdk-ports", required_argument, NULL, 'D' },
-		{ "attach", required_argument, NULL, 'A' },
-		{ "ring-size", required_argument, NULL, 'R' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"policy-dir", required_argument, NULL, 'p'},
+	    {"pin-root", required_argument, NULL, 'r'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"syslog", no_argument, NULL, 'S'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"vxlan-dev", required_argument, NULL, 'X'},
+	    {"vxlan-port", required_argument, NULL, 'P'},
+	    {"underlay-mtu", required_argument, NULL, 'M'},
+	    {"no-flow-cache", no_argument, NULL, 'C'},
+	    {"engine", required_argument, NULL, 'E'},
+	    {"dpdk-ports", required_argument, NULL, 'D'},
+	    {"attach", required_argument, NULL, 'A'},
+	    {"ring-size", required_argument, NULL, 'R'},
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	struct vtapd d = { .cfg = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
 				    .pin_root = VTAP_DEFAULT_PIN_ROOT,
@@ -278,7 +278,7 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	int fds[] = { sfd, wfd, ctl_fd, vtap_nl_fd(nl) };
+	int fds[] = {sfd, wfd, ctl_fd, vtap_nl_fd(nl)};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 

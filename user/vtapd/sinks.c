@@ -404,18 +404,21 @@ bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *se
 	return again;
 }
 
+void vtapd_sink_stats(const struct vtapd_sink *s, struct vtap_capture_stats *st)
+{
+	*st = (struct vtap_capture_stats){0};
+	if (s->cap)
+		vtap_capture_stats(s->cap, st);
+	if (s->ovs) /* an ovs sink has the capture's queue counter only */
+		st->sink_dropped = vtap_ovs_sink_dropped(s->ovs);
+}
+
 bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		struct vtap_capture *c = s->v[i].cap;
 
-		if (!c)
-			continue;
-		if (fd == vtap_capture_fd(c)) {
-			vtap_capture_poll(c);
-			return true;
-		}
-		if (vtap_capture_client_event(c, fd, events))
+		if (c && vtap_capture_event(c, fd, events))
 			return true;
 	}
 	return false;

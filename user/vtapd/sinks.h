@@ -82,7 +82,9 @@ bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *se
 /* A sink's port (or its peer) is gone: closed, made again by the next
  * reconcile (true: one must follow). */
 bool vtapd_sinks_port_gone(struct vtapd_sinks *s, const char *name);
-/* An fd of a capture (its socket, a live client): served, true. */
+/* A sink's counters, as the capture stats (an ovs sink: sink_dropped). */
+void vtapd_sink_stats(const struct vtapd_sink *s, struct vtap_capture_stats *st);
+/* An fd of a capture (its socket, its timer, a live client): served, true. */
 bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events);
 /* Close them all; with remove, their links and OVS state and the VXLAN
  * device too. */

@@ -92,8 +92,7 @@ static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 		struct vtap_xsk_tx_stats tx = {0};
 		const char *state = s->error[0] ? s->error : "ok";
 
-		if (s->cap)
-			vtap_capture_stats(s->cap, &st);
+		vtapd_sink_stats(s, &st);
 		if (s->tx)
 			vtap_xsk_tx_stats(s->tx, &tx);
 		if (!json) {
@@ -165,7 +164,8 @@ static void refused_status(const struct vtapd_view *v, struct sbuf *o, bool json
 		sbuf_printf(o, "],");
 }
 
-static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
+static void status_json(const struct vtapd_view *v, struct sbuf *o,
+			const struct vtap_global_counters *g)
 {
 	char hb[48];
 	bool first = true;
@@ -218,7 +218,8 @@ static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct
 	sbuf_printf(o, ",\"flow_cache\":%s}}\n", v->flow_cache ? "true" : "false");
 }
 
-static void status_text(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
+static void status_text(const struct vtapd_view *v, struct sbuf *o,
+			const struct vtap_global_counters *g)
 {
 	size_t out_xdp = 0, out_tc = 0, in_tc = 0;
 	char hb[48];
