@@ -50,10 +50,14 @@ KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c 
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c
-#   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
+#   store:  the etcd v3 client (libcurl, jansson; uses core's log only), and
+#           cluster mode's side of the store: key layout, policy documents
+#           under a prefix, the persisted set (store_*.c, over core's policy
+#           documents).
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
               user/store/etcd_kv.c user/store/etcd_watch.c user/store/etcd_lease.c \
-              user/store/etcd_body.c user/store/etcd_json.c user/store/etcd_b64.c
+              user/store/etcd_body.c user/store/etcd_json.c user/store/etcd_b64.c \
+              user/store/store_docs.c user/store/store_state.c
 # what the store's JSON decoding needs alone (the fuzzer's part)
 STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
 STORE_LDLIBS:= -lcurl -ljansson
@@ -61,8 +65,10 @@ CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fi
               user/ctl/counters.c user/ctl/views.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
-              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c
-VTAPCTL_SRCS:= user/vtapctl/main.c
+              user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
+              user/vtapd/cluster.c user/vtapd/cluster_sync.c user/vtapd/cluster_publish.c \
+              user/vtapd/cluster_view.c
+VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/cluster.c user/vtapctl/cluster_nodes.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
 lib_of      = $(OUT)/libvtap-$(1).a
@@ -73,8 +79,8 @@ SINKS_LIB  := $(call lib_of,sinks)
 STORE_LIB  := $(call lib_of,store)
 CTL_LIB    := $(call lib_of,ctl)
 # link order: users before what they use
-VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
-VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
+VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
+VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
 DPDK_LIBS  := $(CTL_LIB) $(CORE_LIB)
 ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
 BINS       := $(OUT)/vtapd $(OUT)/vtapctl
@@ -161,10 +167,10 @@ $(ALL_LIBS):
 	$(AR) rcs $@ $^
 
 $(OUT)/vtapd: $(call objs_of,$(VTAPD_SRCS)) $(VTAPD_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(STORE_LDLIBS) -o $@
 
 $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(STORE_LDLIBS) -o $@
 
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)

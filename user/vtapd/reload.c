@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A reload: the policy directory read and checked, its policies given
+/* A reload: the policy sources read (the directory, the store's documents
+ * in cluster mode: cluster.h) and checked as one set, its policies given
  * their ids (core/policy_ids.h), the kernel brought in line with it
  * (reconcile.c); on any error the running set stays as it is. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "vtapd.h"
+#include "cluster.h"
 #include "core/log.h"
 
 static void reject(struct vtapd *d, struct vtap_errors *errs, struct sbuf *out)
@@ -47,6 +50,27 @@ static void unname_leaving_ids(struct vtapd *d)
 	}
 }
 
+/* Every source's documents, loaded as one set */
+static int load(struct vtapd *d, struct vtap_policy_set *set, struct vtap_errors *errs)
+{
+	struct vtap_policy_docs docs = {0};
+	int rc = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (d->cfg.policy_dir)
+		rc = vtap_policy_dir_read(d->cfg.policy_dir, &docs, errs);
+	if (!rc)
+		rc = vtapd_cluster_docs(d, &docs, errs);
+	if (!rc)
+		rc = vtap_policy_load_docs(&docs, set, errs);
+	if (!rc && vtapd_cluster_check(d, set, errs)) {
+		vtap_policy_set_free(set);
+		rc = -1;
+	}
+	vtap_policy_docs_free(&docs);
+	return rc;
+}
+
 int vtapd_reload(struct vtapd *d, struct sbuf *out)
 {
 	struct vtap_policy_set set = {0};
@@ -54,7 +78,7 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	__u32 *ids = NULL;
 	int steps;
 
-	if (vtap_policy_load_dir(d->cfg.policy_dir, &set, &errs)) {
+	if (load(d, &set, &errs)) {
 		if (!errs.n)
 			vtap_errors_add(&errs, NULL, "policy load failed");
 		goto fail;
@@ -81,10 +105,12 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	d->rec.reloads_ok++;
 	d->rec.last_error[0] = 0;
 	log_info("loaded %zu policies and %zu monitors from %s", set.n_policies, set.n_monitors,
-		 d->cfg.policy_dir);
+		 vtapd_sources(d));
+	vtapd_cluster_result(d, true, NULL);
 	return 0;
 fail:
 	reject(d, &errs, out);
+	vtapd_cluster_result(d, false, &errs);
 	vtap_errors_free(&errs);
 	vtap_policy_set_free(&set);
 	free(ids);

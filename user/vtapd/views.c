@@ -10,6 +10,7 @@
 #include "ctl/counters.h"
 #include "ctl/views.h"
 #include "vtapd.h"
+#include "cluster.h"
 #include "views.h"
 
 /* What the answers read of struct vtapd, gathered in this one place (the
@@ -31,6 +32,7 @@ struct view {
 	double last_apply_ms;
 	const char *last_error;
 	unsigned long long ring_records, ring_unrouted, ring_bad, ring_cut;
+	const struct vtapd *d; /* for the cluster part (cluster.h) */
 };
 
 static struct view view_of(struct vtapd *d)
@@ -56,6 +58,7 @@ static struct view view_of(struct vtapd *d)
 	    .ring_unrouted = d->ring.unrouted,
 	    .ring_bad = d->ring.bad,
 	    .ring_cut = d->ring.cut,
+	    .d = d,
 	};
 }
 
@@ -152,7 +155,9 @@ static void status_json(const struct view *v, struct sbuf *o, const struct vtap_
 	bool first = true;
 
 	sbuf_printf(o, "{\"policy_dir\":");
-	sbuf_json_str(o, v->policy_dir);
+	json_str_or_null(o, v->policy_dir);
+	sbuf_printf(o, ",\"cluster\":");
+	vtapd_cluster_view(v->d, o, true);
 	sbuf_printf(o, ",\"pin_root\":");
 	sbuf_json_str(o, v->pin_root);
 	/* vtapd's datapath is eBPF; each port says by which hook (out_hook,
@@ -216,7 +221,9 @@ static void status_text(const struct view *v, struct sbuf *o, const struct vtap_
 		    : v->engine == VTAPD_ENGINE_EBPF
 			? "; VM ports: ebpf only"
 			: "; VM ports: ebpf, dpdk where it cannot attach");
-	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n", v->policy_dir, v->pin_root);
+	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n",
+		    v->policy_dir ? v->policy_dir : "(none: cluster mode)", v->pin_root);
+	vtapd_cluster_view(v->d, o, false);
 	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", v->set->n_policies,
 		    v->set->n_monitors, vtap_loader_active_gen(v->ld));
 	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", v->reloads_ok,

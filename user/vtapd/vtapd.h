@@ -44,7 +44,8 @@ struct vtapd {
 	struct vtapd_sinks sinks;
 	struct vtapd_ring ring;
 	struct vtapd_record rec;
-	bool dirty; /* ports changed: reconcile */
+	struct vtapd_cluster *cluster; /* cluster mode: the store's side (cluster.h) */
+	bool dirty;		       /* ports changed: reconcile */
 };
 
 /* start.c: the pinned maps (with the counters' owners); after the first
