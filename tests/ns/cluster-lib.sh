@@ -92,6 +92,15 @@ YAML
 receive:
   - { vni: 4242, port: monp }
 YAML
+	# a steady stream (cl_stream), to the monitor tap.yaml defines
+	cat >"$CL_DOCS/stream.yaml" <<'YAML'
+policies:
+  - name: stream
+    source: { ports: ["a*p"] }
+    direction: out
+    match: { protocol: udp, dst_ports: [5000] }
+    monitor: far
+YAML
 }
 
 cl_start() {
@@ -146,6 +155,47 @@ cl_web() {
 	sleep 0.3
 	for k in $(seq "$n"); do nsx "a$i" python3 "$WEBPEER" get "10.77.$i.2" >/dev/null; done
 	wait "$srv" 2>/dev/null
+}
+
+# cl_stream I SECONDS PPS: UDP datagrams from aI to bI:5000, PPS a second
+# for SECONDS, each with its sequence number (stream.yaml taps them)
+cl_stream() {
+	nsx "a$1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+pps = int(sys.argv[3]); n = int(float(sys.argv[2]) * pps); t = time.monotonic()
+for i in range(n):
+    s.sendto(b"%08d" % i + b"x" * 56, (sys.argv[1], 5000))
+    t += 1.0 / pps
+    d = t - time.monotonic()
+    if d > 0:
+        time.sleep(d)
+' "10.77.$1.2" "$2" "$3"
+}
+
+# cl_gaps PCAP SRC: "FRAMES MAXGAP_MS FIRST LAST" of the frames from SRC
+# to UDP 5000 in a capture (times: seconds since the epoch)
+cl_gaps() {
+	tshark -r "$1" -Y "ip.src == $2 && udp.dstport == 5000" -T fields -e frame.time_epoch \
+		2>/dev/null | python3 -c '
+import sys
+t = [float(l) for l in sys.stdin if l.strip()]
+gap = max((b - a for a, b in zip(t, t[1:])), default=0)
+print(len(t), "%.1f" % (gap * 1000), "%.3f" % (t[0] if t else 0), "%.3f" % (t[-1] if t else 0))'
+}
+
+# cl_count_between PCAP SRC T0 T1: frames from SRC to UDP 5000 whose time
+# (seconds since the epoch) is in [T0, T1)
+cl_count_between() {
+	tshark -r "$1" -Y "ip.src == $2 && udp.dstport == 5000 && frame.time_epoch >= $3 && frame.time_epoch < $4" \
+		2>/dev/null | wc -l
+}
+
+# cl_wait_for SECONDS COMMAND...: poll every 0.2 s until it holds
+cl_wait_for() {
+	local n=$(($1 * 5)); shift
+	while [ "$n" -gt 0 ]; do "$@" && return 0; sleep 0.2; n=$((n - 1)); done
+	return 1
 }
 
 # frames_all FILE...: the frames of every capture, one sorted list

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vtapctl cluster (cluster.h): apply, delete and get, and the commands'
- * frame. A change is checked with the validator vtapd uses, on the files
- * alone (FILE:LINE:COLUMN) and then merged with what the store holds for
- * the same nodes (etcd:KEY:LINE:COLUMN); nothing is written when anything
- * is wrong, and what is written goes in one transaction: one revision. */
+ * frame. A change is checked with the validator vtapd uses, merged with
+ * what the store holds for the same nodes (errors name FILE:LINE:COLUMN,
+ * or etcd:KEY:LINE:COLUMN for a stored document); nothing is written when
+ * anything is wrong, and what is written goes in one transaction: one
+ * revision. */
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -265,21 +266,17 @@ static void keys_free(char **keys, int n)
 	free(keys);
 }
 
-/* the files read once: what is checked is what is written */
+/* the files read once: what is checked (with the store's documents, so a
+ * file may use a monitor another document defines) is what is written */
 static int read_files(int n, char **files, struct vtap_policy_docs *bodies)
 {
-	struct vtap_policy_set set = {0};
 	struct vtap_errors errs = {0};
 	int bad = 0;
 
 	for (int i = 0; i < n; i++)
 		bad |= vtap_policy_docs_add_file(bodies, files[i], &errs);
-	/* the files alone first: FILE:LINE:COLUMN, as `vtapctl validate` */
-	if (!bad)
-		bad = vtap_policy_load_docs(bodies, &set, &errs);
 	print_errors(&errs);
 	vtap_errors_free(&errs);
-	vtap_policy_set_free(&set);
 	if (bad)
 		fprintf(stderr, "vtapctl: cluster apply: nothing written\n");
 	return bad ? -1 : 0;
