@@ -93,6 +93,14 @@ got=$(complete_words vtapctl --socket "$VT_SOCK" capture "")
 check "vtapctl capture <TAB>: the policies ($got)" test "$got" = "web-in web-out "
 got=$(complete_words vtapctl --socket "$VT_SOCK" status --)
 check "vtapctl status --<TAB>: --json ($got)" test "$got" = "--json "
+got=$(complete_words vtapctl --etcd http://127.0.0.1:1 cluster "")
+check "vtapctl --etcd URL cluster <TAB>: its commands ($got)" \
+	test "$got" = "apply delete get stats status wait "
+got=$(complete_words vtapctl --etcd http://127.0.0.1:1 cluster wait --)
+check "vtapctl cluster wait --<TAB>: --revision --timeout ($got)" test "$got" = "--revision --timeout "
+got=$(complete_words vtapctl --etc)
+check "vtapctl --etc<TAB>: the store's options ($got)" \
+	test "$got" = "--etcd --etcd-cacert --etcd-cert --etcd-key --etcd-prefix "
 vtapd_stop
 
 check "make uninstall" make -s uninstall OUT="$OUT" DESTDIR="$D" PREFIX=/usr/local
