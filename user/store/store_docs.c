@@ -185,12 +185,15 @@ int vtap_store_docs_load(struct vtap_store_docs *d, const struct etcd_kv *kvs, s
 
 int vtap_store_docs_events(struct vtap_store_docs *d, const struct etcd_event *ev, size_t n)
 {
+	/* what d held before the note: a transaction's events share their
+	 * revision, so the first of them must not hide the others */
+	int64_t held = d->rev;
 	int changed = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct etcd_kv *kv = &ev[i].kv;
 
-		if (kv->mod_revision <= d->rev)
+		if (kv->mod_revision <= held)
 			continue;
 		if (ev[i].type == ETCD_EVENT_DELETE) {
 			changed += vtap_store_docs_delete(d, kv->key);
