@@ -57,7 +57,7 @@ SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sin
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
               user/store/etcd_kv.c user/store/etcd_watch.c user/store/etcd_lease.c \
               user/store/etcd_body.c user/store/etcd_json.c user/store/etcd_b64.c \
-              user/store/store_docs.c user/store/store_state.c
+              user/store/etcd_auth.c user/store/store_docs.c user/store/store_state.c
 # what the store's JSON decoding needs alone (the fuzzer's part)
 STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
 STORE_LDLIBS:= -lcurl -ljansson

@@ -14,7 +14,8 @@ _vtapctl()
 		--socket) sock=${words[i + 1]}; ((i++)) ;;
 		--socket=*) sock=${words[i]#--socket=} ;;
 		--pin-root) ((i++)) ;;
-		--etcd | --etcd-prefix | --etcd-cacert | --etcd-cert | --etcd-key)
+		--etcd | --etcd-prefix | --etcd-cacert | --etcd-cert | --etcd-key | --etcd-user | \
+			--etcd-password-file)
 			store+=("${words[i]}" "${words[i + 1]}"); ((i++)) ;;
 		-*) ;;
 		*) cmd=${words[i]}; break ;;
@@ -24,11 +25,11 @@ _vtapctl()
 	[[ $cmd == cluster ]] && ((i + 1 < cword)) && sub=${words[i + 1]}
 
 	case $prev in
-	--socket | -w | --etcd-cacert | --etcd-cert | --etcd-key)
+	--socket | -w | --etcd-cacert | --etcd-cert | --etcd-key | --etcd-password-file)
 		_filedir
 		return
 		;;
-	--etcd | --etcd-prefix | --node | --revision | --timeout)
+	--etcd | --etcd-prefix | --etcd-user | --node | --revision | --timeout)
 		return
 		;;
 	--pin-root)
@@ -43,7 +44,7 @@ _vtapctl()
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--socket --pin-root --help --version --etcd --etcd-prefix
-				--etcd-cacert --etcd-cert --etcd-key" -- "$cur"))
+				--etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi

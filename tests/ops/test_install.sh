@@ -100,7 +100,7 @@ got=$(complete_words vtapctl --etcd http://127.0.0.1:1 cluster wait --)
 check "vtapctl cluster wait --<TAB>: --revision --timeout ($got)" test "$got" = "--revision --timeout "
 got=$(complete_words vtapctl --etc)
 check "vtapctl --etc<TAB>: the store's options ($got)" \
-	test "$got" = "--etcd --etcd-cacert --etcd-cert --etcd-key --etcd-prefix "
+	test "$got" = "--etcd --etcd-cacert --etcd-cert --etcd-key --etcd-password-file --etcd-prefix --etcd-user "
 vtapd_stop
 
 check "make uninstall" make -s uninstall OUT="$OUT" DESTDIR="$D" PREFIX=/usr/local

@@ -2,10 +2,13 @@
 /* The key layout, the documents under a prefix kept current from watch
  * events, and their digest (store_docs.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "store/store_docs.h"
 
 int vtap_store_prefix_check(const char *prefix, char *err, size_t errlen)
@@ -43,6 +46,45 @@ int vtap_store_name_check(const char *what, const char *name, char *err, size_t 
 		return -1;
 	}
 	return 0;
+}
+
+char *vtap_store_read_password(const char *path, char *err, size_t errlen)
+{
+	char buf[257];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077)) {
+		snprintf(err, errlen, "password file %s: readable or writable by others (mode %o)",
+			 path, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "password file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (n == (ssize_t)sizeof(buf) - 1 && strlen(buf) == (size_t)n) {
+		snprintf(err, errlen, "password file %s: longer than 255 bytes", path);
+		return NULL;
+	}
+	char *p = strdup(buf);
+
+	memset(buf, 0, sizeof(buf));
+	if (!p)
+		snprintf(err, errlen, "password file %s: out of memory", path);
+	return p;
 }
 
 static bool fmt_key(char *buf, const char *fmt, const char *a, const char *b)

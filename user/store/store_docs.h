@@ -31,6 +31,11 @@ int vtap_store_prefix_check(const char *prefix, char *err, size_t errlen);
  * key holds one path element per name. what names it in the message. */
 int vtap_store_name_check(const char *what, const char *name, char *err, size_t errlen);
 
+/* The password in path (--etcd-password-file): its first line, at most
+ * 255 bytes; a file others may read or write is refused. malloc'd, or
+ * NULL with a message. */
+char *vtap_store_read_password(const char *path, char *err, size_t errlen);
+
 /* The keys (buf of VTAP_STORE_KEY_MAX bytes; false when it does not fit) */
 bool vtap_store_key_policies(char *buf, const char *prefix); /* PREFIX/policies/ */
 bool vtap_store_key_node_policies(char *buf, const char *prefix, const char *node);

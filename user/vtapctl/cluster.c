@@ -338,10 +338,13 @@ static int cmd_get(struct cl_ctx *x, int argc, char **argv)
 
 int vtapctl_cluster(const struct vtapctl_store *s, int argc, char **argv)
 {
-	struct etcd_opts o = {
-	    .endpoints = s->endpoints, .cacert = s->cacert, .cert = s->cert, .key = s->key};
+	struct etcd_opts o = {.endpoints = s->endpoints,
+			      .cacert = s->cacert,
+			      .cert = s->cert,
+			      .key = s->key,
+			      .user = s->user};
 	struct cl_ctx x = {.prefix = s->prefix ? s->prefix : VTAP_STORE_PREFIX_DEFAULT};
-	char err[1024];
+	char err[1024], *password = NULL;
 	int rc = 2;
 
 	if (argc < 1) {
@@ -358,7 +361,14 @@ int vtapctl_cluster(const struct vtapctl_store *s, int argc, char **argv)
 		fprintf(stderr, "vtapctl: %s\n", err);
 		return 2;
 	}
+	if (s->password_file &&
+	    !(password = vtap_store_read_password(s->password_file, err, sizeof(err)))) {
+		fprintf(stderr, "vtapctl: %s\n", err);
+		return 2;
+	}
+	o.password = password;
 	x.e = etcd_new(&o, err, sizeof(err));
+	free(password);
 	if (!x.e) {
 		fprintf(stderr, "vtapctl: %s\n", err);
 		return 2;

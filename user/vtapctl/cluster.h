@@ -13,7 +13,7 @@
 
 /* vtapctl's options for the store */
 struct vtapctl_store {
-	const char *endpoints, *prefix, *cacert, *cert, *key;
+	const char *endpoints, *prefix, *cacert, *cert, *key, *user, *password_file;
 };
 
 /* argv[0] is the command after "cluster". Returns the exit status. */

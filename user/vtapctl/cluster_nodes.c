@@ -468,6 +468,10 @@ int cl_cmd_wait(struct cl_ctx *x, int argc, char **argv)
 			if (!n_late)
 				printf("revision %" PRId64 " applied by %zu live node%s\n", want,
 				       ns.n, ns.n == 1 ? "" : "s");
+			if (!n_late && !ns.n)
+				fprintf(stderr, "vtapctl: cluster wait: no node is alive (no status "
+						"under %s/status/)\n",
+					x->prefix);
 			else if (over)
 				fprintf(stderr,
 					"vtapctl: cluster wait: revision %" PRId64

@@ -25,7 +25,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vtapctl [--socket PATH] [--pin-root DIR] COMMAND [ARGS]\n"
 		   "       vtapctl --etcd URL[,URL...] [--etcd-prefix P] [--etcd-cacert F]\n"
-		   "               [--etcd-cert F --etcd-key F] cluster COMMAND [ARGS]\n"
+		   "               [--etcd-cert F --etcd-key F] [--etcd-user NAME\n"
+		   "               --etcd-password-file F] cluster COMMAND [ARGS]\n"
 		   "       vtapctl --version | --help\n"
 		   "commands:\n"
 		   "  validate FILE...         check policy files; FILE:LINE:COLUMN: message per error\n"
@@ -316,6 +317,8 @@ int main(int argc, char **argv)
 		{ "etcd-cacert", required_argument, NULL, 'a' },
 		{ "etcd-cert", required_argument, NULL, 'c' },
 		{ "etcd-key", required_argument, NULL, 'k' },
+		{ "etcd-user", required_argument, NULL, 'u' },
+		{ "etcd-password-file", required_argument, NULL, 'P' },
 		{ 0 },
 	};
 	const char *sock = VTAP_DEFAULT_SOCKET, *pin_root = VTAP_DEFAULT_PIN_ROOT;
@@ -345,6 +348,12 @@ int main(int argc, char **argv)
 			break;
 		case 'k':
 			store.key = optarg;
+			break;
+		case 'u':
+			store.user = optarg;
+			break;
+		case 'P':
+			store.password_file = optarg;
 			break;
 		case 'V':
 			printf("vtapctl %s\n", vtap_version);

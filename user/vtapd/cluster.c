@@ -20,6 +20,7 @@
 const char vtapd_cluster_usage[] =
     "             [--etcd URL[,URL...]] [--etcd-prefix /vtap] [--node NAME]\n"
     "             [--state-dir DIR] [--etcd-cacert FILE --etcd-cert FILE --etcd-key FILE]\n"
+    "             [--etcd-user NAME --etcd-password-file FILE]\n"
     "--etcd: cluster mode: policies from the etcd cluster at these endpoints, the\n"
     "        documents under PREFIX/policies/ (every node) and\n"
     "        PREFIX/nodes/NODE/policies/ (this node), merged with the files of\n"
@@ -30,7 +31,9 @@ const char vtapd_cluster_usage[] =
     "--state-dir: where the last set applied from the store is kept; a start while\n"
     "        the store does not answer applies it (default " DEFAULT_STATE_DIR ")\n"
     "--etcd-cacert, --etcd-cert, --etcd-key: for https endpoints: the CA bundle, and\n"
-    "        the client certificate and its key (PEM)\n";
+    "        the client certificate and its key (PEM)\n"
+    "--etcd-user, --etcd-password-file: etcd authentication (RBAC): the node's etcd\n"
+    "        user, and a file (mode 0600 or tighter) holding its password\n";
 
 int vtapd_cluster_option(struct vtapd_config *cfg, int opt, const char *arg)
 {
@@ -62,6 +65,12 @@ int vtapd_cluster_option(struct vtapd_config *cfg, int opt, const char *arg)
 		return 0;
 	case VTAPD_OPT_ETCD_KEY:
 		cl->key = arg;
+		return 0;
+	case VTAPD_OPT_ETCD_USER:
+		cl->user = arg;
+		return 0;
+	case VTAPD_OPT_ETCD_PASSWORD_FILE:
+		cl->password_file = arg;
 		return 0;
 	default:
 		snprintf(err, sizeof(err), "unknown option");
@@ -178,9 +187,10 @@ int vtapd_cluster_open(struct vtapd *d)
 			      .cacert = cfg->cacert,
 			      .cert = cfg->cert,
 			      .key = cfg->key,
+			      .user = cfg->user,
 			      /* a start waits this long for the store at most */
 			      .request_timeout_ms = 4000};
-	char err[1024];
+	char err[1024], *password = NULL;
 
 	if (!c) {
 		log_err("cluster mode: out of memory");
@@ -194,7 +204,17 @@ int vtapd_cluster_open(struct vtapd *d)
 		log_err("cluster mode: %s", err);
 		return -1;
 	}
+	if (cfg->password_file &&
+	    !(password = vtap_store_read_password(cfg->password_file, err, sizeof(err)))) {
+		log_err("cluster mode: %s", err);
+		return -1;
+	}
+	o.password = password;
 	c->e = etcd_new(&o, err, sizeof(err));
+	if (password) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
 	if (!c->e) {
 		log_err("cluster mode: %s", err);
 		return -1;

@@ -40,7 +40,9 @@ enum {
 	VTAPD_OPT_ETCD_CACERT,
 	VTAPD_OPT_ETCD_CERT,
 	VTAPD_OPT_ETCD_KEY,
-	VTAPD_OPT_CLUSTER_LAST = VTAPD_OPT_ETCD_KEY,
+	VTAPD_OPT_ETCD_USER,
+	VTAPD_OPT_ETCD_PASSWORD_FILE,
+	VTAPD_OPT_CLUSTER_LAST = VTAPD_OPT_ETCD_PASSWORD_FILE,
 };
 #define VTAPD_CLUSTER_OPTIONS                                                                      \
 	{"etcd", required_argument, NULL, VTAPD_OPT_ETCD},                                         \
@@ -49,8 +51,10 @@ enum {
 	    {"state-dir", required_argument, NULL, VTAPD_OPT_STATE_DIR},                           \
 	    {"etcd-cacert", required_argument, NULL, VTAPD_OPT_ETCD_CACERT},                       \
 	    {"etcd-cert", required_argument, NULL, VTAPD_OPT_ETCD_CERT},                           \
+	    {"etcd-key", required_argument, NULL, VTAPD_OPT_ETCD_KEY},                             \
+	    {"etcd-user", required_argument, NULL, VTAPD_OPT_ETCD_USER},                           \
 	{                                                                                          \
-		"etcd-key", required_argument, NULL, VTAPD_OPT_ETCD_KEY                            \
+		"etcd-password-file", required_argument, NULL, VTAPD_OPT_ETCD_PASSWORD_FILE        \
 	}
 /* --help's lines about them */
 extern const char vtapd_cluster_usage[];

@@ -24,6 +24,7 @@ struct vtapd_cluster_cfg {
 	const char *node;      /* --node, default the host name */
 	const char *state_dir; /* --state-dir, default /var/lib/vtap */
 	const char *cacert, *cert, *key;
+	const char *user, *password_file; /* etcd authentication (RBAC) */
 };
 
 struct vtapd_config {
