@@ -14,8 +14,9 @@
 # the monitor is a vxlan one (its device is made once, at the first apply).
 #
 # bench_cluster (tests/bench/bench_cluster.c) makes CLUSTER_EDITS edits per
-# case, each a `vtapctl cluster apply` of the rule set with one rule's
-# port changed, and measures from the moment vtapctl returns: every node
+# case, each a `vtapctl cluster apply` of the set's first document (64 rules
+# at most) with one rule's port changed (every node then loads the whole set
+# again), and measures from the moment vtapctl returns: every node
 # applied it (its status with the new revision reached a watch on the
 # store) and every node was notified (the watch event's arrival, each
 # node's record of it in its status). Then what one node adds to etcd:
@@ -48,18 +49,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# rules N FILE: N mirror rules to a vxlan monitor, each its own /24 and
-# port; rule r0's port is @EDIT@ (bench_cluster puts the edit's number there)
+# rules N DIR: N mirror rules to a vxlan monitor, each its own /24 and port,
+# in documents of 64 rules at most: DIR/bench-00.yaml (the monitor, and rule
+# r0 whose port is @EDIT@: bench_cluster puts the edit's number there, so an
+# edit rewrites one document of 64 rules), DIR/bench-01.yaml, ...
 rules() {
-	python3 - "$1" >"$2" <<'EOF'
+	mkdir -p "$2"
+	python3 - "$1" "$2" <<'EOF'
 import sys
-n = int(sys.argv[1])
-print("monitors:\n  - { name: far, type: vxlan, remote: 10.79.0.1, vni: 100 }\npolicies:")
-for r in range(n):
-    port = "@EDIT@" if r == 0 else str(1000 + r % 60000)
-    print("  - name: r%d\n    priority: %d\n    source: { ports: [\"vm*\"] }\n"
-          "    destination: { cidr: 10.%d.%d.0/24 }\n    match: { protocol: tcp, dst_ports: [%s] }\n"
-          "    monitor: far" % (r, 100 + r, 100 + r // 256 % 100, r % 256, port))
+n, d = int(sys.argv[1]), sys.argv[2]
+for k in range((n + 63) // 64):
+    with open("%s/bench-%02d.yaml" % (d, k), "w") as f:
+        if k == 0:
+            f.write("monitors:\n  - { name: far, type: vxlan, remote: 10.79.0.1, vni: 100 }\n")
+        f.write("policies:\n")
+        for r in range(64 * k, min(n, 64 * k + 64)):
+            port = "@EDIT@" if r == 0 else str(1000 + r % 60000)
+            f.write("  - name: r%d\n    priority: %d\n    source: { ports: [\"vm*\"] }\n"
+                    "    destination: { cidr: 10.%d.%d.0/24 }\n"
+                    "    match: { protocol: tcp, dst_ports: [%s] }\n    monitor: far\n"
+                    % (r, 100 + r, 100 + r // 256 % 100, r % 256, port))
 EOF
 }
 
@@ -69,7 +78,9 @@ start_node() {
 	ns=$(node_ns "$i")
 	ip netns add "$ns"
 	etcd_attach "$ns" "$ETCD_NET.$((100 + i))"
-	ip netns exec "$ns" "$VTAPD" --etcd "$(etcd_endpoints)" --node "k$i" \
+	# nice: the store would have machines of its own; here it shares two
+	# CPUs with every node (see etcd_up below)
+	ip netns exec "$ns" nice -n 10 "$VTAPD" --etcd "$(etcd_endpoints)" --node "k$i" \
 		--pin-root "/sys/fs/bpf/${VT_PREFIX}-k$i" --socket "$VT_RUN/k$i.sock" \
 		--state-dir "$VT_RUN/state" --log-level warn 2>>"$VT_RUN/k$i.log" &
 	PID[$i]=$!
@@ -113,6 +124,9 @@ echo "   notified: vtapctl returned -> every node's watch delivered the edit (th
 echo "             <= 0: every node had it before vtapctl had exited); also from vtapctl's start"
 echo "   load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(nproc) CPUs, before the store starts"
 etcd_up 3 || exit 1
+# the store's members ahead of the nodes: a hundred nodes compiling 4096
+# rules at once on two CPUs would otherwise starve them into elections
+renice -n -10 -p "${ETCD_PID[@]}" >/dev/null
 mem0=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
 w0=$(metric_all etcd_debugging_mvcc_watcher_total)
 k0=$(metric 1 etcd_debugging_mvcc_keys_total)
@@ -134,20 +148,22 @@ for n in $CLUSTER_NODES; do
 	echo
 	echo "-- $n node(s) running (started in $(($(date +%s) - t0)) s); load $(cut -d' ' -f1-3 /proc/loadavg)"
 	for r in $CLUSTER_RULES; do
-		rules "$r" "$VT_RUN/r$r.yaml"
-		sed 's/@EDIT@/20000/' "$VT_RUN/r$r.yaml" >"$VT_RUN/bench.yaml"
-		cctl apply "$VT_RUN/bench.yaml" >/dev/null || exit 1
+		rm -rf "$VT_RUN/r$r" "$VT_RUN/set"
+		rules "$r" "$VT_RUN/r$r"
+		mkdir -p "$VT_RUN/set"
+		for f in "$VT_RUN/r$r"/*.yaml; do sed 's/@EDIT@/20000/' "$f" >"$VT_RUN/set/${f##*/}"; done
+		# the set replaces the last case's: its documents, then the others gone
+		cctl apply "$VT_RUN"/set/*.yaml >/dev/null || exit 1
+		stale=$(cctl get | sed -n 's|^# /vtap/policies/\(bench-[0-9]*\)\.yaml .*|\1|p' |
+			while read -r f; do [ -f "$VT_RUN/set/$f.yaml" ] || echo "$f"; done)
+		[ -z "$stale" ] || cctl delete $stale >/dev/null || exit 1
 		cctl wait --timeout 900 >/dev/null || { echo "bench-cluster: $n nodes did not converge on $r rules" >&2; exit 1; }
 		sleep 1
-		echo "   $r rules ($(stat -c %s "$VT_RUN/bench.yaml") bytes of YAML), $n node(s):"
+		echo "   $r rules in $(ls "$VT_RUN/set" | wc -l) document(s), an edit rewrites the first ($(stat -c %s "$VT_RUN/set/bench-00.yaml") bytes); $n node(s):"
 		ip netns exec "$ETCD_NS" "$OUT/bench/bench_cluster" --endpoints "$(etcd_endpoints)" --nodes "$n" \
-			--doc "$VT_RUN/r$r.yaml" --vtapctl "$VTAPCTL" --edits "$CLUSTER_EDITS" \
+			--doc "$VT_RUN/r$r/bench-00.yaml" --vtapctl "$VTAPCTL" --edits "$CLUSTER_EDITS" \
 			--csv "$RES" --label "n${n}_r$r" >"$VT_RUN/b-$n-$r.txt" || { cat "$VT_RUN/b-$n-$r.txt"; exit 1; }
-		grep '^summary' "$VT_RUN/b-$n-$r.txt" | sed 's/^summary [^:]*: /   /'
-		if [ "$n" = 100 ]; then
-			awk -v r="$r" '/^summary/ { for (i = 1; i <= NF; i++) if ($i == "notified:") { p = $(i + 4); sub(/,$/, "", p) }
-				printf "target a cluster edit reaching 100 nodes (notification, p99) < 100 ms, %s rules: %s ms after cluster apply returned -> %s\n", r, p, (p + 0 < 100 ? "MET" : "NOT MET") }' "$VT_RUN/b-$n-$r.txt"
-		fi
+		grep -E '^(summary|target)' "$VT_RUN/b-$n-$r.txt" | sed 's/^summary [^:]*: /   /'
 	done
 	read -r rss mem <<<"$(vtapd_mem)"
 	avail=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
