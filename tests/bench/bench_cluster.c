@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 		   *label = "";
 	int edits = 20, pause_ms = 300;
 	size_t want_nodes = 0;
-	char key[512], tmp[] = "/tmp/bench-cluster-XXXXXX", file[600], err[512];
+	char key[512], tmp[] = "/tmp/bench-cluster-XXXXXX", file[4200], err[512];
 
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--endpoints"))
@@ -228,7 +228,8 @@ int main(int argc, char **argv)
 				"--label L]\n");
 		return 2;
 	}
-	snprintf(file, sizeof(file), "%s/bench.yaml", tmp);
+	/* the same name: the same document in the store */
+	snprintf(file, sizeof(file), "%s/%s", tmp, strrchr(doc, '/') ? strrchr(doc, '/') + 1 : doc);
 	snprintf(key, sizeof(key), "%s/status/", prefix);
 	S.prefix_len = strlen(key);
 
