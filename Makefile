@@ -125,7 +125,7 @@ INSTALL    ?= install
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all programs deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format \
+.PHONY: all programs deps vmlinux test unit-test ns-test demo demo-cluster bench bench-classify fuzz clean format \
 	install uninstall deb
 
 all: deps programs $(TEST_BINS) $(TOOL_BINS)
@@ -221,6 +221,10 @@ ns-test: all
 
 demo: all
 	@OUT=$(OUT) scripts/demo.sh $(DEMO_ARGS)
+
+# The cluster demo: etcd, two nodes, a monitor host (docs/cluster.md)
+demo-cluster: all
+	@OUT=$(OUT) scripts/demo-cluster.sh $(DEMO_ARGS)
 
 bench: all $(BENCH_BINS)
 	@OUT=$(OUT) scripts/bench.sh
