@@ -43,8 +43,6 @@ cd "$HERE" || exit 1
 export OUT
 VT_PREFIX=vtc
 VT_RUN=/run/vtap/demo-cluster
-. tests/ns/lib.sh
-. tests/ns/etcd-lib.sh
 . tests/ns/cluster-lib.sh
 
 if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B= G= R= N=; fi

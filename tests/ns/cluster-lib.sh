@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A small cloud for the cluster tests and demo (source after lib.sh and
+# A small cloud for the cluster tests and demo (it sources lib.sh and
 # etcd-lib.sh): a private etcd (etcd-lib.sh), two compute nodes n1 and n2
 # and a monitor host nm, each a namespace with its own vtapd (own pin
 # root, socket and state dir) in cluster mode, joined by an underlay
@@ -17,6 +17,9 @@
 # (--node nm), delivers VNI 4242 to monp.
 #
 #   cluster_up N          etcd of N members, the namespaces, nothing running
+#   cl_setup N            a test's start, as TAP lines: cluster_up N, every node's
+#                         vtapd, tap.yaml + stream.yaml for all, recv.yaml for nm,
+#                         every node converged
 #   cl_start NODE [ARGS]  its vtapd (--etcd all members); ready when its socket is
 #   cl_stop NODE [SIG]    TERM by default (KILL: taps and pins stay)
 #   cl_ctl NODE ARGS      vtapctl on NODE's socket
@@ -24,6 +27,9 @@
 #   cl_rev                the revision `cctl apply` printed (from a file of its output)
 #   cl_web NODE N         N GETs from aN to bN (tcp 80), NODE 1 or 2
 #   cluster_down          everything, in the test's trap
+CL_HERE=$(dirname "${BASH_SOURCE[0]}")
+source "$CL_HERE/lib.sh"
+source "$CL_HERE/etcd-lib.sh"
 CL_NODES="n1 n2 nm"
 CL_DOCS=$VT_RUN/docs
 declare -A CL_PID=() CL_ADDR=([n1]=101 [n2]=102 [nm]=103) CL_UL=([n1]=1 [n2]=2 [nm]=3)
@@ -101,6 +107,15 @@ policies:
     match: { protocol: udp, dst_ports: [5000] }
     monitor: far
 YAML
+}
+
+cl_setup() {
+	local n
+	check "a $1-member etcd and three node namespaces" cluster_up "$1"
+	for n in $CL_NODES; do check "vtapd on $n starts" cl_start "$n"; done
+	check "apply tap.yaml and stream.yaml" cl_apply "$CL_DOCS/tap.yaml" "$CL_DOCS/stream.yaml"
+	check "apply recv.yaml --node nm" cl_apply "$CL_DOCS/recv.yaml" --node nm
+	check "every node converges" cl_wait 20
 }
 
 cl_start() {

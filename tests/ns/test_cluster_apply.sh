@@ -9,8 +9,6 @@
 # sums equal the monitor's count; get, delete, status.
 set -u
 cd "$(dirname "$0")/../.."
-source tests/ns/lib.sh
-source tests/ns/etcd-lib.sh
 source tests/ns/cluster-lib.sh
 trap cluster_down EXIT
 

@@ -7,19 +7,13 @@
 # wait` fails naming the nodes. Deleting the document heals it.
 set -u
 cd "$(dirname "$0")/../.."
-source tests/ns/lib.sh
-source tests/ns/etcd-lib.sh
 source tests/ns/cluster-lib.sh
 trap cluster_down EXIT
 
-check "a one-member etcd and three node namespaces" cluster_up 1
-for n in $CL_NODES; do check "vtapd on $n starts" cl_start "$n"; done
-check "apply tap.yaml and stream.yaml" cl_apply "$CL_DOCS/tap.yaml" "$CL_DOCS/stream.yaml"
-check "apply recv.yaml --node nm" cl_apply "$CL_DOCS/recv.yaml" --node nm
-check "every node converges" cl_wait 20
+cl_setup 1
 good=$(cl_ctl n2 status --json | json_of .cluster.digest)
 
-# a YAML mistake and a bad value: what validate says of the same text
+# a port out of range: what validate says of the same text
 cat >"$VT_RUN/bad.yaml" <<'YAML'
 policies:
   - name: extra

@@ -8,8 +8,6 @@
 # the longest silence at the monitor while the leader dies is measured.
 set -u
 cd "$(dirname "$0")/../.."
-source tests/ns/lib.sh
-source tests/ns/etcd-lib.sh
 source tests/ns/cluster-lib.sh
 trap cluster_down EXIT
 EDITS=30 KILL_AT=10 PPS=200
@@ -17,11 +15,7 @@ EDITS=30 KILL_AT=10 PPS=200
 # tap on a port creates its clsact qdisc, and the kernel drops what the
 # port transmits while it swaps the qdisc in (dev_deactivate) — a cost of
 # attaching (docs/cluster.md), not of the store
-check "a three-member etcd and three node namespaces" cluster_up 3
-for n in $CL_NODES; do check "vtapd on $n starts" cl_start "$n"; done
-check "apply tap.yaml and stream.yaml" cl_apply "$CL_DOCS/tap.yaml" "$CL_DOCS/stream.yaml"
-check "apply recv.yaml --node nm" cl_apply "$CL_DOCS/recv.yaml" --node nm
-check "every node converges" cl_wait 20
+cl_setup 3
 
 capture_start b1 "$VT_RUN/b1.pcap" udp port 5000
 capture_start b2 "$VT_RUN/b2.pcap" udp port 5000

@@ -8,16 +8,10 @@
 # applies the set by itself.
 set -u
 cd "$(dirname "$0")/../.."
-source tests/ns/lib.sh
-source tests/ns/etcd-lib.sh
 source tests/ns/cluster-lib.sh
 trap cluster_down EXIT
 
-check "a one-member etcd and three node namespaces" cluster_up 1
-for n in $CL_NODES; do check "vtapd on $n starts" cl_start "$n"; done
-check "apply tap.yaml and stream.yaml" cl_apply "$CL_DOCS/tap.yaml" "$CL_DOCS/stream.yaml"
-check "apply recv.yaml --node nm" cl_apply "$CL_DOCS/recv.yaml" --node nm
-check "every node converges" cl_wait 20
+cl_setup 1
 before=$(cl_ctl n2 status --json | json_of .cluster.digest)
 
 # a local monitor VM on n1 and one on nm, host port mlocp on each; none on n2

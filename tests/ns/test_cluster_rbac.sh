@@ -10,8 +10,6 @@
 # (https, client certificates, no authentication).
 set -u
 cd "$(dirname "$0")/../.."
-source tests/ns/lib.sh
-source tests/ns/etcd-lib.sh
 source tests/ns/cluster-lib.sh
 trap cluster_down EXIT
 

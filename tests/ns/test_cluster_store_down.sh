@@ -7,16 +7,10 @@
 # converges on every node, n1 back on the live set.
 set -u
 cd "$(dirname "$0")/../.."
-source tests/ns/lib.sh
-source tests/ns/etcd-lib.sh
 source tests/ns/cluster-lib.sh
 trap cluster_down EXIT
 
-check "a three-member etcd and three node namespaces" cluster_up 3
-for n in $CL_NODES; do check "vtapd on $n starts" cl_start "$n"; done
-check "apply tap.yaml and stream.yaml" cl_apply "$CL_DOCS/tap.yaml" "$CL_DOCS/stream.yaml"
-check "apply recv.yaml --node nm" cl_apply "$CL_DOCS/recv.yaml" --node nm
-check "every node converges" cl_wait 20
+cl_setup 3
 applied=$(cl_ctl n1 status --json | json_of .cluster.revision)
 check "n1 persisted the set it applied (revision $applied) in its state dir" \
 	json_true ".revision == $applied and (.policies | length) == 2" <"$VT_RUN/state-n1/cluster-n1.json"
