@@ -7,7 +7,7 @@ _vtapctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="validate status policies stats reload capture teardown version cluster"
+	local commands="validate status policies stats reload capture extcap teardown version cluster"
 	local i cmd="" sock="" sub="" store=()
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -25,7 +25,7 @@ _vtapctl()
 	[[ $cmd == cluster ]] && ((i + 1 < cword)) && sub=${words[i + 1]}
 
 	case $prev in
-	--socket | -w | --etcd-cacert | --etcd-cert | --etcd-key | --etcd-password-file)
+	--socket | -w | --fifo | --etcd-cacert | --etcd-cert | --etcd-key | --etcd-password-file)
 		_filedir
 		return
 		;;
@@ -36,7 +36,12 @@ _vtapctl()
 		_filedir -d
 		return
 		;;
-	-c)
+	-c | --extcap-capture-filter | --extcap-version)
+		return
+		;;
+	--extcap-interface)
+		COMPREPLY=($(compgen -W "$(vtapctl ${sock:+--socket "$sock"} extcap --extcap-interfaces 2>/dev/null |
+			sed -n 's/^interface {value=\([^}]*\)}.*/\1/p')" -- "$cur"))
 		return
 		;;
 	esac
@@ -70,6 +75,10 @@ _vtapctl()
 		else
 			COMPREPLY=($(compgen -W "$(_vtapctl_policies) --json" -- "$cur"))
 		fi
+		;;
+	extcap)
+		COMPREPLY=($(compgen -W "--extcap-interfaces --extcap-dlts --extcap-config --capture
+			--extcap-interface --fifo --socket --extcap-version --extcap-capture-filter" -- "$cur"))
 		;;
 	capture)
 		if [[ $cur == -* ]]; then

@@ -311,7 +311,7 @@ static void stats_out(const struct nodes *ns, struct named_counters *all, size_t
 		sbuf_printf(o, "{\"nodes_counted\":%zu,\"complete\":%s,\"policies\":[", ns->n,
 			    complete ? "true" : "false");
 	else
-		vtap_stats_begin(&v, o, false, only);
+		vtap_stats_begin(&v, o, &(struct vtap_ctl_req){.name = only, .fd = -1});
 	for (size_t i = 0; i < n;) {
 		struct vtap_counters sum = {0};
 		size_t j = i;
@@ -334,7 +334,7 @@ static void stats_out(const struct nodes *ns, struct named_counters *all, size_t
 			sbuf_printf(o, ",\"policies\":[");
 		} else {
 			sbuf_printf(o, "\nnode %s:\n", ns->v[k].name);
-			vtap_stats_begin(&v, o, false, only);
+			vtap_stats_begin(&v, o, &(struct vtap_ctl_req){.name = only, .fd = -1});
 		}
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(all[i].node, ns->v[k].name))
@@ -469,8 +469,9 @@ int cl_cmd_wait(struct cl_ctx *x, int argc, char **argv)
 				printf("revision %" PRId64 " applied by %zu live node%s\n", want,
 				       ns.n, ns.n == 1 ? "" : "s");
 			if (!n_late && !ns.n)
-				fprintf(stderr, "vtapctl: cluster wait: no node is alive (no status "
-						"under %s/status/)\n",
+				fprintf(stderr,
+					"vtapctl: cluster wait: no node is alive (no status "
+					"under %s/status/)\n",
 					x->prefix);
 			else if (over)
 				fprintf(stderr,

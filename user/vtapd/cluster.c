@@ -200,6 +200,7 @@ int vtapd_cluster_open(struct vtapd *d)
 	c->cfg = cfg;
 	c->tfd = -1;
 	d->cluster = c;
+	d->rec.cluster = true;
 	if (setup_names(c, err, sizeof(err))) {
 		log_err("cluster mode: %s", err);
 		return -1;
@@ -361,6 +362,7 @@ bool vtapd_cluster_event(struct vtapd *d, int fd)
  * and put the timer where the new deadlines want it */
 void cl_changed(struct vtapd_cluster *c)
 {
+	c->d->rec.store_revision = (unsigned long long)vtapd_cluster_revision(c->d);
 	cl_publish(c);
 	arm(c);
 }

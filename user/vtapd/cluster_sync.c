@@ -267,7 +267,7 @@ void cl_settle(struct vtapd_cluster *c)
 		c->offer.g.rev = c->offer.n.rev = t;
 		if (c->applied.src == CL_LIVE && cl_set_digest(&c->applied) == digest)
 			c->applied.g.rev = c->applied.n.rev = t;
-		cl_publish(c);
+		cl_changed(c);
 		return;
 	}
 	if (cl_set_copy(&c->offer, &views)) {
