@@ -71,7 +71,8 @@ VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd
               user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/cluster.c \
               user/vtapd/cluster_sync.c user/vtapd/cluster_publish.c user/vtapd/cluster_view.c
 VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/client.c user/vtapctl/capture.c user/vtapctl/extcap.c \
-              user/vtapctl/cluster.c user/vtapctl/cluster_nodes.c
+              user/vtapctl/cluster.c user/vtapctl/cluster_nodes.c \
+              user/vtapctl/cluster_stats.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c user/dpdk/notify.c \
               user/dpdk/metrics.c

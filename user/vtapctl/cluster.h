@@ -2,12 +2,14 @@
 /* `vtapctl --etcd URL[,URL...] [--etcd-prefix P] cluster COMMAND`: the
  * operator's side of cluster mode (docs/cluster.md). cluster.c: the
  * commands that write (apply, delete) and get; cluster_nodes.c: what the
- * nodes publish (status, stats, wait). */
+ * nodes publish, against the store (status, wait); cluster_stats.c: their
+ * counters (stats). */
 #ifndef VTAP_VTAPCTL_CLUSTER_H
 #define VTAP_VTAPCTL_CLUSTER_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "store/etcd.h"
 #include "store/store_docs.h"
 
@@ -40,6 +42,25 @@ void cl_store_free(struct cl_store *st);
 /* node's own documents (from st->nodes) */
 int cl_store_node_docs(const struct cl_ctx *x, const struct cl_store *st, const char *node,
 		       struct vtap_store_docs *out);
+
+/* One node as its status says, and how it stands against the store */
+struct node {
+	const char *name;
+	json_t *j; /* its status (owned) */
+	int64_t revision;
+	bool converged;
+	const char *state; /* converged, rejected, lagging */
+};
+
+struct nodes {
+	struct node *v;
+	size_t n;
+};
+/* the live nodes (those with a status key), each against the store */
+int cl_nodes_read(struct cl_ctx *x, const struct cl_store *st, struct nodes *ns);
+void cl_nodes_free(struct nodes *ns);
+/* a string member of a node's status ("" when missing) */
+const char *cl_str_of(const json_t *o, const char *k);
 
 int cl_cmd_status(struct cl_ctx *x, int argc, char **argv);
 int cl_cmd_stats(struct cl_ctx *x, int argc, char **argv);

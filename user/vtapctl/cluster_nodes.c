@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* vtapctl cluster status, stats and wait (cluster.h): what the nodes
+/* vtapctl cluster status and wait (cluster.h): what the nodes
  * publish under PREFIX/status/ (each under its lease: a node that died is
  * not there), next to what the store holds for each of them. A node is
  * converged when the digest of the set it applied is the digest of what
@@ -14,8 +14,6 @@
 #include <time.h>
 #include "cluster.h"
 #include "core/sbuf.h"
-#include "ctl/counters.h"
-#include "ctl/views.h"
 
 int cl_store_read(struct cl_ctx *x, struct cl_store *st)
 {
@@ -76,28 +74,14 @@ int cl_store_node_docs(const struct cl_ctx *x, const struct cl_store *st, const 
 	return 0;
 }
 
-/* One node as its status says, and how it stands against the store */
-struct node {
-	const char *name;
-	json_t *j; /* its status (owned) */
-	int64_t revision;
-	bool converged;
-	const char *state; /* converged, rejected, lagging */
-};
-
-struct nodes {
-	struct node *v;
-	size_t n;
-};
-
-static void nodes_free(struct nodes *ns)
+void cl_nodes_free(struct nodes *ns)
 {
 	for (size_t i = 0; i < ns->n; i++)
 		json_decref(ns->v[i].j);
 	free(ns->v);
 }
 
-static const char *str_of(const json_t *o, const char *k)
+const char *cl_str_of(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
 
@@ -105,7 +89,7 @@ static const char *str_of(const json_t *o, const char *k)
 }
 
 /* the live nodes (those with a status key), each against the store */
-static int nodes_read(struct cl_ctx *x, const struct cl_store *st, struct nodes *ns)
+int cl_nodes_read(struct cl_ctx *x, const struct cl_store *st, struct nodes *ns)
 {
 	char dir[VTAP_STORE_KEY_MAX], hex[20];
 
@@ -135,8 +119,8 @@ static int nodes_read(struct cl_ctx *x, const struct cl_store *st, struct nodes 
 		snprintf(hex, sizeof(hex), "%016" PRIx64, vtap_store_digest(&st->g, &own));
 		vtap_store_docs_free(&own);
 		n->revision = json_integer_value(json_object_get(n->j, "revision"));
-		n->converged =
-		    !strcmp(str_of(n->j, "digest"), hex) && !strcmp(str_of(n->j, "source"), "live");
+		n->converged = !strcmp(cl_str_of(n->j, "digest"), hex) &&
+			       !strcmp(cl_str_of(n->j, "source"), "live");
 		n->state = n->converged					      ? "converged"
 			   : json_array_size(json_object_get(n->j, "errors")) ? "rejected"
 									      : "lagging";
@@ -190,7 +174,7 @@ int cl_cmd_status(struct cl_ctx *x, int argc, char **argv)
 		fprintf(stderr, "usage: vtapctl cluster status [--json]\n");
 		return 2;
 	}
-	if (cl_store_read(x, &st) || nodes_read(x, &st, &ns))
+	if (cl_store_read(x, &st) || cl_nodes_read(x, &st, &ns))
 		goto out;
 	vtap_store_key_nodes(dir, x->prefix);
 	out = json_pack("{s:I,s:[]}", "revision", (json_int_t)st.rev, "nodes");
@@ -212,7 +196,7 @@ int cl_cmd_status(struct cl_ctx *x, int argc, char **argv)
 		printf("%-16s %-10s %8" PRId64 " %8" PRId64 "  %-7s %-20s %s\n", ns.v[i].name,
 		       ns.v[i].state, ns.v[i].revision,
 		       (int64_t)json_integer_value(json_object_get(j, "policies")),
-		       str_of(j, "source"), ports, str_of(j, "last_error"));
+		       cl_str_of(j, "source"), ports, cl_str_of(j, "last_error"));
 	}
 	/* nodes the store has documents for, without a status: not running */
 	for (size_t i = 0; i < st.nodes.n_kvs; i++) {
@@ -241,169 +225,7 @@ int cl_cmd_status(struct cl_ctx *x, int argc, char **argv)
 	rc = 0;
 out:
 	json_decref(out);
-	nodes_free(&ns);
-	cl_store_free(&st);
-	return rc;
-}
-
-/* ---- stats ---- */
-
-struct named_counters {
-	const char *name;
-	const char *node;
-	struct vtap_counters c;
-};
-
-static void counters_of(const json_t *e, struct vtap_counters *c)
-{
-	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < vtap_counters_fields.n; i++) {
-		const struct vtap_counter_field *f = &vtap_counters_fields.f[i];
-		uint64_t v = (uint64_t)json_integer_value(json_object_get(e, f->name));
-		uint32_t v32 = (uint32_t)v;
-
-		memcpy((char *)c + f->off, f->size == 8 ? (void *)&v : (void *)&v32, f->size);
-	}
-}
-
-static void counters_add(struct vtap_counters *sum, const struct vtap_counters *c)
-{
-	for (size_t i = 0; i < vtap_counters_fields.n; i++) {
-		const struct vtap_counter_field *f = &vtap_counters_fields.f[i];
-		uint64_t v = vtap_field_value(f, sum) + vtap_field_value(f, c);
-		uint32_t v32 = (uint32_t)v;
-
-		memcpy((char *)sum + f->off, f->size == 8 ? (void *)&v : (void *)&v32, f->size);
-	}
-}
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct named_counters *)a)->name,
-		      ((const struct named_counters *)b)->name);
-}
-
-static void row(struct sbuf *o, bool json, bool *first, const char *name,
-		const struct vtap_counters *c, struct vtap_stats_view *v)
-{
-	if (!json) {
-		vtap_stats_policy(v, name, c);
-		return;
-	}
-	sbuf_printf(o, "%s{\"name\":", *first ? "" : ",");
-	sbuf_json_str(o, name);
-	vtap_fields_json(o, &vtap_counters_fields, c);
-	sbuf_printf(o, "}");
-	*first = false;
-}
-
-/* the nodes' counters: the sums per policy, then each node's */
-static void stats_out(const struct nodes *ns, struct named_counters *all, size_t n,
-		      const char *only, bool json, struct sbuf *o)
-{
-	struct vtap_stats_view v;
-	bool first = true, complete = true;
-
-	for (size_t k = 0; k < ns->n; k++)
-		complete &= json_is_true(json_object_get(ns->v[k].j, "counters_complete"));
-	qsort(all, n, sizeof(*all), by_name);
-	if (json)
-		sbuf_printf(o, "{\"nodes_counted\":%zu,\"complete\":%s,\"policies\":[", ns->n,
-			    complete ? "true" : "false");
-	else
-		vtap_stats_begin(&v, o, &(struct vtap_ctl_req){.name = only, .fd = -1});
-	for (size_t i = 0; i < n;) {
-		struct vtap_counters sum = {0};
-		size_t j = i;
-
-		for (; j < n && !strcmp(all[j].name, all[i].name); j++)
-			counters_add(&sum, &all[j].c);
-		row(o, json, &first, all[i].name, &sum, &v);
-		i = j;
-	}
-	if (!n && only) /* no node counted anything for it */
-		row(o, json, &first, only, &(struct vtap_counters){0}, &v);
-	if (json)
-		sbuf_printf(o, "],\"nodes\":[");
-	for (size_t k = 0; k < ns->n; k++) {
-		bool first_row = true;
-
-		if (json) {
-			sbuf_printf(o, "%s{\"node\":", k ? "," : "");
-			sbuf_json_str(o, ns->v[k].name);
-			sbuf_printf(o, ",\"policies\":[");
-		} else {
-			sbuf_printf(o, "\nnode %s:\n", ns->v[k].name);
-			vtap_stats_begin(&v, o, &(struct vtap_ctl_req){.name = only, .fd = -1});
-		}
-		for (size_t i = 0; i < n; i++)
-			if (!strcmp(all[i].node, ns->v[k].name))
-				row(o, json, &first_row, all[i].name, &all[i].c, &v);
-		if (json)
-			sbuf_printf(o, "]}");
-	}
-	if (json)
-		sbuf_printf(o, "]}\n");
-	else if (!complete)
-		sbuf_printf(o, "\n(a node's status was cut to fit etcd's request size: its sums "
-			       "miss some policies)\n");
-}
-
-int cl_cmd_stats(struct cl_ctx *x, int argc, char **argv)
-{
-	const char *only = NULL;
-	bool json = false;
-	struct cl_store st;
-	struct nodes ns = {0};
-	struct named_counters *all = NULL;
-	struct sbuf o = {0};
-	size_t n = 0, cap = 0;
-	int rc = 1;
-
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!only && argv[i][0] != '-')
-			only = argv[i];
-		else {
-			fprintf(stderr, "usage: vtapctl cluster stats [NAME] [--json]\n");
-			return 2;
-		}
-	}
-	if (cl_store_read(x, &st) || nodes_read(x, &st, &ns))
-		goto out;
-	for (size_t k = 0; k < ns.n; k++) {
-		json_t *pols = json_object_get(json_object_get(ns.v[k].j, "stats"), "policies"), *e;
-		size_t i;
-
-		json_array_foreach(pols, i, e)
-		{
-			const char *name = json_string_value(json_object_get(e, "name"));
-
-			if (!name || (only && strcmp(only, name)))
-				continue;
-			if (n == cap) {
-				struct named_counters *na =
-				    realloc(all, (cap = cap ? 2 * cap : 64) * sizeof(*all));
-
-				if (!na)
-					goto out;
-				all = na;
-			}
-			all[n].name = name;
-			all[n].node = ns.v[k].name;
-			counters_of(e, &all[n++].c);
-		}
-	}
-	stats_out(&ns, all, n, only, json, &o);
-	if (o.oom)
-		goto out;
-	fwrite(o.s, 1, o.len, stdout);
-	rc = 0;
-out:
-	sbuf_free(&o);
-	free(all);
-	nodes_free(&ns);
+	cl_nodes_free(&ns);
 	cl_store_free(&st);
 	return rc;
 }
@@ -444,8 +266,8 @@ int cl_cmd_wait(struct cl_ctx *x, int argc, char **argv)
 		size_t n_late = 0;
 		bool over = now_s() - t0 >= timeout;
 
-		if (cl_store_read(x, &st) || nodes_read(x, &st, &ns)) {
-			nodes_free(&ns);
+		if (cl_store_read(x, &st) || cl_nodes_read(x, &st, &ns)) {
+			cl_nodes_free(&ns);
 			cl_store_free(&st);
 			if (over)
 				return 1;
@@ -458,12 +280,12 @@ int cl_cmd_wait(struct cl_ctx *x, int argc, char **argv)
 				const struct node *nd = &ns.v[i];
 
 				if (nd->converged || (nd->revision >= want &&
-						      !strcmp(str_of(nd->j, "source"), "live")))
+						      !strcmp(cl_str_of(nd->j, "source"), "live")))
 					continue;
 				sbuf_printf(&late, "%s%s (%s, revision %" PRId64 "%s%s)",
 					    n_late++ ? ", " : "", nd->name, nd->state, nd->revision,
-					    *str_of(nd->j, "last_error") ? ": " : "",
-					    str_of(nd->j, "last_error"));
+					    *cl_str_of(nd->j, "last_error") ? ": " : "",
+					    cl_str_of(nd->j, "last_error"));
 			}
 			if (!n_late)
 				printf("revision %" PRId64 " applied by %zu live node%s\n", want,
@@ -478,7 +300,7 @@ int cl_cmd_wait(struct cl_ctx *x, int argc, char **argv)
 					"vtapctl: cluster wait: revision %" PRId64
 					" not applied within %g s by %s\n",
 					want, timeout, late.s ? late.s : "");
-			nodes_free(&ns);
+			cl_nodes_free(&ns);
 			cl_store_free(&st);
 			sbuf_free(&late);
 			if (!n_late)
