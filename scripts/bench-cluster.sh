@@ -24,7 +24,11 @@
 # status put and, idle, the bytes a second (keepalives).
 #
 # CLUSTER_NODES (default "1 10 100"), CLUSTER_RULES ("10 4096"),
-# CLUSTER_EDITS (20); rows "cluster,..." go to $RES.
+# CLUSTER_EDITS (20), CLUSTER_PAUSE_MS (2000: between one edit applied on
+# every node and the next, so a notification does not share the two CPUs
+# with the previous edit's last applies), CLUSTER_NODE_NICE (10: the nodes
+# yield to the store and to other work on the host); rows "cluster,..." go
+# to $RES.
 set -u
 cd "$(dirname "$0")/.."
 OUT=${OUT:-build}
@@ -32,6 +36,8 @@ RES=${RES:-$OUT/bench/results.csv}
 CLUSTER_NODES=${CLUSTER_NODES:-1 10 100}
 CLUSTER_RULES=${CLUSTER_RULES:-10 4096}
 CLUSTER_EDITS=${CLUSTER_EDITS:-20}
+CLUSTER_PAUSE_MS=${CLUSTER_PAUSE_MS:-2000}
+CLUSTER_NODE_NICE=${CLUSTER_NODE_NICE:-10}
 VT_PREFIX=${CLUSTER_PREFIX:-vcb}
 . tests/ns/lib.sh
 . tests/ns/etcd-lib.sh
@@ -80,7 +86,7 @@ start_node() {
 	etcd_attach "$ns" "$ETCD_NET.$((100 + i))"
 	# nice: the store would have machines of its own; here it shares two
 	# CPUs with every node (see etcd_up below)
-	ip netns exec "$ns" nice -n 10 "$VTAPD" --etcd "$(etcd_endpoints)" --node "k$i" \
+	ip netns exec "$ns" nice -n "$CLUSTER_NODE_NICE" "$VTAPD" --etcd "$(etcd_endpoints)" --node "k$i" \
 		--pin-root "/sys/fs/bpf/${VT_PREFIX}-k$i" --socket "$VT_RUN/k$i.sock" \
 		--state-dir "$VT_RUN/state" --log-level warn 2>>"$VT_RUN/k$i.log" &
 	PID[$i]=$!
@@ -122,6 +128,7 @@ echo "   apply path without attaching or traffic), three-member etcd $(etcd --ve
 echo "   applied: vtapctl cluster apply returned -> every node's status has the revision (watched)"
 echo "   notified: vtapctl returned -> every node's watch delivered the edit (the node's clock;"
 echo "             <= 0: every node had it before vtapctl had exited); also from vtapctl's start"
+echo "   edits $CLUSTER_PAUSE_MS ms apart (after every node applied the last); nodes at nice $CLUSTER_NODE_NICE, etcd at -10"
 echo "   load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) on $(nproc) CPUs, before the store starts"
 etcd_up 3 || exit 1
 # the store's members ahead of the nodes: a hundred nodes compiling 4096
@@ -162,6 +169,7 @@ for n in $CLUSTER_NODES; do
 		echo "   $r rules in $(ls "$VT_RUN/set" | wc -l) document(s), an edit rewrites the first ($(stat -c %s "$VT_RUN/set/bench-00.yaml") bytes); $n node(s):"
 		ip netns exec "$ETCD_NS" "$OUT/bench/bench_cluster" --endpoints "$(etcd_endpoints)" --nodes "$n" \
 			--doc "$VT_RUN/r$r/bench-00.yaml" --vtapctl "$VTAPCTL" --edits "$CLUSTER_EDITS" \
+			--pause "$CLUSTER_PAUSE_MS" \
 			--csv "$RES" --label "n${n}_r$r" >"$VT_RUN/b-$n-$r.txt" || { cat "$VT_RUN/b-$n-$r.txt"; exit 1; }
 		grep -E '^(summary|target)' "$VT_RUN/b-$n-$r.txt" | sed 's/^summary [^:]*: /   /'
 	done
