@@ -42,6 +42,10 @@
 #             of XDP + ring buffer (vtapd --attach xdp, capture monitor), TC +
 #             bpf_clone_redirect (--attach tc, capture and local monitors) and
 #             tc u32 + mirred (local), side by side
+#   cluster   scripts/bench-cluster.sh: a cluster edit reaching 1, 10 and 100
+#             vtapd nodes (namespaces without VM ports) on a three-member
+#             etcd, sets of 10 and 4096 rules: apply and notification times,
+#             what a node adds to etcd's load, the vtapds' memory
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
 # CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
@@ -52,7 +56,7 @@
 # other load).
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks drain compare vtapd dpdk xdp}
+BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks drain compare vtapd dpdk xdp cluster}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
@@ -665,6 +669,10 @@ YAML
 	done
 	ip link set ${VT_PREFIX}-vm1 master ${VT_PREFIX}-br
 	ip link del ${VT_PREFIX}-w1
+fi
+
+if has cluster; then
+	OUT=$OUT RES=$RES scripts/bench-cluster.sh || status=1
 fi
 
 echo

@@ -276,7 +276,7 @@ CURL *etcd_easy(struct etcd *e, size_t ep, const char *path, const char *body, l
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, etcd_auth_headers(e));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, private);

@@ -10,6 +10,7 @@
 #include "ctl/counters.h"
 #include "ctl/views.h"
 #include "vtapd.h"
+#include "cluster.h"
 #include "views.h"
 
 struct vtapd_view vtapd_view_of(struct vtapd *d)
@@ -35,6 +36,7 @@ struct vtapd_view vtapd_view_of(struct vtapd *d)
 	    .ring_unrouted = d->ring.unrouted,
 	    .ring_bad = d->ring.bad,
 	    .ring_cut = d->ring.cut,
+	    .d = d,
 	};
 }
 
@@ -171,7 +173,9 @@ static void status_json(const struct vtapd_view *v, struct sbuf *o,
 	bool first = true;
 
 	sbuf_printf(o, "{\"policy_dir\":");
-	sbuf_json_str(o, v->policy_dir);
+	json_str_or_null(o, v->policy_dir);
+	sbuf_printf(o, ",\"cluster\":");
+	vtapd_cluster_view(v->d, o, true);
 	sbuf_printf(o, ",\"pin_root\":");
 	sbuf_json_str(o, v->pin_root);
 	/* vtapd's datapath is eBPF; each port says by which hook (out_hook,
@@ -237,7 +241,9 @@ static void status_text(const struct vtapd_view *v, struct sbuf *o,
 		    : v->engine == VTAPD_ENGINE_EBPF
 			? "; VM ports: ebpf only"
 			: "; VM ports: ebpf, dpdk where it cannot attach");
-	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n", v->policy_dir, v->pin_root);
+	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n",
+		    v->policy_dir ? v->policy_dir : "(none: cluster mode)", v->pin_root);
+	vtapd_cluster_view(v->d, o, false);
 	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", v->set->n_policies,
 		    v->set->n_monitors, vtap_loader_active_gen(v->ld));
 	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", v->reloads_ok,
