@@ -5,6 +5,10 @@
 #             rules, BPF map memory
 #   classify  tests/bench/bench_classify: classifier and copy cost with
 #             BPF_PROG_TEST_RUN
+#   copy      tests/bench/bench_copy: where the time of one copy goes in the
+#             kernel (BPF_PROG_TEST_RUN, piece by piece: the bare helper, an
+#             egress program, the sink program through clsact and TCX, the
+#             tap), and the target per copy / bare bpf_clone_redirect
 #   traffic   real frames in namespaces (tests/ns/lib.sh, prefix vtb): copies
 #             per second of vtap (one match-all rule) vs tc mirred (u32 match-all;
 #             cls_matchall is not built into this kernel),
@@ -36,14 +40,15 @@
 #             tc u32 + mirred (local), side by side
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
-# CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
+# CLASSIFY_ROUNDS, COPY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
 # counts of part classify (`make bench-classify`: 1,16,256,4096).
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks compare vtapd dpdk xdp}
+BENCH_PARTS=${BENCH_PARTS:-swap classify copy traffic sinks compare vtapd dpdk xdp}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
+COPY_ROUNDS=${COPY_ROUNDS:-21}
 CLASSIFY_SIZES=${CLASSIFY_SIZES:-1,16,64,256,1024,4096}
 SWAP_RUNS=${SWAP_RUNS:-7}
 BIN=$OUT/bench
@@ -75,6 +80,10 @@ csv machine "cpu=${cpu//,/ }" 0 0 0 info
 
 if has swap; then
 	"$BIN/bench_swap" --runs "$SWAP_RUNS" --csv "$RES" || status=1
+fi
+
+if has copy; then
+	"$BIN/bench_copy" --rounds "$COPY_ROUNDS" --csv "$RES" || status=1
 fi
 
 if has classify; then
@@ -274,10 +283,10 @@ YAML
 	if [ -n "$cv" ] && [ -n "$cm" ] && awk -v m="$cm" 'BEGIN { exit !(m > 0) }'; then
 		ratio=$(awk -v a="$cv" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
 		csv traffic summary_copies_ratio_vtap_mirred 1 -1 "$ratio" x
-		verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9 ? "MET" : "NOT MET") }')
-		echo "target copies/s vtap / tc mirred >= 0.9x: ${ratio}x -> $verdict"
+		verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 1.1 ? "MET" : "NOT MET") }')
+		echo "target copies/s vtap / tc u32 match-all + mirred >= 1.1x: ${ratio}x -> $verdict"
 	else
-		echo "target copies/s vtap / tc mirred >= 0.9x: not measured (no copies counted)"
+		echo "target copies/s vtap / tc u32 match-all + mirred >= 1.1x: not measured (no copies counted)"
 		status=1
 	fi
 	cc=$(med vtapcls.copy)
