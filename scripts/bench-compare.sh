@@ -397,7 +397,11 @@ for v in $CMP_STEP_VARIANTS; do
 	variant_down "$v"
 done
 vtap_viol=$(awk '/^# / { v = $2 } v == "vtap1" && NF == 4 && $3 >= $2 * 0.999 && $4 < $3 * 0.999 { n++ } END { print n + 0 }' "$STEPS")
-echo "target no copy lost at loads the untapped path carries (vtap, 1 rule): $vtap_viol step(s) with a loss -> $([ "$vtap_viol" = 0 ] && echo MET || echo NOT MET)"
+if grep -q '^# vtap1$' "$STEPS"; then
+	echo "target no copy lost at loads the untapped path carries (vtap, 1 rule): $vtap_viol step(s) with a loss -> $([ "$vtap_viol" = 0 ] && echo MET || echo NOT MET)"
+else
+	echo "target no copy lost at loads the untapped path carries (vtap, 1 rule): not measured (vtap1 not in CMP_STEP_VARIANTS)"
+fi
 csv steps summary_vtap1_lossy_steps 1 -1 "$vtap_viol" steps
 
 # plot_steps STEPS PNG VARIANTS...: two panels, originals delivered ÷ sent
@@ -428,7 +432,7 @@ unset multiplot
 EOF
 }
 
-if command -v gnuplot >/dev/null; then
+if command -v gnuplot >/dev/null && [ -s "$STEPS" ]; then
 	mkdir -p "$DOCS"
 	# shellcheck disable=SC2086
 	plot_steps "$STEPS" "$DOCS/bench-load.png" $CMP_STEP_VARIANTS && echo "plot: $DOCS/bench-load.png"
