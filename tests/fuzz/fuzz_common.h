@@ -1,56 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What every vtap fuzz target needs: a CHECK that aborts with the target's
- * name (so libFuzzer keeps the input), and the input as a file for the
- * policy loader, which reads files only. Define FUZZ_NAME before including. */
+ * name (so libFuzzer keeps the input), and the input loaded as a policy
+ * document from memory. Define FUZZ_NAME before including. */
 #ifndef VTAP_FUZZ_COMMON_H
 #define VTAP_FUZZ_COMMON_H
 
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
+#include <string.h>
 
-#define CHECK(cond, ...)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, FUZZ_NAME ": check failed: %s: ", #cond);          \
-			fprintf(stderr, __VA_ARGS__);                                      \
-			fputc('\n', stderr);                                               \
-			abort();                                                           \
-		}                                                                          \
+#include "core/policy.h"
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, FUZZ_NAME ": check failed: %s: ", #cond);                  \
+			fprintf(stderr, __VA_ARGS__);                                              \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
-static char fuzz_tmp_path[64];
+/* The origin label of the input in errors ("fuzz-input.yaml:LINE:COLUMN: ...") */
+#define FUZZ_ORIGIN "fuzz-input.yaml"
 
-static inline void fuzz_remove_tmp(void)
+/* Load the input as one policy document from memory (the path a policy
+ * store's value takes: vtap_policy_docs_add, then vtap_policy_load_docs).
+ * Returns what vtap_policy_load_docs returns; *set is empty on failure. */
+static inline int fuzz_load_policy(const uint8_t *data, size_t size, struct vtap_policy_set *set,
+				   struct vtap_errors *errs)
 {
-	if (fuzz_tmp_path[0])
-		unlink(fuzz_tmp_path);
-}
+	struct vtap_policy_docs docs = {0};
+	int rc = -1;
 
-/* Write the input to this process's temp file (removed at exit); returns
- * its path. */
-static inline const char *fuzz_write_input(const uint8_t *data, size_t size)
-{
-	int fd;
-
-	if (!fuzz_tmp_path[0]) {
-		snprintf(fuzz_tmp_path, sizeof(fuzz_tmp_path), "/tmp/vtap-" FUZZ_NAME ".%d.yaml",
-			 (int)getpid());
-		atexit(fuzz_remove_tmp);
-	}
-	fd = open(fuzz_tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	CHECK(fd >= 0, "cannot create %s", fuzz_tmp_path);
-	while (size) {
-		ssize_t w = write(fd, data, size);
-
-		CHECK(w > 0, "cannot write %s", fuzz_tmp_path);
-		data += w;
-		size -= (size_t)w;
-	}
-	close(fd);
-	return fuzz_tmp_path;
+	memset(set, 0, sizeof(*set));
+	if (vtap_policy_docs_add(&docs, FUZZ_ORIGIN, (const char *)data, size, errs) == 0)
+		rc = vtap_policy_load_docs(&docs, set, errs);
+	vtap_policy_docs_free(&docs);
+	return rc;
 }
 
 #endif

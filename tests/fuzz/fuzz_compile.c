@@ -174,14 +174,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vtap_errors errs = { 0 };
 	struct vtap_compile_env env = { 0 };
 	struct vtap_image img;
-	const char *paths[1];
 	__u32 sinks[64];
 	int rc;
 
 	if (!host[0].ifindex)
 		init_hosts();
-	paths[0] = fuzz_write_input(data, size);
-	if (vtap_policy_load_files(paths, 1, &set, &errs) < 0) {
+	if (fuzz_load_policy(data, size, &set, &errs) < 0) {
 		vtap_errors_free(&errs);
 		return 0;
 	}

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libFuzzer target: the policy loader (user/policy*.c) on arbitrary bytes.
  *
- * user/core/policy.h has no from-memory parser, so each input is written to a
- * per-process temporary file and loaded with vtap_policy_load_files(), the
- * path `vtapctl validate` takes. The outcome must be one of:
+ * Each input is one policy document from memory (fuzz_load_policy: the
+ * path a policy store's value takes; a file's bytes, read, take the same
+ * vtap_policy_load_docs). The outcome must be one of:
  *   - success: errs empty, and the set obeys the documented limits (names,
  *     priority, sample, snaplen, VLANs, port ranges, CIDRs with zero host
  *     bits, monitor_idx valid or -1, at most VTAP_POLICY_MAX policies);
  *   - failure: the set is empty and every error is one line
- *     "FILE:LINE:COLUMN: message" or "FILE: message" with FILE = the path
- *     given, LINE and COLUMN >= 1.
+ *     "FILE:LINE:COLUMN: message" or "FILE: message" with FILE = the
+ *     document's origin, LINE and COLUMN >= 1, at most 2 KiB after FILE.
  * Everything is freed, so ASan's leak check covers the loader too.
  *
  * Build: make build/fuzz/fuzz_policy   Run: see tests/fuzz/README.md */
@@ -38,6 +38,9 @@ static void check_error_line(const char *msg, const char *path)
 	CHECK(!strncmp(msg, path, n), "error without the file prefix: \"%s\"", msg);
 	/* one error, one line, even when it quotes a multi-line value */
 	CHECK(!strchr(msg, '\n'), "error spans lines: \"%s\"", msg);
+	/* values are quoted bounded (64 characters, escaped): no message
+	 * repeats a long name or key whole */
+	CHECK(strlen(msg) <= n + 2048, "error of %zu bytes: \"%.200s...\"", strlen(msg), msg);
 	CHECK(*p == ':', "no ':' after the file name: \"%s\"", msg);
 	p++;
 	if (*p == ' ') {
@@ -172,11 +175,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vtap_policy_set set;
 	struct vtap_errors errs = { 0 };
-	const char *paths[1];
 	int rc;
 
-	paths[0] = fuzz_write_input(data, size);
-	rc = vtap_policy_load_files(paths, 1, &set, &errs);
+	rc = fuzz_load_policy(data, size, &set, &errs);
 	if (rc == 0) {
 		CHECK(errs.n == 0, "success with %zu errors (first: %s)", errs.n, errs.msgs[0]);
 		check_set(&set);
@@ -196,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      !set.policies && !set.monitors && !set.files,
 		      "failure left a non-empty set");
 		for (size_t i = 0; i < errs.n; i++) {
-			check_error_line(errs.msgs[i], fuzz_tmp_path);
+			check_error_line(errs.msgs[i], FUZZ_ORIGIN);
 		}
 	}
 	vtap_policy_set_free(&set);

@@ -85,7 +85,9 @@ vtapd_start() {
 		--log-level "${VTAPD_LOG:-info}" "$@" 2>>"$VT_RUN/vtapd.log" &
 	VTAPD_PID=$!
 	local i
-	for i in $(seq 100); do
+	# up in well under a second on a quiet host; loading and verifying the
+	# BPF programs takes seconds when the host is busy: wait up to 20 s
+	for i in $(seq 400); do
 		[ -S "$VT_SOCK" ] && return 0
 		kill -0 "$VTAPD_PID" 2>/dev/null || break
 		sleep 0.05

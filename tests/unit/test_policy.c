@@ -4,7 +4,6 @@
  * parsed values, merging of files, limits and the repository's examples. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,59 +17,9 @@
 #include <cmocka.h>
 
 #include "core/policy.h"
+#include "policy_helpers.h"
 
 /* ---- helpers ---- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static char *make_tmpdir(void)
-{
-	char *d = strdup("/tmp/vtap-test-policy.XXXXXX");
-
-	assert_non_null(d);
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
-static void remove_tmpdir(char *d)
-{
-	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(d);
-}
-
-static char *write_file(const char *dir, const char *name, const char *text, size_t len)
-{
-	char *path;
-	FILE *f;
-
-	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	if (len)
-		assert_int_equal(fwrite(text, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-	return path;
-}
-
-static void print_errors(const struct vtap_errors *e)
-{
-	for (size_t i = 0; i < e->n; i++)
-		print_message("    %s\n", e->msgs[i]);
-}
-
-static bool has_error(const struct vtap_errors *e, const char *sub)
-{
-	for (size_t i = 0; i < e->n; i++)
-		if (strstr(e->msgs[i], sub))
-			return true;
-	return false;
-}
 
 /* Expect no error (want == NULL) or an error containing want. */
 static void check_result(int rc, const struct vtap_errors *e, const char *want)
@@ -261,10 +210,6 @@ static const struct pcase cases[] = {
      "a.yaml:2:25: duplicate key 'port' in monitor (first at line 2 column 15)"},
     {"local without port", "monitors:\n  - name: m\n",
      "a.yaml:2:5: monitor: missing required key 'port' (a local monitor needs one)"},
-    {"ovs without port", "monitors:\n  - {name: m, type: ovs}\n",
-     "a.yaml:2:5: monitor: missing required key 'port' (a ovs monitor needs one)"},
-    {"capture without port", "monitors:\n  - {name: m, type: capture}\n",
-     "a.yaml:2:5: monitor: missing required key 'port' (a capture monitor needs one)"},
     {"monitor port glob", "monitors:\n  - {name: m, port: \"mon*\"}\n",
      "a.yaml:2:21: monitor port: 'mon*' must be an interface name, not a pattern"},
     {"monitor port too long", "monitors:\n  - {name: m, port: abcdefghijklmnop}\n",

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The policy model: what vtapd and vtapctl read from the policy files (*.yaml).
- * Pure user space; the compiler (compile.c) turns it into BPF map contents. */
+/* The policy model: what vtapd and vtapctl read from policy documents (the
+ * *.yaml files of the policy directory, files named on a command line, and
+ * later a policy store), and the loading path that builds it: documents ->
+ * parsed, merged, validated set. Pure user space; the compiler (compile.c)
+ * turns the set into BPF map contents. */
 #ifndef VTAP_USER_POLICY_H
 #define VTAP_USER_POLICY_H
 
@@ -16,7 +19,7 @@
 
 /* Where a thing was written, for FILE:LINE:COLUMN messages (1-based). */
 struct vtap_loc {
-	const char *file; /* points into vtap_policy_set.files[] */
+	const char *file; /* the document's origin; points into vtap_policy_set.files[] */
 	unsigned int line;
 	unsigned int col;
 };
@@ -127,7 +130,10 @@ struct vtap_policy_set {
 	size_t n_receives;
 	struct vtap_policy *policies;
 	size_t n_policies;
-	char **files; /* every file read, owned here; vtap_loc.file points into it */
+	/* the origin of every document loaded (a file's path, or a store key
+	 * such as "etcd:/vtap/policies/web.yaml"), owned here; vtap_loc.file
+	 * points into it */
+	char **files;
 	size_t n_files;
 };
 
@@ -142,13 +148,75 @@ void vtap_errors_add(struct vtap_errors *errs, const struct vtap_loc *loc, const
     __attribute__((format(printf, 3, 4)));
 void vtap_errors_free(struct vtap_errors *errs);
 
-/* Parse and validate. Returns 0 when valid (errs->n == 0), -1 otherwise.
- * On error *set is left empty (freed). All errors found are reported, not
- * only the first, as long as the YAML itself is well-formed. */
+/* ---- Policy sources ----
+ * A set is built from documents: YAML texts, each with the origin label its
+ * errors carry ("ORIGIN:LINE:COLUMN: message"). A source appends documents
+ * to a list:
+ *   - the policy directory: vtap_policy_dir_read (policy_dir.c), which also
+ *     refuses what must not be read (links, FIFOs, devices, files writable
+ *     or owned by others, files still open for writing);
+ *   - files named on a command line: vtap_policy_docs_add_file (what
+ *     `vtapctl validate` reads);
+ *   - a policy store: vtap_policy_docs_add with the value of a key, labelled
+ *     like "etcd:/vtap/policies/web.yaml" (no file system involved).
+ * vtap_policy_load_docs then parses every document, merges them in list
+ * order and checks the merged set: names are unique across all documents,
+ * whatever source each came from, and a duplicate names both places. */
+struct vtap_policy_doc {
+	char *origin; /* owned */
+	char *text;   /* owned; NULL: the document could not be read (reported) */
+	size_t len;
+};
+
+struct vtap_policy_docs {
+	struct vtap_policy_doc *v;
+	size_t n;
+};
+
+/* Append a copy of text (len bytes, not NUL-terminated) labelled origin.
+ * Returns 0, or -1 after adding an error. */
+int vtap_policy_docs_add(struct vtap_policy_docs *docs, const char *origin, const char *text,
+			 size_t len, struct vtap_errors *errs);
+/* Append a document that could not be read (its error is already in errs):
+ * while one is in the list, references to monitors are not reported as
+ * unknown (it may define them). */
+int vtap_policy_docs_add_unreadable(struct vtap_policy_docs *docs, const char *origin,
+				    struct vtap_errors *errs);
+/* Read the file at path and append it: any file type the caller may read
+ * (so `vtapctl validate <(cmd)` works), refused when writable or owned by
+ * others (vtap_policy_check_perms), at most VTAP_POLICY_FILE_MAX bytes. On
+ * error, adds it to errs and appends an unreadable document. */
+int vtap_policy_docs_add_file(struct vtap_policy_docs *docs, const char *path,
+			      struct vtap_errors *errs);
+void vtap_policy_docs_free(struct vtap_policy_docs *docs);
+
+/* Parse every document, merge, validate. Returns 0 when valid (no error
+ * added), -1 otherwise, with *set left empty. All errors found are
+ * reported, not only the first, as long as each document's YAML is
+ * well-formed. */
+int vtap_policy_load_docs(const struct vtap_policy_docs *docs, struct vtap_policy_set *set,
+			  struct vtap_errors *errs);
+
+/* The files at paths, in that order (vtap_policy_docs_add_file each, then
+ * vtap_policy_load_docs): `vtapctl validate FILE...`. */
 int vtap_policy_load_files(const char *const *paths, size_t n_paths, struct vtap_policy_set *set,
 			   struct vtap_errors *errs);
-/* Every *.yaml in dir, sorted by name, merged into one set. */
+
+/* The directory source: every *.yaml in dir that is not hidden, sorted by
+ * name, appended to docs. Refused with an error naming the file, before
+ * any of its bytes is read: a symbolic link, anything but a regular file
+ * (a FIFO is never opened for reading, so it cannot hang the caller), a
+ * file writable by group or others or owned by anyone but root or the
+ * running user, and a file some process has open for writing (it is being
+ * written: it is read once closed). Returns -1 when the directory itself
+ * cannot be read or is refused (nothing appended), else 0 (refused files
+ * are appended as unreadable). */
+int vtap_policy_dir_read(const char *dir, struct vtap_policy_docs *docs, struct vtap_errors *errs);
+/* vtap_policy_dir_read + vtap_policy_load_docs. */
 int vtap_policy_load_dir(const char *dir, struct vtap_policy_set *set, struct vtap_errors *errs);
+/* Whether a policy file of dir is open for writing by some process now;
+ * if so its name is put in name (for a message). */
+bool vtap_policy_dir_writer(const char *dir, char *name, size_t namesz);
 void vtap_policy_set_free(struct vtap_policy_set *set);
 
 const char *vtap_monitor_type_name(enum vtap_monitor_type t);

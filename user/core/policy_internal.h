@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Private to user/policy*.c: the YAML tree and the steps of loading. */
+/* Private to user/core/policy*.c: the YAML tree and the steps of loading. */
 #ifndef VTAP_USER_POLICY_INTERNAL_H
 #define VTAP_USER_POLICY_INTERNAL_H
 
@@ -25,13 +25,15 @@ struct vtap_ynode {
 
 #define VTAP_POLICY_NODES_MAX (1u << 20) /* YAML nodes per file */
 
-/* Read path (size-limited) and build its tree. Returns 0 and *root (NULL for
- * an empty stream), or -1 after adding an error to errs. */
-int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root, struct vtap_errors *errs);
+/* Build the tree of one document (len bytes of text labelled origin).
+ * Returns 0 and *root (NULL for an empty stream), or -1 after adding an
+ * error to errs. */
+int vtap_policy_yaml_parse(const char *origin, const char *text, size_t len,
+			   struct vtap_ynode **root, struct vtap_errors *errs);
 void vtap_policy_ynode_free(struct vtap_ynode *n);
 
-/* Turn one file's tree into monitors/policies appended to set; per-field
- * checks. file must point into set->files. */
+/* Turn one document's tree into monitors/policies appended to set;
+ * per-field checks. file (its origin) must point into set->files. */
 void vtap_policy_parse_tree(const struct vtap_ynode *root, const char *file,
 			    struct vtap_policy_set *set, struct vtap_errors *errs);
 
@@ -50,5 +52,19 @@ struct stat;
  * after adding the error. */
 bool vtap_policy_check_perms(const char *path, const struct stat *st, bool is_dir,
 			     struct vtap_errors *errs);
+
+/* Whether a directory entry's name is a policy file's: *.yaml, not hidden. */
+bool vtap_policy_file_name(const char *name);
+
+/* vtap_policy_docs_add without the copy: text (malloc'ed, NULL for an
+ * unreadable document) is the list's from now on, freed on failure too. */
+int vtap_policy_docs_take(struct vtap_policy_docs *docs, const char *origin, char *text, size_t len,
+			  struct vtap_errors *errs);
+
+/* Read all of fd (st: its fstat) into a new buffer, at most
+ * VTAP_POLICY_FILE_MAX bytes; errors name path. Returns 0 with *buf
+ * (malloc'ed) and *len, or -1 after adding an error. */
+int vtap_policy_read_fd(int fd, const char *path, const struct stat *st, char **buf, size_t *len,
+			struct vtap_errors *errs);
 
 #endif

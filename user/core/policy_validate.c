@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Checks over the merged set of every file: the policy limit, names unique
- * across files, monitor references, and loops (a monitor port that a policy
- * would tap: sinks are never sources). */
+/* Checks over the merged set of every document: the policy limit, names
+ * unique across documents (a duplicate names both places), monitor
+ * references, and loops (a monitor port that a policy would tap: sinks are
+ * never sources). */
 #include <fnmatch.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy_internal.h"
+#include "text.h"
 
 struct named {
 	const char *name;
@@ -99,7 +101,8 @@ static void check_loops(struct vtap_policy_set *set, struct vtap_errors *errs)
 					    errs, &p->port_locs[j],
 					    "policy %s: source port '%s' matches monitor %s's port "
 					    "%s (monitor ports are never tapped)",
-					    p->name, p->ports[j], mon->name, mon->port);
+					    p->name, vtap_quote(p->ports[j]).s, mon->name,
+					    mon->port);
 			}
 		}
 	}

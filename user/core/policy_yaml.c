@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Read one policy file and turn libyaml's events into a small tree that keeps
- * the 1-based line and column of every node. Limits: file size, nesting
- * depth, node count; aliases and multiple documents are refused. */
-#include <errno.h>
-#include <fcntl.h>
+/* Turn one policy document's text into a small tree that keeps the 1-based
+ * line and column of every node, from libyaml's events. Limits: size,
+ * nesting depth, node count; aliases and multiple documents are refused.
+ * The text is checked to be UTF-8 here, before libyaml sees it, so that the
+ * error blames the byte at fault (libyaml names the byte after a cut
+ * sequence, and for a surrogate the low byte of its code point). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <yaml.h>
 
 #include "policy_internal.h"
+#include "text.h"
 
 void vtap_policy_ynode_free(struct vtap_ynode *n)
 {
@@ -23,109 +23,10 @@ void vtap_policy_ynode_free(struct vtap_ynode *n)
 	free(n);
 }
 
-static int read_file(const char *path, char **buf, size_t *len, struct vtap_errors *errs)
-{
-	struct vtap_loc loc = {.file = path};
-	struct stat st;
-	size_t cap, n = 0;
-	char *b;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		vtap_errors_add(errs, &loc, "cannot read: %s", strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		vtap_errors_add(errs, &loc, "cannot read: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		vtap_errors_add(errs, &loc, "cannot read: %s", strerror(EISDIR));
-		close(fd);
-		return -1;
-	}
-	/* Checked on the open file: what is read is what was checked. */
-	if (!vtap_policy_check_perms(path, &st, false, errs)) {
-		close(fd);
-		return -1;
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > (off_t)VTAP_POLICY_FILE_MAX) {
-		vtap_errors_add(errs, &loc, "too large (%lld bytes, limit %u)",
-				(long long)st.st_size, VTAP_POLICY_FILE_MAX);
-		close(fd);
-		return -1;
-	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	b = malloc(cap);
-	if (!b) {
-		vtap_errors_add(errs, &loc, "cannot read: %s", strerror(ENOMEM));
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {
-			char *nb;
-
-			cap *= 2;
-			if (cap > (size_t)VTAP_POLICY_FILE_MAX + 1)
-				cap = (size_t)VTAP_POLICY_FILE_MAX + 1;
-			nb = realloc(b, cap);
-			if (!nb) {
-				vtap_errors_add(errs, &loc, "cannot read: %s", strerror(ENOMEM));
-				goto fail;
-			}
-			b = nb;
-		}
-		r = read(fd, b + n, cap - n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			vtap_errors_add(errs, &loc, "cannot read: %s", strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > VTAP_POLICY_FILE_MAX) {
-			vtap_errors_add(errs, &loc, "too large (more than %u bytes, limit %u)",
-					VTAP_POLICY_FILE_MAX, VTAP_POLICY_FILE_MAX);
-			goto fail;
-		}
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
-	return 0;
-fail:
-	free(b);
-	close(fd);
-	return -1;
-}
-
-/* Position of a byte offset, for reader errors (which carry only an offset). */
-static void offset_pos(const char *buf, size_t len, size_t off, unsigned int *line,
-		       unsigned int *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off && i < len; i++) {
-		if (buf[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
-			(*col)++;
-		}
-	}
-}
-
-static void yaml_error(const yaml_parser_t *p, const char *path, const char *buf, size_t len,
+static void yaml_error(const yaml_parser_t *p, const char *origin, const char *buf, size_t len,
 		       struct vtap_errors *errs)
 {
-	struct vtap_loc loc = {.file = path};
+	struct vtap_loc loc = {.file = origin};
 	const char *problem = p->problem ? p->problem : "unknown error";
 
 	switch (p->error) {
@@ -133,12 +34,14 @@ static void yaml_error(const yaml_parser_t *p, const char *path, const char *buf
 		vtap_errors_add(errs, &loc, "out of memory parsing YAML");
 		return;
 	case YAML_READER_ERROR:
-		offset_pos(buf, len, p->problem_offset, &loc.line, &loc.col);
+		/* the text is UTF-8 (checked before): what libyaml refuses is a
+		 * character YAML does not allow, and problem_value is it */
+		vtap_text_position(buf, len, p->problem_offset, &loc.line, &loc.col);
 		if (p->problem_value != -1)
-			vtap_errors_add(errs, &loc, "invalid UTF-8: %s (byte 0x%02x)", problem,
-					(unsigned)p->problem_value & 0xff);
+			vtap_errors_add(errs, &loc, "%s (U+%04X)", problem,
+					(unsigned int)p->problem_value);
 		else
-			vtap_errors_add(errs, &loc, "invalid UTF-8: %s", problem);
+			vtap_errors_add(errs, &loc, "%s", problem);
 		return;
 	default:
 		loc.line = (unsigned int)p->problem_mark.line + 1;
@@ -181,12 +84,12 @@ static int add_kid(struct vtap_ynode *parent, struct vtap_ynode *kid)
 	return 0;
 }
 
-static int build_tree(yaml_parser_t *p, const char *path, const char *buf, size_t len,
+static int build_tree(yaml_parser_t *p, const char *origin, const char *buf, size_t len,
 		      struct vtap_ynode **rootp, struct vtap_errors *errs)
 {
 	struct vtap_ynode *stack[VTAP_POLICY_DEPTH_MAX];
 	struct vtap_ynode *root = NULL;
-	struct vtap_loc loc = {.file = path};
+	struct vtap_loc loc = {.file = origin};
 	size_t depth = 0, nodes = 0;
 	int docs = 0;
 	bool done = false;
@@ -197,7 +100,7 @@ static int build_tree(yaml_parser_t *p, const char *path, const char *buf, size_
 		bool push = false;
 
 		if (!yaml_parser_parse(p, &ev)) {
-			yaml_error(p, path, buf, len, errs);
+			yaml_error(p, origin, buf, len, errs);
 			goto fail;
 		}
 		loc.line = (unsigned int)ev.start_mark.line + 1;
@@ -216,7 +119,7 @@ static int build_tree(yaml_parser_t *p, const char *path, const char *buf, size_
 			break;
 		case YAML_ALIAS_EVENT:
 			vtap_errors_add(errs, &loc, "YAML aliases (*%s) are not supported",
-					(const char *)ev.data.alias.anchor);
+					vtap_quote((const char *)ev.data.alias.anchor).s);
 			yaml_event_delete(&ev);
 			goto fail;
 		case YAML_SCALAR_EVENT:
@@ -285,27 +188,36 @@ fail:
 	return -1;
 }
 
-int vtap_policy_yaml_load(const char *path, struct vtap_ynode **root, struct vtap_errors *errs)
+int vtap_policy_yaml_parse(const char *origin, const char *text, size_t len,
+			   struct vtap_ynode **root, struct vtap_errors *errs)
 {
+	struct vtap_loc loc = {.file = origin};
+	enum vtap_utf8_problem why;
 	yaml_parser_t p;
-	size_t len;
-	char *buf;
+	char what[160];
+	size_t bad;
 	int rc;
 
 	*root = NULL;
-	if (read_file(path, &buf, &len, errs) < 0)
+	if (len > VTAP_POLICY_FILE_MAX) {
+		vtap_errors_add(errs, &loc, "too large (%zu bytes, limit %u)", len,
+				VTAP_POLICY_FILE_MAX);
 		return -1;
+	}
+	bad = vtap_utf8_check(text, len, &why);
+	if (bad < len) {
+		vtap_text_position(text, len, bad, &loc.line, &loc.col);
+		vtap_utf8_explain(text, len, bad, why, what, sizeof(what));
+		vtap_errors_add(errs, &loc, "%s", what);
+		return -1;
+	}
 	if (!yaml_parser_initialize(&p)) {
-		struct vtap_loc loc = {.file = path};
-
 		vtap_errors_add(errs, &loc, "out of memory");
-		free(buf);
 		return -1;
 	}
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	rc = build_tree(&p, path, buf, len, root, errs);
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	rc = build_tree(&p, origin, text, len, root, errs);
 	yaml_parser_delete(&p);
-	free(buf);
 	return rc;
 }

@@ -10,17 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
+#include "ctl/metrics_http.h"
 #include "ctl/server.h"
 #include "ctl/socket.h"
 #include "vtapd.h"
 #include "hooks.h"
 #include "views.h"
 #include "core/log.h"
+#include "core/policy_watch.h"
 #include "core/version.h"
 #include "kernel/bpf_log.h"
 #include "kernel/netlink.h"
@@ -28,15 +28,13 @@
 #include "kernel/caps.h"
 #include <vtap/limits.h>
 
-#define RELOAD_DEBOUNCE_MS 50 /* editors write a file in several steps */
-
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
-		"             [--no-flow-cache] [--version] [--help]\n"
+		"             [--no-flow-cache] [--metrics ADDR:PORT] [--version] [--help]\n"
 		"             [--engine auto|ebpf|dpdk] [--dpdk-ports GLOB[,GLOB...]]\n"
 		"--engine: who taps the VM ports. auto (default): eBPF, and where it cannot\n"
 		"        attach (no clsact, BPF refused) the port is left to the DPDK engine,\n"
@@ -60,25 +58,13 @@ static void usage(FILE *f)
 		"        underlay must then carry frames + 50 bytes)\n"
 		"--no-flow-cache: classify every frame; by default a frame whose classifier\n"
 		"        inputs an earlier frame had (same flow, same rules) reuses its verdict\n"
+		"--metrics: serve Prometheus metrics on http://ADDR:PORT/metrics (an IPv4\n"
+		"        address, or [IPv6]:PORT); a port in use stops the start\n"
 		"--keep: on SIGTERM leave the taps attached and the maps pinned (tapping goes\n"
 		"        on; the next vtapd adopts them without a gap). After a crash or\n"
 		"        SIGKILL that is always what happens.\n"
 		"defaults: --policy-dir %s --pin-root %s --socket %s\n",
 		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
-}
-
-/* Arm the reload timer unless it is already running: a burst of edits is
- * applied RELOAD_DEBOUNCE_MS after its first event, and a file rewritten
- * continuously still reloads every RELOAD_DEBOUNCE_MS instead of never. */
-static void arm_timer(int tfd, int ms)
-{
-	struct itimerspec its = { .it_value = { .tv_sec = ms / 1000,
-						.tv_nsec = (long)(ms % 1000) * 1000000 } };
-	struct itimerspec cur;
-
-	if (!timerfd_gettime(tfd, &cur) && (cur.it_value.tv_sec || cur.it_value.tv_nsec))
-		return;
-	timerfd_settime(tfd, 0, &its, NULL);
 }
 
 int main(int argc, char **argv)
@@ -99,6 +85,7 @@ int main(int argc, char **argv)
 		{ "dpdk-ports", required_argument, NULL, 'D' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'R' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -112,9 +99,11 @@ int main(int argc, char **argv)
 	long num;
 	enum vtap_log_level level = VTAP_LOG_INFO;
 	int use_syslog = 0, c, ret = 1;
-	int ep = -1, sfd = -1, ifd = -1, tfd = -1, ctl_fd = -1;
+	int ep = -1, sfd = -1, wfd = -1, ctl_fd = -1;
+	struct vtap_dir_watch *watch = NULL; /* policy directory changes */
 	struct vtap_ctl_server *ctl = NULL;
 	struct vtap_nl *nl = NULL;
+	const char *metrics = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
 	 * state as it found it (a previous vtapd's taps keep running) */
 	bool running = true, teardown = false, started = false;
@@ -196,6 +185,11 @@ int main(int argc, char **argv)
 			d.cfg.ring_size = (__u32)v;
 			break;
 		}
+		case 'm':
+			if (vtap_metrics_addr_check("vtapd", optarg))
+				return 2;
+			metrics = optarg;
+			break;
 		case 'S':
 			use_syslog = 1;
 			break;
@@ -237,6 +231,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
+	vtapd_notify_init(&d.notify);
+	/* before anything is changed: a port in use ends the start here */
+	if (metrics && vtapd_metrics_open(&d, metrics, ep))
+		goto out;
 	/* refused, naming the owner, when another vtapd has the pin root */
 	if (vtapd_init(&d))
 		return 1;
@@ -254,6 +252,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	vtapd_adopt(&d);
+	/* before the first load: a change made after it is not missed */
+	watch = vtap_dir_watch_open(d.cfg.policy_dir);
+	if (!watch)
+		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
+			 d.cfg.policy_dir, strerror(errno));
+	else
+		wfd = vtap_dir_watch_fd(watch);
 	if (vtapd_reload(&d, NULL)) {
 		log_err("no valid policy set in %s: not starting", d.cfg.policy_dir);
 		goto out;
@@ -267,30 +272,26 @@ int main(int argc, char **argv)
 	ctl_fd = vtap_ctl_server_fd(ctl);
 	vtap_drop_caps();
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (sfd < 0 || ifd < 0 || tfd < 0) {
+	if (sfd < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (inotify_add_watch(ifd, d.cfg.policy_dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-				      IN_ATTRIB) <
-	    0)
-		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
-			 d.cfg.policy_dir, strerror(errno));
-	int fds[] = { sfd, ifd, tfd, ctl_fd, vtap_nl_fd(nl) };
+	int fds[] = { sfd, wfd, ctl_fd, vtap_nl_fd(nl) };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
-		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+		if (fds[i] >= 0)
+			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
 	log_info("running: policy dir %s, pins under %s, control socket %s", d.cfg.policy_dir,
 		 d.cfg.pin_root, d.cfg.socket_path);
+	if (vtapd_notify_watchdog(&d.notify, ep))
+		goto out;
+	vtapd_notify_ready(&d);
 
 	while (running) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, -1);
+		int n = epoll_wait(ep, evs, 8, vtapd_metrics_timeout(&d));
 
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll: %s", strerror(errno));
@@ -312,16 +313,8 @@ int main(int argc, char **argv)
 						running = false;
 					}
 				}
-			} else if (fd == ifd) {
-				char buf[4096];
-
-				while (read(ifd, buf, sizeof(buf)) > 0)
-					;
-				arm_timer(tfd, RELOAD_DEBOUNCE_MS);
-			} else if (fd == tfd) {
-				__u64 exp;
-
-				if (read(tfd, &exp, sizeof(exp)) == sizeof(exp)) {
+			} else if (fd == wfd) {
+				if (vtap_dir_watch_event(watch)) {
 					log_info("policy files changed: reloading");
 					vtapd_reload(&d, NULL);
 				}
@@ -332,6 +325,10 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
+			} else if (vtapd_notify_event(&d.notify, fd)) {
+				/* WATCHDOG=1: the loop goes round */
+			} else if (vtapd_metrics_event(&d, fd)) {
+				/* a scrape */
 			} else if (vtapd_ring_event(&d.ring, fd)) {
 				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
@@ -352,9 +349,13 @@ int main(int argc, char **argv)
 		}
 		if (d.dirty && running)
 			vtapd_reconcile(&d);
+		if (d.metrics)
+			vtap_metrics_http_run(d.metrics); /* idle scrapers time out */
+		vtapd_notify_status(&d);
 	}
 	ret = 0;
 out:
+	vtapd_notify_stopping(&d);
 	/* a start that failed takes with it the state it created itself (no
 	 * earlier pins, nothing adopted); an earlier vtapd's state stays */
 	if (teardown || (!started && d.ld.fresh && !d.rec.adopted)) {
@@ -366,7 +367,10 @@ out:
 		vtap_loader_close(&d.ld, 0);
 	}
 	vtap_ctl_server_close(ctl);
+	vtapd_metrics_close(&d);
+	vtapd_notify_close(&d.notify);
 	vtap_nl_close(nl);
+	vtap_dir_watch_close(watch);
 	vtap_policy_set_free(&d.run.set);
 	free(d.run.ids);
 	vtapd_ports_free(&d.ports);
