@@ -71,6 +71,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 echo "== machine"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "nproc $(nproc), kernel $(uname -r), CPU ${cpu:-unknown}, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# a shared host's other work shows in every real-traffic figure: say how busy it was
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (at the start)"
 echo "git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- 2>/dev/null || echo '+dirty')"
 csv machine nproc 0 0 "$(nproc)" cpus
 csv machine "kernel=$(uname -r)" 0 0 0 info
@@ -607,5 +609,6 @@ YAML
 fi
 
 echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (at the end), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "raw results: $RES"
 exit $status
