@@ -44,7 +44,7 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/policy_rule.c user/core/policy_validate.c user/core/policy_model.c \
               user/core/policy_errors.c user/core/text.c \
               user/core/compile.c user/core/compile_bitmap.c \
-              user/core/compile_fields.c user/core/image_classify.c \
+              user/core/compile_fields.c user/core/compile_pfx.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c user/core/sink_name.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \

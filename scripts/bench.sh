@@ -4,7 +4,8 @@
 #   swap      tests/bench/bench_swap: parse / compile / atomic swap of 1..4096
 #             rules, BPF map memory
 #   classify  tests/bench/bench_classify: classifier and copy cost with
-#             BPF_PROG_TEST_RUN
+#             BPF_PROG_TEST_RUN; tests/bench/bench_classify_parts: the
+#             classifier's steps one at a time, 1 rule against 4096
 #   copy      tests/bench/bench_copy: where the time of one copy goes in the
 #             kernel (BPF_PROG_TEST_RUN, piece by piece: the bare helper, an
 #             egress program, the sink program through clsact and TCX, the
@@ -91,6 +92,8 @@ fi
 if has classify; then
 	"$BIN/bench_classify" --rules "$RULES" --rounds "$CLASSIFY_ROUNDS" --sizes "$CLASSIFY_SIZES" \
 		--csv "$RES" || status=1
+	# the miss path step by step (docs/architecture.md)
+	"$BIN/bench_classify_parts" --rules "$RULES" --rounds "$CLASSIFY_ROUNDS" || status=1
 fi
 
 # ---- real traffic in namespaces ----

@@ -57,7 +57,7 @@ struct vtap_pkt {
 	__u8 flags;
 	__u8 n_vlans;
 	__u16 l4_off; /* offset of the L4 header when level == L4 */
-};
+} __attribute__((aligned(8))); /* the classifier reads the addresses as 64-bit words */
 
 static __always_inline __u16 vtap_rd16(const __u8 *p)
 {
