@@ -194,21 +194,25 @@ void vtapd_sinks_prepare(struct vtapd_sinks *s, const struct vtap_policy_set *se
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 		const struct vtapd_sink *holder;
+		char holder_name[VTAP_NAME_MAX] = "";
 		struct vtapd_sink *k;
 
 		if (!needs_sink(mon) || g->refused(g->arg, mon) ||
 		    serves(vtapd_sink_live(s, mon->name), mon))
 			continue;
+		/* by name: add_staged moves the sinks (realloc) */
 		holder = port_holder(s, mon->port);
+		if (holder)
+			snprintf(holder_name, sizeof(holder_name), "%s", holder->monitor);
 		k = add_staged(s, mon);
 		if (!k)
 			continue;
-		if (holder) {
+		if (holder_name[0]) {
 			k->deferred = true;
 			snprintf(
 			    k->error, sizeof(k->error),
 			    "port %s is monitor %s's sink until the new policy set is in effect",
-			    mon->port, holder->monitor);
+			    mon->port, holder_name);
 			log_info("monitor %s: %s; its sink is made then", mon->name, k->error);
 			continue;
 		}
