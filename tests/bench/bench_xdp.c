@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
+#include "bench_util.h"
 
 #define MAX_ROUNDS 31
 #define RING_BYTES (64u << 20)
@@ -149,27 +150,9 @@ static int load_set(const char *dir_or_file, bool is_dir, struct vtap_policy_set
 	return ret;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static int setup_netns(void)
 {
-	cpu_set_t cpus;
-
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
-	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
+	if (bench_enter_netns("bench_xdp") ||
 	    system("ip link add vtb-p0 type veth peer name vtb-q0 && ip link set vtb-p0 up && "
 		   "ip link set vtb-q0 up && ip link add vtb-mon type veth peer name vtb-monp && "
 		   "ip link set vtb-mon up && ip link set vtb-monp up")) {
@@ -304,7 +287,7 @@ int main(int argc, char **argv)
 		double m[N_V];
 
 		for (int v = 0; v < N_V; v++)
-			m[v] = median(t[v], rounds);
+			m[v] = bench_median(t[v], rounds);
 		printf("\n== XDP tap vs TC tap: BPF_PROG_TEST_RUN, 64-byte IPv4 TCP on a veth,\n"
 		       "   ns per frame, median of %d interleaved rounds (%d runs; copies %d)\n",
 		       rounds, repeat, copy_repeat);

@@ -28,6 +28,7 @@ struct vtapd_view {
 	double last_apply_ms;
 	const char *last_error;
 	unsigned long long ring_records, ring_unrouted, ring_bad, ring_cut;
+	const struct vtapd *d; /* for the cluster part (cluster.h) */
 };
 
 struct vtapd_view vtapd_view_of(struct vtapd *d);
