@@ -50,32 +50,40 @@ static __always_inline const struct vtap_pfx_slot *vtap_be_pfx(VTAP_BE be, __u32
 	return bpf_map_lookup_elem(&VTAP_MAP_PFX, &key);
 }
 
+/* An index array's entry: value key / 4, its index key % 4 (struct
+ * vtap_idx_value). One lookup per field, each inlined by the verifier (a
+ * call site per map: a lookup reached with two maps would not be). */
 static __always_inline int vtap_be_array(VTAP_BE be, int field, __u32 gen, __u32 key,
 					 __u32 *idx)
 {
-	__u32 *v;
+	const struct vtap_idx_value *v;
+	__u32 vk;
 
 	switch (field) {
 	case VTAP_F_PROTO:
 		key = gen * VTAP_PROTO_SPACE + (key & (VTAP_PROTO_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_PROTO, &key);
+		vk = key / VTAP_IDX_PER_VALUE;
+		v = bpf_map_lookup_elem(&VTAP_MAP_PROTO, &vk);
 		break;
 	case VTAP_F_SPORT:
 		key = gen * VTAP_PORT_SPACE + (key & (VTAP_PORT_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_SPORT, &key);
+		vk = key / VTAP_IDX_PER_VALUE;
+		v = bpf_map_lookup_elem(&VTAP_MAP_SPORT, &vk);
 		break;
 	case VTAP_F_DPORT:
 		key = gen * VTAP_PORT_SPACE + (key & (VTAP_PORT_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_DPORT, &key);
+		vk = key / VTAP_IDX_PER_VALUE;
+		v = bpf_map_lookup_elem(&VTAP_MAP_DPORT, &vk);
 		break;
 	default:
 		key = gen * VTAP_VLAN_SPACE + (key & (VTAP_VLAN_SPACE - 1));
-		v = bpf_map_lookup_elem(&VTAP_MAP_VLAN, &key);
+		vk = key / VTAP_IDX_PER_VALUE;
+		v = bpf_map_lookup_elem(&VTAP_MAP_VLAN, &vk);
 		break;
 	}
 	if (!v)
 		return -1;
-	*idx = *v;
+	*idx = v->idx[key & (VTAP_IDX_PER_VALUE - 1)];
 	return 0;
 }
 

@@ -54,13 +54,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_PFX SEC(".maps");
 
+/* The index arrays: four 16-bit pool indices per value (map_types.h,
+ * struct vtap_idx_value), two generations. */
 #define VTAP_IDX_ARRAY(name, space)                                                        \
 	struct {                                                                           \
 		__uint(type, BPF_MAP_TYPE_ARRAY);                                          \
-		__uint(max_entries, 2 * (space));                                          \
+		__uint(max_entries, 2 * (space) / VTAP_IDX_PER_VALUE);                             \
 		__uint(map_flags, BPF_F_MMAPABLE);                                         \
 		__type(key, __u32);                                                        \
-		__type(value, __u32);                                                      \
+		__type(value, struct vtap_idx_value);                                              \
 		__uint(pinning, LIBBPF_PIN_BY_NAME);                                       \
 	} name SEC(".maps")
 

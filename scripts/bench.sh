@@ -67,6 +67,9 @@ CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
 COPY_ROUNDS=${COPY_ROUNDS:-21}
 CLASSIFY_SIZES=${CLASSIFY_SIZES:-1,16,64,256,1024,4096}
 SWAP_RUNS=${SWAP_RUNS:-7}
+# the BPF map memory target (issue 18; bench_swap checks its own loader against
+# the same figure): MiB, all of vtapd's maps at the default limits
+MAP_MEM_TARGET_MIB=16
 BIN=$OUT/bench
 RES=$OUT/bench/results.csv
 
@@ -82,6 +85,20 @@ status=0
 # csv BENCH METRIC N RUN VALUE UNIT
 csv() { local IFS=,; echo "$*" >>"$RES"; }
 has() { case " $BENCH_PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+# map_memlock PID: bytes of BPF map memory, as bpftool reports it
+# (bytes_memlock), of every map the process holds an fd of, each map once
+# (vtapd's TC and XDP objects hold the same pinned maps): pinned or not,
+# libbpf's own (.rodata) included
+map_memlock() {
+	local id b mem=0 ids
+	ids=$(awk '/^map_id:/ { print $2 }' /proc/"$1"/fdinfo/* 2>/dev/null | sort -un)
+	[ -n "$ids" ] || { echo "bench.sh: no BPF map held by pid $1" >&2; return 1; }
+	for id in $ids; do
+		b=$(bpftool -j map show id "$id" | json_of .bytes_memlock) || return 1
+		mem=$((mem + b))
+	done
+	echo "$mem"
+}
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "== machine"
@@ -151,7 +168,7 @@ else
 	trap 'rm -rf "$RULES"' EXIT
 fi
 
-declare -A PM RSS
+declare -A PM RSS MAPMEM
 stat_ns() { nsx "$1" cat "/sys/class/net/eth0/statistics/$2"; }
 # where copies are counted: the monitor's eth0, or a capture's records
 COPIES_AT=mon
@@ -540,11 +557,7 @@ if has vtapd; then
 		sleep 0.5
 		rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$VTAPD_PID/status")
 		hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$VTAPD_PID/status")
-		mem=0
-		for f in "$VT_PIN"/vtap_*; do
-			b=$(bpftool -j map show pinned "$f" | json_of .bytes_memlock)
-			mem=$((mem + ${b:-0}))
-		done
+		mem=$(map_memlock "$VTAPD_PID") || { status=1; mem=0; }
 		csv vtapd rss_kib "$n" 0 "$rss" KiB
 		csv vtapd hwm_kib "$n" 0 "$hwm" KiB
 		csv vtapd bpftool_memlock_bytes "$n" 0 "$mem" B
@@ -570,10 +583,13 @@ if has vtapd; then
 		ip link del ${VT_PREFIX}-p3 2>/dev/null
 		vtapd_stop
 		pm=$(echo "$PT" | tr ' ' '\n' | grep -E '^[0-9.]+$' | median)
-		PM[$n]=${pm:-}; RSS[$n]=$rss
+		PM[$n]=${pm:-}; RSS[$n]=$rss; MAPMEM[$n]=$mem
 		awk -v n="$n" -v r="$rss" -v h="$hwm" -v m="$mem" -v p="$PT" \
 			'BEGIN { printf "%7d %12.1f %12.1f %14.2f   %s\n", n, r / 1024, h / 1024, m / 1048576, p }'
 	done
+	if [ -n "${MAPMEM[4096]:-}" ]; then
+		awk -v m="${MAPMEM[4096]}" -v t="$MAP_MEM_TARGET_MIB" 'BEGIN { printf "target BPF map memory of vtapd with 4096 rules, default limits (bpftool memlock) < %d MiB: %.2f MiB -> %s\n", t, m / 1048576, (m < t * 1048576 ? "MET" : "NOT MET") }'
+	fi
 	if [ -n "${RSS[4096]:-}" ]; then
 		awk -v k="${RSS[4096]}" 'BEGIN { printf "target vtapd resident memory with 4096 rules < 32 MiB: %.1f MiB -> %s\n", k / 1024, (k < 32768 ? "MET" : "NOT MET") }'
 	fi

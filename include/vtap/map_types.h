@@ -138,6 +138,23 @@ struct vtap_flow_slot {
 	__u32 check; /* the key's hash, mixed, ^ rank (bpf/vtap_flow_cache.h) */
 };
 
+/* vtap_proto, vtap_sport, vtap_dport, vtap_vlan: the index arrays, key
+ * gen * space + value -> the pool index (absolute) of that value's bitmap.
+ * The kernel rounds an array's values up to 8 bytes, so a value holding one
+ * index would be half padding: each 8-byte value holds the 16-bit indices
+ * of VTAP_IDX_PER_VALUE consecutive keys (key k is idx[k % 4] of value
+ * k / 4). In memory (mmap, the compiled image) that is a flat array of
+ * __u16, one per key. */
+#define VTAP_IDX_PER_VALUE 4
+struct vtap_idx_value {
+	__u16 idx[VTAP_IDX_PER_VALUE];
+};
+_Static_assert(VTAP_POOL_SIZE <= 65536, "a pool index fits an index array's 16 bits");
+_Static_assert(VTAP_PROTO_SPACE % VTAP_IDX_PER_VALUE == 0 &&
+		   VTAP_PORT_SPACE % VTAP_IDX_PER_VALUE == 0 &&
+		   VTAP_VLAN_SPACE % VTAP_IDX_PER_VALUE == 0,
+	       "a generation's half of an index array is whole values");
+
 /* vtap_ports key; the value is a pool index. */
 struct vtap_port_key {
 	__u32 ifindex;

@@ -186,7 +186,10 @@ enum { R_EMPTY, R_ARRAY, R_POOL, R_PORT, R_FRAMES };
 static int raw_prog(struct vtap_loader *ld, int row, __u32 gen)
 {
 	static struct prog p;
-	__u32 ak = gen * VTAP_PORT_SPACE + 9999, pool = gen * VTAP_POOL_PER_GEN + 1;
+	/* the value holding port 9999's index (four per value; the load
+	 * reads 32 of its bits: the cost is the lookup's) */
+	__u32 ak = (gen * VTAP_PORT_SPACE + 9999) / VTAP_IDX_PER_VALUE;
+	__u32 pool = gen * VTAP_POOL_PER_GEN + 1;
 
 	p.n = 0;
 	if (row == R_ARRAY)

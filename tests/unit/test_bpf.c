@@ -721,6 +721,98 @@ static void test_flow_cache_torn_slot(void **state)
 	free(c);
 }
 
+/* ---- the index arrays in the kernel ---- */
+
+/* The index arrays (protocol, L4 ports, VLAN) hold four 16-bit pool
+ * indices per map value (include/vtap/map_types.h): every key must find
+ * its own index, not a neighbour's in the same value. Rules on eight
+ * adjacent values of each field (two whole values), frames on every value
+ * from two below to two above, in both generations: each verdict must be
+ * the value's rule, and the native classifier's. */
+#define IX_RUN 8
+static const struct {
+	const char *match; /* the rules' match, %d = the value */
+	int first;	   /* the rules' first value */
+} ix_field[] = {
+    {"protocol: tcp, dst_ports: [%d]", 1000},
+    {"protocol: tcp, src_ports: [%d]", 3001},
+    {"vlan: %d", 102},
+    {"protocol: %d", 140},
+};
+#define IX_FIELDS (sizeof(ix_field) / sizeof(ix_field[0]))
+
+static void ix_frame(size_t field, int v, struct fx_pkt *p)
+{
+	*p = (struct fx_pkt){.l3 = FX_IP4, .proto = 6, .sport = 9, .dport = 9};
+	if (field == 0)
+		p->dport = (uint16_t)v;
+	else if (field == 1)
+		p->sport = (uint16_t)v;
+	else if (field == 2) {
+		p->tpid[0] = 0x8100;
+		p->tci[0] = (uint16_t)v;
+	} else
+		p->proto = (uint8_t)v;
+}
+
+static void test_index_arrays(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	char *y = malloc(16384), *at;
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1");
+	int n_rules = (int)(IX_FIELDS * IX_RUN), checked = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(y);
+	at = y + sprintf(y, MONS);
+	for (size_t f = 0; f < IX_FIELDS; f++)
+		for (int i = 0; i < IX_RUN; i++) {
+			at += sprintf(at,
+				      "  - {name: ix%zu-%d, priority: %d, source: {ports: [vm1]}, "
+				      "match: {",
+				      f, i, (int)(f * IX_RUN) + i + 1);
+			at += sprintf(at, ix_field[f].match, ix_field[f].first + i);
+			at += sprintf(at, "}, action: skip}\n");
+		}
+	compile_or_fail(y, c);
+	free(y);
+	for (int round = 0; round < 2; round++) { /* one generation, then the other */
+		apply(c);
+		for (size_t f = 0; f < IX_FIELDS; f++)
+			for (int v = ix_field[f].first - 2; v < ix_field[f].first + IX_RUN + 2;
+			     v++) {
+				struct fixture fx = {.port = "vm1", .dir = VTAP_DIR_OUT};
+				uint8_t frame[FX_FRAME_MAX];
+				struct vtap_pkt pkt;
+				int want = -1, rank, got;
+				size_t len;
+
+				ix_frame(f, v, &fx.pkt);
+				if (v >= ix_field[f].first && v < ix_field[f].first + IX_RUN)
+					want = (int)(f * IX_RUN) + v - ix_field[f].first;
+				len = fx_build(&fx, frame, sizeof(frame));
+				vtap_parse(frame, frame + len, &pkt);
+				rank = vtap_image_classify(&c->img, &pkt, vm1, VTAP_DIR_OUT);
+				assert_int_equal(rank >= 0 ? (int)c->img.rules[rank].policy_id : -1,
+						 want);
+				got = hit(VTAP_DIR_OUT, "vm1", &fx.pkt, (size_t)n_rules);
+				if (got != want)
+					fail_msg(
+					    "generation %d, %s value %d: the BPF tap says %d, the "
+					    "value's rule is %d",
+					    vtap_loader_active_gen(&ld), ix_field[f].match, v, got,
+					    want);
+				checked++;
+			}
+	}
+	print_message("# index arrays: %d frames, both generations, every verdict the "
+		      "value's own rule\n",
+		      checked);
+	fx_compiled_free(c);
+	free(c);
+}
+
 /* ---- the address tables in the kernel ---- */
 
 /* Prefixes of every length of both families, nested (prefix_gen.h), and
@@ -797,7 +889,7 @@ static void test_prefixes(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(2 * fx_count + 6, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(2 * fx_count + 7, sizeof(*tests));
 	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
 	size_t n = 0, r = 0;
 
@@ -828,5 +920,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefixes);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_index_arrays);
 	return _cmocka_run_group_tests("bpf", tests, n, group_setup, group_teardown);
 }

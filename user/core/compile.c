@@ -127,8 +127,8 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		}
 	}
 	img->pool = calloc(VTAP_POOL_PER_GEN, sizeof(*img->pool));
-	img->sport = calloc(VTAP_PORT_SPACE, sizeof(__u32));
-	img->dport = calloc(VTAP_PORT_SPACE, sizeof(__u32));
+	img->sport = calloc(VTAP_PORT_SPACE, sizeof(*img->sport));
+	img->dport = calloc(VTAP_PORT_SPACE, sizeof(*img->dport));
 	bb.n_slots = 2 * VTAP_POOL_PER_GEN;
 	bb.slots = malloc(bb.n_slots * sizeof(*bb.slots));
 	rk = calloc(n + 1, sizeof(*rk));

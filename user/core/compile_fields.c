@@ -193,7 +193,7 @@ static int cmp_edge(const void *a, const void *b)
 }
 
 int compile_l4ports(struct bm_builder *bb, const struct ranked *rk, size_t n, int side,
-		    const struct vtap_bitmap *wild, __u32 *table)
+		    const struct vtap_bitmap *wild, __u16 *table)
 {
 	size_t ne = 0, total = 0;
 	struct edge *e;
@@ -227,7 +227,7 @@ int compile_l4ports(struct bm_builder *bb, const struct ranked *rk, size_t n, in
 
 		if (next > pos) {
 			for (__u32 p = pos; p < next && p < VTAP_PORT_SPACE; p++)
-				table[p] = idx;
+				table[p] = (__u16)idx;
 			pos = next;
 		}
 		if (i == ne)
@@ -264,7 +264,7 @@ static size_t value_at(const struct vtap_policy *p, int field, size_t i)
 }
 
 int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t n, int field,
-		   const struct vtap_bitmap *wild, __u32 *table, size_t space)
+		   const struct vtap_bitmap *wild, __u16 *table, size_t space)
 {
 	struct vtap_bitmap *b = calloc(space, sizeof(*b));
 	char *used = calloc(space, 1);
@@ -289,7 +289,7 @@ int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t n, int
 		}
 	}
 	for (size_t v = 0; v < space; v++)
-		table[v] = used[v] ? bm_intern(bb, &b[v]) : wild_idx;
+		table[v] = (__u16)(used[v] ? bm_intern(bb, &b[v]) : wild_idx);
 	free(b);
 	free(used);
 	return 0;

@@ -49,8 +49,8 @@ int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size_t n, i
 /* The address table of side from img->prefixes[side] (compile_pfx.c). */
 int compile_pfx_table(struct bm_builder *bb, int side);
 int compile_l4ports(struct bm_builder *bb, const struct ranked *rk, size_t n, int side,
-		    const struct vtap_bitmap *wild, __u32 *table);
+		    const struct vtap_bitmap *wild, __u16 *table);
 int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t n, int field,
-		   const struct vtap_bitmap *wild, __u32 *table, size_t space);
+		   const struct vtap_bitmap *wild, __u16 *table, size_t space);
 
 #endif

@@ -38,10 +38,12 @@ struct vtap_image {
 	struct vtap_image_prefix *prefixes[2]; /* [0] VM side (SRC), [1] peer (DST) */
 	size_t n_prefixes[2];
 	struct vtap_pfx_slot *pfx[2]; /* the address tables, VTAP_PFX_SLOTS each */
-	__u32 proto[VTAP_PROTO_SPACE];
-	__u32 *sport; /* VTAP_PORT_SPACE entries */
-	__u32 *dport;
-	__u32 vlan[VTAP_VLAN_SPACE];
+	/* the index arrays, one 16-bit pool index per value: the layout of a
+	 * generation's half of the maps (map_types.h, struct vtap_idx_value) */
+	__u16 proto[VTAP_PROTO_SPACE];
+	__u16 *sport; /* VTAP_PORT_SPACE entries */
+	__u16 *dport;
+	__u16 vlan[VTAP_VLAN_SPACE];
 	struct vtap_rule rules[VTAP_MAX_RULES];
 	int rank_policy[VTAP_MAX_RULES]; /* rank -> index in the policy set */
 };

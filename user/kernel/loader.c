@@ -262,10 +262,10 @@ static __u32 port_key_gen(const void *k)
 	return ((const struct vtap_port_key *)k)->gen;
 }
 
-static void fill_index(__u64 *dst, const __u32 *src, size_t n, __u32 base)
+static void fill_index(__u16 *dst, const __u16 *src, size_t n, __u32 base)
 {
 	for (size_t i = 0; i < n; i++)
-		dst[i] = (__u64)src[i] + base;
+		dst[i] = (__u16)(src[i] + base);
 }
 
 /* An address table, its pool indices made absolute (empty slots stay 0;

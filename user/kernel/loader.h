@@ -22,10 +22,10 @@ struct vtap_loader {
 	struct vtap_tc *tc;
 	struct vtap_xdp *xdp; /* the XDP tap, same pinned maps (bpf/vtap_xdp.bpf.c) */
 	char pin_root[PATH_MAX];
-	/* mmapped classifier arrays (BPF_F_MMAPABLE); index arrays have an
-	 * 8-byte stride (the kernel rounds array values up to 8 bytes) */
+	/* mmapped classifier arrays (BPF_F_MMAPABLE); the index arrays are
+	 * flat arrays of 16-bit pool indices (four per map value: map_types.h) */
 	struct vtap_bitmap *pool;
-	__u64 *proto, *sport, *dport, *vlan;
+	__u16 *proto, *sport, *dport, *vlan;
 	struct vtap_pfx_slot *pfx; /* the address tables, both sides and generations */
 	int fd_sync_inner; /* the inner map the loader swaps into VTAP_MAP_SYNC */
 	int lock_fd;	   /* the pin root, flocked: this process owns it (pins.h) */
