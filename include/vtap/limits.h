@@ -43,9 +43,13 @@
 #define VTAP_FLOW_CACHE_SLOTS 4096
 
 /* The copies' ring buffer (abi.h, struct vtap_ring_rec): default and
- * bounds of its size (bytes, a power of two, at least a page); 4 MiB holds
- * about 40000 copies of 64-byte frames. */
-#define VTAP_RING_SIZE_DEFAULT (4u << 20)
+ * bounds of its size (bytes, a power of two, at least a page); 2 MiB holds
+ * about 20000 copies of 64-byte frames, 10 ms at 2 M copies/s: vtapd reads
+ * it at least every millisecond while copies flow, and drains several
+ * million records a second (docs/benchmarks.md). 2 MiB, not 4, keeps
+ * vtapd's BPF maps under issue 18's 16 MiB at the default limits;
+ * --ring-size raises it. */
+#define VTAP_RING_SIZE_DEFAULT (2u << 20)
 #define VTAP_RING_SIZE_MIN     4096u
 #define VTAP_RING_SIZE_MAX     (1u << 30)
 /* Longest copy a record carries: a 9000-byte jumbo frame with tags fits.

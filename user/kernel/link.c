@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include "link.h"
+#include "core/log.h"
 
 /* "vtap sink <pin root>": whose links they are, for teardown */
 static char link_alias[128] = VTAP_LINK_ALIAS;
@@ -95,6 +97,21 @@ static struct nlmsghdr *newlink(char *buf, const char *name, unsigned int mtu, c
 	return nlh;
 }
 
+/* Best effort: a kernel without IPv6 has no such file, and nothing to send. */
+static void no_ipv6(const char *name)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "1", 1) != 1)
+		log_warn("%s: cannot turn IPv6 off: %s", name, strerror(errno));
+	close(fd);
+}
+
 int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -114,6 +131,14 @@ int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
 	ret = vtap_link_nl_request(nlh);
+	/* a sink carries copies only: without IPv6 the kernel sends nothing
+	 * of its own through it (MLD reports, router and neighbour
+	 * solicitations would reach the monitor, or a capture's program,
+	 * whenever no vtap_sink is there to drop them: between two vtapds) */
+	if (!ret) {
+		no_ipv6(name);
+		no_ipv6(peer);
+	}
 	/* up afterwards, peer first: a veth refuses to open (ENOTCONN)
 	 * while its peer is down, which it is during the creation */
 	if (!ret && ((ret = set_up(peer, NULL)) || (ret = set_up(name, link_alias))))
