@@ -127,7 +127,13 @@ struct vtap_rule {
 	__u32 snaplen;	 /* 0 = whole frame */
 	__u32 sink_ifindex;
 	__u32 sink_kind; /* enum vtap_sink_kind */
+	__u32 flags;	 /* VTAP_RULE_* */
+	__u32 pad;
 };
+
+/* vtap_rule.flags: what the copy step (include/vtap/copy_plan.h) does
+ * beyond sending the copy to the rule's sink. */
+#define VTAP_RULE_HEADERS 0x1 /* snaplen: headers: cut after the L4 header (headers_len.h) */
 
 /* Per-policy, per-CPU counters: vtap_stats[policy_id]. */
 struct vtap_counters {

@@ -187,6 +187,8 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		rule->action = p->action == VTAP_ACTION_SKIP ? VTAP_ACT_SKIP : VTAP_ACT_MIRROR;
 		rule->sample = p->sample;
 		rule->snaplen = p->snaplen;
+		if (p->snap_headers)
+			rule->flags |= VTAP_RULE_HEADERS;
 		rule->sink_ifindex = (p->monitor_idx >= 0 && env->sink_ifindex)
 					     ? env->sink_ifindex[p->monitor_idx]
 					     : 0;

@@ -105,6 +105,7 @@ struct vtap_policy {
 	size_t n_vlans;		     /* none = any */
 	enum vtap_action action;     /* default mirror */
 	uint32_t snaplen;	     /* 0 = whole frame */
+	bool snap_headers;	     /* snaplen: headers (snaplen is 0) */
 	uint32_t sample;	     /* 1 = every frame; >= 1 */
 	char monitor[VTAP_NAME_MAX]; /* required for mirror; optional for skip */
 	int monitor_idx;	     /* index in set->monitors, -1 if none */

@@ -258,7 +258,13 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 	}
 
 	if ((v = node_get(map, "snaplen", &k))) {
-		if (field_int(c, v, "snaplen", 0, 65535, &x)) {
+		if (v->kind == VTAP_Y_SCALAR && !strcmp(v->str, "headers") && v->len == 7)
+			p->snap_headers = true;
+		else if (v->kind == VTAP_Y_SCALAR && !node_is_null(v) &&
+			 !(v->plain && parse_decimal(v->str, &x)))
+			ERR(c, v, "snaplen must be a number of bytes or 'headers', got '%s'",
+			    QNODE(v));
+		else if (field_int(c, v, "snaplen", 0, 65535, &x)) {
 			if (x > 0 && x < 14)
 				ERR(c, v,
 				    "snaplen %lld out of range (0 = whole frame, or 14..65535)", x);

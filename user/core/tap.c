@@ -39,15 +39,21 @@ static inline struct vtap_counters *vtap_tap_be_counters(const struct vdp_tap_be
 }
 
 #include <vtap/count.h>
+#include <vtap/copy_plan.h>
 
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,
-				uint32_t ifindex, uint8_t dir)
+				uint32_t ifindex, uint8_t dir, struct vtap_copy *cp)
 {
-	const struct vdp_tap_be be = { .img = img, .st = st };
+	const struct vdp_tap_be be = {.img = img, .st = st};
+	const uint8_t *end = (const uint8_t *)data + len_linear;
+	const struct vtap_rule *r;
 	struct vtap_counters *c;
 	struct vtap_pkt pkt;
 
-	vtap_parse(data, (const uint8_t *)data + len_linear, &pkt);
-	return vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c);
+	vtap_parse(data, end, &pkt);
+	r = vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c);
+	if (r && !vtap_copy_plan(data, end, &pkt, len, r, c, cp))
+		return NULL;
+	return r;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <vtap/copy_plan.h>
 #include "image.h"
 
 /* Written by the one forwarding lcore only; read without locks by the
@@ -21,10 +22,12 @@ struct vdp_stats {
 
 /* Parse the frame (its first len_linear bytes are contiguous, len bytes in
  * all), classify it as seen on (ifindex, dir), count it; returns the rule
- * whose copy is to be sent, or NULL (no match, skip, sampled out). The
- * caller counts the copy (copies/copy_bytes or copy_fail). */
+ * whose copy is to be sent, with the copy in *cp (sink, length: the copy
+ * step of include/vtap/copy_plan.h), or NULL (no match, skip, sampled out,
+ * or the copy step decided against it). The caller counts the copy
+ * (copies/copy_bytes or copy_fail). */
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,
-				uint32_t ifindex, uint8_t dir);
+				uint32_t ifindex, uint8_t dir, struct vtap_copy *cp);
 
 #endif

@@ -159,8 +159,11 @@ void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const
 		sbuf_json_str(o, p->monitor);
 		sbuf_printf(o, ",\"ports\":");
 		sbuf_json_str(o, ports);
-		sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
-			    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), ids[i]);
+		if (p->snap_headers)
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":\"headers\"", p->sample);
+		else
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u", p->sample, p->snaplen);
+		sbuf_printf(o, ",\"hook\":\"%s\",\"id\":%u}", vtap_hook_mode_name(p->hook), ids[i]);
 	}
 	if (json)
 		sbuf_printf(o, "]\n");
