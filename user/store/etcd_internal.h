@@ -96,6 +96,12 @@ void etcd_easy_drop(struct etcd *e, CURL **h);
 /* is this curl failure about TLS certificates (not worth retrying at once)? */
 bool etcd_curl_tls_error(CURLcode rc);
 int etcd_curl_errno(CURLcode rc);
+/* curl's message for a failed transfer to endpoint ep, with a hint when an
+ * https endpoint dropped a client that gave no certificate (TLS 1.3 servers
+ * refuse it after the handshake: curl then sees a reset or a closed read,
+ * depending on timing, not a certificate error) */
+void etcd_curl_why(const struct etcd *e, size_t ep, CURLcode rc, const char *curl_err, char *out,
+		   size_t len);
 void etcd_buf_free(struct etcd_buf *b);
 
 /* ---- requests (etcd_req.c) ---- */

@@ -327,6 +327,18 @@ bool etcd_curl_tls_error(CURLcode rc)
 	}
 }
 
+void etcd_curl_why(const struct etcd *e, size_t ep, CURLcode rc, const char *curl_err, char *out,
+		   size_t len)
+{
+	bool dropped = rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+		       rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_GOT_NOTHING;
+
+	etcd_fmt(out, len, "%s%s", curl_err && curl_err[0] ? curl_err : curl_easy_strerror(rc),
+		 dropped && !e->cert && !strncmp(e->ep[ep], "https:", 6)
+			 ? " (no client certificate given)"
+			 : "");
+}
+
 int etcd_curl_errno(CURLcode rc)
 {
 	if (etcd_curl_tls_error(rc))

@@ -257,8 +257,10 @@ void etcd_req_finished(struct etcd_req *r, CURLcode rc)
 			fail(r, -EFBIG, r->errs[r->ep]);
 			return;
 		}
-		etcd_fmt(r->errs[r->ep], ERR_LEN, "%s: %s", url,
-			 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+		char why[ERR_LEN];
+
+		etcd_curl_why(e, r->ep, rc, r->curl_err, why, sizeof(why));
+		etcd_fmt(r->errs[r->ep], ERR_LEN, "%s: %s", url, why);
 		next(r, !etcd_curl_tls_error(rc), etcd_curl_errno(rc));
 		return;
 	}

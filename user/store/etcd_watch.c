@@ -271,8 +271,7 @@ void etcd_watch_finished(struct etcd_watch *w, CURLcode rc)
 	if (w->in.over)
 		etcd_fmt(why, sizeof(why), "a message over %zu bytes", w->e->o.max_response);
 	else if (rc != CURLE_OK)
-		etcd_fmt(why, sizeof(why), "%s",
-			 w->curl_err[0] ? w->curl_err : curl_easy_strerror(rc));
+		etcd_curl_why(w->e, w->ep, rc, w->curl_err, why, sizeof(why));
 	else if (http != 200)
 		etcd_fmt(why, sizeof(why), "HTTP status %ld", http);
 	else
