@@ -39,7 +39,8 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_watch.c \
               user/core/policy_read.c user/core/policy_yaml.c user/core/policy_parse.c \
               user/core/policy_fields.c user/core/policy_values.c user/core/policy_monitor.c \
-              user/core/policy_rule.c user/core/policy_validate.c user/core/policy_model.c \
+              user/core/policy_rule.c user/core/policy_copy.c user/core/policy_validate.c \
+              user/core/policy_model.c user/core/rate_cfg.c \
               user/core/policy_errors.c user/core/text.c \
               user/core/compile.c user/core/compile_bitmap.c \
               user/core/compile_fields.c user/core/image_classify.c \

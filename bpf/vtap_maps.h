@@ -144,6 +144,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_OWNER SEC(".maps");
 
+/* Rate caps by policy id (include/vtap/rate.h): one value for all CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct vtap_rate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_RATE SEC(".maps");
+
 /* The verdict cache (bpf/vtap_flow_cache.h). Pinned like the rest so every
  * object vtapd loads (TC and XDP taps) shares it. */
 struct {

@@ -6,8 +6,8 @@
 #define VTAP_BPF_PLAN_H
 
 #include <vtap/abi.h>
-#include <vtap/copy_plan.h>
 #include "vtap_tap.h"
+#include <vtap/copy_plan.h>
 
 static __always_inline int vtap_plan(const struct vtap_ctx *ctx, const struct vtap_pkt *pkt,
 				     const struct vtap_rule *r, struct vtap_counters *c,
@@ -15,8 +15,8 @@ static __always_inline int vtap_plan(const struct vtap_ctx *ctx, const struct vt
 {
 	/* the frame's pointers again: the verifier forgets packet pointers
 	 * across the classifier's global function */
-	if (!vtap_copy_plan(vtap_buff_data(ctx->buf), vtap_buff_data_end(ctx->buf), pkt, ctx->len,
-			    r, c, cp))
+	if (!vtap_copy_plan(vtap_cfg_get(), vtap_buff_data(ctx->buf), vtap_buff_data_end(ctx->buf),
+			    pkt, ctx->len, r, c, cp))
 		return 0;
 	/* A header-only copy of a frame whose outer VLAN tag the stack holds
 	 * (TC) is cut by the sink after the sink has put the tag into the

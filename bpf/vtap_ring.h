@@ -8,8 +8,7 @@
 #define VTAP_BPF_RING_H
 
 #include <vtap/abi.h>
-#include <vtap/copy_plan.h>
-#include "vtap_tap.h"
+#include "vtap_plan.h"
 
 struct vtap_ring_buf {
 	struct vtap_ring_rec rec;

@@ -86,6 +86,21 @@ static __always_inline struct vtap_counters *vtap_tap_be_counters(const struct v
 	return bpf_map_lookup_elem(&VTAP_MAP_STATS, &key);
 }
 
+/* The copy step's backend (<vtap/copy_plan.h>): the policy's rate state,
+ * shared by all CPUs, and the clock. */
+static __always_inline struct vtap_rate *vtap_tap_be_rate(const struct vtap_cfg *cfg,
+							  __u32 policy_id)
+{
+	__u32 key = policy_id & (VTAP_MAX_RULES - 1);
+
+	return bpf_map_lookup_elem(&VTAP_MAP_RATE, &key);
+}
+
+static __always_inline __u64 vtap_tap_be_now(const struct vtap_cfg *cfg)
+{
+	return bpf_ktime_get_ns();
+}
+
 #include <vtap/count.h>
 
 /* The frame ctx, parsed into pkt by the hook (vtap_ctx_parse): returns the

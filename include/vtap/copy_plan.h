@@ -10,27 +10,28 @@
 #define VTAP_COPY_PLAN_H
 
 #include "compat.h"
+#include "abi.h"
 #include "map_types.h"
 #include "parse.h"
 #include "headers_len.h"
-
-/* One copy, as the hook sends it. */
-struct vtap_copy {
-	__u32 sink_ifindex; /* 0: no sink (counted as a copy failure) */
-	__u32 sink_kind;    /* enum vtap_sink_kind */
-	__u32 snaplen;	    /* bytes to keep; 0 = the whole frame */
-	__u32 policy_id;    /* the session: counters, tags, ring records */
-};
+#include "rate.h"
 
 /* The copy of the frame (data..end its linear bytes, len in all, parsed
  * into pkt) that rule r asks for. Returns 1 when it is to be sent, 0 when
- * the step decided against it (counted in c). */
-static __always_inline int vtap_copy_plan(const void *data, const void *end,
+ * the step decided against it (counted in c: rate_limited). */
+static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const void *data, const void *end,
 					  const struct vtap_pkt *pkt, __u32 len,
 					  const struct vtap_rule *r, struct vtap_counters *c,
 					  struct vtap_copy *cp)
 {
-	(void)c;
+	if (r->flags & VTAP_RULE_RATE) {
+		struct vtap_rate *rt = vtap_tap_be_rate(be, r->policy_id);
+
+		if (rt && !vtap_rate_admit(rt, vtap_tap_be_now(be), len)) {
+			c->rate_limited++;
+			return 0;
+		}
+	}
 	cp->sink_ifindex = r->sink_ifindex;
 	cp->sink_kind = r->sink_kind;
 	cp->policy_id = r->policy_id;

@@ -134,6 +134,23 @@ struct vtap_rule {
 /* vtap_rule.flags: what the copy step (include/vtap/copy_plan.h) does
  * beyond sending the copy to the rule's sink. */
 #define VTAP_RULE_HEADERS 0x1 /* snaplen: headers: cut after the L4 header (headers_len.h) */
+#define VTAP_RULE_RATE	  0x2 /* rate: copies within the policy's vtap_rate[policy id] */
+
+/* vtap_rate[policy_id]: a policy's rate cap, one for all CPUs (not per
+ * CPU): two GCRA buckets (include/vtap/rate.h), packets and bytes. Times
+ * are in 1/16 ns (VTAP_RATE_SHIFT); the byte cost in 2^-16 of that. The
+ * costs and tolerances are written by user space (core/rate.c) when the
+ * policy's rate changes; the theoretical arrival times (tat) by the taps,
+ * with compare-and-swap. One cache line. */
+struct vtap_rate {
+	__u64 pkt_tat;	 /* when the packet bucket is empty again */
+	__u64 byte_tat;	 /* the same for bytes */
+	__u64 pkt_cost;	 /* time one copy takes at pps; 0 = no pps cap */
+	__u64 pkt_tau;	 /* how far ahead pkt_tat may run: the burst */
+	__u64 byte_cost; /* time one byte takes at bytes_per_sec, << 16; 0 = no cap */
+	__u64 byte_tau;
+	__u64 pad[2];
+};
 
 /* Per-policy, per-CPU counters: vtap_stats[policy_id]. */
 struct vtap_counters {
@@ -144,6 +161,7 @@ struct vtap_counters {
 	__u64 copy_fail;   /* clone or redirect refused (see sink counters) */
 	__u64 sampled_out; /* matched, not copied because of sample */
 	__u64 ring_full;   /* XDP/ring copies the ring had no room for (in copy_fail too) */
+	__u64 rate_limited; /* not copied: over the policy's rate cap (not a failure) */
 };
 
 /* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's

@@ -508,6 +508,55 @@ static void test_copy_never_copied(void **state)
 	free(c);
 }
 
+/* A rate cap (pps 1, burst 3) for all CPUs and both hooks: of 10 frames
+ * in a moment, 2 through TC and 8 through XDP, 3 are copied — the TC tap's
+ * 2 and one record in the ring — and 7 counted over the cap, not as
+ * failures. A reload with the same cap keeps the bucket (still empty). */
+static void test_rate_cap(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53 } };
+	struct vtap_counters k;
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame)), recs_seen = 0;
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1");
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, "
+			     "rate: {pps: 1, burst: 3}, monitor: mon}\n",
+			c);
+	apply(c);
+	assert_int_equal(vtap_loader_set_rate(&ld, 0, &c->set.policies[0].rate), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(run_frame(VTAP_DIR_OUT, vm1, frame, len, 0), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(run_frame_xdp(vm1, frame, len), 0);
+		recs_seen += n_recs;
+	}
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.matched_pkts, 10);
+	assert_int_equal(k.copies, 3);
+	assert_int_equal(k.rate_limited, 7);
+	assert_int_equal(k.copy_fail, 0);
+	assert_int_equal(recs_seen, 1);
+	/* the same cap written again: the bucket is kept, still empty */
+	assert_int_equal(vtap_loader_set_rate(&ld, 0, &c->set.policies[0].rate), 0);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm1, frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.copies, 3);
+	assert_int_equal(k.rate_limited, 8);
+	/* no cap: every frame copied */
+	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, monitor: mon}\n", c);
+	apply(c);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm1, frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.copies, 1);
+	assert_int_equal(k.rate_limited, 0);
+	fx_compiled_free(c);
+	free(c);
+}
+
 static void test_sample(void **state)
 {
 	struct fx_compiled *c = calloc(1, sizeof(*c));
@@ -759,7 +808,7 @@ static void test_flow_cache_torn_slot(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(2 * fx_count + 5, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(2 * fx_count + 6, sizeof(*tests));
 	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
 	size_t n = 0, r = 0;
 
@@ -786,6 +835,7 @@ int main(void)
 	}
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_copy_never_copied);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sample);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rate_cap);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);

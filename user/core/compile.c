@@ -189,6 +189,8 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		rule->snaplen = p->snaplen;
 		if (p->snap_headers)
 			rule->flags |= VTAP_RULE_HEADERS;
+		if (p->rate.pps || p->rate.bytes_per_sec)
+			rule->flags |= VTAP_RULE_RATE;
 		rule->sink_ifindex = (p->monitor_idx >= 0 && env->sink_ifindex)
 					     ? env->sink_ifindex[p->monitor_idx]
 					     : 0;

@@ -85,6 +85,14 @@ enum vtap_action {
 	VTAP_ACTION_SKIP = 1,
 };
 
+/* rate: a cap on a policy's copies, for all CPUs (include/vtap/rate.h).
+ * 0 = no such cap; burst 0 = the default (core/rate.c). */
+struct vtap_rate_spec {
+	uint64_t pps;
+	uint64_t bytes_per_sec;
+	uint64_t burst; /* packets when pps is given, else bytes */
+};
+
 struct vtap_policy {
 	char name[VTAP_NAME_MAX];
 	int32_t priority; /* lower runs first; default 1000 */
@@ -106,6 +114,7 @@ struct vtap_policy {
 	enum vtap_action action;     /* default mirror */
 	uint32_t snaplen;	     /* 0 = whole frame */
 	bool snap_headers;	     /* snaplen: headers (snaplen is 0) */
+	struct vtap_rate_spec rate;  /* rate: all 0 = none */
 	uint32_t sample;	     /* 1 = every frame; >= 1 */
 	char monitor[VTAP_NAME_MAX]; /* required for mirror; optional for skip */
 	int monitor_idx;	     /* index in set->monitors, -1 if none */

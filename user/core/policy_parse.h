@@ -94,4 +94,9 @@ void parse_monitor(const struct pctx *c, const struct vtap_ynode *map); /* polic
 void parse_receive(const struct pctx *c, const struct vtap_ynode *map); /* policy_monitor.c */
 void parse_policy(const struct pctx *c, const struct vtap_ynode *map);	/* policy_rule.c */
 
+/* ---- a policy's copy keys (policy_copy.c); key: the key's node ---- */
+
+void parse_rate(const struct pctx *c, const struct vtap_ynode *n, const struct vtap_ynode *key,
+		struct vtap_policy *p);
+
 #endif

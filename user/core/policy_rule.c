@@ -12,6 +12,7 @@
 static const struct key_spec policy_keys[] = {
     {"name", 0},  {"priority", 0}, {"source", 0},  {"destination", 0}, {"direction", 0},
     {"match", 0}, {"action", 0},   {"snaplen", 0}, {"sample", 0},      {"monitor", 0},
+    {"rate", 0},
 };
 static const struct key_spec source_keys[] = {{"ports", 0}, {"cidr", 0}, {"hook", 0}};
 static const struct key_spec dest_keys[] = {{"cidr", 0}, {"ports", 0}};
@@ -280,6 +281,9 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 		if (p->action == VTAP_ACTION_SKIP)
 			ERR(c, k, "sample has no meaning for a skip policy");
 	}
+
+	if ((v = node_get(map, "rate", &k)))
+		parse_rate(c, v, k, p);
 
 	if ((v = node_get(map, "monitor", &mon_key))) {
 		if (p->action == VTAP_ACTION_SKIP) {

@@ -2,6 +2,7 @@
 /* vtap-dpdk's tap without DPDK: see tap.h. The count/sample step is
  * <vtap/count.h>, the one the BPF taps use, so the counters mean the same
  * on both paths; here over the compiled image and vdp_stats. */
+#include <time.h>
 #include <vtap/parse.h>
 #include "tap.h"
 
@@ -38,6 +39,21 @@ static inline struct vtap_counters *vtap_tap_be_counters(const struct vdp_tap_be
 	return &be->st->pol[policy_id & (VTAP_MAX_RULES - 1)];
 }
 
+/* The copy step's backend: the rate states, the clock. */
+static inline struct vtap_rate *vtap_tap_be_rate(const struct vdp_tap_be *be, __u32 policy_id)
+{
+	return &be->st->rate[policy_id & (VTAP_MAX_RULES - 1)];
+}
+
+static inline __u64 vtap_tap_be_now(const struct vdp_tap_be *be)
+{
+	struct timespec ts;
+
+	(void)be;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
 #include <vtap/count.h>
 #include <vtap/copy_plan.h>
 
@@ -53,7 +69,7 @@ const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *
 
 	vtap_parse(data, end, &pkt);
 	r = vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c);
-	if (r && !vtap_copy_plan(data, end, &pkt, len, r, c, cp))
+	if (r && !vtap_copy_plan(&be, data, end, &pkt, len, r, c, cp))
 		return NULL;
 	return r;
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <vtap/copy_plan.h>
+#include <vtap/abi.h>
 #include "image.h"
 
 /* Written by the one forwarding lcore only; read without locks by the
@@ -18,6 +18,9 @@
 struct vdp_stats {
 	struct vtap_counters pol[VTAP_MAX_RULES]; /* by policy id, as vtap_stats */
 	struct vtap_global_counters g;		  /* copies_seen, pull_fail stay 0 */
+	/* the rate caps by policy id, as vtap_rate: costs written by the
+	 * control thread when a policy's rate changes, buckets by the lcore */
+	struct vtap_rate rate[VTAP_MAX_RULES];
 };
 
 /* Parse the frame (its first len_linear bytes are contiguous, len bytes in

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/log.h"
+#include "core/rate_cfg.h"
 #include "vdp.h"
 
 static double now_ms(void)
@@ -167,6 +168,15 @@ int vdp_reload(struct vdp *v, struct sbuf *o)
 
 		if (st == VTAP_ID_NEW || st == VTAP_ID_REUSED)
 			memset(&v->stats->pol[id], 0, sizeof(v->stats->pol[0]));
+	}
+	/* rate caps before the rules that use them; an unchanged one keeps its
+	 * buckets (the lcore may be charging them: only a change rewrites) */
+	for (size_t i = 0; i < set.n_policies; i++) {
+		struct vtap_rate want, *have = &v->stats->rate[ids[i] & (VTAP_MAX_RULES - 1)];
+
+		vtap_rate_config(&set.policies[i].rate, &want);
+		if (!vtap_rate_same_config(&want, have))
+			*have = want;
 	}
 	swap_in(v, rl);
 	/* after the grace period of the swap no round uses the ids of the

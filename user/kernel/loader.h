@@ -92,6 +92,14 @@ const char *vtap_prog_name(enum vtap_prog prog);
 int vtap_loader_ring_fd(struct vtap_loader *ld);
 /* vxlan monitors: the tunnel of a policy's copies (NULL: none). */
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t);
+/* vtap_rate[policy_id] from spec (core/rate_cfg.h); left alone (buckets
+ * and all) when its costs are the same already. */
+int vtap_loader_set_rate(struct vtap_loader *ld, __u32 policy_id, const struct vtap_rate_spec *spec);
+/* The rate caps of every policy of set (ids: their policy ids), before the
+ * set is in effect; a failure is logged (the policy's copies are then not
+ * capped by the new rate until the next reload). */
+void vtap_loader_set_rates(struct vtap_loader *ld, const struct vtap_policy_set *set,
+			   const __u32 *ids);
 /* The receiving side: copies with vni go out of ifindex (0: forget vni,
  * its counters too). Counters of VTAP_RECV_UNKNOWN: VNIs nobody receives. */
 int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex);

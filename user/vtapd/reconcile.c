@@ -290,6 +290,7 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 		 * removed policy had must not send a copy to that policy's
 		 * remote */
 		vtap_vxlan_tunnels_write(&d->ld, set, ids);
+		vtap_loader_set_rates(&d->ld, set, ids);
 		ret = vtap_loader_apply(&d->ld, &img);
 		if (ret)
 			snprintf(d->rec.last_error, sizeof(d->rec.last_error),
