@@ -153,6 +153,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_RATE SEC(".maps");
 
+/* Fingerprints of recent copies (include/vtap/dedup.h): one table for all
+ * CPUs, since a frame's two taps may run on two. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_DEDUP_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct vtap_dedup_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_DEDUP SEC(".maps");
+
 /* The verdict cache (bpf/vtap_flow_cache.h). Pinned like the rest so every
  * object vtapd loads (TC and XDP taps) shares it. */
 struct {

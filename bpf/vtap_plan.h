@@ -15,8 +15,15 @@ static __always_inline int vtap_plan(const struct vtap_ctx *ctx, const struct vt
 {
 	/* the frame's pointers again: the verifier forgets packet pointers
 	 * across the classifier's global function */
-	if (!vtap_copy_plan(vtap_cfg_get(), vtap_buff_data(ctx->buf), vtap_buff_data_end(ctx->buf),
-			    pkt, ctx->len, r, c, cp))
+	struct vtap_frame f = {
+		.data = vtap_buff_data(ctx->buf),
+		.end = vtap_buff_data_end(ctx->buf),
+		.len = ctx->len,
+		.ifindex = ctx->ifindex,
+		.dir = ctx->dir,
+	};
+
+	if (!vtap_copy_plan(vtap_cfg_get(), &f, pkt, r, c, cp))
 		return 0;
 	/* A header-only copy of a frame whose outer VLAN tag the stack holds
 	 * (TC) is cut by the sink after the sink has put the tag into the

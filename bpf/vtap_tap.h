@@ -86,14 +86,20 @@ static __always_inline struct vtap_counters *vtap_tap_be_counters(const struct v
 	return bpf_map_lookup_elem(&VTAP_MAP_STATS, &key);
 }
 
-/* The copy step's backend (<vtap/copy_plan.h>): the policy's rate state,
- * shared by all CPUs, and the clock. */
+/* The copy step's backend (<vtap/copy_plan.h>): the policy's rate state
+ * and the fingerprints of copies, both shared by all CPUs, and the clock. */
 static __always_inline struct vtap_rate *vtap_tap_be_rate(const struct vtap_cfg *cfg,
 							  __u32 policy_id)
 {
 	__u32 key = policy_id & (VTAP_MAX_RULES - 1);
 
 	return bpf_map_lookup_elem(&VTAP_MAP_RATE, &key);
+}
+
+static __always_inline struct vtap_dedup_bucket *vtap_tap_be_dedup(const struct vtap_cfg *cfg,
+								   __u32 bucket)
+{
+	return bpf_map_lookup_elem(&VTAP_MAP_DEDUP, &bucket);
 }
 
 static __always_inline __u64 vtap_tap_be_now(const struct vtap_cfg *cfg)

@@ -15,29 +15,61 @@
 #include "parse.h"
 #include "headers_len.h"
 #include "rate.h"
+#include "dedup.h"
 
-/* The copy of the frame (data..end its linear bytes, len in all, parsed
- * into pkt) that rule r asks for. Returns 1 when it is to be sent, 0 when
- * the step decided against it (counted in c: rate_limited). */
-static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const void *data, const void *end,
-					  const struct vtap_pkt *pkt, __u32 len,
-					  const struct vtap_rule *r, struct vtap_counters *c,
-					  struct vtap_copy *cp)
+/* The frame a copy step works on: its linear bytes (data..end, where the
+ * parse found its headers), its whole length, where it was tapped. */
+struct vtap_frame {
+	const void *data;
+	const void *end;
+	__u32 len;
+	__u32 ifindex;
+	__u8 dir;
+};
+
+/* The copy of frame f (parsed into pkt) that rule r asks for. Returns 1
+ * when it is to be sent, 0 when the step decided against it (counted in c:
+ * deduplicated, rate_limited). In this order: where the copy goes; is it
+ * a frame this monitor got already (dedup.h); does it fit the rate cap
+ * (rate.h) — a frame sent already costs no token, and a copy over the cap
+ * leaves no fingerprint, so the frame's other tap may still copy it; its
+ * length. */
+static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const struct vtap_frame *f,
+					  const struct vtap_pkt *pkt, const struct vtap_rule *r,
+					  struct vtap_counters *c, struct vtap_copy *cp)
 {
+	struct vtap_dedup_bucket *db = 0;
+	__u64 key = 0, now = 0;
+	int way = 0;
+
+	cp->sink_ifindex = r->sink_ifindex;
+	cp->sink_kind = r->sink_kind;
+	cp->policy_id = r->policy_id;
+	if (r->flags & (VTAP_RULE_DEDUP | VTAP_RULE_RATE))
+		now = vtap_tap_be_now(be);
+	if (r->flags & VTAP_RULE_DEDUP) {
+		key = vtap_dedup_key(vtap_frame_fp(f->data, f->end, pkt, f->len), cp->sink_ifindex,
+				     cp->sink_kind,
+				     cp->sink_kind == VTAP_SINK_PLAIN ? 0 : cp->policy_id);
+		db = vtap_tap_be_dedup(be, (__u32)key & (VTAP_DEDUP_BUCKETS - 1));
+		if (db && vtap_dedup_seen(db, key, now, f->ifindex, f->dir, &way)) {
+			c->deduplicated++;
+			return 0;
+		}
+	}
 	if (r->flags & VTAP_RULE_RATE) {
 		struct vtap_rate *rt = vtap_tap_be_rate(be, r->policy_id);
 
-		if (rt && !vtap_rate_admit(rt, vtap_tap_be_now(be), len)) {
+		if (rt && !vtap_rate_admit(rt, now, f->len)) {
 			c->rate_limited++;
 			return 0;
 		}
 	}
-	cp->sink_ifindex = r->sink_ifindex;
-	cp->sink_kind = r->sink_kind;
-	cp->policy_id = r->policy_id;
+	if (db)
+		vtap_dedup_note(db, way, key, now, f->ifindex, f->dir);
 	cp->snaplen = r->snaplen;
 	if (r->flags & VTAP_RULE_HEADERS)
-		cp->snaplen = vtap_headers_len(data, end, pkt, len);
+		cp->snaplen = vtap_headers_len(f->data, f->end, pkt, f->len);
 	return 1;
 }
 

@@ -28,6 +28,10 @@
  * vtap_bitmap). */
 #define VTAP_SHAPE_SLOTS 8
 
+/* One copy per frame (include/vtap/dedup.h): buckets of four fingerprint
+ * slots, for all CPUs (128 bytes each). */
+#define VTAP_DEDUP_BUCKETS 4096
+
 /* The verdict cache (bpf/vtap_flow_cache.h): slots per CPU. */
 #define VTAP_FLOW_CACHE_SLOTS 4096
 

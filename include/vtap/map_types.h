@@ -135,6 +135,23 @@ struct vtap_rule {
  * beyond sending the copy to the rule's sink. */
 #define VTAP_RULE_HEADERS 0x1 /* snaplen: headers: cut after the L4 header (headers_len.h) */
 #define VTAP_RULE_RATE	  0x2 /* rate: copies within the policy's vtap_rate[policy id] */
+#define VTAP_RULE_DEDUP	  0x4 /* one copy per frame (default; dedup: false clears it) */
+
+/* vtap_dedup[key % VTAP_DEDUP_BUCKETS], for all CPUs: the last copies whose
+ * fingerprints fell into this bucket (include/vtap/dedup.h); a new one
+ * replaces the oldest of the bucket's four. Written without locks: two CPUs
+ * racing on a slot can only make a frame's second copy go out. */
+struct vtap_dedup_slot {
+	__u64 key; /* the frame's fingerprint mixed with its monitor */
+	__u64 ts;  /* when it was copied, ns */
+	__u32 ifindex; /* where it was tapped */
+	__u32 dir;
+};
+
+#define VTAP_DEDUP_WAYS 4
+struct vtap_dedup_bucket {
+	struct vtap_dedup_slot s[VTAP_DEDUP_WAYS];
+};
 
 /* vtap_rate[policy_id]: a policy's rate cap, one for all CPUs (not per
  * CPU): two GCRA buckets (include/vtap/rate.h), packets and bytes. Times
@@ -162,6 +179,7 @@ struct vtap_counters {
 	__u64 sampled_out; /* matched, not copied because of sample */
 	__u64 ring_full;   /* XDP/ring copies the ring had no room for (in copy_fail too) */
 	__u64 rate_limited; /* not copied: over the policy's rate cap (not a failure) */
+	__u64 deduplicated; /* not copied: the monitor got this frame from another tap */
 };
 
 /* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's

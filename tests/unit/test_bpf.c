@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
@@ -33,8 +34,10 @@
 
 #include "fixtures.h"
 #include "sink_reader.h"
+#include <vtap/dedup.h>
 #include "kernel/loader.h"
 #include "kernel/tc.h"
+#include "vtap_tc.skel.h"
 #include <vtap/abi.h>
 #include <vtap/map_names.h>
 
@@ -232,6 +235,22 @@ static int run_frame_xdp(uint32_t ifindex, const uint8_t *frame, size_t len)
 	return ret;
 }
 
+/* Forget the copies' fingerprints (include/vtap/dedup.h): each fixture is
+ * a world of its own, while the table would take a frame an earlier fixture
+ * ran through another port as the same frame, tapped twice. */
+static void dedup_forget(void)
+{
+	static struct vtap_dedup_bucket zero[VTAP_DEDUP_BUCKETS];
+	static __u32 keys[VTAP_DEDUP_BUCKETS];
+	__u32 count = VTAP_DEDUP_BUCKETS;
+
+	for (__u32 i = 0; i < VTAP_DEDUP_BUCKETS; i++)
+		keys[i] = i;
+	assert_int_equal(bpf_map_update_batch(vtap_loader_map_fd(&ld, VTAP_MAP_DEDUP), keys, zero,
+					      &count, NULL),
+			 0);
+}
+
 /* Apply c's image and check that the active generation flipped. */
 static void apply(struct fx_compiled *c)
 {
@@ -350,6 +369,7 @@ static void test_fixture(void **state)
 	native = fx_rank_name(c, rank);
 
 	apply(c);
+	dedup_forget();
 	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
 	if (run->xdp) {
 		ret = run_frame_xdp(fx_env_ifindex(&env, f->port), frame, len);
@@ -524,7 +544,7 @@ static void test_rate_cap(void **state)
 	(void)state;
 	assert_non_null(c);
 	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, "
-			     "rate: {pps: 1, burst: 3}, monitor: mon}\n",
+			     "rate: {pps: 1, burst: 3}, dedup: false, monitor: mon}\n",
 			c);
 	apply(c);
 	assert_int_equal(vtap_loader_set_rate(&ld, 0, &c->set.policies[0].rate), 0);
@@ -547,12 +567,89 @@ static void test_rate_cap(void **state)
 	assert_int_equal(k.copies, 3);
 	assert_int_equal(k.rate_limited, 8);
 	/* no cap: every frame copied */
-	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, monitor: mon}\n", c);
+	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, dedup: false, "
+			     "monitor: mon}\n",
+			c);
 	apply(c);
 	assert_int_equal(run_frame(VTAP_DIR_IN, vm1, frame, len, 0), 0);
 	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
 	assert_int_equal(k.copies, 1);
 	assert_int_equal(k.rate_limited, 0);
+	fx_compiled_free(c);
+	free(c);
+}
+
+/* The policies of yaml in effect, no fingerprint left: frame leaves vm1
+ * and enters vm2; *second: the counters of the second policy. */
+static void both_ends(const char *yaml, struct fx_compiled *c, const uint8_t *frame, size_t len,
+		      struct vtap_counters *second)
+{
+	compile_or_fail(yaml, c);
+	apply(c);
+	dedup_forget();
+	assert_int_equal(run_frame(VTAP_DIR_OUT, fx_env_ifindex(&env, "vm1"), frame, len, 0), 0);
+	assert_int_equal(run_frame(VTAP_DIR_IN, fx_env_ifindex(&env, "vm2"), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 1, second), 0);
+}
+
+/* One copy per frame: the same frame tapped leaving vm1 and entering vm2
+ * (TC, or XDP out and TC in) reaches the monitor once, the second counted
+ * deduplicated; the same frame again at the same tap point is another frame
+ * (copied); after the window it is another frame too; a frame tapped for
+ * two monitors goes to both; dedup: false copies it twice. */
+static void test_dedup(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 6, .sport = 1, .dport = 80,
+				      .payload = 100 } };
+	struct vtap_counters k1, k2;
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1"), vm2 = fx_env_ifindex(&env, "vm2");
+	struct timespec gap = { 0, VTAP_DEDUP_WINDOW_NS + 1000000 };
+
+	(void)state;
+	assert_non_null(c);
+	both_ends(MONS "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+		       "  - {name: two, source: {ports: [vm2]}, monitor: mon}\n",
+		  c, frame, len, &k2);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k1), 0);
+	assert_int_equal(k1.copies, 1);
+	assert_int_equal(k2.copies, 0);
+	assert_int_equal(k2.deduplicated, 1);
+	/* the same frame again at vm1: another frame, copied; then at vm2 */
+	assert_int_equal(run_frame(VTAP_DIR_OUT, vm1, frame, len, 0), 0);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm2, frame, len, 0), 0);
+	/* XDP out, TC in: no skb metadata between them, the same answer */
+	assert_int_equal(run_frame_xdp(vm1, frame, len), 0);
+	assert_int_equal(n_recs, 1);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm2, frame, len, 0), 0);
+	/* past the window: another frame */
+	nanosleep(&gap, NULL);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm2, frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k1), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 1, &k2), 0);
+	assert_int_equal(k1.copies, 3);
+	assert_int_equal(k1.deduplicated, 0);
+	assert_int_equal(k2.copies, 1);
+	assert_int_equal(k2.deduplicated, 3);
+	assert_int_equal(k1.copy_fail + k2.copy_fail, 0);
+
+	/* dedup: false on the second: twice */
+	both_ends(MONS "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+		       "  - {name: two, source: {ports: [vm2]}, dedup: false, monitor: mon}\n",
+		  c, frame, len, &k2);
+	assert_int_equal(k2.copies, 1);
+	assert_int_equal(k2.deduplicated, 0);
+	/* two monitors: each gets the frame (the second's sink is absent
+	 * here: its copy is a failure, not a duplicate) */
+	both_ends("monitors: [{name: mon, type: local, port: sink0}, "
+		  "{name: mon2, type: local, port: ghost0}]\npolicies:\n"
+		  "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+		  "  - {name: two, source: {ports: [vm2]}, monitor: mon2}\n",
+		  c, frame, len, &k2);
+	assert_int_equal(k2.deduplicated, 0);
+	assert_int_equal(k2.copy_fail, 1);
 	fx_compiled_free(c);
 	free(c);
 }
@@ -570,7 +667,7 @@ static void test_sample(void **state)
 	compile_or_fail(MONS "  - {name: other, priority: 1, source: {ports: [vm1]}, "
 			     "match: {protocol: tcp}, monitor: mon}\n"
 			     "  - {name: sampled, priority: 2, source: {ports: [vm1]}, sample: 3, "
-			     "monitor: mon}\n",
+			     "dedup: false, monitor: mon}\n",
 			c);
 	apply(c);
 	for (int i = 0; i < 6; i++)
@@ -808,7 +905,7 @@ static void test_flow_cache_torn_slot(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(2 * fx_count + 6, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(2 * fx_count + 7, sizeof(*tests));
 	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
 	size_t n = 0, r = 0;
 
@@ -836,6 +933,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_copy_never_copied);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sample);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_rate_cap);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dedup);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);

@@ -191,6 +191,8 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 			rule->flags |= VTAP_RULE_HEADERS;
 		if (p->rate.pps || p->rate.bytes_per_sec)
 			rule->flags |= VTAP_RULE_RATE;
+		if (p->dedup)
+			rule->flags |= VTAP_RULE_DEDUP;
 		rule->sink_ifindex = (p->monitor_idx >= 0 && env->sink_ifindex)
 					     ? env->sink_ifindex[p->monitor_idx]
 					     : 0;

@@ -115,6 +115,7 @@ struct vtap_policy {
 	uint32_t snaplen;	     /* 0 = whole frame */
 	bool snap_headers;	     /* snaplen: headers (snaplen is 0) */
 	struct vtap_rate_spec rate;  /* rate: all 0 = none */
+	bool dedup;		     /* one copy per frame per monitor (default true) */
 	uint32_t sample;	     /* 1 = every frame; >= 1 */
 	char monitor[VTAP_NAME_MAX]; /* required for mirror; optional for skip */
 	int monitor_idx;	     /* index in set->monitors, -1 if none */

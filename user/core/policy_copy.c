@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The keys of a policy that shape its copies rather than select frames:
- * rate (a cap on the policy's copies, include/vtap/rate.h). */
+ * rate (a cap on the policy's copies, include/vtap/rate.h) and dedup (one
+ * copy per frame per monitor, include/vtap/dedup.h). */
 #include <string.h>
 
 #include "policy_parse.h"
@@ -36,4 +37,22 @@ void parse_rate(const struct pctx *c, const struct vtap_ynode *n, const struct v
 		p->rate.burst = (uint64_t)x;
 	if (!node_get(n, "pps", NULL) && !node_get(n, "bytes_per_sec", NULL))
 		ERR(c, n, "rate: give pps, bytes_per_sec or both");
+}
+
+void parse_dedup(const struct pctx *c, const struct vtap_ynode *n, const struct vtap_ynode *key,
+		 struct vtap_policy *p)
+{
+	if (p->action == VTAP_ACTION_SKIP) {
+		ERR(c, key, "dedup has no meaning for a skip policy");
+		return;
+	}
+	/* YAML 1.2's booleans, unquoted: a quoted "false" is a string */
+	if (n->kind == VTAP_Y_SCALAR && n->plain && !strcmp(n->str, "true"))
+		p->dedup = true;
+	else if (n->kind == VTAP_Y_SCALAR && n->plain && !strcmp(n->str, "false"))
+		p->dedup = false;
+	else if (n->kind == VTAP_Y_SCALAR && !node_is_null(n))
+		ERR(c, n, "dedup must be true or false, got '%s'", QNODE(n));
+	else
+		ERR(c, n, "dedup must be true or false, got %s", node_kind(n));
 }

@@ -98,5 +98,7 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map);	/* policy
 
 void parse_rate(const struct pctx *c, const struct vtap_ynode *n, const struct vtap_ynode *key,
 		struct vtap_policy *p);
+void parse_dedup(const struct pctx *c, const struct vtap_ynode *n, const struct vtap_ynode *key,
+		 struct vtap_policy *p);
 
 #endif

@@ -12,7 +12,7 @@
 static const struct key_spec policy_keys[] = {
     {"name", 0},  {"priority", 0}, {"source", 0},  {"destination", 0}, {"direction", 0},
     {"match", 0}, {"action", 0},   {"snaplen", 0}, {"sample", 0},      {"monitor", 0},
-    {"rate", 0},
+    {"rate", 0},  {"dedup", 0},
 };
 static const struct key_spec source_keys[] = {{"ports", 0}, {"cidr", 0}, {"hook", 0}};
 static const struct key_spec dest_keys[] = {{"cidr", 0}, {"ports", 0}};
@@ -148,6 +148,7 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 	p->snaplen = 0;
 	p->sample = 1;
 	p->monitor_idx = -1;
+	p->dedup = true;
 
 	if (map->kind != VTAP_Y_MAP) {
 		ERR(c, map, "a policy must be a mapping, got %s", node_kind(map));
@@ -284,6 +285,8 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 
 	if ((v = node_get(map, "rate", &k)))
 		parse_rate(c, v, k, p);
+	if ((v = node_get(map, "dedup", &k)))
+		parse_dedup(c, v, k, p);
 
 	if ((v = node_get(map, "monitor", &mon_key))) {
 		if (p->action == VTAP_ACTION_SKIP) {

@@ -39,10 +39,16 @@ static inline struct vtap_counters *vtap_tap_be_counters(const struct vdp_tap_be
 	return &be->st->pol[policy_id & (VTAP_MAX_RULES - 1)];
 }
 
-/* The copy step's backend: the rate states, the clock. */
+/* The copy step's backend: the rate states, the fingerprints, the clock. */
 static inline struct vtap_rate *vtap_tap_be_rate(const struct vdp_tap_be *be, __u32 policy_id)
 {
 	return &be->st->rate[policy_id & (VTAP_MAX_RULES - 1)];
+}
+
+static inline struct vtap_dedup_bucket *vtap_tap_be_dedup(const struct vdp_tap_be *be,
+							   __u32 bucket)
+{
+	return &be->st->dedup[bucket & (VTAP_DEDUP_BUCKETS - 1)];
 }
 
 static inline __u64 vtap_tap_be_now(const struct vdp_tap_be *be)
@@ -62,14 +68,18 @@ const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *
 				uint32_t ifindex, uint8_t dir, struct vtap_copy *cp)
 {
 	const struct vdp_tap_be be = {.img = img, .st = st};
-	const uint8_t *end = (const uint8_t *)data + len_linear;
+	const struct vtap_frame f = {.data = data,
+				     .end = (const uint8_t *)data + len_linear,
+				     .len = len,
+				     .ifindex = ifindex,
+				     .dir = dir};
 	const struct vtap_rule *r;
 	struct vtap_counters *c;
 	struct vtap_pkt pkt;
 
-	vtap_parse(data, end, &pkt);
+	vtap_parse(data, f.end, &pkt);
 	r = vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c);
-	if (r && !vtap_copy_plan(&be, data, end, &pkt, len, r, c, cp))
+	if (r && !vtap_copy_plan(&be, &f, &pkt, r, c, cp))
 		return NULL;
 	return r;
 }

@@ -21,6 +21,8 @@ struct vdp_stats {
 	/* the rate caps by policy id, as vtap_rate: costs written by the
 	 * control thread when a policy's rate changes, buckets by the lcore */
 	struct vtap_rate rate[VTAP_MAX_RULES];
+	/* fingerprints of recent copies (include/vtap/dedup.h) */
+	struct vtap_dedup_bucket dedup[VTAP_DEDUP_BUCKETS];
 };
 
 /* Parse the frame (its first len_linear bytes are contiguous, len bytes in

@@ -16,6 +16,7 @@ static const struct vtap_counter_field policy_f[] = {
     VTAP_FIELD_C(POL, sampled_out, 5, "SAMPLED", 10),
     VTAP_FIELD_C(POL, ring_full, 6, "RINGFULL", 10),
     VTAP_FIELD_C(POL, rate_limited, 7, "RATELIM", 10),
+    VTAP_FIELD_C(POL, deduplicated, 8, "DEDUP", 10),
 };
 const struct vtap_field_table vtap_counters_fields = VTAP_FIELDS(policy_f);
 
