@@ -10,7 +10,7 @@
 #include <vtap/copy_plan.h>
 
 static __always_inline int vtap_plan(const struct vtap_ctx *ctx, const struct vtap_pkt *pkt,
-				     const struct vtap_rule *r, struct vtap_counters *c,
+				     const struct vtap_rule *r, __u32 gen, struct vtap_counters *c,
 				     struct vtap_copy *cp)
 {
 	/* the frame's pointers again: the verifier forgets packet pointers
@@ -23,7 +23,7 @@ static __always_inline int vtap_plan(const struct vtap_ctx *ctx, const struct vt
 		.dir = ctx->dir,
 	};
 
-	if (!vtap_copy_plan(vtap_cfg_get(), &f, pkt, r, c, cp))
+	if (!vtap_copy_plan(vtap_cfg_get(), &f, pkt, r, gen, c, cp))
 		return 0;
 	/* A header-only copy of a frame whose outer VLAN tag the stack holds
 	 * (TC) is cut by the sink after the sink has put the tag into the

@@ -23,6 +23,7 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	struct vtap_counters *c = NULL;
 	const struct vtap_rule *r;
 	struct vtap_copy cp;
+	__u32 gen = 0;
 	struct vtap_ctx ctx;
 	struct vtap_pkt pkt;
 	__u32 mark = skb->mark, prio;
@@ -35,8 +36,8 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	}
 	vtap_ctx_frame(&ctx, skb, dir, &pkt, gc);
 
-	r = vtap_tap(&ctx, &pkt, gc, &c);
-	if (!r || !vtap_plan(&ctx, &pkt, r, c, &cp))
+	r = vtap_tap(&ctx, &pkt, gc, &c, &gen);
+	if (!r || !vtap_plan(&ctx, &pkt, r, gen, c, &cp))
 		return TC_ACT_UNSPEC;
 	if (ring) {
 		/* the XDP tap's copy path, on an skb (see vtap_tc_ring_out) */
@@ -49,7 +50,7 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	prio = skb->priority;
 	skb->mark = VTAP_COPY_MAGIC | (cp.snaplen & 0xffff);
 	skb->priority =
-	    (cp.sink_kind << VTAP_SESSION_KIND_SHIFT) | (cp.policy_id & VTAP_SESSION_ID_MASK);
+	    (cp.sink_kind << VTAP_SESSION_KIND_SHIFT) | (cp.session & VTAP_SESSION_ID_MASK);
 	ret = bpf_clone_redirect(skb, cp.sink_ifindex, 0);
 	skb->mark = mark;
 	skb->priority = prio;

@@ -48,7 +48,9 @@ struct vtap_copy {
 	__u32 sink_ifindex; /* 0: no sink (counted as a copy failure) */
 	__u32 sink_kind;    /* enum vtap_sink_kind */
 	__u32 snaplen;	    /* bytes to keep; 0 = the whole frame */
-	__u32 policy_id;    /* the session: counters, tags, ring records */
+	__u32 policy_id;    /* counters, session tags, ring records */
+	__u32 session;	    /* what the sink keys on (skb->priority): the policy id,
+			       or for a vxlan group member its tunnel's index */
 };
 
 /* What the XDP program of a capture sink puts in the AF_XDP frame's

@@ -128,7 +128,7 @@ struct vtap_rule {
 	__u32 sink_ifindex;
 	__u32 sink_kind; /* enum vtap_sink_kind */
 	__u32 flags;	 /* VTAP_RULE_* */
-	__u32 pad;
+	__u32 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
 };
 
 /* vtap_rule.flags: what the copy step (include/vtap/copy_plan.h) does
@@ -136,6 +136,31 @@ struct vtap_rule {
 #define VTAP_RULE_HEADERS 0x1 /* snaplen: headers: cut after the L4 header (headers_len.h) */
 #define VTAP_RULE_RATE	  0x2 /* rate: copies within the policy's vtap_rate[policy id] */
 #define VTAP_RULE_DEDUP	  0x4 /* one copy per frame (default; dedup: false clears it) */
+#define VTAP_RULE_GROUP	  0x8 /* the monitor is a group: the sink is a member's */
+
+/* vtap_groups[gen * VTAP_MAX_GROUPS + group]: a monitor group of one
+ * generation (include/vtap/group.h). Members whose sink is not usable now
+ * (port down or gone, sink not set up) have sink_ifindex 0: their flows go
+ * to the others, and come back with them (rendezvous hashing over the seeds,
+ * which are the members' names hashed: stable whatever the list's order). */
+struct vtap_group_member {
+	__u32 sink_ifindex; /* 0: not usable now */
+	__u32 sink_kind;    /* enum vtap_sink_kind */
+	__u64 seed;	    /* the member monitor's name, hashed */
+};
+
+struct vtap_group {
+	__u32 n; /* members */
+	__u32 pad;
+	struct vtap_group_member m[VTAP_GROUP_MAX];
+};
+
+/* Per-CPU counters of a group's member: vtap_members[group * VTAP_GROUP_MAX
+ * + member]. */
+struct vtap_member_counters {
+	__u64 copies;	/* copies sent to this member */
+	__u64 rehashed; /* of those, copies of flows whose first choice is not usable */
+};
 
 /* vtap_dedup[key % VTAP_DEDUP_BUCKETS], for all CPUs: the last copies whose
  * fingerprints fell into this bucket (include/vtap/dedup.h); a new one

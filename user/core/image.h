@@ -40,6 +40,8 @@ struct vtap_image {
 	__u32 vlan[VTAP_VLAN_SPACE];
 	struct vtap_rule rules[VTAP_MAX_RULES];
 	int rank_policy[VTAP_MAX_RULES]; /* rank -> index in the policy set */
+	struct vtap_group groups[VTAP_MAX_GROUPS]; /* by group index (rule.group) */
+	__u32 n_groups;				   /* groups[n_groups..] are empty */
 };
 
 /* A port on this host, as the compiler sees it. */
@@ -53,7 +55,16 @@ struct vtap_compile_env {
 	size_t n_ports;
 	const __u32 *sink_ifindex; /* per monitor, 0 = not present */
 	const __u32 *policy_id;    /* per policy; NULL = the policy's index */
+	/* per monitor: its port is down (a group passes over it); NULL: none */
+	const bool *sink_down;
+	/* per monitor: a group's index (< VTAP_MAX_GROUPS), kept by the
+	 * daemon across reloads so its members' counters stay; NULL: the
+	 * groups in the order of the set */
+	const __u32 *group_id;
 };
+
+/* The sink kind copies to a monitor of type t take (compile_groups.c). */
+enum vtap_sink_kind vtap_sink_kind_of(enum vtap_monitor_type t);
 
 /* Compile set into img (initialised here; free with vtap_image_free).
  * Returns 0, or -1 with the reason in errs (a limit was exceeded). */

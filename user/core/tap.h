@@ -23,6 +23,8 @@ struct vdp_stats {
 	struct vtap_rate rate[VTAP_MAX_RULES];
 	/* fingerprints of recent copies (include/vtap/dedup.h) */
 	struct vtap_dedup_bucket dedup[VTAP_DEDUP_BUCKETS];
+	/* monitor groups' members, as vtap_members */
+	struct vtap_member_counters members[VTAP_MAX_GROUPS][VTAP_GROUP_MAX];
 };
 
 /* Parse the frame (its first len_linear bytes are contiguous, len bytes in

@@ -47,6 +47,13 @@ static const struct vtap_counter_field sink_f[] = {
 };
 const struct vtap_field_table vtap_sink_fields = VTAP_FIELDS(sink_f);
 
+#define MBR struct vtap_member_counters
+static const struct vtap_counter_field member_f[] = {
+    VTAP_FIELD_C(MBR, copies, 1, "COPIES", 12),
+    VTAP_FIELD_C(MBR, rehashed, 2, "REHASHED", 10),
+};
+const struct vtap_field_table vtap_member_fields = VTAP_FIELDS(member_f);
+
 #define RCV struct vtap_recv_counters
 static const struct vtap_counter_field recv_f[] = {
     VTAP_FIELD_C(RCV, received, 1, "RECEIVED", 12),

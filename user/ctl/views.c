@@ -79,6 +79,37 @@ void vtap_stats_sink(struct vtap_stats_view *v, const char *port,
 	sbuf_printf(v->o, "\n");
 }
 
+void vtap_stats_groups(struct vtap_stats_view *v)
+{
+	v->rows = 0;
+	v->group_head = false;
+	if (v->json)
+		sbuf_printf(v->o, "],\"groups\":[");
+}
+
+void vtap_stats_member(struct vtap_stats_view *v, const char *group, const char *member,
+		       const struct vtap_member_counters *c)
+{
+	if (v->json) {
+		entry(v, "group");
+		sbuf_json_str(v->o, group);
+		sbuf_printf(v->o, ",\"member\":");
+		sbuf_json_str(v->o, member);
+		vtap_fields_json(v->o, &vtap_member_fields, c);
+		sbuf_printf(v->o, "}");
+		return;
+	}
+	if (!v->group_head) {
+		sbuf_printf(v->o, "\n%-16s %-16s", "GROUP", "MEMBER");
+		vtap_fields_head(v->o, &vtap_member_fields);
+		sbuf_printf(v->o, "\n");
+		v->group_head = true;
+	}
+	sbuf_printf(v->o, "%-16s %-16s", group, member);
+	vtap_fields_row(v->o, &vtap_member_fields, c);
+	sbuf_printf(v->o, "\n");
+}
+
 void vtap_stats_receive(struct vtap_stats_view *v, bool any)
 {
 	v->rows = 0;

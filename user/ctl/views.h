@@ -19,6 +19,7 @@ struct vtap_stats_view {
 	const char *only; /* `stats NAME`: the one policy shown (NULL: all) */
 	size_t rows;	  /* rows of the current section */
 	size_t policies;  /* policy rows written */
+	bool group_head;  /* the groups' table heading is out */
 };
 
 void vtap_stats_begin(struct vtap_stats_view *v, struct sbuf *o, bool json, const char *only);
@@ -33,6 +34,11 @@ int vtap_stats_sinks(struct vtap_stats_view *v);
 void vtap_stats_sink(struct vtap_stats_view *v, const char *port,
 		     const struct vtap_sink_counters *c, const struct vtap_field_table *more,
 		     const void *more_s);
+/* Monitor groups' members (after the sinks): a table, or "groups":[...]
+ * of {"group","member", and the member's counters} */
+void vtap_stats_groups(struct vtap_stats_view *v);
+void vtap_stats_member(struct vtap_stats_view *v, const char *group, const char *member,
+		       const struct vtap_member_counters *c);
 /* The receiving side; any: there are rows (text shows no table otherwise) */
 void vtap_stats_receive(struct vtap_stats_view *v, bool any);
 /* vni < 0: frames of a VNI no receive entry names */

@@ -68,6 +68,11 @@ int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode
 int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id);
 /* Sum one policy's per-CPU counters. */
 int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out);
+/* A monitor group's member's counters (summed over CPUs); zeroing all of a
+ * group's, for a group index given to another group. */
+int vtap_loader_read_member(struct vtap_loader *ld, __u32 group, __u32 member,
+			    struct vtap_member_counters *out);
+int vtap_loader_zero_group(struct vtap_loader *ld, __u32 group);
 int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out);
 int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out);
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);

@@ -70,6 +70,29 @@ int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_
 	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_STATS), &policy_id, out, sizeof(*out));
 }
 
+int vtap_loader_read_member(struct vtap_loader *ld, __u32 group, __u32 member,
+			    struct vtap_member_counters *out)
+{
+	__u32 key = group * VTAP_GROUP_MAX + member;
+
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_MEMBERS), &key, out, sizeof(*out));
+}
+
+int vtap_loader_zero_group(struct vtap_loader *ld, __u32 group)
+{
+	struct vtap_member_counters *z = calloc((size_t)ncpus(), sizeof(*z));
+	int ret = z ? 0 : -ENOMEM;
+
+	for (__u32 m = 0; z && !ret && m < VTAP_GROUP_MAX; m++) {
+		__u32 key = group * VTAP_GROUP_MAX + m;
+
+		if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_MEMBERS), &key, z, BPF_ANY))
+			ret = -errno;
+	}
+	free(z);
+	return ret;
+}
+
 int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
 {
 	__u32 zero = 0;

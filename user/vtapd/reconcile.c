@@ -29,12 +29,16 @@ struct env {
 	struct vtap_host_port *hp;
 	size_t n_hp;
 	__u32 *sinks; /* per monitor: its sink's ifindex, 0 = none */
+	bool *down;   /* per monitor: its port is down (groups pass over it) */
+	__u32 *groups; /* per monitor: a group's index (groups.h) */
 };
 
 static void env_free(struct env *e)
 {
 	free(e->hp);
 	free(e->sinks);
+	free(e->down);
+	free(e->groups);
 }
 
 /* The host's ports, but vtap's own devices: never tapped, whatever glob a
@@ -65,17 +69,24 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, boo
 			 struct env *e)
 {
 	e->sinks = calloc(set->n_monitors + 1, sizeof(*e->sinks));
-	if (!e->sinks)
+	e->down = calloc(set->n_monitors + 1, sizeof(*e->down));
+	e->groups = calloc(set->n_monitors + 1, sizeof(*e->groups));
+	if (!e->sinks || !e->down || !e->groups)
 		return -ENOMEM;
+	if (vtapd_groups_ids(&d->groups, &d->ld, set, e->groups))
+		return -ENOSPC;
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 		const char *port = mon->type == VTAP_MONITOR_VXLAN ? d->cfg.vxlan.dev : mon->port;
 		struct vtapd_port *p = vtapd_port_by_name(&d->ports, port);
 
+		if (mon->type == VTAP_MONITOR_GROUP)
+			continue; /* its members are monitors of their own */
 		if (mon->type != VTAP_MONITOR_LOCAL && mon->type != VTAP_MONITOR_VXLAN &&
 		    !vtapd_sink_usable(&d->sinks, mon))
 			continue;
 		e->sinks[m] = p ? (__u32)p->ifindex : 0;
+		e->down[m] = p && !p->up;
 		if (!attach)
 			continue;
 		if (!p)
@@ -92,8 +103,12 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, boo
 static int compile(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		   const struct env *e, struct vtap_image *img)
 {
-	struct vtap_compile_env env = {
-	    .ports = e->hp, .n_ports = e->n_hp, .sink_ifindex = e->sinks, .policy_id = ids};
+	struct vtap_compile_env env = {.ports = e->hp,
+				       .n_ports = e->n_hp,
+				       .sink_ifindex = e->sinks,
+				       .policy_id = ids,
+				       .sink_down = e->down,
+				       .group_id = e->groups};
 	struct vtap_errors errs = {0};
 	int ret = vtap_compile(set, &env, img, &errs);
 
@@ -202,6 +217,8 @@ static int bridge(struct vtapd *d, const struct env *e_next)
 	}
 out:
 	free(e.sinks);
+	free(e.down);
+	free(e.groups);
 	vtap_policy_ids_bridge_free(&b);
 	free(ids);
 	return ret;
@@ -248,6 +265,7 @@ static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __
 		    const unsigned int *want)
 {
 	detach_unwanted(d, want);
+	vtapd_groups_keep(&d->groups, set);
 	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
 	if (vtapd_sinks_applied(&d->sinks, set, ids))
 		d->dirty = true;
@@ -290,6 +308,7 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 		 * removed policy had must not send a copy to that policy's
 		 * remote */
 		vtap_vxlan_tunnels_write(&d->ld, set, ids);
+		vtapd_groups_tunnels(&d->ld, set, e.groups);
 		vtap_loader_set_rates(&d->ld, set, ids);
 		ret = vtap_loader_apply(&d->ld, &img);
 		if (ret)

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "ports.h"
 #include "ring.h"
+#include "groups.h"
 #include "sinks.h"
 #include "core/policy_ids.h"
 #include "core/sbuf.h"
@@ -43,6 +44,7 @@ struct vtapd {
 	struct vtapd_ports ports;
 	struct vtapd_sinks sinks;
 	struct vtapd_ring ring;
+	struct vtapd_groups groups; /* monitor groups' indices by name */
 	struct vtapd_record rec;
 	bool dirty; /* ports changed: reconcile */
 };
