@@ -6,9 +6,11 @@
 # frames, both directions, reach exactly one member; each member gets
 # 20..47 % of the connections. mon2's port down: only mon2's connections
 # move, to the other two (counted rehashed); mon2 up again: they come back.
+# By eBPF (TC), then by vtap-dpdk with the three ports as --monitor ports.
 : "${VT_PREFIX:=vtg}"
 . "$(dirname "$0")/lib.sh"
-trap topo_down EXIT
+cleanup() { [ -n "${VDP_PID:-}" ] && vdp_stop; topo_down; }
+trap cleanup EXIT
 topo_up
 # two more monitor VMs, like mon: a port off the bridge that only gets copies
 for m in mon2 mon3; do
@@ -86,37 +88,58 @@ one_member_each() {
 }
 share() { awk -v m="$2" '$2 == m' "$VT_RUN/$1.assign" | wc -l; }
 
-conns all
-diag "all up: mon $(share all mon), mon2 $(share all mon2), mon3 $(share all mon3) connections"
-diag "members' copies: $(ctl stats --json | json_of '[.groups[] | "\(.member) \(.copies)"] | join(", ")'); sinks: $(ctl stats --json | json_of '[.sinks[] | "\(.port) \(.delivered)"] | join(", ")'); captured: $(for m in mon mon2 mon3; do echo -n "$m $(count "$VT_RUN/all-$m.pcap") "; done)"
-check "all up: every connection's frames, both directions, at exactly one member" one_member_each all
-for m in mon mon2 mon3; do
-	check "all up: $m has 20..47 % of the connections ($(share all $m) of 300)" \
-		test "$(share all $m)" -ge 60 -a "$(share all $m)" -le 141
-done
-r0=$(ctl stats --json | json_of '[.groups[] | select(.member == "m1" or .member == "m3") | .rehashed] | total')
+# rounds ENGINE: the three rounds (all up, mon2 down, mon2 up) and their
+# checks, the engine's counters through $VT_CTL
+rounds() {
+	local e=$1 r0 r1 copies members
+	conns all
+	diag "[$e] all up: mon $(share all mon), mon2 $(share all mon2), mon3 $(share all mon3) connections"
+	diag "[$e] members' copies: $(gstat '[.groups[] | "\(.member) \(.copies)"] | join(", ")'); captured: $(for m in mon mon2 mon3; do echo -n "$m $(count "$VT_RUN/all-$m.pcap") "; done)"
+	check "[$e] all up: every connection's frames, both directions, at exactly one member" one_member_each all
+	for m in mon mon2 mon3; do
+		check "[$e] all up: $m has 20..47 % of the connections ($(share all $m) of 300)" \
+			test "$(share all $m)" -ge 60 -a "$(share all $m)" -le 141
+	done
+	r0=$(gstat '[.groups[] | select(.member == "m1" or .member == "m3") | .rehashed] | total')
 
-ip link set "${VT_PREFIX}-mon2" down
-sleep 1
-conns down
-check "mon2 down: every connection at exactly one member" one_member_each down
-check "mon2 down: mon2 got nothing" test "$(share down mon2)" -eq 0
-check "mon2 down: mon's and mon3's connections stayed where they were" \
-	test -z "$(join <(awk '$2 != "mon2" {print $1, $2}' "$VT_RUN/all.assign") <(awk '{print $1, $2}' "$VT_RUN/down.assign") | awk '$2 != $3')"
-check "mon2 down: its $(share all mon2) connections moved to mon and mon3" \
-	test "$(join <(awk '$2 == "mon2" {print $1}' "$VT_RUN/all.assign") <(awk '{print $1, $2}' "$VT_RUN/down.assign") | awk '$2 == "mon" || $2 == "mon3"' | wc -l)" -eq "$(share all mon2)"
-r1=$(ctl stats --json | json_of '[.groups[] | select(.member == "m1" or .member == "m3") | .rehashed] | total')
-diag "rehashed copies at m1 + m3: $r0 -> $r1"
-check "mon2 down: their copies were counted rehashed at the others" test "$r1" -gt "$r0"
+	ip link set "${VT_PREFIX}-mon2" down
+	sleep 1
+	conns down
+	check "[$e] mon2 down: every connection at exactly one member" one_member_each down
+	check "[$e] mon2 down: mon2 got nothing" test "$(share down mon2)" -eq 0
+	check "[$e] mon2 down: mon's and mon3's connections stayed where they were" \
+		test -z "$(join <(awk '$2 != "mon2" {print $1, $2}' "$VT_RUN/all.assign") <(awk '{print $1, $2}' "$VT_RUN/down.assign") | awk '$2 != $3')"
+	check "[$e] mon2 down: its $(share all mon2) connections moved to mon and mon3" \
+		test "$(join <(awk '$2 == "mon2" {print $1}' "$VT_RUN/all.assign") <(awk '{print $1, $2}' "$VT_RUN/down.assign") | awk '$2 == "mon" || $2 == "mon3"' | wc -l)" -eq "$(share all mon2)"
+	r1=$(gstat '[.groups[] | select(.member == "m1" or .member == "m3") | .rehashed] | total')
+	diag "[$e] rehashed copies at m1 + m3: $r0 -> $r1"
+	check "[$e] mon2 down: their copies were counted rehashed at the others" test "$r1" -gt "$r0"
 
-ip link set "${VT_PREFIX}-mon2" up
-sleep 1
-conns back
-check "mon2 up again: every connection at exactly one member" one_member_each back
-check "mon2 up again: every connection is back where it was with all up" \
-	cmp -s "$VT_RUN/all.assign" "$VT_RUN/back.assign"
-copies=$(stat_of web copies)
-members=$(ctl stats --json | json_of '[.groups[] | select(.group == "ids") | .copies] | total')
-check "counters: the members' copies add up to the policy's ($copies), no failure" \
-	test "$members" -eq "$copies" -a "$(stat_of web copy_fail)" -eq 0
+	ip link set "${VT_PREFIX}-mon2" up
+	sleep 1
+	conns back
+	check "[$e] mon2 up again: every connection at exactly one member" one_member_each back
+	check "[$e] mon2 up again: every connection is back where it was with all up" \
+		cmp -s "$VT_RUN/all.assign" "$VT_RUN/back.assign"
+	copies=$(stat_of web copies)
+	members=$(gstat '[.groups[] | select(.group == "ids") | .copies] | total')
+	check "[$e] counters: the members' copies add up to the policy's ($copies), no failure" \
+		test "$members" -eq "$copies" -a "$(stat_of web copy_fail)" -eq 0
+}
+gstat() { "${VT_CTL:-ctl}" stats --json | json_of "$@"; }
+
+rounds tc
+vtapd_stop
+
+# vtap-dpdk: vm1 behind its wire (dpdk-lib.sh), the three monitor ports
+# its --monitor ports
+. "$(dirname "$0")/dpdk-lib.sh"
+dpdk_wire
+check "[dpdk] vtap-dpdk starts with three monitor ports" vdp_start \
+	--vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
+	--monitor "$(xdp 2 "${VT_PREFIX}-mon")" --monitor "$(xdp 3 "${VT_PREFIX}-mon2")" \
+	--monitor "$(xdp 4 "${VT_PREFIX}-mon3")"
+VT_CTL=dctl
+rounds dpdk
+vdp_stop
 tap_end

@@ -21,8 +21,13 @@ static void *ctl_main(void *arg)
 		/* 100 ms: how soon a SIGHUP or a stop is noticed */
 		int r = poll(&pfd, 1, 100);
 
-		if (vdp_reload_requested) {
+		/* a monitor port going down or up moves the flows of the
+		 * groups it is a member of: the rules are compiled again */
+		uint32_t down = vdp_monitors_down(v);
+
+		if (vdp_reload_requested || down != v->mon_down) {
 			vdp_reload_requested = 0;
+			v->mon_down = down; /* once per change, even if the reload fails */
 			pthread_mutex_lock(&v->lock);
 			vdp_reload(v, NULL);
 			pthread_mutex_unlock(&v->lock);
