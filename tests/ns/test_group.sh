@@ -6,7 +6,9 @@
 # frames, both directions, reach exactly one member; each member gets
 # 20..47 % of the connections. mon2's port down: only mon2's connections
 # move, to the other two (counted rehashed); mon2 up again: they come back.
-# By eBPF (TC), then by vtap-dpdk with the three ports as --monitor ports.
+# By eBPF: TC to the three local members; XDP (vm1's out frames) and TC
+# (its in frames) to three capture members, mon2's sink port going down and
+# up; then by vtap-dpdk with the three local ports as --monitor ports.
 : "${VT_PREFIX:=vtg}"
 . "$(dirname "$0")/lib.sh"
 cleanup() { [ -n "${VDP_PID:-}" ] && vdp_stop; topo_down; }
@@ -34,8 +36,23 @@ policies:
     match: { protocol: tcp }
     monitor: ids
 YAML
+cp "$VT_POL/group.yaml" "$VT_RUN/group-local.yaml"
 check "the group policy is valid" ctl validate "$VT_POL/group.yaml"
 check "vtapd starts with the group policy" vtapd_start
+
+# mon_start ROUND, mon_stop ROUND: what each member (mon, mon2, mon3) got
+# in the round, as $VT_RUN/ROUND-MEMBER.pcap. Local members: tcpdump in
+# their namespaces.
+local_start() {
+	local m
+	for m in mon mon2 mon3; do
+		capture_start $m "$VT_RUN/$1-$m.pcap" tcp || diag "$1: the capture on $m was not ready in 5 s"
+	done
+}
+local_stop() { capture_stop; }
+mon_start() { local_start "$@"; }
+mon_stop() { local_stop "$@"; }
+DOWN_PORT=${VT_PREFIX}-mon2
 
 # conns ROUND: 300 connections vm1 -> vm2:5001 from ports 30000..30299
 # while each member's port is captured; then $VT_RUN/ROUND.assign: one line
@@ -56,9 +73,7 @@ for _ in range(300):
     c.close()
 PY
 	local srv=$!
-	for m in mon mon2 mon3; do
-		capture_start $m "$VT_RUN/$round-$m.pcap" tcp || diag "$round: the capture on $m was not ready in 5 s"
-	done
+	mon_start "$round"
 	sleep 0.3
 	nsx vm1 python3 - <<'PY'
 import socket, struct
@@ -70,7 +85,7 @@ for p in range(30000, 30300):
     c.close()  # an RST: no TIME_WAIT, the port is free for the next round
 PY
 	wait "$srv"
-	capture_stop
+	mon_stop "$round"
 	for m in mon mon2 mon3; do
 		tshark -r "$VT_RUN/$round-$m.pcap" -T fields -e tcp.srcport -e tcp.dstport 2>/dev/null |
 			awk -v m=$m '{ if ($2 == 5001) { p = $1; d = "o" } else { p = $2; d = "i" }
@@ -94,7 +109,7 @@ rounds() {
 	local e=$1 r0 r1 copies members
 	conns all
 	diag "[$e] all up: mon $(share all mon), mon2 $(share all mon2), mon3 $(share all mon3) connections"
-	diag "[$e] members' copies: $(gstat '[.groups[] | "\(.member) \(.copies)"] | join(", ")'); captured: $(for m in mon mon2 mon3; do echo -n "$m $(count "$VT_RUN/all-$m.pcap") "; done)"
+	diag "[$e] members' copies: $(gstat '[.groups[] | "\(.member) \(.copies)"] | join(", ")'); received: $(for m in mon mon2 mon3; do echo -n "$m $(count "$VT_RUN/all-$m.pcap") "; done)"
 	check "[$e] all up: every connection's frames, both directions, at exactly one member" one_member_each all
 	for m in mon mon2 mon3; do
 		check "[$e] all up: $m has 20..47 % of the connections ($(share all $m) of 300)" \
@@ -102,7 +117,7 @@ rounds() {
 	done
 	r0=$(gstat '[.groups[] | select(.member == "m1" or .member == "m3") | .rehashed] | total')
 
-	ip link set "${VT_PREFIX}-mon2" down
+	ip link set "$DOWN_PORT" down
 	sleep 1
 	conns down
 	check "[$e] mon2 down: every connection at exactly one member" one_member_each down
@@ -115,7 +130,7 @@ rounds() {
 	diag "[$e] rehashed copies at m1 + m3: $r0 -> $r1"
 	check "[$e] mon2 down: their copies were counted rehashed at the others" test "$r1" -gt "$r0"
 
-	ip link set "${VT_PREFIX}-mon2" up
+	ip link set "$DOWN_PORT" up
 	sleep 1
 	conns back
 	check "[$e] mon2 up again: every connection at exactly one member" one_member_each back
@@ -130,6 +145,40 @@ gstat() { "${VT_CTL:-ctl}" stats --json | json_of "$@"; }
 
 rounds tc
 vtapd_stop
+
+# XDP for vm1's frames out, TC for those in, to three capture monitors
+# (the ring's records routed to the member the tap chose); mon2's sink
+# port goes down and up
+mkdir -p "$VT_RUN/rec"
+sed -i "s|{ name: m\\([123]\\), type: local, port: ${VT_PREFIX}-mon[23]* }|{ name: m\\1, type: capture, port: ${VT_PREFIX}-c\\1, file: $VT_RUN/rec/m\\1.pcapng }|" \
+	"$VT_POL/group.yaml"
+check "[xdp] the group of capture members is valid" ctl validate "$VT_POL/group.yaml"
+for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso off gso off gro off >/dev/null 2>&1; done
+check "[xdp] vtapd starts in xdp mode" vtapd_start --attach xdp
+check "[xdp] vm1's out frames by XDP" bash -c "[ '$(port_of "${VT_PREFIX}-vm1" hooks)' = 'out(xdp) in' ]"
+MEMBER_FILE=([1]=mon [2]=mon2 [3]=mon3)
+mon_start() {
+	local i
+	for i in 1 2 3; do
+		eval "BEFORE_$i=$(tshark -r "$VT_RUN/rec/m$i.pcapng" 2>/dev/null | wc -l)"
+	done
+}
+mon_stop() {
+	local i b
+	sleep 0.5
+	for i in 1 2 3; do
+		b=BEFORE_$i
+		tshark -r "$VT_RUN/rec/m$i.pcapng" -Y "frame.number > ${!b}" -F pcap \
+			-w "$VT_RUN/$1-${MEMBER_FILE[$i]}.pcap" 2>/dev/null
+	done
+}
+DOWN_PORT=${VT_PREFIX}-c2
+rounds xdp
+vtapd_stop
+cp "$VT_RUN/group-local.yaml" "$VT_POL/group.yaml"
+mon_start() { local_start "$@"; }
+mon_stop() { local_stop "$@"; }
+DOWN_PORT=${VT_PREFIX}-mon2
 
 # vtap-dpdk: vm1 behind its wire (dpdk-lib.sh), the three monitor ports
 # its --monitor ports
