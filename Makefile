@@ -15,6 +15,8 @@ CFLAGS     += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I
 BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I. -Iinclude -Ibpf
 LDLIBS     := -lbpf -lxdp -lelf -lz -lyaml -lmnl
 TEST_LDLIBS:= -lcmocka
+# the daemons: systemd's notify protocol, the /metrics HTTP server
+DAEMON_LDLIBS := -lsystemd -lmicrohttpd
 
 ifeq ($(SANITIZE),1)
 CFLAGS     += -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -46,7 +48,7 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/compile.c user/core/compile_bitmap.c user/core/compile_groups.c \
               user/core/compile_fields.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
-              user/core/version.c
+              user/core/version.c user/core/sink_name.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
               user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
@@ -60,14 +62,15 @@ STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_re
 STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
 STORE_LDLIBS:= -lcurl -ljansson
 CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fields.c \
-              user/ctl/counters.c user/ctl/views.c
+              user/ctl/counters.c user/ctl/views.c user/ctl/metrics.c user/ctl/metrics_http.c
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
               user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
-              user/vtapd/groups.c
-VTAPCTL_SRCS:= user/vtapctl/main.c
+              user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/groups.c
+VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/client.c user/vtapctl/capture.c user/vtapctl/extcap.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
-              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c
+              user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c user/dpdk/notify.c \
+              user/dpdk/metrics.c
 lib_of      = $(OUT)/libvtap-$(1).a
 objs_of     = $(patsubst user/%.c,$(OUT)/obj/%.o,$(1))
 CORE_LIB   := $(call lib_of,core)
@@ -105,6 +108,8 @@ MAN_SRCS   := $(wildcard man/*.scd)
 MANS       := $(patsubst man/%.scd,$(OUT)/man/%,$(MAN_SRCS))
 UNIT_SRCS  := $(wildcard systemd/*.in)
 UNITS      := $(patsubst systemd/%.in,$(OUT)/systemd/%,$(UNIT_SRCS))
+# Wireshark's extcap entry: a wrapper that runs `vtapctl extcap`
+EXTCAP     := $(OUT)/extcap/vtap-extcap
 
 # make install: PREFIX (default /usr/local) and DESTDIR as usual. The policy
 # directory and Wireshark's extcap folder are where those programs look,
@@ -129,7 +134,7 @@ all: deps programs $(TEST_BINS) $(TOOL_BINS)
 
 # The programs, man pages and units, without installing packages or building
 # the tests: what `make install` and debian/rules need
-programs: $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(MANS) $(UNITS)
+programs: $(BPF_OBJS) $(SKELS) $(ALL_LIBS) $(BINS) $(DPDK_BIN) $(MANS) $(UNITS) $(EXTCAP)
 
 # Installs the Debian packages the project needs; fast when all are there.
 deps:
@@ -164,15 +169,15 @@ $(ALL_LIBS):
 	$(AR) rcs $@ $^
 
 $(OUT)/vtapd: $(call objs_of,$(VTAPD_SRCS)) $(VTAPD_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -ljansson -o $@
 
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
-		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) -lpthread -o $@
+		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) $(DAEMON_LDLIBS) -lpthread -o $@
 
 $(OUT)/man/%: man/%.scd
 	@mkdir -p $(@D)
@@ -182,11 +187,16 @@ $(OUT)/systemd/%: systemd/%.in
 	@mkdir -p $(@D)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
 
+$(OUT)/extcap/%: scripts/extcap/%.in
+	@mkdir -p $(@D)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@
+	chmod 755 $@
+
 $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
 
 $(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/tests
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) $(TEST_LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) $(DAEMON_LDLIBS) $(TEST_LDLIBS) -o $@
 
 $(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(STORE_LIB) $(CORE_LIB) $(STORE_LDLIBS) -o $@
@@ -229,16 +239,19 @@ bench-classify: all $(BENCH_BINS)
 # Example policies go to $(POLICYDIR)/examples/ (the loader reads only the
 # directory's own *.yaml: copy one up to use it); a file already there is
 # never overwritten, nor is anything the operator wrote.
-install: $(BINS) $(DPDK_BIN) $(MANS) $(UNITS)
+install: $(BINS) $(DPDK_BIN) $(MANS) $(UNITS) $(EXTCAP)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(DOCDIR) \
-		$(DESTDIR)$(POLICYDIR)/examples
+		$(DESTDIR)$(POLICYDIR)/examples $(DESTDIR)$(EXTCAPDIR)
 	$(INSTALL) -m 755 $(BINS) $(DPDK_BIN) $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 644 $(filter %.5,$(MANS)) $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -m 644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 644 $(UNITS) $(DESTDIR)$(UNITDIR)/
 	$(INSTALL) -m 644 scripts/completion/vtapctl.bash $(DESTDIR)$(COMPLETIONDIR)/vtapctl
-	$(INSTALL) -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 644 scripts/completion/vtapd.bash $(DESTDIR)$(COMPLETIONDIR)/vtapd
+	$(INSTALL) -m 644 scripts/completion/vtapd.bash $(DESTDIR)$(COMPLETIONDIR)/vtap-dpdk
+	$(INSTALL) -m 755 $(EXTCAP) $(DESTDIR)$(EXTCAPDIR)/
+	$(INSTALL) -m 644 README.md docs/*.md docs/grafana-vtap.json $(DESTDIR)$(DOCDIR)/
 	@for f in policies/examples/*.yaml; do \
 		t=$(DESTDIR)$(POLICYDIR)/examples/$${f##*/}; \
 		if [ -e "$$t" ]; then echo "install: keeping $$t"; \
@@ -252,7 +265,9 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(filter %.5,$(MANS))))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(filter %.8,$(MANS))))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
-	rm -f $(DESTDIR)$(COMPLETIONDIR)/vtapctl
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/vtapctl $(DESTDIR)$(COMPLETIONDIR)/vtapd \
+		$(DESTDIR)$(COMPLETIONDIR)/vtap-dpdk
+	rm -f $(DESTDIR)$(EXTCAPDIR)/$(notdir $(EXTCAP))
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@for f in policies/examples/*.yaml; do \
 		t=$(DESTDIR)$(POLICYDIR)/examples/$${f##*/}; \

@@ -3,7 +3,10 @@
 # one dpkg-query when everything is present; apt-get only for what is missing.
 # The etcd client (user/store) builds on libcurl and jansson; the tests start
 # their own etcd-server and write behind the client's back with etcdctl
-# (etcd-client); openssl makes their TLS certificates.
+# (etcd-client); openssl makes their TLS certificates. The daemons speak
+# systemd's notify protocol (libsystemd) and serve /metrics (libmicrohttpd);
+# the tests check the metrics with promtool and scrape them with the real
+# Prometheus server (prometheus), and curl.
 set -euo pipefail
 PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pkg-config
       libcmocka-dev libyaml-dev libmnl-dev iproute2 tcpdump tshark iperf3 ethtool
@@ -11,7 +14,8 @@ PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pk
       openvswitch-switch openvswitch-switch-dpdk dpdk libdpdk-dev librte-net-af-xdp23 librte-mempool-ring23
       gnuplot-nox jq
       libcurl4-openssl-dev libjansson-dev etcd-server etcd-client openssl
-      scdoc mandoc groff-base debhelper fakeroot lintian dpkg-dev systemd bash-completion)
+      scdoc mandoc groff-base debhelper fakeroot lintian dpkg-dev systemd bash-completion
+      libsystemd-dev libmicrohttpd-dev prometheus curl)
 installed=$(dpkg-query -W -f='${db:Status-Status} ${Package}\n' "${PKGS[@]}" 2>/dev/null |
 	awk '$1 == "installed" { print $2 }' || true)
 missing=()

@@ -5,7 +5,7 @@ _vtapctl()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="validate status policies stats reload capture teardown version"
+	local commands="validate status policies stats reload capture extcap teardown version"
 	local i cmd="" sock=""
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -18,7 +18,7 @@ _vtapctl()
 	done
 
 	case $prev in
-	--socket | -w)
+	--socket | -w | --fifo)
 		_filedir
 		return
 		;;
@@ -26,7 +26,12 @@ _vtapctl()
 		_filedir -d
 		return
 		;;
-	-c)
+	-c | --extcap-capture-filter | --extcap-version)
+		return
+		;;
+	--extcap-interface)
+		COMPREPLY=($(compgen -W "$(vtapctl ${sock:+--socket "$sock"} extcap --extcap-interfaces 2>/dev/null |
+			sed -n 's/^interface {value=\([^}]*\)}.*/\1/p')" -- "$cur"))
 		return
 		;;
 	esac
@@ -59,6 +64,10 @@ _vtapctl()
 		else
 			COMPREPLY=($(compgen -W "$(_vtapctl_policies) --json" -- "$cur"))
 		fi
+		;;
+	extcap)
+		COMPREPLY=($(compgen -W "--extcap-interfaces --extcap-dlts --extcap-config --capture
+			--extcap-interface --fifo --socket --extcap-version --extcap-capture-filter" -- "$cur"))
 		;;
 	capture)
 		if [[ $cur == -* ]]; then

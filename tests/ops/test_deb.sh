@@ -23,14 +23,16 @@ for f in /usr/sbin/vtapd /usr/sbin/vtapctl /usr/sbin/vtap-dpdk \
 	/usr/share/man/man8/vtap-dpdk.8.gz /usr/share/man/man5/vtap-policy.5.gz \
 	/lib/systemd/system/vtapd.service /lib/systemd/system/vtap-dpdk@.service \
 	/usr/share/bash-completion/completions/vtapctl /usr/share/doc/vtap/copyright \
+	/usr/share/bash-completion/completions/vtapd /usr/share/bash-completion/completions/vtap-dpdk \
+	"/usr/lib/$(gcc -print-multiarch)/wireshark/extcap/vtap-extcap" \
 	/etc/vtap/policies/examples/local.yaml; do
 	check "package holds $f" grep -qx "$f" <<<"$files"
 done
-stray=$(grep -vE '^/(usr/sbin/vtap(d|ctl|-dpdk)|usr/share/(man/man[58]|doc/vtap|bash-completion/completions)/.*|lib/systemd/system/vtap(d|-dpdk@)\.service|etc/vtap/policies/examples/[a-z0-9-]+\.yaml)$' <<<"$files" | tr '\n' ' ')
+stray=$(grep -vE '^/(usr/sbin/vtap(d|ctl|-dpdk)|usr/share/(man/man[58]|doc/vtap|bash-completion/completions)/.*|lib/systemd/system/vtap(d|-dpdk@)\.service|etc/vtap/policies/examples/[a-z0-9-]+\.yaml|usr/lib/[a-z0-9_-]+/wireshark/extcap/vtap-extcap)$' <<<"$files" | tr '\n' ' ')
 check "nothing else in the package${stray:+ ($stray)}" test -z "$stray"
 
 info=$(dpkg-deb -f "$deb" Depends)
-for lib in libbpf1 libxdp1 libyaml-0-2 libmnl0 libc6 librte-ethdev23; do
+for lib in libbpf1 libxdp1 libyaml-0-2 libmnl0 libc6 librte-ethdev23 libmicrohttpd12 libsystemd0 libjansson4; do
 	check "Depends (from dpkg-shlibdeps) names $lib" grep -q "$lib" <<<"$info"
 done
 mkdir -p "$VT_RUN/ctl"

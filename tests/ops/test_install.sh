@@ -18,6 +18,11 @@ expected=$(cat <<LIST
 /usr/local/sbin/vtapctl
 /usr/local/sbin/vtapd
 /usr/local/share/bash-completion/completions/vtapctl
+/usr/local/share/bash-completion/completions/vtapd
+/usr/local/share/bash-completion/completions/vtap-dpdk
+/usr/local/share/doc/vtap/grafana-vtap.json
+/usr/local/share/doc/vtap/metrics.md
+/usr/lib/$(gcc -print-multiarch)/wireshark/extcap/vtap-extcap
 /usr/local/share/doc/vtap/README.md
 /usr/local/share/doc/vtap/policy.md
 /usr/local/share/man/man5/vtap-policy.5
@@ -32,9 +37,12 @@ check "the installed tree has every expected file${missing:+ (missing: $missing)
 n_ex=$(ls policies/examples/*.yaml | wc -l)
 check "all $n_ex example policies under /etc/vtap/policies/examples" \
 	test "$(ls "$D"/etc/vtap/policies/examples/*.yaml | wc -l)" -eq "$n_ex"
-stray=$(echo "$got" | grep -vE '^/(etc/vtap/policies/examples/[a-z0-9-]+\.yaml|usr/local/(sbin|lib/systemd/system|share/(man|doc/vtap|bash-completion))/.*)$' | tr '\n' ' ')
+stray=$(echo "$got" | grep -vE '^/(etc/vtap/policies/examples/[a-z0-9-]+\.yaml|usr/local/(sbin|lib/systemd/system|share/(man|doc/vtap|bash-completion))/.*|usr/lib/[a-z0-9_-]+/wireshark/extcap/vtap-extcap)$' | tr '\n' ' ')
 check "nothing installed outside the expected places${stray:+ ($stray)}" test -z "$stray"
 check "the programs are executable and run" "$D/usr/local/sbin/vtapd" --version
+ext=$D/usr/lib/$(gcc -print-multiarch)/wireshark/extcap/vtap-extcap
+check "the extcap entry is executable and runs the installed vtapctl extcap" \
+	bash -c "[ -x '$ext' ] && grep -q '^exec /usr/local/sbin/vtapctl extcap \"\\\$@\"' '$ext'"
 check "vtapd.service runs the installed vtapd" \
 	grep -q '^ExecStart=/usr/local/sbin/vtapd ' "$D/usr/local/lib/systemd/system/vtapd.service"
 
@@ -91,9 +99,33 @@ got=$(complete_words vtapctl --socket "$VT_SOCK" stats web)
 check "vtapctl stats web<TAB>: the running vtapd's policies ($got)" test "$got" = "web-in web-out "
 got=$(complete_words vtapctl --socket "$VT_SOCK" capture "")
 check "vtapctl capture <TAB>: the policies ($got)" test "$got" = "web-in web-out "
+got=$(complete_words vtapctl ext)
+check "vtapctl ext<TAB>: extcap ($got)" test "$got" = "extcap "
+got=$(complete_words vtapctl extcap --extcap-i)
+check "vtapctl extcap --extcap-i<TAB>: --extcap-interface --extcap-interfaces ($got)" \
+	test "$got" = "--extcap-interface --extcap-interfaces "
 got=$(complete_words vtapctl --socket "$VT_SOCK" status --)
 check "vtapctl status --<TAB>: --json ($got)" test "$got" = "--json "
 vtapd_stop
+# vtapd's and vtap-dpdk's options, from their --help
+daemon_words() { # PROG WORDS...
+	local prog=$1; shift
+	bash -c '
+		. /usr/share/bash-completion/bash_completion
+		. "$1"; shift
+		PATH=$(dirname "$1"):$PATH; prog=$2; shift 2
+		COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+		_vtap_daemon "$prog" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ \
+		"$D/usr/local/share/bash-completion/completions/$prog" "$D/usr/local/sbin/vtapd" "$prog" "$@"
+}
+got=$(daemon_words vtapd vtapd --met)
+check "vtapd --met<TAB>: --metrics ($got)" test "$got" = "--metrics "
+got=$(daemon_words vtap-dpdk vtap-dpdk --met)
+check "vtap-dpdk --met<TAB>: --metrics ($got)" test "$got" = "--metrics "
+got=$(daemon_words vtapd vtapd --log-level "")
+check "vtapd --log-level <TAB>: the levels ($got)" test "$got" = "debug error info warn "
 
 check "make uninstall" make -s uninstall OUT="$OUT" DESTDIR="$D" PREFIX=/usr/local
 left=$(cd "$D" && find . -type f | sed 's/^\.//' | sort | tr '\n' ' ')

@@ -230,7 +230,7 @@ static void stats_answer(struct sbuf *o, bool json, const char *only)
 	fill(&c, sizeof(c));
 	fill(&s, sizeof(s));
 	fill(&r, sizeof(r));
-	vtap_stats_begin(&sv, o, json, only);
+	vtap_stats_begin(&sv, o, &(struct vtap_ctl_req){.json = json, .name = only, .fd = -1});
 	for (int i = 0; i < 2; i++)
 		if (vtap_stats_wants(&sv, names[i]))
 			vtap_stats_policy(&sv, names[i], &c);

@@ -122,8 +122,10 @@ void parse_monitor(const struct pctx *c, const struct vtap_ynode *map)
 	} else if (m->type != VTAP_MONITOR_VXLAN) {
 		v = node_get(map, "port", NULL);
 		if (!v) {
-			ERR(c, map, "monitor: missing required key 'port' (a %s monitor needs one)",
-			    vtap_monitor_type_name(m->type));
+			/* capture and ovs: vtapd names the sink veth (sink_name.h) */
+			if (m->type == VTAP_MONITOR_LOCAL)
+				ERR(c, map, "monitor: missing required key 'port' (a local "
+					    "monitor needs one)");
 		} else {
 			const char *s = field_str(c, v, "monitor port");
 			const char *p;

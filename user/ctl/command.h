@@ -14,6 +14,8 @@
 
 #define VTAP_CTL_MAX_ARGS 8
 
+struct vtap_metrics;
+
 struct vtap_ctl_req {
 	char *argv[VTAP_CTL_MAX_ARGS]; /* argv[0]: the command */
 	int argc;
@@ -21,6 +23,9 @@ struct vtap_ctl_req {
 	const char *name; /* the last other argument, or NULL */
 	int fd;		  /* the connection (VTAP_CTL_STREAM handlers), else -1 */
 	bool taken;	  /* set by a handler that keeps fd: it answers on it itself */
+	/* not from the socket: a metrics scrape (metrics.h) runs `stats`
+	 * with this set, and the stats walk fills it instead of out */
+	struct vtap_metrics *metrics;
 };
 
 /* Returns 0 (answer "ok") or -1 ("error"); out gets the body. */

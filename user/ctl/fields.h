@@ -17,10 +17,12 @@ struct vtap_counter_field {
 	const char *name;    /* JSON member (the C member's name) */
 	const char *head;    /* text table: column heading; NULL = not a column */
 	const char *label;   /* prose: "label N"; NULL = not in prose */
+	const char *help;    /* one line for metrics (# HELP) and docs; NULL: none */
 	unsigned char col;   /* text table: column position from 1 (0 = none) */
 	unsigned char width; /* text table: column width */
 	unsigned char size;  /* bytes of the counter: 8 or 4 */
 	unsigned short off;  /* its offset in the struct */
+	unsigned char gauge; /* a level, not a count (metrics: a gauge, no _total) */
 };
 
 struct vtap_field_table {
@@ -29,14 +31,16 @@ struct vtap_field_table {
 };
 
 /* One counter of TYPE: JSON only (VTAP_FIELD_J), a text column too
- * (VTAP_FIELD_C: position, heading, width), or prose (VTAP_FIELD_P). */
-#define VTAP_FIELD_(TYPE, M, HEAD, LABEL, COL, W)                                                  \
+ * (VTAP_FIELD_C: position, heading, width), or prose (VTAP_FIELD_P); HELP
+ * says what it counts (metrics). VTAP_GAUGE_J: a level, JSON only. */
+#define VTAP_FIELD_(TYPE, M, HEAD, LABEL, COL, W, HELP, G)                                         \
 	{                                                                                          \
-#M, HEAD, LABEL, COL, W, sizeof(((TYPE *)0)->M), offsetof(TYPE, M)                 \
+#M, HEAD, LABEL, HELP, COL, W, sizeof(((TYPE *)0)->M), offsetof(TYPE, M), G        \
 	}
-#define VTAP_FIELD_J(TYPE, M)		    VTAP_FIELD_(TYPE, M, NULL, NULL, 0, 0)
-#define VTAP_FIELD_C(TYPE, M, COL, HEAD, W) VTAP_FIELD_(TYPE, M, HEAD, NULL, COL, W)
-#define VTAP_FIELD_P(TYPE, M, LABEL)	    VTAP_FIELD_(TYPE, M, NULL, LABEL, 0, 0)
+#define VTAP_FIELD_J(TYPE, M, HELP)		  VTAP_FIELD_(TYPE, M, NULL, NULL, 0, 0, HELP, 0)
+#define VTAP_FIELD_C(TYPE, M, COL, HEAD, W, HELP) VTAP_FIELD_(TYPE, M, HEAD, NULL, COL, W, HELP, 0)
+#define VTAP_FIELD_P(TYPE, M, LABEL, HELP)	  VTAP_FIELD_(TYPE, M, NULL, LABEL, 0, 0, HELP, 0)
+#define VTAP_GAUGE_J(TYPE, M, HELP)		  VTAP_FIELD_(TYPE, M, NULL, NULL, 0, 0, HELP, 1)
 #define VTAP_FIELDS(ARR)                                                                           \
 	{                                                                                          \
 		ARR, sizeof(ARR) / sizeof((ARR)[0])                                                \

@@ -3,12 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "counters.h"
+#include "metrics.h"
 #include "views.h"
 
-void vtap_stats_begin(struct vtap_stats_view *v, struct sbuf *o, bool json, const char *only)
+void vtap_stats_begin(struct vtap_stats_view *v, struct sbuf *o, const struct vtap_ctl_req *r)
 {
-	*v = (struct vtap_stats_view){.o = o, .json = json, .only = only};
-	if (json) {
+	*v = (struct vtap_stats_view){
+	    .o = o, .json = r->json, .only = r->name, .metrics = r->metrics};
+	if (v->metrics)
+		return;
+	if (v->json) {
 		sbuf_printf(o, "{\"policies\":[");
 		return;
 	}
@@ -31,6 +35,15 @@ static void entry(struct vtap_stats_view *v, const char *key)
 void vtap_stats_policy(struct vtap_stats_view *v, const char *name, const struct vtap_counters *c)
 {
 	v->policies++;
+	if (v->metrics) {
+		struct sbuf l = {0};
+
+		vtap_metrics_label(&l, "policy", name);
+		vtap_metrics_label(&l, "monitor", vtap_metrics_monitor_of(v->metrics, name));
+		vtap_metrics_fields(v->metrics, "vtap_policy", &vtap_counters_fields, c, l.s);
+		sbuf_free(&l);
+		return;
+	}
 	if (v->json) {
 		entry(v, "name");
 		sbuf_json_str(v->o, name);
@@ -51,6 +64,8 @@ int vtap_stats_sinks(struct vtap_stats_view *v)
 		return -1;
 	}
 	v->rows = 0;
+	if (v->metrics)
+		return 0;
 	if (v->json) {
 		sbuf_printf(v->o, "],\"sinks\":[");
 		return 0;
@@ -65,6 +80,16 @@ void vtap_stats_sink(struct vtap_stats_view *v, const char *port,
 		     const struct vtap_sink_counters *c, const struct vtap_field_table *more,
 		     const void *more_s)
 {
+	if (v->metrics) {
+		struct sbuf l = {0};
+
+		vtap_metrics_label(&l, "port", port);
+		vtap_metrics_fields(v->metrics, "vtap_sink", &vtap_sink_fields, c, l.s);
+		if (more)
+			vtap_metrics_fields(v->metrics, "vtap_sink", more, more_s, l.s);
+		sbuf_free(&l);
+		return;
+	}
 	if (v->json) {
 		entry(v, "port");
 		sbuf_json_str(v->o, port);
@@ -83,13 +108,22 @@ void vtap_stats_groups(struct vtap_stats_view *v)
 {
 	v->rows = 0;
 	v->group_head = false;
-	if (v->json)
+	if (!v->metrics && v->json)
 		sbuf_printf(v->o, "],\"groups\":[");
 }
 
 void vtap_stats_member(struct vtap_stats_view *v, const char *group, const char *member,
 		       const struct vtap_member_counters *c)
 {
+	if (v->metrics) {
+		struct sbuf l = {0};
+
+		vtap_metrics_label(&l, "group", group);
+		vtap_metrics_label(&l, "member", member);
+		vtap_metrics_fields(v->metrics, "vtap_group_member", &vtap_member_fields, c, l.s);
+		sbuf_free(&l);
+		return;
+	}
 	if (v->json) {
 		entry(v, "group");
 		sbuf_json_str(v->o, group);
@@ -113,6 +147,8 @@ void vtap_stats_member(struct vtap_stats_view *v, const char *group, const char 
 void vtap_stats_receive(struct vtap_stats_view *v, bool any)
 {
 	v->rows = 0;
+	if (v->metrics)
+		return;
 	if (v->json) {
 		sbuf_printf(v->o, "],\"receive\":[");
 	} else if (any) {
@@ -125,6 +161,17 @@ void vtap_stats_receive(struct vtap_stats_view *v, bool any)
 void vtap_stats_recv(struct vtap_stats_view *v, long long vni, const char *port,
 		     const struct vtap_recv_counters *c)
 {
+	if (v->metrics) {
+		struct sbuf l = {0};
+		char id[24];
+
+		snprintf(id, sizeof(id), "%lld", vni < 0 ? -1 : vni);
+		vtap_metrics_label(&l, "vni", id);
+		vtap_metrics_label(&l, "port", port);
+		vtap_metrics_fields(v->metrics, "vtap_receive", &vtap_recv_fields, c, l.s);
+		sbuf_free(&l);
+		return;
+	}
 	if (v->json) {
 		sbuf_printf(v->o, "%s{\"vni\":%lld,\"port\":", v->rows++ ? "," : "",
 			    vni < 0 ? -1 : vni);
@@ -144,7 +191,7 @@ void vtap_stats_recv(struct vtap_stats_view *v, long long vni, const char *port,
 
 void vtap_stats_end(struct vtap_stats_view *v)
 {
-	if (v->json)
+	if (v->json && !v->metrics)
 		sbuf_printf(v->o, "]}\n");
 }
 
@@ -158,6 +205,15 @@ void vtap_status_global(struct sbuf *o, const struct vtap_global_counters *g, bo
 	sbuf_printf(o, "frames seen: %llu (", (unsigned long long)g->seen);
 	vtap_fields_prose(o, &vtap_global_fields, g);
 	sbuf_printf(o, ")\n");
+}
+
+/* The type of the monitor named name in set ("" when none: a skip) */
+static const char *monitor_type(const struct vtap_policy_set *set, const char *name)
+{
+	for (size_t i = 0; name[0] && i < set->n_monitors; i++)
+		if (!strcmp(set->monitors[i].name, name))
+			return vtap_monitor_type_name(set->monitors[i].type);
+	return "";
 }
 
 void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const __u32 *ids,
@@ -188,6 +244,9 @@ void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const
 		    o, ",\"priority\":%d,\"direction\":\"%s\",\"action\":\"%s\",\"monitor\":",
 		    p->priority, vtap_direction_name(p->direction), vtap_action_name(p->action));
 		sbuf_json_str(o, p->monitor);
+		/* what extcap and other readers choose by (capture: a live stream) */
+		sbuf_printf(o, ",\"monitor_type\":");
+		sbuf_json_str(o, monitor_type(set, p->monitor));
 		sbuf_printf(o, ",\"ports\":");
 		sbuf_json_str(o, ports);
 		if (p->snap_headers)

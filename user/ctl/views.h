@@ -11,18 +11,21 @@
 #include <stdbool.h>
 #include <vtap/map_types.h>
 #include "core/policy.h"
+#include "command.h"
 #include "fields.h"
 
 struct vtap_stats_view {
 	struct sbuf *o;
 	bool json;
-	const char *only; /* `stats NAME`: the one policy shown (NULL: all) */
-	size_t rows;	  /* rows of the current section */
-	size_t policies;  /* policy rows written */
-	bool group_head;  /* the groups' table heading is out */
+	const char *only;	      /* `stats NAME`: the one policy shown (NULL: all) */
+	size_t rows;		      /* rows of the current section */
+	size_t policies;	      /* policy rows written */
+	struct vtap_metrics *metrics; /* a scrape: rows become samples (metrics.h) */
+	bool group_head;	      /* the groups' table heading is out */
 };
 
-void vtap_stats_begin(struct vtap_stats_view *v, struct sbuf *o, bool json, const char *only);
+/* r: --json, the one policy asked for (r->name), or a metrics scrape */
+void vtap_stats_begin(struct vtap_stats_view *v, struct sbuf *o, const struct vtap_ctl_req *r);
 /* Is this policy one the answer shows? */
 bool vtap_stats_wants(const struct vtap_stats_view *v, const char *policy);
 void vtap_stats_policy(struct vtap_stats_view *v, const char *name, const struct vtap_counters *c);

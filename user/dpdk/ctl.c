@@ -5,6 +5,7 @@
  * involved: answers and reloads take v->lock, as telemetry does. */
 #include <poll.h>
 #include "core/log.h"
+#include "ctl/metrics_http.h"
 #include "ctl/server.h"
 #include "vdp.h"
 
@@ -15,24 +16,33 @@ volatile int vdp_reload_requested; /* SIGHUP */
 static void *ctl_main(void *arg)
 {
 	struct vdp *v = arg;
-	struct pollfd pfd = {.fd = vtap_ctl_server_fd(ctl_srv), .events = POLLIN};
+	struct pollfd pfd[2] = {
+	    {.fd = vtap_ctl_server_fd(ctl_srv), .events = POLLIN},
+	    {.fd = v->metrics ? vtap_metrics_http_fd(v->metrics) : -1, .events = POLLIN}};
 
 	while (!v->quit) {
 		/* 100 ms: how soon a SIGHUP or a stop is noticed */
-		int r = poll(&pfd, 1, 100);
+		int wait = v->metrics ? vtap_metrics_http_timeout_ms(v->metrics) : -1;
+		int r = poll(pfd, 2, wait >= 0 && wait < 100 ? wait : 100);
 
 		/* a monitor port going down or up moves the flows of the
 		 * groups it is a member of: the rules are compiled again */
 		uint32_t down = vdp_monitors_down(v);
 
+		vdp_notify_tick(v);
 		if (vdp_reload_requested || down != v->mon_down) {
 			vdp_reload_requested = 0;
 			v->mon_down = down; /* once per change, even if the reload fails */
 			pthread_mutex_lock(&v->lock);
-			vdp_reload(v, NULL);
+			vdp_reload_notified(v, NULL);
 			pthread_mutex_unlock(&v->lock);
 		}
-		if (r > 0) {
+		if (v->metrics) { /* a scrape, or idle scrapers to time out */
+			pthread_mutex_lock(&v->lock);
+			vtap_metrics_http_run(v->metrics);
+			pthread_mutex_unlock(&v->lock);
+		}
+		if (r > 0 && pfd[0].revents) {
 			pthread_mutex_lock(&v->lock);
 			vtap_ctl_server_run(ctl_srv);
 			pthread_mutex_unlock(&v->lock);

@@ -16,6 +16,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include "ctl/ctl.h"
+#include "ctl/metrics_http.h"
 #include "ctl/socket.h"
 #include "core/log.h"
 #include "core/version.h"
@@ -35,6 +36,7 @@ static void usage(FILE *f)
 	    "                 [--vxlan DEVARGS --vxlan-local IP --vxlan-gw MAC\n"
 	    "                  [--vxlan-port N] [--underlay-mtu N]]\n"
 	    "                 [--idle-us N] [--log-level error|warn|info|debug]\n"
+	    "                 [--metrics ADDR:PORT]\n"
 	    "                 [--version] [--help]\n"
 	    "--vm, --net: the i-th --vm port and the i-th --net port are one wire: frames\n"
 	    "        from --vm (the VM sends: direction out) go to --net, and back (in).\n"
@@ -43,6 +45,8 @@ static void usage(FILE *f)
 	    "--vxlan: the underlay port for vxlan monitors (IPv4 remotes): copies leave it\n"
 	    "        in VXLAN from --vxlan-local to the monitor's remote, UDP --vxlan-port\n"
 	    "        (4789), through the next hop --vxlan-gw; cut to fit --underlay-mtu (1500)\n"
+	    "--metrics: serve Prometheus metrics on http://ADDR:PORT/metrics (an IPv4\n"
+	    "        address, or [IPv6]:PORT); a port in use stops the start\n"
 	    "--idle-us: nap N microseconds between rounds once idle (default 50; 0 spins)\n"
 	    "EAL options default to: --no-pci --no-huge -m 512 --no-shconf -l 0\n"
 	    "        --file-prefix vtap-dpdk-PID\n"
@@ -90,6 +94,7 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 	    {"vxlan-gw", required_argument, NULL, 'G'},
 	    {"vxlan-port", required_argument, NULL, 'P'},
 	    {"underlay-mtu", required_argument, NULL, 'M'},
+	    {"metrics", required_argument, NULL, 'e'},
 	    {0},
 	};
 	int n_net = 0, c;
@@ -161,6 +166,11 @@ static int parse_args(struct vdp *v, int argc, char **argv)
 				v->ul.dport = (uint16_t)num;
 			else
 				v->ul.mtu = (unsigned int)num;
+			break;
+		case 'e':
+			if (vtap_metrics_addr_check("vtap-dpdk", optarg))
+				return -1;
+			v->metrics_addr = optarg;
 			break;
 		case 'p':
 			v->policy_dir = optarg;
@@ -336,6 +346,9 @@ int main(int argc, char **argv)
 	 * (vtapd, another vtap-dpdk) answers */
 	if (vtap_ctl_socket_check(v->socket_path))
 		goto out;
+	/* a port in use ends the start before any DPDK port is opened */
+	if (vdp_metrics_open(v))
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -348,12 +361,15 @@ int main(int argc, char **argv)
 	}
 	if (vdp_ctl_start(v))
 		goto out;
+	vdp_notify_ready(v);
 	log_info("forwarding %d wire%s on lcore %u; control socket %s", v->n_pairs,
 		 v->n_pairs == 1 ? "" : "s", rte_lcore_id(), v->socket_path);
 	vdp_fwd_loop(v);
 	ret = 0;
 out:
+	vdp_notify_stopping(v);
 	vdp_ctl_stop(v);
+	vdp_metrics_close(v);
 	close_ports(v);
 	vdp_rules_free(v);
 	remove_runtime_dir();

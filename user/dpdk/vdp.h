@@ -21,6 +21,7 @@
 #include "core/policy.h"
 #include "core/sbuf.h"
 #include "ctl/command.h"
+#include "ctl/fields.h"
 
 #define VDP_MAX_PAIRS	 8
 #define VDP_MAX_MONITORS 8
@@ -30,6 +31,7 @@
 #define VDP_COPY_MBUFS	 8191 /* clones and truncated copies */
 
 struct rte_mempool;
+struct vtap_metrics_http;
 
 struct vdp_port {
 	char devargs[512];
@@ -102,6 +104,15 @@ struct vdp {
 	char last_error[512];
 	uint32_t mon_down; /* --monitor ports down when the rules were compiled */
 	char group_names[VTAP_MAX_GROUPS][VTAP_NAME_MAX]; /* by group index */
+
+	/* systemd (notify.c) and --metrics (metrics.c), control thread */
+	struct {
+		bool ready;		 /* READY=1 sent */
+		uint64_t half_us;	 /* ping interval (0: no watchdog) */
+		uint64_t next_us, epoch; /* next ping; the lcore's epoch at the last */
+	} wd;
+	const char *metrics_addr; /* NULL: no --metrics */
+	struct vtap_metrics_http *metrics;
 };
 
 /* ports.c */
@@ -129,9 +140,23 @@ int vdp_fwd_loop(void *arg);
 int vdp_ctl_start(struct vdp *v);
 void vdp_ctl_stop(struct vdp *v);
 
+/* notify.c: sd_notify (vtapd/notify.h): READY=1, reloads announced,
+ * WATCHDOG=1 from the control thread while the lcore goes round (tick:
+ * called at least every 100 ms), STOPPING=1. */
+void vdp_notify_ready(struct vdp *v);
+int vdp_reload_notified(struct vdp *v, struct sbuf *errs); /* vdp_reload, announced */
+void vdp_notify_tick(struct vdp *v);
+void vdp_notify_stopping(struct vdp *v);
+
+/* metrics.c: --metrics ADDR:PORT, served by the control thread under
+ * v->lock (metrics_http.h) */
+int vdp_metrics_open(struct vdp *v);
+void vdp_metrics_close(struct vdp *v);
+
 /* views.c: the commands the control socket answers (srv: the struct vdp),
  * and the same counters as DPDK telemetry commands. */
 extern const struct vtap_ctl_table vdp_ctl_table;
+extern const struct vtap_field_table vdp_port_fields; /* rx, tx, tx_drop of a port */
 void vdp_telemetry_register(struct vdp *v);
 
 #endif

@@ -15,13 +15,13 @@
 /* A port's counters (lcore-written, read without a lock: aligned words) */
 #define PRT struct vdp_port
 static const struct vtap_counter_field port_f[] = {
-    VTAP_FIELD_C(PRT, rx, 1, "RX", 12),
-    VTAP_FIELD_C(PRT, tx, 2, "TX", 12),
-    VTAP_FIELD_C(PRT, tx_drop, 3, "TX_DROP", 10),
+    VTAP_FIELD_C(PRT, rx, 1, "RX", 12, "Frames received on the port"),
+    VTAP_FIELD_C(PRT, tx, 2, "TX", 12, "Frames sent on the port"),
+    VTAP_FIELD_C(PRT, tx_drop, 3, "TX_DROP", 10, "Frames the port could not send"),
 };
-static const struct vtap_field_table port_fields = VTAP_FIELDS(port_f);
+const struct vtap_field_table vdp_port_fields = VTAP_FIELDS(port_f);
 /* what a monitor port adds to its sink counters in stats --json */
-static const struct vtap_counter_field port_drop_f[] = {VTAP_FIELD_J(PRT, tx_drop)};
+static const struct vtap_counter_field port_drop_f[] = {VTAP_FIELD_J(PRT, tx_drop, "Copies the monitor port could not send")};
 static const struct vtap_field_table port_drop_fields = VTAP_FIELDS(port_drop_f);
 
 static void port_line(struct sbuf *o, const char *role, const struct vdp_port *p, bool json,
@@ -34,11 +34,11 @@ static void port_line(struct sbuf *o, const char *role, const struct vdp_port *p
 		sbuf_json_str(o, p->devargs);
 		sbuf_printf(o, ",\"port_id\":%u,\"ifindex\":%u,\"engine\":\"dpdk\"", p->id,
 			    p->ifindex);
-		vtap_fields_json(o, &port_fields, p);
+		vtap_fields_json(o, &vdp_port_fields, p);
 		sbuf_printf(o, "}");
 	} else {
 		sbuf_printf(o, "%-8s %-16s %4u %10u", role, p->name, p->id, p->ifindex);
-		vtap_fields_row(o, &port_fields, p);
+		vtap_fields_row(o, &vdp_port_fields, p);
 		sbuf_printf(o, "  %s\n", p->devargs);
 	}
 	*first = false;
@@ -70,7 +70,7 @@ static int cmd_status(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 			sbuf_printf(o, "last error:  %s\n", v->last_error);
 		vtap_status_global(o, &v->stats->g, false);
 		sbuf_printf(o, "\n%-8s %-16s %4s %10s", "ROLE", "PORT", "ID", "IFINDEX");
-		vtap_fields_head(o, &port_fields);
+		vtap_fields_head(o, &vdp_port_fields);
 		sbuf_printf(o, "  %s\n", "DEVARGS");
 	}
 	for (int i = 0; i < v->n_pairs; i++) {
@@ -94,7 +94,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 	struct vdp *v = srv;
 	struct vtap_stats_view sv;
 
-	vtap_stats_begin(&sv, o, r->json, r->name);
+	vtap_stats_begin(&sv, o, r);
 	for (size_t i = 0; i < v->set.n_policies; i++) {
 		const char *pn = v->set.policies[i].name;
 
@@ -143,7 +143,7 @@ static int cmd_reload(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 	struct vdp *v = srv;
 
 	(void)r;
-	return vtap_ctl_reloaded(o, vdp_reload(v, o), &v->set);
+	return vtap_ctl_reloaded(o, vdp_reload_notified(v, o), &v->set);
 }
 
 static int cmd_teardown(void *srv, struct vtap_ctl_req *r, struct sbuf *o)

@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vtapctl: the operator's command line for vtapd. */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
 #include "kernel/link.h"
@@ -19,29 +16,37 @@
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
 #include "kernel/attach.h"
+#include "client.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vtapctl [--socket PATH] [--pin-root DIR] COMMAND [ARGS]\n"
-		   "       vtapctl --version | --help\n"
-		   "commands:\n"
-		   "  validate FILE...         check policy files; FILE:LINE:COLUMN: message per error\n"
-		   "  status [--json]          what vtapd runs: ports, hooks, generation, errors\n"
-		   "  policies [--json]        the policies in effect\n"
-		   "  stats [NAME] [--json]    per-policy and per-sink counters\n"
-		   "  reload                   re-read the policy directory now\n"
-		   "  capture POLICY [-w FILE|-] [-c COUNT]\n"
-		   "                           stream the copies of POLICY (monitor type capture)\n"
-		   "                           as pcapng to FILE or standard output (-)\n"
-		   "  teardown                 remove every attachment and pin vtap made\n"
-		   "                           (through vtapd, or directly when it is not running)\n"
-		   "  version                  print vtapctl's version (also --version)\n");
+	fprintf(
+	    f,
+	    "usage: vtapctl [--socket PATH] [--pin-root DIR] COMMAND [ARGS]\n"
+	    "       vtapctl --version | --help\n"
+	    "commands:\n"
+	    "  validate FILE...         check policy files; FILE:LINE:COLUMN: message per error\n"
+	    "  status [--json]          what vtapd runs: ports, hooks, generation, errors\n"
+	    "  policies [--json]        the policies in effect\n"
+	    "  stats [NAME] [--json]    per-policy and per-sink counters\n"
+	    "  reload                   re-read the policy directory now\n"
+	    "  capture POLICY [-w FILE|-] [-c COUNT]\n"
+	    "                           stream the copies of POLICY (monitor type capture)\n"
+	    "                           as pcapng to FILE or standard output (-)\n"
+	    "  extcap --extcap-interfaces|--extcap-dlts|--extcap-config|--capture\n"
+	    "         [--extcap-interface vtap-POLICY] [--fifo PATH] [--socket PATH]\n"
+	    "         [--extcap-version[=V]] [--extcap-capture-filter FILTER]\n"
+	    "                           Wireshark's extcap interface: one interface\n"
+	    "                           vtap-POLICY per capture policy (see vtapctl(8))\n"
+	    "  teardown                 remove every attachment and pin vtap made\n"
+	    "                           (through vtapd, or directly when it is not running)\n"
+	    "  version                  print vtapctl's version (also --version)\n");
 }
 
 static int validate(int n, char **files)
 {
-	struct vtap_policy_set set = { 0 };
-	struct vtap_errors errs = { 0 };
+	struct vtap_policy_set set = {0};
+	struct vtap_errors errs = {0};
 	int ret;
 
 	if (!n) {
@@ -59,202 +64,21 @@ static int validate(int n, char **files)
 	return ret ? 1 : 0;
 }
 
-/* Send one command line; print the reply. The reply is read whole before
- * it is printed, so a slow reader of vtapctl's output (a pager) never keeps
- * the daemon's connection open (it drops clients that stop reading).
- * Returns the exit code, or -1 when vtapd is not there at all. */
+/* Send one command line; print the reply (client.h). Returns the exit
+ * code, or -1 when vtapd is not there at all. */
 static int ctl(const char *path, int argc, char **argv)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char line[VTAP_CTL_MAX_LINE] = "", *buf = NULL, *nl;
-	size_t len = 0, got = 0, cap = 0;
-	int fd, status;
-	ssize_t n;
+	char *buf = NULL, *nl;
+	size_t got = 0;
+	int status, ret = vtapctl_request(path, argc, argv, &buf, &got);
 
-	for (int i = 0; i < argc; i++) {
-		int w = snprintf(line + len, sizeof(line) - len, "%s%s", i ? " " : "", argv[i]);
-
-		if (w < 0 || (size_t)w >= sizeof(line) - len) {
-			fprintf(stderr, "vtapctl: command too long\n");
-			return 2;
-		}
-		len += (size_t)w;
-	}
-	line[len++] = '\n';
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	/* a failed write (vtapd refused us and closed) still leaves its
-	 * answer to read */
-	if (write(fd, line, len) != (ssize_t)len && errno != EPIPE) {
-		fprintf(stderr, "vtapctl: cannot talk to vtapd on %s: %s\n", path, strerror(errno));
-		close(fd);
-		return 1;
-	}
-	do {
-		if (got + 1 >= cap) {
-			char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-			if (!b) {
-				fprintf(stderr, "vtapctl: out of memory for the reply\n");
-				free(buf);
-				close(fd);
-				return 1;
-			}
-			buf = b;
-		}
-		n = read(fd, buf + got, cap - 1 - got);
-		if (n > 0)
-			got += (size_t)n;
-	} while (n > 0 || (n < 0 && errno == EINTR));
-	close(fd);
-	if (buf)
-		buf[got] = 0;
-	nl = buf ? memchr(buf, '\n', got) : NULL;
-	if (!nl) {
-		fprintf(stderr, "vtapctl: vtapd closed the connection without an answer\n");
-		free(buf);
-		return 1;
-	}
+	if (ret)
+		return ret;
+	nl = memchr(buf, '\n', got);
 	status = strncmp(buf, "ok\n", 3) ? 1 : 0;
 	fwrite(nl + 1, 1, got - (size_t)(nl + 1 - buf), status ? stderr : stdout);
 	free(buf);
 	return status;
-}
-
-static volatile sig_atomic_t stop_capture;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_capture = 1;
-}
-
-/* capture POLICY [-w FILE|-] [-c COUNT]: vtapd answers "ok" and then the
- * connection is a pcapng stream, copied to out until vtapd ends it (COUNT
- * records sent, or vtapd stopping) or a signal. */
-static int capture(const char *path, int argc, char **argv)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *policy = NULL, *file = "-";
-	unsigned long long count = 0;
-	char req[VTAP_CTL_MAX_LINE], buf[65536];
-	size_t got = 0;
-	ssize_t n;
-	int fd, out = STDOUT_FILENO, ret = 1;
-	char *nl, *end;
-
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-w") && i + 1 < argc) {
-			file = argv[++i];
-		} else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
-			count = strtoull(argv[++i], &end, 10);
-			if (*end || !count) {
-				fprintf(stderr, "vtapctl: capture: -c needs a count above 0\n");
-				return 2;
-			}
-		} else if (!policy && argv[i][0] != '-') {
-			policy = argv[i];
-		} else {
-			fprintf(stderr, "vtapctl: capture: unexpected %s\n", argv[i]);
-			return 2;
-		}
-	}
-	if (!policy) {
-		fprintf(stderr, "usage: vtapctl capture POLICY [-w FILE|-] [-c COUNT]\n");
-		return 2;
-	}
-	if (!strcmp(file, "-") && isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "vtapctl: capture: pcapng is binary; give -w FILE or a pipe "
-				"(vtapctl capture %s -w - | tshark -r -)\n",
-			policy);
-		return 2;
-	}
-	if ((size_t)snprintf(req, sizeof(req), "capture %s %llu\n", policy, count) >= sizeof(req)) {
-		fprintf(stderr, "vtapctl: capture: policy name too long\n");
-		return 2;
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "vtapctl: cannot reach vtapd on %s: %s (is it running? --socket?)\n",
-			path, strerror(errno));
-		goto out;
-	}
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
-		fprintf(stderr, "vtapctl: cannot talk to vtapd on %s: %s\n", path, strerror(errno));
-		goto out;
-	}
-	/* the status line, then the stream (or the error text) */
-	while (!(nl = memchr(buf, '\n', got)) && got < sizeof(buf) - 1 &&
-	       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += (size_t)n;
-	if (!nl) {
-		fprintf(stderr, "vtapctl: vtapd closed the connection without an answer\n");
-		goto out;
-	}
-	if (strncmp(buf, "ok\n", 3)) {
-		while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
-			got += (size_t)n;
-		buf[got] = 0;
-		fputs(nl + 1, stderr);
-		goto out;
-	}
-	if (strcmp(file, "-")) {
-		out = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (out < 0) {
-			fprintf(stderr, "vtapctl: capture: cannot write %s: %s\n", file,
-				strerror(errno));
-			out = STDOUT_FILENO;
-			goto out;
-		}
-	}
-	{
-		/* no SA_RESTART: a signal ends the blocking read */
-		struct sigaction sa_stop = { .sa_handler = on_stop };
-
-		sigaction(SIGINT, &sa_stop, NULL);
-		sigaction(SIGTERM, &sa_stop, NULL);
-	}
-	got -= (size_t)(nl + 1 - buf);
-	memmove(buf, nl + 1, got);
-	for (;;) {
-		for (size_t off = 0; off < got;) {
-			n = write(out, buf + off, got - off);
-			if (n <= 0) {
-				if (n < 0 && errno == EINTR)
-					continue;
-				/* the reader went away (tshark done): not an error */
-				ret = errno == EPIPE ? 0 : 1;
-				if (ret)
-					fprintf(stderr, "vtapctl: capture: write: %s\n",
-						strerror(errno));
-				goto out;
-			}
-			off += (size_t)n;
-		}
-		if (stop_capture)
-			break;
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR) {
-			got = 0;
-			continue;
-		}
-		if (n <= 0)
-			break;
-		got = (size_t)n;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (out != STDOUT_FILENO)
-		close(out);
-	return ret;
 }
 
 static void say(void *arg, const char *what)
@@ -302,11 +126,11 @@ static int teardown_offline(const char *pin_root)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "pin-root", required_argument, NULL, 'r' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"socket", required_argument, NULL, 's'},
+	    {"pin-root", required_argument, NULL, 'r'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *sock = VTAP_DEFAULT_SOCKET, *pin_root = VTAP_DEFAULT_PIN_ROOT;
 	int c, ret;
@@ -347,7 +171,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[0], "validate"))
 		return validate(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "capture"))
-		return capture(sock, argc, argv);
+		return vtapctl_capture(sock, argc, argv);
+	if (!strcmp(argv[0], "extcap"))
+		return vtapctl_extcap(sock, argc, argv);
 	if (strcmp(argv[0], "status") && strcmp(argv[0], "policies") && strcmp(argv[0], "stats") &&
 	    strcmp(argv[0], "reload") && strcmp(argv[0], "teardown")) {
 		fprintf(stderr, "vtapctl: unknown command %s\n", argv[0]);

@@ -13,6 +13,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "ctl/ctl.h"
+#include "ctl/metrics_http.h"
 #include "ctl/server.h"
 #include "ctl/socket.h"
 #include "vtapd.h"
@@ -33,7 +34,7 @@ static void usage(FILE *f)
 		"usage: vtapd [--policy-dir DIR] [--pin-root DIR] [--socket PATH] [--keep]\n"
 		"             [--foreground] [--syslog] [--log-level error|warn|info|debug]\n"
 		"             [--vxlan-dev NAME] [--vxlan-port N] [--underlay-mtu N]\n"
-		"             [--no-flow-cache] [--version] [--help]\n"
+		"             [--no-flow-cache] [--metrics ADDR:PORT] [--version] [--help]\n"
 		"             [--engine auto|ebpf|dpdk] [--dpdk-ports GLOB[,GLOB...]]\n"
 		"--engine: who taps the VM ports. auto (default): eBPF, and where it cannot\n"
 		"        attach (no clsact, BPF refused) the port is left to the DPDK engine,\n"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 		"        underlay must then carry frames + 50 bytes)\n"
 		"--no-flow-cache: classify every frame; by default a frame whose classifier\n"
 		"        inputs an earlier frame had (same flow, same rules) reuses its verdict\n"
+		"--metrics: serve Prometheus metrics on http://ADDR:PORT/metrics (an IPv4\n"
+		"        address, or [IPv6]:PORT); a port in use stops the start\n"
 		"--keep: on SIGTERM leave the taps attached and the maps pinned (tapping goes\n"
 		"        on; the next vtapd adopts them without a gap). After a crash or\n"
 		"        SIGKILL that is always what happens.\n"
@@ -82,6 +85,7 @@ int main(int argc, char **argv)
 		{ "dpdk-ports", required_argument, NULL, 'D' },
 		{ "attach", required_argument, NULL, 'A' },
 		{ "ring-size", required_argument, NULL, 'R' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -99,6 +103,7 @@ int main(int argc, char **argv)
 	struct vtap_dir_watch *watch = NULL; /* policy directory changes */
 	struct vtap_ctl_server *ctl = NULL;
 	struct vtap_nl *nl = NULL;
+	const char *metrics = NULL;
 	/* until the first policy set is in effect, an exit leaves the kernel's
 	 * state as it found it (a previous vtapd's taps keep running) */
 	bool running = true, teardown = false, started = false;
@@ -180,6 +185,11 @@ int main(int argc, char **argv)
 			d.cfg.ring_size = (__u32)v;
 			break;
 		}
+		case 'm':
+			if (vtap_metrics_addr_check("vtapd", optarg))
+				return 2;
+			metrics = optarg;
+			break;
 		case 'S':
 			use_syslog = 1;
 			break;
@@ -221,6 +231,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	vtap_capture_set_epoll(ep); /* captures add their sockets and clients */
+	vtapd_notify_init(&d.notify);
+	/* before anything is changed: a port in use ends the start here */
+	if (metrics && vtapd_metrics_open(&d, metrics, ep))
+		goto out;
 	/* refused, naming the owner, when another vtapd has the pin root */
 	if (vtapd_init(&d))
 		return 1;
@@ -271,10 +285,13 @@ int main(int argc, char **argv)
 	}
 	log_info("running: policy dir %s, pins under %s, control socket %s", d.cfg.policy_dir,
 		 d.cfg.pin_root, d.cfg.socket_path);
+	if (vtapd_notify_watchdog(&d.notify, ep))
+		goto out;
+	vtapd_notify_ready(&d);
 
 	while (running) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, -1);
+		int n = epoll_wait(ep, evs, 8, vtapd_metrics_timeout(&d));
 
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll: %s", strerror(errno));
@@ -308,6 +325,10 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
+			} else if (vtapd_notify_event(&d.notify, fd)) {
+				/* WATCHDOG=1: the loop goes round */
+			} else if (vtapd_metrics_event(&d, fd)) {
+				/* a scrape */
 			} else if (vtapd_ring_event(&d.ring, fd)) {
 				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
@@ -328,9 +349,13 @@ int main(int argc, char **argv)
 		}
 		if (d.dirty && running)
 			vtapd_reconcile(&d);
+		if (d.metrics)
+			vtap_metrics_http_run(d.metrics); /* idle scrapers time out */
+		vtapd_notify_status(&d);
 	}
 	ret = 0;
 out:
+	vtapd_notify_stopping(&d);
 	/* a start that failed takes with it the state it created itself (no
 	 * earlier pins, nothing adopted); an earlier vtapd's state stays */
 	if (teardown || (!started && d.ld.fresh && !d.rec.adopted)) {
@@ -342,6 +367,8 @@ out:
 		vtap_loader_close(&d.ld, 0);
 	}
 	vtap_ctl_server_close(ctl);
+	vtapd_metrics_close(&d);
+	vtapd_notify_close(&d.notify);
 	vtap_nl_close(nl);
 	vtap_dir_watch_close(watch);
 	vtap_policy_set_free(&d.run.set);

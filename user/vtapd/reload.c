@@ -7,6 +7,18 @@
 #include <stdlib.h>
 #include "vtapd.h"
 #include "core/log.h"
+#include "core/sink_name.h"
+#include "kernel/link.h"
+
+/* Whose is the host interface ifname: a sink vtapd names must not take one
+ * that is not its own (core/sink_name.h) */
+static enum vtap_ifname_owner ifname_owner(void *arg, const char *ifname)
+{
+	(void)arg;
+	if (!if_nametoindex(ifname))
+		return VTAP_IFNAME_FREE;
+	return vtap_link_is_vtaps(ifname) ? VTAP_IFNAME_OURS : VTAP_IFNAME_TAKEN;
+}
 
 static void reject(struct vtapd *d, struct vtap_errors *errs, struct sbuf *out)
 {
@@ -54,11 +66,15 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	__u32 *ids = NULL;
 	int steps;
 
+	vtapd_notify_reloading(d); /* READY=1 again below, whatever the outcome */
 	if (vtap_policy_load_dir(d->cfg.policy_dir, &set, &errs)) {
 		if (!errs.n)
 			vtap_errors_add(&errs, NULL, "policy load failed");
 		goto fail;
 	}
+	/* capture and ovs monitors without port: vtapd names their sinks */
+	if (vtap_sink_names_assign(&set, ifname_owner, NULL, &errs))
+		goto fail;
 	ids = calloc(set.n_policies + 1, sizeof(*ids));
 	if (!ids) {
 		vtap_errors_add(&errs, NULL, "out of memory");
@@ -82,9 +98,11 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	d->rec.last_error[0] = 0;
 	log_info("loaded %zu policies and %zu monitors from %s", set.n_policies, set.n_monitors,
 		 d->cfg.policy_dir);
+	vtapd_notify_reloaded(d);
 	return 0;
 fail:
 	reject(d, &errs, out);
+	vtapd_notify_reloaded(d);
 	vtap_errors_free(&errs);
 	vtap_policy_set_free(&set);
 	free(ids);

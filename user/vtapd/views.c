@@ -12,31 +12,9 @@
 #include "vtapd.h"
 #include "views.h"
 
-/* What the answers read of struct vtapd, gathered in this one place (the
- * ports' and sinks' own structs aside), so a change of its layout is a
- * change here only. */
-struct view {
-	const char *policy_dir, *pin_root;
-	enum vtapd_engine engine;
-	enum vtap_hook_mode attach;
-	bool flow_cache;
-	struct vtap_loader *ld;
-	const struct vtap_policy_set *set;
-	const __u32 *ids; /* policy id of set->policies[i] */
-	const struct vtapd_port *ports;
-	size_t n_ports;
-	const struct vtapd_sink *sinks;
-	size_t n_sinks;
-	unsigned long reloads_ok, reloads_failed;
-	double last_apply_ms;
-	const char *last_error;
-	unsigned long long ring_records, ring_unrouted, ring_bad, ring_cut;
-	struct vtapd_groups *groups;
-};
-
-static struct view view_of(struct vtapd *d)
+struct vtapd_view vtapd_view_of(struct vtapd *d)
 {
-	return (struct view){
+	return (struct vtapd_view){
 	    .policy_dir = d->cfg.policy_dir,
 	    .pin_root = d->cfg.pin_root,
 	    .engine = d->cfg.engine,
@@ -76,12 +54,12 @@ static const char *hooks_str(unsigned int a, char *buf, size_t n)
 
 /* The hook that taps a port's out (frames the VM sends) and in frames:
  * "xdp", "tc", or NULL (not tapped by vtapd) */
-static const char *out_hook(const struct vtapd_port *p)
+const char *vtapd_port_out_hook(const struct vtapd_port *p)
 {
 	return p->attached & VTAPD_ATT_XDP ? "xdp" : p->attached & VTAPD_ATT_OUT ? "tc" : NULL;
 }
 
-static const char *in_hook(const struct vtapd_port *p)
+const char *vtapd_port_in_hook(const struct vtapd_port *p)
 {
 	return p->attached & VTAPD_ATT_IN ? "tc" : NULL;
 }
@@ -100,7 +78,7 @@ static const char *engine_mode(enum vtapd_engine e)
 }
 
 /* The capture and ovs monitors' sinks: "monitor_sinks":[...] or a table */
-static void sinks_status(const struct view *v, struct sbuf *o, bool json)
+static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 {
 	if (json) {
 		sbuf_printf(o, "\"monitor_sinks\":[");
@@ -148,7 +126,7 @@ static void sinks_status(const struct view *v, struct sbuf *o, bool json)
 		sbuf_printf(o, "]");
 }
 
-static void status_json(const struct view *v, struct sbuf *o, const struct vtap_global_counters *g)
+static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
 {
 	char hb[48];
 	bool first = true;
@@ -176,9 +154,9 @@ static void status_json(const struct view *v, struct sbuf *o, const struct vtap_
 		sbuf_json_str(o, p->name);
 		sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\",\"out_hook\":", p->ifindex,
 			    hooks_str(p->attached, hb, sizeof(hb)));
-		json_str_or_null(o, out_hook(p));
+		json_str_or_null(o, vtapd_port_out_hook(p));
 		sbuf_printf(o, ",\"in_hook\":");
-		json_str_or_null(o, in_hook(p));
+		json_str_or_null(o, vtapd_port_in_hook(p));
 		sbuf_printf(o, ",\"engine\":\"%s\"", p->dpdk ? "dpdk" : "ebpf");
 		if (p->dpdk) {
 			sbuf_printf(o, ",\"engine_reason\":");
@@ -200,17 +178,17 @@ static void status_json(const struct view *v, struct sbuf *o, const struct vtap_
 	sbuf_printf(o, ",\"flow_cache\":%s}}\n", v->flow_cache ? "true" : "false");
 }
 
-static void status_text(const struct view *v, struct sbuf *o, const struct vtap_global_counters *g)
+static void status_text(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
 {
 	size_t out_xdp = 0, out_tc = 0, in_tc = 0;
 	char hb[48];
 
 	for (size_t i = 0; i < v->n_ports; i++) {
-		const char *oh = out_hook(&v->ports[i]);
+		const char *oh = vtapd_port_out_hook(&v->ports[i]);
 
 		out_xdp += oh && !strcmp(oh, "xdp");
 		out_tc += oh && !strcmp(oh, "tc");
-		in_tc += in_hook(&v->ports[i]) != NULL;
+		in_tc += vtapd_port_in_hook(&v->ports[i]) != NULL;
 	}
 	sbuf_printf(o, "engine:      ebpf (out: xdp on %zu port%s, tc on %zu; in: tc on %zu)%s\n",
 		    out_xdp, out_xdp == 1 ? "" : "s", out_tc, in_tc,
@@ -253,7 +231,7 @@ static void status_text(const struct view *v, struct sbuf *o, const struct vtap_
 
 static int cmd_status(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
-	struct view v = view_of(srv);
+	struct vtapd_view v = vtapd_view_of(srv);
 	struct vtap_global_counters g = {0};
 
 	vtap_loader_read_global(v.ld, &g);
@@ -268,7 +246,7 @@ static int cmd_status(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 
 static int cmd_policies(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
-	struct view v = view_of(srv);
+	struct vtapd_view v = vtapd_view_of(srv);
 
 	vtap_policies_view(o, v.set, v.ids, r->json);
 	return 0;
@@ -278,11 +256,11 @@ static int cmd_policies(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 
 static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
-	struct view v = view_of(srv);
+	struct vtapd_view v = vtapd_view_of(srv);
 	struct vtap_stats_view sv;
 	size_t n = v.set->n_receives;
 
-	vtap_stats_begin(&sv, o, r->json, r->name);
+	vtap_stats_begin(&sv, o, r);
 	for (size_t i = 0; i < v.set->n_policies; i++) {
 		const char *name = v.set->policies[i].name;
 		struct vtap_counters c;
@@ -326,7 +304,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 static int cmd_reload(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
 	(void)r;
-	return vtap_ctl_reloaded(o, vtapd_reload(srv, o), view_of(srv).set);
+	return vtap_ctl_reloaded(o, vtapd_reload(srv, o), vtapd_view_of(srv).set);
 }
 
 /* capture POLICY [COUNT]: the connection becomes the stream of POLICY's
@@ -358,7 +336,7 @@ static int cmd_teardown(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
 	(void)r;
 	sbuf_printf(o, "vtapd: detaching, removing pins under %s, and exiting\n",
-		    view_of(srv).pin_root);
+		    vtapd_view_of(srv).pin_root);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "config.h"
+#include "notify.h"
 #include "ports.h"
 #include "ring.h"
 #include "groups.h"
@@ -34,7 +35,14 @@ struct vtapd_record {
 	unsigned long adopted; /* hooks found attached and kept at start */
 	double last_apply_ms;
 	char last_error[1024];
+	/* cluster mode (--etcd, being built): set cluster and the store
+	 * revision of the set in effect, and the metrics show
+	 * vtap_store_revision (metrics.c) */
+	bool cluster;
+	unsigned long long store_revision;
 };
+
+struct vtap_metrics_http;
 
 struct vtapd {
 	struct vtapd_config cfg;
@@ -46,7 +54,9 @@ struct vtapd {
 	struct vtapd_ring ring;
 	struct vtapd_groups groups; /* monitor groups' indices by name */
 	struct vtapd_record rec;
-	bool dirty; /* ports changed: reconcile */
+	struct vtapd_notify notify;	   /* systemd (notify.h) */
+	struct vtap_metrics_http *metrics; /* --metrics (metrics.c); NULL: off */
+	bool dirty;			   /* ports changed: reconcile */
 };
 
 /* start.c: the pinned maps (with the counters' owners); after the first
@@ -84,5 +94,13 @@ int vtapd_capture_client(struct vtapd *d, int fd, const char *policy, uint64_t c
 			 struct sbuf *err);
 
 /* views.c (views.h): the control commands, answered by ctl/server.h */
+
+/* metrics.c: --metrics ADDR:PORT, GET /metrics (ctl/metrics.h for the
+ * names). open: bind now, serve from the event loop ep; event: fd was
+ * the server's (served); timeout: how long the loop may wait (ms, -1). */
+int vtapd_metrics_open(struct vtapd *d, const char *addr, int ep);
+bool vtapd_metrics_event(struct vtapd *d, int fd);
+int vtapd_metrics_timeout(struct vtapd *d);
+void vtapd_metrics_close(struct vtapd *d);
 
 #endif
