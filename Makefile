@@ -46,18 +46,25 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/policy_model.c user/core/rate_cfg.c \
               user/core/policy_errors.c user/core/text.c \
               user/core/compile.c user/core/compile_bitmap.c user/core/compile_groups.c \
-              user/core/compile_fields.c user/core/image_classify.c \
+              user/core/compile_fields.c user/core/compile_pfx.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c user/core/sink_name.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
               user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
-              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c
-SINKS_SRCS := user/sinks/capture.c user/sinks/pcapng.c user/sinks/ovs.c user/sinks/xsk_tx.c \
-              user/sinks/vxlan.c user/sinks/receive.c
-#   store:  the etcd v3 client (libcurl, jansson); uses core's log only.
+              user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
+              user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c \
+              user/kernel/sink_queue.c
+SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
+              user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
+              user/sinks/vxlan.c user/sinks/receive.c user/sinks/pace.c
+#   store:  the etcd v3 client (libcurl, jansson; uses core's log only), and
+#           cluster mode's side of the store: key layout, policy documents
+#           under a prefix, the persisted set (store_*.c, over core's policy
+#           documents).
 STORE_SRCS := user/store/etcd_client.c user/store/etcd_loop.c user/store/etcd_req.c \
               user/store/etcd_kv.c user/store/etcd_watch.c user/store/etcd_lease.c \
-              user/store/etcd_body.c user/store/etcd_json.c user/store/etcd_b64.c
+              user/store/etcd_body.c user/store/etcd_json.c user/store/etcd_b64.c \
+              user/store/etcd_auth.c user/store/store_docs.c user/store/store_state.c
 # what the store's JSON decoding needs alone (the fuzzer's part)
 STORE_JSON_SRCS := user/store/etcd_json.c user/store/etcd_body.c user/store/etcd_b64.c
 STORE_LDLIBS:= -lcurl -ljansson
@@ -66,8 +73,12 @@ CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fi
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
               user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
-              user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/groups.c
-VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/client.c user/vtapctl/capture.c user/vtapctl/extcap.c
+              user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/groups.c user/vtapd/guard.c \
+              user/vtapd/cluster.c \
+              user/vtapd/cluster_sync.c user/vtapd/cluster_publish.c user/vtapd/cluster_view.c
+VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/client.c user/vtapctl/capture.c user/vtapctl/extcap.c \
+              user/vtapctl/cluster.c user/vtapctl/cluster_nodes.c \
+              user/vtapctl/cluster_stats.c
 DPDK_SRCS  := user/dpdk/main.c user/dpdk/ports.c user/dpdk/fwd.c user/dpdk/rules.c \
               user/dpdk/ctl.c user/dpdk/views.c user/dpdk/vxlan.c user/dpdk/notify.c \
               user/dpdk/metrics.c
@@ -79,9 +90,9 @@ SINKS_LIB  := $(call lib_of,sinks)
 STORE_LIB  := $(call lib_of,store)
 CTL_LIB    := $(call lib_of,ctl)
 # link order: users before what they use
-VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(CORE_LIB)
-VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
-DPDK_LIBS  := $(CTL_LIB) $(CORE_LIB)
+VTAPD_LIBS := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
+VTAPCTL_LIBS:= $(CTL_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
+DPDK_LIBS  := $(CTL_LIB) $(KERNEL_LIB) $(CORE_LIB)
 ALL_LIBS   := $(CTL_LIB) $(SINKS_LIB) $(KERNEL_LIB) $(STORE_LIB) $(CORE_LIB)
 BINS       := $(OUT)/vtapd $(OUT)/vtapctl
 # vtap-dpdk: the DPDK fallback datapath (user/dpdk/). pkg-config runs in the
@@ -127,7 +138,7 @@ INSTALL    ?= install
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all programs deps vmlinux test unit-test ns-test demo bench bench-classify fuzz clean format \
+.PHONY: all programs deps vmlinux test unit-test ns-test demo demo-cluster bench bench-classify fuzz clean format \
 	install uninstall deb
 
 all: deps programs $(TEST_BINS) $(TOOL_BINS)
@@ -169,15 +180,15 @@ $(ALL_LIBS):
 	$(AR) rcs $@ $^
 
 $(OUT)/vtapd: $(call objs_of,$(VTAPD_SRCS)) $(VTAPD_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(DAEMON_LDLIBS) -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(STORE_LDLIBS) $(DAEMON_LDLIBS) -o $@
 
 $(OUT)/vtapctl: $(call objs_of,$(VTAPCTL_SRCS)) $(VTAPCTL_LIBS)
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -ljansson -o $@
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) $(STORE_LDLIBS) -o $@
 
 # DPDK's headers are -isystem: their own warnings are not ours to fix
 $(DPDK_BIN): $(DPDK_SRCS) $(DPDK_LIBS) $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $$(pkg-config --cflags libdpdk | sed 's/-I/-isystem /g') $(LDFLAGS) \
-		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml $$(pkg-config --libs libdpdk) $(DAEMON_LDLIBS) -lpthread -o $@
+		$(DPDK_SRCS) $(DPDK_LIBS) -lyaml -lmnl $$(pkg-config --libs libdpdk) $(DAEMON_LDLIBS) -lpthread -o $@
 
 $(OUT)/man/%: man/%.scd
 	@mkdir -p $(@D)
@@ -202,7 +213,12 @@ $(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(STORE_LIB) $(CORE_LIB) $(STORE_LDLIBS) -o $@
 
 $(OUT)/bench/%: tests/bench/%.c $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) -o $@
+
+# the drain benchmark runs vtapd's own drain code (user/vtapd/ring.c)
+BENCH_DRAIN_OBJS := $(call objs_of,user/vtapd/ring.c)
+$(OUT)/bench/bench_drain: tests/bench/bench_drain.c $(BENCH_DRAIN_OBJS) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BENCH_DRAIN_OBJS) $(ALL_LIBS) $(LDLIBS) -lpthread -o $@
 
 $(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HDRS) | $(OUT)/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -lyaml -o $@
@@ -228,6 +244,10 @@ ns-test: all
 
 demo: all
 	@OUT=$(OUT) scripts/demo.sh $(DEMO_ARGS)
+
+# The cluster demo: etcd, two nodes, a monitor host (docs/cluster.md)
+demo-cluster: all
+	@OUT=$(OUT) scripts/demo-cluster.sh $(DEMO_ARGS)
 
 bench: all $(BENCH_BINS)
 	@OUT=$(OUT) scripts/bench.sh
@@ -278,10 +298,15 @@ uninstall:
 
 # The Debian package, built from this tree by debian/rules (debhelper) into
 # $(OUT)/deb/. Build dependencies: `make deps` installs them.
+# A package is built the way Debian builds it, whatever this make was given:
+# no SANITIZE=1, CFLAGS or LDFLAGS of the caller (make passes command-line
+# variables on through MAKEFLAGS; scripts/sanitize.sh exports LDFLAGS).
+DEB_ENV     := env -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES -u CFLAGS -u LDFLAGS -u SANITIZE \
+               DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb
 deb: deps
 	dpkg-checkbuilddeps
-	DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb debian/rules build
-	DEB_OUT=$(OUT)/deb-build DEB_DESTDIR=$(abspath $(OUT))/deb fakeroot debian/rules binary
+	$(DEB_ENV) debian/rules build
+	$(DEB_ENV) fakeroot debian/rules binary
 	@ls $(OUT)/deb/*.deb
 
 format:

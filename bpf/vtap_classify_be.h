@@ -42,20 +42,12 @@ static __always_inline int vtap_be_port(VTAP_BE be, __u32 gen, __u32 ifindex, __
 	return 0;
 }
 
-static __always_inline int vtap_be_lpm(VTAP_BE be, int field, __u32 gen, __u8 family,
-				       const __u8 *addr, __u32 *idx)
+static __always_inline const struct vtap_pfx_slot *vtap_be_pfx(VTAP_BE be, __u32 gen, int side,
+								__u32 slot)
 {
-	struct vtap_lpm_key key = { .prefixlen = VTAP_LPM_HDR_BITS + 128, .gen = gen,
-				    .family = family };
-	__u32 *v;
+	__u32 key = (gen * 2 + (__u32)side) * VTAP_PFX_SLOTS + slot;
 
-	__builtin_memcpy(key.addr, addr, 16);
-	v = bpf_map_lookup_elem(field == VTAP_F_SRC ? (void *)&VTAP_MAP_SRC : (void *)&VTAP_MAP_DST,
-				&key);
-	if (!v)
-		return -1;
-	*idx = *v;
-	return 0;
+	return bpf_map_lookup_elem(&VTAP_MAP_PFX, &key);
 }
 
 static __always_inline int vtap_be_array(VTAP_BE be, int field, __u32 gen, __u32 key,

@@ -44,18 +44,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_PORTS SEC(".maps");
 
-#define VTAP_LPM_MAP(name)                                                                 \
-	struct {                                                                           \
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);                                       \
-		__uint(max_entries, VTAP_LPM_ENTRIES);                                    \
-		__uint(map_flags, BPF_F_NO_PREALLOC);                                      \
-		__type(key, struct vtap_lpm_key);                                          \
-		__type(value, __u32);                                                      \
-		__uint(pinning, LIBBPF_PIN_BY_NAME);                                       \
-	} name SEC(".maps")
-
-VTAP_LPM_MAP(VTAP_MAP_SRC);
-VTAP_LPM_MAP(VTAP_MAP_DST);
+/* The address tables: written by vtapd through mmap like the pool. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * 2 * VTAP_PFX_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct vtap_pfx_slot);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_PFX SEC(".maps");
 
 #define VTAP_IDX_ARRAY(name, space)                                                        \
 	struct {                                                                           \

@@ -88,18 +88,29 @@ int vtap_tc_ring_out(struct __sk_buff *skb)
 	return vtap_tc(skb, VTAP_DIR_OUT, true);
 }
 
+/* Insert n tags (n = 1 or 2; host order, proto and TCI each) into the
+ * frame after the MAC addresses, in one move: the head grows once, and the
+ * MACs and the tags go back in one store (a capture copy's two tags cost
+ * half of what two pushes did: tests/bench/bench_sinks). */
+static __always_inline int vtap_push_tags(struct __sk_buff *skb, const __u16 *tags, __u32 n)
+{
+	__u8 buf[12 + 8];
+	__be16 *t = (__be16 *)(buf + 12);
+	__u32 len = n * 4;
+
+	if (bpf_skb_change_head(skb, len, 0) || bpf_skb_load_bytes(skb, len, buf, 12))
+		return -1;
+	for (__u32 i = 0; i < n * 2; i++)
+		t[i] = bpf_htons(tags[i]);
+	return bpf_skb_store_bytes(skb, 0, buf, 12 + len, 0) ? -1 : 0;
+}
+
 /* Insert an 802.1Q/802.1ad tag into the frame after the MAC addresses. */
 static __always_inline int vtap_push_tag(struct __sk_buff *skb, __u16 proto, __u16 tci)
 {
-	__u8 macs[12];
-	__be16 tag[2] = { bpf_htons(proto), bpf_htons(tci) };
+	__u16 tag[2] = {proto, tci};
 
-	if (bpf_skb_change_head(skb, sizeof(tag), 0) ||
-	    bpf_skb_load_bytes(skb, sizeof(tag), macs, sizeof(macs)) ||
-	    bpf_skb_store_bytes(skb, 0, macs, sizeof(macs), 0) ||
-	    bpf_skb_store_bytes(skb, sizeof(macs), tag, sizeof(tag), 0))
-		return -1;
-	return 0;
+	return vtap_push_tags(skb, tag, 1);
 }
 
 /* The VLAN tag the stack holds (skb->vlan_tci) back into the frame.
@@ -225,12 +236,16 @@ int vtap_sink(struct __sk_buff *skb)
 			sc->truncated++;
 		}
 	}
-	if (kind == VTAP_SINK_CAPTURE &&
-	    vtap_push_tag(skb, VTAP_CAP_LEN_ETHERTYPE,
-			  len < orig ? (orig > 0xffff ? 0xffff : (__u16)orig) : 0))
+	if (kind == VTAP_SINK_CAPTURE) {
+		/* the session tag, then the length tag */
+		__u16 tags[4] = {0x8100, (__u16)(id + 1), VTAP_CAP_LEN_ETHERTYPE,
+				 len < orig ? (orig > 0xffff ? 0xffff : (__u16)orig) : 0};
+
+		if (vtap_push_tags(skb, tags, 2))
+			goto encap_fail;
+	} else if (hdr && vtap_push_tag(skb, 0x8100, (__u16)(id + 1))) {
 		goto encap_fail;
-	if (hdr && vtap_push_tag(skb, 0x8100, (__u16)(id + 1)))
-		goto encap_fail;
+	}
 	if (sc) {
 		sc->delivered++;
 		sc->delivered_bytes += skb->len;

@@ -37,21 +37,21 @@ DOCS=${CMP_DOCS:-docs}
 cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 HZ=$(getconf CLK_TCK)
 
-# cmp_policies N PCT: N policies on vtb-vm1 (out), the copying one last
+# cmp_policies N PCT: N policies on ${VT_PREFIX}-vm1 (out), the copying one last
 cmp_policies() {
 	local n=$1 pct=$2 i
 	rm -f "$VT_POL"/*.yaml
 	{
 		echo "monitors:"
-		echo "  - { name: m, type: local, port: vtb-mon }"
+		echo "  - { name: m, type: local, port: ${VT_PREFIX}-mon }"
 		echo "policies:"
 		for ((i = 1; i < n; i++)); do
-			echo "  - { name: r$i, priority: $i, source: { ports: [vtb-vm1] }, direction: out, destination: { cidr: 10.200.$((i / 250)).$((i % 250 + 1))/32 }, monitor: m }"
+			echo "  - { name: r$i, priority: $i, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, destination: { cidr: 10.200.$((i / 250)).$((i % 250 + 1))/32 }, monitor: m }"
 		done
 		if [ "$pct" = 10 ]; then
-			echo "  - { name: hit, priority: $n, source: { ports: [vtb-vm1] }, direction: out, match: { protocol: udp, src_ports: [4000] }, monitor: m }"
+			echo "  - { name: hit, priority: $n, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, match: { protocol: udp, src_ports: [4000] }, monitor: m }"
 		else
-			echo "  - { name: hit, priority: $n, source: { ports: [vtb-vm1] }, direction: out, monitor: m }"
+			echo "  - { name: hit, priority: $n, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, monitor: m }"
 		fi
 	} >"$VT_POL/cmp.yaml"
 }
@@ -64,29 +64,29 @@ ports_to_ovs() {
 	# receiver drops the segment (iperf3 moves nothing); so off, as in
 	# OVS's AF_XDP documentation
 	for p in vm1 vm2; do nsx $p ethtool -K eth0 tx off >/dev/null 2>&1; done
-	for p in vtb-vm1 vtb-vm2; do ip link set "$p" nomaster; done
+	for p in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$p" nomaster; done
 	if [ "$flavour" = dpdk ]; then
 		OVS_DPDK_HUGEPAGES=256 ovs_start "$OVSD" dpdk >/dev/null || return 1
 	else
 		ovs_start "$OVSD" >/dev/null || return 1
 	fi
-	ovs_add_br vtb-obr >/dev/null || return 1
+	ovs_add_br ${VT_PREFIX}-obr >/dev/null || return 1
 	if [ "$flavour" = dpdk ]; then
-		ovs_add_dpdk_afxdp_port vtb-obr vtb-vm1 vm1 1 >/dev/null &&
-			ovs_add_dpdk_afxdp_port vtb-obr vtb-vm2 vm2 2 >/dev/null &&
-			ovs_add_dpdk_afxdp_port vtb-obr vtb-mon mon 3 >/dev/null || return 1
+		ovs_add_dpdk_afxdp_port ${VT_PREFIX}-obr ${VT_PREFIX}-vm1 vm1 1 >/dev/null &&
+			ovs_add_dpdk_afxdp_port ${VT_PREFIX}-obr ${VT_PREFIX}-vm2 vm2 2 >/dev/null &&
+			ovs_add_dpdk_afxdp_port ${VT_PREFIX}-obr ${VT_PREFIX}-mon mon 3 >/dev/null || return 1
 	else
-		ovs_add_afxdp_port vtb-obr vtb-vm1 1 >/dev/null &&
-			ovs_add_afxdp_port vtb-obr vtb-vm2 2 >/dev/null &&
-			ovs_add_afxdp_port vtb-obr vtb-mon 3 >/dev/null || return 1
+		ovs_add_afxdp_port ${VT_PREFIX}-obr ${VT_PREFIX}-vm1 1 >/dev/null &&
+			ovs_add_afxdp_port ${VT_PREFIX}-obr ${VT_PREFIX}-vm2 2 >/dev/null &&
+			ovs_add_afxdp_port ${VT_PREFIX}-obr ${VT_PREFIX}-mon 3 >/dev/null || return 1
 	fi
-	ovs_ofctl add-flow vtb-obr "priority=10,in_port=2,actions=output:1"
+	ovs_ofctl add-flow ${VT_PREFIX}-obr "priority=10,in_port=2,actions=output:1"
 }
 ports_back() {
 	ovs_stop "$OVSD" >/dev/null 2>&1
 	for p in vm1 vm2; do nsx $p ethtool -K eth0 tx on >/dev/null 2>&1; done
-	for p in vtb-vm1 vtb-vm2; do ip link set "$p" master vtb-br; ip link set "$p" up; done
-	ip link set vtb-mon up
+	for p in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$p" master ${VT_PREFIX}-br; ip link set "$p" up; done
+	ip link set ${VT_PREFIX}-mon up
 }
 
 # variant_up V: set the variant up (0) or say why not (1)
@@ -100,46 +100,46 @@ variant_up() {
 		cmp_policies "$n" "$pct"
 		vtapd_start || return 1
 		for _ in $(seq 100); do
-			tc filter show dev vtb-vm1 ingress 2>/dev/null | grep -q vtap_tc_out &&
-				tc filter show dev vtb-mon egress 2>/dev/null | grep -q vtap_sink && return 0
+			tc filter show dev ${VT_PREFIX}-vm1 ingress 2>/dev/null | grep -q vtap_tc_out &&
+				tc filter show dev ${VT_PREFIX}-mon egress 2>/dev/null | grep -q vtap_sink && return 0
 			sleep 0.05
 		done
 		return 1 ;;
 	mirred)
-		tc qdisc add dev vtb-vm1 clsact &&
-			tc filter add dev vtb-vm1 ingress protocol all prio 1 u32 \
-				match u32 0 0 action mirred egress mirror dev vtb-mon ;;
+		tc qdisc add dev ${VT_PREFIX}-vm1 clsact &&
+			tc filter add dev ${VT_PREFIX}-vm1 ingress protocol all prio 1 u32 \
+				match u32 0 0 action mirred egress mirror dev ${VT_PREFIX}-mon ;;
 	mirred64*)
-		tc qdisc add dev vtb-vm1 clsact || return 1
+		tc qdisc add dev ${VT_PREFIX}-vm1 clsact || return 1
 		for ((i = 1; i < 64; i++)); do
-			tc filter add dev vtb-vm1 ingress protocol ip prio "$i" u32 \
+			tc filter add dev ${VT_PREFIX}-vm1 ingress protocol ip prio "$i" u32 \
 				match ip dst "10.200.$((i / 250)).$((i % 250 + 1))/32" \
-				action mirred egress mirror dev vtb-mon || return 1
+				action mirred egress mirror dev ${VT_PREFIX}-mon || return 1
 		done
 		if [ "$v" = mirred64-10 ]; then
-			tc filter add dev vtb-vm1 ingress protocol ip prio 64 u32 \
+			tc filter add dev ${VT_PREFIX}-vm1 ingress protocol ip prio 64 u32 \
 				match ip protocol 17 0xff match ip sport 4000 0xffff \
-				action mirred egress mirror dev vtb-mon
+				action mirred egress mirror dev ${VT_PREFIX}-mon
 		else
-			tc filter add dev vtb-vm1 ingress protocol all prio 64 u32 \
-				match u32 0 0 action mirred egress mirror dev vtb-mon
+			tc filter add dev ${VT_PREFIX}-vm1 ingress protocol all prio 64 u32 \
+				match u32 0 0 action mirred egress mirror dev ${VT_PREFIX}-mon
 		fi ;;
 	ovs-mirror)
 		ports_to_ovs afxdp || return 1
-		ovs_ofctl add-flow vtb-obr "priority=10,in_port=1,actions=output:2" &&
-			ovs_vsctl -- --id=@p get port vtb-vm1 -- --id=@o get port vtb-mon \
+		ovs_ofctl add-flow ${VT_PREFIX}-obr "priority=10,in_port=1,actions=output:2" &&
+			ovs_vsctl -- --id=@p get port ${VT_PREFIX}-vm1 -- --id=@o get port ${VT_PREFIX}-mon \
 				-- --id=@m create mirror name=m select-src-port=@p output-port=@o \
-				-- set bridge vtb-obr mirrors=@m >/dev/null ;;
+				-- set bridge ${VT_PREFIX}-obr mirrors=@m >/dev/null ;;
 	ovs-group* | dpdk-group*)
 		case $v in dpdk*) ports_to_ovs dpdk || return 1 ;; *) ports_to_ovs afxdp || return 1 ;; esac
-		ovs_ofctl -O OpenFlow13 add-group vtb-obr \
+		ovs_ofctl -O OpenFlow13 add-group ${VT_PREFIX}-obr \
 			"group_id=1,type=all,bucket=output:2,bucket=output:3" || return 1
 		if [ "${v%-10}" != "$v" ]; then
-			ovs_ofctl -O OpenFlow13 add-flow vtb-obr \
+			ovs_ofctl -O OpenFlow13 add-flow ${VT_PREFIX}-obr \
 				"priority=20,in_port=1,udp,tp_src=4000,actions=group:1" &&
-				ovs_ofctl add-flow vtb-obr "priority=10,in_port=1,actions=output:2"
+				ovs_ofctl add-flow ${VT_PREFIX}-obr "priority=10,in_port=1,actions=output:2"
 		else
-			ovs_ofctl -O OpenFlow13 add-flow vtb-obr "priority=10,in_port=1,actions=group:1"
+			ovs_ofctl -O OpenFlow13 add-flow ${VT_PREFIX}-obr "priority=10,in_port=1,actions=group:1"
 		fi ;;
 	*) return 1 ;;
 	esac
@@ -148,11 +148,11 @@ variant_up() {
 variant_down() {
 	case $1 in
 	vtap*) vtapd_stop ;;
-	mirred*) tc qdisc del dev vtb-vm1 clsact 2>/dev/null ;;
+	mirred*) tc qdisc del dev ${VT_PREFIX}-vm1 clsact 2>/dev/null ;;
 	ovs-* | dpdk-*) ports_back ;;
 	esac
-	tc qdisc del dev vtb-vm1 clsact 2>/dev/null
-	tc qdisc del dev vtb-mon clsact 2>/dev/null
+	tc qdisc del dev ${VT_PREFIX}-vm1 clsact 2>/dev/null
+	tc qdisc del dev ${VT_PREFIX}-mon clsact 2>/dev/null
 	return 0
 }
 
@@ -179,15 +179,15 @@ cmp_run() {
 	local size=$1 pct=$2 rate=${3:-0} cfg=$VT_RUN/cmp.cfg gen rateopt=()
 	trafgen_cfg "$size" "$pct" >"$cfg"
 	[ "$rate" != 0 ] && rateopt=(-b "${rate}Mbit")
-	ip netns exec vtb-vm1 timeout $((CMP_SECS + 3)) \
+	ip netns exec ${VT_PREFIX}-vm1 timeout $((CMP_SECS + 3)) \
 		trafgen -o eth0 -i "$cfg" -P 1 -C -Q "${rateopt[@]}" >/dev/null 2>&1 &
 	gen=$!
 	sleep 1
 	local tx0 rx0 cp0 c0 tx1 rx1 cp1 c1
 	# a sample of frames at both ends, for the byte-for-byte check
-	ip netns exec vtb-vm2 timeout 2 tcpdump -i eth0 -nn -s 0 -B 16384 -c 200 -w "$VT_RUN/s-vm2.pcap" udp port 9 2>/dev/null &
+	ip netns exec ${VT_PREFIX}-vm2 timeout 2 tcpdump -i eth0 -nn -s 0 -B 16384 -c 200 -w "$VT_RUN/s-vm2.pcap" udp port 9 2>/dev/null &
 	local s1=$!
-	ip netns exec vtb-mon timeout 2 tcpdump -i eth0 -nn -s 0 -B 16384 -c 200 -w "$VT_RUN/s-mon.pcap" udp port 9 2>/dev/null &
+	ip netns exec ${VT_PREFIX}-mon timeout 2 tcpdump -i eth0 -nn -s 0 -B 16384 -c 200 -w "$VT_RUN/s-mon.pcap" udp port 9 2>/dev/null &
 	local s2=$!
 	tx0=$(stat_ns vm1 tx_packets); rx0=$(stat_ns vm2 rx_packets); cp0=$(stat_ns mon rx_packets); c0=$(cpu_busy)
 	sleep "$CMP_SECS"
@@ -220,7 +220,7 @@ cmp_step() {
 	n=$(awk -v r="$rate" -v s="$CMP_SECS" 'BEGIN { printf "%d", r * 1e6 * s / (512 * 8) }')
 	tx0=$(stat_ns vm1 tx_packets); rx0=$(stat_ns vm2 rx_packets); cp0=$(stat_ns mon rx_packets)
 	t0=$(date +%s%N)
-	ip netns exec vtb-vm1 timeout $((CMP_SECS * 4 + 5)) \
+	ip netns exec ${VT_PREFIX}-vm1 timeout $((CMP_SECS * 4 + 5)) \
 		trafgen -o eth0 -i "$cfg" -P 1 -C -Q -b "${rate}Mbit" -n "$n" >/dev/null 2>&1
 	t1=$(date +%s%N)
 	sleep 0.5

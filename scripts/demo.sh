@@ -11,6 +11,9 @@
 #   scripts/demo.sh           run the demo, tear everything down afterwards
 #   scripts/demo.sh --keep    leave vtapd and the namespaces up to look around
 #   scripts/demo.sh --down    tear down what --keep left
+#   scripts/demo.sh --cluster [--keep | --down]
+#                             the cluster demo instead (scripts/demo-cluster.sh:
+#                             etcd, two nodes, a monitor host)
 #
 # The demo's vtapd uses its own socket and pin root (/run/vtap/demo.sock,
 # /sys/fs/bpf/vtap-demo), so a production vtapd is left alone.
@@ -21,12 +24,16 @@ case "${1:-}" in
 "") ;;
 --keep) MODE=keep ;;
 --down) MODE=down ;;
+--cluster)
+	shift
+	exec "$(dirname "$0")/demo-cluster.sh" "$@"
+	;;
 -h | --help)
 	sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
 	;;
 *)
-	echo "usage: $0 [--keep | --down]" >&2
+	echo "usage: $0 [--keep | --down] | --cluster [--keep | --down]" >&2
 	exit 2
 	;;
 esac

@@ -25,8 +25,9 @@
  *                                   generation (sets gen), or NULL
  *   vtap_be_bitmap(be, idx)      -> const struct vtap_bitmap *, or NULL
  *   vtap_be_port(be, gen, ifindex, dir, &idx)  -> 0 found, <0 not
- *   vtap_be_lpm(be, field, gen, family, addr16, &idx) -> 0 found, <0 not
- *                                   (family: VTAP_FAMILY_V4 or _V6)
+ *   vtap_be_pfx(be, gen, side, slot) -> const struct vtap_pfx_slot * of
+ *                                   the address table of side (0 VM side,
+ *                                   1 peer), or NULL
  *   vtap_be_array(be, field, gen, key, &idx)   -> 0 found, <0 not
  *                                   (field: PROTO, SPORT, DPORT, VLAN)
  * Indices are absolute pool indices. */
@@ -38,16 +39,68 @@
 #include "abi.h"
 #include "map_types.h"
 #include "parse.h"
+#include "pfx.h"
 
 /* The word AND in vtap_classify() names the seven fields one by one. */
 _Static_assert(VTAP_F_MAX == 7, "vtap_classify ANDs exactly seven fields");
+
+/* The pool index of the longest prefix of one address field holding the
+ * address (hi, lo) of family fi (0 v4, 1 v6), or the field's root for the
+ * family. A binary search over the lengths present, one hash probe per
+ * length: an entry at a length (a prefix, or a marker the compiler put on
+ * the search's way to a longer prefix) holds the longest prefix up to that
+ * length, so the search goes on among the longer lengths; no entry, among
+ * the shorter (Waldvogel et al., "Scalable High Speed IP Routing
+ * Lookups", SIGCOMM 1997). The compiler lays the search out as a tree of
+ * lengths, so each step's next length is one load whatever the outcome
+ * (which also keeps the verifier's states few). At most VTAP_PFX_STEPS
+ * probes of at most pfx_probes + 1 slots each, whatever the number of
+ * prefixes. */
+static __always_inline __u32 vtap_pfx_lookup(VTAP_BE be, const struct vtap_gen *g, __u32 gen,
+					     int side, __u32 fi, __u64 hi, __u64 lo)
+{
+	__u32 family = fi ? VTAP_FAMILY_V6 : VTAP_FAMILY_V4;
+	__u32 best = g->pfx_root[side][fi & 1];
+	__u32 probes = g->pfx_probes[side];
+	__u64 seed = g->pfx_seed[side];
+	__u32 node = g->pfx_first[side][fi & 1];
+	int step;
+
+	for (step = 0; step < VTAP_PFX_STEPS; step++) {
+		const struct vtap_pfx_node *t;
+		__u32 lf, slot, p, next;
+		__u64 mh, ml;
+
+		if (node >= VTAP_PFX_LENS)
+			break;
+		VTAP_OPAQUE(node);
+		t = &g->pfx_tree[side][fi & 1][node & (VTAP_PFX_LENS - 1)];
+		lf = t->len | family << 8;
+		vtap_pfx_mask(hi, lo, t->len, &mh, &ml);
+		slot = vtap_pfx_hash(seed, mh, ml, lf);
+		next = t->miss;
+		for (p = 0; p < VTAP_PFX_PROBES; p++) {
+			const struct vtap_pfx_slot *e =
+			    vtap_be_pfx(be, gen, side, (slot + p) & (VTAP_PFX_SLOTS - 1));
+
+			if (!e || !e->len_fam || p > probes)
+				break;
+			if (e->hi == mh && e->lo == ml && e->len_fam == lf) {
+				best = e->idx;
+				next = t->hit;
+				break;
+			}
+		}
+		node = next;
+	}
+	return best;
+}
 
 /* The field's bitmap index for this frame: its lookup, or the field's
  * wildcard when the frame does not carry the field. Returns -1 when a field
  * the frame carries has no entry (nothing can match). */
 static __always_inline int vtap_field_idx(VTAP_BE be, const struct vtap_gen *g, __u32 gen,
-					  int field, int present, __u8 family, const __u8 *addr,
-					  __u32 key, __u32 *idx)
+					  int field, int present, __u32 key, __u32 *idx)
 {
 	if (!(g->field_mask & (1u << field))) {
 		*idx = gen * VTAP_POOL_PER_GEN + VTAP_POOL_ALL;
@@ -57,9 +110,20 @@ static __always_inline int vtap_field_idx(VTAP_BE be, const struct vtap_gen *g, 
 		*idx = g->any_idx[field];
 		return 0;
 	}
-	if (addr)
-		return vtap_be_lpm(be, field, gen, family, addr, idx);
 	return vtap_be_array(be, field, gen, key, idx);
+}
+
+/* The same for an address field (side 0: VTAP_F_SRC, 1: VTAP_F_DST). */
+static __always_inline __u32 vtap_addr_idx(VTAP_BE be, const struct vtap_gen *g, __u32 gen,
+					   int side, int present, __u32 fi, const __u8 *addr)
+{
+	int field = side ? VTAP_F_DST : VTAP_F_SRC;
+
+	if (!(g->field_mask & (1u << field)))
+		return gen * VTAP_POOL_PER_GEN + VTAP_POOL_ALL;
+	if (!present)
+		return g->any_idx[field];
+	return vtap_pfx_lookup(be, g, gen, side, fi, vtap_be64(addr), vtap_be64(addr + 8));
 }
 
 /* Classify a parsed frame seen on (ifindex, dir). Returns the winning rule's
@@ -74,7 +138,7 @@ static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt,
 	__u16 vm_port, peer_port;
 	int l3 = pkt->level >= VTAP_LEVEL_L3;
 	int l4 = pkt->level >= VTAP_LEVEL_L4;
-	__u8 fam = (pkt->flags & VTAP_PF_IPV6) ? VTAP_FAMILY_V6 : VTAP_FAMILY_V4;
+	__u32 fi = (pkt->flags & VTAP_PF_IPV6) ? 1 : 0;
 	__u64 sum, slots;
 	__u32 gen;
 	int i, k;
@@ -100,13 +164,12 @@ static __always_inline int vtap_classify(VTAP_BE be, const struct vtap_pkt *pkt,
 
 	if (vtap_be_port(be, gen, ifindex, dir, &idx[VTAP_F_PORT]) < 0)
 		return VTAP_NO_MATCH;
-	if (vtap_field_idx(be, g, gen, VTAP_F_SRC, l3, fam, vm_addr, 0, &idx[VTAP_F_SRC]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_DST, l3, fam, peer_addr, 0, &idx[VTAP_F_DST]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_PROTO, l3, 0, 0, pkt->proto, &idx[VTAP_F_PROTO]) <
-		    0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_SPORT, l4, 0, 0, vm_port, &idx[VTAP_F_SPORT]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_DPORT, l4, 0, 0, peer_port, &idx[VTAP_F_DPORT]) < 0 ||
-	    vtap_field_idx(be, g, gen, VTAP_F_VLAN, 1, 0, 0, pkt->vlan, &idx[VTAP_F_VLAN]) < 0)
+	idx[VTAP_F_SRC] = vtap_addr_idx(be, g, gen, 0, l3, fi, vm_addr);
+	idx[VTAP_F_DST] = vtap_addr_idx(be, g, gen, 1, l3, fi, peer_addr);
+	if (vtap_field_idx(be, g, gen, VTAP_F_PROTO, l3, pkt->proto, &idx[VTAP_F_PROTO]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_SPORT, l4, vm_port, &idx[VTAP_F_SPORT]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_DPORT, l4, peer_port, &idx[VTAP_F_DPORT]) < 0 ||
+	    vtap_field_idx(be, g, gen, VTAP_F_VLAN, 1, pkt->vlan, &idx[VTAP_F_VLAN]) < 0)
 		return VTAP_NO_MATCH;
 
 	slots = ~0ULL;

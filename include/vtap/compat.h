@@ -22,6 +22,16 @@
 #endif
 #endif
 
+/* Hide a value from the compiler's range analysis, so that a bounds mask
+ * written after a check it makes redundant survives for the verifier
+ * (clang otherwise folds the mask into the check's sign test, which the
+ * verifier does not follow). Nothing natively. */
+#ifdef __bpf__
+#define VTAP_OPAQUE(v) asm volatile("" : "+r"(v))
+#else
+#define VTAP_OPAQUE(v) ((void)0)
+#endif
+
 /* Count trailing zeros of a non-zero word. BPF has no ctz instruction, so
  * both builds use the same branch-light binary search. */
 static __always_inline __u32 vtap_ctz64(__u64 x)

@@ -15,7 +15,6 @@
 #define VTAP_POOL_ALL	  0    /* offset of the all-ones bitmap in a half */
 #define VTAP_MAX_PORTS	  1024 /* (ifindex, direction) entries per generation */
 #define VTAP_MAX_PREFIXES 8192 /* distinct prefixes per field and generation */
-#define VTAP_LPM_ENTRIES  (2 * (VTAP_MAX_PREFIXES + 2)) /* + a root per family */
 #define VTAP_MAX_SINKS	  256
 #define VTAP_MAX_RECV	  1024 /* VNIs of a receive section */
 #define VTAP_PORT_SPACE	  65536
@@ -38,6 +37,18 @@
 /* One copy per frame (include/vtap/dedup.h): buckets of four fingerprint
  * slots, for all CPUs (128 bytes each). */
 #define VTAP_DEDUP_BUCKETS 4096
+
+/* The address tables (vtap_pfx; include/vtap/classify.h): per address
+ * field and generation an open-addressing hash table of the prefixes and
+ * the markers of a binary search over the prefix lengths present. A lookup
+ * reads at most VTAP_PFX_PROBES consecutive slots per length and probes at
+ * most VTAP_PFX_STEPS lengths (8 halvings cover the 128 lengths of a
+ * family). */
+#define VTAP_PFX_BITS	14
+#define VTAP_PFX_SLOTS	(1 << VTAP_PFX_BITS)
+#define VTAP_PFX_PROBES 16
+#define VTAP_PFX_STEPS	8
+#define VTAP_PFX_LENS	128 /* distinct lengths a family can have (1..128) */
 
 /* The verdict cache (bpf/vtap_flow_cache.h): slots per CPU. */
 #define VTAP_FLOW_CACHE_SLOTS 4096

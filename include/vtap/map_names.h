@@ -11,8 +11,7 @@
 #define VTAP_MAP_GENS	 vtap_gens
 #define VTAP_MAP_POOL	 vtap_pool
 #define VTAP_MAP_PORTS	 vtap_ports
-#define VTAP_MAP_SRC	 vtap_src
-#define VTAP_MAP_DST	 vtap_dst
+#define VTAP_MAP_PFX	 vtap_pfx
 #define VTAP_MAP_PROTO	 vtap_proto
 #define VTAP_MAP_SPORT	 vtap_sport
 #define VTAP_MAP_DPORT	 vtap_dport

@@ -39,6 +39,14 @@ struct vtap_bitmap {
 	__u64 words[VTAP_BITMAP_WORDS];
 };
 
+/* Address families of the address tables: a family index (v4 0, v6 1)
+ * and the family byte of an entry (IPv4 as IPv4-mapped IPv6, lengths
+ * 96 + prefix, so the two families share one 128-bit space but never one
+ * entry). */
+#define VTAP_FAMILY_V4 4
+#define VTAP_FAMILY_V6 6
+#define VTAP_PFX_NONE  0xff /* no node */
+
 /* Per-generation header, vtap_gens[gen]. */
 struct vtap_gen {
 	__u32 n_rules;
@@ -49,6 +57,41 @@ struct vtap_gen {
 	 * (non-IP frame: no addresses; non-first fragment: no ports) */
 	__u32 any_idx[VTAP_F_MAX];
 	__u32 pad;
+	/* The address tables, [side: 0 VM side (SRC), 1 peer (DST)][family:
+	 * 0 v4, 1 v6]: the pool index (absolute) an address gets when no
+	 * prefix of its family holds it (the rules without a CIDR on that side
+	 * and those with /0); the hash seed of each side's table and the most
+	 * slots any of its keys lies past its home slot (a lookup reads at
+	 * most pfx_probes[side] + 1); the binary search over the distinct
+	 * prefix lengths as a tree (struct vtap_pfx_node), entered at
+	 * pfx_first (VTAP_PFX_NONE: no prefix of that family). */
+	__u32 pfx_root[2][2];
+	__u64 pfx_seed[2];
+	__u8 pfx_probes[2];
+	__u8 pfx_first[2][2];
+	__u8 pad2[2];
+	struct vtap_pfx_node {
+		__u8 len; /* 1..128 in the 128-bit space (IPv4: 96 + prefix) */
+		__u8 hit; /* the next node when an entry of this length holds the
+			   * address (the longer lengths), else miss; or NONE */
+		__u8 miss;
+		__u8 pad;
+	} pfx_tree[2][2][VTAP_PFX_LENS];
+};
+
+/* vtap_pfx[(gen * 2 + side) * VTAP_PFX_SLOTS + slot]: one entry of an
+ * address table, a prefix or a marker of the binary search over lengths
+ * (include/vtap/classify.h). The address is masked to len bits and held as
+ * two host-order words of its big-endian bytes; idx is the pool index
+ * (absolute) of the longest prefix of length <= len holding it: for a
+ * prefix, its own bitmap (its rules and its ancestors'), for a marker its
+ * nearest ancestor's. len_fam = len | family << 8; 0 = an empty slot. */
+struct vtap_pfx_slot {
+	__u64 hi;
+	__u64 lo;
+	__u32 idx;
+	__u16 len_fam;
+	__u16 pad;
 };
 
 /* vtap_cfg[0] */
@@ -101,22 +144,6 @@ struct vtap_port_key {
 	__u8 dir; /* VTAP_DIR_IN or VTAP_DIR_OUT */
 	__u8 gen;
 	__u16 pad;
-};
-
-/* vtap_src, vtap_dst key (LPM); the value is a pool index. The generation
- * and the family lead the data, so both generations and both families
- * share one trie without ever matching each other's entries; prefixlen =
- * 40 + the address prefix. IPv4 addresses are IPv4-mapped IPv6
- * (::ffff:a.b.c.d, prefix + 96). */
-#define VTAP_LPM_HDR_BITS 40
-#define VTAP_FAMILY_V4	  4
-#define VTAP_FAMILY_V6	  6
-struct vtap_lpm_key {
-	__u32 prefixlen;
-	__u32 gen;
-	__u8 family; /* VTAP_FAMILY_V4 or VTAP_FAMILY_V6 */
-	__u8 addr[16];
-	__u8 pad[3];
 };
 
 /* vtap_rules[gen * VTAP_MAX_RULES + rank] */

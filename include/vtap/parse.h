@@ -61,7 +61,7 @@ struct vtap_pkt {
 	 * extension headers) when the IP header was whole; 0 otherwise. What
 	 * `snaplen: headers` cuts after (include/vtap/headers_len.h). */
 	__u16 ul_off;
-};
+} __attribute__((aligned(8))); /* the classifier reads the addresses as 64-bit words */
 
 static __always_inline __u16 vtap_rd16(const __u8 *p)
 {

@@ -1,25 +1,35 @@
-# bash completion for vtapctl(8): commands, their flags, and the policy
-# names of the running vtapd (asked over its socket: --socket is honoured)
+# bash completion for vtapctl(8): commands, their flags, the policy names of
+# the running vtapd (asked over its socket: --socket is honoured) and, for
+# cluster get/delete, the documents of the store (--etcd and the TLS and
+# prefix options are honoured)
 _vtapctl()
 {
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="validate status policies stats reload capture extcap teardown version"
-	local i cmd="" sock=""
+	local commands="validate status policies stats reload capture extcap teardown version cluster"
+	local i cmd="" sock="" sub="" store=()
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
 		--socket) sock=${words[i + 1]}; ((i++)) ;;
 		--socket=*) sock=${words[i]#--socket=} ;;
 		--pin-root) ((i++)) ;;
+		--etcd | --etcd-prefix | --etcd-cacert | --etcd-cert | --etcd-key | --etcd-user | \
+			--etcd-password-file)
+			store+=("${words[i]}" "${words[i + 1]}"); ((i++)) ;;
 		-*) ;;
 		*) cmd=${words[i]}; break ;;
 		esac
 	done
+	# cluster SUBCOMMAND
+	[[ $cmd == cluster ]] && ((i + 1 < cword)) && sub=${words[i + 1]}
 
 	case $prev in
-	--socket | -w | --fifo)
+	--socket | -w | --fifo | --etcd-cacert | --etcd-cert | --etcd-key | --etcd-password-file)
 		_filedir
+		return
+		;;
+	--etcd | --etcd-prefix | --etcd-user | --node | --revision | --timeout)
 		return
 		;;
 	--pin-root)
@@ -38,7 +48,8 @@ _vtapctl()
 
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--socket --pin-root --help --version" -- "$cur"))
+			COMPREPLY=($(compgen -W "--socket --pin-root --help --version --etcd --etcd-prefix
+				--etcd-cacert --etcd-cert --etcd-key --etcd-user --etcd-password-file" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi
@@ -75,6 +86,29 @@ _vtapctl()
 		else
 			COMPREPLY=($(compgen -W "$(_vtapctl_policies)" -- "$cur"))
 		fi
+		;;
+	cluster)
+		# the store's documents (every node's: cluster get lists them)
+		_vtapctl_docs()
+		{
+			[[ ${#store[@]} -gt 0 ]] || return
+			vtapctl "${store[@]}" cluster get 2>/dev/null |
+				sed -n 's|^# .*/\([^/]*\)\.yaml (revision [0-9]*)$|\1|p'
+		}
+		case $sub in
+		"") COMPREPLY=($(compgen -W "apply delete get status stats wait" -- "$cur")) ;;
+		apply)
+			if [[ $cur == -* ]]; then
+				COMPREPLY=($(compgen -W "--node" -- "$cur"))
+			else
+				_filedir '@(yaml|yml)'
+			fi
+			;;
+		delete | get) COMPREPLY=($(compgen -W "$(_vtapctl_docs) --node" -- "$cur")) ;;
+		status) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+		stats) COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+		wait) COMPREPLY=($(compgen -W "--revision --timeout" -- "$cur")) ;;
+		esac
 		;;
 	esac
 } &&

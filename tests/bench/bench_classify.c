@@ -401,8 +401,9 @@ static int apply(const struct ruleset *rs)
 }
 
 /* One flow-cache mode: ns per frame per rule count, then 4096 / 1 rule and
- * 4096 rules - empty program per layout and frame, against the targets. */
-static void report_mode(int mode, const double e[2], int rounds)
+ * 4096 rules - empty program per layout and frame, against the targets.
+ * Returns the worst 4096 / 1 rule ratio over both layouts. */
+static double report_mode(int mode, const double e[2], int rounds)
 {
 	double m[2][MAX_SIZES][N_FRAMES], worst_ratio[2] = { 0 }, worst_above[2] = { 0 };
 
@@ -463,6 +464,7 @@ static void report_mode(int mode, const double e[2], int rounds)
 		       ABOVE_TARGET_NS, mode_name[mode], layout_name[l], worst_above[l],
 		       worst_above[l] <= ABOVE_TARGET_NS ? "MET" : "NOT MET");
 	}
+	return worst_ratio[0] > worst_ratio[1] ? worst_ratio[0] : worst_ratio[1];
 }
 
 /* --sizes 1,16,256,4096: ascending, from 1 to 4096 (the targets' end points) */
@@ -687,8 +689,14 @@ int main(int argc, char **argv)
 
 		for (int k = 0; k < 2; k++)
 			e[k] = median(base[V_EMPTY][k], rounds);
-		for (int m = 0; m < N_MODES; m++)
-			report_mode(m, e, rounds);
+		for (int m = 0; m < N_MODES; m++) {
+			double worst = report_mode(m, e, rounds);
+
+			if (m == M_MISS) /* design §7, issue 18: the miss path's own target */
+				printf("target a flow's first frame (cache miss) 4096/1 <= %.1fx, every "
+				       "frame, both layouts: worst %.2fx -> %s\n",
+				       RATIO_TARGET, worst, worst <= RATIO_TARGET ? "MET" : "NOT MET");
+		}
 		for (int m = 0; m < N_MODES; m++)
 			report_simple(m, e, rounds);
 		printf("\n%-36s v4 %4.0f   v6 %4.0f\n", "empty TC program (r0 = -1; exit)", e[0],

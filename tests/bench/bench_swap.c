@@ -10,7 +10,8 @@
  *           pinned BPF maps and flip the active index (the atomic swap);
  *           the generation it overwrites holds a set of the same size, as
  *           in a reload, so the time includes purging the old entries
- * and then sums the BPF maps' memlock figures (/proc/self/fdinfo).
+ * and then sums the BPF maps' memlock figures (/proc/self/fdinfo), each map
+ * once (both objects' fds point at the same pinned maps).
  *
  * The rule sets are also the ones bench_classify runs (`--emit DIR` writes
  * DIR/n<N>/policies.yaml and exits), so the generator lives in one place.
@@ -198,6 +199,8 @@ static void rm_tree(const char *root)
 static double map_memlock_mib(int verbose)
 {
 	unsigned long long total = 0;
+	__u32 seen[256];
+	size_t n_seen = 0;
 	struct dirent *de;
 	DIR *d = opendir("/proc/self/fd");
 
@@ -228,6 +231,15 @@ static double map_memlock_mib(int verbose)
 			continue;
 		if (strncmp(info.name, "vtap_", 5))
 			continue; /* libbpf's internal maps (.rodata, ...) */
+		/* the TC and XDP objects hold the same pinned maps: count each once */
+		bool dup = false;
+
+		for (size_t k = 0; k < n_seen && !dup; k++)
+			dup = seen[k] == info.id;
+		if (dup)
+			continue;
+		if (n_seen < sizeof(seen) / sizeof(seen[0]))
+			seen[n_seen++] = info.id;
 		if (verbose)
 			printf("  %-12s %9.3f MiB\n", info.name, (double)memlock / (1 << 20));
 		total += memlock;

@@ -33,6 +33,7 @@
 #include "core/log.h"
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
+#include "bench_util.h"
 
 #define MAX_ROUNDS 31
 #define RING_BYTES (64u << 20)
@@ -147,19 +148,6 @@ static int load_set(const char *dir_or_file, bool is_dir, struct vtap_policy_set
 		fprintf(stderr, "bench_xdp: %s\n", errs.msgs[i]);
 	vtap_errors_free(&errs);
 	return ret;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int setup_netns(void)
@@ -304,7 +292,7 @@ int main(int argc, char **argv)
 		double m[N_V];
 
 		for (int v = 0; v < N_V; v++)
-			m[v] = median(t[v], rounds);
+			m[v] = bench_median(t[v], rounds);
 		printf("\n== XDP tap vs TC tap: BPF_PROG_TEST_RUN, 64-byte IPv4 TCP on a veth,\n"
 		       "   ns per frame, median of %d interleaved rounds (%d runs; copies %d)\n",
 		       rounds, repeat, copy_repeat);

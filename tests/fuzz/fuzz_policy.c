@@ -174,7 +174,7 @@ static void check_set(const struct vtap_policy_set *set)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vtap_policy_set set;
-	struct vtap_errors errs = { 0 };
+	struct vtap_errors errs = {0};
 	int rc;
 
 	rc = fuzz_load_policy(data, size, &set, &errs);

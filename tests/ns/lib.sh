@@ -67,6 +67,19 @@ topo_up() {
 	nsx vm2 ip neigh replace 10.77.0.1 lladdr "$m1" dev eth0 nud permanent
 }
 
+# host_link NAME: a link the host itself uses, ${VT_PREFIX}-NAME, with
+# 10.78.0.1/24 on the host side and 10.78.0.2/24 in the namespace
+# ${VT_PREFIX}-NAME at the other end (the host pings through it)
+host_link() {
+	local l="${VT_PREFIX}-$1"
+	ip netns add "$l"
+	ip link add "$l" type veth peer name eth0 netns "$l"
+	ip addr add 10.78.0.1/24 dev "$l"
+	ip link set "$l" up
+	nsx "$1" ip link set eth0 up
+	nsx "$1" ip addr add 10.78.0.2/24 dev eth0
+}
+
 topo_down() {
 	vtapd_stop
 	for ns in $(ip netns list | awk '{print $1}' | grep "^${VT_PREFIX}-"); do

@@ -40,9 +40,7 @@ engine_on() { "$VTAPCTL" --socket "$1" status --json | json_of .engine; }
 # vtapd with no policy: it only answers on VT_SOCK
 VTPOL=$VT_RUN/vtapd-policies
 mkdir -p "$VTPOL"
-"$VTAPD" --policy-dir "$VTPOL" --pin-root "$VT_PIN" --socket "$VT_SOCK" 2>>"$VT_RUN/vtapd.log" &
-VTAPD_PID=$!
-for i in $(seq 100); do [ -S "$VT_SOCK" ] && break; sleep 0.05; done
+VT_POL=$VTPOL vtapd_start
 check "vtapd answers on its socket" test "$(engine_on "$VT_SOCK")" = ebpf
 ino=$(stat -c %i "$VT_SOCK")
 "${VDP_ENV[@]}" "$VDP" "${VM_ARGS[@]}" --policy-dir "$VT_POL" --socket "$VT_SOCK" >"$VT_RUN/vdp-a.log" 2>&1 &

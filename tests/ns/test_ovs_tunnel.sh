@@ -111,7 +111,7 @@ check "vtapd on node1 starts; its ovs monitor's port is the tunnel" bash -c '
 	ip netns exec '"$N1"' env OVS_RUNDIR='"$D1"' '"$VTAPD"' --policy-dir '"$VT_RUN/p1"' \
 		--pin-root /sys/fs/bpf/'"${VT_PREFIX}-ot-$$"' --socket '"$VT_RUN/v1.sock"' 2>>'"$VT_RUN/vtapd.log"' &
 	echo $! >'"$VT_RUN/v1.pid"'
-	for i in $(seq 100); do [ -S '"$VT_RUN/v1.sock"' ] && exit 0; sleep 0.05; done; exit 1'
+	for i in $(seq 400); do [ -S '"$VT_RUN/v1.sock"' ] && exit 0; sleep 0.05; done; exit 1'
 VPID=$(cat "$VT_RUN/v1.pid")
 for _ in $(seq 100); do
 	[ "$(o1 'ovs_ofctl dump-flows obr' | grep -c 'dl_vlan=')" -ge 1 ] && break

@@ -65,7 +65,7 @@ vtapd_on() {
 		--socket "$VT_RUN/vtapd$n.sock" "$@" 2>>"$VT_RUN/vtapd$n.log" &
 	eval "VPID$n=$!"
 	VPIDS="$VPIDS $!"
-	for _ in $(seq 100); do [ -S "$VT_RUN/vtapd$n.sock" ] && return 0; sleep 0.05; done
+	for _ in $(seq 400); do [ -S "$VT_RUN/vtapd$n.sock" ] && return 0; sleep 0.05; done
 	sed 's/^/# /' "$VT_RUN/vtapd$n.log"; return 1
 }
 ctl_on() { local n=$1; shift; "$VTAPCTL" --socket "$VT_RUN/vtapd$n.sock" "$@"; }

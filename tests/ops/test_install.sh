@@ -106,6 +106,14 @@ check "vtapctl extcap --extcap-i<TAB>: --extcap-interface --extcap-interfaces ($
 	test "$got" = "--extcap-interface --extcap-interfaces "
 got=$(complete_words vtapctl --socket "$VT_SOCK" status --)
 check "vtapctl status --<TAB>: --json ($got)" test "$got" = "--json "
+got=$(complete_words vtapctl --etcd http://127.0.0.1:1 cluster "")
+check "vtapctl --etcd URL cluster <TAB>: its commands ($got)" \
+	test "$got" = "apply delete get stats status wait "
+got=$(complete_words vtapctl --etcd http://127.0.0.1:1 cluster wait --)
+check "vtapctl cluster wait --<TAB>: --revision --timeout ($got)" test "$got" = "--revision --timeout "
+got=$(complete_words vtapctl --etc)
+check "vtapctl --etc<TAB>: the store's options ($got)" \
+	test "$got" = "--etcd --etcd-cacert --etcd-cert --etcd-key --etcd-password-file --etcd-prefix --etcd-user "
 vtapd_stop
 # vtapd's and vtap-dpdk's options, from their --help
 daemon_words() { # PROG WORDS...

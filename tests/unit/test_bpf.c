@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -35,6 +36,7 @@
 #include "fixtures.h"
 #include "sink_reader.h"
 #include <vtap/dedup.h>
+#include "prefix_gen.h"
 #include "kernel/loader.h"
 #include "kernel/tc.h"
 #include "vtap_tc.skel.h"
@@ -903,9 +905,83 @@ static void test_flow_cache_torn_slot(void **state)
 	free(c);
 }
 
+/* ---- the address tables in the kernel ---- */
+
+/* Prefixes of every length of both families, nested (prefix_gen.h), and
+ * frames near them through the TC tap: each verdict must be the native
+ * classifier's over the same image (which test_classify checks against the
+ * reference matcher), so the BPF build of the search (its masks, shifts
+ * and bounds) answers as the native one does. Every frame is a flow's
+ * first (its source port is new), so the classifier runs. */
+#define PG_RULES  900
+#define PG_FRAMES 3000
+
+static void test_prefixes(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	char *y = pg_yaml(PG_RULES, "action: skip");
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1");
+	bool won[PG_RULES] = {false};
+	size_t winners = 0;
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail(y, c);
+	free(y);
+	apply(c);
+	for (int i = 0; i < PG_FRAMES; i++) {
+		struct fixture f = {.desc = "prefixes", .port = "vm1", .dir = VTAP_DIR_OUT};
+		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+		struct vtap_global_counters g0, g1;
+		struct vtap_counters k0 = {0}, k1 = {0};
+		uint8_t a[16], b[16], frame[FX_FRAME_MAX];
+		int v6 = (int)pg_rand(2), rank, want;
+		struct vtap_pkt pkt;
+		size_t len;
+
+		pg_addr(v6, a);
+		pg_addr(v6, b);
+		inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? a : a + 12, src, sizeof(src));
+		inet_ntop(v6 ? AF_INET6 : AF_INET, v6 ? b : b + 12, dst, sizeof(dst));
+		f.pkt.l3 = v6 ? FX_IP6 : FX_IP4;
+		f.pkt.src = src;
+		f.pkt.dst = dst;
+		f.pkt.proto = 6;
+		f.pkt.sport = (uint16_t)(1024 + i);
+		f.pkt.dport = 80;
+		len = fx_build(&f, frame, sizeof(frame));
+		vtap_parse(frame, frame + len, &pkt);
+		rank = vtap_image_classify(&c->img, &pkt, vm1, VTAP_DIR_OUT);
+		want = rank >= 0 ? (int)c->img.rules[rank].policy_id : -1;
+		assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
+		if (want >= 0)
+			assert_int_equal(vtap_loader_read_stats(&ld, (__u32)want, &k0), 0);
+		assert_int_equal(run_frame(VTAP_DIR_OUT, vm1, frame, len, 0), 0);
+		assert_int_equal(vtap_loader_read_global(&ld, &g1), 0);
+		if (want >= 0)
+			assert_int_equal(vtap_loader_read_stats(&ld, (__u32)want, &k1), 0);
+		if (want < 0 ? g1.no_match != g0.no_match + 1
+			     : k1.matched_pkts != k0.matched_pkts + 1)
+			fail_msg("frame %d (%s -> %s): the BPF tap disagrees with the native "
+				 "classifier, which says %s",
+				 i, src, dst, want < 0 ? "no match" : c->set.policies[want].name);
+		if (want >= 0 && !won[want]) {
+			won[want] = true;
+			winners++;
+		}
+	}
+	/* the frames reach deep into the nests: many rules win */
+	print_message("# prefixes: %d frames, %zu of %d rules won one, every verdict the "
+		      "native one\n",
+		      PG_FRAMES, winners, PG_RULES);
+	assert_true(winners > PG_RULES / 10);
+	fx_compiled_free(c);
+	free(c);
+}
+
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(2 * fx_count + 7, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(2 * fx_count + 8, sizeof(*tests));
 	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
 	size_t n = 0, r = 0;
 
@@ -937,5 +1013,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefixes);
 	return _cmocka_run_group_tests("bpf", tests, n, group_setup, group_teardown);
 }

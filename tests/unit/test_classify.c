@@ -12,11 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include "fixtures.h"
 #include "../fuzz/reference.h"
+#include "prefix_gen.h"
 
 static struct fx_env env;
 
@@ -345,6 +347,80 @@ static void test_mixed_shapes_vs_reference(void **state)
 	free(c);
 }
 
+/* ---- the address tables: many prefix lengths, nested, both families ---- */
+
+/* Rules whose only CIDRs are prefixes of random length (every length of
+ * both families occurs: the search over lengths is eight steps deep, and
+ * markers lie on the way to most prefixes) cut from a few base addresses
+ * with random bits flipped, so they nest deeply; frames with addresses
+ * near those bases. The classifier must pick what the reference matcher
+ * picks. */
+#define PFX_RULES  900
+#define PFX_FRAMES 20000
+
+static void test_prefixes_vs_reference(void **state)
+{
+	size_t winners = 0;
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	bool won[PFX_RULES] = {false};
+	char *y = pg_yaml(PFX_RULES, "monitor: mon");
+
+	(void)state;
+	assert_non_null(c);
+	if (fx_compile_yaml(y, &env, c)) {
+		print_errs(&c->errs);
+		fail_msg("the prefix rule set does not compile");
+	}
+	free(y);
+	for (int i = 0; i < PFX_FRAMES; i++) {
+		const struct vtap_policy *best = NULL;
+		struct vtap_pkt pkt = {.level = VTAP_LEVEL_L4, .proto = 6, .sport = 1, .dport = 2};
+		int v6 = (int)pg_rand(2), r;
+		const char *got;
+
+		pg_addr(v6, pkt.saddr);
+		pg_addr(v6, pkt.daddr);
+		if (v6)
+			pkt.flags = VTAP_PF_IPV6;
+		r = vtap_image_classify(&c->img, &pkt, fx_env_ifindex(&env, "vm1"), VTAP_DIR_OUT);
+		got = fx_rank_name(c, r);
+		for (size_t p = 0; p < c->set.n_policies; p++) {
+			const struct vtap_policy *pol = &c->set.policies[p];
+
+			if (ref_match(pol, &pkt, "vm1", VTAP_DIR_OUT) &&
+			    (!best || vtap_policy_order_cmp(pol, best) < 0))
+				best = pol;
+		}
+		if (!got != !best || (got && strcmp(got, best->name))) {
+			char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, pkt.saddr, s, sizeof(s));
+			inet_ntop(AF_INET6, pkt.daddr, d, sizeof(d));
+			fail_msg("frame %d (%s -> %s): classifier %s, reference %s", i, s, d,
+				 got ? got : "no match", best ? best->name : "no match");
+		}
+		if (best && !won[best - c->set.policies]) {
+			won[best - c->set.policies] = true;
+			winners++;
+		}
+	}
+	for (int side = 0; side < 2; side++) {
+		size_t used = 0;
+
+		for (size_t k = 0; k < VTAP_PFX_SLOTS; k++)
+			used += c->img.pfx[side][k].len_fam != 0;
+		print_message(
+		    "# prefixes: %s table: %zu entries (prefixes and markers), slots read "
+		    "per probe at most %u\n",
+		    side ? "destination" : "source", used, c->img.gen.pfx_probes[side] + 1);
+	}
+	/* the draw must reach deep into the nests: many rules win */
+	print_message("# prefixes: %zu of %d rules won a frame\n", winners, PFX_RULES);
+	assert_true(winners > PFX_RULES / 10);
+	fx_compiled_free(c);
+	free(c);
+}
+
 /* ---- limits ---- */
 
 static void test_limit_rules(void **state)
@@ -397,6 +473,62 @@ static void test_limit_rules(void **state)
 	free(set.policies);
 }
 
+/* The address tables hold prefixes plus the search's markers: 8191 /32s,
+ * each alone in its /24, with one /24 present, need a marker each (16383
+ * entries) and are refused with the reason; 6000 fit. */
+static char *lone32_yaml(int n)
+{
+	size_t cap = 256 + (size_t)n * 24, off = 0;
+	char *y = malloc(cap);
+
+	assert_non_null(y);
+	off += (size_t)snprintf(y + off, cap - off,
+				"policies:\n  - {name: net, source: {ports: [vm1]}, "
+				"destination: {cidr: 10.255.255.0/24}, action: skip}\n");
+	for (int i = 0; i < n; i++) {
+		if (i % 128 == 0)
+			off += (size_t)snprintf(
+			    y + off, cap - off,
+			    "%s  - {name: h%d, source: {ports: [vm1]}, action: skip, "
+			    "destination: {cidr: [",
+			    i ? "]}}\n" : "", i);
+		off += (size_t)snprintf(y + off, cap - off, "%s10.%d.%d.1", i % 128 ? ", " : "",
+					i >> 8, i & 255);
+	}
+	off += (size_t)snprintf(y + off, cap - off, "]}}\n");
+	assert_true(off < cap);
+	return y;
+}
+
+static void test_limit_prefix_table(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	char *y = lone32_yaml(VTAP_MAX_PREFIXES - 1);
+	bool found = false;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_not_equal(fx_compile_yaml(y, &env, c), 0);
+	for (size_t i = 0; i < c->errs.n; i++) {
+		print_message("    %s\n", c->errs.msgs[i]);
+		if (strstr(c->errs.msgs[i], "destination prefixes need more than 14336") &&
+		    strstr(c->errs.msgs[i], "address table entries"))
+			found = true;
+	}
+	assert_true(found);
+	fx_compiled_free(c);
+	free(y);
+	memset(c, 0, sizeof(*c));
+	y = lone32_yaml(6000);
+	if (fx_compile_yaml(y, &env, c)) {
+		print_errs(&c->errs);
+		fail_msg("6000 lone /32s and a /24 do not compile");
+	}
+	fx_compiled_free(c);
+	free(c);
+	free(y);
+}
+
 /* The parser refuses more than 4096 policies too (the same limit). */
 static void test_limit_rules_yaml(void **state)
 {
@@ -425,7 +557,7 @@ static void test_limit_rules_yaml(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(fx_count + 6, sizeof(*tests));
+	struct CMUnitTest *tests = calloc(fx_count + 8, sizeof(*tests));
 	size_t n = 0;
 
 	if (!tests)
@@ -442,6 +574,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_scale_4096_prefixes);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_rules_yaml);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_limit_prefix_table);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_mixed_shapes_vs_reference);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefixes_vs_reference);
 	return _cmocka_run_group_tests("classify", tests, n, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pcapng encoder and file writer (user/sinks/pcapng.c): the exact bytes of each
+/* pcapng encoder and file writer (user/sinks/pcapng*.c): the exact bytes of each
  * block, then real files in a temporary directory read back with tshark
  * (and capinfos): frames, lengths, interface names, nanosecond timestamps,
  * rotation, refused paths and write errors. */
@@ -1149,6 +1149,148 @@ static void test_rotation_path_removed(void **state)
 	}
 }
 
+
+/* ---- continuing a file (vtap_pcapng_file_resume) ---- */
+
+/* A file with interfaces web, dns and a packet each (seq 0, 1). */
+static off_t first_run(const char *path)
+{
+	struct vtap_pcapng_file *f;
+	uint8_t pkt[100];
+
+	assert_int_equal(vtap_pcapng_file_open(&f, path, 0, 0), 0);
+	assert_int_equal(vtap_pcapng_file_iface(f, "web", 0), 0);
+	assert_int_equal(vtap_pcapng_file_iface(f, "dns", 0), 1);
+	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 0), 60, 60), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 1, TS0, make_packet(pkt, 70, 1), 70, 70), 0);
+	vtap_pcapng_file_close(f);
+	return file_size(path);
+}
+
+/* The same file continued: a name it has keeps its id, a new one gets the
+ * next; one section, read whole by tshark and capinfos. */
+static void test_resume_continues(void **state)
+{
+	const char *path = tpath(0, "run.pcapng", 0);
+	struct vtap_pcapng_file_stats s;
+	struct vtap_pcapng_file *f;
+	struct frame fr[MAX_FRAMES];
+	uint8_t pkt[100];
+	off_t size1;
+
+	(void)state;
+	size1 = first_run(path);
+	assert_int_equal(vtap_pcapng_file_resume(&f, path, 0, 0), 0);
+	assert_int_equal(file_size(path), size1); /* nothing cut, nothing added yet */
+	assert_int_equal(vtap_pcapng_file_iface(f, "dns", 0), 1);
+	assert_int_equal(vtap_pcapng_file_iface(f, "new", 0), 2);
+	assert_int_equal(vtap_pcapng_file_iface(f, "web", 0), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 1, TS0, make_packet(pkt, 60, 2), 60, 60), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 2, TS0, make_packet(pkt, 60, 3), 60, 60), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 4), 60, 60), 0);
+	assert_int_equal(vtap_pcapng_file_flush(f), 0);
+	stats_of(f, &s);
+	vtap_pcapng_file_close(f);
+	/* this writer's own: 3 packets, one IDB and the EPBs */
+	assert_int_equal(s.packets, 3);
+	assert_int_equal(s.bytes, file_size(path) - size1);
+	assert_int_equal(s.bytes, 40 + 3 * (32 + 60));
+	assert_int_equal(read_frames(path, fr), 5);
+	for (unsigned i = 0; i < 5; i++)
+		check_src(&fr[i], i);
+	assert_string_equal(fr[0].name, "web");
+	assert_string_equal(fr[1].name, "dns");
+	assert_string_equal(fr[2].name, "dns");
+	assert_string_equal(fr[3].name, "new");
+	assert_string_equal(fr[4].name, "web");
+	check_capinfos(path, 5, "web,dns,new");
+	/* and again: still one section, the three interfaces */
+	assert_int_equal(vtap_pcapng_file_resume(&f, path, 0, 0), 0);
+	assert_int_equal(vtap_pcapng_file_iface(f, "new", 0), 2);
+	assert_int_equal(vtap_pcapng_file_write(f, 2, TS0, make_packet(pkt, 60, 5), 60, 60), 0);
+	vtap_pcapng_file_close(f);
+	assert_int_equal(read_frames(path, fr), 6);
+	assert_string_equal(fr[5].name, "new");
+	check_capinfos(path, 6, "web,dns,new");
+}
+
+/* A write cut short by a crash (half a block at the end) is cut off; a
+ * block whose trailing length disagrees ends the whole blocks too. */
+static void test_resume_torn_tail(void **state)
+{
+	const char *path = tpath(0, "torn.pcapng", 0);
+	struct vtap_pcapng_file *f;
+	struct frame fr[MAX_FRAMES];
+	uint8_t pkt[100], half[44] = {0x06, 0, 0, 0, 92, 0, 0, 0};
+	off_t size1;
+	int fd;
+
+	(void)state;
+	size1 = first_run(path);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, half, sizeof(half)), (ssize_t)sizeof(half));
+	close(fd);
+	assert_int_equal(vtap_pcapng_file_resume(&f, path, 0, 0), 0);
+	assert_int_equal(file_size(path), size1);
+	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 2), 60, 60), 0);
+	vtap_pcapng_file_close(f);
+	assert_int_equal(read_frames(path, fr), 3);
+	check_src(&fr[2], 2);
+	assert_string_equal(fr[2].name, "web");
+}
+
+/* Not pcapng (or another byte order): started over, as open does. */
+static void test_resume_not_pcapng(void **state)
+{
+	const char *path = tpath(0, "text", 0);
+	struct vtap_pcapng_file *f;
+	struct frame fr[MAX_FRAMES];
+	uint8_t pkt[100];
+	FILE *t = fopen(path, "w");
+
+	(void)state;
+	assert_non_null(t);
+	fputs("not a capture, long enough to hold a block header\n", t);
+	fclose(t);
+	assert_int_equal(vtap_pcapng_file_resume(&f, path, 0, 0), 0);
+	assert_int_equal(vtap_pcapng_file_iface(f, "web", 0), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 7), 60, 60), 0);
+	vtap_pcapng_file_close(f);
+	assert_int_equal(read_frames(path, fr), 1);
+	check_src(&fr[0], 7);
+	assert_int_equal(file_size(path), 40 + 40 + 32 + 60);
+	/* absent: made, as open makes it */
+	assert_int_equal(vtap_pcapng_file_resume(&f, tpath(1, "absent", 0), 0, 0), 0);
+	vtap_pcapng_file_close(f);
+	assert_int_equal(file_size(tpath(1, "absent", 0)), 40);
+}
+
+/* A continued file counts for rotation: the next packet that would take it
+ * past rotate_size starts a new one, and the old one is PATH.1. */
+static void test_resume_rotates(void **state)
+{
+	const char *path = tpath(0, "rot.pcapng", 0);
+	struct vtap_pcapng_file_stats s;
+	struct vtap_pcapng_file *f;
+	struct frame fr[MAX_FRAMES];
+	uint8_t pkt[100];
+	off_t size1;
+
+	(void)state;
+	size1 = first_run(path);
+	assert_int_equal(vtap_pcapng_file_resume(&f, path, (uint64_t)size1 + 50, 3), 0);
+	assert_int_equal(vtap_pcapng_file_iface(f, "web", 0), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 2), 60, 60), 0);
+	stats_of(f, &s);
+	vtap_pcapng_file_close(f);
+	assert_int_equal(s.rotations, 1);
+	assert_int_equal(file_size(tpath(1, "rot.pcapng", 1)), size1);
+	assert_int_equal(read_frames(path, fr), 1);
+	check_src(&fr[0], 2);
+	assert_string_equal(fr[0].name, "web");
+}
+
 #define FILE_TEST(t) cmocka_unit_test_setup_teardown(t, setup_dir, teardown_dir)
 
 int main(void)
@@ -1175,6 +1317,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_error_torn, setup_fsize, teardown_fsize),
 	    FILE_TEST(test_rotation_failure),
 	    FILE_TEST(test_rotation_path_removed),
+	    FILE_TEST(test_resume_continues),
+	    FILE_TEST(test_resume_torn_tail),
+	    FILE_TEST(test_resume_not_pcapng),
+	    FILE_TEST(test_resume_rotates),
 	};
 
 	return cmocka_run_group_tests_name("pcapng", tests, NULL, NULL);

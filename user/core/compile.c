@@ -167,6 +167,10 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 	if (!ret)
 		ret = compile_prefixes(&bb, rk, n, 1, &wild[VTAP_F_DST]);
 	if (!ret)
+		ret = compile_pfx_table(&bb, 0);
+	if (!ret)
+		ret = compile_pfx_table(&bb, 1);
+	if (!ret)
 		ret = compile_l4ports(&bb, rk, n, 0, &wild[VTAP_F_SPORT], img->sport);
 	if (!ret)
 		ret = compile_l4ports(&bb, rk, n, 1, &wild[VTAP_F_DPORT], img->dport);
@@ -227,6 +231,8 @@ void vtap_image_free(struct vtap_image *img)
 	free(img->ports);
 	free(img->prefixes[0]);
 	free(img->prefixes[1]);
+	free(img->pfx[0]);
+	free(img->pfx[1]);
 	free(img->sport);
 	free(img->dport);
 	memset(img, 0, sizeof(*img));

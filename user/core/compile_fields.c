@@ -56,7 +56,7 @@ int compile_ports(struct bm_builder *bb, const struct ranked *rk, size_t n,
 	return 0;
 }
 
-/* ---- prefixes (LPM) ---- */
+/* ---- prefixes: the sorted list the address tables are built from ---- */
 
 struct pfx {
 	__u8 family; /* VTAP_FAMILY_V4/_V6: prefixes of two families never nest */
@@ -160,6 +160,7 @@ int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size_t n, i
 			depth--;
 		stack[depth] = depth ? stack[depth - 1] : *wild;
 		bm_or(&stack[depth], &v[i].own);
+		img->prefixes[side][i].parent = depth ? (int)stack_idx[depth - 1] : -1;
 		stack_idx[depth] = (__u32)i;
 		img->prefixes[side][i].family = v[i].family;
 		memcpy(img->prefixes[side][i].addr, v[i].c.addr, 16);

@@ -31,6 +31,20 @@ static __u64 name_seed(const char *s)
 	return h;
 }
 
+/* Each member's sink as env has it: 0 (not usable now) when its port is
+ * down or absent, or its sink is not set up. */
+static void member_sinks(struct vtap_group *g, const struct vtap_monitor *mon,
+			 const struct vtap_compile_env *env)
+{
+	for (size_t i = 0; i < mon->n_members; i++) {
+		int k = mon->member_idx[i];
+
+		g->m[i].sink_ifindex = 0;
+		if (k >= 0 && env->sink_ifindex && !(env->sink_down && env->sink_down[k]))
+			g->m[i].sink_ifindex = env->sink_ifindex[k];
+	}
+}
+
 int compile_groups(const struct vtap_policy_set *set, const struct vtap_compile_env *env,
 		   struct vtap_image *img, int *group_of, struct vtap_errors *errs)
 {
@@ -58,14 +72,28 @@ int compile_groups(const struct vtap_policy_set *set, const struct vtap_compile_
 			int k = mon->member_idx[i];
 
 			g->m[i].seed = name_seed(mon->members[i]);
-			if (k < 0)
-				continue;
-			g->m[i].sink_kind = vtap_sink_kind_of(set->monitors[k].type);
-			if (env->sink_ifindex && !(env->sink_down && env->sink_down[k]))
-				g->m[i].sink_ifindex = env->sink_ifindex[k];
+			if (k >= 0)
+				g->m[i].sink_kind = vtap_sink_kind_of(set->monitors[k].type);
 		}
+		member_sinks(g, mon, env);
 		if (gi + 1 > img->n_groups)
 			img->n_groups = gi + 1;
 	}
 	return 0;
+}
+
+void vtap_image_member_sinks(struct vtap_image *img, const struct vtap_policy_set *set,
+			     const struct vtap_compile_env *env)
+{
+	__u32 next = 0;
+
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		__u32 gi;
+
+		if (set->monitors[m].type != VTAP_MONITOR_GROUP)
+			continue;
+		gi = env->group_id ? env->group_id[m] : next++;
+		if (gi < VTAP_MAX_GROUPS)
+			member_sinks(&img->groups[gi], &set->monitors[m], env);
+	}
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Private to the compiler (compile.c, compile_bitmap.c, compile_fields.c):
+/* Private to the compiler (compile.c, compile_bitmap.c, compile_fields.c,
+ * compile_pfx.c):
  * the bitmap pool being built and the rules in rank order. */
 #ifndef VTAP_USER_COMPILE_INTERNAL_H
 #define VTAP_USER_COMPILE_INTERNAL_H
@@ -45,6 +46,8 @@ int compile_ports(struct bm_builder *bb, const struct ranked *rk, size_t n,
 		  const struct vtap_compile_env *env);
 int compile_prefixes(struct bm_builder *bb, const struct ranked *rk, size_t n, int side,
 		     const struct vtap_bitmap *wild);
+/* The address table of side from img->prefixes[side] (compile_pfx.c). */
+int compile_pfx_table(struct bm_builder *bb, int side);
 int compile_l4ports(struct bm_builder *bb, const struct ranked *rk, size_t n, int side,
 		    const struct vtap_bitmap *wild, __u32 *table);
 int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t n, int field,

@@ -19,21 +19,25 @@ struct vtap_image_port {
 	__u32 idx;
 };
 
+/* A prefix of an address field, sorted by (family, address, length): the
+ * address tables are built from these (user/core/compile_pfx.c). */
 struct vtap_image_prefix {
 	__u8 family; /* VTAP_FAMILY_V4 or VTAP_FAMILY_V6 */
 	__u8 addr[16];
-	__u8 plen; /* 0..128 */
+	__u8 plen; /* 0..128; IPv4 96..128 */
 	__u32 idx;
+	int parent; /* the longest prefix holding this one; -1 for a family's root */
 };
 
 struct vtap_image {
-	struct vtap_gen gen; /* any_idx relative */
+	struct vtap_gen gen; /* any_idx, pfx_root relative */
 	struct vtap_bitmap *pool;
 	__u32 n_pool;
 	struct vtap_image_port *ports;
 	size_t n_ports;
 	struct vtap_image_prefix *prefixes[2]; /* [0] VM side (SRC), [1] peer (DST) */
 	size_t n_prefixes[2];
+	struct vtap_pfx_slot *pfx[2]; /* the address tables, VTAP_PFX_SLOTS each */
 	__u32 proto[VTAP_PROTO_SPACE];
 	__u32 *sport; /* VTAP_PORT_SPACE entries */
 	__u32 *dport;
@@ -65,6 +69,12 @@ struct vtap_compile_env {
 
 /* The sink kind copies to a monitor of type t take (compile_groups.c). */
 enum vtap_sink_kind vtap_sink_kind_of(enum vtap_monitor_type t);
+
+/* The members' sinks of img's groups (compiled from set) anew from env's
+ * sink_ifindex and sink_down: vtapd compiles before it makes the capture
+ * and ovs sinks, then points the image at them (compile_groups.c). */
+void vtap_image_member_sinks(struct vtap_image *img, const struct vtap_policy_set *set,
+			     const struct vtap_compile_env *env);
 
 /* Compile set into img (initialised here; free with vtap_image_free).
  * Returns 0, or -1 with the reason in errs (a limit was exceeded). */

@@ -29,42 +29,11 @@ static inline int vtap_be_port(VTAP_BE img, __u32 gen, __u32 ifindex, __u8 dir, 
 	return -1;
 }
 
-static int prefix_match(const struct vtap_image_prefix *p, __u8 family, const __u8 *addr)
+static inline const struct vtap_pfx_slot *vtap_be_pfx(VTAP_BE img, __u32 gen, int side,
+						       __u32 slot)
 {
-	unsigned int i, bits = p->plen;
-
-	if (p->family != family)
-		return 0;
-	for (i = 0; i < bits / 8; i++)
-		if (p->addr[i] != addr[i])
-			return 0;
-	if (bits % 8) {
-		__u8 m = (__u8)(0xff << (8 - bits % 8));
-
-		return (p->addr[i] & m) == (addr[i] & m);
-	}
-	return 1;
-}
-
-/* Longest prefix match by a scan: this backend serves tests and fuzzers,
- * where clarity beats speed; the maps do it with an LPM trie. */
-static inline int vtap_be_lpm(VTAP_BE img, int field, __u32 gen, __u8 family, const __u8 *addr,
-			      __u32 *idx)
-{
-	int side = field == VTAP_F_DST;
-	int best = -1;
-
 	(void)gen;
-	for (size_t i = 0; i < img->n_prefixes[side]; i++) {
-		const struct vtap_image_prefix *p = &img->prefixes[side][i];
-
-		if (prefix_match(p, family, addr) && (best < 0 || p->plen > img->prefixes[side][best].plen))
-			best = (int)i;
-	}
-	if (best < 0)
-		return -1;
-	*idx = img->prefixes[side][best].idx;
-	return 0;
+	return &img->pfx[side][slot & (VTAP_PFX_SLOTS - 1)];
 }
 
 static inline int vtap_be_array(VTAP_BE img, int field, __u32 gen, __u32 key, __u32 *idx)

@@ -124,8 +124,9 @@ void parse_monitor(const struct pctx *c, const struct vtap_ynode *map)
 		if (!v) {
 			/* capture and ovs: vtapd names the sink veth (sink_name.h) */
 			if (m->type == VTAP_MONITOR_LOCAL)
-				ERR(c, map, "monitor: missing required key 'port' (a local "
-					    "monitor needs one)");
+				ERR(c, map,
+				    "monitor: missing required key 'port' (a local "
+				    "monitor needs one)");
 		} else {
 			const char *s = field_str(c, v, "monitor port");
 			const char *p;

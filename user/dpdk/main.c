@@ -278,7 +278,9 @@ static int open_ports(struct vdp *v)
 		if (vdp_port_open(&v->vm[i], "--vm") || vdp_port_open(&v->net[i], "--net"))
 			return -1;
 	for (int i = 0; i < v->n_mon; i++) {
-		if (vdp_port_open(&v->mon[i].port, v->mon[i].vxlan ? "--vxlan" : "--monitor"))
+		const char *role = v->mon[i].vxlan ? "--vxlan" : "--monitor";
+
+		if (vdp_port_refused(&v->mon[i].port, role) || vdp_port_open(&v->mon[i].port, role))
 			return -1;
 		if (v->mon[i].vxlan)
 			rte_eth_macaddr_get(v->mon[i].port.id,
@@ -302,9 +304,21 @@ static void close_ports(struct vdp *v)
 		vdp_port_close(&v->mon[i].port);
 }
 
+/* what main allocated itself (the ports, rules and sockets have their own
+ * close above) */
+static void free_vdp(struct vdp *v)
+{
+	if (!v)
+		return;
+	the_vdp = NULL;
+	free(v->stats);
+	free(v->ids);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
-	struct vdp *v = calloc(1, sizeof(*v));
+	struct vdp *v;
 	int consumed, ret = 1;
 
 	vtap_log_init("vtap-dpdk", VTAP_LOG_INFO, 0);
@@ -327,15 +341,20 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
+	v = calloc(1, sizeof(*v));
 	if (!v || !(v->stats = calloc(1, sizeof(*v->stats))) ||
-	    !(v->ids = calloc(1, sizeof(*v->ids))))
+	    !(v->ids = calloc(1, sizeof(*v->ids)))) {
+		log_err("no memory");
+		free_vdp(v);
 		return 1;
+	}
 	vtap_policy_ids_init(v->ids);
 	pthread_mutex_init(&v->lock, NULL);
 	the_vdp = v;
 	if (eal_init(argc, argv, &consumed)) {
 		fprintf(stderr, "vtap-dpdk: EAL initialisation failed: %s\n",
 			rte_strerror(rte_errno));
+		free_vdp(v);
 		return 1;
 	}
 	argc -= consumed;
@@ -374,6 +393,7 @@ out:
 	vdp_rules_free(v);
 	remove_runtime_dir();
 	rte_eal_cleanup();
+	free_vdp(v);
 	log_info("stopped");
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include "core/log.h"
+#include "kernel/host_use.h"
 #include "vdp.h"
 
 /* value of key=... in a devargs string, or "" */
@@ -31,6 +32,15 @@ static void devarg(const char *devargs, const char *key, char *out, size_t n)
 	}
 }
 
+/* The kernel interface a port's devargs name (iface=, or net_tap's
+ * remote=), "" for none */
+static void kernel_iface(const char *devargs, char *iface, size_t n)
+{
+	devarg(devargs, "iface", iface, n);
+	if (!iface[0])
+		devarg(devargs, "remote", iface, n); /* net_tap */
+}
+
 /* Which host port policies call it: a kernel-backed device (net_af_xdp,
  * net_tap, af_packet) by its interface, so the policy files of the kernel
  * path work unchanged; any other (vhost-user...) by its DPDK name, with an
@@ -39,9 +49,7 @@ static void port_identity(struct vdp_port *p)
 {
 	char iface[IF_NAMESIZE + 8];
 
-	devarg(p->devargs, "iface", iface, sizeof(iface));
-	if (!iface[0])
-		devarg(p->devargs, "remote", iface, sizeof(iface)); /* net_tap */
+	kernel_iface(p->devargs, iface, sizeof(iface));
 	if (iface[0] && strlen(iface) < IF_NAMESIZE) {
 		snprintf(p->name, sizeof(p->name), "%s", iface);
 		p->ifindex = if_nametoindex(iface);
@@ -49,6 +57,23 @@ static void port_identity(struct vdp_port *p)
 	}
 	snprintf(p->name, sizeof(p->name), "%.*s", IF_NAMESIZE - 1, p->dev);
 	p->ifindex = 0x40000000u + p->id;
+}
+
+int vdp_port_refused(const struct vdp_port *p, const char *role)
+{
+	char iface[IF_NAMESIZE + 8];
+	struct vtap_host_use u;
+	int ifindex;
+
+	kernel_iface(p->devargs, iface, sizeof(iface));
+	ifindex = iface[0] && strlen(iface) < IF_NAMESIZE ? (int)if_nametoindex(iface) : 0;
+	/* a query that fails refuses too: the port would be taken unchecked */
+	if (!ifindex || vtap_host_use(ifindex, 0, &u) == 0 || !u.why[0])
+		return 0;
+	log_err("%s %s: refusing interface %s: it carries the host's own traffic (%s); the PMD "
+		"would take every frame it receives",
+		role, p->devargs, iface, u.why);
+	return -1;
 }
 
 int vdp_port_open(struct vdp_port *p, const char *role)

@@ -117,6 +117,11 @@ struct vdp {
 
 /* ports.c */
 int vdp_port_open(struct vdp_port *p, const char *role);
+/* A copies-only port (--monitor, --vxlan) whose kernel interface carries
+ * the host's own traffic (kernel/host_use.h): logged, -1. Asked before the
+ * port is probed: a PMD over a kernel interface (net_af_xdp's XDP program,
+ * net_tap's remote) takes what the interface receives. */
+int vdp_port_refused(const struct vdp_port *p, const char *role);
 void vdp_port_close(struct vdp_port *p);
 struct rte_mempool *vdp_copy_pool(void);
 

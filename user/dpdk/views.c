@@ -21,7 +21,8 @@ static const struct vtap_counter_field port_f[] = {
 };
 const struct vtap_field_table vdp_port_fields = VTAP_FIELDS(port_f);
 /* what a monitor port adds to its sink counters in stats --json */
-static const struct vtap_counter_field port_drop_f[] = {VTAP_FIELD_J(PRT, tx_drop, "Copies the monitor port could not send")};
+static const struct vtap_counter_field port_drop_f[] = {
+    VTAP_FIELD_J(PRT, tx_drop, "Copies the monitor port could not send")};
 static const struct vtap_field_table port_drop_fields = VTAP_FIELDS(port_drop_f);
 
 static void port_line(struct sbuf *o, const char *role, const struct vdp_port *p, bool json,

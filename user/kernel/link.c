@@ -26,8 +26,7 @@ void vtap_link_set_owner(const char *pin_root)
 	snprintf(link_alias, sizeof(link_alias), "%s %s", VTAP_LINK_ALIAS, pin_root);
 }
 
-/* Send one request and wait for its acknowledgement. */
-static int nl_request(struct nlmsghdr *nlh)
+int vtap_link_nl_request(struct nlmsghdr *nlh)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
@@ -72,7 +71,7 @@ static int set_up(const char *name, const char *alias)
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (alias)
 		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
-	return nl_request(nlh);
+	return vtap_link_nl_request(nlh);
 }
 
 /* An RTM_NEWLINK creating name of kind, its IFLA_LINKINFO and
@@ -114,7 +113,7 @@ int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
 	mnl_attr_nest_end(nlh, pinfo);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
-	ret = nl_request(nlh);
+	ret = vtap_link_nl_request(nlh);
 	/* up afterwards, peer first: a veth refuses to open (ENOTCONN)
 	 * while its peer is down, which it is during the creation */
 	if (!ret && ((ret = set_up(peer, NULL)) || (ret = set_up(name, link_alias))))
@@ -134,7 +133,7 @@ int vtap_link_vxlan_create(const char *name, unsigned int dstport, unsigned int 
 	mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons((uint16_t)dstport));
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, linkinfo);
-	ret = nl_request(nlh);
+	ret = vtap_link_nl_request(nlh);
 	if (!ret && (ret = set_up(name, link_alias)))
 		vtap_link_del(name);
 	return ret;
@@ -150,7 +149,7 @@ int vtap_link_del(const char *name)
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return nl_request(nlh);
+	return vtap_link_nl_request(nlh);
 }
 
 /* One SIOCETHTOOL request on name; data starts with its ETHTOOL_ command. */

@@ -147,7 +147,8 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 	ld->sport = map_mmap(tc->maps.VTAP_MAP_SPORT);
 	ld->dport = map_mmap(tc->maps.VTAP_MAP_DPORT);
 	ld->vlan = map_mmap(tc->maps.VTAP_MAP_VLAN);
-	if (!ld->pool || !ld->proto || !ld->sport || !ld->dport || !ld->vlan) {
+	ld->pfx = map_mmap(tc->maps.VTAP_MAP_PFX);
+	if (!ld->pool || !ld->proto || !ld->sport || !ld->dport || !ld->vlan || !ld->pfx) {
 		ret = -errno;
 		log_err("cannot map the classifier arrays: %s", strerror(errno));
 		vtap_loader_close(ld, 0);
@@ -214,7 +215,7 @@ int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode
 	return bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_CFG), &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
-/* Delete every entry of generation gen from a hash or LPM map. gen_of()
+/* Delete every entry of generation gen from a hash map. gen_of()
  * tells a key's generation. */
 static int purge_gen(int fd, size_t key_size, __u32 gen, __u32 (*gen_of)(const void *))
 {
@@ -261,15 +262,25 @@ static __u32 port_key_gen(const void *k)
 	return ((const struct vtap_port_key *)k)->gen;
 }
 
-static __u32 lpm_key_gen(const void *k)
-{
-	return ((const struct vtap_lpm_key *)k)->gen;
-}
-
 static void fill_index(__u64 *dst, const __u32 *src, size_t n, __u32 base)
 {
 	for (size_t i = 0; i < n; i++)
 		dst[i] = (__u64)src[i] + base;
+}
+
+/* An address table, its pool indices made absolute (empty slots stay 0;
+ * an image without one has no prefixes). */
+static void fill_pfx(struct vtap_pfx_slot *dst, const struct vtap_pfx_slot *src, __u32 base)
+{
+	if (!src) {
+		memset(dst, 0, VTAP_PFX_SLOTS * sizeof(*dst));
+		return;
+	}
+	for (size_t i = 0; i < VTAP_PFX_SLOTS; i++) {
+		dst[i] = src[i];
+		if (src[i].len_fam)
+			dst[i].idx += base;
+	}
 }
 
 int vtap_loader_wait_readers(struct vtap_loader *ld)
@@ -322,12 +333,10 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	fill_index(&ld->sport[g * VTAP_PORT_SPACE], img->sport, VTAP_PORT_SPACE, base);
 	fill_index(&ld->dport[g * VTAP_PORT_SPACE], img->dport, VTAP_PORT_SPACE, base);
 	fill_index(&ld->vlan[g * VTAP_VLAN_SPACE], img->vlan, VTAP_VLAN_SPACE, base);
+	for (int side = 0; side < 2; side++)
+		fill_pfx(&ld->pfx[(g * 2 + (__u32)side) * VTAP_PFX_SLOTS], img->pfx[side], base);
 
 	ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), sizeof(struct vtap_port_key), g, port_key_gen);
-	if (!ret)
-		ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_SRC), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
-	if (!ret)
-		ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_DST), sizeof(struct vtap_lpm_key), g, lpm_key_gen);
 	if (ret)
 		goto fail;
 	for (size_t i = 0; i < img->n_ports; i++) {
@@ -338,21 +347,6 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 
 		if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), &k, &v, BPF_ANY))
 			goto fail_errno;
-	}
-	for (int side = 0; side < 2; side++) {
-		int fd = side ? vtap_loader_map_fd(ld, VTAP_MAP_DST) : vtap_loader_map_fd(ld, VTAP_MAP_SRC);
-
-		for (size_t i = 0; i < img->n_prefixes[side]; i++) {
-			const struct vtap_image_prefix *p = &img->prefixes[side][i];
-			struct vtap_lpm_key k = { .prefixlen = VTAP_LPM_HDR_BITS + p->plen,
-						  .gen = g,
-						  .family = p->family };
-			__u32 v = p->idx + base;
-
-			memcpy(k.addr, p->addr, 16);
-			if (bpf_map_update_elem(fd, &k, &v, BPF_ANY))
-				goto fail_errno;
-		}
 	}
 	if (img->gen.n_rules) {
 		__u32 count = img->gen.n_rules;
@@ -373,6 +367,9 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		goto fail;
 	for (int f = 0; f < VTAP_F_MAX; f++)
 		gen.any_idx[f] += base;
+	for (int side = 0; side < 2; side++)
+		for (int fi = 0; fi < 2; fi++)
+			gen.pfx_root[side][fi] += base;
 	if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_GENS), &g, &gen, BPF_ANY))
 		goto fail_errno;
 
@@ -453,6 +450,7 @@ void vtap_loader_close(struct vtap_loader *ld, int unpin)
 		map_munmap(ld->sport, ld->tc->maps.VTAP_MAP_SPORT);
 		map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
 		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
+		map_munmap(ld->pfx, ld->tc->maps.VTAP_MAP_PFX);
 		if (unpin)
 			ret = vtap_unpin_object(ld->tc->obj);
 		vtap_tc__destroy(ld->tc);

@@ -26,6 +26,7 @@ struct vtap_loader {
 	 * 8-byte stride (the kernel rounds array values up to 8 bytes) */
 	struct vtap_bitmap *pool;
 	__u64 *proto, *sport, *dport, *vlan;
+	struct vtap_pfx_slot *pfx; /* the address tables, both sides and generations */
 	int fd_sync_inner; /* the inner map the loader swaps into VTAP_MAP_SYNC */
 	int lock_fd;	   /* the pin root, flocked: this process owns it (pins.h) */
 	__u32 ring_size;   /* the ring buffer's size in bytes, as loaded */

@@ -101,7 +101,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
  * after the change, NLMSG_DONE included, and libmnl stops at the first of
  * them (EINTR). What those messages say is still true, so the flag is taken
  * off and they are read; true when one had it. */
-static bool take_dump_intr(void *buf, ssize_t n)
+bool vtap_nl_take_dump_intr(void *buf, ssize_t n)
 {
 	int len = (int)n;
 	bool intr = false;
@@ -123,7 +123,7 @@ int vtap_nl_read(struct vtap_nl *nl)
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-		nl->dump_intr |= take_dump_intr(buf, n);
+		nl->dump_intr |= vtap_nl_take_dump_intr(buf, n);
 		/* seq/portid 0: accept both the dump's answers and events */
 		ret = mnl_cb_run(buf, (size_t)n, 0, 0, link_cb, nl);
 		if (ret == MNL_CB_STOP && nl->dump_intr && nl->redumps < REDUMPS_MAX) {

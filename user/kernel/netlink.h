@@ -6,6 +6,7 @@
 
 #include <net/if.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct vtap_nl;
 
@@ -22,5 +23,9 @@ int vtap_nl_read(struct vtap_nl *nl);
 /* Was a dump completed since the last call? */
 bool vtap_nl_dump_done(struct vtap_nl *nl);
 void vtap_nl_close(struct vtap_nl *nl);
+/* A dump that links changed under has NLM_F_DUMP_INTR on every message
+ * after the change, and libmnl stops at the first of them: the flag is
+ * taken off the n bytes of messages in buf; true when one had it. */
+bool vtap_nl_take_dump_intr(void *buf, ssize_t n);
 
 #endif

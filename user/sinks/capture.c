@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* A capture monitor: its XDP program and AF_XDP socket on the sink veth's
+ * peer, its pcapng file (the live streams are capture_live.c). */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -20,58 +22,20 @@
 #include "capture.h"
 #include "core/log.h"
 #include "kernel/attach.h"
-#include "pcapng.h"
+#include "kernel/sink_queue.h"
+#include "kernel/xsk_pins.h"
+#include "capture_internal.h"
 #include "vtap_xsk.skel.h"
 #include <vtap/abi.h>
 #include <vtap/map_types.h>
 
-/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 1024 of them
- * (4 MiB), all handed to the kernel's fill ring; the receive ring as long. */
+/* UMEM: 4 KiB frames (a copy of up to the sink MTU fits one), 2048 of them
+ * (8 MiB), all handed to the kernel's fill ring; the receive ring as long.
+ * Read paced (pace.h): a period's copies fill at most a quarter of it. */
 #define CAP_FRAME_SIZE 4096u
-#define CAP_FRAMES 1024u
-#define CAP_BATCH 64u
-#define CAP_POLL_MAX 1024u /* frames per vtap_capture_poll: others wait */
-/* A live client is sent whole pcapng blocks only; what it cannot take at
- * once waits here, and beyond this the record is dropped (counted). */
-#define CLIENT_PENDING_MAX (4u << 20)
-
-struct cap_client {
-	int fd;
-	uint32_t policy_id;
-	char policy[VTAP_NAME_MAX]; /* ids are reused: the name must match too */
-	uint64_t left; /* records still to send; 0 = unlimited */
-	bool closing;  /* count reached: close once pending is out */
-	struct vtap_pcapng_buf pending;
-	size_t off; /* of pending already sent */
-};
-
-struct vtap_capture {
-	char monitor[VTAP_NAME_MAX];
-	char port[IF_NAMESIZE], peer[IF_NAMESIZE];
-	char file_path[VTAP_PATH_MAX];
-	uint64_t rotate_size;
-	uint32_t rotate_count;
-	int peer_ifindex;
-	struct vtap_xsk *skel;
-	struct vtap_xdp_att xdp; /* the skeleton's program on the peer */
-	void *area;
-	struct xsk_umem *umem;
-	struct xsk_socket *xsk;
-	struct xsk_ring_prod fq;
-	struct xsk_ring_cons cq, rx;
-	struct vtap_pcapng_file *file;
-	/* pcapng interface id of each policy id in the file (-1: not yet),
-	 * and the policy name it was registered for (ids are reused) */
-	int *file_if;
-	char **file_if_name;
-	struct cap_client *clients;
-	size_t n_clients;
-	vtap_policy_name_fn name_fn;
-	void *name_arg;
-	int64_t tai_offset_ns; /* CLOCK_TAI - CLOCK_REALTIME */
-	struct vtap_capture_stats st;
-};
-
+#define CAP_FRAMES     2048u
+#define CAP_BATCH      64u
+#define CAP_POLL_MAX   CAP_FRAMES /* frames per vtap_capture_poll: others wait */
 static int cap_epfd = -1;
 
 void vtap_capture_set_epoll(int epfd)
@@ -79,7 +43,7 @@ void vtap_capture_set_epoll(int epfd)
 	cap_epfd = epfd;
 }
 
-static void ep_watch(int fd, uint32_t events, int op)
+void vtap_capture_ep_watch(int fd, uint32_t events, int op)
 {
 	struct epoll_event ev = { .events = events, .data.fd = fd };
 
@@ -164,6 +128,31 @@ static int open_xsk(struct vtap_capture *c, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* The program, its maps pinned under the pin root: a run before this one
+ * (--keep, a crash) left its program on the peer counting into them, and
+ * the program that replaces it counts on where it left off. Pins another
+ * build made that this one's maps do not fit are replaced. */
+static int load_skel(struct vtap_capture *c)
+{
+	int ret = 0;
+
+	for (int tries = 0; tries < 2; tries++) {
+		vtap_xsk__destroy(c->skel);
+		c->skel = vtap_xsk__open();
+		if (!c->skel)
+			return -errno;
+		c->pinned = !vtap_xsk_pin_maps(c->skel->maps.vtap_xsks,
+					       c->skel->maps.vtap_xsk_stats, c->peer);
+		ret = vtap_xsk__load(c->skel);
+		if (!ret || !c->pinned)
+			break;
+		log_warn("capture on %s: the pinned maps do not fit this program (%s); made anew",
+			 c->peer, strerror(-ret));
+		vtap_xsk_unpin(c->peer);
+	}
+	return ret;
+}
+
 int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, const char *peer,
 		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen)
 {
@@ -178,6 +167,7 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 	}
 	for (int i = 0; i < VTAP_MAX_RULES; i++)
 		c->file_if[i] = -1;
+	c->pace.src_fd = c->pace.timer_fd = -1;
 	snprintf(c->monitor, sizeof(c->monitor), "%s", m->name);
 	snprintf(c->port, sizeof(c->port), "%s", m->port);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -193,117 +183,43 @@ int vtap_capture_open(struct vtap_capture **out, const struct vtap_monitor *m, c
 		snprintf(errbuf, errlen, "no interface %s", peer);
 		goto err;
 	}
-	c->skel = vtap_xsk__open_and_load();
-	if (!c->skel) {
-		ret = -errno;
+	ret = load_skel(c);
+	if (ret) {
 		snprintf(errbuf, errlen, "cannot load the AF_XDP redirect program: %s",
 			 strerror(-ret));
 		goto err;
 	}
 	if ((ret = attach_xdp(c, errbuf, errlen)) || (ret = open_xsk(c, errbuf, errlen)))
 		goto err;
+	/* without it the copies still arrive, at twice the cost to the tapped
+	 * ports' CPUs (sink_queue.h) */
+	ret = vtap_sink_queue_setup(&c->queue, c->port, c->peer);
+	if (ret)
+		log_warn("monitor %s: %s receives on the tapped ports' CPUs: %s", c->monitor,
+			 c->peer, strerror(-ret));
+	/* a file already there is continued, never cut (pcapng.h) */
 	if (c->file_path[0] &&
-	    (ret = vtap_pcapng_file_open(&c->file, c->file_path, c->rotate_size,
-					 c->rotate_count))) {
+	    (ret = vtap_pcapng_file_resume(&c->file, c->file_path, c->rotate_size,
+					   c->rotate_count))) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", c->file_path, strerror(-ret));
 		goto err;
 	}
-	ep_watch(xsk_socket__fd(c->xsk), EPOLLIN, EPOLL_CTL_ADD);
+	ret = vtap_pace_init(&c->pace, cap_epfd, xsk_socket__fd(c->xsk));
+	if (ret) {
+		snprintf(errbuf, errlen, "cannot make a timer: %s", strerror(-ret));
+		goto err;
+	}
 	*out = c;
 	return 0;
 err:
-	vtap_capture_close(c);
+	/* a program it replaced on the peer is gone already: its pins go */
+	vtap_capture_close(c, false);
 	return ret;
 }
 
 int vtap_capture_fd(const struct vtap_capture *c)
 {
 	return c->xsk ? xsk_socket__fd(c->xsk) : -1;
-}
-
-static void client_drop(struct vtap_capture *c, size_t i)
-{
-	struct cap_client *cl = &c->clients[i];
-
-	ep_watch(cl->fd, 0, EPOLL_CTL_DEL);
-	close(cl->fd);
-	vtap_pcapng_buf_free(&cl->pending);
-	c->clients[i] = c->clients[--c->n_clients];
-}
-
-/* Send what is pending without blocking; false when the client is gone. */
-static bool client_flush(struct cap_client *cl)
-{
-	while (cl->off < cl->pending.len) {
-		ssize_t n = send(cl->fd, cl->pending.p + cl->off, cl->pending.len - cl->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ep_watch(cl->fd, EPOLLIN | EPOLLOUT, EPOLL_CTL_MOD);
-			return true;
-		}
-		if (n <= 0)
-			return false;
-		cl->off += (size_t)n;
-	}
-	cl->pending.len = cl->off = 0;
-	ep_watch(cl->fd, EPOLLIN, EPOLL_CTL_MOD);
-	return !cl->closing;
-}
-
-int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
-			    const char *policy, uint32_t snaplen, uint64_t count)
-{
-	struct cap_client *cl, *n = realloc(c->clients, (c->n_clients + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	c->clients = n;
-	cl = &c->clients[c->n_clients];
-	memset(cl, 0, sizeof(*cl));
-	cl->fd = fd;
-	cl->policy_id = policy_id;
-	snprintf(cl->policy, sizeof(cl->policy), "%s", policy);
-	cl->left = count;
-	vtap_pcapng_shb(&cl->pending);
-	vtap_pcapng_idb(&cl->pending, policy, snaplen);
-	if (cl->pending.oom) {
-		vtap_pcapng_buf_free(&cl->pending);
-		return -ENOMEM;
-	}
-	c->n_clients++;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	ep_watch(fd, EPOLLIN, EPOLL_CTL_ADD);
-	if (!client_flush(cl))
-		client_drop(c, c->n_clients - 1);
-	return 0;
-}
-
-bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events)
-{
-	for (size_t i = 0; i < c->n_clients; i++) {
-		struct cap_client *cl = &c->clients[i];
-
-		if (cl->fd != fd)
-			continue;
-		if (events & EPOLLIN) {
-			char buf[256];
-			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-			/* a client says nothing after its request: a read
-			 * event is its end */
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-				client_drop(c, i);
-				return true;
-			}
-		}
-		if ((events & (EPOLLHUP | EPOLLERR)) || !client_flush(cl))
-			client_drop(c, i);
-		return true;
-	}
-	return false;
 }
 
 /* One copy of policy id into the file and the live streams. tai_ns: when
@@ -327,7 +243,9 @@ void vtap_capture_write(struct vtap_capture *c, uint32_t id, uint64_t tai_ns, co
 		c->st.unknown++;
 		return;
 	}
-	if (c->file) {
+	if (!c->file && c->file_path[0]) {
+		c->st.file_errors++; /* its file could not be opened */
+	} else if (c->file) {
 		if (c->file_if[id] < 0 || strcmp(c->file_if_name[id], name)) {
 			free(c->file_if_name[id]);
 			c->file_if_name[id] = strdup(name);
@@ -339,20 +257,7 @@ void vtap_capture_write(struct vtap_capture *c, uint32_t id, uint64_t tai_ns, co
 								 ts, pkt, caplen, orig))
 			c->st.file_errors++;
 	}
-	for (size_t i = 0; i < c->n_clients; i++) {
-		struct cap_client *cl = &c->clients[i];
-
-		if (cl->policy_id != id || cl->closing || strcmp(cl->policy, name))
-			continue;
-		if (cl->pending.len > CLIENT_PENDING_MAX) {
-			c->st.live_dropped++;
-			continue;
-		}
-		vtap_pcapng_epb(&cl->pending, 0, ts, pkt, caplen, orig);
-		c->st.live_sent++;
-		if (cl->left && !--cl->left)
-			cl->closing = true;
-	}
+	vtap_capture_live_write(c, id, name, ts, pkt, caplen, orig);
 }
 
 /* A frame from the sink: MAC addresses, the session tag (VID = policy id
@@ -391,12 +296,7 @@ static void flush_out(struct vtap_capture *c)
 {
 	if (c->file && vtap_pcapng_file_flush(c->file))
 		c->st.file_errors++;
-	for (size_t i = 0; i < c->n_clients;) {
-		if (c->clients[i].pending.len && !client_flush(&c->clients[i]))
-			client_drop(c, i);
-		else
-			i++;
-	}
+	vtap_capture_live_flush(c);
 }
 
 void vtap_capture_flush(struct vtap_capture *c)
@@ -404,6 +304,15 @@ void vtap_capture_flush(struct vtap_capture *c)
 	/* chrony may set the kernel's TAI offset after vtapd started */
 	c->tai_offset_ns = tai_offset();
 	flush_out(c);
+}
+
+bool vtap_capture_event(struct vtap_capture *c, int fd, uint32_t events)
+{
+	if (c->xsk && vtap_pace_owns(&c->pace, fd)) {
+		vtap_capture_poll(c);
+		return true;
+	}
+	return vtap_capture_client_event(c, fd, events);
 }
 
 void vtap_capture_poll(struct vtap_capture *c)
@@ -435,6 +344,7 @@ void vtap_capture_poll(struct vtap_capture *c)
 		c->st.received += n;
 		total += n;
 	}
+	vtap_pace_after(&c->pace, total, CAP_FRAMES);
 	/* need_wakeup: the kernel asks to be told when the fill ring has
 	 * frames again (copy mode on veth takes them without being told) */
 	if (xsk_ring_prod__needs_wakeup(&c->fq))
@@ -449,6 +359,7 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 
 	*s = c->st;
 	s->clients = (unsigned int)c->n_clients;
+	s->sink_dropped = vtap_sink_queue_dropped(&c->queue);
 	if (c->file) {
 		vtap_pcapng_file_stats(c->file, &fs);
 		s->written = fs.packets;
@@ -491,30 +402,76 @@ const char *vtap_capture_monitor(const struct vtap_capture *c)
 	return c->monitor;
 }
 
-void vtap_capture_close(struct vtap_capture *c)
+/* The file's interfaces start again (a new file, or none). */
+static void forget_ifaces(struct vtap_capture *c)
+{
+	for (int i = 0; i < VTAP_MAX_RULES; i++) {
+		c->file_if[i] = -1;
+		free(c->file_if_name[i]);
+		c->file_if_name[i] = NULL;
+	}
+}
+
+int vtap_capture_set_file(struct vtap_capture *c, const struct vtap_monitor *m)
+{
+	int ret = 0;
+
+	/* what the socket holds was copied under the old file */
+	vtap_capture_poll(c);
+	vtap_pcapng_file_close(c->file);
+	c->file = NULL;
+	forget_ifaces(c);
+	snprintf(c->file_path, sizeof(c->file_path), "%s", m->file);
+	c->rotate_size = m->rotate_size;
+	c->rotate_count = m->rotate_count;
+	if (c->file_path[0])
+		ret = vtap_pcapng_file_resume(&c->file, c->file_path, c->rotate_size,
+					      c->rotate_count);
+	if (ret)
+		log_err("monitor %s: cannot write %s: %s; its records are counted as file errors",
+			c->monitor, c->file_path, strerror(-ret));
+	else
+		log_info("monitor %s: writing %s", c->monitor,
+			 c->file_path[0] ? c->file_path : "no file (live captures only)");
+	return ret;
+}
+
+void vtap_capture_close(struct vtap_capture *c, bool keep)
 {
 	if (!c)
 		return;
-	while (c->n_clients) {
-		client_flush(&c->clients[c->n_clients - 1]);
-		client_drop(c, c->n_clients - 1);
+	/* what the socket holds is written before it goes (with keep, what
+	 * arrives after it is counted no_socket by the program left on the
+	 * peer) */
+	for (uint64_t before = UINT64_MAX; c->xsk && before != c->st.received;) {
+		before = c->st.received;
+		vtap_capture_poll(c);
 	}
-	free(c->clients);
-	if (c->xsk) {
-		ep_watch(xsk_socket__fd(c->xsk), 0, EPOLL_CTL_DEL);
+	vtap_capture_live_close(c);
+	vtap_pace_fini(&c->pace);
+	/* while the XDP program is on: without it the veth has no NAPI,
+	 * and its threaded setting can no longer be put back */
+	vtap_sink_queue_undo(&c->queue);
+	if (c->xsk)
 		xsk_socket__delete(c->xsk);
-	}
 	if (c->umem)
 		xsk_umem__delete(c->umem);
 	if (c->area)
 		munmap(c->area, (size_t)CAP_FRAMES * CAP_FRAME_SIZE);
-	vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
+	if (keep) {
+		/* the program stays on the peer, counting into the pinned maps
+		 * until the next vtapd takes over */
+		vtap_hook_forget_xdp(&c->xdp);
+	} else {
+		vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
+		if (c->pinned)
+			vtap_xsk_unpin(c->peer);
+	}
 	vtap_xsk__destroy(c->skel);
 	vtap_pcapng_file_close(c->file);
-	free(c->file_if);
 	if (c->file_if_name)
-		for (int i = 0; i < VTAP_MAX_RULES; i++)
-			free(c->file_if_name[i]);
+		forget_ifaces(c);
+	free(c->file_if);
 	free(c->file_if_name);
 	free(c);
 }

@@ -30,18 +30,26 @@ struct vtap_capture_stats {
 	uint64_t no_socket;    /* XDP: dropped before vtapd had its socket */
 	uint64_t ring_full;    /* kernel: the socket's receive ring was full */
 	uint64_t fill_empty;   /* kernel: no free UMEM frame to receive into */
+	uint64_t sink_dropped; /* kernel: the sink's queue was full (sink_queue.h) */
 	uint64_t xdp_received;
 	unsigned int clients;
 };
 
-/* Set up on the peer of m->port (which must be a veth). errbuf gets one
- * line naming what failed. */
+/* Set up on the peer of m->port (which must be a veth). Its XDP program's
+ * maps are pinned under the pin root (kernel/xsk_pins.h): a program an
+ * earlier vtapd left on the peer is replaced in place by one on the same
+ * maps, and the pcapng file already there is continued (pcapng.h: a new
+ * section). errbuf gets one line naming what failed. */
 int vtap_capture_open(struct vtap_capture **c, const struct vtap_monitor *m, const char *peer,
 		      vtap_policy_name_fn name_fn, void *name_arg, char *errbuf, size_t errlen);
-/* The fds to watch (EPOLLIN): the socket, and clients. */
+/* The AF_XDP socket (-1: none). The capture puts its fds in the epoll of
+ * vtap_capture_set_epoll itself: the socket, its pacing timer (pace.h),
+ * live clients. */
 int vtap_capture_fd(const struct vtap_capture *c);
 /* Read what the socket holds (up to a bound per call), write it out. */
 void vtap_capture_poll(struct vtap_capture *c);
+/* Is fd one of this capture's (socket, timer, client)? Then served: true. */
+bool vtap_capture_event(struct vtap_capture *c, int fd, uint32_t events);
 /* A copy that came another way (the XDP tap's ring buffer): written like
  * the socket's, under policy_id's interface. tai_ns: when it was copied
  * (CLOCK_TAI; 0 = now). Call vtap_capture_flush after a batch. */
@@ -59,8 +67,16 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 /* Is it still what m describes (same port, file, rotation)? */
 bool vtap_capture_same(const struct vtap_capture *c, const struct vtap_monitor *m);
 const char *vtap_capture_monitor(const struct vtap_capture *c);
+/* Another file or rotation for m (same port): what the socket holds goes
+ * to the old file, the rest to the new one. On failure the records are
+ * counted as file errors (live captures go on). */
+int vtap_capture_set_file(struct vtap_capture *c, const struct vtap_monitor *m);
 /* epoll the capture adds its fds to (set by vtapd before any open). */
 void vtap_capture_set_epoll(int epfd);
-void vtap_capture_close(struct vtap_capture *c);
+/* What the socket holds is written first. keep (vtapd exits with --keep):
+ * the XDP program stays on the peer with its pinned maps, counting the
+ * copies that come meanwhile (no_socket) until the next vtapd takes over;
+ * otherwise it comes off and its pins go. */
+void vtap_capture_close(struct vtap_capture *c, bool keep);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/log.h"
+#include "kernel/sink_queue.h"
 #include "ovs.h"
 
 #define OVS_TIMEOUT "--timeout=10"
@@ -25,6 +26,7 @@ struct vtap_ovs {
 	long in_port, out_port;
 	__u32 *vids; /* sessions with a rule now: VID = policy id + 1 */
 	size_t n_vids;
+	struct vtap_sink_queue queue; /* the peer's receive work off the taps' CPUs */
 };
 
 /* Run argv (no shell), stdin from `in` (may be NULL), stdout into out. The
@@ -155,6 +157,25 @@ static uint64_t cookie_of(const char *monitor)
 static int ofctl(struct vtap_ovs *o, const char *verb, const char *arg, const char *in, char *errbuf,
 		 size_t errlen);
 
+/* The peer's receive work (OVS's XDP program and AF_XDP copy) off the
+ * tapped ports' CPUs (kernel/sink_queue.h). Its NAPI exists once OVS has
+ * attached its XDP program, which ovs-vswitchd may still be doing after
+ * the port got its number: a few tries. Without it copies still flow. */
+static void offload(struct vtap_ovs *o, const char *sink)
+{
+	int ret = -EOPNOTSUPP;
+
+	for (int i = 0; i < 25 && ret == -EOPNOTSUPP; i++) {
+		if (i)
+			usleep(20000);
+		vtap_sink_queue_undo(&o->queue);
+		ret = vtap_sink_queue_setup(&o->queue, sink, o->peer);
+	}
+	if (ret)
+		log_warn("monitor %s: %s receives on the tapped ports' CPUs: %s", o->monitor,
+			 o->peer, strerror(-ret));
+}
+
 int vtap_ovs_open(struct vtap_ovs **out, const struct vtap_monitor *m, const char *peer,
 		  char *errbuf, size_t errlen)
 {
@@ -226,6 +247,7 @@ int vtap_ovs_open(struct vtap_ovs **out, const struct vtap_monitor *m, const cha
 		 (unsigned long long)o->cookie, o->in_port);
 	if ((ret = ofctl(o, "add-flows", "-", buf, errbuf, errlen)))
 		goto fail_port;
+	offload(o, m->port);
 	log_info("monitor %s: %s is OVS port %ld of %s (%s); copies go to %s (port %ld)", o->monitor,
 		 o->peer, o->in_port, o->bridge, vtap_ovs_datapath_name(o->dp), o->mon_port,
 		 o->out_port);
@@ -327,6 +349,10 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 
 	if (!o)
 		return;
+	/* kept (remove false): the port goes on receiving, as before; else
+	 * undone while OVS's XDP program is on (the veth's NAPI goes with it) */
+	if (remove)
+		vtap_sink_queue_undo(&o->queue);
 	if (remove) {
 		char *argv[] = { "ovs-vsctl", OVS_TIMEOUT, "--if-exists", "del-port",
 				 o->bridge, o->peer, NULL };
@@ -347,4 +373,9 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 	}
 	free(o->vids);
 	free(o);
+}
+
+uint64_t vtap_ovs_sink_dropped(const struct vtap_ovs *o)
+{
+	return vtap_sink_queue_dropped(&o->queue);
 }

@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "core/policy.h"
 
 struct vtap_ovs;
@@ -21,6 +22,8 @@ int vtap_ovs_open(struct vtap_ovs **o, const struct vtap_monitor *m, const char 
 int vtap_ovs_set_sessions(struct vtap_ovs *o, const __u32 *ids, size_t n, char *errbuf,
 			  size_t errlen);
 bool vtap_ovs_same(const struct vtap_ovs *o, const struct vtap_monitor *m);
+/* Copies the sink's queue could not hold (kernel/sink_queue.h). */
+uint64_t vtap_ovs_sink_dropped(const struct vtap_ovs *o);
 /* remove: take out the rules and the port vtapd added. */
 void vtap_ovs_close(struct vtap_ovs *o, bool remove);
 

@@ -51,6 +51,15 @@ struct vtap_pcapng_file;
  * Returns 0 or -errno; *f is NULL on failure. */
 int vtap_pcapng_file_open(struct vtap_pcapng_file **f, const char *path, uint64_t rotate_size,
 			  uint32_t rotate_count);
+/* The same, but a pcapng file already at path (one that starts with an SHB
+ * in this host's byte order) is continued, not truncated: anything after
+ * its last whole block (a write cut short by a crash) is cut off, and the
+ * writer goes on in its last section, with the interfaces that section
+ * has (a name registered again gets its old id; new ones get IDBs after
+ * the last block). A file that is not such pcapng is started over, as by
+ * vtap_pcapng_file_open. */
+int vtap_pcapng_file_resume(struct vtap_pcapng_file **f, const char *path, uint64_t rotate_size,
+			    uint32_t rotate_count);
 /* The interface id for name, registering it the first time (its IDB goes
  * into the active file now, or before the next packet if it would make the
  * file rotate). A second registration keeps the first snaplen: an IDB cannot

@@ -32,6 +32,12 @@ struct etcd_opts {
 	const char *cacert;    /* PEM CA bundle for https (NULL: the system's) */
 	const char *cert;      /* PEM client certificate (NULL: none) */
 	const char *key;       /* PEM key of the client certificate */
+	/* etcd's own authentication (RBAC): every call carries a token got
+	 * from /v3/auth/authenticate with these, and got again when etcd
+	 * says it is no longer valid. NULL user: none. (etcd's gateway
+	 * refuses client certificates while authentication is on: use one
+	 * or the other.) */
+	const char *user, *password;
 	/* 0 takes the default in brackets */
 	int request_timeout_ms; /* one request, every attempt and wait included [5000] */
 	int attempt_timeout_ms; /* one attempt at one endpoint [2000] */
@@ -80,13 +86,15 @@ struct etcd_result {
 	bool more;	       /* range: more keys than the limit */
 	bool succeeded;	       /* txn: the compares held and the success ops ran */
 	int64_t lease_id, ttl; /* lease grant; keepalive (ttl 0: expired) */
+	char *token;	       /* authenticate (internal) */
 };
 /* err values: -ETIMEDOUT (no answer before the deadline), -ECONNREFUSED,
  * -EHOSTUNREACH (transport), -EPROTO (an answer that is not etcd's JSON),
  * -EACCES (TLS: certificate refused either way), -EFBIG (answer over
  * max_response), -EINVAL (bad argument, or etcd said InvalidArgument),
  * -ENOENT (etcd NotFound: lease), -ERANGE (etcd OutOfRange: revision
- * compacted or in the future), -EPERM (etcd auth), -EIO (other etcd error),
+ * compacted or in the future), -EPERM (etcd auth: permission denied, or a
+ * token etcd refuses again right after it was got), -EIO (other etcd error),
  * -ENOMEM, -EDEADLK (a blocking call from a callback). */
 void etcd_result_free(struct etcd_result *r);
 

@@ -213,6 +213,13 @@ char *etcd_body_lease_id(int64_t id)
 	return finish(o, o && set_i64(o, "ID", id));
 }
 
+char *etcd_body_auth(const char *user, const char *password)
+{
+	json_t *o = json_pack("{s:s,s:s}", "name", user, "password", password ? password : "");
+
+	return finish(o, o != NULL);
+}
+
 char *etcd_body_watch(const char *key, unsigned flags, int64_t start_revision)
 {
 	json_t *o = json_object(), *c = json_object();

@@ -110,6 +110,8 @@ struct etcd *etcd_new(const struct etcd_opts *opts, char *err, size_t errlen)
 	etcd_list_init(&e->reqs);
 	etcd_list_init(&e->watches);
 	etcd_list_init(&e->leases);
+	etcd_list_init(&e->auth_waiters);
+	e->auth_retry.fire = etcd_auth_retry_fire;
 	e->o = *opts;
 	set_default(&e->o.request_timeout_ms, 5000);
 	set_default(&e->o.attempt_timeout_ms, 2000);
@@ -134,7 +136,12 @@ struct etcd *etcd_new(const struct etcd_opts *opts, char *err, size_t errlen)
 		rc = copy_file_opt(&e->cert, opts->cert, "cert", err, errlen);
 	if (!rc)
 		rc = copy_file_opt(&e->key, opts->key, "key", err, errlen);
+	if (!rc && opts->user && *opts->user &&
+	    (!(e->user = strdup(opts->user)) ||
+	     !(e->password = strdup(opts->password ? opts->password : ""))))
+		rc = -ENOMEM;
 	e->o.endpoints = e->o.cacert = e->o.cert = e->o.key = NULL;
+	e->o.user = e->o.password = NULL;
 	if (!rc) {
 		/* hasleader: etcd refuses at once, and ends watch streams, on a
 		 * member that has lost its leader, instead of stalling (what
@@ -175,6 +182,7 @@ void etcd_free(struct etcd *e)
 	if (e->tfd >= 0)
 		close(e->tfd);
 	curl_slist_free_all(e->hdrs);
+	etcd_auth_free(e);
 	for (i = 0; i < e->n_ep; i++)
 		free(e->ep[i]);
 	free(e->ep);

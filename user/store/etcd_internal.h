@@ -57,6 +57,14 @@ struct etcd_buf {
 	bool over; /* more than max arrived */
 };
 
+/* A request or a watch waiting for a token (etcd_auth.c) */
+struct etcd_auth_wait {
+	struct etcd_list link; /* in e->auth_waiters */
+	/* err 0: a token is there, go on; else the authentication failed
+	 * (msg says why). Called from the loop. */
+	void (*ready)(struct etcd_auth_wait *w, int err, const char *msg);
+};
+
 /* what CURLOPT_PRIVATE points at: a request or a watch stream */
 enum etcd_xfer_kind { ETCD_XFER_REQ, ETCD_XFER_WATCH };
 
@@ -72,6 +80,15 @@ struct etcd {
 	struct etcd_opts o; /* defaults filled in; strings are the copies below */
 	char *cacert, *cert, *key;
 	struct curl_slist *hdrs;
+	/* authentication (etcd_auth.c): opts.user set */
+	char *user, *password, *token;
+	unsigned token_gen;		/* bumped with every new token */
+	struct curl_slist *auth_hdrs;	/* hdrs + "Authorization: token" */
+	struct curl_slist **old_hdrs;	/* earlier ones: transfers may still use them */
+	size_t n_old_hdrs;
+	struct etcd_req *auth_req;	/* the authenticate request under way */
+	struct etcd_timer auth_retry;	/* it could not start: tell the waiters */
+	struct etcd_list auth_waiters;
 	struct etcd_list reqs, watches, leases;
 	int depth;  /* > 0 inside etcd_dispatch: callbacks may be running */
 	bool dirty; /* a watch or lease was stopped inside dispatch: sweep */
@@ -117,6 +134,9 @@ struct etcd_req {
 	size_t ep, tried; /* current endpoint; endpoints tried this round */
 	int round;
 	bool transient; /* a failure this round may pass: wait and retry */
+	struct etcd_auth_wait auth;
+	unsigned token_gen; /* the token the attempt sent */
+	bool reauthed;	    /* a refused token was replaced once already */
 	bool pinned;	/* one endpoint, one attempt (watch probes) */
 	CURL *h;
 	struct etcd_buf resp;
@@ -145,6 +165,19 @@ bool etcd_grpc_transient(int code);
 /* run a request to its end from a blocking call */
 int etcd_req_sync(struct etcd *e, enum etcd_call_kind kind, const char *subject, char *body,
 		  struct etcd_result *out);
+
+/* ---- authentication (etcd_auth.c) ---- */
+/* true: go on now (no authentication, or a token is there); false: w is
+ * parked, and w->ready() comes from the loop once a token is there or the
+ * authentication failed */
+bool etcd_auth_ready(struct etcd *e, struct etcd_auth_wait *w);
+/* etcd refused the token of generation gen: forget it (unless a newer one
+ * came meanwhile), so the next etcd_auth_ready() gets a new one */
+void etcd_auth_refused(struct etcd *e, unsigned gen);
+/* the headers every transfer sends */
+struct curl_slist *etcd_auth_headers(const struct etcd *e);
+void etcd_auth_retry_fire(struct etcd_timer *t);
+void etcd_auth_free(struct etcd *e);
 
 /* ---- watch and lease (etcd_watch.c, etcd_lease.c) ---- */
 void etcd_watch_finished(struct etcd_watch *w, CURLcode rc);

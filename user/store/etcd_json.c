@@ -24,6 +24,7 @@ static const struct {
     [ETCD_CALL_KEEPALIVE] = {"lease keepalive", "/v3/lease/keepalive"},
     [ETCD_CALL_REVOKE] = {"lease revoke", "/v3/lease/revoke"},
     [ETCD_CALL_WATCH] = {"watch", "/v3/watch"},
+    [ETCD_CALL_AUTH] = {"authenticate", "/v3/auth/authenticate"},
 };
 
 const char *etcd_call_name(enum etcd_call_kind kind)
@@ -146,6 +147,8 @@ void etcd_result_free(struct etcd_result *r)
 	free(r->kvs);
 	r->kvs = NULL;
 	r->n_kvs = 0;
+	free(r->token);
+	r->token = NULL;
 }
 
 void etcd_kv_free(struct etcd_kv *kv)
@@ -292,6 +295,15 @@ static int decode_fields(enum etcd_call_kind kind, const json_t *o, struct etcd_
 		return get_i64(o, "deleted", &r->count, msg, n);
 	case ETCD_CALL_TXN:
 		return get_bool(o, "succeeded", &r->succeeded, msg, n);
+	case ETCD_CALL_AUTH: {
+		const json_t *t = json_object_get(o, "token");
+
+		if (!json_is_string(t) || !json_string_length(t) || json_string_length(t) > 4096 ||
+		    strpbrk(json_string_value(t), "\r\n"))
+			return bad(msg, n, "\"token\" is not a token");
+		r->token = strdup(json_string_value(t));
+		return r->token ? 0 : -ENOMEM;
+	}
 	case ETCD_CALL_GRANT:
 	case ETCD_CALL_KEEPALIVE: {
 		const json_t *err = json_object_get(o, "error");

@@ -18,6 +18,7 @@ enum etcd_call_kind {
 	ETCD_CALL_KEEPALIVE,
 	ETCD_CALL_REVOKE,
 	ETCD_CALL_WATCH,
+	ETCD_CALL_AUTH,
 };
 /* "range", "put", ... as in messages */
 const char *etcd_call_name(enum etcd_call_kind kind);
@@ -40,6 +41,7 @@ char *etcd_body_compact(int64_t revision);
 char *etcd_body_grant(int64_t ttl);
 char *etcd_body_lease_id(int64_t id); /* keepalive, revoke */
 char *etcd_body_watch(const char *key, unsigned flags, int64_t start_revision);
+char *etcd_body_auth(const char *user, const char *password);
 
 /* ---- answers ---- */
 /* The body of a 200 answer to a call of this kind into r (r zeroed first).

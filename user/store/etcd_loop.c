@@ -276,7 +276,7 @@ CURL *etcd_easy(struct etcd *e, size_t ep, const char *path, const char *body, l
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, e->hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, etcd_auth_headers(e));
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, sink);
 	curl_easy_setopt(h, CURLOPT_PRIVATE, private);
@@ -335,8 +335,8 @@ void etcd_curl_why(const struct etcd *e, size_t ep, CURLcode rc, const char *cur
 
 	etcd_fmt(out, len, "%s%s", curl_err && curl_err[0] ? curl_err : curl_easy_strerror(rc),
 		 dropped && !e->cert && !strncmp(e->ep[ep], "https:", 6)
-			 ? " (no client certificate given)"
-			 : "");
+		     ? " (no client certificate given)"
+		     : "");
 }
 
 int etcd_curl_errno(CURLcode rc)

@@ -29,6 +29,7 @@ static void req_free(struct etcd_req *r)
 	etcd_timer_cancel(e, &r->retry);
 	etcd_easy_drop(e, &r->h);
 	etcd_list_del(&r->link);
+	etcd_list_del(&r->auth.link);
 	etcd_result_free(&r->res);
 	etcd_buf_free(&r->resp);
 	free(r->errs);
@@ -141,6 +142,7 @@ static void attempt(struct etcd_req *r)
 	if (left > (uint64_t)e->o.attempt_timeout_ms)
 		left = (uint64_t)e->o.attempt_timeout_ms;
 	etcd_buf_free(&r->resp);
+	r->token_gen = e->token_gen;
 	r->h = etcd_easy(e, r->ep, etcd_call_path(r->kind), r->body, (long)left, r, &r->resp,
 			 r->curl_err);
 	if (!r->h)
@@ -226,6 +228,16 @@ static void server_error(struct etcd_req *r, long http)
 		next(r, true, http == 200 ? -EPROTO : -EIO);
 		return;
 	}
+	/* a token etcd no longer knows (it expired, or etcd restarted): a
+	 * new one, and this request again, once */
+	if (code == GRPC_UNAUTHENTICATED && r->e->user && r->kind != ETCD_CALL_AUTH &&
+	    !r->reauthed) {
+		r->reauthed = true;
+		etcd_auth_refused(r->e, r->token_gen);
+		if (etcd_auth_ready(r->e, &r->auth))
+			attempt(r);
+		return;
+	}
 	if (etcd_grpc_transient(code)) {
 		etcd_fmt(r->errs[r->ep], ERR_LEN, "%s: %s", url, msg);
 		next(r, true, -EAGAIN);
@@ -273,6 +285,17 @@ void etcd_req_finished(struct etcd_req *r, CURLcode rc)
 	deliver(r);
 }
 
+/* the token it waited for is there, or could not be had */
+static void auth_ready(struct etcd_auth_wait *w, int err, const char *msg)
+{
+	struct etcd_req *r = etcd_of(w, struct etcd_req, auth);
+
+	if (err)
+		fail(r, err, msg);
+	else
+		attempt(r);
+}
+
 struct etcd_req *etcd_req_start(struct etcd *e, enum etcd_call_kind kind, const char *subject,
 				char *body, long ep_pin, int timeout_ms, etcd_done_fn done,
 				void *arg)
@@ -301,7 +324,10 @@ struct etcd_req *etcd_req_start(struct etcd *e, enum etcd_call_kind kind, const 
 	r->ep = r->pinned ? (size_t)ep_pin : e->pref;
 	r->timeout_ms = timeout_ms > 0 ? timeout_ms : e->o.request_timeout_ms;
 	r->deadline = etcd_now_ms() + (uint64_t)r->timeout_ms;
-	attempt(r);
+	r->auth.ready = auth_ready;
+	/* the authentication itself goes without a token */
+	if (kind == ETCD_CALL_AUTH || etcd_auth_ready(e, &r->auth))
+		attempt(r);
 	return r;
 }
 

@@ -32,6 +32,8 @@ struct etcd_watch {
 	bool stopped; /* compacted: no more streams */
 	bool dead;    /* etcd_watch_stop() from a callback: freed by the sweep */
 	struct etcd_timer retry, idle;
+	struct etcd_auth_wait auth; /* waiting for a token to open a stream */
+	unsigned token_gen;	    /* the token the stream was opened with */
 	struct etcd_req *probe;
 	etcd_watch_fn fn;
 	void *arg;
@@ -133,6 +135,9 @@ static void connect_stream(struct etcd_watch *w)
 	struct etcd *e = w->e;
 
 	drop_stream(w);
+	if (!etcd_auth_ready(e, &w->auth))
+		return; /* auth_ready() opens it */
+	w->token_gen = e->token_gen;
 	w->body = etcd_body_watch(w->key, w->flags, w->next_rev);
 	if (w->body)
 		w->h = etcd_easy(e, w->ep, etcd_call_path(ETCD_CALL_WATCH), w->body, 0, w, &w->in,
@@ -144,6 +149,23 @@ static void connect_stream(struct etcd_watch *w)
 	}
 	w->last_rx = etcd_now_ms();
 	etcd_timer_arm(e, &w->idle, (uint64_t)e->o.attempt_timeout_ms);
+}
+
+static void auth_ready(struct etcd_auth_wait *a, int err, const char *msg)
+{
+	struct etcd_watch *w = etcd_of(a, struct etcd_watch, auth);
+
+	if (err)
+		stream_failed(w, msg); /* and again after a wait */
+	else
+		connect_stream(w);
+}
+
+/* etcd refused the stream's token: the next stream gets a new one */
+static void token_refused(struct etcd_watch *w, int code, const char *msg)
+{
+	if (code == GRPC_UNAUTHENTICATED || strstr(msg, "invalid auth token"))
+		etcd_auth_refused(w->e, w->token_gen);
 }
 
 static void on_created(struct etcd_watch *w, const struct etcd_watch_msg *m)
@@ -188,6 +210,7 @@ static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
 		return;
 	}
 	if (m.error_code >= 0) {
+		token_refused(w, m.error_code, m.msg);
 		etcd_fmt(why, sizeof(why), "%s (gRPC code %d)", m.msg, m.error_code);
 		stream_failed(w, why);
 		return;
@@ -203,6 +226,7 @@ static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
 		note(w, &(struct etcd_watch_update){.note = ETCD_WATCH_COMPACTED,
 						    .revision = m.compact_revision});
 	} else if (m.canceled) {
+		token_refused(w, -1, m.msg);
 		etcd_fmt(why, sizeof(why), "canceled by the server: %s",
 			 m.msg[0] ? m.msg : "no reason");
 		stream_failed(w, why);
@@ -297,6 +321,7 @@ struct etcd_watch *etcd_watch_start(struct etcd *e, const char *key, unsigned fl
 	w->ep = e->pref;
 	w->retry.fire = retry_fire;
 	w->idle.fire = idle_fire;
+	w->auth.ready = auth_ready;
 	etcd_list_add(&e->watches, &w->link);
 	connect_stream(w);
 	return w;
@@ -314,6 +339,7 @@ static void watch_free(struct etcd_watch *w)
 	drop_stream(w);
 	etcd_timer_cancel(e, &w->retry);
 	etcd_list_del(&w->link);
+	etcd_list_del(&w->auth.link);
 	free(w->key);
 	free(w);
 }
@@ -326,6 +352,7 @@ void etcd_watch_stop(struct etcd_watch *w)
 		/* a callback may be running on it: end it now, free it later */
 		drop_stream(w);
 		etcd_timer_cancel(w->e, &w->retry);
+		etcd_list_del(&w->auth.link);
 		w->dead = true;
 		w->e->dirty = true;
 		return;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "ctl/ctl.h"
 #include "kernel/link.h"
+#include "kernel/xsk_pins.h"
 #include "kernel/loader.h"
 #include "core/log.h"
 #include "core/version.h"
@@ -17,12 +18,16 @@
 #include "core/policy.h"
 #include "kernel/attach.h"
 #include "client.h"
+#include "cluster.h"
 
 static void usage(FILE *f)
 {
 	fprintf(
 	    f,
 	    "usage: vtapctl [--socket PATH] [--pin-root DIR] COMMAND [ARGS]\n"
+	    "       vtapctl --etcd URL[,URL...] [--etcd-prefix P] [--etcd-cacert F]\n"
+	    "               [--etcd-cert F --etcd-key F] [--etcd-user NAME\n"
+	    "               --etcd-password-file F] cluster COMMAND [ARGS]\n"
 	    "       vtapctl --version | --help\n"
 	    "commands:\n"
 	    "  validate FILE...         check policy files; FILE:LINE:COLUMN: message per error\n"
@@ -40,7 +45,9 @@ static void usage(FILE *f)
 	    "                           vtap-POLICY per capture policy (see vtapctl(8))\n"
 	    "  teardown                 remove every attachment and pin vtap made\n"
 	    "                           (through vtapd, or directly when it is not running)\n"
-	    "  version                  print vtapctl's version (also --version)\n");
+	    "  version                  print vtapctl's version (also --version)\n"
+	    "cluster commands (the policy store, docs/cluster.md):\n");
+	fputs(vtapctl_cluster_usage, f);
 }
 
 static int validate(int n, char **files)
@@ -113,6 +120,9 @@ static int teardown_offline(const char *pin_root)
 	}
 	if (ifs)
 		if_freenameindex(ifs);
+	/* the captures a vtapd kept (their XDP program on an operator's veth
+	 * and their pins) */
+	vtap_xsk_remove_kept(pin_root, NULL, say, NULL);
 	ret = vtap_unpin_all(pin_root);
 	if (ret)
 		fprintf(stderr, "vtapctl: cannot remove pins under %s: %s\n", pin_root,
@@ -130,9 +140,17 @@ int main(int argc, char **argv)
 	    {"pin-root", required_argument, NULL, 'r'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"etcd", required_argument, NULL, 'e'},
+	    {"etcd-prefix", required_argument, NULL, 'x'},
+	    {"etcd-cacert", required_argument, NULL, 'a'},
+	    {"etcd-cert", required_argument, NULL, 'c'},
+	    {"etcd-key", required_argument, NULL, 'k'},
+	    {"etcd-user", required_argument, NULL, 'u'},
+	    {"etcd-password-file", required_argument, NULL, 'P'},
 	    {0},
 	};
 	const char *sock = VTAP_DEFAULT_SOCKET, *pin_root = VTAP_DEFAULT_PIN_ROOT;
+	struct vtapctl_store store = { 0 };
 	int c, ret;
 
 	/* "+": stop at the command, so its own flags (--json) reach it */
@@ -143,6 +161,27 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			pin_root = optarg;
+			break;
+		case 'e':
+			store.endpoints = optarg;
+			break;
+		case 'x':
+			store.prefix = optarg;
+			break;
+		case 'a':
+			store.cacert = optarg;
+			break;
+		case 'c':
+			store.cert = optarg;
+			break;
+		case 'k':
+			store.key = optarg;
+			break;
+		case 'u':
+			store.user = optarg;
+			break;
+		case 'P':
+			store.password_file = optarg;
 			break;
 		case 'V':
 			printf("vtapctl %s\n", vtap_version);
@@ -170,6 +209,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[0], "validate"))
 		return validate(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "cluster"))
+		return vtapctl_cluster(&store, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "capture"))
 		return vtapctl_capture(sock, argc, argv);
 	if (!strcmp(argv[0], "extcap"))

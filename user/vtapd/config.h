@@ -16,8 +16,19 @@ enum vtapd_engine {
 	VTAPD_ENGINE_DPDK,     /* every VM port is the DPDK engine's */
 };
 
+/* Cluster mode (vtapd --etcd): the policy store and this node's name in it
+ * (cluster.h, docs/cluster.md). endpoints NULL: not in cluster mode. */
+struct vtapd_cluster_cfg {
+	const char *endpoints; /* --etcd URL[,URL...] */
+	const char *prefix;    /* --etcd-prefix, default /vtap */
+	const char *node;      /* --node, default the host name */
+	const char *state_dir; /* --state-dir, default /var/lib/vtap */
+	const char *cacert, *cert, *key;
+	const char *user, *password_file; /* etcd authentication (RBAC) */
+};
+
 struct vtapd_config {
-	const char *policy_dir;
+	const char *policy_dir; /* NULL: none (cluster mode without --policy-dir) */
 	const char *pin_root;
 	const char *socket_path;
 	struct vtap_vxlan_cfg vxlan; /* vxlan monitors and receive entries */
@@ -27,6 +38,7 @@ struct vtapd_config {
 	const char *dpdk_ports;		 /* comma-separated globs: always the DPDK engine's */
 	enum vtap_hook_mode attach_mode; /* --attach; policies may override */
 	__u32 ring_size;		 /* --ring-size, bytes (0 = default) */
+	struct vtapd_cluster_cfg cluster;
 };
 
 #endif

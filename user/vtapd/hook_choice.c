@@ -95,6 +95,10 @@ unsigned int vtapd_hooks_wanted(const struct vtapd_config *cfg, const struct vta
 
 		if (strcmp(mon->type == VTAP_MONITOR_VXLAN ? vxlan_dev : mon->port, p->name))
 			continue;
+		/* a port that carries the host's own traffic (guard.h): the
+		 * sink program would drop it */
+		if (mon->type != VTAP_MONITOR_VXLAN && p->host_use[0])
+			continue;
 		/* a capture/ovs port vtap could not set up (not a veth, ...)
 		 * is left alone: the sink program would drop its traffic */
 		if ((mon->type == VTAP_MONITOR_CAPTURE || mon->type == VTAP_MONITOR_OVS) &&

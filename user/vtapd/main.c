@@ -17,6 +17,8 @@
 #include "ctl/server.h"
 #include "ctl/socket.h"
 #include "vtapd.h"
+#include "cluster.h"
+#include "guard.h"
 #include "hooks.h"
 #include "views.h"
 #include "core/log.h"
@@ -65,33 +67,35 @@ static void usage(FILE *f)
 		"        SIGKILL that is always what happens.\n"
 		"defaults: --policy-dir %s --pin-root %s --socket %s\n",
 		VTAP_DEFAULT_POLICY_DIR, VTAP_DEFAULT_PIN_ROOT, VTAP_DEFAULT_SOCKET);
+	fputs(vtapd_cluster_usage, f);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "policy-dir", required_argument, NULL, 'p' },
-		{ "pin-root", required_argument, NULL, 'r' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "keep", no_argument, NULL, 'k' },
-		{ "syslog", no_argument, NULL, 'S' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "vxlan-dev", required_argument, NULL, 'X' },
-		{ "vxlan-port", required_argument, NULL, 'P' },
-		{ "underlay-mtu", required_argument, NULL, 'M' },
-		{ "no-flow-cache", no_argument, NULL, 'C' },
-		{ "engine", required_argument, NULL, 'E' },
-		{ "dpdk-ports", required_argument, NULL, 'D' },
-		{ "attach", required_argument, NULL, 'A' },
-		{ "ring-size", required_argument, NULL, 'R' },
-		{ "metrics", required_argument, NULL, 'm' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"policy-dir", required_argument, NULL, 'p'},
+	    {"pin-root", required_argument, NULL, 'r'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"keep", no_argument, NULL, 'k'},
+	    {"syslog", no_argument, NULL, 'S'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"vxlan-dev", required_argument, NULL, 'X'},
+	    {"vxlan-port", required_argument, NULL, 'P'},
+	    {"underlay-mtu", required_argument, NULL, 'M'},
+	    {"no-flow-cache", no_argument, NULL, 'C'},
+	    {"engine", required_argument, NULL, 'E'},
+	    {"dpdk-ports", required_argument, NULL, 'D'},
+	    {"attach", required_argument, NULL, 'A'},
+	    {"ring-size", required_argument, NULL, 'R'},
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    VTAPD_CLUSTER_OPTIONS,
+	    {0},
 	};
-	struct vtapd d = { .cfg = { .policy_dir = VTAP_DEFAULT_POLICY_DIR,
-				    .pin_root = VTAP_DEFAULT_PIN_ROOT,
+	/* policy_dir: the default only when not in cluster mode (below) */
+	struct vtapd d = { .cfg = { .pin_root = VTAP_DEFAULT_PIN_ROOT,
 				    .socket_path = VTAP_DEFAULT_SOCKET,
 				    .vxlan = { .dev = "vtap-vxlan", .port = 4789, .underlay_mtu = 1500 },
 				    .attach_mode = VTAP_HOOK_MODE_AUTO } };
@@ -205,11 +209,17 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case VTAPD_OPT_ETCD ... VTAPD_OPT_CLUSTER_LAST:
+			if (vtapd_cluster_option(&d.cfg, c, optarg))
+				return 2;
+			break;
 		default:
 			usage(stderr);
 			return 2;
 		}
 	}
+	if (!d.cfg.policy_dir && !d.cfg.cluster.endpoints)
+		d.cfg.policy_dir = VTAP_DEFAULT_POLICY_DIR;
 	vtap_log_init("vtapd", level, use_syslog);
 	vtap_bpf_log_init();
 
@@ -240,7 +250,8 @@ int main(int argc, char **argv)
 		return 1;
 	vtap_loader_set_owner(&d.ld, d.cfg.socket_path);
 	/* before the first reload: copies of the taps it attaches are read */
-	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep))
+	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep) ||
+	    vtapd_guard_open(&d, ep))
 		goto out;
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
@@ -253,15 +264,21 @@ int main(int argc, char **argv)
 	}
 	vtapd_adopt(&d);
 	/* before the first load: a change made after it is not missed */
-	watch = vtap_dir_watch_open(d.cfg.policy_dir);
-	if (!watch)
+	watch = d.cfg.policy_dir ? vtap_dir_watch_open(d.cfg.policy_dir) : NULL;
+	if (!watch && d.cfg.policy_dir)
 		log_warn("cannot watch %s (%s): reload with SIGHUP or `vtapctl reload`",
 			 d.cfg.policy_dir, strerror(errno));
-	else
+	else if (watch)
 		wfd = vtap_dir_watch_fd(watch);
-	if (vtapd_reload(&d, NULL)) {
-		log_err("no valid policy set in %s: not starting", d.cfg.policy_dir);
+	/* cluster mode: the store read (or the persisted set) */
+	if (d.cfg.cluster.endpoints && vtapd_cluster_open(&d))
 		goto out;
+	while (vtapd_reload(&d, NULL)) {
+		/* cluster mode: the persisted set, then none, before giving up */
+		if (!vtapd_cluster_fallback(&d)) {
+			log_err("no valid policy set in %s: not starting", vtapd_sources(&d));
+			goto out;
+		}
 	}
 	teardown = !d.cfg.keep;
 	ctl = vtap_ctl_server_open(&(struct vtap_ctl_server_conf){
@@ -276,14 +293,16 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	int fds[] = { sfd, wfd, ctl_fd, vtap_nl_fd(nl) };
+	int fds[] = {sfd, wfd, ctl_fd, vtap_nl_fd(nl)};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fds[i] };
 
 		if (fds[i] >= 0)
 			epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
-	log_info("running: policy dir %s, pins under %s, control socket %s", d.cfg.policy_dir,
+	if (vtapd_cluster_start(&d, ep))
+		goto out;
+	log_info("running: %s, pins under %s, control socket %s", vtapd_sources(&d),
 		 d.cfg.pin_root, d.cfg.socket_path);
 	if (vtapd_notify_watchdog(&d.notify, ep))
 		goto out;
@@ -305,7 +324,7 @@ int main(int argc, char **argv)
 
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
-						log_info("SIGHUP: reloading %s", d.cfg.policy_dir);
+						log_info("SIGHUP: reloading %s", vtapd_sources(&d));
 						vtapd_reload(&d, NULL);
 					} else {
 						log_info("signal %d: detaching and exiting",
@@ -325,6 +344,8 @@ int main(int argc, char **argv)
 					running = false;
 					teardown = true; /* vtapctl teardown: even with --keep */
 				}
+			} else if (vtapd_cluster_event(&d, fd)) {
+				/* the policy store: watches, lease, status */
 			} else if (vtapd_notify_event(&d.notify, fd)) {
 				/* WATCHDOG=1: the loop goes round */
 			} else if (vtapd_metrics_event(&d, fd)) {
@@ -333,6 +354,8 @@ int main(int argc, char **argv)
 				/* copies from the XDP tap */
 			} else if (vtapd_sinks_event(&d.sinks, fd, evs[i].events)) {
 				/* a capture's socket or live client */
+			} else if (vtapd_guard_event(&d, fd)) {
+				/* what a monitor port carries may have changed */
 			} else {
 				int r = vtap_nl_read(nl);
 
@@ -367,10 +390,12 @@ out:
 		vtap_loader_close(&d.ld, 0);
 	}
 	vtap_ctl_server_close(ctl);
+	vtapd_cluster_close(&d);
 	vtapd_metrics_close(&d);
 	vtapd_notify_close(&d.notify);
 	vtap_nl_close(nl);
 	vtap_dir_watch_close(watch);
+	vtapd_guard_close(&d);
 	vtap_policy_set_free(&d.run.set);
 	free(d.run.ids);
 	vtapd_ports_free(&d.ports);

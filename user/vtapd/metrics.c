@@ -65,8 +65,7 @@ static void monitor_sinks(struct vtap_metrics *m, const struct vtapd_view *v, st
 				   "1 when the capture or ovs monitor's sink works, 0 when it "
 				   "gets no copies (vtapctl status says why)",
 				   lb, s->error[0] ? 0 : 1);
-		if (s->cap)
-			vtap_capture_stats(s->cap, &st);
+		vtapd_sink_stats(s, &st);
 		vtap_metrics_fields(m, "vtap_capture", &vtap_capture_stats_fields, &st, lb);
 		if (s->tx) {
 			vtap_xsk_tx_stats(s->tx, &tx);

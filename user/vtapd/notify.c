@@ -10,6 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include "core/log.h"
 #include "vtapd.h"
+#include "cluster.h"
 
 void vtapd_notify_init(struct vtapd_notify *n)
 {
@@ -104,7 +105,7 @@ void vtapd_notify_reloading(struct vtapd *d)
 		return;
 	/* MONOTONIC_USEC: what systemd 253 and later want with RELOADING=1 */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu", d->cfg.policy_dir,
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu", vtapd_sources(d),
 		   (unsigned long long)ts.tv_sec * 1000000ull +
 		       (unsigned long long)ts.tv_nsec / 1000);
 }

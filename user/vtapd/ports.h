@@ -31,6 +31,11 @@ struct vtapd_port {
 	char hook_note[192];	 /* why out frames are tapped with TC, not XDP ("" = no reason) */
 	struct vtap_xdp_att xdp; /* vtap's XDP program on the port (xdp.id 0: none) */
 	__u32 foreign_id;	 /* the other XDP program that kept vtap's off */
+	/* as a monitor port (guard.h): does it carry the host's own traffic? */
+	bool use_known;	     /* asked since the last event that named it */
+	bool use_known_once; /* asked with an answer at least once */
+	int peer_ifindex;    /* its veth peer in this namespace (0: none) */
+	char host_use[256];  /* why it is refused ("" = it may be a monitor port) */
 };
 
 struct vtapd_ports {

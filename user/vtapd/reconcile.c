@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "vtapd.h"
+#include "guard.h"
 #include "hook_choice.h"
 #include "hooks.h"
 #include "core/image.h"
@@ -41,8 +42,9 @@ static void env_free(struct env *e)
 	free(e->groups);
 }
 
-/* The host's ports, but vtap's own devices: never tapped, whatever glob a
- * policy has (a tap there would replace their program). */
+/* The host's ports, but vtap's own devices and a monitor port's veth peer:
+ * never tapped, whatever glob a policy has (a tap there would replace
+ * their program, or copy the copies again). */
 static int host_ports(struct vtapd *d, const struct vtap_policy_set *set, struct env *e)
 {
 	e->n_hp = 0;
@@ -52,7 +54,8 @@ static int host_ports(struct vtapd *d, const struct vtap_policy_set *set, struct
 	for (size_t i = 0; i < d->ports.n; i++) {
 		const struct vtapd_port *p = &d->ports.v[i];
 
-		if (vtapd_sinks_is_dev(&d->sinks, &d->cfg.vxlan, set, p->name))
+		if (vtapd_sinks_is_dev(&d->sinks, &d->cfg.vxlan, set, p->name) ||
+		    vtapd_guard_is_peer(d, set, p))
 			continue;
 		snprintf(e->hp[e->n_hp].name, sizeof(e->hp[e->n_hp].name), "%s", p->name);
 		e->hp[e->n_hp++].ifindex = (__u32)p->ifindex;
@@ -60,14 +63,39 @@ static int host_ports(struct vtapd *d, const struct vtap_policy_set *set, struct
 	return 0;
 }
 
-/* Each monitor's sink port. vxlan: vtapd's VXLAN device; capture and ovs:
- * when the sink's reader is there. With attach (a new set), the sink
- * program goes on before any rule points at the port: without it copies
- * would leave unmarked and uncut, so a port it cannot be put on gets no
- * copies (they count as copy failures). */
-static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, bool attach,
-			 struct env *e)
+/* Which sinks monitor_sinks looks at */
+enum sinks_of {
+	SINKS_PLANNED, /* before the sinks are made: where they will be */
+	SINKS_NEXT,    /* the set being applied: its staged sinks, else the running ones */
+	SINKS_LIVE,    /* the running sinks (the bridge generation) */
+};
+
+/* A capture or ovs monitor's sink port, by the sinks of `which`; for a
+ * sink still to be made, a stand-in that is no interface's (the compiler
+ * counts distinct sink ports; the real ones replace it). */
+static __u32 made_sink(struct vtapd *d, const struct vtap_monitor *mon, struct vtapd_port *p,
+		       size_t m, enum sinks_of which)
 {
+	const struct vtapd_sink *k = which == SINKS_LIVE ? vtapd_sink_live(&d->sinks, mon->name)
+							 : vtapd_sink_of(&d->sinks, mon->name);
+
+	if (which == SINKS_PLANNED)
+		return p ? (__u32)p->ifindex : 0x80000000u | (__u32)m;
+	return vtapd_sink_works(k) && p ? (__u32)p->ifindex : 0;
+}
+
+/* Each monitor's sink port. vxlan: vtapd's VXLAN device; capture and ovs:
+ * when the sink's reader is there; none for a port that carries the
+ * host's own traffic (guard.h). With attach (a new set), the sink program
+ * goes on before any rule points at the port: without it copies would
+ * leave unmarked and uncut, so a port it cannot be put on gets no copies
+ * (they count as copy failures). */
+static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enum sinks_of which,
+			 bool attach, struct env *e)
+{
+	free(e->sinks); /* a second call (the sinks made) computes them anew */
+	free(e->down);
+	free(e->groups);
 	e->sinks = calloc(set->n_monitors + 1, sizeof(*e->sinks));
 	e->down = calloc(set->n_monitors + 1, sizeof(*e->down));
 	e->groups = calloc(set->n_monitors + 1, sizeof(*e->groups));
@@ -80,14 +108,15 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, boo
 		const char *port = mon->type == VTAP_MONITOR_VXLAN ? d->cfg.vxlan.dev : mon->port;
 		struct vtapd_port *p = vtapd_port_by_name(&d->ports, port);
 
+		bool made = mon->type != VTAP_MONITOR_LOCAL && mon->type != VTAP_MONITOR_VXLAN;
+
 		if (mon->type == VTAP_MONITOR_GROUP)
 			continue; /* its members are monitors of their own */
-		if (mon->type != VTAP_MONITOR_LOCAL && mon->type != VTAP_MONITOR_VXLAN &&
-		    !vtapd_sink_usable(&d->sinks, mon))
+		if (vtapd_guard_refused(d, mon))
 			continue;
-		e->sinks[m] = p ? (__u32)p->ifindex : 0;
+		e->sinks[m] = made ? made_sink(d, mon, p, m, which) : p ? (__u32)p->ifindex : 0;
 		e->down[m] = p && !p->up;
-		if (!attach)
+		if (!attach || (made && !e->sinks[m]))
 			continue;
 		if (!p)
 			log_warn("monitor %s: port %s is not present; copies for it are counted "
@@ -98,6 +127,22 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, boo
 			e->sinks[m] = 0;
 	}
 	return 0;
+}
+
+/* The compiled rules, and the groups' members, point at the sinks made
+ * since the compile (a group's rules keep sink 0: the member's, per frame). */
+static void set_rule_sinks(struct vtap_image *img, const struct vtap_policy_set *set,
+			   const struct env *e)
+{
+	const struct vtap_compile_env env = {
+	    .sink_ifindex = e->sinks, .sink_down = e->down, .group_id = e->groups};
+
+	for (size_t r = 0; r < set->n_policies; r++) {
+		int mi = set->policies[img->rank_policy[r]].monitor_idx;
+
+		img->rules[r].sink_ifindex = mi >= 0 ? e->sinks[mi] : 0;
+	}
+	vtap_image_member_sinks(img, set, &env);
 }
 
 static int compile(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
@@ -195,7 +240,7 @@ static int bridge(struct vtapd *d, const struct env *e_next)
 	int ret = -ENOMEM;
 
 	if (!ids || vtap_policy_ids_bridge(&d->ids, &d->run.set, d->run.ids, &b, ids) ||
-	    monitor_sinks(d, &b, false, &e))
+	    monitor_sinks(d, &b, SINKS_LIVE, false, &e))
 		goto out;
 	ret = compile(d, &b, ids, &e, &img);
 	if (ret)
@@ -260,46 +305,112 @@ static int port_ifindex(void *arg, const char *name)
 	return p ? p->ifindex : 0;
 }
 
+static const char *refused(void *arg, const struct vtap_monitor *m)
+{
+	return vtapd_guard_refused(arg, m);
+}
+
 /* The set is in effect: what it does not need goes. */
 static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		    const unsigned int *want)
 {
+	const struct vtapd_sinks_guard g = {refused, d};
+
 	detach_unwanted(d, want);
 	vtapd_groups_keep(&d->groups, set);
 	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
-	if (vtapd_sinks_applied(&d->sinks, set, ids))
+	if (vtapd_sinks_applied(&d->sinks, set, ids, &g))
 		d->dirty = true;
 	/* the apply waited until no program ran the generation before the
 	 * last flip: the ids its policies left are free now */
 	vtap_policy_ids_quiesce(&d->ids);
 }
 
+/* What each port had before this apply attached anything. */
+struct had {
+	int ifindex;
+	unsigned int attached;
+};
+
+static struct had *hooks_before(const struct vtapd *d)
+{
+	struct had *h = calloc(d->ports.n + 1, sizeof(*h));
+
+	for (size_t i = 0; h && i < d->ports.n; i++)
+		h[i] = (struct had){d->ports.v[i].ifindex, d->ports.v[i].attached};
+	return h;
+}
+
+/* The set did not go in: what this apply attached comes off again (a sink
+ * program on a new monitor port would drop the port's own traffic). */
+static void hooks_back(struct vtapd *d, const struct had *h, size_t n_had)
+{
+	for (size_t i = 0; i < d->ports.n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+		unsigned int before = 0;
+
+		for (size_t k = 0; k < n_had; k++)
+			if (h[k].ifindex == p->ifindex)
+				before = h[k].attached;
+		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
+			if ((p->attached & bit) && !(before & bit))
+				vtapd_hook_detach(&d->ld, p, bit);
+	}
+}
+
+/* The sinks the set needs, made beside the running ones; the links they
+ * made are known now, not when rtnetlink tells: this apply puts the sink
+ * program on them. */
+static void make_sinks(struct vtapd *d, const struct vtap_policy_set *set)
+{
+	const struct vtapd_sinks_guard g = {refused, d};
+
+	vtapd_sinks_prepare(&d->sinks, set, &d->cfg.vxlan, &d->ids, &g);
+	vtapd_ports_note(&d->ports, d->cfg.vxlan.dev);
+	for (size_t i = 0; i < d->sinks.n; i++) {
+		vtapd_ports_note(&d->ports, d->sinks.v[i].port);
+		vtapd_ports_note(&d->ports, d->sinks.v[i].peer);
+	}
+}
+
+/* Everything that can fail without changing anything comes first: the
+ * monitor ports' checks and the compile, against where the sinks will
+ * be. Then the sinks are made (staged), their ports' sink programs put
+ * on, the rules pointed at them, the taps attached, the ids made way for,
+ * the flip; only then does what the set replaced go. A failure after the
+ * sinks were made takes back what this apply made and attached. */
 int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		    int id_steps)
 {
 	struct env e = {0};
 	struct vtap_image img;
 	unsigned int *want = NULL;
+	struct had *had = NULL;
+	size_t n_had = d->ports.n;
 	double t0 = now_ms();
 	int ret = -ENOMEM;
 
 	/* copies made under the running set go where it sends them, before
-	 * its sinks change */
-	vtapd_ring_drain(&d->ring);
-	vtapd_sinks_prepare(&d->sinks, set, &d->cfg.vxlan, &d->ids);
-	/* the links it made are known now, not when rtnetlink tells: this
-	 * reconcile puts the sink program on them */
-	vtapd_ports_note(&d->ports, d->cfg.vxlan.dev);
-	for (size_t i = 0; i < d->sinks.n; i++) {
-		vtapd_ports_note(&d->ports, d->sinks.v[i].port);
-		vtapd_ports_note(&d->ports, d->sinks.v[i].peer);
-	}
-	want = calloc(d->ports.n + 1, sizeof(*want));
-	if (!want || host_ports(d, set, &e) || monitor_sinks(d, set, true, &e))
+	 * its sinks change; before the first set is in effect, the ring holds
+	 * what the taps a previous vtapd kept copied meanwhile: they wait for
+	 * this set's sinks */
+	if (d->rec.applies)
+		vtapd_ring_drain(&d->ring);
+	vtapd_guard_check(d, set);
+	if (host_ports(d, set, &e) || monitor_sinks(d, set, SINKS_PLANNED, false, &e))
 		goto out;
 	ret = compile(d, set, ids, &e, &img);
 	if (ret)
 		goto out;
+	ret = -ENOMEM;
+	had = hooks_before(d);
+	if (!had)
+		goto freed;
+	make_sinks(d, set);
+	want = calloc(d->ports.n + 1, sizeof(*want));
+	if (!want || monitor_sinks(d, set, SINKS_NEXT, true, &e))
+		goto undo;
+	set_rule_sinks(&img, set, &e);
 	forget_gone(d);
 	attach_wanted(d, set, &img, want);
 	ret = new_ids(d, id_steps, &e);
@@ -322,20 +433,30 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 		log_debug("rule set of %zu policies in effect (generation %d, %.2f ms)",
 			  set->n_policies, vtap_loader_active_gen(&d->ld), d->rec.last_apply_ms);
 	}
-	vtap_image_free(&img);
 	/* the bridge may be in effect: the running set goes back in by a
 	 * reconcile */
 	if (ret && (id_steps & VTAP_IDS_BRIDGE))
 		d->dirty = true;
+undo:
+	if (ret) {
+		vtapd_sinks_rollback(&d->sinks, &d->cfg.vxlan, &d->run.set);
+		hooks_back(d, had, n_had);
+	}
+freed:
+	vtap_image_free(&img);
 out:
 	/* the ring's copies go to the sinks of the set in effect (the sinks
 	 * may have moved in d->sinks) */
-	if (ret)
+	if (ret) {
 		vtapd_ring_route(&d->ring, &d->run.set, d->run.ids);
-	else
+	} else {
 		vtapd_ring_route(&d->ring, set, ids);
+		if (d->rec.applies == 1)
+			vtapd_ring_drain(&d->ring);
+	}
 	env_free(&e);
 	free(want);
+	free(had);
 	return ret;
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A reload: the policy directory read and checked, its policies given
+/* A reload: the policy sources read (the directory, the store's documents
+ * in cluster mode: cluster.h) and checked as one set, its policies given
  * their ids (core/policy_ids.h), the kernel brought in line with it
  * (reconcile.c); on any error the running set stays as it is. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "vtapd.h"
+#include "cluster.h"
 #include "core/log.h"
 #include "core/sink_name.h"
 #include "kernel/link.h"
@@ -59,6 +62,27 @@ static void unname_leaving_ids(struct vtapd *d)
 	}
 }
 
+/* Every source's documents, loaded as one set */
+static int load(struct vtapd *d, struct vtap_policy_set *set, struct vtap_errors *errs)
+{
+	struct vtap_policy_docs docs = {0};
+	int rc = 0;
+
+	memset(set, 0, sizeof(*set));
+	if (d->cfg.policy_dir)
+		rc = vtap_policy_dir_read(d->cfg.policy_dir, &docs, errs);
+	if (!rc)
+		rc = vtapd_cluster_docs(d, &docs, errs);
+	if (!rc)
+		rc = vtap_policy_load_docs(&docs, set, errs);
+	if (!rc && vtapd_cluster_check(d, set, errs)) {
+		vtap_policy_set_free(set);
+		rc = -1;
+	}
+	vtap_policy_docs_free(&docs);
+	return rc;
+}
+
 int vtapd_reload(struct vtapd *d, struct sbuf *out)
 {
 	struct vtap_policy_set set = {0};
@@ -67,7 +91,7 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	int steps;
 
 	vtapd_notify_reloading(d); /* READY=1 again below, whatever the outcome */
-	if (vtap_policy_load_dir(d->cfg.policy_dir, &set, &errs)) {
+	if (load(d, &set, &errs)) {
 		if (!errs.n)
 			vtap_errors_add(&errs, NULL, "policy load failed");
 		goto fail;
@@ -97,11 +121,13 @@ int vtapd_reload(struct vtapd *d, struct sbuf *out)
 	d->rec.reloads_ok++;
 	d->rec.last_error[0] = 0;
 	log_info("loaded %zu policies and %zu monitors from %s", set.n_policies, set.n_monitors,
-		 d->cfg.policy_dir);
+		 vtapd_sources(d));
+	vtapd_cluster_result(d, true, NULL);
 	vtapd_notify_reloaded(d);
 	return 0;
 fail:
 	reject(d, &errs, out);
+	vtapd_cluster_result(d, false, &errs);
 	vtapd_notify_reloaded(d);
 	vtap_errors_free(&errs);
 	vtap_policy_set_free(&set);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <net/if.h>
 #include <sys/epoll.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <vtap/limits.h>
 #include <vtap/abi.h>
@@ -47,25 +48,29 @@ static int on_record(void *arg, void *data, size_t size)
 
 int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *sinks, int epfd)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
+	struct bpf_map_info info = {0};
+	__u32 len = sizeof(info);
+	int ret;
 
 	r->sinks = sinks;
+	r->pace.src_fd = r->pace.timer_fd = -1;
 	r->rb = ring_buffer__new(map_fd, on_record, r, NULL);
 	if (!r->rb) {
 		log_err("cannot read the copies' ring buffer: %s", strerror(errno));
 		return -errno;
 	}
-	ev.data.fd = ring_buffer__epoll_fd(r->rb);
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, ev.data.fd, &ev)) {
-		log_err("cannot watch the ring buffer: %s", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	/* records a ring holds: of 64-byte copies (header, record, frame) */
+	if (!bpf_obj_get_info_by_fd(map_fd, &info, &len))
+		r->cap = info.max_entries / (8 + sizeof(struct vtap_ring_rec) + 64);
+	ret = vtap_pace_init(&r->pace, epfd, ring_buffer__epoll_fd(r->rb));
+	if (ret)
+		log_err("cannot watch the ring buffer: %s", strerror(-ret));
+	return ret;
 }
 
 bool vtapd_ring_event(struct vtapd_ring *r, int fd)
 {
-	if (!r->rb || fd != ring_buffer__epoll_fd(r->rb))
+	if (!r->rb || !vtap_pace_owns(&r->pace, fd))
 		return false;
 	vtapd_ring_drain(r);
 	return true;
@@ -73,10 +78,14 @@ bool vtapd_ring_event(struct vtapd_ring *r, int fd)
 
 void vtapd_ring_drain(struct vtapd_ring *r)
 {
+	int n;
+
 	if (!r->rb)
 		return;
-	if (ring_buffer__consume(r->rb) < 0)
+	n = ring_buffer__consume(r->rb);
+	if (n < 0)
 		log_debug("ring buffer: %s", strerror(errno));
+	vtap_pace_after(&r->pace, n > 0 ? (unsigned int)n : 0, r->cap);
 	for (size_t i = 0; i < r->sinks->n; i++) {
 		if (r->sinks->v[i].cap)
 			vtap_capture_flush(r->sinks->v[i].cap);
@@ -117,6 +126,7 @@ void vtapd_ring_close(struct vtapd_ring *r)
 	if (!r->rb)
 		return;
 	vtapd_ring_drain(r);
+	vtap_pace_fini(&r->pace);
 	ring_buffer__free(r->rb);
 	r->rb = NULL;
 	memset(r->sink, 0, sizeof(r->sink));

@@ -9,11 +9,14 @@
 
 #include <stdbool.h>
 #include "sinks.h"
+#include "sinks/pace.h"
 
 struct ring_buffer;
 
 struct vtapd_ring {
 	struct ring_buffer *rb;
+	struct vtap_pace pace; /* woken by the ring while quiet, by a timer while busy */
+	unsigned int cap;      /* 64-byte copies the ring holds */
 	const struct vtapd_sinks *sinks;
 	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
 	unsigned short sink[VTAP_MAX_RULES];
@@ -28,9 +31,10 @@ struct vtapd_ring {
 	unsigned long long cut; /* copies longer than VTAP_RING_COPY_MAX, cut */
 };
 
-/* Read the ring map_fd (watched by epfd); its copies go to sinks. */
+/* Read the ring map_fd (watched by epfd, paced: sinks/pace.h); its copies
+ * go to sinks. */
 int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *sinks, int epfd);
-/* fd is the ring's: drained, true. */
+/* fd is the ring's or its pacing timer's: drained, true. */
 bool vtapd_ring_event(struct vtapd_ring *r, int fd);
 void vtapd_ring_drain(struct vtapd_ring *r);
 /* Policy id -> its sink, for the set in effect (drain before the sinks

@@ -6,18 +6,34 @@
 #include "sinks.h"
 #include "core/log.h"
 #include "kernel/link.h"
+#include "kernel/xsk_pins.h"
 
 static bool needs_sink(const struct vtap_monitor *m)
 {
 	return m->type == VTAP_MONITOR_CAPTURE || m->type == VTAP_MONITOR_OVS;
 }
 
-struct vtapd_sink *vtapd_sink_of(const struct vtapd_sinks *s, const char *monitor)
+struct vtapd_sink *vtapd_sink_live(const struct vtapd_sinks *s, const char *monitor)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].monitor, monitor))
+		if (!s->v[i].staged && !strcmp(s->v[i].monitor, monitor))
 			return &s->v[i];
 	return NULL;
+}
+
+static struct vtapd_sink *staged_of(const struct vtapd_sinks *s, const char *monitor)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].staged && !strcmp(s->v[i].monitor, monitor))
+			return &s->v[i];
+	return NULL;
+}
+
+struct vtapd_sink *vtapd_sink_of(const struct vtapd_sinks *s, const char *monitor)
+{
+	struct vtapd_sink *k = staged_of(s, monitor);
+
+	return k ? k : vtapd_sink_live(s, monitor);
 }
 
 static const char *policy_name(void *arg, uint32_t id)
@@ -36,19 +52,24 @@ static bool same(const struct vtapd_sink *s, const struct vtap_monitor *m)
 	return true;
 }
 
-/* remove_ovs: take vtap's port and rules out of OVS; remove: also the
- * veth vtapd made */
-static void sink_close(struct vtapd_sink *s, bool remove_ovs, bool remove)
+/* How a sink is closed */
+enum sink_close {
+	CLOSE_KEEP,    /* vtapd exits with --keep: everything stays for the next one */
+	CLOSE_REPLACE, /* for good: vtap's OVS port and rules, the capture's XDP and pins */
+	CLOSE_REMOVE,  /* that and the veth, if vtapd made it */
+};
+
+static void sink_close(struct vtapd_sink *s, enum sink_close how)
 {
 	if (s->cap)
-		vtap_capture_close(s->cap);
+		vtap_capture_close(s->cap, how == CLOSE_KEEP);
 	if (s->ovs)
-		vtap_ovs_close(s->ovs, remove_ovs);
+		vtap_ovs_close(s->ovs, how != CLOSE_KEEP);
 	vtap_xsk_tx_close(s->tx);
 	s->cap = NULL;
 	s->ovs = NULL;
 	s->tx = NULL;
-	if (remove && vtap_link_is_vtaps(s->port)) {
+	if (how == CLOSE_REMOVE && vtap_link_is_vtaps(s->port)) {
 		int ret = vtap_link_del(s->port);
 
 		if (ret && ret != -ENODEV)
@@ -57,6 +78,22 @@ static void sink_close(struct vtapd_sink *s, bool remove_ovs, bool remove)
 		else if (!ret)
 			log_info("monitor %s: removed the sink veth %s", s->monitor, s->port);
 	}
+}
+
+/* Does a sink other than k (another monitor's, or the one replacing k)
+ * use k's port? Then the veth stays. */
+static bool port_shared(const struct vtapd_sinks *s, const struct vtapd_sink *k)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (&s->v[i] != k && !strcmp(s->v[i].port, k->port))
+			return true;
+	return false;
+}
+
+/* k goes from the list (the last one takes its place). */
+static void sink_drop(struct vtapd_sinks *s, struct vtapd_sink *k)
+{
+	*k = s->v[--s->n];
 }
 
 /* The veth, then its reader. On failure the sink stays listed with its
@@ -70,6 +107,7 @@ static void sink_open(struct vtapd_sink *s, const struct vtap_monitor *m,
 	if (ret == -ENODEV) {
 		vtap_link_peer_name(m->port, s->peer);
 		ret = vtap_link_veth_create(m->port, s->peer, VTAP_SINK_MTU);
+		s->made_link = !ret;
 		if (ret) {
 			snprintf(s->error, sizeof(s->error), "cannot create veth %s/%s: %s",
 				 m->port, s->peer, strerror(-ret));
@@ -107,39 +145,93 @@ fail:
 	log_err("monitor %s: %s; its copies are counted as copy failures", m->name, s->error);
 }
 
-void vtapd_sinks_prepare(struct vtapd_sinks *s, const struct vtap_policy_set *set,
-			 const struct vtap_vxlan_cfg *vx, const struct vtap_policy_ids *names)
+/* A running sink other than k holds port (one AF_XDP socket per queue,
+ * one OVS port per interface): the new one waits for the flip. */
+static const struct vtapd_sink *port_holder(const struct vtapd_sinks *s, const char *port)
 {
-	vtap_vxlan_prepare(vx, set);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct vtapd_sink *k = &s->v[i];
+
+		if (!k->staged && (k->cap || k->ovs) &&
+		    (!strcmp(k->port, port) || !strcmp(k->peer, port)))
+			return k;
+	}
+	return NULL;
+}
+
+/* The running sink k serves mon as it is (a capture whose file or
+ * rotation changed switches files when the set is in effect). */
+static bool serves(const struct vtapd_sink *k, const struct vtap_monitor *mon)
+{
+	if (!k || k->error[0] || k->type != mon->type || strcmp(k->port, mon->port))
+		return false;
+	return k->cap || same(k, mon);
+}
+
+static struct vtapd_sink *add_staged(struct vtapd_sinks *s, const struct vtap_monitor *mon)
+{
+	struct vtapd_sink *k, *n = realloc(s->v, (s->n + 1) * sizeof(*n));
+
+	if (!n) {
+		log_err("monitor %s: out of memory", mon->name);
+		return NULL;
+	}
+	s->v = n;
+	k = &s->v[s->n++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->monitor, sizeof(k->monitor), "%s", mon->name);
+	k->type = mon->type;
+	snprintf(k->port, sizeof(k->port), "%s", mon->port);
+	k->staged = true;
+	return k;
+}
+
+void vtapd_sinks_prepare(struct vtapd_sinks *s, const struct vtap_policy_set *set,
+			 const struct vtap_vxlan_cfg *vx, const struct vtap_policy_ids *names,
+			 const struct vtapd_sinks_guard *g)
+{
+	s->vxlan_made = vtap_vxlan_prepare(vx, set) == 1;
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
-		struct vtapd_sink *k, *n;
+		const struct vtapd_sink *holder;
+		struct vtapd_sink *k;
 
-		if (!needs_sink(mon))
+		if (!needs_sink(mon) || g->refused(g->arg, mon) ||
+		    serves(vtapd_sink_live(s, mon->name), mon))
 			continue;
-		k = vtapd_sink_of(s, mon->name);
-		if (k && same(k, mon) && !k->error[0])
+		holder = port_holder(s, mon->port);
+		k = add_staged(s, mon);
+		if (!k)
 			continue;
-		if (k) {
-			/* changed: the old one goes now (its port may be reused);
-			 * its OVS port and rules always (another bridge, another
-			 * monitor port), its veth if the new one is elsewhere */
-			sink_close(k, true, strcmp(k->port, mon->port) != 0);
-		} else {
-			n = realloc(s->v, (s->n + 1) * sizeof(*n));
-			if (!n) {
-				log_err("monitor %s: out of memory", mon->name);
-				continue;
-			}
-			s->v = n;
-			k = &s->v[s->n++];
-			memset(k, 0, sizeof(*k));
-			snprintf(k->monitor, sizeof(k->monitor), "%s", mon->name);
+		if (holder) {
+			k->deferred = true;
+			snprintf(
+			    k->error, sizeof(k->error),
+			    "port %s is monitor %s's sink until the new policy set is in effect",
+			    mon->port, holder->monitor);
+			log_info("monitor %s: %s; its sink is made then", mon->name, k->error);
+			continue;
 		}
-		k->type = mon->type;
-		snprintf(k->port, sizeof(k->port), "%s", mon->port);
 		sink_open(k, mon, names);
 	}
+}
+
+void vtapd_sinks_rollback(struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx,
+			  const struct vtap_policy_set *running)
+{
+	for (size_t i = 0; i < s->n;) {
+		struct vtapd_sink *k = &s->v[i];
+
+		if (!k->staged) {
+			i++;
+			continue;
+		}
+		sink_close(k, k->made_link && !port_shared(s, k) ? CLOSE_REMOVE : CLOSE_REPLACE);
+		sink_drop(s, k);
+	}
+	if (s->vxlan_made && !vtap_vxlan_needed(running))
+		vtap_vxlan_remove(vx);
+	s->vxlan_made = false;
 }
 
 bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monitor *m)
@@ -152,11 +244,14 @@ bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monito
 	       (m->type == VTAP_MONITOR_OVS && k->ovs && k->tx);
 }
 
+bool vtapd_sink_works(const struct vtapd_sink *k)
+{
+	return k && !k->error[0] && (k->cap || k->ovs);
+}
+
 bool vtapd_sink_usable(const struct vtapd_sinks *s, const struct vtap_monitor *m)
 {
-	struct vtapd_sink *k = vtapd_sink_of(s, m->name);
-
-	return k && !k->error[0] && (k->cap || k->ovs);
+	return vtapd_sink_works(vtapd_sink_of(s, m->name));
 }
 
 bool vtapd_sinks_is_dev(const struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx,
@@ -187,46 +282,98 @@ bool vtapd_sinks_port_gone(struct vtapd_sinks *s, const char *name)
 			continue;
 		log_warn("monitor %s: its sink %s is gone; setting it up again", k->monitor, name);
 		/* its OVS port goes; the veth is gone already */
-		sink_close(k, true, false);
+		sink_close(k, CLOSE_REPLACE);
 		snprintf(k->error, sizeof(k->error), "sink %s is gone", name);
 		again = true;
 	}
 	return again;
 }
 
-/* Monitors gone from set: no rule points at them any more. True when one
- * shared its port with a sink that is to be made again. */
-static bool close_dropped(struct vtapd_sinks *s, const struct vtap_policy_set *set)
+static const struct vtap_monitor *monitor_of(const struct vtap_policy_set *set, const char *name)
+{
+	for (size_t m = 0; m < set->n_monitors; m++)
+		if (needs_sink(&set->monitors[m]) && !strcmp(set->monitors[m].name, name))
+			return &set->monitors[m];
+	return NULL;
+}
+
+/* The running sinks set no longer uses: a monitor gone, replaced by a
+ * staged sink, or whose port is refused now. No rule points at them any
+ * more. True when a deferred sink waits for the port one of them held. */
+static bool retire(struct vtapd_sinks *s, const struct vtap_policy_set *set,
+		   const struct vtapd_sinks_guard *g)
 {
 	bool again = false;
 
 	for (size_t i = 0; i < s->n;) {
-		bool found = false, shared = false;
+		struct vtapd_sink *k = &s->v[i];
+		const struct vtap_monitor *mon = k->staged ? NULL : monitor_of(set, k->monitor);
+		const char *why = mon ? g->refused(g->arg, mon) : NULL;
 
-		for (size_t m = 0; m < set->n_monitors && !found; m++)
-			found = needs_sink(&set->monitors[m]) &&
-				!strcmp(set->monitors[m].name, s->v[i].monitor);
-		if (found) {
+		if (k->staged || (mon && !why && !staged_of(s, k->monitor))) {
 			i++;
 			continue;
 		}
-		/* a monitor renamed on the same port: the veth stays for the
-		 * new one, which may have failed to open beside the old (one
-		 * AF_XDP socket per queue) and is retried */
-		for (size_t k = 0; k < s->n; k++)
-			shared |= k != i && !strcmp(s->v[k].port, s->v[i].port);
-		log_info("monitor %s is gone: closing its sink %s", s->v[i].monitor, s->v[i].port);
-		sink_close(&s->v[i], true, !shared);
-		s->v[i] = s->v[--s->n];
-		again |= shared;
+		if (why && !staged_of(s, k->monitor)) {
+			/* it stays listed, closed, with the reason */
+			if (k->cap || k->ovs)
+				log_info("monitor %s: closing its sink %s (the port is refused)",
+					 k->monitor, k->port);
+			sink_close(k, CLOSE_REPLACE);
+			snprintf(k->error, sizeof(k->error), "refused: %s", why);
+			i++;
+			continue;
+		}
+		if (k->cap || k->ovs)
+			log_info("monitor %s: %s its sink %s", k->monitor,
+				 mon ? "replaced: closing" : "is gone: closing", k->port);
+		sink_close(k, port_shared(s, k) ? CLOSE_REPLACE : CLOSE_REMOVE);
+		sink_drop(s, k);
 	}
+	for (size_t i = 0; i < s->n; i++) {
+		s->v[i].staged = false;
+		again |= s->v[i].deferred;
+	}
+	s->vxlan_made = false;
 	return again;
 }
 
-bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *set, const __u32 *ids)
+/* A capture kept across the change whose file or rotation changed. */
+static void refile(struct vtapd_sinks *s, const struct vtap_policy_set *set)
 {
-	bool again = close_dropped(s, set);
+	for (size_t i = 0; i < s->n; i++) {
+		struct vtapd_sink *k = &s->v[i];
+		const struct vtap_monitor *mon = monitor_of(set, k->monitor);
 
+		if (k->cap && mon && !vtap_capture_same(k->cap, mon))
+			vtap_capture_set_file(k->cap, mon);
+	}
+}
+
+static bool keeps_capture(void *arg, const char *peer)
+{
+	const struct vtapd_sinks *s = arg;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].cap && !strcmp(s->v[i].peer, peer))
+			return true;
+	return false;
+}
+
+static void said(void *arg, const char *what)
+{
+	(void)arg;
+	log_info("%s (a capture an earlier vtapd kept, no longer in the policy set)", what);
+}
+
+bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *set, const __u32 *ids,
+			 const struct vtapd_sinks_guard *g)
+{
+	bool again = retire(s, set, g);
+
+	refile(s, set);
+	/* captures kept by an earlier vtapd that this set has not taken over */
+	vtap_xsk_remove_kept(NULL, keeps_capture, said, s);
 	/* each ovs monitor's sessions: one OpenFlow rule per policy */
 	for (size_t i = 0; i < s->n; i++) {
 		struct vtapd_sink *k = &s->v[i];
@@ -256,18 +403,21 @@ bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *se
 	return again;
 }
 
+void vtapd_sink_stats(const struct vtapd_sink *s, struct vtap_capture_stats *st)
+{
+	*st = (struct vtap_capture_stats){0};
+	if (s->cap)
+		vtap_capture_stats(s->cap, st);
+	if (s->ovs) /* an ovs sink has the capture's queue counter only */
+		st->sink_dropped = vtap_ovs_sink_dropped(s->ovs);
+}
+
 bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		struct vtap_capture *c = s->v[i].cap;
 
-		if (!c)
-			continue;
-		if (fd == vtap_capture_fd(c)) {
-			vtap_capture_poll(c);
-			return true;
-		}
-		if (vtap_capture_client_event(c, fd, events))
+		if (c && vtap_capture_event(c, fd, events))
 			return true;
 	}
 	return false;
@@ -276,9 +426,11 @@ bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events)
 void vtapd_sinks_close(struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx, bool remove)
 {
 	for (size_t i = 0; i < s->n; i++)
-		sink_close(&s->v[i], remove, remove);
-	if (remove)
+		sink_close(&s->v[i], remove ? CLOSE_REMOVE : CLOSE_KEEP);
+	if (remove) {
+		vtap_xsk_remove_kept(NULL, NULL, NULL, NULL);
 		vtap_vxlan_remove(vx);
+	}
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;

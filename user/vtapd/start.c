@@ -7,6 +7,7 @@
 #include "hooks.h"
 #include "core/log.h"
 #include "kernel/link.h"
+#include "kernel/xsk_pins.h"
 
 /* Counters survive a restart: their owners are in the pinned vtap_names
  * map, and the generation in effect (a kept one) counts into them. */
@@ -31,6 +32,7 @@ int vtapd_init(struct vtapd *d)
 	int ret;
 
 	vtap_link_set_owner(d->cfg.pin_root);
+	vtap_xsk_pins_set_root(d->cfg.pin_root);
 	ret = vtap_loader_open_ring(&d->ld, d->cfg.pin_root, d->cfg.ring_size);
 	if (ret)
 		return ret;

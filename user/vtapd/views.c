@@ -10,6 +10,7 @@
 #include "ctl/counters.h"
 #include "ctl/views.h"
 #include "vtapd.h"
+#include "cluster.h"
 #include "views.h"
 
 struct vtapd_view vtapd_view_of(struct vtapd *d)
@@ -36,6 +37,7 @@ struct vtapd_view vtapd_view_of(struct vtapd *d)
 	    .ring_unrouted = d->ring.unrouted,
 	    .ring_bad = d->ring.bad,
 	    .ring_cut = d->ring.cut,
+	    .d = d,
 	};
 }
 
@@ -93,8 +95,7 @@ static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 		struct vtap_xsk_tx_stats tx = {0};
 		const char *state = s->error[0] ? s->error : "ok";
 
-		if (s->cap)
-			vtap_capture_stats(s->cap, &st);
+		vtapd_sink_stats(s, &st);
 		if (s->tx)
 			vtap_xsk_tx_stats(s->tx, &tx);
 		if (!json) {
@@ -126,13 +127,56 @@ static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 		sbuf_printf(o, "]");
 }
 
-static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
+/* The monitors whose port vtapd refuses, because it carries the host's own
+ * traffic (guard.h): "refused_monitors":[...] or one line each */
+static void refused_status(const struct vtapd_view *v, struct sbuf *o, bool json)
+{
+	bool first = true;
+
+	if (json)
+		sbuf_printf(o, "\"refused_monitors\":[");
+	for (size_t m = 0; m < v->set->n_monitors; m++) {
+		const struct vtap_monitor *mon = &v->set->monitors[m];
+		const struct vtapd_port *p = NULL;
+
+		if (mon->type == VTAP_MONITOR_VXLAN)
+			continue;
+		for (size_t i = 0; i < v->n_ports && !p; i++)
+			if (!strcmp(v->ports[i].name, mon->port) && v->ports[i].host_use[0])
+				p = &v->ports[i];
+		if (!p)
+			continue;
+		if (!json) {
+			sbuf_printf(
+			    o,
+			    "refused:     monitor %s: port %s carries the host's own traffic "
+			    "(%s); its copies count as copy_fail\n",
+			    mon->name, p->name, p->host_use);
+			continue;
+		}
+		sbuf_printf(o, "%s{\"monitor\":", first ? "" : ",");
+		sbuf_json_str(o, mon->name);
+		sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(mon->type));
+		sbuf_json_str(o, p->name);
+		sbuf_printf(o, ",\"reason\":");
+		sbuf_json_str(o, p->host_use);
+		sbuf_printf(o, "}");
+		first = false;
+	}
+	if (json)
+		sbuf_printf(o, "],");
+}
+
+static void status_json(const struct vtapd_view *v, struct sbuf *o,
+			const struct vtap_global_counters *g)
 {
 	char hb[48];
 	bool first = true;
 
 	sbuf_printf(o, "{\"policy_dir\":");
-	sbuf_json_str(o, v->policy_dir);
+	json_str_or_null(o, v->policy_dir);
+	sbuf_printf(o, ",\"cluster\":");
+	vtapd_cluster_view(v->d, o, true);
 	sbuf_printf(o, ",\"pin_root\":");
 	sbuf_json_str(o, v->pin_root);
 	/* vtapd's datapath is eBPF; each port says by which hook (out_hook,
@@ -172,13 +216,15 @@ static void status_json(const struct vtapd_view *v, struct sbuf *o, const struct
 		    "\"unrouted\":%llu,\"bad\":%llu,\"cut\":%llu},",
 		    vtap_hook_mode_name(v->attach), v->ld->ring_size, v->ring_records,
 		    v->ring_unrouted, v->ring_bad, v->ring_cut);
+	refused_status(v, o, true);
 	sinks_status(v, o, true);
 	sbuf_printf(o, ",");
 	vtap_status_global(o, g, true);
 	sbuf_printf(o, ",\"flow_cache\":%s}}\n", v->flow_cache ? "true" : "false");
 }
 
-static void status_text(const struct vtapd_view *v, struct sbuf *o, const struct vtap_global_counters *g)
+static void status_text(const struct vtapd_view *v, struct sbuf *o,
+			const struct vtap_global_counters *g)
 {
 	size_t out_xdp = 0, out_tc = 0, in_tc = 0;
 	char hb[48];
@@ -196,13 +242,16 @@ static void status_text(const struct vtapd_view *v, struct sbuf *o, const struct
 		    : v->engine == VTAPD_ENGINE_EBPF
 			? "; VM ports: ebpf only"
 			: "; VM ports: ebpf, dpdk where it cannot attach");
-	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n", v->policy_dir, v->pin_root);
+	sbuf_printf(o, "policy dir:  %s\npin root:    %s\n",
+		    v->policy_dir ? v->policy_dir : "(none: cluster mode)", v->pin_root);
+	vtapd_cluster_view(v->d, o, false);
 	sbuf_printf(o, "policies:    %zu (monitors %zu), generation %d\n", v->set->n_policies,
 		    v->set->n_monitors, vtap_loader_active_gen(v->ld));
 	sbuf_printf(o, "reloads:     %lu ok, %lu rejected; last apply %.2f ms\n", v->reloads_ok,
 		    v->reloads_failed, v->last_apply_ms);
 	if (v->last_error[0])
 		sbuf_printf(o, "last error:  %s\n", v->last_error);
+	refused_status(v, o, false);
 	vtap_status_global(o, g, false);
 	if (!v->flow_cache)
 		sbuf_printf(o, "flow cache:  off (--no-flow-cache): every frame classified\n");

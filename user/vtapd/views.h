@@ -29,6 +29,7 @@ struct vtapd_view {
 	const char *last_error;
 	unsigned long long ring_records, ring_unrouted, ring_bad, ring_cut;
 	struct vtapd_groups *groups;
+	const struct vtapd *d; /* for the cluster part (cluster.h) */
 };
 
 struct vtapd_view vtapd_view_of(struct vtapd *d);

@@ -21,6 +21,7 @@
 #include "sinks.h"
 #include "core/policy_ids.h"
 #include "core/sbuf.h"
+#include "kernel/host_use.h"
 #include "kernel/loader.h"
 
 /* The policy set in effect, and each policy's id */
@@ -35,9 +36,8 @@ struct vtapd_record {
 	unsigned long adopted; /* hooks found attached and kept at start */
 	double last_apply_ms;
 	char last_error[1024];
-	/* cluster mode (--etcd, being built): set cluster and the store
-	 * revision of the set in effect, and the metrics show
-	 * vtap_store_revision (metrics.c) */
+	/* cluster mode (--etcd, cluster.h): set, with the store revision of
+	 * the set in effect; the metrics show vtap_store_revision (metrics.c) */
 	bool cluster;
 	unsigned long long store_revision;
 };
@@ -56,6 +56,8 @@ struct vtapd {
 	struct vtapd_record rec;
 	struct vtapd_notify notify;	   /* systemd (notify.h) */
 	struct vtap_metrics_http *metrics; /* --metrics (metrics.c); NULL: off */
+	struct vtap_host_watch *watch;	   /* news that may make a port the host's (guard.h) */
+	struct vtapd_cluster *cluster;	   /* cluster mode: the store's side (cluster.h) */
 	bool dirty;			   /* ports changed: reconcile */
 };
 
