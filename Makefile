@@ -141,7 +141,7 @@ INSTALL    ?= install
 .PHONY: all programs deps vmlinux test unit-test ns-test demo demo-cluster bench bench-classify fuzz clean format \
 	install uninstall deb
 
-all: deps programs $(TEST_BINS) $(TOOL_BINS)
+all: deps programs $(TEST_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
 # The programs, man pages and units, without installing packages or building
 # the tests: what `make install` and debian/rules need

@@ -157,6 +157,17 @@ static __always_inline int vtap_set_tunnel(struct __sk_buff *skb, __u32 id)
 	return flags ? 1 : 0;
 }
 
+/* A copy its sink forwards as it is: a whole copy (no snaplen) to a local
+ * monitor (no tags), within the device's MTU and Ethernet header, or GSO
+ * (segmented after this program, as the receiver got it). */
+static __always_inline bool vtap_sink_as_is(struct __sk_buff *skb, __u32 mark, __u32 kind)
+{
+	__u32 mtu = 0;
+
+	return kind == VTAP_SINK_PLAIN && !(mark & 0xffff) &&
+	       bpf_check_mtu(skb, 0, &mtu, 0, 0) == BPF_MTU_CHK_RET_SUCCESS;
+}
+
 /* Egress of a sink: only copies leave through it. Applies the snaplen the
  * tap put in the mark, cuts what the sink cannot carry, adds the session
  * tags its kind asks for, clears mark and priority, counts. */
@@ -168,7 +179,7 @@ int vtap_sink(struct __sk_buff *skb)
 	__u32 mark = skb->mark, prio = skb->priority;
 	__u32 kind = (prio >> VTAP_SESSION_KIND_SHIFT) & 0xf, id = prio & VTAP_SESSION_ID_MASK;
 	__u32 snap, hdr = 0, mtu = 0, room, len, orig;
-	bool gso = skb->gso_size != 0;
+	bool gso;
 	int tunnel_v6 = 0;
 
 	if ((mark & VTAP_COPY_MAGIC_MASK) != VTAP_COPY_MAGIC) {
@@ -178,6 +189,11 @@ int vtap_sink(struct __sk_buff *skb)
 	}
 	skb->mark = 0;
 	skb->priority = 0;
+	/* the common case (every copy to a local monitor without snaplen)
+	 * skips the rest: nothing to cut, nothing to add */
+	if (vtap_sink_as_is(skb, mark, kind))
+		goto delivered;
+	gso = skb->gso_size != 0;
 	if (kind == VTAP_SINK_VLAN)
 		hdr = 4;
 	else if (kind == VTAP_SINK_CAPTURE)
@@ -246,6 +262,7 @@ int vtap_sink(struct __sk_buff *skb)
 	} else if (hdr && vtap_push_tag(skb, 0x8100, (__u16)(id + 1))) {
 		goto encap_fail;
 	}
+delivered:
 	if (sc) {
 		sc->delivered++;
 		sc->delivered_bytes += skb->len;

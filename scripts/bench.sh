@@ -6,6 +6,10 @@
 #   classify  tests/bench/bench_classify: classifier and copy cost with
 #             BPF_PROG_TEST_RUN; tests/bench/bench_classify_parts: the
 #             classifier's steps one at a time, 1 rule against 4096
+#   copy      tests/bench/bench_copy: where the time of one copy goes in the
+#             kernel (BPF_PROG_TEST_RUN, piece by piece: the bare helper, an
+#             egress program, the sink program through clsact and TCX, the
+#             tap), and the target per copy / bare bpf_clone_redirect
 #   traffic   real frames in namespaces (tests/ns/lib.sh, prefix $BENCH_PREFIX, default vtb): copies
 #             per second of vtap (one match-all rule) vs tc mirred (u32 match-all;
 #             cls_matchall is not built into this kernel),
@@ -48,7 +52,7 @@
 #             what a node adds to etcd's load, the vtapds' memory
 # Needs root. Raw results: $OUT/bench/results.csv (one line per run).
 # BENCH_PARTS selects parts (default: all); TRAFFIC_SECS, TRAFFIC_REPEATS,
-# CLASSIFY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
+# CLASSIFY_ROUNDS, COPY_ROUNDS, SWAP_RUNS tune the run lengths; CLASSIFY_SIZES the rule
 # counts of part classify (`make bench-classify`: 1,16,256,4096).
 # BENCH_PREFIX (default vtb) names the namespaces and links, so a run never
 # meets another's; BENCH_NICE (default 0) is the nice level of the sender
@@ -56,10 +60,11 @@
 # other load).
 set -u
 OUT=${OUT:-build}
-BENCH_PARTS=${BENCH_PARTS:-swap classify traffic sinks drain compare vtapd dpdk xdp cluster}
+BENCH_PARTS=${BENCH_PARTS:-swap classify copy traffic sinks drain compare vtapd dpdk xdp cluster}
 TRAFFIC_SECS=${TRAFFIC_SECS:-3}
 TRAFFIC_REPEATS=${TRAFFIC_REPEATS:-3}
 CLASSIFY_ROUNDS=${CLASSIFY_ROUNDS:-5}
+COPY_ROUNDS=${COPY_ROUNDS:-21}
 CLASSIFY_SIZES=${CLASSIFY_SIZES:-1,16,64,256,1024,4096}
 SWAP_RUNS=${SWAP_RUNS:-7}
 BIN=$OUT/bench
@@ -82,6 +87,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 echo "== machine"
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 echo "nproc $(nproc), kernel $(uname -r), CPU ${cpu:-unknown}, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# a shared host's other work shows in every real-traffic figure: say how busy it was
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (at the start)"
 echo "git $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- 2>/dev/null || echo '+dirty')"
 csv machine nproc 0 0 "$(nproc)" cpus
 csv machine "kernel=$(uname -r)" 0 0 0 info
@@ -91,6 +98,10 @@ csv machine "cpu=${cpu//,/ }" 0 0 0 info
 
 if has swap; then
 	"$BIN/bench_swap" --runs "$SWAP_RUNS" --csv "$RES" || status=1
+fi
+
+if has copy; then
+	"$BIN/bench_copy" --rounds "$COPY_ROUNDS" --csv "$RES" || status=1
 fi
 
 if has classify; then
@@ -327,10 +338,10 @@ YAML
 	if [ -n "$cv" ] && [ -n "$cm" ] && awk -v m="$cm" 'BEGIN { exit !(m > 0) }'; then
 		ratio=$(awk -v a="$cv" -v b="$cm" 'BEGIN { printf "%.2f", a / b }')
 		csv traffic summary_copies_ratio_vtap_mirred 1 -1 "$ratio" x
-		verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9 ? "MET" : "NOT MET") }')
-		echo "target copies/s vtap / tc mirred >= 0.9x: ${ratio}x -> $verdict"
+		verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 1.1 ? "MET" : "NOT MET") }')
+		echo "target copies/s vtap / tc u32 match-all + mirred >= 1.1x: ${ratio}x -> $verdict"
 	else
-		echo "target copies/s vtap / tc mirred >= 0.9x: not measured (no copies counted)"
+		echo "target copies/s vtap / tc u32 match-all + mirred >= 1.1x: not measured (no copies counted)"
 		status=1
 	fi
 	cc=$(med vtapcls.copy)
@@ -676,5 +687,6 @@ if has cluster; then
 fi
 
 echo
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (at the end), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "raw results: $RES"
 exit $status

@@ -45,6 +45,7 @@
 #include "kernel/loader.h"
 #include "core/log.h"
 #include "kernel/bpf_log.h"
+#include "bench_util.h"
 
 #define N_HOST_PORTS 16
 #define MAX_ROUNDS 31
@@ -226,19 +227,8 @@ static int sh(const char *cmd)
 
 static int make_netns(void)
 {
-	cpu_set_t cpus;
-
-	/* one CPU: per-CPU counters read as one sequence, less noise */
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	if (sched_setaffinity(0, sizeof(cpus), &cpus))
-		fprintf(stderr, "bench_classify: sched_setaffinity: %s\n", strerror(errno));
-	if (unshare(CLONE_NEWNET)) {
-		fprintf(stderr, "bench_classify: unshare(CLONE_NEWNET): %s (run as root)\n",
-			strerror(errno));
-		return -1;
-	}
-	if (sh("ip link set lo up") || sh("ip link add vtb-p0 type veth peer name vtb-q0") ||
+	if (bench_enter_netns("bench_classify") ||
+	    sh("ip link add vtb-p0 type veth peer name vtb-q0") ||
 	    sh("ip link set vtb-p0 up") || sh("ip link set vtb-q0 up") ||
 	    sh("ip link add vtb-mon type veth peer name vtb-monp") ||
 	    sh("ip link set vtb-mon up") || sh("ip link set vtb-monp up"))
@@ -369,20 +359,13 @@ static double cls[N_MODES][2][MAX_SIZES][N_FRAMES][MAX_ROUNDS];
 static const char *const layout_name[2] = { "interleaved", "clustered" };
 static double base[N_VARIANTS][2][MAX_ROUNDS];
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
+/* the median, leaving v in the order the rounds ran */
 static double median(const double *v, int n)
 {
 	double s[MAX_ROUNDS];
 
 	memcpy(s, v, (size_t)n * sizeof(*v));
-	qsort(s, (size_t)n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return bench_median(s, n);
 }
 
 static void csv_row(const char *variant, int n, int round, double ns)

@@ -358,7 +358,7 @@ int main(int argc, char **argv)
 out:
 	vtapd_ring_close(&ring);
 	if (sinks.v && sinks.v[0].cap)
-		vtap_capture_close(sinks.v[0].cap);
+		vtap_capture_close(sinks.v[0].cap, false);
 	free(sinks.v);
 	vtap_loader_close(&ld, 1);
 	if (csv)

@@ -366,7 +366,7 @@ stop:
 	pthread_join(th, NULL);
 out:
 	for (int m = 0; m < N_MON; m++)
-		vtap_capture_close(readers[m]);
+		vtap_capture_close(readers[m], false);
 	vtap_loader_close(&ld, 1);
 	if (csv)
 		fclose(csv);

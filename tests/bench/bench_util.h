@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What several benchmarks share. bench_netns: the private namespaces of
- * the benchmarks that open vtapd's sinks: a
- * network namespace, and a mount namespace with a sysfs of that network
- * namespace at /sys (the sinks read and set their devices there; the host's
- * sysfs shows the host's devices) and a bpffs of its own at /sys/fs/bpf
- * (the pins die with the process). */
+/* What several benchmarks share: the median of a variant's rounds, and the
+ * namespaces they run in. bench_enter_netns: a private network namespace
+ * (the BPF_PROG_TEST_RUN benchmarks). bench_netns: the private namespaces
+ * of the benchmarks that open vtapd's sinks: a network namespace, and a
+ * mount namespace with a sysfs of that network namespace at /sys (the sinks
+ * read and set their devices there; the host's sysfs shows the host's
+ * devices) and a bpffs of its own at /sys/fs/bpf (the pins die with the
+ * process). */
 #ifndef VTAP_BENCH_UTIL_H
 #define VTAP_BENCH_UTIL_H
 
@@ -61,11 +63,29 @@ static inline int bench_cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The median of v[0..n) (v is sorted). */
+/* The median of v[0..n); v is left sorted (v[0] the least). */
 static inline double bench_median(double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), bench_cmp_double);
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Pin to CPU 0 (per-CPU counters read as one sequence, less noise) and
+ * enter a private network namespace with lo up. who names the benchmark in
+ * errors. Returns 0 or -1. */
+static inline int bench_enter_netns(const char *who)
+{
+	bench_pin_cpu(0);
+	if (unshare(CLONE_NEWNET)) {
+		fprintf(stderr, "%s: unshare(CLONE_NEWNET): %s (run as root)\n", who,
+			strerror(errno));
+		return -1;
+	}
+	if (system("ip link set lo up")) {
+		fprintf(stderr, "%s: cannot set lo up\n", who);
+		return -1;
+	}
+	return 0;
 }
 
 #endif

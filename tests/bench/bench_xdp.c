@@ -152,12 +152,7 @@ static int load_set(const char *dir_or_file, bool is_dir, struct vtap_policy_set
 
 static int setup_netns(void)
 {
-	cpu_set_t cpus;
-
-	CPU_ZERO(&cpus);
-	CPU_SET(0, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus);
-	if (unshare(CLONE_NEWNET) || system("ip link set lo up") ||
+	if (bench_enter_netns("bench_xdp") ||
 	    system("ip link add vtb-p0 type veth peer name vtb-q0 && ip link set vtb-p0 up && "
 		   "ip link set vtb-q0 up && ip link add vtb-mon type veth peer name vtb-monp && "
 		   "ip link set vtb-mon up && ip link set vtb-monp up")) {

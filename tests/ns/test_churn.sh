@@ -174,6 +174,8 @@ read -r got dup <"$VT_RUN/recv.out"
 rewrites=$(cat "$VT_RUN/rewrites")
 copies=$(count "$VT_RUN/mon.pcap")
 diag "stream: $sent sent, $got received ($dup duplicates); $copies copies at the monitor"
+diag "tcpdump at the monitor: $(grep -h "dropped by kernel" "$VT_RUN/mon.pcap.log" 2>/dev/null)"
+diag "vtap: the monitor's sink delivered $(sink_stat delivered) copies (the policies' counters restart with each rewrite)"
 check "the stream lost nothing: vm2 received every one of the $N datagrams" \
 	test "$sent" -eq "$N" -a "$got" -eq "$N"
 check "... and none twice" test "$dup" -eq 0

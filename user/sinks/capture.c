@@ -436,6 +436,30 @@ int vtap_capture_set_file(struct vtap_capture *c, const struct vtap_monitor *m)
 	return ret;
 }
 
+/* The socket's last records, none lost between a read and the close: the
+ * socket leaves the program's map first, so what arrives from then on is
+ * counted no_socket by the program; what it had redirected already lands in
+ * the ring by the end of the NAPI poll that redirected it (on any CPU), so
+ * the ring is read until it has stayed empty for a few milliseconds. */
+static void drain_last(struct vtap_capture *c)
+{
+	__u32 q = 0;
+
+	if (c->skel)
+		bpf_map_delete_elem(bpf_map__fd(c->skel->maps.vtap_xsks), &q);
+	for (int quiet = 0; quiet < 3;) {
+		uint64_t before = c->st.received;
+
+		vtap_capture_poll(c);
+		if (c->st.received != before) {
+			quiet = 0;
+			continue;
+		}
+		quiet++;
+		usleep(2000);
+	}
+}
+
 void vtap_capture_close(struct vtap_capture *c, bool keep)
 {
 	if (!c)
@@ -443,10 +467,8 @@ void vtap_capture_close(struct vtap_capture *c, bool keep)
 	/* what the socket holds is written before it goes (with keep, what
 	 * arrives after it is counted no_socket by the program left on the
 	 * peer) */
-	for (uint64_t before = UINT64_MAX; c->xsk && before != c->st.received;) {
-		before = c->st.received;
-		vtap_capture_poll(c);
-	}
+	if (c->xsk)
+		drain_last(c);
 	vtap_capture_live_close(c);
 	vtap_pace_fini(&c->pace);
 	/* while the XDP program is on: without it the veth has no NAPI,
