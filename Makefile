@@ -41,9 +41,11 @@ SKELS      := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_watch.c \
               user/core/policy_read.c user/core/policy_yaml.c user/core/policy_parse.c \
               user/core/policy_fields.c user/core/policy_values.c user/core/policy_monitor.c \
-              user/core/policy_rule.c user/core/policy_validate.c user/core/policy_model.c \
+              user/core/policy_rule.c user/core/policy_copy.c user/core/policy_group.c \
+              user/core/policy_validate.c \
+              user/core/policy_model.c user/core/rate_cfg.c \
               user/core/policy_errors.c user/core/text.c \
-              user/core/compile.c user/core/compile_bitmap.c \
+              user/core/compile.c user/core/compile_bitmap.c user/core/compile_groups.c \
               user/core/compile_fields.c user/core/compile_pfx.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c user/core/sink_name.c
@@ -71,7 +73,8 @@ CTL_SRCS   := user/ctl/server.c user/ctl/socket.c user/ctl/command.c user/ctl/fi
 VTAPD_SRCS := user/vtapd/main.c user/vtapd/views.c user/vtapd/start.c user/vtapd/reload.c \
               user/vtapd/reconcile.c user/vtapd/events.c user/vtapd/ports.c user/vtapd/hooks.c \
               user/vtapd/hook_choice.c user/vtapd/sinks.c user/vtapd/sinks_ctl.c user/vtapd/ring.c \
-              user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/guard.c user/vtapd/cluster.c \
+              user/vtapd/notify.c user/vtapd/metrics.c user/vtapd/groups.c user/vtapd/guard.c \
+              user/vtapd/cluster.c \
               user/vtapd/cluster_sync.c user/vtapd/cluster_publish.c user/vtapd/cluster_view.c
 VTAPCTL_SRCS:= user/vtapctl/main.c user/vtapctl/client.c user/vtapctl/capture.c user/vtapctl/extcap.c \
               user/vtapctl/cluster.c user/vtapctl/cluster_nodes.c \

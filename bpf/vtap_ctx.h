@@ -10,6 +10,8 @@
  *   vtap_buff_ifindex(b)                   the port the frame is seen on
  *   vtap_buff_load_bytes(b, off, to, n)    n bytes of the frame from off,
  *                                          linear or not (0 or -errno)
+ *   vtap_buff_tag_outside(b)               bytes of a VLAN tag held outside
+ *                                          the frame's data (TC: 4 or 0)
  * then includes this file, and after it defines
  *   vtap_buff_parse(ctx, pkt, gc)          the parse of ctx's linear part,
  *                                          with what only the hook knows:

@@ -37,6 +37,13 @@ static __always_inline long vtap_buff_load_bytes(struct __sk_buff *skb, __u32 of
 	return bpf_skb_load_bytes(skb, off, to, len);
 }
 
+/* The bytes of a VLAN tag the stack holds outside the frame (skb->vlan_tci):
+ * 4 when it does, else 0. */
+static __always_inline __u32 vtap_buff_tag_outside(const struct __sk_buff *skb)
+{
+	return skb->vlan_present ? 4 : 0;
+}
+
 #include "vtap_ctx.h"
 
 /* Bytes made linear before parsing: Ethernet, two VLAN tags, IPv6 and some

@@ -39,6 +39,13 @@ static __always_inline long vtap_buff_load_bytes(struct xdp_md *xdp, __u32 off, 
 	return bpf_xdp_load_bytes(xdp, off, to, len);
 }
 
+/* XDP sees every tag in the frame. */
+static __always_inline __u32 vtap_buff_tag_outside(const struct xdp_md *xdp)
+{
+	(void)xdp;
+	return 0;
+}
+
 #include "vtap_ctx.h"
 
 /* Headers are parsed in the first buffer (nothing to pull at XDP). XDP sees

@@ -113,7 +113,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, VTAP_MAX_RULES);
+	__uint(max_entries, VTAP_TUNNELS);
 	__type(key, __u32);
 	__type(value, struct vtap_tunnel);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -142,6 +142,43 @@ struct {
 	__type(value, struct vtap_owner);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_OWNER SEC(".maps");
+
+/* Rate caps by policy id (include/vtap/rate.h): one value for all CPUs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct vtap_rate);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_RATE SEC(".maps");
+
+/* Monitor groups, two generations (include/vtap/group.h), written with
+ * the rule set; their members' counters, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * VTAP_MAX_GROUPS);
+	__type(key, __u32);
+	__type(value, struct vtap_group);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_GROUPS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_MAX_GROUPS * VTAP_GROUP_MAX);
+	__type(key, __u32);
+	__type(value, struct vtap_member_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_MEMBERS SEC(".maps");
+
+/* Fingerprints of recent copies (include/vtap/dedup.h): one table for all
+ * CPUs, since a frame's two taps may run on two. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_DEDUP_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct vtap_dedup_bucket);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_DEDUP SEC(".maps");
 
 /* The verdict cache (bpf/vtap_flow_cache.h). Pinned like the rest so every
  * object vtapd loads (TC and XDP taps) shares it. */

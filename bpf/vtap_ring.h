@@ -8,7 +8,7 @@
 #define VTAP_BPF_RING_H
 
 #include <vtap/abi.h>
-#include "vtap_tap.h"
+#include "vtap_plan.h"
 
 struct vtap_ring_buf {
 	struct vtap_ring_rec rec;
@@ -26,9 +26,10 @@ struct {
 	__type(value, struct vtap_ring_buf);
 } vtap_rscratch SEC(".maps");
 
-/* Copy the frame r selected into the ring and count it in c: a copy, or a
- * copy failure (ring full counted apart, so an overflow is never silent). */
-static __always_inline void vtap_ring_copy(const struct vtap_ctx *ctx, const struct vtap_rule *r,
+/* Copy the frame into the ring as cp says (vtap_plan) and count it in c: a
+ * copy, or a copy failure (ring full counted apart, so an overflow is never
+ * silent). */
+static __always_inline void vtap_ring_copy(const struct vtap_ctx *ctx, const struct vtap_copy *r,
 					   struct vtap_counters *c)
 {
 	struct vtap_ring_buf *b;

@@ -86,17 +86,57 @@ static __always_inline struct vtap_counters *vtap_tap_be_counters(const struct v
 	return bpf_map_lookup_elem(&VTAP_MAP_STATS, &key);
 }
 
+/* The copy step's backend (<vtap/copy_plan.h>): the policy's rate state
+ * and the fingerprints of copies, both shared by all CPUs; the monitor
+ * groups of a generation and their members' counters; the clock. */
+static __always_inline struct vtap_rate *vtap_tap_be_rate(const struct vtap_cfg *cfg,
+							  __u32 policy_id)
+{
+	__u32 key = policy_id & (VTAP_MAX_RULES - 1);
+
+	return bpf_map_lookup_elem(&VTAP_MAP_RATE, &key);
+}
+
+static __always_inline struct vtap_dedup_bucket *vtap_tap_be_dedup(const struct vtap_cfg *cfg,
+								   __u32 bucket)
+{
+	return bpf_map_lookup_elem(&VTAP_MAP_DEDUP, &bucket);
+}
+
+static __always_inline const struct vtap_group *vtap_tap_be_group(const struct vtap_cfg *cfg,
+								 __u32 gen, __u32 group)
+{
+	__u32 key = (gen & 1) * VTAP_MAX_GROUPS + (group & (VTAP_MAX_GROUPS - 1));
+
+	return bpf_map_lookup_elem(&VTAP_MAP_GROUPS, &key);
+}
+
+static __always_inline struct vtap_member_counters *
+vtap_tap_be_member(const struct vtap_cfg *cfg, __u32 group, __u32 member)
+{
+	__u32 key = (group & (VTAP_MAX_GROUPS - 1)) * VTAP_GROUP_MAX + (member & (VTAP_GROUP_MAX - 1));
+
+	return bpf_map_lookup_elem(&VTAP_MAP_MEMBERS, &key);
+}
+
+static __always_inline __u64 vtap_tap_be_now(const struct vtap_cfg *cfg)
+{
+	return bpf_ktime_get_ns();
+}
+
 #include <vtap/count.h>
 
 /* The frame ctx, parsed into pkt by the hook (vtap_ctx_parse): returns the
- * rule whose copy is to be sent (and its counters), or NULL when the frame
- * is not to be copied. Everything but the copy is counted here. */
+ * rule whose copy is to be sent (and its counters, and the generation it
+ * belongs to), or NULL when the frame is not to be copied. Everything but
+ * the copy is counted here. */
 static __always_inline const struct vtap_rule *vtap_tap(const struct vtap_ctx *ctx,
 							const struct vtap_pkt *pkt,
 							struct vtap_global_counters *gc,
-							struct vtap_counters **cnt_out)
+							struct vtap_counters **cnt_out, __u32 *gen)
 {
-	return vtap_tap_count(vtap_cfg_get(), pkt, ctx->ifindex, ctx->dir, ctx->len, gc, cnt_out);
+	return vtap_tap_count(vtap_cfg_get(), pkt, ctx->ifindex, ctx->dir, ctx->len, gc, cnt_out,
+			      gen);
 }
 
 #endif

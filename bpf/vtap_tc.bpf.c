@@ -8,6 +8,7 @@
 #include "vtap_ctx_skb.h"
 #include "vtap_tap.h"
 #include "vtap_ring.h"
+#include "vtap_plan.h"
 
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_OK 0
@@ -21,6 +22,8 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	struct vtap_global_counters *gc = vtap_global_stats();
 	struct vtap_counters *c = NULL;
 	const struct vtap_rule *r;
+	struct vtap_copy cp;
+	__u32 gen = 0;
 	struct vtap_ctx ctx;
 	struct vtap_pkt pkt;
 	__u32 mark = skb->mark, prio;
@@ -33,22 +36,22 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	}
 	vtap_ctx_frame(&ctx, skb, dir, &pkt, gc);
 
-	r = vtap_tap(&ctx, &pkt, gc, &c);
-	if (!r)
+	r = vtap_tap(&ctx, &pkt, gc, &c, &gen);
+	if (!r || !vtap_plan(&ctx, &pkt, r, gen, c, &cp))
 		return TC_ACT_UNSPEC;
 	if (ring) {
 		/* the XDP tap's copy path, on an skb (see vtap_tc_ring_out) */
-		vtap_ring_copy(&ctx, r, c);
+		vtap_ring_copy(&ctx, &cp, c);
 		return TC_ACT_UNSPEC;
 	}
 
 	/* The clone carries the copy mark (and its snaplen, applied by the sink
 	 * program) and its session; the original gets its own values back. */
 	prio = skb->priority;
-	skb->mark = VTAP_COPY_MAGIC | (r->snaplen & 0xffff);
-	skb->priority = (r->sink_kind << VTAP_SESSION_KIND_SHIFT) |
-			(r->policy_id & VTAP_SESSION_ID_MASK);
-	ret = bpf_clone_redirect(skb, r->sink_ifindex, 0);
+	skb->mark = VTAP_COPY_MAGIC | (cp.snaplen & 0xffff);
+	skb->priority =
+	    (cp.sink_kind << VTAP_SESSION_KIND_SHIFT) | (cp.session & VTAP_SESSION_ID_MASK);
+	ret = bpf_clone_redirect(skb, cp.sink_ifindex, 0);
 	skb->mark = mark;
 	skb->priority = prio;
 	if (ret) {
@@ -108,6 +111,25 @@ static __always_inline int vtap_push_tag(struct __sk_buff *skb, __u16 proto, __u
 	__u16 tag[2] = {proto, tci};
 
 	return vtap_push_tags(skb, tag, 1);
+}
+
+/* The VLAN tag the stack holds (skb->vlan_tci) back into the frame.
+ * Popping it moves the frame's next tag into skb->vlan_tci (skb_vlan_pop),
+ * so the inner tag of a QinQ frame goes back too, inner first. (A third tag
+ * would be left in skb->vlan_tci: the parser reads two.) */
+static __always_inline int vtap_tags_into_frame(struct __sk_buff *skb)
+{
+	__u16 tci = skb->vlan_tci, proto = bpf_ntohs(skb->vlan_proto);
+
+	if (bpf_skb_vlan_pop(skb))
+		return -1;
+	if (skb->vlan_present) {
+		__u16 tci2 = skb->vlan_tci, proto2 = bpf_ntohs(skb->vlan_proto);
+
+		if (bpf_skb_vlan_pop(skb) || vtap_push_tag(skb, proto2, tci2))
+			return -1;
+	}
+	return vtap_push_tag(skb, proto, tci);
 }
 
 /* vxlan monitors: the copy's tunnel key, from its policy's entry. The
@@ -190,12 +212,8 @@ int vtap_sink(struct __sk_buff *skb)
 		/* The consumer is XDP (an AF_XDP socket, OVS's AF_XDP port),
 		 * which sees the frame's data only: a tag the stack keeps in
 		 * the skb must go into the frame, where a capture shows it. */
-		if (skb->vlan_present) {
-			__u16 tci = skb->vlan_tci, proto = bpf_ntohs(skb->vlan_proto);
-
-			if (bpf_skb_vlan_pop(skb) || vtap_push_tag(skb, proto, tci))
-				goto encap_fail;
-		}
+		if (skb->vlan_present && vtap_tags_into_frame(skb))
+			goto encap_fail;
 	}
 	/* What the sink carries: its MTU, the Ethernet header and a VLAN tag
 	 * (what a veth forwards), less the session tags. Longer frames would

@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include "vtap_ctx_xdp.h"
 #include "vtap_ring.h"
+#include "vtap_plan.h"
 
 SEC("xdp.frags")
 int vtap_xdp_out(struct xdp_md *xdp)
@@ -20,13 +21,15 @@ int vtap_xdp_out(struct xdp_md *xdp)
 	struct vtap_global_counters *gc = vtap_global_stats();
 	struct vtap_counters *c = NULL;
 	const struct vtap_rule *r;
+	struct vtap_copy cp;
+	__u32 gen = 0;
 	struct vtap_ctx ctx;
 	struct vtap_pkt pkt;
 
 	vtap_ctx_frame(&ctx, xdp, VTAP_DIR_OUT, &pkt, gc);
-	r = vtap_tap(&ctx, &pkt, gc, &c);
-	if (r)
-		vtap_ring_copy(&ctx, r, c);
+	r = vtap_tap(&ctx, &pkt, gc, &c, &gen);
+	if (r && vtap_plan(&ctx, &pkt, r, gen, c, &cp))
+		vtap_ring_copy(&ctx, &cp, c);
 	return XDP_PASS;
 }
 

@@ -42,6 +42,17 @@ enum vtap_sink_kind {
 #define VTAP_CAP_LEN_ETHERTYPE 0x88b5
 #define VTAP_SESSION_TAGS_LEN  8 /* both tags of a capture copy */
 
+/* One copy as a tap sends it (the copy step's answer, copy_plan.h): to
+ * which sink, of what kind, for which session, how long. */
+struct vtap_copy {
+	__u32 sink_ifindex; /* 0: no sink (counted as a copy failure) */
+	__u32 sink_kind;    /* enum vtap_sink_kind */
+	__u32 snaplen;	    /* bytes to keep; 0 = the whole frame */
+	__u32 policy_id;    /* counters, session tags, ring records */
+	__u32 session;	    /* what the sink keys on (skb->priority): the policy id,
+			       or for a vxlan group member its tunnel's index */
+};
+
 /* What the XDP program of a capture sink puts in the AF_XDP frame's
  * metadata, just before the frame. */
 struct vtap_xsk_meta {

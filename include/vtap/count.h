@@ -26,10 +26,11 @@
  * direction dir) and decide on its copy. Returns the rule whose copy is to
  * be sent, with that rule's counters in *cnt_out, or NULL when nothing is to
  * be copied (no match, a skip rule, sampled out). Everything but the copy
- * is counted here; the caller counts the copy's outcome in *cnt_out. */
+ * is counted here; the caller counts the copy's outcome in *cnt_out.
+ * *gen_out: the generation the rule belongs to. */
 static __always_inline const struct vtap_rule *
 vtap_tap_count(VTAP_TAP_BE be, const struct vtap_pkt *pkt, __u32 ifindex, __u8 dir, __u32 len,
-	       struct vtap_global_counters *gc, struct vtap_counters **cnt_out)
+	       struct vtap_global_counters *gc, struct vtap_counters **cnt_out, __u32 *gen_out)
 {
 	const struct vtap_rule *r;
 	struct vtap_counters *c;
@@ -63,6 +64,7 @@ vtap_tap_count(VTAP_TAP_BE be, const struct vtap_pkt *pkt, __u32 ifindex, __u8 d
 		return NULL;
 	}
 	*cnt_out = c;
+	*gen_out = gen;
 	return r;
 }
 

@@ -27,6 +27,10 @@
 #define VTAP_MAP_RSTATS	 vtap_rstats
 #define VTAP_MAP_FCACHE	 vtap_fcache
 #define VTAP_MAP_OWNER	 vtap_owner
+#define VTAP_MAP_RATE	 vtap_rate
+#define VTAP_MAP_DEDUP	 vtap_dedup
+#define VTAP_MAP_GROUPS	 vtap_groups
+#define VTAP_MAP_MEMBERS vtap_members
 /* Pinned like the other maps, so a tap left attached by `vtapd --keep`
  * keeps writing where the next vtapd reads. */
 #define VTAP_MAP_RING vtap_ring

@@ -171,6 +171,71 @@ struct vtap_rule {
 	__u32 snaplen;	 /* 0 = whole frame */
 	__u32 sink_ifindex;
 	__u32 sink_kind; /* enum vtap_sink_kind */
+	__u32 flags;	 /* VTAP_RULE_* */
+	__u32 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
+};
+
+/* vtap_rule.flags: what the copy step (include/vtap/copy_plan.h) does
+ * beyond sending the copy to the rule's sink. */
+#define VTAP_RULE_HEADERS 0x1 /* snaplen: headers: cut after the L4 header (headers_len.h) */
+#define VTAP_RULE_RATE	  0x2 /* rate: copies within the policy's vtap_rate[policy id] */
+#define VTAP_RULE_DEDUP	  0x4 /* one copy per frame (default; dedup: false clears it) */
+#define VTAP_RULE_GROUP	  0x8 /* the monitor is a group: the sink is a member's */
+
+/* vtap_groups[gen * VTAP_MAX_GROUPS + group]: a monitor group of one
+ * generation (include/vtap/group.h). Members whose sink is not usable now
+ * (port down or gone, sink not set up) have sink_ifindex 0: their flows go
+ * to the others, and come back with them (rendezvous hashing over the seeds,
+ * which are the members' names hashed: stable whatever the list's order). */
+struct vtap_group_member {
+	__u32 sink_ifindex; /* 0: not usable now */
+	__u32 sink_kind;    /* enum vtap_sink_kind */
+	__u64 seed;	    /* the member monitor's name, hashed */
+};
+
+struct vtap_group {
+	__u32 n; /* members */
+	__u32 pad;
+	struct vtap_group_member m[VTAP_GROUP_MAX];
+};
+
+/* Per-CPU counters of a group's member: vtap_members[group * VTAP_GROUP_MAX
+ * + member]. */
+struct vtap_member_counters {
+	__u64 copies;	/* copies sent to this member */
+	__u64 rehashed; /* of those, copies of flows whose first choice is not usable */
+};
+
+/* vtap_dedup[key % VTAP_DEDUP_BUCKETS], for all CPUs: the last copies whose
+ * fingerprints fell into this bucket (include/vtap/dedup.h); a new one
+ * replaces the oldest of the bucket's four. Written without locks: two CPUs
+ * racing on a slot can only make a frame's second copy go out. */
+struct vtap_dedup_slot {
+	__u64 key; /* the frame's fingerprint mixed with its monitor */
+	__u64 ts;  /* when it was copied, ns */
+	__u32 ifindex; /* where it was tapped */
+	__u32 dir;
+};
+
+#define VTAP_DEDUP_WAYS 4
+struct vtap_dedup_bucket {
+	struct vtap_dedup_slot s[VTAP_DEDUP_WAYS];
+};
+
+/* vtap_rate[policy_id]: a policy's rate cap, one for all CPUs (not per
+ * CPU): two GCRA buckets (include/vtap/rate.h), packets and bytes. Times
+ * are in 1/16 ns (VTAP_RATE_SHIFT); the byte cost in 2^-16 of that. The
+ * costs and tolerances are written by user space (core/rate.c) when the
+ * policy's rate changes; the theoretical arrival times (tat) by the taps,
+ * with compare-and-swap. One cache line. */
+struct vtap_rate {
+	__u64 pkt_tat;	 /* when the packet bucket is empty again */
+	__u64 byte_tat;	 /* the same for bytes */
+	__u64 pkt_cost;	 /* time one copy takes at pps; 0 = no pps cap */
+	__u64 pkt_tau;	 /* how far ahead pkt_tat may run: the burst */
+	__u64 byte_cost; /* time one byte takes at bytes_per_sec, << 16; 0 = no cap */
+	__u64 byte_tau;
+	__u64 pad[2];
 };
 
 /* Per-policy, per-CPU counters: vtap_stats[policy_id]. */
@@ -182,6 +247,8 @@ struct vtap_counters {
 	__u64 copy_fail;   /* clone or redirect refused (see sink counters) */
 	__u64 sampled_out; /* matched, not copied because of sample */
 	__u64 ring_full;   /* XDP/ring copies the ring had no room for (in copy_fail too) */
+	__u64 rate_limited; /* not copied: over the policy's rate cap (not a failure) */
+	__u64 deduplicated; /* not copied: the monitor got this frame from another tap */
 };
 
 /* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's

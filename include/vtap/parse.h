@@ -57,6 +57,10 @@ struct vtap_pkt {
 	__u8 flags;
 	__u8 n_vlans;
 	__u16 l4_off; /* offset of the L4 header when level == L4 */
+	/* offset of the upper-layer header (past IPv4 options and IPv6
+	 * extension headers) when the IP header was whole; 0 otherwise. What
+	 * `snaplen: headers` cuts after (include/vtap/headers_len.h). */
+	__u16 ul_off;
 } __attribute__((aligned(8))); /* the classifier reads the addresses as 64-bit words */
 
 static __always_inline __u16 vtap_rd16(const __u8 *p)
@@ -72,6 +76,7 @@ static __always_inline void vtap_parse_l4(const __u8 *data, const __u8 *end, __u
 	__u32 need;
 
 	pkt->level = VTAP_LEVEL_L3;
+	pkt->ul_off = (__u16)off;
 	if (pkt->flags & VTAP_PF_LATER_FRAG)
 		return;
 	switch (pkt->proto) {

@@ -31,7 +31,9 @@ NPORTS=100		     # ports created and deleted
 POL=$VT_POL/churn.yaml
 
 # The two policy sets: both copy the UDP stream at vm1 and vm2 (one copy a
-# datagram and port), both tap the churned ports through a glob.
+# datagram and port: dedup off, so the count says both taps worked; one
+# copy per frame is test_dedup.sh's), both tap the churned ports through a
+# glob.
 cat >"$VT_RUN/set-a.yaml" <<YAML
 monitors:
   - { name: mon, type: local, port: $MON }
@@ -40,6 +42,7 @@ policies:
     source: { ports: ["${VT_PREFIX}-c*", $VM1, $VM2] }
     direction: both
     match: { protocol: udp }
+    dedup: false
     monitor: mon
 YAML
 cat >"$VT_RUN/set-b.yaml" <<YAML
@@ -50,6 +53,7 @@ policies:
     priority: 10
     source: { ports: [$VM2, $VM1, "${VT_PREFIX}-c*"] }
     match: { protocol: udp }
+    dedup: false
     monitor: mon
   - name: b-icmp
     priority: 20

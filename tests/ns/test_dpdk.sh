@@ -6,10 +6,14 @@
 # engine runs (scenarios.sh): §6.1 (the monitor's capture equals the
 # matching frames captured at vm2, byte for byte; nothing else reaches it;
 # vtapctl's counters, over vtap-dpdk's socket, agree with the captures) and
-# snaplen + sample after a reload; DPDK's telemetry; a clean teardown.
+# snaplen + sample after a reload, snaplen: headers (scenario_headers.sh),
+# rate caps (scenario_rate.sh);
+# DPDK's telemetry; a clean teardown.
 : "${VT_PREFIX:=vdp}"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/scenarios.sh"
+. "$(dirname "$0")/scenario_headers.sh"
+. "$(dirname "$0")/scenario_rate.sh"
 cleanup() { vdp_stop; topo_down; }
 trap cleanup EXIT
 dpdk_wire_up
@@ -59,6 +63,9 @@ tel_cut() {
 		json_true '."/vtap/stats" | .matched_pkts == 30 and .copies == $c and .sampled_out == 30 - $c' --argjson c "$1"
 }
 check "DPDK telemetry serves the same counters (30 matched, $n_mon copies, the rest sampled out)" tel_cut "$n_mon"
+hdr_vms_up
+scenario_headers
+scenario_rate
 
 # ---- teardown
 pid=$VDP_PID

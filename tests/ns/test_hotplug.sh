@@ -19,6 +19,9 @@ policies:
     source: { ports: ["${VT_PREFIX}-vm*"] }
     direction: both
     match: { protocol: icmp }
+    # every frame copied at both tapped ports: the counts below say where
+    # a frame was tapped (one copy per frame: test_dedup.sh)
+    dedup: false
     monitor: mon
 YAML
 check "vtapd starts with a glob policy" vtapd_start

@@ -113,9 +113,10 @@ static void put_l4(const struct fx_pkt *k, uint8_t *p, size_t payload)
 		wr16(p, k->sport);
 		wr16(p + 2, k->dport);
 		wr16(p + 4, 0x1000); /* seq */
-		p[12] = 5 << 4;     /* data offset */
+		p[12] = (uint8_t)((5 + k->tcp_opts / 4) << 4); /* data offset */
 		p[13] = 0x02;       /* SYN */
 		wr16(p + 14, 0xffff);
+		memset(p + 20, 0x01, k->tcp_opts); /* NOP options */
 		break;
 	case VTAP_IPPROTO_UDP:
 		wr16(p, k->sport);
@@ -159,7 +160,7 @@ size_t fx_build(const struct fixture *f, uint8_t *buf, size_t cap)
 		off += 4;
 	}
 	l3 = off + 2;
-	l4h = l4_len(k->proto);
+	l4h = l4_len(k->proto) + (k->proto == VTAP_IPPROTO_TCP ? k->tcp_opts : 0);
 	pay = k->payload ? k->payload : (l4h ? 0 : 8);
 	switch (k->l3) {
 	case FX_NONE:
@@ -570,6 +571,10 @@ static const char SET_NONIP[] = MONS
 	    "monitor: mon")
 	POL("name: l2-any, priority: 10, source: {ports: [vm1]}, monitor: mon");
 
+/* snaplen: headers: each copy cut after its headers (include/vtap/headers_len.h). */
+static const char SET_HDRS[] = MONS
+	POL("name: hdrs, source: {ports: [vm1]}, snaplen: headers, monitor: mon");
+
 /* A monitor whose port is not on this host: the copy fails (counted). */
 static const char SET_GHOST[] =
 	"monitors: [{name: mon, type: local, port: sink0}, "
@@ -602,6 +607,10 @@ static const char SET_GHOST[] =
 
 #define FX(d, y, prt, dr, pk, lvl, v, cp) \
 	{ .desc = d, .yaml = y, .port = prt, .dir = dr, .pkt = pk, .level = lvl, .verdict = v, .copy = cp }
+/* a header-only copy of length n (SET_HDRS) */
+#define FXH(d, dr, pk, lvl, n) \
+	{ .desc = d, .yaml = SET_HDRS, .port = "vm1", .dir = dr, .pkt = pk, .level = lvl, \
+	  .verdict = "hdrs", .copy = true, .copy_len = n }
 #define OUT VTAP_DIR_OUT
 #define IN VTAP_DIR_IN
 #define L2 VTAP_LEVEL_L2
@@ -931,6 +940,48 @@ const struct fixture fx_table[] = {
 	/* ---- a monitor that is not on this host (SET_GHOST) ---- */
 	FX("mirror to an absent sink", SET_GHOST, "vm1", OUT, UDP4(53), L4, "to-ghost", MIR),
 	FX("mirror to the present sink", SET_GHOST, "vm1", OUT, TCP4(80), L4, "to-mon", MIR),
+
+	/* ---- header-only copies (SET_HDRS): copy_len is where the copy ends ---- */
+	FXH("headers: ipv4 tcp, 100 bytes of payload", OUT, TCP4(80, .payload = 100), L4, 54),
+	FXH("headers: ipv4 tcp with 12 bytes of options", OUT,
+	    TCP4(80, .tcp_opts = 12, .payload = 100), L4, 66),
+	FXH("headers: ipv4 tcp with 40 bytes of options, received", IN,
+	    TCP4(80, .tcp_opts = 40, .payload = 64), L4, 94),
+	FXH("headers: ipv4 options (8) + tcp", OUT, TCP4(80, .ip4_opts = 8, .payload = 100), L4, 62),
+	FXH("headers: ipv4 udp", OUT, UDP4(53, .payload = 200), L4, 42),
+	FXH("headers: ipv4 icmp echo", OUT, IP4(1, NULL, NULL, 0, 0, .icmp_type = 8, .payload = 56),
+	    L3, 42),
+	FXH("headers: ipv4 sctp", OUT, IP4(132, NULL, NULL, 1, 2, .payload = 64), L4, 46),
+	FXH("headers: ipv4 gre: after the IP header", OUT, IP4(47, NULL, NULL, 0, 0, .payload = 64),
+	    L3, 34),
+	FXH("headers: ipv4 first fragment tcp: after tcp", OUT,
+	    TCP4(80, .frag = FX_FRAG_FIRST, .payload = 100), L4, 54),
+	FXH("headers: ipv4 later fragment: after the IP header", OUT,
+	    TCP4(80, .frag = FX_FRAG_LATER), L3, 34),
+	FXH("headers: ipv6 tcp", OUT, TCP6(80, .payload = 100), L4, 74),
+	FXH("headers: ipv6 hbh + routing + dstopts + tcp with 20 bytes of options", OUT,
+	    TCP6(80, .ext = { 0, 43, 60 }, .n_ext = 3, .tcp_opts = 20, .payload = 100), L4, 118),
+	FXH("headers: ipv6 authentication header + udp", OUT,
+	    UDP6(53, .ext = { 51 }, .n_ext = 1, .payload = 100), L4, 86),
+	FXH("headers: ipv6 first fragment udp: after udp", OUT,
+	    UDP6(53, .ext = { 44 }, .n_ext = 1, .frag = FX_FRAG_FIRST, .payload = 100), L4, 70),
+	FXH("headers: ipv6 later fragment: after the fragment header", OUT,
+	    UDP6(53, .ext = { 44 }, .n_ext = 1, .frag = FX_FRAG_LATER), L3, 62),
+	FXH("headers: ipv6 icmpv6 echo", OUT,
+	    IP6(58, NULL, NULL, 0, 0, .icmp_type = 128, .payload = 56), L3, 62),
+	FXH("headers: ipv6 nine extension headers: after the Ethernet header", OUT,
+	    TCP6(80, .ext = { 0, 60, 43, 60, 43, 60, 43, 60, 60 }, .n_ext = 9, .payload = 32), L3,
+	    14),
+	FXH("headers: 802.1ad + 802.1Q ipv4 tcp with options", OUT,
+	    TCP4(80, TAG2(AD, 100, Q, 10), .tcp_opts = 12, .payload = 100), L4, 74),
+	FXH("headers: 802.1ad + 802.1Q ipv6 udp", IN, UDP6(53, TAG2(AD, 100, Q, 10), .payload = 100),
+	    L4, 70),
+	FXH("headers: 802.1Q arp: all of it", OUT, ARPQ(Q, 10), L2, 46),
+	FXH("headers: non-IP: after the Ethernet header", OUT, ETHT(0x88b6), L2, 14),
+	FXH("headers: tcp header cut at 19 bytes: the frame", OUT,
+	    TCP4(80, .cut = FX_CUT_L4, .cut_keep = 19), L3, 53),
+	FXH("headers: ipv4 header cut at 19 bytes: after the Ethernet header", OUT,
+	    TCP4(80, .cut = FX_CUT_L3, .cut_keep = 19, .payload = 50), L2, 14),
 };
 
 const size_t fx_count = sizeof(fx_table) / sizeof(fx_table[0]);

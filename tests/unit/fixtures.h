@@ -54,6 +54,7 @@ struct fx_pkt {
 	uint16_t sport, dport;
 	uint8_t icmp_type, icmp_code;
 	uint8_t ip4_opts; /* bytes of IPv4 options, multiple of 4 */
+	uint8_t tcp_opts; /* bytes of TCP options (NOPs), multiple of 4 */
 	enum fx_frag frag;
 	uint8_t ext[12]; /* IPv6 extension headers in order: 0, 43, 60, 44, 51 */
 	uint8_t n_ext;
@@ -76,6 +77,8 @@ struct fixture {
 	int level;           /* enum vtap_level */
 	const char *verdict; /* winning policy, NULL = no match */
 	bool copy;           /* winner mirrors (true) or skips (false) */
+	uint16_t copy_len;   /* the copy's length (its snaplen: `snaplen: headers`
+				is per frame); 0 = not checked */
 	const char *bug;     /* non-NULL: a known bug in the code under test,
 				the fixture still fails until it is fixed */
 };

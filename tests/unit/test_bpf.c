@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/bpf.h>
@@ -33,8 +34,12 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
+#include "sink_reader.h"
+#include <vtap/dedup.h>
 #include "prefix_gen.h"
 #include "kernel/loader.h"
+#include "kernel/tc.h"
+#include "vtap_tc.skel.h"
 #include <vtap/abi.h>
 #include <vtap/map_names.h>
 
@@ -43,6 +48,8 @@ static struct vtap_loader ld;
 static bool ld_open;
 static int fd_out = -1, fd_in = -1, fd_xdp = -1;
 static struct ring_buffer *ring;
+/* what the real sink program on sink0's egress delivers to its peer */
+static int sink_fd = -1;
 
 /* The records the XDP tap wrote during one run. */
 #define RING_MAX_RECS 4
@@ -154,8 +161,21 @@ static int group_setup(void **state)
 		fprintf(stderr, "test_bpf: ring_buffer__new: %s\n", strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < env.n_sinks; i++)
+	for (size_t i = 0; i < env.n_sinks; i++) {
+		bool created;
+
 		vtap_loader_add_sink(&ld, env.sinks[i].ifindex);
+		if (vtap_tc_attach((int)env.sinks[i].ifindex, VTAP_HOOK_EGRESS,
+				   vtap_loader_prog(&ld, VTAP_PROG_SINK), &created)) {
+			fprintf(stderr, "test_bpf: cannot attach the sink program\n");
+			return -1;
+		}
+	}
+	sink_fd = sink_reader_open("p-sink0");
+	if (sink_fd < 0) {
+		fprintf(stderr, "test_bpf: packet socket on p-sink0: %s\n", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -164,6 +184,9 @@ static int group_teardown(void **state)
 	(void)state;
 	ring_buffer__free(ring);
 	ring = NULL;
+	if (sink_fd >= 0)
+		close(sink_fd);
+	sink_fd = -1;
 	if (ld_open)
 		vtap_loader_close(&ld, 1);
 	ld_open = false;
@@ -214,6 +237,22 @@ static int run_frame_xdp(uint32_t ifindex, const uint8_t *frame, size_t len)
 	return ret;
 }
 
+/* Forget the copies' fingerprints (include/vtap/dedup.h): each fixture is
+ * a world of its own, while the table would take a frame an earlier fixture
+ * ran through another port as the same frame, tapped twice. */
+static void dedup_forget(void)
+{
+	static struct vtap_dedup_bucket zero[VTAP_DEDUP_BUCKETS];
+	static __u32 keys[VTAP_DEDUP_BUCKETS];
+	__u32 count = VTAP_DEDUP_BUCKETS;
+
+	for (__u32 i = 0; i < VTAP_DEDUP_BUCKETS; i++)
+		keys[i] = i;
+	assert_int_equal(bpf_map_update_batch(vtap_loader_map_fd(&ld, VTAP_MAP_DEDUP), keys, zero,
+					      &count, NULL),
+			 0);
+}
+
 /* Apply c's image and check that the active generation flipped. */
 static void apply(struct fx_compiled *c)
 {
@@ -253,6 +292,18 @@ static bool test_run_refuses(const uint8_t *frame, size_t len)
 	proto = (uint16_t)(frame[12] << 8 | frame[13]);
 	return (proto == VTAP_ETH_P_IP && len < VTAP_ETH_HLEN + 20) ||
 	       (proto == VTAP_ETH_P_IPV6 && len < VTAP_ETH_HLEN + 40);
+}
+
+/* The copy the sink delivered for the last run: want bytes, the head of
+ * frame. */
+static void check_sink_copy(const uint8_t *frame, uint16_t want)
+{
+	uint8_t got[FX_FRAME_MAX + 8];
+	int n = sink_reader_next(sink_fd, got, sizeof(got), 1000);
+
+	if (n != want)
+		fail_msg("the sink delivered a copy of %d bytes, expected %u", n, want);
+	assert_memory_equal(got, frame, want);
 }
 
 /* ---- one test per fixture ---- */
@@ -320,6 +371,7 @@ static void test_fixture(void **state)
 	native = fx_rank_name(c, rank);
 
 	apply(c);
+	dedup_forget();
 	assert_int_equal(vtap_loader_read_global(&ld, &g0), 0);
 	if (run->xdp) {
 		ret = run_frame_xdp(fx_env_ifindex(&env, f->port), frame, len);
@@ -330,6 +382,7 @@ static void test_fixture(void **state)
 			goto out;
 		}
 	} else {
+		sink_reader_drain(sink_fd);
 		ret = run_frame(f->dir, fx_env_ifindex(&env, f->port), frame, len, 0);
 	}
 	if (!run->xdp && test_run_refuses(frame, len)) {
@@ -401,6 +454,8 @@ static void test_fixture(void **state)
 		assert_int_equal(fx_policy_mirrors(c, winner), f->copy);
 	assert_int_equal(g1.cache_misses - g0.cache_misses, 1);
 	assert_int_equal(g1.cache_hits - g0.cache_hits, 0);
+	if (!run->xdp && f->copy_len)
+		check_sink_copy(frame, f->copy_len);
 	/* the cache's own checks run the frame again through the TC program,
 	 * which refuses some frames XDP takes: once, on the TC pass */
 	if (!run->xdp)
@@ -410,6 +465,9 @@ static void test_fixture(void **state)
 		bool copied = bpf && fx_policy_mirrors(c, winner) && sink_present(c, winner);
 		uint32_t snap = bpf ? c->set.policies[winner].snaplen : 0;
 		uint32_t cap = snap && snap < len ? snap : (uint32_t)len;
+
+		if (f->copy_len)
+			cap = f->copy_len;
 
 		assert_int_equal(n_recs, copied ? 1 : 0);
 		if (copied) {
@@ -472,6 +530,132 @@ static void test_copy_never_copied(void **state)
 	free(c);
 }
 
+/* A rate cap (pps 1, burst 3) for all CPUs and both hooks: of 10 frames
+ * in a moment, 2 through TC and 8 through XDP, 3 are copied — the TC tap's
+ * 2 and one record in the ring — and 7 counted over the cap, not as
+ * failures. A reload with the same cap keeps the bucket (still empty). */
+static void test_rate_cap(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53 } };
+	struct vtap_counters k;
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame)), recs_seen = 0;
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1");
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, "
+			     "rate: {pps: 1, burst: 3}, dedup: false, monitor: mon}\n",
+			c);
+	apply(c);
+	assert_int_equal(vtap_loader_set_rate(&ld, 0, &c->set.policies[0].rate), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(run_frame(VTAP_DIR_OUT, vm1, frame, len, 0), 0);
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(run_frame_xdp(vm1, frame, len), 0);
+		recs_seen += n_recs;
+	}
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.matched_pkts, 10);
+	assert_int_equal(k.copies, 3);
+	assert_int_equal(k.rate_limited, 7);
+	assert_int_equal(k.copy_fail, 0);
+	assert_int_equal(recs_seen, 1);
+	/* the same cap written again: the bucket is kept, still empty */
+	assert_int_equal(vtap_loader_set_rate(&ld, 0, &c->set.policies[0].rate), 0);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm1, frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.copies, 3);
+	assert_int_equal(k.rate_limited, 8);
+	/* no cap: every frame copied */
+	compile_or_fail(MONS "  - {name: capped, source: {ports: [vm1]}, dedup: false, "
+			     "monitor: mon}\n",
+			c);
+	apply(c);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm1, frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	assert_int_equal(k.copies, 1);
+	assert_int_equal(k.rate_limited, 0);
+	fx_compiled_free(c);
+	free(c);
+}
+
+/* The policies of yaml in effect, no fingerprint left: frame leaves vm1
+ * and enters vm2; *second: the counters of the second policy. */
+static void both_ends(const char *yaml, struct fx_compiled *c, const uint8_t *frame, size_t len,
+		      struct vtap_counters *second)
+{
+	compile_or_fail(yaml, c);
+	apply(c);
+	dedup_forget();
+	assert_int_equal(run_frame(VTAP_DIR_OUT, fx_env_ifindex(&env, "vm1"), frame, len, 0), 0);
+	assert_int_equal(run_frame(VTAP_DIR_IN, fx_env_ifindex(&env, "vm2"), frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 1, second), 0);
+}
+
+/* One copy per frame: the same frame tapped leaving vm1 and entering vm2
+ * (TC, or XDP out and TC in) reaches the monitor once, the second counted
+ * deduplicated; the same frame again at the same tap point is another frame
+ * (copied); after the window it is another frame too; a frame tapped for
+ * two monitors goes to both; dedup: false copies it twice. */
+static void test_dedup(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture f = { .pkt = { .l3 = FX_IP4, .proto = 6, .sport = 1, .dport = 80,
+				      .payload = 100 } };
+	struct vtap_counters k1, k2;
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1"), vm2 = fx_env_ifindex(&env, "vm2");
+	struct timespec gap = { 0, VTAP_DEDUP_WINDOW_NS + 1000000 };
+
+	(void)state;
+	assert_non_null(c);
+	both_ends(MONS "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+		       "  - {name: two, source: {ports: [vm2]}, monitor: mon}\n",
+		  c, frame, len, &k2);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k1), 0);
+	assert_int_equal(k1.copies, 1);
+	assert_int_equal(k2.copies, 0);
+	assert_int_equal(k2.deduplicated, 1);
+	/* the same frame again at vm1: another frame, copied; then at vm2 */
+	assert_int_equal(run_frame(VTAP_DIR_OUT, vm1, frame, len, 0), 0);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm2, frame, len, 0), 0);
+	/* XDP out, TC in: no skb metadata between them, the same answer */
+	assert_int_equal(run_frame_xdp(vm1, frame, len), 0);
+	assert_int_equal(n_recs, 1);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm2, frame, len, 0), 0);
+	/* past the window: another frame */
+	nanosleep(&gap, NULL);
+	assert_int_equal(run_frame(VTAP_DIR_IN, vm2, frame, len, 0), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k1), 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 1, &k2), 0);
+	assert_int_equal(k1.copies, 3);
+	assert_int_equal(k1.deduplicated, 0);
+	assert_int_equal(k2.copies, 1);
+	assert_int_equal(k2.deduplicated, 3);
+	assert_int_equal(k1.copy_fail + k2.copy_fail, 0);
+
+	/* dedup: false on the second: twice */
+	both_ends(MONS "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+		       "  - {name: two, source: {ports: [vm2]}, dedup: false, monitor: mon}\n",
+		  c, frame, len, &k2);
+	assert_int_equal(k2.copies, 1);
+	assert_int_equal(k2.deduplicated, 0);
+	/* two monitors: each gets the frame (the second's sink is absent
+	 * here: its copy is a failure, not a duplicate) */
+	both_ends("monitors: [{name: mon, type: local, port: sink0}, "
+		  "{name: mon2, type: local, port: ghost0}]\npolicies:\n"
+		  "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+		  "  - {name: two, source: {ports: [vm2]}, monitor: mon2}\n",
+		  c, frame, len, &k2);
+	assert_int_equal(k2.deduplicated, 0);
+	assert_int_equal(k2.copy_fail, 1);
+	fx_compiled_free(c);
+	free(c);
+}
+
 static void test_sample(void **state)
 {
 	struct fx_compiled *c = calloc(1, sizeof(*c));
@@ -485,7 +669,7 @@ static void test_sample(void **state)
 	compile_or_fail(MONS "  - {name: other, priority: 1, source: {ports: [vm1]}, "
 			     "match: {protocol: tcp}, monitor: mon}\n"
 			     "  - {name: sampled, priority: 2, source: {ports: [vm1]}, sample: 3, "
-			     "monitor: mon}\n",
+			     "dedup: false, monitor: mon}\n",
 			c);
 	apply(c);
 	for (int i = 0; i < 6; i++)
@@ -889,7 +1073,15 @@ static void test_prefixes(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = calloc(2 * fx_count + 7, sizeof(*tests));
+	static const struct CMUnitTest extra[] = {
+		cmocka_unit_test(test_copy_never_copied), cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_rate_cap), cmocka_unit_test(test_dedup),
+		cmocka_unit_test(test_generations), cmocka_unit_test(test_flow_cache_torn_slot),
+		cmocka_unit_test(test_ring_overflow), cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_index_arrays),
+	};
+	const size_t n_extra = sizeof(extra) / sizeof(extra[0]);
+	struct CMUnitTest *tests = calloc(2 * fx_count + n_extra, sizeof(*tests));
 	struct fx_run *runs = calloc(2 * fx_count, sizeof(*runs));
 	size_t n = 0, r = 0;
 
@@ -914,12 +1106,7 @@ int main(void)
 			r++;
 		}
 	}
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_copy_never_copied);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sample);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_generations);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flow_cache_torn_slot);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ring_overflow);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_prefixes);
-	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_index_arrays);
+	for (size_t i = 0; i < n_extra; i++)
+		tests[n++] = extra[i];
 	return _cmocka_run_group_tests("bpf", tests, n, group_setup, group_teardown);
 }

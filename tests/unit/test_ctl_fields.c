@@ -60,17 +60,18 @@ static void test_policy_row_text(void **state)
 	sbuf_printf(&got, "%-20s", "web");
 	vtap_fields_row(&got, &vtap_counters_fields, &c);
 	/* the format vtapctl stats printed before the tables */
-	sbuf_printf(&want, "%-20s %12llu %14llu %12llu %10llu %10llu %10llu", "web",
+	sbuf_printf(&want, "%-20s %12llu %14llu %12llu %10llu %10llu %10llu %10llu %10llu", "web",
 		    (unsigned long long)c.matched_pkts, (unsigned long long)c.matched_bytes,
 		    (unsigned long long)c.copies, (unsigned long long)c.copy_fail,
-		    (unsigned long long)c.sampled_out, (unsigned long long)c.ring_full);
+		    (unsigned long long)c.sampled_out, (unsigned long long)c.ring_full,
+		    (unsigned long long)c.rate_limited, (unsigned long long)c.deduplicated);
 	assert_string_equal(str(&got), str(&want));
 	sbuf_free(&got);
 	sbuf_free(&want);
 	sbuf_printf(&got, "%-20s", "POLICY");
 	vtap_fields_head(&got, &vtap_counters_fields);
-	sbuf_printf(&want, "%-20s %12s %14s %12s %10s %10s %10s", "POLICY", "MATCHED", "BYTES",
-		    "COPIES", "FAILED", "SAMPLED", "RINGFULL");
+	sbuf_printf(&want, "%-20s %12s %14s %12s %10s %10s %10s %10s %10s", "POLICY", "MATCHED",
+		    "BYTES", "COPIES", "FAILED", "SAMPLED", "RINGFULL", "RATELIM", "DEDUP");
 	assert_string_equal(str(&got), str(&want));
 	sbuf_free(&got);
 	sbuf_free(&want);
@@ -89,11 +90,13 @@ static void test_policy_json(void **state)
 	sbuf_printf(&o, "}");
 	snprintf(want, sizeof(want),
 		 "{\"name\":\"web\",\"matched_pkts\":%llu,\"matched_bytes\":%llu,\"copies\":%llu,"
-		 "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu,\"ring_full\":%llu}",
+		 "\"copy_bytes\":%llu,\"copy_fail\":%llu,\"sampled_out\":%llu,\"ring_full\":%llu,"
+		 "\"rate_limited\":%llu,\"deduplicated\":%llu}",
 		 (unsigned long long)c.matched_pkts, (unsigned long long)c.matched_bytes,
 		 (unsigned long long)c.copies, (unsigned long long)c.copy_bytes,
 		 (unsigned long long)c.copy_fail, (unsigned long long)c.sampled_out,
-		 (unsigned long long)c.ring_full);
+		 (unsigned long long)c.ring_full, (unsigned long long)c.rate_limited,
+		 (unsigned long long)c.deduplicated);
 	assert_string_equal(str(&o), want);
 	sbuf_free(&o);
 }

@@ -28,6 +28,7 @@ static void test_fixture(void **state)
 	struct fx_compiled *c = calloc(1, sizeof(*c));
 	struct vdp_stats *st = calloc(1, sizeof(*st));
 	const struct vtap_rule *r;
+	struct vtap_copy cp;
 	uint8_t frame[FX_FRAME_MAX];
 	size_t len;
 
@@ -37,7 +38,7 @@ static void test_fixture(void **state)
 		fail_msg("fixture policies do not compile");
 	len = fx_build(f, frame, sizeof(frame));
 	r = vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len, fx_env_ifindex(&env, f->port),
-		    f->dir);
+		    f->dir, &cp);
 	assert_int_equal(st->g.seen, 1);
 	if (!f->verdict) {
 		if (st->g.no_match != 1)
@@ -57,6 +58,9 @@ static void test_fixture(void **state)
 		if (f->copy) {
 			assert_non_null(r);
 			assert_int_equal(r->policy_id, (__u32)idx);
+			assert_int_equal(cp.policy_id, (__u32)idx);
+			if (f->copy_len)
+				assert_int_equal(cp.snaplen, f->copy_len);
 		} else {
 			assert_null(r);
 		}
@@ -105,14 +109,15 @@ static void test_sample(void **state)
 	assert_int_equal(fx_compile_yaml(sample_yaml, &env, c), 0);
 	len = fx_build(&f, frame, sizeof(frame));
 	for (int i = 0; i < 10; i++) {
+		struct vtap_copy cp;
 		const struct vtap_rule *r =
 		    vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len,
-			    fx_env_ifindex(&env, "vm1"), VTAP_DIR_OUT);
+			    fx_env_ifindex(&env, "vm1"), VTAP_DIR_OUT, &cp);
 
 		if (r) {
 			assert_int_equal(i % 3, 0);
-			assert_int_equal(r->snaplen, 60);
-			assert_int_equal(r->sink_ifindex, fx_env_ifindex(&env, "sink0"));
+			assert_int_equal(cp.snaplen, 60);
+			assert_int_equal(cp.sink_ifindex, fx_env_ifindex(&env, "sink0"));
 			copies++;
 		}
 	}
@@ -120,8 +125,12 @@ static void test_sample(void **state)
 	assert_int_equal(st->pol[0].matched_pkts, 10);
 	assert_int_equal(st->pol[0].sampled_out, 6);
 	/* the other direction is not tapped */
-	assert_null(vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len,
-			    fx_env_ifindex(&env, "vm1"), VTAP_DIR_IN));
+	{
+		struct vtap_copy cp;
+
+		assert_null(vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len,
+				    fx_env_ifindex(&env, "vm1"), VTAP_DIR_IN, &cp));
+	}
 	assert_int_equal(st->g.no_match, 1);
 	fx_compiled_free(c);
 	free(c);

@@ -102,7 +102,7 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 	struct vtap_bitmap all, wild[VTAP_F_MAX];
 	struct ranked *rk = NULL;
 	size_t n = set->n_policies;
-	int ret = -ENOMEM;
+	int *group_of = NULL, ret = -ENOMEM;
 
 	memset(img, 0, sizeof(*img));
 	if (n > VTAP_MAX_RULES) {
@@ -132,8 +132,13 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 	bb.n_slots = 2 * VTAP_POOL_PER_GEN;
 	bb.slots = malloc(bb.n_slots * sizeof(*bb.slots));
 	rk = calloc(n + 1, sizeof(*rk));
-	if (!img->pool || !img->sport || !img->dport || !bb.slots || !rk)
+	group_of = calloc(set->n_monitors + 1, sizeof(*group_of));
+	if (!img->pool || !img->sport || !img->dport || !bb.slots || !rk || !group_of)
 		goto out;
+	if (compile_groups(set, env, img, group_of, errs)) {
+		ret = -E2BIG;
+		goto out;
+	}
 	memset(bb.slots, 0xff, bb.n_slots * sizeof(*bb.slots));
 
 	for (size_t i = 0; i < n; i++)
@@ -191,19 +196,22 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		rule->action = p->action == VTAP_ACTION_SKIP ? VTAP_ACT_SKIP : VTAP_ACT_MIRROR;
 		rule->sample = p->sample;
 		rule->snaplen = p->snaplen;
+		if (p->snap_headers)
+			rule->flags |= VTAP_RULE_HEADERS;
+		if (p->rate.pps || p->rate.bytes_per_sec)
+			rule->flags |= VTAP_RULE_RATE;
+		if (p->dedup)
+			rule->flags |= VTAP_RULE_DEDUP;
 		rule->sink_ifindex = (p->monitor_idx >= 0 && env->sink_ifindex)
 					     ? env->sink_ifindex[p->monitor_idx]
 					     : 0;
 		rule->sink_kind = VTAP_SINK_PLAIN;
-		if (p->monitor_idx >= 0) {
-			enum vtap_monitor_type t = set->monitors[p->monitor_idx].type;
-
-			if (t == VTAP_MONITOR_OVS)
-				rule->sink_kind = VTAP_SINK_VLAN;
-			else if (t == VTAP_MONITOR_CAPTURE)
-				rule->sink_kind = VTAP_SINK_CAPTURE;
-			else if (t == VTAP_MONITOR_VXLAN)
-				rule->sink_kind = VTAP_SINK_VXLAN;
+		if (p->monitor_idx >= 0)
+			rule->sink_kind = vtap_sink_kind_of(set->monitors[p->monitor_idx].type);
+		if (p->monitor_idx >= 0 && group_of[p->monitor_idx] >= 0) {
+			rule->flags |= VTAP_RULE_GROUP;
+			rule->group = (__u32)group_of[p->monitor_idx];
+			rule->sink_ifindex = 0; /* a member's, per frame */
 		}
 		img->rank_policy[r] = rk[r].index;
 	}
@@ -211,6 +219,7 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 out:
 	free(bb.slots);
 	free(rk);
+	free(group_of);
 	if (ret)
 		vtap_image_free(img);
 	return ret;

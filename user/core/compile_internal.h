@@ -53,4 +53,10 @@ int compile_l4ports(struct bm_builder *bb, const struct ranked *rk, size_t n, in
 int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t n, int field,
 		   const struct vtap_bitmap *wild, __u16 *table, size_t space);
 
+/* The groups of set into img->groups (compile_groups.c); group_of[m]: the
+ * group index of monitor m, -1 for monitors that are not groups. Returns 0,
+ * or -1 with an error (too many groups). */
+int compile_groups(const struct vtap_policy_set *set, const struct vtap_compile_env *env,
+		   struct vtap_image *img, int *group_of, struct vtap_errors *errs);
+
 #endif

@@ -46,6 +46,8 @@ struct vtap_image {
 	__u16 vlan[VTAP_VLAN_SPACE];
 	struct vtap_rule rules[VTAP_MAX_RULES];
 	int rank_policy[VTAP_MAX_RULES]; /* rank -> index in the policy set */
+	struct vtap_group groups[VTAP_MAX_GROUPS]; /* by group index (rule.group) */
+	__u32 n_groups;				   /* groups[n_groups..] are empty */
 };
 
 /* A port on this host, as the compiler sees it. */
@@ -59,7 +61,22 @@ struct vtap_compile_env {
 	size_t n_ports;
 	const __u32 *sink_ifindex; /* per monitor, 0 = not present */
 	const __u32 *policy_id;    /* per policy; NULL = the policy's index */
+	/* per monitor: its port is down (a group passes over it); NULL: none */
+	const bool *sink_down;
+	/* per monitor: a group's index (< VTAP_MAX_GROUPS), kept by the
+	 * daemon across reloads so its members' counters stay; NULL: the
+	 * groups in the order of the set */
+	const __u32 *group_id;
 };
+
+/* The sink kind copies to a monitor of type t take (compile_groups.c). */
+enum vtap_sink_kind vtap_sink_kind_of(enum vtap_monitor_type t);
+
+/* The members' sinks of img's groups (compiled from set) anew from env's
+ * sink_ifindex and sink_down: vtapd compiles before it makes the capture
+ * and ovs sinks, then points the image at them (compile_groups.c). */
+void vtap_image_member_sinks(struct vtap_image *img, const struct vtap_policy_set *set,
+			     const struct vtap_compile_env *env);
 
 /* Compile set into img (initialised here; free with vtap_image_free).
  * Returns 0, or -1 with the reason in errs (a limit was exceeded). */

@@ -29,6 +29,7 @@ enum vtap_monitor_type {
 	VTAP_MONITOR_VXLAN,
 	VTAP_MONITOR_OVS,
 	VTAP_MONITOR_CAPTURE,
+	VTAP_MONITOR_GROUP, /* members: monitors of the other types (include/vtap/group.h) */
 };
 
 /* ovs monitors: how OVS reaches the sink veth (optional; 0 = not said). */
@@ -56,6 +57,13 @@ struct vtap_monitor {
 	uint64_t rotate_size;	  /* bytes; 0 = never rotate */
 	uint32_t rotate_count;	  /* files kept; 0 = unlimited */
 	struct vtap_loc port_loc; /* where port was written (line 0 if absent) */
+	/* group: its members, by name as written, and (once the set is
+	 * validated) by index in vtap_policy_set.monitors; hash: only
+	 * symmetric (a connection's both directions to one member) */
+	char members[VTAP_GROUP_MAX][VTAP_NAME_MAX];
+	struct vtap_loc member_locs[VTAP_GROUP_MAX];
+	int member_idx[VTAP_GROUP_MAX];
+	size_t n_members;
 };
 
 /* A CIDR with IPv4 stored as IPv4-mapped IPv6 (::ffff:a.b.c.d), prefixlen
@@ -85,6 +93,14 @@ enum vtap_action {
 	VTAP_ACTION_SKIP = 1,
 };
 
+/* rate: a cap on a policy's copies, for all CPUs (include/vtap/rate.h).
+ * 0 = no such cap; burst 0 = the default (core/rate.c). */
+struct vtap_rate_spec {
+	uint64_t pps;
+	uint64_t bytes_per_sec;
+	uint64_t burst; /* packets when pps is given, else bytes */
+};
+
 struct vtap_policy {
 	char name[VTAP_NAME_MAX];
 	int32_t priority; /* lower runs first; default 1000 */
@@ -105,6 +121,9 @@ struct vtap_policy {
 	size_t n_vlans;		     /* none = any */
 	enum vtap_action action;     /* default mirror */
 	uint32_t snaplen;	     /* 0 = whole frame */
+	bool snap_headers;	     /* snaplen: headers (snaplen is 0) */
+	struct vtap_rate_spec rate;  /* rate: all 0 = none */
+	bool dedup;		     /* one copy per frame per monitor (default true) */
 	uint32_t sample;	     /* 1 = every frame; >= 1 */
 	char monitor[VTAP_NAME_MAX]; /* required for mirror; optional for skip */
 	int monitor_idx;	     /* index in set->monitors, -1 if none */
@@ -232,6 +251,10 @@ int vtap_hook_mode_parse(const char *s);
 #define VTAP_POLICY_DEPTH_MAX  64		   /* YAML nesting */
 #define VTAP_POLICY_MAX	       4096		   /* policies, all files */
 #define VTAP_POLICY_ERRORS_MAX 1000		   /* messages kept */
+
+/* Does p's copies go to monitor m (its monitor, or a group m is a member
+ * of)? Mirror policies only. */
+bool vtap_policy_sends_to(const struct vtap_policy_set *set, const struct vtap_policy *p, int m);
 
 /* qsort comparator on struct vtap_policy: (priority, name), the order in
  * which rules are evaluated (first match wins). */

@@ -43,6 +43,11 @@ void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vta
 
 void vtap_policy_free_one(struct vtap_policy *p);
 
+/* Each group's members by index in set->monitors (policy_group.c), with an
+ * error for a member that is not a monitor of the set (when refs) or is a
+ * group itself. */
+void vtap_policy_resolve_groups(struct vtap_policy_set *set, bool refs, struct vtap_errors *errs);
+
 struct stat;
 /* Who may change a policy file or the policy directory (st from fstat of the
  * open file or directory): refused, with an error naming path, when it is

@@ -17,6 +17,8 @@ const char *vtap_monitor_type_name(enum vtap_monitor_type t)
 		return "ovs";
 	case VTAP_MONITOR_CAPTURE:
 		return "capture";
+	case VTAP_MONITOR_GROUP:
+		return "group";
 	}
 	return "?";
 }

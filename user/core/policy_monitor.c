@@ -21,6 +21,8 @@ static const struct key_spec monitor_keys[] = {
     {"file", T_BIT(VTAP_MONITOR_CAPTURE)},
     {"rotate_size", T_BIT(VTAP_MONITOR_CAPTURE)},
     {"rotate_count", T_BIT(VTAP_MONITOR_CAPTURE)},
+    {"members", T_BIT(VTAP_MONITOR_GROUP)},
+    {"hash", T_BIT(VTAP_MONITOR_GROUP)},
 };
 #define N_MONITOR_KEYS (sizeof(monitor_keys) / sizeof(monitor_keys[0]))
 
@@ -87,11 +89,13 @@ void parse_monitor(const struct pctx *c, const struct vtap_ynode *map)
 			m->type = VTAP_MONITOR_OVS;
 		else if (s && !strcmp(s, "capture"))
 			m->type = VTAP_MONITOR_CAPTURE;
+		else if (s && !strcmp(s, "group"))
+			m->type = VTAP_MONITOR_GROUP;
 		else {
 			if (s)
 				ERR(c, v,
-				    "unknown monitor type '%s' (expected local, vxlan, ovs or "
-				    "capture)",
+				    "unknown monitor type '%s' (expected local, vxlan, ovs, capture "
+				    "or group)",
 				    Q(s));
 			type_ok = false;
 		}
@@ -113,7 +117,9 @@ void parse_monitor(const struct pctx *c, const struct vtap_ynode *map)
 		}
 	}
 
-	if (m->type != VTAP_MONITOR_VXLAN) {
+	if (m->type == VTAP_MONITOR_GROUP) {
+		parse_group(c, map, m);
+	} else if (m->type != VTAP_MONITOR_VXLAN) {
 		v = node_get(map, "port", NULL);
 		if (!v) {
 			/* capture and ovs: vtapd names the sink veth (sink_name.h) */

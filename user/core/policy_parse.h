@@ -40,7 +40,7 @@ struct key_spec {
 	unsigned int types; /* monitors: bit per type allowed; else unused */
 };
 
-#define T_ALL	 0xfu
+#define T_ALL	 0x1fu
 #define T_BIT(t) (1u << (t))
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -91,7 +91,16 @@ bool field_port_specs(const struct pctx *c, const struct vtap_ynode *n, const ch
 /* ---- entries of the top-level lists ---- */
 
 void parse_monitor(const struct pctx *c, const struct vtap_ynode *map); /* policy_monitor.c */
+/* a group monitor's own keys, members and hash (policy_group.c) */
+void parse_group(const struct pctx *c, const struct vtap_ynode *map, struct vtap_monitor *m);
 void parse_receive(const struct pctx *c, const struct vtap_ynode *map); /* policy_monitor.c */
 void parse_policy(const struct pctx *c, const struct vtap_ynode *map);	/* policy_rule.c */
+
+/* ---- a policy's copy keys (policy_copy.c); key: the key's node ---- */
+
+void parse_rate(const struct pctx *c, const struct vtap_ynode *n, const struct vtap_ynode *key,
+		struct vtap_policy *p);
+void parse_dedup(const struct pctx *c, const struct vtap_ynode *n, const struct vtap_ynode *key,
+		 struct vtap_policy *p);
 
 #endif

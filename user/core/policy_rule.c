@@ -12,6 +12,7 @@
 static const struct key_spec policy_keys[] = {
     {"name", 0},  {"priority", 0}, {"source", 0},  {"destination", 0}, {"direction", 0},
     {"match", 0}, {"action", 0},   {"snaplen", 0}, {"sample", 0},      {"monitor", 0},
+    {"rate", 0},  {"dedup", 0},
 };
 static const struct key_spec source_keys[] = {{"ports", 0}, {"cidr", 0}, {"hook", 0}};
 static const struct key_spec dest_keys[] = {{"cidr", 0}, {"ports", 0}};
@@ -147,6 +148,7 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 	p->snaplen = 0;
 	p->sample = 1;
 	p->monitor_idx = -1;
+	p->dedup = true;
 
 	if (map->kind != VTAP_Y_MAP) {
 		ERR(c, map, "a policy must be a mapping, got %s", node_kind(map));
@@ -258,7 +260,13 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 	}
 
 	if ((v = node_get(map, "snaplen", &k))) {
-		if (field_int(c, v, "snaplen", 0, 65535, &x)) {
+		if (v->kind == VTAP_Y_SCALAR && !strcmp(v->str, "headers") && v->len == 7)
+			p->snap_headers = true;
+		else if (v->kind == VTAP_Y_SCALAR && !node_is_null(v) &&
+			 !(v->plain && parse_decimal(v->str, &x)))
+			ERR(c, v, "snaplen must be a number of bytes or 'headers', got '%s'",
+			    QNODE(v));
+		else if (field_int(c, v, "snaplen", 0, 65535, &x)) {
 			if (x > 0 && x < 14)
 				ERR(c, v,
 				    "snaplen %lld out of range (0 = whole frame, or 14..65535)", x);
@@ -274,6 +282,11 @@ void parse_policy(const struct pctx *c, const struct vtap_ynode *map)
 		if (p->action == VTAP_ACTION_SKIP)
 			ERR(c, k, "sample has no meaning for a skip policy");
 	}
+
+	if ((v = node_get(map, "rate", &k)))
+		parse_rate(c, v, k, p);
+	if ((v = node_get(map, "dedup", &k)))
+		parse_dedup(c, v, k, p);
 
 	if ((v = node_get(map, "monitor", &mon_key))) {
 		if (p->action == VTAP_ACTION_SKIP) {

@@ -144,6 +144,7 @@ void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vta
 			vtap_errors_add(errs, &p->monitor_loc, "policy %s: unknown monitor '%s'",
 					p->name, p->monitor);
 	}
+	vtap_policy_resolve_groups(set, refs, errs);
 	check_loops(set, errs);
 	/* a VNI is delivered to one port */
 	for (size_t i = 0; i < set->n_receives; i++)

@@ -2,6 +2,7 @@
 /* vtap-dpdk's tap without DPDK: see tap.h. The count/sample step is
  * <vtap/count.h>, the one the BPF taps use, so the counters mean the same
  * on both paths; here over the compiled image and vdp_stats. */
+#include <time.h>
 #include <vtap/parse.h>
 #include "tap.h"
 
@@ -38,16 +39,63 @@ static inline struct vtap_counters *vtap_tap_be_counters(const struct vdp_tap_be
 	return &be->st->pol[policy_id & (VTAP_MAX_RULES - 1)];
 }
 
+/* The copy step's backend: the rate states, the fingerprints, the groups
+ * of the image and their members' counters, the clock. */
+static inline struct vtap_rate *vtap_tap_be_rate(const struct vdp_tap_be *be, __u32 policy_id)
+{
+	return &be->st->rate[policy_id & (VTAP_MAX_RULES - 1)];
+}
+
+static inline struct vtap_dedup_bucket *vtap_tap_be_dedup(const struct vdp_tap_be *be,
+							   __u32 bucket)
+{
+	return &be->st->dedup[bucket & (VTAP_DEDUP_BUCKETS - 1)];
+}
+
+/* The image has one generation: gen is 0. */
+static inline const struct vtap_group *vtap_tap_be_group(const struct vdp_tap_be *be, __u32 gen,
+							 __u32 group)
+{
+	(void)gen;
+	return &be->img->groups[group & (VTAP_MAX_GROUPS - 1)];
+}
+
+static inline struct vtap_member_counters *vtap_tap_be_member(const struct vdp_tap_be *be,
+							      __u32 group, __u32 member)
+{
+	return &be->st->members[group & (VTAP_MAX_GROUPS - 1)][member & (VTAP_GROUP_MAX - 1)];
+}
+
+static inline __u64 vtap_tap_be_now(const struct vdp_tap_be *be)
+{
+	struct timespec ts;
+
+	(void)be;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
 #include <vtap/count.h>
+#include <vtap/copy_plan.h>
 
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,
-				uint32_t ifindex, uint8_t dir)
+				uint32_t ifindex, uint8_t dir, struct vtap_copy *cp)
 {
-	const struct vdp_tap_be be = { .img = img, .st = st };
+	const struct vdp_tap_be be = {.img = img, .st = st};
+	const struct vtap_frame f = {.data = data,
+				     .end = (const uint8_t *)data + len_linear,
+				     .len = len,
+				     .ifindex = ifindex,
+				     .dir = dir};
+	const struct vtap_rule *r;
 	struct vtap_counters *c;
 	struct vtap_pkt pkt;
+	__u32 gen = 0;
 
-	vtap_parse(data, (const uint8_t *)data + len_linear, &pkt);
-	return vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c);
+	vtap_parse(data, f.end, &pkt);
+	r = vtap_tap_count(&be, &pkt, ifindex, dir, len, &st->g, &c, &gen);
+	if (r && !vtap_copy_plan(&be, &f, &pkt, r, gen, c, cp))
+		return NULL;
+	return r;
 }

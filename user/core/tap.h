@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <vtap/abi.h>
 #include "image.h"
 
 /* Written by the one forwarding lcore only; read without locks by the
@@ -17,14 +18,23 @@
 struct vdp_stats {
 	struct vtap_counters pol[VTAP_MAX_RULES]; /* by policy id, as vtap_stats */
 	struct vtap_global_counters g;		  /* copies_seen, pull_fail stay 0 */
+	/* the rate caps by policy id, as vtap_rate: costs written by the
+	 * control thread when a policy's rate changes, buckets by the lcore */
+	struct vtap_rate rate[VTAP_MAX_RULES];
+	/* fingerprints of recent copies (include/vtap/dedup.h) */
+	struct vtap_dedup_bucket dedup[VTAP_DEDUP_BUCKETS];
+	/* monitor groups' members, as vtap_members */
+	struct vtap_member_counters members[VTAP_MAX_GROUPS][VTAP_GROUP_MAX];
 };
 
 /* Parse the frame (its first len_linear bytes are contiguous, len bytes in
  * all), classify it as seen on (ifindex, dir), count it; returns the rule
- * whose copy is to be sent, or NULL (no match, skip, sampled out). The
- * caller counts the copy (copies/copy_bytes or copy_fail). */
+ * whose copy is to be sent, with the copy in *cp (sink, length: the copy
+ * step of include/vtap/copy_plan.h), or NULL (no match, skip, sampled out,
+ * or the copy step decided against it). The caller counts the copy
+ * (copies/copy_bytes or copy_fail). */
 const struct vtap_rule *vdp_tap(const struct vtap_image *img, struct vdp_stats *st,
 				const void *data, uint32_t len_linear, uint32_t len,
-				uint32_t ifindex, uint8_t dir);
+				uint32_t ifindex, uint8_t dir, struct vtap_copy *cp);
 
 #endif

@@ -18,6 +18,10 @@ static const struct vtap_counter_field policy_f[] = {
 		 "Matched frames not copied because of the policy's sample"),
     VTAP_FIELD_C(POL, ring_full, 6, "RINGFULL", 10,
 		 "XDP copies the ring buffer had no room for (counted in copy failures too)"),
+    VTAP_FIELD_C(POL, rate_limited, 7, "RATELIM", 10,
+		 "Copies not sent: over the policy's rate cap (not failures)"),
+    VTAP_FIELD_C(POL, deduplicated, 8, "DEDUP", 10,
+		 "Copies not sent: the monitor got the frame from another tap point"),
 };
 const struct vtap_field_table vtap_counters_fields = VTAP_FIELDS(policy_f);
 
@@ -52,6 +56,14 @@ static const struct vtap_counter_field sink_f[] = {
     VTAP_FIELD_J(SNK, no_tunnel, "vxlan: copies of a policy without a tunnel (being removed)"),
 };
 const struct vtap_field_table vtap_sink_fields = VTAP_FIELDS(sink_f);
+
+#define MBR struct vtap_member_counters
+static const struct vtap_counter_field member_f[] = {
+    VTAP_FIELD_C(MBR, copies, 1, "COPIES", 12, "Copies sent to the group's member"),
+    VTAP_FIELD_C(MBR, rehashed, 2, "REHASHED", 10,
+		 "Of those, copies of flows whose own member was not usable"),
+};
+const struct vtap_field_table vtap_member_fields = VTAP_FIELDS(member_f);
 
 #define RCV struct vtap_recv_counters
 static const struct vtap_counter_field recv_f[] = {

@@ -12,6 +12,7 @@ extern const struct vtap_field_table vtap_counters_fields; /* struct vtap_counte
 extern const struct vtap_field_table vtap_global_fields;   /* struct vtap_global_counters */
 extern const struct vtap_field_table vtap_sink_fields;	   /* struct vtap_sink_counters */
 extern const struct vtap_field_table vtap_recv_fields;	   /* struct vtap_recv_counters */
+extern const struct vtap_field_table vtap_member_fields; /* struct vtap_member_counters */
 extern const struct vtap_field_table vtap_capture_stats_fields; /* struct vtap_capture_stats */
 extern const struct vtap_field_table vtap_xsk_tx_fields;	/* struct vtap_xsk_tx_stats */
 

@@ -104,6 +104,46 @@ void vtap_stats_sink(struct vtap_stats_view *v, const char *port,
 	sbuf_printf(v->o, "\n");
 }
 
+void vtap_stats_groups(struct vtap_stats_view *v)
+{
+	v->rows = 0;
+	v->group_head = false;
+	if (!v->metrics && v->json)
+		sbuf_printf(v->o, "],\"groups\":[");
+}
+
+void vtap_stats_member(struct vtap_stats_view *v, const char *group, const char *member,
+		       const struct vtap_member_counters *c)
+{
+	if (v->metrics) {
+		struct sbuf l = {0};
+
+		vtap_metrics_label(&l, "group", group);
+		vtap_metrics_label(&l, "member", member);
+		vtap_metrics_fields(v->metrics, "vtap_group_member", &vtap_member_fields, c, l.s);
+		sbuf_free(&l);
+		return;
+	}
+	if (v->json) {
+		entry(v, "group");
+		sbuf_json_str(v->o, group);
+		sbuf_printf(v->o, ",\"member\":");
+		sbuf_json_str(v->o, member);
+		vtap_fields_json(v->o, &vtap_member_fields, c);
+		sbuf_printf(v->o, "}");
+		return;
+	}
+	if (!v->group_head) {
+		sbuf_printf(v->o, "\n%-16s %-16s", "GROUP", "MEMBER");
+		vtap_fields_head(v->o, &vtap_member_fields);
+		sbuf_printf(v->o, "\n");
+		v->group_head = true;
+	}
+	sbuf_printf(v->o, "%-16s %-16s", group, member);
+	vtap_fields_row(v->o, &vtap_member_fields, c);
+	sbuf_printf(v->o, "\n");
+}
+
 void vtap_stats_receive(struct vtap_stats_view *v, bool any)
 {
 	v->rows = 0;
@@ -209,8 +249,11 @@ void vtap_policies_view(struct sbuf *o, const struct vtap_policy_set *set, const
 		sbuf_json_str(o, monitor_type(set, p->monitor));
 		sbuf_printf(o, ",\"ports\":");
 		sbuf_json_str(o, ports);
-		sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u,\"hook\":\"%s\",\"id\":%u}",
-			    p->sample, p->snaplen, vtap_hook_mode_name(p->hook), ids[i]);
+		if (p->snap_headers)
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":\"headers\"", p->sample);
+		else
+			sbuf_printf(o, ",\"sample\":%u,\"snaplen\":%u", p->sample, p->snaplen);
+		sbuf_printf(o, ",\"hook\":\"%s\",\"id\":%u}", vtap_hook_mode_name(p->hook), ids[i]);
 	}
 	if (json)
 		sbuf_printf(o, "]\n");

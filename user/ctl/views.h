@@ -21,6 +21,7 @@ struct vtap_stats_view {
 	size_t rows;		      /* rows of the current section */
 	size_t policies;	      /* policy rows written */
 	struct vtap_metrics *metrics; /* a scrape: rows become samples (metrics.h) */
+	bool group_head;	      /* the groups' table heading is out */
 };
 
 /* r: --json, the one policy asked for (r->name), or a metrics scrape */
@@ -36,6 +37,11 @@ int vtap_stats_sinks(struct vtap_stats_view *v);
 void vtap_stats_sink(struct vtap_stats_view *v, const char *port,
 		     const struct vtap_sink_counters *c, const struct vtap_field_table *more,
 		     const void *more_s);
+/* Monitor groups' members (after the sinks): a table, or "groups":[...]
+ * of {"group","member", and the member's counters} */
+void vtap_stats_groups(struct vtap_stats_view *v);
+void vtap_stats_member(struct vtap_stats_view *v, const char *group, const char *member,
+		       const struct vtap_member_counters *c);
 /* The receiving side; any: there are rows (text shows no table otherwise) */
 void vtap_stats_receive(struct vtap_stats_view *v, bool any);
 /* vni < 0: frames of a VNI no receive entry names */

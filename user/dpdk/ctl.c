@@ -25,9 +25,14 @@ static void *ctl_main(void *arg)
 		int wait = v->metrics ? vtap_metrics_http_timeout_ms(v->metrics) : -1;
 		int r = poll(pfd, 2, wait >= 0 && wait < 100 ? wait : 100);
 
+		/* a monitor port going down or up moves the flows of the
+		 * groups it is a member of: the rules are compiled again */
+		uint32_t down = vdp_monitors_down(v);
+
 		vdp_notify_tick(v);
-		if (vdp_reload_requested) {
+		if (vdp_reload_requested || down != v->mon_down) {
 			vdp_reload_requested = 0;
+			v->mon_down = down; /* once per change, even if the reload fails */
 			pthread_mutex_lock(&v->lock);
 			vdp_reload_notified(v, NULL);
 			pthread_mutex_unlock(&v->lock);

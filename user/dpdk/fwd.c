@@ -47,7 +47,7 @@ static int monitor_of(struct vdp *v, __u32 ifindex)
  * whole, a copy of the first snaplen bytes when it is cut; for a vxlan
  * monitor, always a copy, encapsulated (vxlan.c). */
 static void copy_one(struct vdp *v, const struct vdp_rules *rl, struct copyq *q, struct rte_mbuf *m,
-		     const struct vtap_rule *r)
+		     const struct vtap_copy *r)
 {
 	struct vtap_counters *c = &v->stats->pol[r->policy_id & (VTAP_MAX_RULES - 1)];
 	int k = monitor_of(v, r->sink_ifindex);
@@ -125,16 +125,15 @@ static uint16_t burst(struct vdp *v, const struct vdp_rules *rl, struct vdp_port
 		return 0;
 	from->rx += n;
 	for (uint16_t i = 0; i < n; i++) {
-		const struct vtap_rule *r;
+		struct vtap_copy cp;
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(m[i + 1], void *));
 		if (!rl)
 			continue;
-		r = vdp_tap(&rl->img, v->stats, rte_pktmbuf_mtod(m[i], void *),
-			    rte_pktmbuf_data_len(m[i]), m[i]->pkt_len, ifindex, dir);
-		if (r)
-			copy_one(v, rl, q, m[i], r);
+		if (vdp_tap(&rl->img, v->stats, rte_pktmbuf_mtod(m[i], void *),
+			    rte_pktmbuf_data_len(m[i]), m[i]->pkt_len, ifindex, dir, &cp))
+			copy_one(v, rl, q, m[i], &cp);
 	}
 	/* the copies first: they hold references to the originals' data */
 	flush_copies(v, q);

@@ -5,12 +5,15 @@
  * finished the round that may still use it (RCU: a quiescent state per
  * round, no lock on the fast path). */
 #include <stdio.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "core/log.h"
+#include "core/rate_cfg.h"
 #include "vdp.h"
 
 static double now_ms(void)
@@ -31,6 +34,43 @@ static void grace_period(struct vdp *v)
 		usleep(50);
 }
 
+/* Which --monitor ports' interfaces are down now (bit k: v->mon[k]): a
+ * group passes over them. Ports without a host interface (vhost-user) are
+ * never down here. */
+uint32_t vdp_monitors_down(const struct vdp *v)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint32_t down = 0;
+
+	for (int k = 0; fd >= 0 && k < v->n_mon; k++) {
+		struct ifreq ifr = {0};
+
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", v->mon[k].port.name);
+		if (!ioctl(fd, SIOCGIFFLAGS, &ifr) && !(ifr.ifr_flags & IFF_UP))
+			down |= 1u << k;
+	}
+	if (fd >= 0)
+		close(fd);
+	return down;
+}
+
+/* A group's index is its place among the set's groups: a place that holds
+ * another group's name than before starts its members' counters at zero. */
+static void group_counters(struct vdp *v, const struct vtap_policy_set *set)
+{
+	size_t g = 0;
+
+	for (size_t m = 0; m < set->n_monitors && g < VTAP_MAX_GROUPS; m++) {
+		if (set->monitors[m].type != VTAP_MONITOR_GROUP)
+			continue;
+		if (strcmp(v->group_names[g], set->monitors[m].name)) {
+			memset(v->stats->members[g], 0, sizeof(v->stats->members[g]));
+			snprintf(v->group_names[g], VTAP_NAME_MAX, "%s", set->monitors[m].name);
+		}
+		g++;
+	}
+}
+
 /* The compile environment: the VM-side ports by their host names, and each
  * monitor's port when vtap-dpdk has it: local monitors by their port's
  * interface, IPv4 vxlan monitors on the --vxlan port (their tunnels by
@@ -41,12 +81,21 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 {
 	struct vtap_host_port hp[VDP_MAX_PAIRS];
 	__u32 *sinks = calloc(set->n_monitors + 1, sizeof(*sinks));
-	struct vtap_compile_env env = {
-	    .ports = hp, .n_ports = (size_t)v->n_pairs, .sink_ifindex = sinks, .policy_id = ids};
+	bool *down = calloc(set->n_monitors + 1, sizeof(*down));
+	struct vtap_compile_env env = {.ports = hp,
+				       .n_ports = (size_t)v->n_pairs,
+				       .sink_ifindex = sinks,
+				       .policy_id = ids,
+				       .sink_down = down};
+	uint32_t mon_down = vdp_monitors_down(v);
 	int ret;
 
-	if (!sinks)
+	if (!sinks || !down) {
+		free(sinks);
+		free(down);
 		return -1;
+	}
+	v->mon_down = mon_down;
 	for (int i = 0; i < v->n_pairs; i++) {
 		snprintf(hp[i].name, sizeof(hp[i].name), "%s", v->vm[i].name);
 		hp[i].ifindex = v->vm[i].ifindex;
@@ -60,10 +109,12 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 						    : mon->type == VTAP_MONITOR_LOCAL &&
 							  !strcmp(mon->port, v->mon[k].port.name);
 
-			if (ours)
+			if (ours) {
 				sinks[m] = v->mon[k].port.ifindex;
+				down[m] = (mon_down >> k) & 1;
+			}
 		}
-		if (!sinks[m])
+		if (!sinks[m] && mon->type != VTAP_MONITOR_GROUP)
 			log_warn("monitor %s (%s %s) is not a --monitor port of vtap-dpdk: its "
 				 "copies count as copy failures",
 				 mon->name, vtap_monitor_type_name(mon->type),
@@ -82,6 +133,7 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 	}
 	ret = vtap_compile(set, &env, &rl->img, errs);
 	free(sinks);
+	free(down);
 	return ret;
 }
 
@@ -167,6 +219,16 @@ int vdp_reload(struct vdp *v, struct sbuf *o)
 
 		if (st == VTAP_ID_NEW || st == VTAP_ID_REUSED)
 			memset(&v->stats->pol[id], 0, sizeof(v->stats->pol[0]));
+	}
+	group_counters(v, &set);
+	/* rate caps before the rules that use them; an unchanged one keeps its
+	 * buckets (the lcore may be charging them: only a change rewrites) */
+	for (size_t i = 0; i < set.n_policies; i++) {
+		struct vtap_rate want, *have = &v->stats->rate[ids[i] & (VTAP_MAX_RULES - 1)];
+
+		vtap_rate_config(&set.policies[i].rate, &want);
+		if (!vtap_rate_same_config(&want, have))
+			*have = want;
 	}
 	swap_in(v, rl);
 	/* after the grace period of the swap no round uses the ids of the

@@ -102,6 +102,8 @@ struct vdp {
 	unsigned long reloads_ok, reloads_failed;
 	double last_apply_ms;
 	char last_error[512];
+	uint32_t mon_down; /* --monitor ports down when the rules were compiled */
+	char group_names[VTAP_MAX_GROUPS][VTAP_NAME_MAX]; /* by group index */
 
 	/* systemd (notify.c) and --metrics (metrics.c), control thread */
 	struct {
@@ -126,6 +128,8 @@ struct rte_mempool *vdp_copy_pool(void);
 /* rules.c: load, compile, swap. Returns 0, or -1 with the errors in errs
  * (the running rules are kept). Caller holds v->lock. */
 int vdp_reload(struct vdp *v, struct sbuf *errs);
+/* Bit k: the interface of --monitor port k is down now. */
+uint32_t vdp_monitors_down(const struct vdp *v);
 void vdp_rules_free(struct vdp *v);
 
 /* vxlan.c: the copy of m for a vxlan monitor, encapsulated (NULL: no mbuf,

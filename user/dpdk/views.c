@@ -117,6 +117,16 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 
 		vtap_stats_sink(&sv, m->port.name, &s, &port_drop_fields, &m->port);
 	}
+	vtap_stats_groups(&sv);
+	for (size_t m = 0, g = 0; m < v->set.n_monitors && g < VTAP_MAX_GROUPS; m++) {
+		const struct vtap_monitor *grp = &v->set.monitors[m];
+
+		if (grp->type != VTAP_MONITOR_GROUP)
+			continue;
+		for (size_t k = 0; k < grp->n_members; k++)
+			vtap_stats_member(&sv, grp->name, grp->members[k], &v->stats->members[g][k]);
+		g++;
+	}
 	vtap_stats_end(&sv);
 	return 0;
 }

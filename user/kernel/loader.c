@@ -295,6 +295,20 @@ int vtap_loader_wait_readers(struct vtap_loader *ld)
 		       : 0;
 }
 
+/* The monitor groups of generation g, all of its slots (a group that left
+ * leaves no members behind). */
+static int write_groups(struct vtap_loader *ld, const struct vtap_image *img, __u32 g)
+{
+	__u32 keys[VTAP_MAX_GROUPS], count = VTAP_MAX_GROUPS;
+
+	for (__u32 i = 0; i < VTAP_MAX_GROUPS; i++)
+		keys[i] = g * VTAP_MAX_GROUPS + i;
+	return bpf_map_update_batch(vtap_loader_map_fd(ld, VTAP_MAP_GROUPS), keys, img->groups, &count,
+				    NULL)
+		       ? -errno
+		       : 0;
+}
+
 int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 {
 	struct vtap_cfg cfg;
@@ -349,6 +363,8 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		if (ret)
 			goto fail;
 	}
+	if ((ret = write_groups(ld, img, g)))
+		goto fail;
 	for (int f = 0; f < VTAP_F_MAX; f++)
 		gen.any_idx[f] += base;
 	for (int side = 0; side < 2; side++)

@@ -69,6 +69,11 @@ int vtap_loader_set_flow_cache(struct vtap_loader *ld, enum vtap_flow_cache_mode
 int vtap_loader_zero_stats(struct vtap_loader *ld, __u32 policy_id);
 /* Sum one policy's per-CPU counters. */
 int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out);
+/* A monitor group's member's counters (summed over CPUs); zeroing all of a
+ * group's, for a group index given to another group. */
+int vtap_loader_read_member(struct vtap_loader *ld, __u32 group, __u32 member,
+			    struct vtap_member_counters *out);
+int vtap_loader_zero_group(struct vtap_loader *ld, __u32 group);
 int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out);
 int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out);
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
@@ -93,6 +98,14 @@ const char *vtap_prog_name(enum vtap_prog prog);
 int vtap_loader_ring_fd(struct vtap_loader *ld);
 /* vxlan monitors: the tunnel of a policy's copies (NULL: none). */
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t);
+/* vtap_rate[policy_id] from spec (core/rate_cfg.h); left alone (buckets
+ * and all) when its costs are the same already. */
+int vtap_loader_set_rate(struct vtap_loader *ld, __u32 policy_id, const struct vtap_rate_spec *spec);
+/* The rate caps of every policy of set (ids: their policy ids), before the
+ * set is in effect; a failure is logged (the policy's copies are then not
+ * capped by the new rate until the next reload). */
+void vtap_loader_set_rates(struct vtap_loader *ld, const struct vtap_policy_set *set,
+			   const __u32 *ids);
 /* The receiving side: copies with vni go out of ifindex (0: forget vni,
  * its counters too). Counters of VTAP_RECV_UNKNOWN: VNIs nobody receives. */
 int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The entries vtapd reads and writes beside the rule set (loader.c writes
  * that): policy and sink counters, vxlan tunnels and the receiving side,
- * counter slot owners, the pin root's owner record. */
+ * rate caps, counter slot owners, the pin root's owner record. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
+#include "core/log.h"
+#include "core/rate_cfg.h"
 #include "vtap_tc.skel.h"
 #include <vtap/map_names.h>
 
@@ -66,6 +68,29 @@ static int read_percpu(int fd, const void *key, void *out, size_t size)
 int vtap_loader_read_stats(struct vtap_loader *ld, __u32 policy_id, struct vtap_counters *out)
 {
 	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_STATS), &policy_id, out, sizeof(*out));
+}
+
+int vtap_loader_read_member(struct vtap_loader *ld, __u32 group, __u32 member,
+			    struct vtap_member_counters *out)
+{
+	__u32 key = group * VTAP_GROUP_MAX + member;
+
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_MEMBERS), &key, out, sizeof(*out));
+}
+
+int vtap_loader_zero_group(struct vtap_loader *ld, __u32 group)
+{
+	struct vtap_member_counters *z = calloc((size_t)ncpus(), sizeof(*z));
+	int ret = z ? 0 : -ENOMEM;
+
+	for (__u32 m = 0; z && !ret && m < VTAP_GROUP_MAX; m++) {
+		__u32 key = group * VTAP_GROUP_MAX + m;
+
+		if (bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_MEMBERS), &key, z, BPF_ANY))
+			ret = -errno;
+	}
+	free(z);
+	return ret;
 }
 
 int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters *out)
@@ -188,4 +213,24 @@ int vtap_loader_set_name(struct vtap_loader *ld, __u32 policy_id, const char *na
 int vtap_loader_ring_fd(struct vtap_loader *ld)
 {
 	return vtap_loader_map_fd(ld, VTAP_MAP_RING);
+}
+
+int vtap_loader_set_rate(struct vtap_loader *ld, __u32 policy_id, const struct vtap_rate_spec *spec)
+{
+	int fd = vtap_loader_map_fd(ld, VTAP_MAP_RATE);
+	struct vtap_rate want, have;
+
+	vtap_rate_config(spec, &want);
+	/* a rate that did not change keeps its buckets: a reload is no burst */
+	if (!bpf_map_lookup_elem(fd, &policy_id, &have) && vtap_rate_same_config(&want, &have))
+		return 0;
+	return bpf_map_update_elem(fd, &policy_id, &want, BPF_ANY) ? -errno : 0;
+}
+
+void vtap_loader_set_rates(struct vtap_loader *ld, const struct vtap_policy_set *set,
+			   const __u32 *ids)
+{
+	for (size_t i = 0; i < set->n_policies; i++)
+		if (vtap_loader_set_rate(ld, ids[i], &set->policies[i].rate))
+			log_warn("policy %s: cannot set its rate cap", set->policies[i].name);
 }

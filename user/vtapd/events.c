@@ -54,8 +54,14 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 			port_gone(d, p);
 		return;
 	}
+	bool fresh = !p;
+
 	if (!p && !(p = vtapd_port_get(&d->ports, ifindex, name)))
 		return;
+	/* a group member's port going down or coming up moves its flows:
+	 * the groups are recompiled with it passed over, or back */
+	if ((fresh || p->up != (up != 0)) && vtapd_groups_member_port(&d->run.set, name))
+		d->dirty = true;
 	if (strcmp(p->name, name)) {
 		if (p->name[0])
 			log_info("port %s (ifindex %d) renamed to %s", p->name, ifindex, name);

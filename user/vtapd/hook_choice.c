@@ -13,6 +13,20 @@ static bool names_port(const struct vtap_policy *pol, const char *name)
 
 /* Should the port's out frames be tapped with XDP? false: p->hook_note
  * says why not, when there is a reason. */
+/* Can vtapd take the XDP tap's copies to mon from the ring? A group when
+ * it can for every member. */
+static bool takes_ring(const struct vtapd_sinks *sinks, const struct vtap_policy_set *set,
+		       const struct vtap_monitor *mon)
+{
+	if (mon->type != VTAP_MONITOR_GROUP)
+		return vtapd_sink_takes_ring(sinks, mon);
+	for (size_t i = 0; i < mon->n_members; i++)
+		if (mon->member_idx[i] < 0 ||
+		    !vtapd_sink_takes_ring(sinks, &set->monitors[mon->member_idx[i]]))
+			return false;
+	return true;
+}
+
 static bool out_wants_xdp(const struct vtapd_config *cfg, const struct vtapd_sinks *sinks,
 			  const struct vtap_policy_set *set, struct vtapd_port *p)
 {
@@ -35,7 +49,7 @@ static bool out_wants_xdp(const struct vtapd_config *cfg, const struct vtapd_sin
 		 * the sinks vtapd feeds from user space (captures, ovs
 		 * monitors through AF_XDP) */
 		if (pol->action == VTAP_ACTION_MIRROR && pol->monitor_idx >= 0 &&
-		    !vtapd_sink_takes_ring(sinks, &set->monitors[pol->monitor_idx]))
+		    !takes_ring(sinks, set, &set->monitors[pol->monitor_idx]))
 			needs_tc = pol;
 	}
 	if (tc_by && any) {
@@ -53,7 +67,8 @@ static bool out_wants_xdp(const struct vtapd_config *cfg, const struct vtapd_sin
 		vtapd_port_note(
 		    p, xdp_asked,
 		    "policy %s: monitor %s (type %s) is fed by TC only (XDP cannot "
-		    "clone a frame to a device, and vtapd has no user-space path to it)",
+		    "clone a frame to a device, and vtapd has no user-space path to it, or "
+		    "to a member of it)",
 		    needs_tc->name, m->name, vtap_monitor_type_name(m->type));
 		return false;
 	}

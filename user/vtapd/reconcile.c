@@ -30,12 +30,16 @@ struct env {
 	struct vtap_host_port *hp;
 	size_t n_hp;
 	__u32 *sinks; /* per monitor: its sink's ifindex, 0 = none */
+	bool *down;   /* per monitor: its port is down (groups pass over it) */
+	__u32 *groups; /* per monitor: a group's index (groups.h) */
 };
 
 static void env_free(struct env *e)
 {
 	free(e->hp);
 	free(e->sinks);
+	free(e->down);
+	free(e->groups);
 }
 
 /* The host's ports, but vtap's own devices and a monitor port's veth peer:
@@ -89,9 +93,16 @@ static __u32 made_sink(struct vtapd *d, const struct vtap_monitor *mon, struct v
 static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enum sinks_of which,
 			 bool attach, struct env *e)
 {
+	free(e->sinks); /* a second call (the sinks made) computes them anew */
+	free(e->down);
+	free(e->groups);
 	e->sinks = calloc(set->n_monitors + 1, sizeof(*e->sinks));
-	if (!e->sinks)
+	e->down = calloc(set->n_monitors + 1, sizeof(*e->down));
+	e->groups = calloc(set->n_monitors + 1, sizeof(*e->groups));
+	if (!e->sinks || !e->down || !e->groups)
 		return -ENOMEM;
+	if (vtapd_groups_ids(&d->groups, &d->ld, set, e->groups))
+		return -ENOSPC;
 	for (size_t m = 0; m < set->n_monitors; m++) {
 		const struct vtap_monitor *mon = &set->monitors[m];
 		const char *port = mon->type == VTAP_MONITOR_VXLAN ? d->cfg.vxlan.dev : mon->port;
@@ -99,9 +110,12 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 
 		bool made = mon->type != VTAP_MONITOR_LOCAL && mon->type != VTAP_MONITOR_VXLAN;
 
+		if (mon->type == VTAP_MONITOR_GROUP)
+			continue; /* its members are monitors of their own */
 		if (vtapd_guard_refused(d, mon))
 			continue;
 		e->sinks[m] = made ? made_sink(d, mon, p, m, which) : p ? (__u32)p->ifindex : 0;
+		e->down[m] = p && !p->up;
 		if (!attach || (made && !e->sinks[m]))
 			continue;
 		if (!p)
@@ -115,22 +129,31 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 	return 0;
 }
 
-/* The compiled rules point at the sinks made since the compile. */
+/* The compiled rules, and the groups' members, point at the sinks made
+ * since the compile (a group's rules keep sink 0: the member's, per frame). */
 static void set_rule_sinks(struct vtap_image *img, const struct vtap_policy_set *set,
-			   const __u32 *sinks)
+			   const struct env *e)
 {
+	const struct vtap_compile_env env = {
+	    .sink_ifindex = e->sinks, .sink_down = e->down, .group_id = e->groups};
+
 	for (size_t r = 0; r < set->n_policies; r++) {
 		int mi = set->policies[img->rank_policy[r]].monitor_idx;
 
-		img->rules[r].sink_ifindex = mi >= 0 ? sinks[mi] : 0;
+		img->rules[r].sink_ifindex = mi >= 0 ? e->sinks[mi] : 0;
 	}
+	vtap_image_member_sinks(img, set, &env);
 }
 
 static int compile(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		   const struct env *e, struct vtap_image *img)
 {
-	struct vtap_compile_env env = {
-	    .ports = e->hp, .n_ports = e->n_hp, .sink_ifindex = e->sinks, .policy_id = ids};
+	struct vtap_compile_env env = {.ports = e->hp,
+				       .n_ports = e->n_hp,
+				       .sink_ifindex = e->sinks,
+				       .policy_id = ids,
+				       .sink_down = e->down,
+				       .group_id = e->groups};
 	struct vtap_errors errs = {0};
 	int ret = vtap_compile(set, &env, img, &errs);
 
@@ -239,6 +262,8 @@ static int bridge(struct vtapd *d, const struct env *e_next)
 	}
 out:
 	free(e.sinks);
+	free(e.down);
+	free(e.groups);
 	vtap_policy_ids_bridge_free(&b);
 	free(ids);
 	return ret;
@@ -292,6 +317,7 @@ static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __
 	const struct vtapd_sinks_guard g = {refused, d};
 
 	detach_unwanted(d, want);
+	vtapd_groups_keep(&d->groups, set);
 	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
 	if (vtapd_sinks_applied(&d->sinks, set, ids, &g))
 		d->dirty = true;
@@ -381,11 +407,10 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 	if (!had)
 		goto freed;
 	make_sinks(d, set);
-	free(e.sinks);
 	want = calloc(d->ports.n + 1, sizeof(*want));
 	if (!want || monitor_sinks(d, set, SINKS_NEXT, true, &e))
 		goto undo;
-	set_rule_sinks(&img, set, e.sinks);
+	set_rule_sinks(&img, set, &e);
 	forget_gone(d);
 	attach_wanted(d, set, &img, want);
 	ret = new_ids(d, id_steps, &e);
@@ -394,6 +419,8 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 		 * removed policy had must not send a copy to that policy's
 		 * remote */
 		vtap_vxlan_tunnels_write(&d->ld, set, ids);
+		vtapd_groups_tunnels(&d->ld, set, e.groups);
+		vtap_loader_set_rates(&d->ld, set, ids);
 		ret = vtap_loader_apply(&d->ld, &img);
 		if (ret)
 			snprintf(d->rec.last_error, sizeof(d->rec.last_error),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/epoll.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -8,6 +9,9 @@
 #include <vtap/abi.h>
 #include "ring.h"
 #include "core/log.h"
+
+/* r->sink's mark for a group's policy: its copies go by their sink port */
+#define GROUP_ROUTE 0xffff
 
 static int on_record(void *arg, void *data, size_t size)
 {
@@ -25,6 +29,12 @@ static int on_record(void *arg, void *data, size_t size)
 	if (rec->cap_len < rec->orig_len && rec->cap_len == VTAP_RING_COPY_MAX)
 		r->cut++;
 	k = rec->policy_id < VTAP_MAX_RULES ? r->sink[rec->policy_id] : 0;
+	if (k == GROUP_ROUTE) {
+		k = 0;
+		for (size_t i = 0; i < r->n_by_port && !k; i++)
+			if (r->by_port[i].ifindex == rec->sink_ifindex)
+				k = r->by_port[i].k;
+	}
 	s = k && k <= r->sinks->n ? &r->sinks->v[k - 1] : NULL;
 	if (s && s->cap)
 		vtap_capture_write(s->cap, rec->policy_id, rec->tai_ns, (const uint8_t *)(rec + 1),
@@ -87,11 +97,24 @@ void vtapd_ring_drain(struct vtapd_ring *r)
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids)
 {
 	memset(r->sink, 0, sizeof(r->sink));
+	r->n_by_port = 0;
+	for (size_t k = 0; r->sinks && k < r->sinks->n && r->n_by_port < VTAP_MAX_SINKS; k++) {
+		unsigned int ifindex = if_nametoindex(r->sinks->v[k].port);
+
+		if (ifindex) {
+			r->by_port[r->n_by_port].ifindex = ifindex;
+			r->by_port[r->n_by_port++].k = (unsigned short)(k + 1);
+		}
+	}
 	for (size_t i = 0; r->sinks && ids && i < set->n_policies; i++) {
 		const struct vtap_policy *p = &set->policies[i];
 
 		if (p->monitor_idx < 0)
 			continue;
+		if (set->monitors[p->monitor_idx].type == VTAP_MONITOR_GROUP) {
+			r->sink[ids[i] & (VTAP_MAX_RULES - 1)] = GROUP_ROUTE;
+			continue;
+		}
 		for (size_t k = 0; k < r->sinks->n; k++)
 			if (!strcmp(r->sinks->v[k].monitor, set->monitors[p->monitor_idx].name))
 				r->sink[ids[i] & (VTAP_MAX_RULES - 1)] = (unsigned short)(k + 1);

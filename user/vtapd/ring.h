@@ -20,6 +20,13 @@ struct vtapd_ring {
 	const struct vtapd_sinks *sinks;
 	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
 	unsigned short sink[VTAP_MAX_RULES];
+	/* a group's copies go to the member the tap chose: its sink's port,
+	 * the record's sink_ifindex -> index + 1 in sinks */
+	struct {
+		__u32 ifindex;
+		unsigned short k;
+	} by_port[VTAP_MAX_SINKS];
+	size_t n_by_port;
 	unsigned long long records, unrouted, bad;
 	unsigned long long cut; /* copies longer than VTAP_RING_COPY_MAX, cut */
 };

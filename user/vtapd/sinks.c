@@ -394,8 +394,7 @@ bool vtapd_sinks_applied(struct vtapd_sinks *s, const struct vtap_policy_set *se
 		if (!sess)
 			continue;
 		for (size_t p = 0; p < set->n_policies; p++)
-			if (set->policies[p].monitor_idx == mi &&
-			    set->policies[p].action == VTAP_ACTION_MIRROR)
+			if (mi >= 0 && vtap_policy_sends_to(set, &set->policies[p], mi))
 				sess[n++] = ids[p];
 		if (vtap_ovs_set_sessions(k->ovs, sess, n, k->error, sizeof(k->error))) {
 			/* without its rules the sink is unusable: the next

@@ -22,6 +22,7 @@ struct vtapd_view vtapd_view_of(struct vtapd *d)
 	    .attach = d->cfg.attach_mode,
 	    .flow_cache = !d->cfg.no_flow_cache,
 	    .ld = &d->ld,
+	    .groups = &d->groups,
 	    .set = &d->run.set,
 	    .ids = d->run.ids,
 	    .ports = d->ports.v,
@@ -331,6 +332,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 			memset(&s, 0, sizeof(s));
 		vtap_stats_sink(&sv, p->name, &s, NULL, NULL);
 	}
+	vtapd_groups_stats(v.groups, v.ld, v.set, &sv);
 	/* the receiving side, per VNI, and a line for VNIs nobody receives
 	 * (when there is a receive entry at all) */
 	vtap_stats_receive(&sv, n > 0);

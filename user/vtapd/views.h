@@ -28,6 +28,7 @@ struct vtapd_view {
 	double last_apply_ms;
 	const char *last_error;
 	unsigned long long ring_records, ring_unrouted, ring_bad, ring_cut;
+	struct vtapd_groups *groups;
 	const struct vtapd *d; /* for the cluster part (cluster.h) */
 };
 

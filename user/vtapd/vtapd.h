@@ -17,6 +17,7 @@
 #include "notify.h"
 #include "ports.h"
 #include "ring.h"
+#include "groups.h"
 #include "sinks.h"
 #include "core/policy_ids.h"
 #include "core/sbuf.h"
@@ -51,6 +52,7 @@ struct vtapd {
 	struct vtapd_ports ports;
 	struct vtapd_sinks sinks;
 	struct vtapd_ring ring;
+	struct vtapd_groups groups; /* monitor groups' indices by name */
 	struct vtapd_record rec;
 	struct vtapd_notify notify;	   /* systemd (notify.h) */
 	struct vtap_metrics_http *metrics; /* --metrics (metrics.c); NULL: off */

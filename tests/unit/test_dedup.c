@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One copy per frame (include/vtap/dedup.h), natively: the fingerprint
+ * stays when forwarding changes what it may (MAC addresses, TTL and the
+ * IPv4 checksum, the IPv6 hop limit, VLAN tags) and changes with what makes
+ * another frame (IPv4 identification, TCP sequence number, length, UDP
+ * payload); and vtap-dpdk's tap (vdp_tap) sends a frame seen leaving vm1
+ * and entering vm2 once. The BPF taps: test_bpf (test_dedup). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <vtap/dedup.h>
+#include "fixtures.h"
+#include "core/tap.h"
+
+static struct fx_env env;
+
+static uint64_t fp_of(const struct fx_pkt *k, void (*edit)(uint8_t *frame, size_t len))
+{
+	struct fixture f = {.pkt = *k};
+	uint8_t frame[FX_FRAME_MAX];
+	size_t len = fx_build(&f, frame, sizeof(frame));
+	struct vtap_pkt pkt;
+
+	if (edit)
+		edit(frame, len);
+	vtap_parse(frame, frame + len, &pkt);
+	return vtap_frame_fp(frame, frame + len, &pkt, (uint32_t)len);
+}
+
+/* what a router between the VMs does to an untagged IPv4 frame */
+static void routed4(uint8_t *b, size_t len)
+{
+	(void)len;
+	memset(b, 0x0a, 12); /* both MAC addresses */
+	b[14 + 8]--;	     /* TTL */
+	b[14 + 10] ^= 0x5a;  /* the header checksum */
+	b[14 + 11] ^= 0xa5;
+}
+
+static void routed6(uint8_t *b, size_t len)
+{
+	(void)len;
+	memset(b, 0x0b, 12);
+	b[14 + 7]--; /* hop limit */
+}
+
+static void other_id(uint8_t *b, size_t len)
+{
+	(void)len;
+	b[14 + 5] ^= 1;
+}
+
+static void other_seq(uint8_t *b, size_t len)
+{
+	(void)len;
+	b[14 + 20 + 7] ^= 1;
+}
+
+static void other_payload(uint8_t *b, size_t len)
+{
+	b[len - 100] ^= 1; /* a UDP payload byte among the first 12 */
+}
+
+static void test_fingerprint(void **state)
+{
+	struct fx_pkt tcp4 = {.l3 = FX_IP4, .proto = 6, .sport = 1, .dport = 80, .payload = 100};
+	struct fx_pkt tcp6 = {.l3 = FX_IP6, .proto = 6, .sport = 1, .dport = 80, .payload = 100};
+	struct fx_pkt udp4 = {.l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53, .payload = 100};
+	struct fx_pkt qinq = tcp4, longer = tcp4;
+
+	(void)state;
+	qinq.tpid[0] = 0x88a8, qinq.tci[0] = 100, qinq.tpid[1] = 0x8100, qinq.tci[1] = 10;
+	longer.payload = 101;
+	assert_true(fp_of(&tcp4, NULL) == fp_of(&tcp4, routed4));
+	assert_true(fp_of(&tcp6, NULL) == fp_of(&tcp6, routed6));
+	assert_true(fp_of(&tcp4, NULL) == fp_of(&qinq, NULL));
+	assert_true(fp_of(&tcp4, NULL) != fp_of(&tcp4, other_id));
+	assert_true(fp_of(&tcp4, NULL) != fp_of(&tcp4, other_seq));
+	assert_true(fp_of(&tcp4, NULL) != fp_of(&longer, NULL));
+	assert_true(fp_of(&udp4, NULL) != fp_of(&udp4, other_payload));
+	assert_true(fp_of(&tcp4, NULL) != fp_of(&tcp6, NULL));
+	/* one frame, two monitors: two keys */
+	assert_true(vtap_dedup_key(7, 10, 0, 0) != vtap_dedup_key(7, 11, 0, 0));
+	assert_true(vtap_dedup_key(7, 10, 2, 1) != vtap_dedup_key(7, 10, 2, 2));
+}
+
+static const char yaml[] = "monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n"
+			   "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
+			   "  - {name: two, source: {ports: [vm2]}, monitor: mon}\n";
+
+static void test_dpdk_tap_once(void **state)
+{
+	struct fixture f = {.pkt = {.l3 = FX_IP4, .proto = 17, .sport = 1, .dport = 53}};
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct vdp_stats *st = calloc(1, sizeof(*st));
+	uint32_t vm1 = fx_env_ifindex(&env, "vm1"), vm2 = fx_env_ifindex(&env, "vm2");
+	uint8_t frame[FX_FRAME_MAX];
+	struct vtap_copy cp;
+	size_t len;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(st);
+	assert_int_equal(fx_compile_yaml(yaml, &env, c), 0);
+	len = fx_build(&f, frame, sizeof(frame));
+#define TAP(port, dir) vdp_tap(&c->img, st, frame, (uint32_t)len, (uint32_t)len, port, dir, &cp)
+	assert_non_null(TAP(vm1, VTAP_DIR_OUT));
+	assert_null(TAP(vm2, VTAP_DIR_IN));
+	assert_non_null(TAP(vm1, VTAP_DIR_OUT)); /* the same bytes again: another frame */
+	assert_null(TAP(vm2, VTAP_DIR_IN));
+#undef TAP
+	assert_int_equal(st->pol[1].deduplicated, 2);
+	assert_int_equal(st->pol[1].matched_pkts, 2);
+	fx_compiled_free(c);
+	free(c);
+	free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_fingerprint),
+	    cmocka_unit_test(test_dpdk_tap_once),
+	};
+
+	fx_env_init(&env, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
