@@ -266,8 +266,11 @@ static void apply(struct fx_compiled *c)
 		assert_int_equal(vtap_loader_zero_stats(&ld, (__u32)i), 0);
 }
 
+/* c: zeroed or compiled before (what it held is freed first: the tests
+ * compile one set after another into one c) */
 static void compile_or_fail(const char *yaml, struct fx_compiled *c)
 {
+	fx_compiled_free(c);
 	if (fx_compile_yaml(yaml, &env, c)) {
 		for (size_t i = 0; i < c->errs.n; i++)
 			print_message("    %s\n", c->errs.msgs[i]);
