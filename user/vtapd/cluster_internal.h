@@ -60,7 +60,8 @@ struct vtapd_cluster {
 
 	/* what a reload takes (vtapd_cluster_docs), and what is in effect */
 	struct cl_set offer, applied;
-	uint64_t persisted_digest;
+	uint64_t persisted_digest; /* what the state file holds ... */
+	int64_t persisted_rev;	  /* ... and at which revision */
 	bool persisted;
 	/* the last store set this node could not apply (cleared when one is
 	 * applied): its errors, and the ports it wanted that are not here */

@@ -297,6 +297,7 @@ int cl_load_persisted(struct vtapd_cluster *c, struct cl_set *out, char *err, si
 	*out = p;
 	c->persisted = true;
 	c->persisted_digest = cl_set_digest(out);
+	c->persisted_rev = out->g.rev;
 	return 0;
 }
 
@@ -384,7 +385,9 @@ static void persist(struct vtapd_cluster *c)
 	uint64_t digest = cl_set_digest(&c->applied);
 	char err[1024];
 
-	if (c->persisted && digest == c->persisted_digest)
+	/* the same documents at a later revision are written too: a start
+	 * without the store says which revision it applies */
+	if (c->persisted && digest == c->persisted_digest && c->applied.g.rev == c->persisted_rev)
 		return;
 	if (vtap_store_state_save(c->state_path, c->prefix, c->node, &c->applied.g, &c->applied.n,
 				  err, sizeof(err))) {
@@ -395,6 +398,7 @@ static void persist(struct vtapd_cluster *c)
 	}
 	c->persisted = true;
 	c->persisted_digest = digest;
+	c->persisted_rev = c->applied.g.rev;
 }
 
 void vtapd_cluster_result(struct vtapd *d, bool ok, const struct vtap_errors *errs)
