@@ -39,6 +39,39 @@ static void map_munmap(void *p, struct bpf_map *map)
 		munmap(p, map_mmap_size(map));
 }
 
+/* The classifier arrays are mapped only while an apply writes them: a
+ * mapping's pages count in vtapd's resident memory once touched (about
+ * 11 MiB, the same kernel memory the maps already hold), and nothing reads
+ * them between applies. */
+static void unmap_arrays(struct vtap_loader *ld)
+{
+	map_munmap(ld->pool, ld->tc->maps.VTAP_MAP_POOL);
+	map_munmap(ld->proto, ld->tc->maps.VTAP_MAP_PROTO);
+	map_munmap(ld->sport, ld->tc->maps.VTAP_MAP_SPORT);
+	map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
+	map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
+	map_munmap(ld->pfx, ld->tc->maps.VTAP_MAP_PFX);
+	ld->pool = NULL;
+	ld->proto = ld->sport = ld->dport = ld->vlan = NULL;
+	ld->pfx = NULL;
+}
+
+static int map_arrays(struct vtap_loader *ld)
+{
+	ld->pool = map_mmap(ld->tc->maps.VTAP_MAP_POOL);
+	ld->proto = map_mmap(ld->tc->maps.VTAP_MAP_PROTO);
+	ld->sport = map_mmap(ld->tc->maps.VTAP_MAP_SPORT);
+	ld->dport = map_mmap(ld->tc->maps.VTAP_MAP_DPORT);
+	ld->vlan = map_mmap(ld->tc->maps.VTAP_MAP_VLAN);
+	ld->pfx = map_mmap(ld->tc->maps.VTAP_MAP_PFX);
+	int err = errno;
+
+	if (ld->pool && ld->proto && ld->sport && ld->dport && ld->vlan && ld->pfx)
+		return 0;
+	unmap_arrays(ld);
+	return -err;
+}
+
 /* The size the ring gets: a pinned ring keeps its own (libbpf refuses to
  * reuse a pin whose size differs, and a kept tap writes into that one). */
 static __u32 ring_size_for(struct bpf_map *ring, __u32 want)
@@ -142,18 +175,14 @@ int vtap_loader_open_ring(struct vtap_loader *ld, const char *pin_root, __u32 ri
 	}
 	ld->tc = tc;
 	vtap_loader_set_owner(ld, "");
-	ld->pool = map_mmap(tc->maps.VTAP_MAP_POOL);
-	ld->proto = map_mmap(tc->maps.VTAP_MAP_PROTO);
-	ld->sport = map_mmap(tc->maps.VTAP_MAP_SPORT);
-	ld->dport = map_mmap(tc->maps.VTAP_MAP_DPORT);
-	ld->vlan = map_mmap(tc->maps.VTAP_MAP_VLAN);
-	ld->pfx = map_mmap(tc->maps.VTAP_MAP_PFX);
-	if (!ld->pool || !ld->proto || !ld->sport || !ld->dport || !ld->vlan || !ld->pfx) {
-		ret = -errno;
-		log_err("cannot map the classifier arrays: %s", strerror(errno));
+	/* mapped here once to fail early; then only while an apply writes */
+	ret = map_arrays(ld);
+	if (ret) {
+		log_err("cannot map the classifier arrays: %s", strerror(-ret));
 		vtap_loader_close(ld, 0);
 		return ret;
 	}
+	unmap_arrays(ld);
 	ld->fd_sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
 	if (ld->fd_sync_inner < 0) {
 		ret = -errno;
@@ -328,6 +357,8 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 		goto fail;
 
 	/* 1. everything of the inactive generation; no frame reads it */
+	if ((ret = map_arrays(ld)))
+		goto fail;
 	memcpy(&ld->pool[base], img->pool, img->n_pool * sizeof(*img->pool));
 	fill_index(&ld->proto[g * VTAP_PROTO_SPACE], img->proto, VTAP_PROTO_SPACE, base);
 	fill_index(&ld->sport[g * VTAP_PORT_SPACE], img->sport, VTAP_PORT_SPACE, base);
@@ -335,6 +366,7 @@ int vtap_loader_apply(struct vtap_loader *ld, const struct vtap_image *img)
 	fill_index(&ld->vlan[g * VTAP_VLAN_SPACE], img->vlan, VTAP_VLAN_SPACE, base);
 	for (int side = 0; side < 2; side++)
 		fill_pfx(&ld->pfx[(g * 2 + (__u32)side) * VTAP_PFX_SLOTS], img->pfx[side], base);
+	unmap_arrays(ld);
 
 	ret = purge_gen(vtap_loader_map_fd(ld, VTAP_MAP_PORTS), sizeof(struct vtap_port_key), g, port_key_gen);
 	if (ret)
@@ -445,12 +477,7 @@ void vtap_loader_close(struct vtap_loader *ld, int unpin)
 	if (ld->fd_sync_inner > 0)
 		close(ld->fd_sync_inner);
 	if (ld->tc) {
-		map_munmap(ld->pool, ld->tc->maps.VTAP_MAP_POOL);
-		map_munmap(ld->proto, ld->tc->maps.VTAP_MAP_PROTO);
-		map_munmap(ld->sport, ld->tc->maps.VTAP_MAP_SPORT);
-		map_munmap(ld->dport, ld->tc->maps.VTAP_MAP_DPORT);
-		map_munmap(ld->vlan, ld->tc->maps.VTAP_MAP_VLAN);
-		map_munmap(ld->pfx, ld->tc->maps.VTAP_MAP_PFX);
+		unmap_arrays(ld);
 		if (unpin)
 			ret = vtap_unpin_object(ld->tc->obj);
 		vtap_tc__destroy(ld->tc);
