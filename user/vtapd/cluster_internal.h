@@ -22,7 +22,13 @@ struct cl_set {
 	enum cl_source src;
 };
 
-#define CL_BURST_MS	 10   /* a change waits this long for the rest of its burst */
+/* A change waits this long for the rest of its burst: one reload for a
+ * script's consecutive applies. Not shorter: a reload of thousands of rules
+ * costs a node tens of ms of CPU, and where nodes share CPUs (the cluster
+ * bench's 100 nodes on two) a node's reload started at once takes the CPU
+ * from nodes whose watch has not delivered the change yet (10 ms: p99 of
+ * the last node's notification 293 ms at 4096 rules; docs/benchmarks.md). */
+#define CL_BURST_MS	 100
 #define CL_STATUS_MIN_MS 100  /* at most one status put per this, when things change */
 #define CL_STATUS_EVERY	 5000 /* the counters are republished this often (when changed) */
 #define CL_LEASE_TTL	 10   /* seconds: a node that dies leaves the view by then */
