@@ -95,6 +95,14 @@ double cl_wall_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+double cl_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 void cl_due(uint64_t *slot, uint64_t delay_ms)
 {
 	uint64_t at = cl_now_ms() + delay_ms;

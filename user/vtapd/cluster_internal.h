@@ -22,13 +22,17 @@ struct cl_set {
 	enum cl_source src;
 };
 
-/* A change waits this long for the rest of its burst: one reload for a
- * script's consecutive applies. Not shorter: a reload of thousands of rules
- * costs a node tens of ms of CPU, and where nodes share CPUs (the cluster
- * bench's 100 nodes on two) a node's reload started at once takes the CPU
- * from nodes whose watch has not delivered the change yet (10 ms: p99 of
- * the last node's notification 293 ms at 4096 rules; docs/benchmarks.md). */
-#define CL_BURST_MS	 100
+/* A change waits for the rest of its burst (one reload for a script's
+ * consecutive applies) twice as long as the last reload took of this
+ * node's CPU, between these bounds (cl_burst_ms): a reload of a few rules
+ * goes at once; one of thousands of rules (tens of ms) waits longer, so a
+ * stream of edits takes at most a third of the node's CPU, and where nodes
+ * share CPUs (the cluster bench's 100 nodes on two) a reload does not take
+ * the CPU from nodes whose watch has not delivered the change yet (a fixed
+ * 10 ms: p99 of the last node's notification 293 ms at 4096 rules;
+ * docs/benchmarks.md, "Cluster"). */
+#define CL_BURST_MIN_MS	 10
+#define CL_BURST_MAX_MS	 500
 #define CL_STATUS_MIN_MS 100  /* at most one status put per this, when things change */
 #define CL_STATUS_EVERY	 5000 /* the counters are republished this often (when changed) */
 #define CL_LEASE_TTL	 10   /* seconds: a node that dies leaves the view by then */
@@ -67,7 +71,7 @@ struct vtapd_cluster {
 	/* what a reload takes (vtapd_cluster_docs), and what is in effect */
 	struct cl_set offer, applied;
 	uint64_t persisted_digest; /* what the state file holds ... */
-	int64_t persisted_rev;	  /* ... and at which revision */
+	int64_t persisted_rev;	   /* ... and at which revision */
 	bool persisted;
 	/* the last store set this node could not apply (cleared when one is
 	 * applied): its errors, and the ports it wanted that are not here */
@@ -84,6 +88,7 @@ struct vtapd_cluster {
 	int64_t event_rev;    /* the last revision a watch delivered */
 	double event_at_ms;   /* when it arrived (CLOCK_REALTIME ms) */
 	double applied_at_ms; /* when the set in effect was applied */
+	double reload_cpu_ms; /* the last reload of the store's set, this thread's CPU */
 	char endpoint[256];
 	char store_error[512]; /* the last failure talking to the store */
 	bool started;	       /* watches (or reads), lease and status running */
@@ -101,6 +106,8 @@ struct vtapd_cluster {
 
 uint64_t cl_now_ms(void);
 double cl_wall_ms(void);
+/* this thread's CPU time, ms */
+double cl_cpu_ms(void);
 /* *slot = now + delay, unless it is due earlier already */
 void cl_due(uint64_t *slot, uint64_t delay_ms);
 bool cl_connected(const struct vtapd_cluster *c);

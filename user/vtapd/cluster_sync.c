@@ -39,6 +39,16 @@ static void resync(struct vtapd_cluster *c)
 	cl_due(&c->due_read, 0);
 }
 
+/* how long a change waits for the rest of its burst (CL_BURST_MIN_MS) */
+static uint64_t burst_ms(const struct vtapd_cluster *c)
+{
+	double ms = 2 * c->reload_cpu_ms;
+
+	return ms < CL_BURST_MIN_MS   ? CL_BURST_MIN_MS
+	       : ms > CL_BURST_MAX_MS ? CL_BURST_MAX_MS
+				      : (uint64_t)ms;
+}
+
 static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, void *arg)
 {
 	struct vtapd_cluster *c = arg;
@@ -67,14 +77,14 @@ static void on_watch(struct etcd_watch *w, const struct etcd_watch_update *u, vo
 			resync(c);
 			break;
 		}
-		/* the rest of a burst comes within CL_BURST_MS: one reload */
-		cl_due(&c->due_apply, CL_BURST_MS);
+		/* the rest of a burst comes meanwhile: one reload */
+		cl_due(&c->due_apply, burst_ms(c));
 		break;
 	case ETCD_WATCH_PROGRESS:
 		/* nothing changed up to there: the revision in effect moves on */
 		if (u->revision > v->rev) {
 			v->rev = u->revision;
-			cl_due(&c->due_apply, CL_BURST_MS);
+			cl_due(&c->due_apply, burst_ms(c));
 		}
 		break;
 	case ETCD_WATCH_COMPACTED:
@@ -254,6 +264,7 @@ void cl_settle(struct vtapd_cluster *c)
 	struct cl_set views = {c->view_g, c->view_n, CL_LIVE};
 	int64_t t = c->view_g.rev > c->view_n.rev ? c->view_g.rev : c->view_n.rev;
 	uint64_t digest;
+	double cpu0;
 
 	if (!c->synced || c->reading || c->confirming)
 		return; /* what is under way settles again when it is done */
@@ -277,7 +288,9 @@ void cl_settle(struct vtapd_cluster *c)
 	}
 	log_info("etcd: revision %" PRId64 " (%zu + %zu documents): reloading", t, views.g.n,
 		 views.n.n);
+	cpu0 = cl_cpu_ms();
 	vtapd_reload(c->d, NULL);
+	c->reload_cpu_ms = cl_cpu_ms() - cpu0;
 }
 
 void cl_sync_stop(struct vtapd_cluster *c)
