@@ -53,7 +53,7 @@ KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c 
               user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
               user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c \
-              user/kernel/sink_queue.c
+              user/kernel/sink_queue.c user/kernel/kfile.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
               user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c user/sinks/pace.c

@@ -18,37 +18,11 @@
 #   scripts/demo-cluster.sh --down    tear down what --keep left
 set -u
 
-MODE=run
-case "${1:-}" in
-"") ;;
---keep) MODE=keep ;;
---down) MODE=down ;;
--h | --help)
-	sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
-	exit 0
-	;;
-*)
-	echo "usage: $0 [--keep | --down]" >&2
-	exit 2
-	;;
-esac
-if [ "$(id -u)" != 0 ]; then
-	echo "demo: vtap loads BPF programs and creates network namespaces: run it as root" >&2
-	exit 1
-fi
-
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-cd "$HERE" || exit 1
-: "${OUT:=build}"
-export OUT
+. "$(dirname "$0")/demo-lib.sh"
+demo_start "[--keep | --down]" "" "$@"
 VT_PREFIX=vtc
 VT_RUN=/run/vtap/demo-cluster
 . tests/ns/cluster-lib.sh
-
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B= G= R= N=; fi
-section() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
-say() { echo "demo: $*"; }
-die() { echo "demo: $*" >&2; exit 1; }
 ours() { ip netns list | awk '{print $1}' | grep "^${VT_PREFIX}-"; }
 
 # everything the demo made: its namespaces hold every process it started
@@ -77,31 +51,14 @@ if [ "$MODE" = down ]; then
 	exit 0
 fi
 
-for b in "$VTAPD" "$VTAPCTL"; do
-	[ -x "$b" ] || die "$b is missing: run 'make demo-cluster' (it builds everything first)"
-done
-for t in etcd etcdctl tcpdump python3 jq ip; do
-	command -v "$t" >/dev/null || die "$t is not installed (make deps installs it)"
-done
+demo_need demo-cluster etcd etcdctl tcpdump python3 jq ip
 if [ -n "$(ours)" ]; then
 	say "a previous demo (--keep) is still up: tearing it down first"
 	demo_down
 fi
 mkdir -p "$VT_RUN"
 
-cleanup() {
-	local rc=$?
-	capture_stop 2>/dev/null
-	if [ "$MODE" = run ] || [ -z "${VERDICT_DONE:-}" ]; then
-		echo
-		say "tearing down (etcd, vtapds, namespaces)"
-		demo_down >/dev/null 2>&1
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+demo_traps "etcd, vtapds, namespaces"
 
 section "1. a three-member etcd, nodes n1 and n2 (VMs a and b each), monitor host nm"
 cluster_up 3 || die "cannot build the namespaces or start etcd"

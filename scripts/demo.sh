@@ -19,35 +19,12 @@
 # /sys/fs/bpf/vtap-demo), so a production vtapd is left alone.
 set -u
 
-MODE=run
-case "${1:-}" in
-"") ;;
---keep) MODE=keep ;;
---down) MODE=down ;;
---cluster)
+if [ "${1:-}" = --cluster ]; then
 	shift
 	exec "$(dirname "$0")/demo-cluster.sh" "$@"
-	;;
--h | --help)
-	sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'
-	exit 0
-	;;
-*)
-	echo "usage: $0 [--keep | --down] | --cluster [--keep | --down]" >&2
-	exit 2
-	;;
-esac
-
-if [ "$(id -u)" != 0 ]; then
-	echo "demo: vtap loads BPF programs and creates network namespaces: run it as root" >&2
-	echo "      (sudo make demo, or sudo $0 ${1:-})" >&2
-	exit 1
 fi
-
-HERE=$(cd "$(dirname "$0")/.." && pwd)
-cd "$HERE" || exit 1
-: "${OUT:=build}" # relative paths are from the repository's top
-export OUT
+. "$(dirname "$0")/demo-lib.sh"
+demo_start "[--keep | --down] | --cluster [--keep | --down]" "(sudo make demo, or sudo $0 ${1:-})" "$@"
 VT_PREFIX=vtap
 VT_RUN=/run/vtap/demo
 . "$HERE/tests/ns/lib.sh"
@@ -56,11 +33,6 @@ VT_SOCK=/run/vtap/demo.sock
 VT_PIN=/sys/fs/bpf/vtap-demo
 VT_POL=$VT_RUN/policies
 PIDFILE=$VT_RUN/vtapd.pid
-
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' N=$'\e[0m'; else B= G= R= N=; fi
-section() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
-say() { echo "demo: $*"; }
-die() { echo "demo: $*" >&2; exit 1; }
 
 # Is there a demo vtapd answering on our socket?
 demo_vtapd_alive() { [ -S "$VT_SOCK" ] && ctl status >/dev/null 2>&1; }
@@ -125,12 +97,7 @@ if [ "$MODE" = down ]; then
 	exit 0
 fi
 
-for b in "$VTAPD" "$VTAPCTL"; do
-	[ -x "$b" ] || die "$b is missing: run 'make demo' (it builds everything first)"
-done
-for t in tcpdump python3 jq ip tc; do
-	command -v "$t" >/dev/null || die "$t is not installed (make deps installs it)"
-done
+demo_need demo tcpdump python3 jq ip tc
 
 # A previous `--keep` demo still up: take it down first. Other vtap-* state
 # (a namespace test running?) is not ours to remove.
@@ -146,22 +113,7 @@ if [ -n "$left" ]; then
 fi
 mkdir -p "$VT_POL"
 
-cleanup() {
-	local rc=$?
-	capture_stop 2>/dev/null
-	[ -n "${SRV_PIDS:-}" ] && kill $SRV_PIDS 2>/dev/null
-	# --keep leaves everything up once the verdict is out, even a failed one
-	# (to look into it); a run that stopped before that is taken down
-	if [ "$MODE" = run ] || [ -z "${VERDICT_DONE:-}" ]; then
-		echo
-		say "tearing down (namespaces, ports, vtapd, pins)"
-		demo_down >/dev/null 2>&1
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+demo_traps "namespaces, ports, vtapd, pins"
 
 section "1. namespaces: vm1 (10.77.0.1) and vm2 (10.77.0.2) on bridge vtap-br, monitor vtap-mon"
 topo_up || die "cannot build the namespaces"

@@ -26,6 +26,8 @@
 #   cctl ARGS             vtapctl --etcd ... cluster ARGS, from the store's namespace
 #   cl_rev                the revision `cctl apply` printed (from a file of its output)
 #   cl_web NODE N         N GETs from aN to bN (tcp 80), NODE 1 or 2
+#   cl_doc FILE NAME PORT [PRIO]  a document of one policy NAME: TCP to PORT from
+#                         every a*p port, to far (the tests' edits)
 #   cluster_down          everything, in the test's trap
 CL_HERE=$(dirname "${BASH_SOURCE[0]}")
 source "$CL_HERE/lib.sh"
@@ -161,6 +163,19 @@ cl_status_of() {
 }
 # cl_wait_nodes [SECONDS]: every live node applied the store's latest
 cl_wait() { cctl wait --timeout "${1:-20}" >/dev/null; }
+
+# cl_doc FILE NAME DST_PORT [PRIORITY]: one policy, NAME, copying TCP to
+# DST_PORT from every a*p port to the monitor far that tap.yaml defines
+cl_doc() {
+	{
+		echo "policies:"
+		echo "  - name: $2"
+		[ -z "${4:-}" ] || echo "    priority: $4"
+		echo '    source: { ports: ["a*p"] }'
+		echo "    match: { protocol: tcp, dst_ports: [$3] }"
+		echo "    monitor: far"
+	} >"$1"
+}
 
 # cl_web I N: N GETs from aI to bI:80 (bI serves them)
 cl_web() {

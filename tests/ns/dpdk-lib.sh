@@ -29,6 +29,20 @@ dpdk_wire() {
 	nsx vm2 ethtool -K eth0 tx off >/dev/null
 }
 
+# vdp_policy: the vtap-dpdk tests' policy, $VT_POL/p.yaml: policy icmp
+# copies vm1's ICMP to the local monitor mon
+vdp_policy() {
+	cat >"$VT_POL/p.yaml" <<YAML
+monitors:
+  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
+policies:
+  - name: icmp
+    source: { ports: [${VT_PREFIX}-vm1] }
+    match: { protocol: icmp }
+    monitor: mon
+YAML
+}
+
 # xdp N IFACE: net_af_xdp devargs on one queue
 xdp() { echo "net_af_xdp$1,iface=$2,start_queue=0,queue_count=1"; }
 

@@ -7,10 +7,7 @@
 # revision, and every node converges; the monitor's frames equal, byte for
 # byte, the matching frames of both nodes' receivers, and `cluster stats`
 # sums equal the monitor's count; get, delete, status.
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 
 check "a one-member etcd and three node namespaces" cluster_up 1
 for n in $CL_NODES; do check "vtapd on $n starts in cluster mode (empty store)" cl_start "$n"; done

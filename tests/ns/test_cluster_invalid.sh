@@ -5,22 +5,13 @@
 # key, line and column (etcd:/vtap/policies/bad.yaml:LINE:COLUMN, the
 # position `vtapctl validate` gives for the same text in a file); `cluster
 # wait` fails naming the nodes. Deleting the document heals it.
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 
 cl_setup 1
 good=$(cl_ctl n2 status --json | json_of .cluster.digest)
 
 # a port out of range: what validate says of the same text
-cat >"$VT_RUN/bad.yaml" <<'YAML'
-policies:
-  - name: extra
-    source: { ports: ["a*p"] }
-    match: { protocol: tcp, dst_ports: [70000] }
-    monitor: far
-YAML
+cl_doc "$VT_RUN/bad.yaml" extra 70000
 want=$("$VTAPCTL" validate "$VT_RUN/bad.yaml" 2>&1 | head -1 | sed "s|^$VT_RUN/bad.yaml|etcd:/vtap/policies/bad.yaml|")
 diag "validate says of the text: $want"
 check "validate finds a LINE:COLUMN error in it" grep -q '^etcd:/vtap/policies/bad.yaml:4:[0-9]*: ' <<<"$want"
@@ -60,13 +51,7 @@ check "every node keeps copying: the monitor has every datagram of both, byte fo
 	"$(frames_all "$VT_RUN/b1.pcap" "$VT_RUN/b2.pcap")" = "$(frames_all "$VT_RUN/mon.pcap")"
 
 # vtapctl refuses to build on a broken store, naming the key
-cat >"$VT_RUN/more.yaml" <<'YAML'
-policies:
-  - name: more
-    source: { ports: ["a*p"] }
-    match: { protocol: tcp, dst_ports: [8443] }
-    monitor: far
-YAML
+cl_doc "$VT_RUN/more.yaml" more 8443
 out=$(cctl apply "$VT_RUN/more.yaml" 2>&1); rc=$?
 check "cluster apply over the broken document is refused, naming it" \
 	test "$rc" != 0 -a -n "$(grep -F "$want" <<<"$out")"

@@ -6,10 +6,7 @@
 # tenth. Every edit converges on both nodes, and copying never pauses:
 # every datagram of both streams reaches the monitor, byte for byte, and
 # the longest silence at the monitor while the leader dies is measured.
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 EDITS=30 KILL_AT=10 PPS=200
 # The edits change a policy on ports that are tapped already (a*p): a first
 # tap on a port creates its clsact qdisc, and the kernel drops what the
@@ -30,14 +27,7 @@ sleep 2
 
 ok_edits=0 slow=
 for k in $(seq "$EDITS"); do
-	cat >"$VT_RUN/edit.yaml" <<YAML
-policies:
-  - name: edit
-    priority: $((100 + k))
-    source: { ports: ["a*p"] }
-    match: { protocol: tcp, dst_ports: [$((9000 + k))] }
-    monitor: far
-YAML
+	cl_doc "$VT_RUN/edit.yaml" edit $((9000 + k)) $((100 + k))
 	if [ "$k" = "$KILL_AT" ]; then
 		leader=$(etcd_leader)
 		kill_at=$(date +%s.%N)

@@ -6,10 +6,7 @@
 # else, takes it away), `cluster wait` no longer waits for it, and its taps
 # keep copying (a killed vtapd leaves them attached). A clean stop (SIGTERM)
 # revokes the lease: that node is gone at once.
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 TTL=10
 
 cl_setup 1

@@ -6,10 +6,7 @@
 # and keeps its set (still copying to the vxlan monitor); `cluster wait`
 # names n2 only. When the port appears on n2 (a VM moved there), n2
 # applies the set by itself.
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 
 cl_setup 1
 before=$(cl_ctl n2 status --json | json_of .cluster.digest)

@@ -8,10 +8,7 @@
 # forgets theirs (a restart). A node with another node's name cannot read
 # or publish; a wrong password is named. Then the same cluster over TLS
 # (https, client certificates, no authentication).
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 
 check "a one-member etcd and three node namespaces" cluster_up 1
 # the roles and users of docs/cluster.md, then authentication on
@@ -92,13 +89,7 @@ healthy() { # etcdctl's health check needs a user once authentication is on
 etcd_kill 1
 etcd_start 1
 check "the member restarts" healthy
-cat >"$VT_RUN/after.yaml" <<'YAML'
-policies:
-  - name: after
-    source: { ports: ["a*p"] }
-    match: { protocol: tcp, dst_ports: [8443] }
-    monitor: far
-YAML
+cl_doc "$VT_RUN/after.yaml" after 8443
 check "after etcd's restart the next edit is accepted" quiet ops apply "$VT_RUN/after.yaml"
 alive2() { [ "$(ops status --json | json_of '[.nodes[] | select(.alive)] | length')" = 2 ]; }
 check "both nodes publish again (new tokens)" cl_wait_for 30 alive2

@@ -5,10 +5,7 @@
 # away, applies the set it persisted (and says so in its log and status)
 # and copies; the members come back, the nodes reconnect, and the next edit
 # converges on every node, n1 back on the live set.
-set -u
-cd "$(dirname "$0")/../.."
-source tests/ns/cluster-lib.sh
-trap cluster_down EXIT
+source "$(dirname "$0")/cluster-test.sh"
 
 cl_setup 3
 applied=$(cl_ctl n1 status --json | json_of .cluster.revision)
@@ -59,13 +56,7 @@ live() { cl_ctl n1 status --json | json_true '.cluster.connected and .cluster.so
 check "n1 reconnects and runs the live set" cl_wait_for 30 live
 all_alive() { [ "$(cctl status --json | json_of '[.nodes[] | select(.alive)] | length')" = 3 ]; }
 check "all three nodes publish their status again" cl_wait_for 30 all_alive
-cat >"$VT_RUN/more.yaml" <<'YAML'
-policies:
-  - name: more
-    source: { ports: ["a*p"] }
-    match: { protocol: tcp, dst_ports: [8443] }
-    monitor: far
-YAML
+cl_doc "$VT_RUN/more.yaml" more 8443
 check "the next edit is accepted" cl_apply "$VT_RUN/more.yaml"
 check "and converges on every node" cctl wait --revision "$CL_REV" --timeout 20
 check "n1 and n2 run it (3 policies each)" \

@@ -25,15 +25,7 @@ cleanup() {
 trap cleanup EXIT
 dpdk_wire_up
 VM_ARGS=(--vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")")
-cat >"$VT_POL/p.yaml" <<YAML
-monitors:
-  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
-policies:
-  - name: icmp
-    source: { ports: [${VT_PREFIX}-vm1] }
-    match: { protocol: icmp }
-    monitor: mon
-YAML
+vdp_policy
 engine_on() { "$VTAPCTL" --socket "$1" status --json | json_of .engine; }
 
 # ---------------- a. vtapd's live socket ----------------

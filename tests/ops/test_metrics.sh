@@ -117,15 +117,7 @@ vtapd_stop
 # ---------------- vtap-dpdk ----------------
 rm -f "$VT_POL"/*.yaml
 dpdk_wire
-cat >"$VT_POL/p.yaml" <<YAML
-monitors:
-  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
-policies:
-  - name: icmp
-    source: { ports: [${VT_PREFIX}-vm1] }
-    match: { protocol: icmp }
-    monitor: mon
-YAML
+vdp_policy
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT/metrics
 vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \

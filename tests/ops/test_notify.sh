@@ -146,12 +146,7 @@ ip link add "${VT_PREFIX}-vm2" type veth peer name eth0 netns "${VT_PREFIX}-vm2"
 ip link set "${VT_PREFIX}-vm2" master "${VT_PREFIX}-br" up
 nsx vm2 ip link set eth0 up
 dpdk_wire
-cat >"$VT_POL/p.yaml" <<YAML
-monitors:
-  - { name: mon, type: local, port: ${VT_PREFIX}-mon }
-policies:
-  - { name: icmp, source: { ports: [${VT_PREFIX}-vm1] }, match: { protocol: icmp }, monitor: mon }
-YAML
+vdp_policy
 : >"$LOG"
 NOTIFY_SOCKET=$NSOCK WATCHDOG_USEC=$WD_USEC vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" \
 	--net "$(xdp 1 "$W")" --monitor "$(xdp 2 "${VT_PREFIX}-mon")"

@@ -1214,14 +1214,38 @@ static void test_resume_continues(void **state)
 	check_capinfos(path, 6, "web,dns,new");
 }
 
+/* Continues first_run's PATH of SIZE1 bytes (rotation as given), which
+ * must keep those bytes (nothing cut, nothing added yet), writes web's
+ * packet seq 2 through web's old id and closes: the frames PATH then holds,
+ * the last being that packet; *s: the writer's counters. */
+static int resume_write_web(const char *path, off_t size1, uint64_t rotate_size,
+			    unsigned int rotate_count, struct vtap_pcapng_file_stats *s)
+{
+	struct vtap_pcapng_file *f;
+	struct frame fr[MAX_FRAMES];
+	uint8_t pkt[100];
+	int n;
+
+	assert_int_equal(vtap_pcapng_file_resume(&f, path, rotate_size, rotate_count), 0);
+	assert_int_equal(file_size(path), size1);
+	assert_int_equal(vtap_pcapng_file_iface(f, "web", 0), 0);
+	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 2), 60, 60), 0);
+	stats_of(f, s);
+	vtap_pcapng_file_close(f);
+	n = read_frames(path, fr);
+	assert_true(n > 0);
+	check_src(&fr[n - 1], 2);
+	assert_string_equal(fr[n - 1].name, "web");
+	return n;
+}
+
 /* A write cut short by a crash (half a block at the end) is cut off; a
  * block whose trailing length disagrees ends the whole blocks too. */
 static void test_resume_torn_tail(void **state)
 {
 	const char *path = tpath(0, "torn.pcapng", 0);
-	struct vtap_pcapng_file *f;
-	struct frame fr[MAX_FRAMES];
-	uint8_t pkt[100], half[44] = {0x06, 0, 0, 0, 92, 0, 0, 0};
+	struct vtap_pcapng_file_stats s;
+	uint8_t half[44] = {0x06, 0, 0, 0, 92, 0, 0, 0};
 	off_t size1;
 	int fd;
 
@@ -1231,13 +1255,7 @@ static void test_resume_torn_tail(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, half, sizeof(half)), (ssize_t)sizeof(half));
 	close(fd);
-	assert_int_equal(vtap_pcapng_file_resume(&f, path, 0, 0), 0);
-	assert_int_equal(file_size(path), size1);
-	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 2), 60, 60), 0);
-	vtap_pcapng_file_close(f);
-	assert_int_equal(read_frames(path, fr), 3);
-	check_src(&fr[2], 2);
-	assert_string_equal(fr[2].name, "web");
+	assert_int_equal(resume_write_web(path, size1, 0, 0, &s), 3);
 }
 
 /* Not pcapng (or another byte order): started over, as open does. */
@@ -1272,23 +1290,13 @@ static void test_resume_rotates(void **state)
 {
 	const char *path = tpath(0, "rot.pcapng", 0);
 	struct vtap_pcapng_file_stats s;
-	struct vtap_pcapng_file *f;
-	struct frame fr[MAX_FRAMES];
-	uint8_t pkt[100];
 	off_t size1;
 
 	(void)state;
 	size1 = first_run(path);
-	assert_int_equal(vtap_pcapng_file_resume(&f, path, (uint64_t)size1 + 50, 3), 0);
-	assert_int_equal(vtap_pcapng_file_iface(f, "web", 0), 0);
-	assert_int_equal(vtap_pcapng_file_write(f, 0, TS0, make_packet(pkt, 60, 2), 60, 60), 0);
-	stats_of(f, &s);
-	vtap_pcapng_file_close(f);
+	assert_int_equal(resume_write_web(path, size1, (uint64_t)size1 + 50, 3, &s), 1);
 	assert_int_equal(s.rotations, 1);
 	assert_int_equal(file_size(tpath(1, "rot.pcapng", 1)), size1);
-	assert_int_equal(read_frames(path, fr), 1);
-	check_src(&fr[0], 2);
-	assert_string_equal(fr[0].name, "web");
 }
 
 #define FILE_TEST(t) cmocka_unit_test_setup_teardown(t, setup_dir, teardown_dir)

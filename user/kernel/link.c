@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "kfile.h"
 #include "link.h"
 #include "core/log.h"
 
@@ -100,16 +101,13 @@ static struct nlmsghdr *newlink(char *buf, const char *name, unsigned int mtu, c
 /* Best effort: a kernel without IPv6 has no such file, and nothing to send. */
 static void no_ipv6(const char *name)
 {
-	char path[96];
-	int fd;
+	int fd = vtap_kfile_open(O_WRONLY, "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (write(fd, "1", 1) != 1)
-		log_warn("%s: cannot turn IPv6 off: %s", name, strerror(errno));
-	close(fd);
+	if ((ret = vtap_kfile_put(fd, "1")))
+		log_warn("%s: cannot turn IPv6 off: %s", name, strerror(-ret));
 }
 
 int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu)
@@ -250,17 +248,11 @@ int vtap_link_set_gro(const char *name, bool on)
 
 bool vtap_link_is_vtaps(const char *name)
 {
-	char path[64 + IF_NAMESIZE], alias[160] = "";
-	FILE *f;
+	char alias[160];
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", name);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (!fgets(alias, sizeof(alias), f))
-		alias[0] = 0;
-	fclose(f);
-	alias[strcspn(alias, "\n")] = 0;
+	/* alias is "" when the file is missing or empty: never link_alias */
+	vtap_kfile_get(vtap_kfile_open(O_RDONLY, "/sys/class/net/%s/ifalias", name), alias,
+		       sizeof(alias));
 	return !strcmp(alias, link_alias);
 }
 

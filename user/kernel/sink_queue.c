@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -7,44 +8,28 @@
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include "sink_queue.h"
+#include "kfile.h"
 #include "link.h"
 #include "tc.h"
 
 #define QDISC_HANDLE ((__u32)VTAP_TC_HANDLE << 16)
 
-/* /sys/class/net/DEV/ATTR into val (newline cut); 0 or -errno */
-static int sysfs_get(const char *dev, const char *attr, char *val, size_t len)
+/* /sys/class/net/DEV/ATTR, opened with flags: an fd or -errno */
+static int net_attr(const char *dev, const char *attr, int flags)
 {
-	char path[64 + IF_NAMESIZE];
-	FILE *f;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(val, (int)len, f))
-		ret = -EIO;
-	fclose(f);
-	val[strcspn(val, "\n")] = 0;
-	return ret;
+	return vtap_kfile_open(flags, "/sys/class/net/%s/%s", dev, attr);
 }
 
+/* DEV's ATTR into val (newline cut); 0 or -errno */
+static int sysfs_get(const char *dev, const char *attr, char *val, size_t len)
+{
+	return vtap_kfile_get(net_attr(dev, attr, O_RDONLY), val, len);
+}
+
+/* 0, or -errno of the open or of the store (sysfs refuses a value there) */
 static int sysfs_set(const char *dev, const char *attr, const char *val)
 {
-	char path[64 + IF_NAMESIZE];
-	FILE *f;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", dev, attr);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	if (fputs(val, f) < 0)
-		ret = -errno;
-	if (fclose(f) && !ret)
-		ret = -errno; /* sysfs reports the store's error at the flush */
-	return ret;
+	return vtap_kfile_put(net_attr(dev, attr, O_WRONLY), val);
 }
 
 /* RTM_NEWQDISC / RTM_DELQDISC of vtap's pfifo at the sink's root */

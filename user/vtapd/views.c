@@ -79,6 +79,18 @@ static const char *engine_mode(enum vtapd_engine e)
 	return e == VTAPD_ENGINE_DPDK ? "dpdk" : e == VTAPD_ENGINE_EBPF ? "ebpf" : "auto";
 }
 
+/* The members every monitor of status opens with, the sinks' and the
+ * refused ones' alike: {"monitor":M,"type":T,"port":P (after a comma
+ * unless first); the caller adds its own members and the closing brace */
+static void monitor_json_open(struct sbuf *o, bool first, const char *monitor,
+			      enum vtap_monitor_type type, const char *port)
+{
+	sbuf_printf(o, "%s{\"monitor\":", first ? "" : ",");
+	sbuf_json_str(o, monitor);
+	sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(type));
+	sbuf_json_str(o, port);
+}
+
 /* The capture and ovs monitors' sinks: "monitor_sinks":[...] or a table */
 static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 {
@@ -110,10 +122,7 @@ static void sinks_status(const struct vtapd_view *v, struct sbuf *o, bool json)
 			}
 			continue;
 		}
-		sbuf_printf(o, "%s{\"monitor\":", i ? "," : "");
-		sbuf_json_str(o, s->monitor);
-		sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(s->type));
-		sbuf_json_str(o, s->port);
+		monitor_json_open(o, i == 0, s->monitor, s->type, s->port);
 		sbuf_printf(o, ",\"peer\":");
 		sbuf_json_str(o, s->peer);
 		vtap_fields_json(o, &vtap_capture_stats_fields, &st);
@@ -154,10 +163,7 @@ static void refused_status(const struct vtapd_view *v, struct sbuf *o, bool json
 			    mon->name, p->name, p->host_use);
 			continue;
 		}
-		sbuf_printf(o, "%s{\"monitor\":", first ? "" : ",");
-		sbuf_json_str(o, mon->name);
-		sbuf_printf(o, ",\"type\":\"%s\",\"port\":", vtap_monitor_type_name(mon->type));
-		sbuf_json_str(o, p->name);
+		monitor_json_open(o, first, mon->name, mon->type, p->name);
 		sbuf_printf(o, ",\"reason\":");
 		sbuf_json_str(o, p->host_use);
 		sbuf_printf(o, "}");
