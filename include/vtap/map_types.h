@@ -163,17 +163,24 @@ struct vtap_port_key {
 	__u16 pad;
 };
 
-/* vtap_rules[gen * VTAP_MAX_RULES + rank] */
+/* vtap_rules[gen * VTAP_MAX_RULES + rank]: 16 bytes, each field as wide as
+ * what it holds can be (policy ids below VTAP_MAX_RULES, snaplen at most
+ * 65535 (docs/limits.md), a handful of actions, sink kinds and flags,
+ * VTAP_MAX_GROUPS groups): the map's 2 x 4096 rules take 128 KiB, not the
+ * 256 KiB of eight 32-bit words. */
 struct vtap_rule {
-	__u32 policy_id; /* index into vtap_stats; stable across reloads */
-	__u32 action;	 /* enum vtap_action_kind */
-	__u32 sample;	 /* copy 1 of every N matching frames; 0/1 = all */
-	__u32 snaplen;	 /* 0 = whole frame */
+	__u32 sample; /* copy 1 of every N matching frames; 0/1 = all */
 	__u32 sink_ifindex;
-	__u32 sink_kind; /* enum vtap_sink_kind */
-	__u32 flags;	 /* VTAP_RULE_* */
-	__u32 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
+	__u16 policy_id; /* index into vtap_stats; stable across reloads */
+	__u16 snaplen;	 /* 0 = whole frame */
+	__u8 action;	 /* enum vtap_action_kind */
+	__u8 sink_kind;	 /* enum vtap_sink_kind */
+	__u8 flags;	 /* VTAP_RULE_* */
+	__u8 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
 };
+_Static_assert(sizeof(struct vtap_rule) == 16, "a rule is 16 bytes");
+_Static_assert(VTAP_MAX_RULES <= 65536 && VTAP_MAX_GROUPS <= 256,
+	       "a policy id fits 16 bits, a group 8");
 
 /* vtap_rule.flags: what the copy step (include/vtap/copy_plan.h) does
  * beyond sending the copy to the rule's sink. */
