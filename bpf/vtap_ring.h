@@ -17,13 +17,20 @@ struct vtap_ring_buf {
 
 /* A record is assembled here, then output in one piece: a ring
  * reservation must have a constant size, and reserving the largest copy
- * for every 64-byte frame would fill the ring 200 times faster. Not
- * pinned: nothing outside a program reads it. */
+ * for every 64-byte frame would fill the ring 200 times faster. Nothing
+ * outside a program reads it, but it is pinned by name all the same, so
+ * the TC and XDP objects share one (16 KiB per possible CPU) instead of
+ * holding one each. Sharing it is safe as sharing it among one object's
+ * programs already is: it is used from the lookup to bpf_ringbuf_output
+ * only, with no helper between that runs another program, and the
+ * programs that use it (XDP, TC ingress and egress) run in softirq or with
+ * bottom halves off, so two never interleave on one CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct vtap_ring_buf);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vtap_rscratch SEC(".maps");
 
 /* Copy the frame into the ring as cp says (vtap_plan) and count it in c: a

@@ -9,6 +9,8 @@
 #include "vtap_ctx.h"
 #include "vtap_classify_be.h"
 #include "vtap_flow_cache.h"
+#include <vtap/admit.h>
+#include <vtap/group.h>
 
 static __always_inline struct vtap_global_counters *vtap_global_stats(void)
 {
@@ -87,41 +89,66 @@ static __always_inline struct vtap_counters *vtap_tap_be_counters(const struct v
 }
 
 /* The copy step's backend (<vtap/copy_plan.h>): the policy's rate state
- * and the fingerprints of copies, both shared by all CPUs; the monitor
- * groups of a generation and their members' counters; the clock. */
-static __always_inline struct vtap_rate *vtap_tap_be_rate(const struct vtap_cfg *cfg,
-							  __u32 policy_id)
+ * and the fingerprints of copies, both shared by all CPUs, with the clock;
+ * the monitor groups of a generation and their members' counters. */
+/* vtap_admit (<vtap/copy_plan.h>) over the maps, a global function: the
+ * verifier checks the search of a bucket's slots and the rate step once,
+ * not once per path of the parser and the copy step before it (inlined,
+ * they took the TC tap past the verifier's million instructions). Five
+ * arguments at most: the rule's flags share a word with its policy id. */
+__noinline int vtap_admit_fn(__u32 flags_policy, __u64 key, __u32 where, __u32 len)
 {
-	__u32 key = policy_id & (VTAP_MAX_RULES - 1);
+	__u32 policy_id = flags_policy & (VTAP_MAX_RULES - 1), flags = flags_policy >> 16;
+	__u32 bucket = (__u32)key & (VTAP_DEDUP_BUCKETS - 1);
+	struct vtap_dedup_bucket *db = 0;
+	struct vtap_rate *rt = 0;
 
-	return bpf_map_lookup_elem(&VTAP_MAP_RATE, &key);
+	if (flags & VTAP_RULE_DEDUP)
+		db = bpf_map_lookup_elem(&VTAP_MAP_DEDUP, &bucket);
+	if (flags & VTAP_RULE_RATE)
+		rt = bpf_map_lookup_elem(&VTAP_MAP_RATE, &policy_id);
+	return vtap_admit(db, rt, key, where, bpf_ktime_get_ns(), len);
 }
 
-static __always_inline struct vtap_dedup_bucket *vtap_tap_be_dedup(const struct vtap_cfg *cfg,
-								   __u32 bucket)
+static __always_inline int vtap_tap_be_admit(const struct vtap_cfg *cfg, __u32 flags,
+					     __u32 policy_id, __u64 key, __u32 where, __u32 len)
 {
-	return bpf_map_lookup_elem(&VTAP_MAP_DEDUP, &bucket);
+	return vtap_admit_fn((flags & 0xffff) << 16 | (policy_id & (VTAP_MAX_RULES - 1)), key,
+			     where, len);
 }
 
 static __always_inline const struct vtap_group *vtap_tap_be_group(const struct vtap_cfg *cfg,
-								 __u32 gen, __u32 group)
+								  __u32 gen, __u32 group)
 {
 	__u32 key = (gen & 1) * VTAP_MAX_GROUPS + (group & (VTAP_MAX_GROUPS - 1));
 
 	return bpf_map_lookup_elem(&VTAP_MAP_GROUPS, &key);
 }
 
-static __always_inline struct vtap_member_counters *
-vtap_tap_be_member(const struct vtap_cfg *cfg, __u32 group, __u32 member)
+/* vtap_group_pick over the map, a global function for the reason
+ * vtap_admit_fn is one: the verifier checks the search over a group's 16
+ * members once, not once per path that reaches it, and the paths after it
+ * do not multiply by the member chosen. */
+__noinline int vtap_group_pick_fn(__u32 gen, __u32 group, __u64 h)
 {
-	__u32 key = (group & (VTAP_MAX_GROUPS - 1)) * VTAP_GROUP_MAX + (member & (VTAP_GROUP_MAX - 1));
+	const struct vtap_group *g = vtap_tap_be_group(0, gen, group);
 
-	return bpf_map_lookup_elem(&VTAP_MAP_MEMBERS, &key);
+	return g ? vtap_group_pick_packed(g, h) : -1;
 }
 
-static __always_inline __u64 vtap_tap_be_now(const struct vtap_cfg *cfg)
+static __always_inline int vtap_tap_be_group_pick(const struct vtap_cfg *cfg, __u32 gen,
+						  __u32 group, __u64 h)
 {
-	return bpf_ktime_get_ns();
+	return vtap_group_pick_fn(gen, group, h);
+}
+
+static __always_inline struct vtap_member_counters *vtap_tap_be_member(const struct vtap_cfg *cfg,
+								       __u32 group, __u32 member)
+{
+	__u32 key =
+	    (group & (VTAP_MAX_GROUPS - 1)) * VTAP_GROUP_MAX + (member & (VTAP_GROUP_MAX - 1));
+
+	return bpf_map_lookup_elem(&VTAP_MAP_MEMBERS, &key);
 }
 
 #include <vtap/count.h>

@@ -14,8 +14,7 @@
 #include "map_types.h"
 #include "parse.h"
 #include "headers_len.h"
-#include "rate.h"
-#include "dedup.h"
+#include "admit.h"
 #include "group.h"
 
 /* The frame a copy step works on: its linear bytes (data..end, where the
@@ -32,18 +31,14 @@ struct vtap_frame {
  * for. Returns 1 when it is to be sent, 0 when the step decided against it
  * (counted in c: deduplicated, rate_limited). In this order: where the copy
  * goes (a group's member: group.h; none usable: sink 0, a copy failure); is it
- * a frame this monitor got already (dedup.h); does it fit the rate cap
- * (rate.h) — a frame sent already costs no token, and a copy over the cap
- * leaves no fingerprint, so the frame's other tap may still copy it; its
- * length. */
+ * a frame this monitor got already, and does it fit the rate cap
+ * (vtap_admit); its length. */
 static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const struct vtap_frame *f,
 					  const struct vtap_pkt *pkt, const struct vtap_rule *r,
 					  __u32 gen, struct vtap_counters *c, struct vtap_copy *cp)
 {
 	struct vtap_member_counters *mc = 0;
-	struct vtap_dedup_bucket *db = 0;
-	__u64 key = 0, now = 0;
-	int way = 0, rehashed = 0;
+	int rehashed = 0;
 
 	cp->sink_ifindex = r->sink_ifindex;
 	cp->sink_kind = r->sink_kind;
@@ -51,45 +46,42 @@ static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const struct vtap_fram
 	cp->session = r->policy_id;
 	if (r->flags & VTAP_RULE_GROUP) {
 		const struct vtap_group *g = vtap_tap_be_group(be, gen, r->group);
-		int first = -1, k = g ? vtap_group_pick(g, vtap_flow_hash_sym(pkt), &first) : -1;
+		int pf =
+		    g ? vtap_tap_be_group_pick(be, gen, r->group, vtap_flow_hash_sym(pkt)) : -1;
 
 		cp->sink_ifindex = 0;
-		if (g && k >= 0) {
-			const struct vtap_group_member *m = &g->m[k & (VTAP_GROUP_MAX - 1)];
+		if (g && pf >= 0) {
+			int k = pf & (VTAP_GROUP_MAX - 1);
+			const struct vtap_group_member *m = &g->m[k];
 
 			cp->sink_ifindex = m->sink_ifindex;
 			cp->sink_kind = m->sink_kind;
 			/* a vxlan member's tunnel: one per (group, member) */
 			if (m->sink_kind == VTAP_SINK_VXLAN)
-				cp->session = VTAP_MAX_RULES + (r->group & (VTAP_MAX_GROUPS - 1)) *
-								   VTAP_GROUP_MAX +
+				cp->session = VTAP_MAX_RULES +
+					      (r->group & (VTAP_MAX_GROUPS - 1)) * VTAP_GROUP_MAX +
 					      (__u32)k;
 			mc = vtap_tap_be_member(be, r->group, (__u32)k);
-			rehashed = k != first;
+			rehashed = k != (pf >> 8 & (VTAP_GROUP_MAX - 1));
 		}
 	}
-	if (r->flags & (VTAP_RULE_DEDUP | VTAP_RULE_RATE))
-		now = vtap_tap_be_now(be);
-	if (r->flags & VTAP_RULE_DEDUP) {
-		key = vtap_dedup_key(vtap_frame_fp(f->data, f->end, pkt, f->len), cp->sink_ifindex,
-				     cp->sink_kind,
-				     cp->sink_kind == VTAP_SINK_PLAIN ? 0 : cp->session);
-		db = vtap_tap_be_dedup(be, (__u32)key & (VTAP_DEDUP_BUCKETS - 1));
-		if (db && vtap_dedup_seen(db, key, now, f->ifindex, f->dir, &way)) {
+	if (r->flags & (VTAP_RULE_DEDUP | VTAP_RULE_RATE)) {
+		__u64 key = 0;
+
+		if (r->flags & VTAP_RULE_DEDUP)
+			key = vtap_dedup_key(vtap_frame_fp(f->data, f->end, pkt, f->len),
+					     cp->sink_ifindex, cp->sink_kind,
+					     cp->sink_kind == VTAP_SINK_PLAIN ? 0 : cp->session);
+		switch (vtap_tap_be_admit(be, r->flags, r->policy_id, key,
+					  vtap_dedup_where(f->ifindex, f->dir), f->len)) {
+		case VTAP_ADMIT_DEDUP:
 			c->deduplicated++;
 			return 0;
-		}
-	}
-	if (r->flags & VTAP_RULE_RATE) {
-		struct vtap_rate *rt = vtap_tap_be_rate(be, r->policy_id);
-
-		if (rt && !vtap_rate_admit(rt, now, f->len)) {
+		case VTAP_ADMIT_RATE:
 			c->rate_limited++;
 			return 0;
 		}
 	}
-	if (db)
-		vtap_dedup_note(db, way, key, now, f->ifindex, f->dir);
 	if (mc) {
 		mc->copies++;
 		mc->rehashed += (__u64)rehashed;

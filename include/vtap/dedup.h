@@ -4,8 +4,9 @@
  * (copy_plan.h) of the BPF taps and of vtap-dpdk.
  *
  * A copy leaves a fingerprint in a table every CPU shares (vtap_dedup:
- * buckets of four slots, the oldest replaced): the frame's fingerprint
- * mixed with its monitor, where it was tapped (port, direction) and when.
+ * buckets of four 16-byte slots, one cache line, the oldest replaced): the
+ * frame's fingerprint mixed with its monitor, where it was tapped (port,
+ * direction) and when (vtap_dedup_time: about a microsecond, 32 bits).
  * Four ways, not one: between a frame's two taps other frames are tapped
  * (a veth runs XDP on a batch of up to 64 frames before the stack takes
  * any of them on), and in a direct-mapped table one of them would replace
@@ -31,6 +32,7 @@
 #define VTAP_DEDUP_H
 
 #include "compat.h"
+#include "abi.h"
 #include "map_types.h"
 #include "parse.h"
 #include "headers_len.h"
@@ -75,7 +77,7 @@ static __always_inline __u64 vtap_fp_mix(__u64 h, __u64 w)
  * (byte i of memory is bits 8i..8i+7 of the word):
  * IPv4 bytes 8..15 are TTL, protocol, checksum (2), source address (4);
  * IPv6 bytes 0..7 end with the hop limit. */
-#define VTAP_FP_BYTE(i)	(((__u64)0xff) << (8 * (i)))
+#define VTAP_FP_BYTE(i) (((__u64)0xff) << (8 * (i)))
 #define VTAP_FP_V4_MASK (~(VTAP_FP_BYTE(0) | VTAP_FP_BYTE(2) | VTAP_FP_BYTE(3)))
 #define VTAP_FP_V6_MASK (~VTAP_FP_BYTE(7))
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -139,13 +141,55 @@ static __always_inline __u64 vtap_dedup_key(__u64 fp, __u32 sink_ifindex, __u32 
 	return fp ^ (m ^ (m >> 29));
 }
 
+/* A slot's time: nanoseconds >> 10 (1.024 us), 32 bits, so it wraps every
+ * 2^42 ns (73.3 minutes). Ages are differences modulo 2^32, so a wrap
+ * between two copies changes nothing; only an age of 73 minutes or more
+ * reads as that age minus a multiple of 73 minutes. That could make a
+ * false match only if a slot with the same 64-bit key (the same frame
+ * fingerprint for the same monitor) was written at another tap point k *
+ * 73.3 minutes (k >= 1) earlier, to within the 50 ms window, and stayed in
+ * its bucket untouched all that time: a bucket that four other copies
+ * reached in those 73 minutes has replaced it. A frame with the same
+ * fingerprint (the same IP identification, TCP sequence numbers and
+ * checksum) that long after, at exactly that distance, with its bucket
+ * idle meanwhile, is not traffic that happens; were it to, one copy would
+ * be counted `deduplicated` instead of sent. The other effect of a wrap
+ * is on which slot a new copy takes: a slot idle for more than 36 minutes
+ * can look younger than the others (an age of 2^31 units or more reads as
+ * a slot another CPU wrote after we read the clock: the youngest, as the
+ * 64-bit times had it) and one of them is replaced instead, which at worst
+ * lets a frame's second copy through (as any replacement can). The
+ * window is compared in the same units (48828, so 49.99987 ms, and ages are
+ * whole units: a copy's age is read to within one unit, 1 us, of its
+ * nanoseconds). */
+#define VTAP_DEDUP_TIME_SHIFT 10
+#define VTAP_DEDUP_WINDOW_T   ((__u32)(VTAP_DEDUP_WINDOW_NS >> VTAP_DEDUP_TIME_SHIFT))
+
+static __always_inline __u32 vtap_dedup_time(__u64 now_ns)
+{
+	return (__u32)(now_ns >> VTAP_DEDUP_TIME_SHIFT);
+}
+
+/* Where a copy was tapped, in one word: the port's ifindex (a Linux ifindex
+ * is at most 2^31 - 1, the kernel allocates them below that; vtap-dpdk's
+ * ports are 0x40000000 + n or an ifindex) and, in the top bit, the
+ * direction's low bit (a frame has exactly one direction: in, 1, or out, 2). */
+static __always_inline __u32 vtap_dedup_where(__u32 ifindex, __u8 dir)
+{
+	return (ifindex & 0x7fffffffu) | ((__u32)dir & 1) << 31;
+}
+
 /* Whether bucket b says the frame (key) was copied already, from another
  * tap point, within the window; else which of its slots the copy is to
- * take (*take: the frame's own slot if there, else the oldest). */
-static __always_inline int vtap_dedup_seen(const struct vtap_dedup_bucket *b, __u64 key,
-					   __u64 now, __u32 ifindex, __u8 dir, int *take)
+ * take (*take): the frame's own if there, else the first empty one (key
+ * 0), else the oldest: the one whose time is furthest before now, read as
+ * a signed 32-bit difference (a slot another CPU wrote after we read the
+ * clock is "after now", the youngest, as it was with 64-bit times). now:
+ * vtap_dedup_time(); where: vtap_dedup_where(). */
+static __always_inline int vtap_dedup_seen(const struct vtap_dedup_bucket *b, __u64 key, __u32 now,
+					   __u32 where, int *take)
 {
-	__u64 oldest = ~0ULL;
+	__s32 oldest = 0x7fffffff, rel;
 	int i;
 
 	*take = 0;
@@ -154,14 +198,14 @@ static __always_inline int vtap_dedup_seen(const struct vtap_dedup_bucket *b, __
 		const struct vtap_dedup_slot *s = &b->s[i];
 
 		if (s->key == key) {
-			if (now - s->ts < VTAP_DEDUP_WINDOW_NS &&
-			    (s->ifindex != ifindex || s->dir != dir))
+			if (now - s->t < VTAP_DEDUP_WINDOW_T && s->where != where)
 				return 1;
 			*take = i;
 			return 0;
 		}
-		if (s->ts < oldest) {
-			oldest = s->ts;
+		rel = s->key ? (__s32)(s->t - now) : (__s32)0x80000000; /* empty: the oldest */
+		if (rel < oldest) {
+			oldest = rel;
 			*take = i;
 		}
 	}
@@ -169,14 +213,13 @@ static __always_inline int vtap_dedup_seen(const struct vtap_dedup_bucket *b, __
 }
 
 static __always_inline void vtap_dedup_note(struct vtap_dedup_bucket *b, int slot, __u64 key,
-					    __u64 now, __u32 ifindex, __u8 dir)
+					    __u32 now, __u32 where)
 {
 	struct vtap_dedup_slot *s = &b->s[slot & (VTAP_DEDUP_WAYS - 1)];
 
 	s->key = key;
-	s->ts = now;
-	s->ifindex = ifindex;
-	s->dir = dir;
+	s->t = now;
+	s->where = where;
 }
 
 #endif

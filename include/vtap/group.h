@@ -73,4 +73,13 @@ static __always_inline int vtap_group_pick(const struct vtap_group *g, __u64 h, 
 	return pick;
 }
 
+/* vtap_group_pick in one int, for a backend's global function: -1 when no
+ * member is usable, else the member chosen | the flow's own member << 8. */
+static __always_inline int vtap_group_pick_packed(const struct vtap_group *g, __u64 h)
+{
+	int first = -1, k = vtap_group_pick(g, h, &first);
+
+	return k < 0 ? -1 : k | (first & 0xff) << 8;
+}
+
 #endif

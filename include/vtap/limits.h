@@ -30,12 +30,12 @@
 /* Monitor groups (include/vtap/group.h): members of a group, groups of a
  * rule set. A vxlan member's copies need a tunnel of their own: vtap_tunnels
  * holds one per policy id, then one per (group, member). */
-#define VTAP_GROUP_MAX	  16
-#define VTAP_MAX_GROUPS	  64
-#define VTAP_TUNNELS	  (VTAP_MAX_RULES + VTAP_MAX_GROUPS * VTAP_GROUP_MAX)
+#define VTAP_GROUP_MAX	16
+#define VTAP_MAX_GROUPS 64
+#define VTAP_TUNNELS	(VTAP_MAX_RULES + VTAP_MAX_GROUPS * VTAP_GROUP_MAX)
 
 /* One copy per frame (include/vtap/dedup.h): buckets of four fingerprint
- * slots, for all CPUs (128 bytes each). */
+ * slots, for all CPUs (64 bytes, one cache line, each). */
 #define VTAP_DEDUP_BUCKETS 4096
 
 /* The address tables (vtap_pfx; include/vtap/classify.h): per address

@@ -163,17 +163,24 @@ struct vtap_port_key {
 	__u16 pad;
 };
 
-/* vtap_rules[gen * VTAP_MAX_RULES + rank] */
+/* vtap_rules[gen * VTAP_MAX_RULES + rank]: 16 bytes, each field as wide as
+ * what it holds can be (policy ids below VTAP_MAX_RULES, snaplen at most
+ * 65535 (docs/limits.md), a handful of actions, sink kinds and flags,
+ * VTAP_MAX_GROUPS groups): the map's 2 x 4096 rules take 128 KiB, not the
+ * 256 KiB of eight 32-bit words. */
 struct vtap_rule {
-	__u32 policy_id; /* index into vtap_stats; stable across reloads */
-	__u32 action;	 /* enum vtap_action_kind */
-	__u32 sample;	 /* copy 1 of every N matching frames; 0/1 = all */
-	__u32 snaplen;	 /* 0 = whole frame */
+	__u32 sample; /* copy 1 of every N matching frames; 0/1 = all */
 	__u32 sink_ifindex;
-	__u32 sink_kind; /* enum vtap_sink_kind */
-	__u32 flags;	 /* VTAP_RULE_* */
-	__u32 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
+	__u16 policy_id; /* index into vtap_stats; stable across reloads */
+	__u16 snaplen;	 /* 0 = whole frame */
+	__u8 action;	 /* enum vtap_action_kind */
+	__u8 sink_kind;	 /* enum vtap_sink_kind */
+	__u8 flags;	 /* VTAP_RULE_* */
+	__u8 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
 };
+_Static_assert(sizeof(struct vtap_rule) == 16, "a rule is 16 bytes");
+_Static_assert(VTAP_MAX_RULES <= 65536 && VTAP_MAX_GROUPS <= 256,
+	       "a policy id fits 16 bits, a group 8");
 
 /* vtap_rule.flags: what the copy step (include/vtap/copy_plan.h) does
  * beyond sending the copy to the rule's sink. */
@@ -209,18 +216,22 @@ struct vtap_member_counters {
 /* vtap_dedup[key % VTAP_DEDUP_BUCKETS], for all CPUs: the last copies whose
  * fingerprints fell into this bucket (include/vtap/dedup.h); a new one
  * replaces the oldest of the bucket's four. Written without locks: two CPUs
- * racing on a slot can only make a frame's second copy go out. */
+ * racing on a slot can only make a frame's second copy go out. A slot is 16
+ * bytes, so a bucket is one 64-byte cache line: the time is 32 bits of
+ * about a microsecond (wrapping every 73 minutes; dedup.h says why that
+ * is harmless), and the port and direction share one word (a Linux ifindex
+ * is at most 2^31 - 1, vtap-dpdk's port numbers too: the top bit is free). */
 struct vtap_dedup_slot {
-	__u64 key; /* the frame's fingerprint mixed with its monitor */
-	__u64 ts;  /* when it was copied, ns */
-	__u32 ifindex; /* where it was tapped */
-	__u32 dir;
+	__u64 key;   /* the frame's fingerprint mixed with its monitor */
+	__u32 t;     /* when it was copied: ns >> VTAP_DEDUP_TIME_SHIFT, wrapping */
+	__u32 where; /* where it was tapped: vtap_dedup_where(ifindex, dir) */
 };
 
 #define VTAP_DEDUP_WAYS 4
 struct vtap_dedup_bucket {
 	struct vtap_dedup_slot s[VTAP_DEDUP_WAYS];
 };
+_Static_assert(sizeof(struct vtap_dedup_bucket) == 64, "a dedup bucket is one cache line");
 
 /* vtap_rate[policy_id]: a policy's rate cap, one for all CPUs (not per
  * CPU): two GCRA buckets (include/vtap/rate.h), packets and bytes. Times
@@ -242,11 +253,11 @@ struct vtap_rate {
 struct vtap_counters {
 	__u64 matched_pkts;
 	__u64 matched_bytes;
-	__u64 copies;	   /* clones handed to the sink */
-	__u64 copy_bytes;  /* bytes of those clones (before truncation) */
-	__u64 copy_fail;   /* clone or redirect refused (see sink counters) */
-	__u64 sampled_out; /* matched, not copied because of sample */
-	__u64 ring_full;   /* XDP/ring copies the ring had no room for (in copy_fail too) */
+	__u64 copies;	    /* clones handed to the sink */
+	__u64 copy_bytes;   /* bytes of those clones (before truncation) */
+	__u64 copy_fail;    /* clone or redirect refused (see sink counters) */
+	__u64 sampled_out;  /* matched, not copied because of sample */
+	__u64 ring_full;    /* XDP/ring copies the ring had no room for (in copy_fail too) */
 	__u64 rate_limited; /* not copied: over the policy's rate cap (not a failure) */
 	__u64 deduplicated; /* not copied: the monitor got this frame from another tap */
 };

@@ -3,8 +3,9 @@
  * stays when forwarding changes what it may (MAC addresses, TTL and the
  * IPv4 checksum, the IPv6 hop limit, VLAN tags) and changes with what makes
  * another frame (IPv4 identification, TCP sequence number, length, UDP
- * payload); and vtap-dpdk's tap (vdp_tap) sends a frame seen leaving vm1
- * and entering vm2 once. The BPF taps: test_bpf (test_dedup). */
+ * payload); the slots' 32-bit times across their wrap; and vtap-dpdk's
+ * tap (vdp_tap) sends a frame seen leaving vm1 and entering vm2 once. The
+ * BPF taps: test_bpf (test_dedup). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -92,6 +93,45 @@ static void test_fingerprint(void **state)
 	assert_true(vtap_dedup_key(7, 10, 2, 1) != vtap_dedup_key(7, 10, 2, 2));
 }
 
+/* The 32-bit slot times (dedup.h) across their wrap: a copy noted just
+ * before it is seen just after it; the oldest slot is the one furthest
+ * before now whichever side of the wrap; an empty slot goes first; a slot
+ * "after now" (another CPU's) is the youngest; the window ends where it
+ * did with 64-bit times, to within a unit. */
+static void test_slot_time_wrap(void **state)
+{
+	struct vtap_dedup_bucket b;
+	__u32 here = vtap_dedup_where(7, VTAP_DIR_OUT), there = vtap_dedup_where(9, VTAP_DIR_IN);
+	__u32 w = VTAP_DEDUP_WINDOW_T, before = 0xffffff00u, after = 0x100u;
+	int take = -1;
+
+	(void)state;
+	assert_int_not_equal(vtap_dedup_where(7, VTAP_DIR_OUT), vtap_dedup_where(7, VTAP_DIR_IN));
+	assert_int_equal(vtap_dedup_time(50000000ULL), w); /* 50 ms: 48828 units */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(vtap_dedup_seen(&b, 42, before, here, &take), 0);
+	assert_int_equal(take, 0); /* empty: the first */
+	vtap_dedup_note(&b, take, 42, before, here);
+	assert_int_equal(vtap_dedup_seen(&b, 42, after, there, &take), 1);
+	assert_int_equal(vtap_dedup_seen(&b, 42, after, here, &take), 0); /* same tap point */
+	assert_int_equal(take, 0);
+	assert_int_equal(vtap_dedup_seen(&b, 42, before + w - 1, there, &take), 1);
+	assert_int_equal(vtap_dedup_seen(&b, 42, before + w, there, &take), 0);
+	/* fill the bucket across the wrap: 0 at before, 1 and 2 after it */
+	assert_int_equal(vtap_dedup_seen(&b, 43, after, here, &take), 0);
+	assert_int_equal(take, 1);
+	vtap_dedup_note(&b, take, 43, after, here);
+	vtap_dedup_note(&b, 2, 44, after + 1, here);
+	assert_int_equal(vtap_dedup_seen(&b, 45, after + 2, here, &take), 0);
+	assert_int_equal(take, 3);		     /* the last empty one */
+	vtap_dedup_note(&b, 3, 45, after + 5, here); /* "after now" below */
+	assert_int_equal(vtap_dedup_seen(&b, 46, after + 2, here, &take), 0);
+	assert_int_equal(take, 0); /* before the wrap: the oldest */
+	vtap_dedup_note(&b, 0, 46, after + 2, here);
+	assert_int_equal(vtap_dedup_seen(&b, 47, after + 2, here, &take), 0);
+	assert_int_equal(take, 1);
+}
+
 static const char yaml[] = "monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n"
 			   "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
 			   "  - {name: two, source: {ports: [vm2]}, monitor: mon}\n";
@@ -128,6 +168,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fingerprint),
+	    cmocka_unit_test(test_slot_time_wrap),
 	    cmocka_unit_test(test_dpdk_tap_once),
 	};
 

@@ -4,6 +4,8 @@
  * on both paths; here over the compiled image and vdp_stats. */
 #include <time.h>
 #include <vtap/parse.h>
+#include <vtap/admit.h>
+#include <vtap/group.h>
 #include "tap.h"
 
 /* The count step's backend: the image's rules, the process's counters. */
@@ -39,17 +41,28 @@ static inline struct vtap_counters *vtap_tap_be_counters(const struct vdp_tap_be
 	return &be->st->pol[policy_id & (VTAP_MAX_RULES - 1)];
 }
 
-/* The copy step's backend: the rate states, the fingerprints, the groups
- * of the image and their members' counters, the clock. */
-static inline struct vtap_rate *vtap_tap_be_rate(const struct vdp_tap_be *be, __u32 policy_id)
+static inline __u64 vtap_tap_be_now(void)
 {
-	return &be->st->rate[policy_id & (VTAP_MAX_RULES - 1)];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
-static inline struct vtap_dedup_bucket *vtap_tap_be_dedup(const struct vdp_tap_be *be,
-							   __u32 bucket)
+/* The copy step's backend: vtap_admit over the process's rate states and
+ * fingerprints (with the clock); the groups of the image and their
+ * members' counters. */
+static inline int vtap_tap_be_admit(const struct vdp_tap_be *be, __u32 flags, __u32 policy_id,
+				    __u64 key, __u32 where, __u32 len)
 {
-	return &be->st->dedup[bucket & (VTAP_DEDUP_BUCKETS - 1)];
+	struct vtap_dedup_bucket *db = 0;
+	struct vtap_rate *rt = 0;
+
+	if (flags & VTAP_RULE_DEDUP)
+		db = &be->st->dedup[key & (VTAP_DEDUP_BUCKETS - 1)];
+	if (flags & VTAP_RULE_RATE)
+		rt = &be->st->rate[policy_id & (VTAP_MAX_RULES - 1)];
+	return vtap_admit(db, rt, key, where, vtap_tap_be_now(), len);
 }
 
 /* The image has one generation: gen is 0. */
@@ -60,19 +73,16 @@ static inline const struct vtap_group *vtap_tap_be_group(const struct vdp_tap_be
 	return &be->img->groups[group & (VTAP_MAX_GROUPS - 1)];
 }
 
+static inline int vtap_tap_be_group_pick(const struct vdp_tap_be *be, __u32 gen, __u32 group,
+					 __u64 h)
+{
+	return vtap_group_pick_packed(vtap_tap_be_group(be, gen, group), h);
+}
+
 static inline struct vtap_member_counters *vtap_tap_be_member(const struct vdp_tap_be *be,
 							      __u32 group, __u32 member)
 {
 	return &be->st->members[group & (VTAP_MAX_GROUPS - 1)][member & (VTAP_GROUP_MAX - 1)];
-}
-
-static inline __u64 vtap_tap_be_now(const struct vdp_tap_be *be)
-{
-	struct timespec ts;
-
-	(void)be;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
 }
 
 #include <vtap/count.h>
