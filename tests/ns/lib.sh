@@ -194,6 +194,17 @@ frames() {
 }
 
 count() { tcpdump -r "$1" -nn 2>/dev/null | wc -l; }
+# capture_until FILE N: wait (3 s at most) until a running capture holds N
+# frames: capture_stop gives tcpdump 0.3 s, and a tcpdump kept off the CPU
+# that long by a busy host leaves what it had not read yet out of the file
+capture_until() {
+	local i
+	for i in $(seq 60); do
+		[ "$(count "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 # same_frames A B: the two captures hold the same frames, byte for byte
 same_frames() {

@@ -48,6 +48,7 @@ copies_go() {
 	c0=$(stat_of p copies)
 	capture_start mon "$VT_RUN/m.pcap" icmp
 	nsx vm1 ping -c 5 -i 0.05 -q 10.77.0.2 >/dev/null
+	capture_until "$VT_RUN/m.pcap" 5
 	capture_stop
 	c=$(( $(stat_of p copies) - c0 )); n=$(count "$VT_RUN/m.pcap")
 	diag "copies +$c, the monitor captured $n"
