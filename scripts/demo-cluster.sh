@@ -34,6 +34,9 @@ demo_down() {
 	sleep 1
 	for n in $(ours); do ip netns pids "$n" 2>/dev/null | xargs -r kill -KILL 2>/dev/null; done
 	topo_down
+	# the pin roots' parent (cluster-lib.sh's CL_PINS), of this run or of
+	# the --keep run a --down ends: every vtapd of the demo is gone by now
+	rm -rf "/sys/fs/bpf/${VT_PREFIX}-cl-"*
 	rmdir /run/vtap 2>/dev/null
 	return 0
 }
