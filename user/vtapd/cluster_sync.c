@@ -259,6 +259,8 @@ static void confirm(struct vtapd_cluster *c, bool g, int64_t rev)
 	}
 }
 
+static void persist(struct vtapd_cluster *c);
+
 void cl_settle(struct vtapd_cluster *c)
 {
 	struct cl_set views = {c->view_g, c->view_n, CL_LIVE};
@@ -274,10 +276,13 @@ void cl_settle(struct vtapd_cluster *c)
 	}
 	digest = cl_set_digest(&views);
 	if (c->offer.src == CL_LIVE && digest == cl_set_digest(&c->offer)) {
-		/* the same documents at a later revision: nothing to load */
+		/* the same documents at a later revision: nothing to load; the
+		 * state file names the revision the status does */
 		c->offer.g.rev = c->offer.n.rev = t;
-		if (c->applied.src == CL_LIVE && cl_set_digest(&c->applied) == digest)
+		if (c->applied.src == CL_LIVE && cl_set_digest(&c->applied) == digest) {
 			c->applied.g.rev = c->applied.n.rev = t;
+			persist(c);
+		}
 		cl_changed(c);
 		return;
 	}
