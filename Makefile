@@ -46,6 +46,7 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/policy_model.c user/core/rate_cfg.c \
               user/core/policy_errors.c user/core/text.c \
               user/core/compile.c user/core/compile_bitmap.c user/core/compile_groups.c \
+              user/core/compile_dedup.c \
               user/core/compile_fields.c user/core/compile_pfx.c user/core/image_classify.c \
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c user/core/sink_name.c

@@ -103,11 +103,19 @@ __noinline int vtap_admit_fn(__u32 flags_policy, __u64 key, __u32 where, __u32 l
 	struct vtap_dedup_bucket *db = 0;
 	struct vtap_rate *rt = 0;
 
-	if (flags & VTAP_RULE_DEDUP)
+	__u32 t = 0;
+	__u64 now = 0;
+
+	/* the dedup window needs the coarse clock only (admit.h) */
+	if (flags & VTAP_RULE_DEDUP) {
 		db = bpf_map_lookup_elem(&VTAP_MAP_DEDUP, &bucket);
-	if (flags & VTAP_RULE_RATE)
+		t = vtap_dedup_time(bpf_ktime_get_coarse_ns());
+	}
+	if (flags & VTAP_RULE_RATE) {
 		rt = bpf_map_lookup_elem(&VTAP_MAP_RATE, &policy_id);
-	return vtap_admit(db, rt, key, where, bpf_ktime_get_ns(), len);
+		now = bpf_ktime_get_ns();
+	}
+	return vtap_admit(db, rt, key, where, t, now, len);
 }
 
 static __always_inline int vtap_tap_be_admit(const struct vtap_cfg *cfg, __u32 flags,

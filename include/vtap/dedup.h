@@ -161,7 +161,9 @@ static __always_inline __u64 vtap_dedup_key(__u64 fp, __u32 sink_ifindex, __u32 
  * lets a frame's second copy through (as any replacement can). The
  * window is compared in the same units (48828, so 49.99987 ms, and ages are
  * whole units: a copy's age is read to within one unit, 1 us, of its
- * nanoseconds). */
+ * nanoseconds, on the clock the caller read: the BPF taps read the kernel's
+ * coarse clock, one timer tick per step (admit.h), vtap-dpdk the precise
+ * one). */
 #define VTAP_DEDUP_TIME_SHIFT 10
 #define VTAP_DEDUP_WINDOW_T   ((__u32)(VTAP_DEDUP_WINDOW_NS >> VTAP_DEDUP_TIME_SHIFT))
 

@@ -16,6 +16,10 @@
  *   tap, skip      vtap_tc_out with one skip rule matching the frame: parse,
  *                  verdict (flow cache hit), counters, no copy
  *   tap, copy, no sink   vtap_tc_out copying to the veth without a program
+ *                  (its rule taps one direction of one port: no one-copy
+ *                  check, compile_dedup.c)
+ *   tap, copy, dedup     the same with the one-copy check (dedup.h): its rule
+ *                  taps both directions of its port
  *   tap, copy      vtap_tc_out copying to the monitor veth with vtap_sink: a
  *                  local monitor as vtapd sets it up (the numerator)
  *
@@ -56,16 +60,20 @@ enum {
 	P_SKIP,	  /* vtb-p1: tapped, a skip rule */
 	P_PLAIN,  /* vtb-p2: tapped, copied to vtb-c0 */
 	P_TCX,	  /* vtb-p3: tapped, copied to vtb-t1 */
+	P_DEDUP,  /* vtb-p4: tapped both ways, copied to vtb-c2 with the one-copy check */
 	D_PLAIN,  /* vtb-c0: no program */
 	D_OK,	  /* vtb-c1: clsact egress, a program returning TC_ACT_OK */
 	D_TCXOK,  /* vtb-t0: the same through TCX */
 	D_MON,	  /* vtb-mon: clsact egress vtap_sink (as vtapd attaches it) */
 	D_TCXMON, /* vtb-t1: vtap_sink through TCX */
+	D_DEDUP,  /* vtb-c2: no program, P_DEDUP's monitor */
 	N_DEV
 };
-static const char *const dev_name[N_DEV] = {"vtb-p0", "vtb-p1", "vtb-p2",  "vtb-p3", "vtb-c0",
-					    "vtb-c1", "vtb-t0", "vtb-mon", "vtb-t1"};
+static const char *const dev_name[N_DEV] = {"vtb-p0",  "vtb-p1", "vtb-p2", "vtb-p3",
+					    "vtb-p4",  "vtb-c0", "vtb-c1", "vtb-t0",
+					    "vtb-mon", "vtb-t1", "vtb-c2"};
 static __u32 ifx[N_DEV];
+#define N_TAPPED (P_DEDUP + 1)
 
 /* what runs (program, on which port's ifindex, marked as a copy or not) */
 enum { R_EMPTY, R_CLONE, R_SINK, R_TAP };
@@ -85,6 +93,7 @@ static const struct variant {
     {"sink-alone", "vtap_sink alone on a marked copy (no transmit)", R_SINK, D_MON, 0, 1},
     {"tap-skip", "vtap tap, skip rule (parse, verdict, counters)", R_TAP, P_SKIP, 0, 0},
     {"tap-copy-nosink", "vtap tap + copy, sink veth without program", R_TAP, P_PLAIN, 0, 0},
+    {"tap-copy-dedup", "the same with the one-copy check (dedup)", R_TAP, P_DEDUP, 0, 0},
     {"tap-copy-tcx", "vtap tap + copy, vtap_sink attached through TCX", R_TAP, P_TCX, 0, 0},
     {"tap-copy", "vtap tap + copy, local monitor as vtapd sets it up", R_TAP, P_TAP, 0, 0},
 };
@@ -99,6 +108,7 @@ enum {
 	V_SINK_ALONE,
 	V_TAP_SKIP,
 	V_TAP_NOSINK,
+	V_TAP_DEDUP,
 	V_TAP_TCX,
 	V_TAP_COPY
 };
@@ -194,7 +204,7 @@ static int make_netns(void)
 }
 
 /* Policy ids are the policies' indexes: copy 0, skip 1, copy-plain 2,
- * copy-tcx 3. */
+ * copy-tcx 3, copy-dedup 4. */
 static int apply_policies(void)
 {
 	static const char yaml[] =
@@ -202,24 +212,27 @@ static int apply_policies(void)
 	    "  - { name: mon, type: local, port: vtb-mon }\n"
 	    "  - { name: plain, type: local, port: vtb-c0 }\n"
 	    "  - { name: tcx, type: local, port: vtb-t1 }\n"
+	    "  - { name: dedup, type: local, port: vtb-c2 }\n"
 	    "policies:\n"
 	    "  - { name: copy, source: { ports: [vtb-p0] }, direction: out, monitor: mon }\n"
 	    "  - { name: skip, source: { ports: [vtb-p1] }, direction: out, action: skip }\n"
 	    "  - { name: copy-plain, source: { ports: [vtb-p2] }, direction: out,"
 	    " monitor: plain }\n"
 	    "  - { name: copy-tcx, source: { ports: [vtb-p3] }, direction: out,"
-	    " monitor: tcx }\n";
+	    " monitor: tcx }\n"
+	    "  - { name: copy-dedup, source: { ports: [vtb-p4] }, direction: both,"
+	    " monitor: dedup }\n";
 	char path[] = "/tmp/vtap-bcopy-XXXXXX.yaml";
 	const char *paths[1] = {path};
-	struct vtap_host_port hp[4];
-	__u32 sinks[3] = {ifx[D_MON], ifx[D_PLAIN], ifx[D_TCXMON]};
-	struct vtap_compile_env env = {.ports = hp, .n_ports = 4, .sink_ifindex = sinks};
+	struct vtap_host_port hp[N_TAPPED];
+	__u32 sinks[4] = {ifx[D_MON], ifx[D_PLAIN], ifx[D_TCXMON], ifx[D_DEDUP]};
+	struct vtap_compile_env env = {.ports = hp, .n_ports = N_TAPPED, .sink_ifindex = sinks};
 	struct vtap_policy_set set = {0};
 	struct vtap_errors errs = {0};
 	struct vtap_image img;
 	int fd = mkstemps(path, 5), ret;
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < N_TAPPED; i++) {
 		snprintf(hp[i].name, sizeof(hp[i].name), "%s", dev_name[i]);
 		hp[i].ifindex = ifx[i];
 	}
@@ -247,18 +260,18 @@ static int apply_policies(void)
  * that count), or matched by the skip rule and not copied. */
 static int check_counts(int fd_tap)
 {
-	static const int port[4] = {P_TAP, P_SKIP, P_PLAIN, P_TCX};
-	struct vtap_counters c0[4], c1[4];
+	static const int port[N_TAPPED] = {P_TAP, P_SKIP, P_PLAIN, P_TCX, P_DEDUP};
+	struct vtap_counters c0[N_TAPPED], c1[N_TAPPED];
 	struct vtap_sink_counters m0, m1, t0, t1;
 	int ok;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < N_TAPPED; i++)
 		if (vtap_loader_read_stats(&ld, (__u32)i, &c0[i]))
 			return -1;
 	if (vtap_loader_read_sink(&ld, ifx[D_MON], &m0) ||
 	    vtap_loader_read_sink(&ld, ifx[D_TCXMON], &t0))
 		return -1;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < N_TAPPED; i++)
 		if (run(fd_tap, ifx[port[i]], 0, 1) < 0 ||
 		    vtap_loader_read_stats(&ld, (__u32)i, &c1[i]))
 			return -1;
@@ -268,7 +281,7 @@ static int check_counts(int fd_tap)
 	ok = c1[0].copies == c0[0].copies + 1 && m1.delivered == m0.delivered + 1 &&
 	     c1[1].matched_pkts == c0[1].matched_pkts + 1 && c1[1].copies == c0[1].copies &&
 	     c1[2].copies == c0[2].copies + 1 && c1[3].copies == c0[3].copies + 1 &&
-	     t1.delivered == t0.delivered + 1;
+	     t1.delivered == t0.delivered + 1 && c1[4].copies == c0[4].copies + 1;
 	if (!ok)
 		fprintf(stderr,
 			"bench_copy: the counters disagree with the variants (copied %llu, "
@@ -396,11 +409,12 @@ int main(int argc, char **argv)
 	}
 	printf("pieces (differences of medians): egress program dispatch %.0f ns clsact, %.0f ns "
 	       "TCX;\n  vtap_sink on a copy %.0f ns clsact, %.0f ns TCX (alone %.0f); the tap "
-	       "without a copy %.0f ns;\n  the tap's copy beyond the bare helper %.0f ns\n",
+	       "without a copy %.0f ns;\n  the tap's copy beyond the bare helper %.0f ns; the "
+	       "one-copy check %.0f ns\n",
 	       m[V_CLONE_OK] - m[V_CLONE], m[V_CLONE_TCXOK] - m[V_CLONE],
 	       m[V_CLONE_SINK] - m[V_CLONE], m[V_CLONE_TCXSINK] - m[V_CLONE],
 	       m[V_SINK_ALONE] - m[V_EMPTY], m[V_TAP_SKIP] - m[V_EMPTY],
-	       m[V_TAP_NOSINK] - m[V_CLONE]);
+	       m[V_TAP_NOSINK] - m[V_CLONE], m[V_TAP_DEDUP] - m[V_TAP_NOSINK]);
 	{
 		double base = m[V_CLONE] - m[V_EMPTY];
 		double ratio = (m[V_TAP_COPY] - m[V_EMPTY]) / base;

@@ -164,12 +164,101 @@ static void test_dpdk_tap_once(void **state)
 	free(st);
 }
 
+/* Which rules keep the check (compile_dedup.c): those whose monitor gets
+ * copies from two tap points or more, a group's members counted as one
+ * with the group; a rule alone at its tap point for its monitor skips it. */
+static const struct {
+	const char *what, *policies;
+	bool one, two; /* policies "one" and "two" (if any) keep the check */
+} dedup_cases[] = {
+    {"one port, out", "  - {name: one, source: {ports: [vm1]}, direction: out, monitor: mon}\n",
+     false, false},
+    {"one port, both ways", "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n", true, false},
+    {"two ports, out",
+     "  - {name: one, source: {ports: [vm1, vm2]}, direction: out, monitor: mon}\n", true, false},
+    {"a glob matching one port",
+     "  - {name: one, source: {ports: [vm1, \"nope*\"]}, direction: out, "
+     "monitor: mon}\n",
+     false, false},
+    {"two policies, one monitor",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, "
+     "monitor: mon}\n"
+     "  - {name: two, source: {ports: [vm2]}, direction: in, "
+     "monitor: mon}\n",
+     true, true},
+    {"two policies, one tap point",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, "
+     "monitor: mon}\n"
+     "  - {name: two, priority: 1, source: {ports: [vm1]}, "
+     "direction: out, monitor: mon}\n",
+     false, false},
+    {"two monitors",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, monitor: mon}\n"
+     "  - {name: two, source: {ports: [vm2]}, direction: in, monitor: mon2}\n",
+     false, false},
+    {"the other without dedup",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, "
+     "monitor: mon}\n"
+     "  - {name: two, source: {ports: [vm2]}, direction: in, dedup: false, "
+     "monitor: mon}\n",
+     false, false},
+    {"the other a skip",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, monitor: mon}\n"
+     "  - {name: two, source: {ports: [vm2]}, direction: in, action: skip}\n",
+     false, false},
+    {"a group and its member",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, "
+     "monitor: grp}\n"
+     "  - {name: two, source: {ports: [vm2]}, direction: in, "
+     "monitor: mon2}\n",
+     true, true},
+};
+
+static bool keeps_dedup(const struct fx_compiled *c, const char *name)
+{
+	int idx = fx_policy_index(c, name);
+
+	assert_true(idx >= 0);
+	for (__u32 r = 0; r < c->img.gen.n_rules; r++)
+		if (c->img.rank_policy[r] == idx)
+			return c->img.rules[r].flags & VTAP_RULE_DEDUP;
+	fail_msg("policy %s has no rule", name);
+	return false;
+}
+
+static void test_dedup_where_needed(void **state)
+{
+	char yaml[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(dedup_cases) / sizeof(dedup_cases[0]); i++) {
+		struct fx_compiled *c = calloc(1, sizeof(*c));
+
+		assert_non_null(c);
+		snprintf(yaml, sizeof(yaml),
+			 "monitors: [{name: mon, type: local, port: sink0}, "
+			 "{name: mon2, type: local, port: ghost0}, "
+			 "{name: grp, type: group, members: [mon, mon2]}]\npolicies:\n%s",
+			 dedup_cases[i].policies);
+		print_message("    %s\n", dedup_cases[i].what);
+		if (fx_compile_yaml(yaml, &env, c))
+			fail_msg("%s: %s", dedup_cases[i].what, c->errs.n ? c->errs.msgs[0] : "?");
+		assert_int_equal(keeps_dedup(c, "one"), dedup_cases[i].one);
+		if (fx_policy_index(c, "two") >= 0 &&
+		    fx_policy_mirrors(c, fx_policy_index(c, "two")))
+			assert_int_equal(keeps_dedup(c, "two"), dedup_cases[i].two);
+		fx_compiled_free(c);
+		free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fingerprint),
 	    cmocka_unit_test(test_slot_time_wrap),
 	    cmocka_unit_test(test_dpdk_tap_once),
+	    cmocka_unit_test(test_dedup_where_needed),
 	};
 
 	fx_env_init(&env, NULL);

@@ -215,7 +215,7 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		}
 		img->rank_policy[r] = rk[r].index;
 	}
-	ret = 0;
+	ret = compile_dedup(set, rk, n, img);
 out:
 	free(bb.slots);
 	free(rk);

@@ -53,6 +53,11 @@ int compile_l4ports(struct bm_builder *bb, const struct ranked *rk, size_t n, in
 int compile_values(struct bm_builder *bb, const struct ranked *rk, size_t n, int field,
 		   const struct vtap_bitmap *wild, __u16 *table, size_t space);
 
+/* Clears VTAP_RULE_DEDUP from the rules of img (rk[0..n), ports and rules
+ * filled) whose monitor no other tap point copies to (compile_dedup.c). */
+int compile_dedup(const struct vtap_policy_set *set, const struct ranked *rk, size_t n,
+		  struct vtap_image *img);
+
 /* The groups of set into img->groups (compile_groups.c); group_of[m]: the
  * group index of monitor m, -1 for monitors that are not groups. Returns 0,
  * or -1 with an error (too many groups). */

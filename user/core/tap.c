@@ -57,12 +57,13 @@ static inline int vtap_tap_be_admit(const struct vdp_tap_be *be, __u32 flags, __
 {
 	struct vtap_dedup_bucket *db = 0;
 	struct vtap_rate *rt = 0;
+	__u64 now = vtap_tap_be_now();
 
 	if (flags & VTAP_RULE_DEDUP)
 		db = &be->st->dedup[key & (VTAP_DEDUP_BUCKETS - 1)];
 	if (flags & VTAP_RULE_RATE)
 		rt = &be->st->rate[policy_id & (VTAP_MAX_RULES - 1)];
-	return vtap_admit(db, rt, key, where, vtap_tap_be_now(), len);
+	return vtap_admit(db, rt, key, where, vtap_dedup_time(now), now, len);
 }
 
 /* The image has one generation: gen is 0. */
