@@ -184,31 +184,37 @@ static __always_inline __u32 vtap_dedup_where(__u32 ifindex, __u8 dir)
 /* Whether bucket b says the frame (key) was copied already, from another
  * tap point, within the window; else which of its slots the copy is to
  * take (*take): the frame's own if there, else the first empty one (key
- * 0), else the oldest: the one whose time is furthest before now, read as
- * a signed 32-bit difference (a slot another CPU wrote after we read the
- * clock is "after now", the youngest, as it was with 64-bit times). now:
- * vtap_dedup_time(); where: vtap_dedup_where(). */
+ * 0; first from the key's starting slot, below), else the oldest: the one whose time is furthest
+ * before now, read as a signed 32-bit difference (a slot another CPU wrote after we read the clock
+ * is "after now", the youngest, as it was with 64-bit times). now: vtap_dedup_time(); where:
+ * vtap_dedup_where(). */
 static __always_inline int vtap_dedup_seen(const struct vtap_dedup_bucket *b, __u64 key, __u32 now,
 					   __u32 where, int *take)
 {
 	__s32 oldest = 0x7fffffff, rel;
-	int i;
+	/* Where the search starts: bits of the key the bucket index does not
+	 * use. Slots of equal age (written in one tick of the BPF taps' coarse
+	 * clock) go to the first of them from there, so a busy bucket replaces
+	 * its four slots about evenly, not its first one over and over. */
+	int i, j, first = (int)(key >> 40) & (VTAP_DEDUP_WAYS - 1);
 
-	*take = 0;
+	*take = first;
 	VTAP_UNROLL
 	for (i = 0; i < VTAP_DEDUP_WAYS; i++) {
-		const struct vtap_dedup_slot *s = &b->s[i];
+		const struct vtap_dedup_slot *s;
 
+		j = (first + i) & (VTAP_DEDUP_WAYS - 1);
+		s = &b->s[j];
 		if (s->key == key) {
 			if (now - s->t < VTAP_DEDUP_WINDOW_T && s->where != where)
 				return 1;
-			*take = i;
+			*take = j;
 			return 0;
 		}
 		rel = s->key ? (__s32)(s->t - now) : (__s32)0x80000000; /* empty: the oldest */
 		if (rel < oldest) {
 			oldest = rel;
-			*take = i;
+			*take = j;
 		}
 	}
 	return 0;

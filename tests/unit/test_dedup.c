@@ -132,6 +132,33 @@ static void test_slot_time_wrap(void **state)
 	assert_int_equal(take, 1);
 }
 
+/* Slots of one age (one tick of the coarse clock) are replaced from where
+ * the key's high bits start the search, not always the first. */
+static void test_slot_ties(void **state)
+{
+	struct vtap_dedup_bucket b;
+	__u32 here = vtap_dedup_where(7, VTAP_DIR_OUT), now = 1000;
+	int take = -1, seen[VTAP_DEDUP_WAYS] = {0};
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	for (int i = 0; i < VTAP_DEDUP_WAYS; i++)
+		vtap_dedup_note(&b, i, 100 + (__u64)i, now, here);
+	for (__u64 k = 0; k < VTAP_DEDUP_WAYS; k++) {
+		assert_int_equal(vtap_dedup_seen(&b, k << 40 | 7, now, here, &take), 0);
+		assert_int_equal(take, (int)k);
+		seen[take]++;
+	}
+	for (int i = 0; i < VTAP_DEDUP_WAYS; i++)
+		assert_int_equal(seen[i], 1);
+	/* an older slot still goes first, wherever the search starts */
+	b.s[2].t = now - 5;
+	for (__u64 k = 0; k < VTAP_DEDUP_WAYS; k++) {
+		assert_int_equal(vtap_dedup_seen(&b, k << 40 | 7, now, here, &take), 0);
+		assert_int_equal(take, 2);
+	}
+}
+
 static const char yaml[] = "monitors: [{name: mon, type: local, port: sink0}]\npolicies:\n"
 			   "  - {name: one, source: {ports: [vm1]}, monitor: mon}\n"
 			   "  - {name: two, source: {ports: [vm2]}, monitor: mon}\n";
@@ -196,6 +223,10 @@ static const struct {
      "  - {name: one, source: {ports: [vm1]}, direction: out, monitor: mon}\n"
      "  - {name: two, source: {ports: [vm2]}, direction: in, monitor: mon2}\n",
      false, false},
+    {"two monitors on one port",
+     "  - {name: one, source: {ports: [vm1]}, direction: out, monitor: mon}\n"
+     "  - {name: two, source: {ports: [vm2]}, direction: in, monitor: same}\n",
+     true, true},
     {"the other without dedup",
      "  - {name: one, source: {ports: [vm1]}, direction: out, "
      "monitor: mon}\n"
@@ -238,6 +269,7 @@ static void test_dedup_where_needed(void **state)
 		snprintf(yaml, sizeof(yaml),
 			 "monitors: [{name: mon, type: local, port: sink0}, "
 			 "{name: mon2, type: local, port: ghost0}, "
+			 "{name: same, type: local, port: sink0}, "
 			 "{name: grp, type: group, members: [mon, mon2]}]\npolicies:\n%s",
 			 dedup_cases[i].policies);
 		print_message("    %s\n", dedup_cases[i].what);
@@ -255,9 +287,8 @@ static void test_dedup_where_needed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fingerprint),
-	    cmocka_unit_test(test_slot_time_wrap),
-	    cmocka_unit_test(test_dpdk_tap_once),
+	    cmocka_unit_test(test_fingerprint),	       cmocka_unit_test(test_slot_time_wrap),
+	    cmocka_unit_test(test_slot_ties),	       cmocka_unit_test(test_dpdk_tap_once),
 	    cmocka_unit_test(test_dedup_where_needed),
 	};
 
