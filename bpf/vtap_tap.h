@@ -102,7 +102,6 @@ __noinline int vtap_admit_fn(__u32 flags_policy, __u64 key, __u32 where, __u32 l
 	__u32 bucket = (__u32)key & (VTAP_DEDUP_BUCKETS - 1);
 	struct vtap_dedup_bucket *db = 0;
 	struct vtap_rate *rt = 0;
-
 	__u32 t = 0;
 	__u64 now = 0;
 

@@ -21,10 +21,12 @@
  * rate state (rt, NULL: no cap; now_ns) say. Two clocks because the BPF
  * taps read two: the dedup window (50 ms) is served by the kernel's coarse
  * clock (one tick), which costs a copy a few ns where the precise one costs
- * ~25 (a TSC read in this VM); the rate cap needs the precise one. A frame sent already costs no
- * token, and a copy over the cap leaves no fingerprint, so the frame's other tap may still copy it.
- * The backends call it (vtap_tap_be_admit): the BPF one as a global function, which the verifier
- * checks once instead of once per path that reaches the copy step. */
+ * ~25 (a TSC read in this VM); the rate cap needs the precise one. A frame
+ * sent already costs no token, and a copy over the cap leaves no
+ * fingerprint, so the frame's other tap may still copy it. The backends
+ * call it (vtap_tap_be_admit): the BPF one as a global function, which the
+ * verifier checks once instead of once per path that reaches the copy
+ * step. */
 static __always_inline int vtap_admit(struct vtap_dedup_bucket *db, struct vtap_rate *rt, __u64 key,
 				      __u32 where, __u32 t, __u64 now_ns, __u32 len)
 {

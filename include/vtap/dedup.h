@@ -184,10 +184,11 @@ static __always_inline __u32 vtap_dedup_where(__u32 ifindex, __u8 dir)
 /* Whether bucket b says the frame (key) was copied already, from another
  * tap point, within the window; else which of its slots the copy is to
  * take (*take): the frame's own if there, else the first empty one (key
- * 0; first from the key's starting slot, below), else the oldest: the one whose time is furthest
- * before now, read as a signed 32-bit difference (a slot another CPU wrote after we read the clock
- * is "after now", the youngest, as it was with 64-bit times). now: vtap_dedup_time(); where:
- * vtap_dedup_where(). */
+ * 0; the first from the key's starting slot, below), else the oldest: the
+ * one whose time is furthest before now, read as a signed 32-bit
+ * difference (a slot another CPU wrote after we read the clock is "after
+ * now", the youngest, as it was with 64-bit times). now:
+ * vtap_dedup_time(); where: vtap_dedup_where(). */
 static __always_inline int vtap_dedup_seen(const struct vtap_dedup_bucket *b, __u64 key, __u32 now,
 					   __u32 where, int *take)
 {
