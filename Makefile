@@ -51,7 +51,7 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
               user/core/version.c user/core/sink_name.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
-              user/kernel/xdp.c user/kernel/attach.c user/kernel/link.c \
+              user/kernel/xdp.c user/kernel/tcx.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
               user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c \
               user/kernel/sink_queue.c user/kernel/kfile.c
@@ -210,8 +210,8 @@ $(OUT)/tests/%.o: tests/unit/%.c $(HDRS) $(SKELS) | $(OUT)/tests
 $(OUT)/tests/test_%: tests/unit/test_%.c $(TEST_COMMON) $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/tests
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(TEST_COMMON) $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) $(DAEMON_LDLIBS) $(TEST_LDLIBS) -o $@
 
-$(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
-	$(CC) $(CFLAGS) $(LDFLAGS) $< $(STORE_LIB) $(CORE_LIB) $(STORE_LDLIBS) -o $@
+$(OUT)/tools/%: tests/tools/%.c $(STORE_LIB) $(KERNEL_LIB) $(CORE_LIB) $(HDRS) | $(OUT)/tools
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(STORE_LIB) $(KERNEL_LIB) $(CORE_LIB) $(STORE_LDLIBS) $(LDLIBS) -o $@
 
 $(OUT)/bench/%: tests/bench/%.c $(ALL_LIBS) $(HDRS) $(SKELS) | $(OUT)/bench
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(ALL_LIBS) $(LDLIBS) $(STORE_LDLIBS) -o $@

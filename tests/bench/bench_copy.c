@@ -10,8 +10,10 @@
  *   clone+ok       the same to a veth whose clsact egress runs a program that
  *                  only returns TC_ACT_OK: what any egress program costs a copy
  *   clone+sink     the same, the frame marked as vtap's copy, to a veth with
- *                  vtap_sink on its egress (as vtapd attaches it to a local
- *                  monitor, with its counters): what vtap's sink costs a copy
+ *                  vtap_sink on its TCX egress (as vtapd attaches it to a
+ *                  local monitor, with its counters): what vtap's sink costs
+ *                  a copy; clone+clssink: the same on clsact egress (vtapd
+ *                  --sink-hook clsact, kernels without TCX)
  *   sink alone     vtap_sink run by itself on a marked frame (no transmit)
  *   tap, skip      vtap_tc_out with one skip rule matching the frame: parse,
  *                  verdict (flow cache hit), counters, no copy
@@ -20,8 +22,9 @@
  *                  check, compile_dedup.c)
  *   tap, copy, dedup     the same with the one-copy check (dedup.h): its rule
  *                  taps both directions of its port
- *   tap, copy      vtap_tc_out copying to the monitor veth with vtap_sink: a
- *                  local monitor as vtapd sets it up (the numerator)
+ *   tap, copy      vtap_tc_out copying to the monitor veth with vtap_sink on
+ *                  TCX egress: a local monitor as vtapd sets it up (the
+ *                  numerator); tap-copy-clsact: the sink on clsact instead
  *
  * Every variant runs once per round (a tenth of a run unrecorded first),
  * rounds interleave the variants, the table gives medians over rounds. Each
@@ -48,25 +51,24 @@
 #include "kernel/attach.h"
 #include "kernel/bpf_log.h"
 #include "kernel/loader.h"
+#include "kernel/tcx.h"
 #include "bench_util.h"
 
 #define MAX_ROUNDS  31
 #define COPY_TARGET 1.05
-/* BPF_TCX_EGRESS (kernel 6.6; Debian 12's headers are 6.1's) */
-#define TCX_EGRESS 47
 
 /* the veths: taps' ports and the copies' destinations */
 enum {
 	P_TAP,	  /* vtb-p0: tapped, copied to vtb-mon */
 	P_SKIP,	  /* vtb-p1: tapped, a skip rule */
 	P_PLAIN,  /* vtb-p2: tapped, copied to vtb-c0 */
-	P_TCX,	  /* vtb-p3: tapped, copied to vtb-t1 */
+	P_CLS,	  /* vtb-p3: tapped, copied to vtb-t1 */
 	P_DEDUP,  /* vtb-p4: tapped both ways, copied to vtb-c2 with the one-copy check */
 	D_PLAIN,  /* vtb-c0: no program */
 	D_OK,	  /* vtb-c1: clsact egress, a program returning TC_ACT_OK */
 	D_TCXOK,  /* vtb-t0: the same through TCX */
-	D_MON,	  /* vtb-mon: clsact egress vtap_sink (as vtapd attaches it) */
-	D_TCXMON, /* vtb-t1: vtap_sink through TCX */
+	D_MON,	  /* vtb-mon: vtap_sink on TCX egress (as vtapd attaches it) */
+	D_CLSMON, /* vtb-t1: vtap_sink on clsact egress (--sink-hook clsact) */
 	D_DEDUP,  /* vtb-c2: no program, P_DEDUP's monitor */
 	N_DEV
 };
@@ -87,15 +89,16 @@ static const struct variant {
     {"clone+ok", "bpf_clone_redirect, clsact egress program returning OK", R_CLONE, P_TAP, D_OK, 0},
     {"clone+tcxok", "bpf_clone_redirect, TCX egress program returning OK", R_CLONE, P_TAP, D_TCXOK,
      0},
-    {"clone+sink", "bpf_clone_redirect of a marked copy, vtap_sink (clsact)", R_CLONE, P_TAP, D_MON,
+    {"clone+sink", "bpf_clone_redirect of a marked copy, vtap_sink (TCX)", R_CLONE, P_TAP, D_MON,
      1},
-    {"clone+tcxsink", "bpf_clone_redirect of a marked copy, vtap_sink (TCX)", R_CLONE, P_TAP,
-     D_TCXMON, 1},
+    {"clone+clssink", "bpf_clone_redirect of a marked copy, vtap_sink (clsact)", R_CLONE, P_TAP,
+     D_CLSMON, 1},
     {"sink-alone", "vtap_sink alone on a marked copy (no transmit)", R_SINK, D_MON, 0, 1},
     {"tap-skip", "vtap tap, skip rule (parse, verdict, counters)", R_TAP, P_SKIP, 0, 0},
     {"tap-copy-nosink", "vtap tap + copy, sink veth without program", R_TAP, P_PLAIN, 0, 0},
     {"tap-copy-dedup", "the same with the one-copy check (dedup)", R_TAP, P_DEDUP, 0, 0},
-    {"tap-copy-tcx", "vtap tap + copy, vtap_sink attached through TCX", R_TAP, P_TCX, 0, 0},
+    {"tap-copy-clsact", "vtap tap + copy, vtap_sink on clsact (--sink-hook clsact)", R_TAP, P_CLS,
+     0, 0},
     {"tap-copy", "vtap tap + copy, local monitor as vtapd sets it up", R_TAP, P_TAP, 0, 0},
 };
 #define N_V ((int)(sizeof(variants) / sizeof(variants[0])))
@@ -105,16 +108,17 @@ enum {
 	V_CLONE_OK,
 	V_CLONE_TCXOK,
 	V_CLONE_SINK,
-	V_CLONE_TCXSINK,
+	V_CLONE_CLSSINK,
 	V_SINK_ALONE,
 	V_TAP_SKIP,
 	V_TAP_NOSINK,
 	V_TAP_DEDUP,
-	V_TAP_TCX,
+	V_TAP_CLSACT,
 	V_TAP_COPY
 };
 
 static struct vtap_loader ld;
+static struct vtap_prog_att mon_sink; /* D_MON's, as vtapd holds it */
 static __u8 frame[64];
 
 /* Ethernet + IPv4 + UDP 4000 -> 9, 64 bytes (trafgen's frame in bench.sh) */
@@ -153,23 +157,6 @@ static int load_clone(__u32 ifindex)
 	return load_raw("vtb_clone", clone, 5);
 }
 
-/* Attach prog to the TCX egress of ifindex (BPF_PROG_ATTACH, which stays
- * until the device goes: this namespace's end takes it away). */
-static int tcx_attach(int prog, __u32 ifindex)
-{
-	union bpf_attr a;
-
-	memset(&a, 0, sizeof(a));
-	a.target_fd = ifindex;
-	a.attach_bpf_fd = (__u32)prog;
-	a.attach_type = TCX_EGRESS;
-	if (syscall(__NR_bpf, BPF_PROG_ATTACH, &a, sizeof(a))) {
-		fprintf(stderr, "bench_copy: TCX attach: %s\n", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* One BPF_PROG_TEST_RUN: the kernel's mean ns per run, or -1. */
 static double run(int fd, __u32 ifindex, __u32 mark, int rep)
 {
@@ -205,28 +192,28 @@ static int make_netns(void)
 }
 
 /* Policy ids are the policies' indexes: copy 0, skip 1, copy-plain 2,
- * copy-tcx 3, copy-dedup 4. */
+ * copy-clsact 3, copy-dedup 4. */
 static int apply_policies(void)
 {
 	static const char yaml[] =
 	    "monitors:\n"
 	    "  - { name: mon, type: local, port: vtb-mon }\n"
 	    "  - { name: plain, type: local, port: vtb-c0 }\n"
-	    "  - { name: tcx, type: local, port: vtb-t1 }\n"
+	    "  - { name: clsact, type: local, port: vtb-t1 }\n"
 	    "  - { name: dedup, type: local, port: vtb-c2 }\n"
 	    "policies:\n"
 	    "  - { name: copy, source: { ports: [vtb-p0] }, direction: out, monitor: mon }\n"
 	    "  - { name: skip, source: { ports: [vtb-p1] }, direction: out, action: skip }\n"
 	    "  - { name: copy-plain, source: { ports: [vtb-p2] }, direction: out,"
 	    " monitor: plain }\n"
-	    "  - { name: copy-tcx, source: { ports: [vtb-p3] }, direction: out,"
-	    " monitor: tcx }\n"
+	    "  - { name: copy-clsact, source: { ports: [vtb-p3] }, direction: out,"
+	    " monitor: clsact }\n"
 	    "  - { name: copy-dedup, source: { ports: [vtb-p4] }, direction: both,"
 	    " monitor: dedup }\n";
 	char path[] = "/tmp/vtap-bcopy-XXXXXX.yaml";
 	const char *paths[1] = {path};
 	struct vtap_host_port hp[N_TAPPED];
-	__u32 sinks[4] = {ifx[D_MON], ifx[D_PLAIN], ifx[D_TCXMON], ifx[D_DEDUP]};
+	__u32 sinks[4] = {ifx[D_MON], ifx[D_PLAIN], ifx[D_CLSMON], ifx[D_DEDUP]};
 	struct vtap_compile_env env = {.ports = hp, .n_ports = N_TAPPED, .sink_ifindex = sinks};
 	struct vtap_policy_set set = {0};
 	struct vtap_errors errs = {0};
@@ -261,7 +248,7 @@ static int apply_policies(void)
  * that count), or matched by the skip rule and not copied. */
 static int check_counts(int fd_tap)
 {
-	static const int port[N_TAPPED] = {P_TAP, P_SKIP, P_PLAIN, P_TCX, P_DEDUP};
+	static const int port[N_TAPPED] = {P_TAP, P_SKIP, P_PLAIN, P_CLS, P_DEDUP};
 	struct vtap_counters c0[N_TAPPED], c1[N_TAPPED];
 	struct vtap_sink_counters m0, m1, t0, t1;
 	int ok;
@@ -270,14 +257,14 @@ static int check_counts(int fd_tap)
 		if (vtap_loader_read_stats(&ld, (__u32)i, &c0[i]))
 			return -1;
 	if (vtap_loader_read_sink(&ld, ifx[D_MON], &m0) ||
-	    vtap_loader_read_sink(&ld, ifx[D_TCXMON], &t0))
+	    vtap_loader_read_sink(&ld, ifx[D_CLSMON], &t0))
 		return -1;
 	for (int i = 0; i < N_TAPPED; i++)
 		if (run(fd_tap, ifx[port[i]], 0, 1) < 0 ||
 		    vtap_loader_read_stats(&ld, (__u32)i, &c1[i]))
 			return -1;
 	if (vtap_loader_read_sink(&ld, ifx[D_MON], &m1) ||
-	    vtap_loader_read_sink(&ld, ifx[D_TCXMON], &t1))
+	    vtap_loader_read_sink(&ld, ifx[D_CLSMON], &t1))
 		return -1;
 	ok = c1[0].copies == c0[0].copies + 1 && m1.delivered == m0.delivered + 1 &&
 	     c1[1].matched_pkts == c0[1].matched_pkts + 1 && c1[1].copies == c0[1].copies &&
@@ -286,7 +273,7 @@ static int check_counts(int fd_tap)
 	if (!ok)
 		fprintf(stderr,
 			"bench_copy: the counters disagree with the variants (copied %llu, "
-			"delivered %llu, skipped %llu, copied without sink %llu, by TCX %llu)\n",
+			"delivered %llu, skipped %llu, copied without sink %llu, by clsact %llu)\n",
 			(unsigned long long)(c1[0].copies - c0[0].copies),
 			(unsigned long long)(m1.delivered - m0.delivered),
 			(unsigned long long)(c1[1].matched_pkts - c0[1].matched_pkts),
@@ -323,10 +310,12 @@ static int set_up(int *fd)
 		if (fd[v] < 0)
 			return -1;
 	}
+	/* the monitor's sink through vtapd's own call (kernel/attach.c) */
 	if (vtap_hook_attach_tc((int)ifx[D_OK], VTAP_HOOK_EGRESS, fd_ok, &created) ||
-	    vtap_hook_attach_tc((int)ifx[D_MON], VTAP_HOOK_EGRESS, fd_sink, &created) ||
-	    tcx_attach(fd_ok, ifx[D_TCXOK]) || tcx_attach(fd_sink, ifx[D_TCXMON]) ||
-	    vtap_loader_add_sink(&ld, ifx[D_MON]) || vtap_loader_add_sink(&ld, ifx[D_TCXMON]) ||
+	    vtap_hook_attach_tcx(&mon_sink, (int)ifx[D_MON], fd_sink) ||
+	    vtap_hook_attach_tc((int)ifx[D_CLSMON], VTAP_HOOK_EGRESS, fd_sink, &created) ||
+	    vtap_tcx_attach((int)ifx[D_TCXOK], fd_ok, -1) ||
+	    vtap_loader_add_sink(&ld, ifx[D_MON]) || vtap_loader_add_sink(&ld, ifx[D_CLSMON]) ||
 	    apply_policies())
 		return -1;
 	return check_counts(fd_tap);
@@ -405,7 +394,7 @@ int main(int argc, char **argv)
 	 * neighbours, so a ratio of one round's pair moves less than the
 	 * ratio of two medians taken over different rounds */
 	{
-		static const int num[3] = {V_TAP_COPY, V_TAP_TCX, V_TAP_NOSINK};
+		static const int num[3] = {V_TAP_COPY, V_TAP_CLSACT, V_TAP_NOSINK};
 
 		for (int k = 0; k < 3; k++) {
 			for (int r = 0; r < rounds; r++)
@@ -423,11 +412,11 @@ int main(int argc, char **argv)
 			fprintf(csv, "copy,summary_%s,1,-1,%.1f,ns\n", variants[v].name, m[v]);
 	}
 	printf("pieces (differences of medians): egress program dispatch %.0f ns clsact, %.0f ns "
-	       "TCX;\n  vtap_sink on a copy %.0f ns clsact, %.0f ns TCX (alone %.0f); the tap "
+	       "TCX;\n  vtap_sink on a copy %.0f ns TCX, %.0f ns clsact (alone %.0f); the tap "
 	       "without a copy %.0f ns;\n  the tap's copy beyond the bare helper %.0f ns; the "
 	       "one-copy check %.0f ns\n",
 	       m[V_CLONE_OK] - m[V_CLONE], m[V_CLONE_TCXOK] - m[V_CLONE],
-	       m[V_CLONE_SINK] - m[V_CLONE], m[V_CLONE_TCXSINK] - m[V_CLONE],
+	       m[V_CLONE_SINK] - m[V_CLONE], m[V_CLONE_CLSSINK] - m[V_CLONE],
 	       m[V_SINK_ALONE] - m[V_EMPTY], m[V_TAP_SKIP] - m[V_EMPTY],
 	       m[V_TAP_NOSINK] - m[V_CLONE], m[V_TAP_DEDUP] - m[V_TAP_NOSINK]);
 	{
@@ -436,17 +425,17 @@ int main(int argc, char **argv)
 
 		printf(
 		    "per copy / bare bpf_clone_redirect (above empty): local monitor as vtapd sets "
-		    "it up %.3fx, sink through TCX %.3fx, no sink program %.3fx\n",
-		    ratio, (m[V_TAP_TCX] - m[V_EMPTY]) / base,
+		    "it up (TCX) %.3fx, sink on clsact %.3fx, no sink program %.3fx\n",
+		    ratio, (m[V_TAP_CLSACT] - m[V_EMPTY]) / base,
 		    (m[V_TAP_NOSINK] - m[V_EMPTY]) / base);
 		/* the least disturbed rounds: on a loaded host a round's noise
 		 * only adds, so the minima agree better from run to run */
 		printf("the same from each variant's least disturbed round: as set up %.3fx, "
-		       "TCX %.3fx, no sink program %.3fx\n",
+		       "clsact %.3fx, no sink program %.3fx\n",
 		       (t[V_TAP_COPY][0] - t[V_EMPTY][0]) / (t[V_CLONE][0] - t[V_EMPTY][0]),
-		       (t[V_TAP_TCX][0] - t[V_EMPTY][0]) / (t[V_CLONE][0] - t[V_EMPTY][0]),
+		       (t[V_TAP_CLSACT][0] - t[V_EMPTY][0]) / (t[V_CLONE][0] - t[V_EMPTY][0]),
 		       (t[V_TAP_NOSINK][0] - t[V_EMPTY][0]) / (t[V_CLONE][0] - t[V_EMPTY][0]));
-		printf("the same as the median of each round's own ratio: as set up %.3fx, TCX "
+		printf("the same as the median of each round's own ratio: as set up %.3fx, clsact "
 		       "%.3fx, no sink program %.3fx\n",
 		       pm[0], pm[1], pm[2]);
 		/* the verdict on the rounds' own ratios: half the spread of the

@@ -278,6 +278,17 @@ map_json() { local m=$1; shift; bpftool -j map dump pinned "$VT_PIN/$m" | json_o
 # map_true MAP FILTER [JQ-ARG...]: the FILTER holds for the dump (json_true)
 map_true() { local m=$1; shift; bpftool -j map dump pinned "$VT_PIN/$m" | json_true "$@"; }
 # map_active_gen: the generation the datapath reads (vtap_cfg), 0 or 1
+# egress_progs DEV: the programs on DEV's egress, one name per line: TCX
+# egress first (where vtapd puts vtap_sink), then clsact's filters (vtap's
+# in-tap; a sink with vtapd --sink-hook clsact). Run it under nsx for a
+# port in a namespace.
+egress_progs() {
+	"$OUT/tools/tcx_progs" "$1" 2>/dev/null | cut -d' ' -f1
+	tc filter show dev "$1" egress 2>/dev/null | grep -o 'vtap_[a-z_]*' | sort -u
+}
+# sink_on DEV: vtap_sink is on DEV's egress (TCX or clsact)
+sink_on() { egress_progs "$1" | grep -qx vtap_sink; }
+
 map_active_gen() { map_json vtap_cfg '.[0].formatted.value.active_gen % 2'; }
 
 tap_end() {

@@ -62,7 +62,7 @@ use_engine() {
 			check "[tc] vm1's port has the tap on both hooks" \
 				bash -c "tc filter show dev ${VT_PREFIX}-vm1 ingress | grep -q vtap_tc_out && tc filter show dev ${VT_PREFIX}-vm1 egress | grep -q vtap_tc_in"
 			check "[tc] the monitor port has the sink program" \
-				bash -c "tc filter show dev ${VT_PREFIX}-mon egress | grep -q vtap_sink"
+				sink_on ${VT_PREFIX}-mon
 		}
 		;;
 	xdp)

@@ -45,11 +45,11 @@ YAML
 # mode, copies through the ring buffer, is test_xdp.sh
 check "vtapd starts with a capture monitor (--attach tc)" vtapd_start --attach tc
 for i in $(seq 40); do
-	ip link show "$CAP" >/dev/null 2>&1 && tc filter show dev "$CAP" egress | grep -q vtap_sink && break
+	ip link show "$CAP" >/dev/null 2>&1 && sink_on "$CAP" && break
 	sleep 0.05
 done
 check "vtapd made the sink veth $CAP and put the sink program on it" \
-	bash -c "tc filter show dev $CAP egress | grep -q vtap_sink"
+	sink_on "$CAP"
 check "the peer ${CAP}p carries the XDP program vtap_xsk" \
 	bash -c "ip -d link show ${CAP}p | grep -q 'prog/xdp'"
 ctl capture nope -w "$VT_RUN/x.pcapng" 2>"$VT_RUN/err.txt"

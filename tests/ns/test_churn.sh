@@ -67,10 +67,10 @@ cp "$VT_RUN/set-a.yaml" "$POL"
 ifindex() { cat "/sys/class/net/$1/ifindex"; }
 
 check "vtapd starts with the glob policy" vtapd_start
-check "vm1 and vm2 are tapped, mon has the sink" bash -c "
+check "vm1 and vm2 are tapped, mon has the sink" eval "
 	tc filter show dev $VM1 ingress | grep -q vtap_tc_out &&
 	tc filter show dev $VM2 egress | grep -q vtap_tc_in &&
-	tc filter show dev $MON egress | grep -q vtap_sink"
+	sink_on $MON"
 ok0=$(status_of reloads_ok); fail0=$(status_of reloads_failed)
 
 # --- the stream: a receiver in vm2 that counts, a paced sender in vm1 ---
@@ -226,20 +226,30 @@ no_hook() {
 	[ -z "$out" ] && return 0
 	diag "$1 $2: unexpected filters:"; sed 's/^/#   /' <<<"$out"; return 1
 }
+# the sink is on TCX egress: the monitor port needs no clsact
 qdiscs_ok() {
 	local x
-	for x in $VM1 $VM2 $MON; do
+	for x in $VM1 $VM2; do
 		[ "$(tc qdisc show dev "$x" | grep -c clsact)" -eq 1 ] || { diag "$x: $(tc qdisc show dev "$x")"; return 1; }
 	done
-	! tc qdisc show dev "$BR" | grep -q clsact
+	for x in $MON $BR; do
+		! tc qdisc show dev "$x" | grep -q clsact || { diag "$x: $(tc qdisc show dev "$x")"; return 1; }
+	done
+}
+# one_egress DEV PROG: exactly one program on DEV's egress (TCX and clsact), PROG
+one_egress() {
+	local out
+	out=$(egress_progs "$1")
+	[ "$out" = "$2" ] && return 0
+	diag "$1 egress: expected only $2, found:"; sed 's/^/#   /' <<<"$out"; return 1
 }
 check "vm1: exactly one filter on ingress (vtap_tc_out) and one on egress (vtap_tc_in)" \
 	eval "one_hook $VM1 ingress vtap_tc_out && one_hook $VM1 egress vtap_tc_in"
 check "vm2: exactly one filter on ingress (vtap_tc_out) and one on egress (vtap_tc_in)" \
 	eval "one_hook $VM2 ingress vtap_tc_out && one_hook $VM2 egress vtap_tc_in"
-check "mon: exactly one filter on egress (vtap_sink), none on ingress" \
-	eval "one_hook $MON egress vtap_sink && no_hook $MON ingress"
-check "vm1, vm2, mon: one clsact qdisc each; the bridge none" qdiscs_ok
+check "mon: exactly one program on egress (vtap_sink, TCX), no filter on ingress" \
+	eval "one_egress $MON vtap_sink && no_hook $MON ingress"
+check "vm1, vm2: one clsact qdisc each; mon (TCX sink) and the bridge none" qdiscs_ok
 
 # port_ifindexes WHICH: the ifindexes in vtap_ports, sorted, unique;
 # WHICH = active (the active generation) or any
@@ -274,8 +284,8 @@ check "no pin directory remains" test ! -e "$VT_PIN"
 clean() {
 	local x bad=0
 	for x in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^${VT_PREFIX}-"); do
-		if tc filter show dev "$x" ingress | grep -q vtap_ || tc filter show dev "$x" egress | grep -q vtap_; then
-			diag "a vtap filter is left on $x"; bad=1
+		if tc filter show dev "$x" ingress | grep -q vtap_ || egress_progs "$x" | grep -q vtap_; then
+			diag "a vtap filter or TCX program is left on $x"; bad=1
 		fi
 		if tc qdisc show dev "$x" | grep -q clsact; then diag "a clsact qdisc is left on $x"; bad=1; fi
 	done

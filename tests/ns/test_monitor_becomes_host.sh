@@ -41,7 +41,7 @@ wait_for() {
 	[ "$1" = refused ] && refused && return 0
 	[ "$1" = accepted ] && ! refused
 }
-sink_on() { tc filter show dev "$MON" egress 2>/dev/null | grep -q vtap_sink; }
+mon_sink() { sink_on "$MON"; }
 # copies_go: 5 pings of vm1 are 5 more copies, and the monitor gets them
 copies_go() {
 	local c0 c f n
@@ -71,11 +71,11 @@ change() {
 	check "[$what] status and log say why: $why" \
 		eval 'ctl status --json | json_true ".refused_monitors[0].reason == \$w" --arg w "$why" &&
 			grep -qF "monitor mon: refusing port $MON: it carries the host'"'"'s own traffic ($why" "$VT_RUN/vtapd.log"'
-	check "[$what] the sink program is off $MON" eval '! sink_on'
+	check "[$what] the sink program is off $MON" eval '! mon_sink'
 	check "[$what] vm1's copies count as copy_fail" copies_fail
 	eval "$undo"
 	check "[$undo] accepted again at once (within 3 s)" wait_for accepted
-	check "[$undo] the sink program is back on $MON" sink_on
+	check "[$undo] the sink program is back on $MON" mon_sink
 	check "[$undo] copies reach the monitor again" copies_go
 }
 
@@ -88,14 +88,14 @@ check "an address added: refused at once (within 3 s)" wait_for refused
 check "... status and log name the address" \
 	eval 'ctl status --json | json_true ".refused_monitors[0].reason == \"it has the address 10.79.0.1/24\"" &&
 		grep -qF "monitor mon: refusing port $MON: it carries the host'"'"'s own traffic (it has the address 10.79.0.1/24)" "$VT_RUN/vtapd.log"'
-check "... the sink program is off $MON" eval '! sink_on'
+check "... the sink program is off $MON" eval '! mon_sink'
 out=$(ping -c 5 -i 0.1 -W 1 10.79.0.2 2>&1)
 rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 check "... the host's pings through it work (${rx:-0} of 5)" test "${rx:-0}" -eq 5
 check "... vm1's copies count as copy_fail" copies_fail
 ip addr del 10.79.0.1/24 dev "$MON"
 check "the address removed: accepted again at once (within 3 s)" wait_for accepted
-check "... the sink program is back" sink_on
+check "... the sink program is back" mon_sink
 check "... copies reach the monitor again" copies_go
 check "... the log says it is accepted" \
 	grep -qF "monitor mon: port $MON no longer carries the host's own traffic; copies go to it again" \

@@ -59,7 +59,7 @@ round() {
 		grep -qF "monitor m: refusing port $port: it carries the host's own traffic ($why" \
 		"$VT_RUN/vtapd.log"
 	check "[$port] no sink program on it" \
-		eval "! tc filter show dev $port egress 2>/dev/null | grep -q vtap_sink"
+		eval "! sink_on $port"
 	m0=$(stat_of p matched_pkts); f0=$(stat_of p copy_fail)
 	capture_start vm2 "$VT_RUN/vm2.pcap" icmp
 	capture_start vm1 "$VT_RUN/vm1.pcap" icmp

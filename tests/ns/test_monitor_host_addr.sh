@@ -49,9 +49,9 @@ txt=$(ctl status)
 grep '^refused:' <<<"$txt" | sed 's/^/# /'
 check "status (text): a 'refused:' line names monitor bad and port $HM" \
 	grep -q "^refused: *monitor bad: port $HM carries the host's own traffic ($why)" <<<"$txt"
-check "no sink program on $HM" eval "! tc filter show dev $HM egress 2>/dev/null | grep -q vtap_sink"
+check "no sink program on $HM" eval "! sink_on $HM"
 check "the sink program is on the good monitor's port" \
-	eval "tc filter show dev ${VT_PREFIX}-mon egress | grep -q vtap_sink"
+	sink_on ${VT_PREFIX}-mon
 
 out=$(ping -c 5 -i 0.1 -W 1 10.78.0.2 2>&1)
 rx=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")

@@ -24,8 +24,12 @@ policies:
     match: { protocol: icmp }
     monitor: mon
 YAML
-# the program ids of the filters on a hook: same ids = nothing replaced
-filter_ids() { tc filter show dev "$1" "$2" | grep -o ' id [0-9]*' | tr -d '\n'; }
+# the program ids of the filters on a hook (egress: TCX's too, where the
+# sink is): same ids = nothing replaced
+filter_ids() {
+	tc filter show dev "$1" "$2" | grep -o ' id [0-9]*' | tr -d '\n'
+	[ "$2" = egress ] && "$OUT/tools/tcx_progs" "$1" | tr '\n' ' '
+}
 # the pin root's owner record, as bpftool shows it (BTF: named fields)
 owner_pid() { map_json vtap_owner '.[0].formatted.value.pid'; }
 owner_socket() { map_json vtap_owner '.[0].formatted.value.socket'; }

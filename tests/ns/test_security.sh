@@ -55,7 +55,7 @@ put() {
 tapped() {
 	tc filter show dev "$VM1" ingress | grep -q vtap_tc_out &&
 		tc filter show dev "$VM1" egress | grep -q vtap_tc_in &&
-		tc filter show dev "$MON" egress | grep -q vtap_sink
+		sink_on "$MON"
 }
 copies_grow() { # POLICY: a ping of vm1 adds copies to it
 	local a b
@@ -251,11 +251,10 @@ check "c: the global copies_seen counter is 0 (no copy reached a tap)" \
 # ---------------- d. copies go only to declared monitors ----------------
 ifaces() { ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^${VT_PREFIX}-"; }
 where() { # PROG: the interfaces (and hooks) that carry PROG
-	local x h
+	local x
 	for x in $(ifaces); do
-		for h in ingress egress; do
-			tc filter show dev "$x" $h 2>/dev/null | grep -q "$1" && echo "$x/$h"
-		done
+		tc filter show dev "$x" ingress 2>/dev/null | grep -q "$1" && echo "$x/ingress"
+		egress_progs "$x" | grep -qx "$1" && echo "$x/egress"
 	done | tr '\n' ' ' | sed 's/ $//'
 }
 sinks=$(where vtap_sink); taps="$(where vtap_tc_out) $(where vtap_tc_in)"

@@ -37,7 +37,7 @@ check "a veth whose peer is in another namespace is refused" \
 check "the macvlan's lower device got no XDP program" \
 	bash -c "! ip -d link show $LW | grep -q 'prog/xdp' && ! ip -d link show ${LW}p | grep -q 'prog/xdp'"
 check "no sink filter on the refused ports (their traffic is not dropped)" \
-	bash -c "! tc filter show dev $MV egress 2>/dev/null | grep -q vtap_sink && ! tc filter show dev ${VT_PREFIX}-mon egress 2>/dev/null | grep -q vtap_sink"
+	eval "! sink_on $MV && ! sink_on ${VT_PREFIX}-mon"
 check "the good capture monitor works beside them" test "$(state good)" = ok
 check "a glob matching vtap's own sink veth does not tap it (no tap filter on ${VT_PREFIX}-cap ingress)" \
 	bash -c "! tc filter show dev ${VT_PREFIX}-cap ingress 2>/dev/null | grep -q vtap_tc && ! tc filter show dev ${VT_PREFIX}-capp ingress 2>/dev/null | grep -q vtap_tc"
@@ -53,5 +53,5 @@ for _ in $(seq 60); do
 	sleep 0.1
 done
 check "a sink veth deleted behind vtapd's back is made again, with its XDP program" \
-	bash -c "ip -d link show ${VT_PREFIX}-capp | grep -q 'prog/xdp' && tc filter show dev ${VT_PREFIX}-cap egress | grep -q vtap_sink"
+	eval "ip -d link show ${VT_PREFIX}-capp | grep -q 'prog/xdp' && sink_on ${VT_PREFIX}-cap"
 tap_end

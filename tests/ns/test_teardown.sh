@@ -39,15 +39,15 @@ tapped() {
 		tc filter show dev "$VM1" egress | grep -q vtap_tc_in &&
 		tc filter show dev "$VM2" ingress | grep -q vtap_tc_out &&
 		tc filter show dev "$VM2" egress | grep -q vtap_tc_in &&
-		tc filter show dev "$MON" egress | grep -q vtap_sink
+		sink_on "$MON"
 }
 # clean: no vtap filter on any of our interfaces; no clsact except vm2's
 clean() {
 	local x bad=0
 	for x in $(ifaces); do
 		if tc filter show dev "$x" ingress | grep -q vtap_ ||
-			tc filter show dev "$x" egress | grep -q vtap_; then
-			diag "a vtap filter is left on $x"; bad=1
+			egress_progs "$x" | grep -q vtap_; then
+			diag "a vtap filter or TCX program is left on $x"; bad=1
 		fi
 		if [ "$x" != "$VM2" ] && tc qdisc show dev "$x" | grep -q clsact; then
 			diag "a clsact qdisc is left on $x"; bad=1
@@ -116,7 +116,7 @@ head -3 <<<"$out" | sed "s/^/# /"
 check "offline vtapctl teardown exits 0" test "$rc" -eq 0
 check "offline teardown says it worked without vtapd" grep -q "not running" <<<"$out"
 check "offline teardown: no vtap filter left" \
-	bash -c "! (for x in $(ifaces | tr '\n' ' '); do tc filter show dev \$x ingress; tc filter show dev \$x egress; done) | grep -q vtap_"
+	bash -c "! (for x in $(ifaces | tr '\n' ' '); do tc filter show dev \$x ingress; tc filter show dev \$x egress; $OUT/tools/tcx_progs \$x; done) | grep -q vtap_"
 check "offline teardown: the pin directory is gone" test ! -e "$VT_PIN"
 check "offline teardown: no clsact left where vtap made one (vm1, mon)" \
 	bash -c "! tc qdisc show dev $VM1 | grep -q clsact && ! tc qdisc show dev $MON | grep -q clsact"

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include "attach.h"
 #include "loader.h"
+#include "tcx.h"
 
 static int prog_info(int fd, struct bpf_prog_info *info)
 {
@@ -95,21 +96,21 @@ int vtap_hook_release_clsact(int ifindex)
 	return ret ? ret : 1;
 }
 
-static void xdp_none(struct vtap_xdp_att *a, int ifindex)
+static void held_none(struct vtap_prog_att *a, int ifindex)
 {
 	a->ifindex = ifindex;
 	a->id = 0;
 	a->fd = -1;
 }
 
-int vtap_hook_attach_xdp(struct vtap_xdp_att *a, int ifindex, int prog_fd, unsigned int flags,
+int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsigned int flags,
 			 __u32 *other)
 {
 	struct bpf_prog_info info;
 	__u32 there = hook_prog(ifindex, VTAP_HOOK_XDP);
 	int ret, old_fd = -1;
 
-	xdp_none(a, ifindex);
+	held_none(a, ifindex);
 	*other = 0;
 	if (there) {
 		/* only an earlier run of the same program, when asked, and
@@ -135,19 +136,19 @@ int vtap_hook_attach_xdp(struct vtap_xdp_att *a, int ifindex, int prog_fd, unsig
 		/* without its id and an fd it could not be taken off safely */
 		ret = ret ? ret : -errno;
 		vtap_xdp_detach(ifindex, prog_fd);
-		xdp_none(a, ifindex);
+		held_none(a, ifindex);
 		return ret;
 	}
 	a->id = info.id;
 	return 0;
 }
 
-bool vtap_hook_adopt_xdp(struct vtap_xdp_att *a, int ifindex, int prog_fd, const char *pin_root)
+bool vtap_hook_adopt_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root)
 {
 	struct bpf_prog_info info;
 	int fd;
 
-	xdp_none(a, ifindex);
+	held_none(a, ifindex);
 	if (vtap_hook_match(ifindex, VTAP_HOOK_XDP, &prog_fd, 1, pin_root, &fd) != 0)
 		return false;
 	if (prog_info(fd, &info)) {
@@ -159,25 +160,132 @@ bool vtap_hook_adopt_xdp(struct vtap_xdp_att *a, int ifindex, int prog_fd, const
 	return true;
 }
 
-bool vtap_hook_xdp_present(const struct vtap_xdp_att *a)
+bool vtap_hook_xdp_present(const struct vtap_prog_att *a)
 {
 	return a->id && hook_prog(a->ifindex, VTAP_HOOK_XDP) == a->id;
 }
 
-void vtap_hook_forget_xdp(struct vtap_xdp_att *a)
+void vtap_hook_forget(struct vtap_prog_att *a)
 {
 	if (a->id && a->fd >= 0)
 		close(a->fd);
-	xdp_none(a, a->ifindex);
+	held_none(a, a->ifindex);
 }
 
-int vtap_hook_detach_xdp(struct vtap_xdp_att *a)
+int vtap_hook_detach_xdp(struct vtap_prog_att *a)
 {
 	int ret = 0;
 
 	if (vtap_hook_xdp_present(a))
 		ret = vtap_xdp_detach(a->ifindex, a->fd);
-	vtap_hook_forget_xdp(a);
+	vtap_hook_forget(a);
+	return ret;
+}
+
+/* The programs on the port's TCX egress: how many (at most max). */
+static __u32 tcx_ids(int ifindex, __u32 *ids, __u32 max)
+{
+	__u32 n = max;
+
+	if (vtap_tcx_query(ifindex, ids, &n))
+		return 0;
+	return n < max ? n : max;
+}
+
+/* vtap's program named name on the port's TCX egress (others' may be there
+ * too), on the maps pinned under pin_root: an fd of it, or -1. Turning ids
+ * into fds needs CAP_SYS_ADMIN. */
+static int tcx_find(int ifindex, const char *name, const char *pin_root)
+{
+	__u32 ids[64], n = tcx_ids(ifindex, ids, 64);
+
+	for (__u32 i = 0; i < n; i++) {
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (named(fd, name) && vtap_prog_uses_pins(fd, pin_root) == 1)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Hold prog_fd as the program now on a's port. */
+static int hold(struct vtap_prog_att *a, int prog_fd)
+{
+	struct bpf_prog_info info;
+	int ret = prog_info(prog_fd, &info);
+
+	if (ret)
+		return ret;
+	if ((a->fd = dup(prog_fd)) < 0)
+		return -errno;
+	a->id = info.id;
+	return 0;
+}
+
+int vtap_hook_attach_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd)
+{
+	int ret;
+
+	held_none(a, ifindex);
+	if ((ret = vtap_tcx_attach(ifindex, prog_fd, -1)))
+		return ret;
+	if ((ret = hold(a, prog_fd))) {
+		/* without its fd it could not be taken off again */
+		vtap_tcx_detach(ifindex, prog_fd);
+		held_none(a, ifindex);
+	}
+	return ret;
+}
+
+bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root,
+			 bool *replaced)
+{
+	struct bpf_prog_info info;
+	int fd, ret;
+
+	held_none(a, ifindex);
+	*replaced = false;
+	if (prog_info(prog_fd, &info) || (fd = tcx_find(ifindex, info.name, pin_root)) < 0)
+		return false;
+	if (same_tag(fd, prog_fd)) {
+		ret = hold(a, fd);
+	} else {
+		/* another build's: ours in its place, in one step */
+		ret = vtap_tcx_attach(ifindex, prog_fd, fd);
+		if (!ret && (ret = hold(a, prog_fd)))
+			vtap_tcx_detach(ifindex, prog_fd);
+		*replaced = !ret;
+	}
+	close(fd);
+	if (ret)
+		held_none(a, ifindex);
+	return !ret;
+}
+
+bool vtap_hook_tcx_present(const struct vtap_prog_att *a)
+{
+	__u32 ids[64], n;
+
+	if (!a->id)
+		return false;
+	n = 64;
+	/* a query that fails is no proof that it is gone */
+	if (vtap_tcx_query(a->ifindex, ids, &n))
+		return true;
+	for (__u32 i = 0; i < n && i < 64; i++)
+		if (ids[i] == a->id)
+			return true;
+	return false;
+}
+
+int vtap_hook_detach_tcx(struct vtap_prog_att *a)
+{
+	int ret = a->id ? vtap_tcx_detach(a->ifindex, a->fd) : 0;
+
+	vtap_hook_forget(a);
 	return ret;
 }
 
@@ -200,8 +308,8 @@ static bool remove_if_pinned(int ifindex, enum vtap_hook hook, const char *pin_r
 }
 
 int vtap_hook_remove_pinned(int ifindex, const char *ifname, const char *pin_root,
-			    const char *xdp_name, void (*said)(void *arg, const char *what),
-			    void *arg)
+			    const char *xdp_name, const char *tcx_name,
+			    void (*said)(void *arg, const char *what), void *arg)
 {
 	static const char *const hook_names[] = {"ingress", "egress"};
 	char line[128];
@@ -209,6 +317,16 @@ int vtap_hook_remove_pinned(int ifindex, const char *ifname, const char *pin_roo
 
 	if (remove_if_pinned(ifindex, VTAP_HOOK_XDP, pin_root, xdp_name)) {
 		snprintf(line, sizeof(line), "removed vtap's XDP program from %s", ifname);
+		said(arg, line);
+		removed++;
+	}
+	for (int fd; (fd = tcx_find(ifindex, tcx_name, pin_root)) >= 0; close(fd)) {
+		if (vtap_tcx_detach(ifindex, fd)) {
+			close(fd);
+			break;
+		}
+		snprintf(line, sizeof(line), "removed vtap's %s from %s TCX egress", tcx_name,
+			 ifname);
 		said(arg, line);
 		removed++;
 	}

@@ -9,6 +9,9 @@
  *  - TC: clsact is created when absent, vtap's filter is replaced in place;
  *    clsact goes only when whoever asks made it (or it held vtap's filter)
  *    and no filter of anybody's is left on it;
+ *  - TCX egress (kernel/tcx.c; the sink program): vtap's is the one of its
+ *    name on vtap's pins, among whatever else is there; another build's
+ *    is replaced in place when adopted;
  *  - XDP: never over another program (an earlier run of the same program
  *    is replaced in place only when the caller asks), and taken off only
  *    while it is still the program attached. */
@@ -44,10 +47,10 @@ bool vtap_hook_tc_present(int ifindex, enum vtap_hook hook);
  * a clsact vtap made or held its filter on. 1 removed, 0 kept, <0 error. */
 int vtap_hook_release_clsact(int ifindex);
 
-/* vtap's program on a port's XDP hook, held: the detach names it as the
- * program to take off, and once vtapd has dropped CAP_SYS_ADMIN it cannot
- * get an fd from an id again. */
-struct vtap_xdp_att {
+/* vtap's program on a port's XDP or TCX hook, held: the detach names it as
+ * the program to take off, and once vtapd has dropped CAP_SYS_ADMIN it
+ * cannot get an fd from an id again. */
+struct vtap_prog_att {
 	int ifindex;
 	__u32 id; /* 0: none */
 	int fd;
@@ -55,24 +58,37 @@ struct vtap_xdp_att {
 #define VTAP_XDP_REPLACE_SAME_NAME 0x1 /* an earlier run's program of that name goes */
 /* Attach prog_fd. -EBUSY with *other = the id of the program already there
  * (anybody's); another negative errno when the driver refuses. */
-int vtap_hook_attach_xdp(struct vtap_xdp_att *a, int ifindex, int prog_fd, unsigned int flags,
+int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsigned int flags,
 			 __u32 *other);
 /* A program on the port with prog_fd's tag, using the maps pinned under
  * pin_root (a kept run's): held as ours. */
-bool vtap_hook_adopt_xdp(struct vtap_xdp_att *a, int ifindex, int prog_fd, const char *pin_root);
-bool vtap_hook_xdp_present(const struct vtap_xdp_att *a);
+bool vtap_hook_adopt_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root);
+bool vtap_hook_xdp_present(const struct vtap_prog_att *a);
 /* Off the port if it is still ours; forgotten either way. */
-int vtap_hook_detach_xdp(struct vtap_xdp_att *a);
-/* The port is gone, and the program with it: forget it. */
-void vtap_hook_forget_xdp(struct vtap_xdp_att *a);
+int vtap_hook_detach_xdp(struct vtap_prog_att *a);
+/* The port is gone, and the program with it (XDP or TCX): forget it. */
+void vtap_hook_forget(struct vtap_prog_att *a);
+
+/* TCX egress: attach prog_fd after whatever is there, held in a. -EINVAL
+ * or -EOPNOTSUPP: the kernel has no TCX. */
+int vtap_hook_attach_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd);
+/* The program named as prog_fd on the port's TCX egress, on the maps
+ * pinned under pin_root (a kept run's): held as ours; another build's is
+ * first replaced by prog_fd in place (*replaced). Needs CAP_SYS_ADMIN. */
+bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root,
+			 bool *replaced);
+bool vtap_hook_tcx_present(const struct vtap_prog_att *a);
+/* Off the port's TCX egress (absent is fine); forgotten either way. */
+int vtap_hook_detach_tcx(struct vtap_prog_att *a);
 
 /* `vtapctl teardown` without a daemon: off the port, every vtap program
- * using the maps pinned under pin_root — TC filters at vtap's handle, and
- * the XDP program named xdp_name — then clsact, when it held one of them
+ * using the maps pinned under pin_root — TC filters at vtap's handle, the
+ * XDP program named xdp_name, the TCX egress programs named tcx_name —
+ * then clsact, when it held one of them
  * and holds nothing now. said(arg, what) for each removal. Returns how
  * many filters and programs came off. */
 int vtap_hook_remove_pinned(int ifindex, const char *ifname, const char *pin_root,
-			    const char *xdp_name, void (*said)(void *arg, const char *what),
-			    void *arg);
+			    const char *xdp_name, const char *tcx_name,
+			    void (*said)(void *arg, const char *what), void *arg);
 
 #endif

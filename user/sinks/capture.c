@@ -483,7 +483,7 @@ void vtap_capture_close(struct vtap_capture *c, bool keep)
 	if (keep) {
 		/* the program stays on the peer, counting into the pinned maps
 		 * until the next vtapd takes over */
-		vtap_hook_forget_xdp(&c->xdp);
+		vtap_hook_forget(&c->xdp);
 	} else {
 		vtap_hook_detach_xdp(&c->xdp); /* only if it is still ours */
 		if (c->pinned)

@@ -31,7 +31,7 @@ struct vtap_capture {
 	uint32_t rotate_count;
 	int peer_ifindex;
 	struct vtap_xsk *skel;
-	struct vtap_xdp_att xdp; /* the skeleton's program on the peer */
+	struct vtap_prog_att xdp; /* the skeleton's program on the peer */
 	void *area;
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;

@@ -102,11 +102,12 @@ static int teardown_offline(const char *pin_root)
 {
 	struct if_nameindex *ifs = if_nameindex(), *i;
 	const char *xdp_tap = vtap_prog_name(VTAP_PROG_XDP_OUT);
+	const char *sink = vtap_prog_name(VTAP_PROG_SINK);
 	int removed = 0, ret;
 
 	for (i = ifs; i && i->if_index; i++)
 		removed += vtap_hook_remove_pinned((int)i->if_index, i->if_name, pin_root, xdp_tap,
-						   say, NULL);
+						   sink, say, NULL);
 	/* the sink veths and VXLAN device a vtapd of this pin root made
 	 * (their alias says so); a veth takes its peer and XDP along */
 	vtap_link_set_owner(pin_root);
@@ -150,7 +151,7 @@ int main(int argc, char **argv)
 	    {0},
 	};
 	const char *sock = VTAP_DEFAULT_SOCKET, *pin_root = VTAP_DEFAULT_PIN_ROOT;
-	struct vtapctl_store store = { 0 };
+	struct vtapctl_store store = {0};
 	int c, ret;
 
 	/* "+": stop at the command, so its own flags (--json) reach it */

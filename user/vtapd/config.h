@@ -27,6 +27,13 @@ struct vtapd_cluster_cfg {
 	const char *user, *password_file; /* etcd authentication (RBAC) */
 };
 
+/* --sink-hook: where a monitor port's sink program goes */
+enum vtapd_sink_hook {
+	VTAPD_SINK_HOOK_AUTO,	/* TCX egress where the kernel has it, else clsact */
+	VTAPD_SINK_HOOK_TCX,	/* TCX egress, or no sink (an error per port) */
+	VTAPD_SINK_HOOK_CLSACT, /* clsact egress, as before TCX */
+};
+
 struct vtapd_config {
 	const char *policy_dir; /* NULL: none (cluster mode without --policy-dir) */
 	const char *pin_root;
@@ -37,6 +44,7 @@ struct vtapd_config {
 	enum vtapd_engine engine;
 	const char *dpdk_ports;		 /* comma-separated globs: always the DPDK engine's */
 	enum vtap_hook_mode attach_mode; /* --attach; policies may override */
+	enum vtapd_sink_hook sink_hook;	 /* --sink-hook */
 	__u32 ring_size;		 /* --ring-size, bytes (0 = default) */
 	struct vtapd_cluster_cfg cluster;
 };

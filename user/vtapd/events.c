@@ -40,7 +40,8 @@ static void port_gone(struct vtapd *d, struct vtapd_port *p)
 		vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
 	if (vtapd_sinks_port_gone(&d->sinks, p->name))
 		d->dirty = true;
-	vtap_hook_forget_xdp(&p->xdp);
+	vtap_hook_forget(&p->xdp);
+	vtap_hook_forget(&p->sink);
 	vtapd_port_remove(&d->ports, p);
 }
 

@@ -60,18 +60,49 @@ static int attach_xdp(struct vtap_loader *ld, struct vtapd_port *p)
 	return ret;
 }
 
-int vtapd_hook_attach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what)
+/* The sink program on TCX egress where the kernel has TCX (and the
+ * operator did not ask for clsact): its dispatch costs a copy next to
+ * nothing, clsact's ~5-10 % (docs/benchmarks.md). A kernel without TCX
+ * refuses the attach type: clsact then, said once. */
+static int attach_sink_tcx(struct vtap_loader *ld, const struct vtapd_config *cfg,
+			   struct vtapd_port *p)
+{
+	static bool said;
+	int ret;
+
+	if (cfg->sink_hook == VTAPD_SINK_HOOK_CLSACT)
+		return -EOPNOTSUPP;
+	ret = vtap_hook_attach_tcx(&p->sink, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_SINK));
+	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && cfg->sink_hook == VTAPD_SINK_HOOK_AUTO) {
+		if (!said)
+			log_info("this kernel has no TCX: sink programs go on clsact egress");
+		said = true;
+		return -EOPNOTSUPP;
+	}
+	if (ret)
+		log_err("cannot attach %s to %s (TCX egress): %s", vtap_prog_name(VTAP_PROG_SINK),
+			p->name, strerror(-ret));
+	return ret ? ret : 1;
+}
+
+int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
+		      unsigned int what)
 {
 	enum vtap_hook hook = hook_of(what);
 	const char *prog = vtap_prog_name(prog_of(what));
 	bool created = false;
-	int ret;
+	int ret = -EOPNOTSUPP;
 
-	if (what == VTAPD_ATT_XDP)
+	if (what == VTAPD_ATT_SINK && (ret = attach_sink_tcx(ld, cfg, p)) != -EOPNOTSUPP) {
+		if (ret < 0)
+			return ret;
+		ret = 0;
+	} else if (what == VTAPD_ATT_XDP) {
 		ret = attach_xdp(ld, p);
-	else
+	} else {
 		ret = vtap_hook_attach_tc(p->ifindex, hook, vtap_loader_prog(ld, prog_of(what)),
 					  &created);
+	}
 	if (ret) {
 		if (what != VTAPD_ATT_XDP)
 			log_err("cannot attach %s to %s %s: %s", prog, p->name, hook_name(hook),
@@ -83,7 +114,8 @@ int vtapd_hook_attach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int
 	p->attached |= what;
 	if (what == VTAPD_ATT_SINK && (ret = vtap_loader_add_sink(ld, (__u32)p->ifindex)))
 		log_warn("no counters for sink %s: %s", p->name, strerror(-ret));
-	log_info("attached %s to %s (%s)", prog, p->name, hook_name(hook));
+	log_info("attached %s to %s (%s)", prog, p->name,
+		 what == VTAPD_ATT_SINK && p->sink.id ? "TCX egress" : hook_name(hook));
 	return 0;
 }
 
@@ -92,7 +124,9 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 	const char *prog = vtap_prog_name(prog_of(what));
 	/* XDP: only while it is still the program vtap put there */
 	int ret = what == VTAPD_ATT_XDP ? vtap_hook_detach_xdp(&p->xdp)
-					: vtap_hook_detach_tc(p->ifindex, hook_of(what));
+		  : what == VTAPD_ATT_SINK && p->sink.id
+		      ? vtap_hook_detach_tcx(&p->sink)
+		      : vtap_hook_detach_tc(p->ifindex, hook_of(what));
 
 	if (ret && what == VTAPD_ATT_XDP)
 		log_warn("cannot take %s off %s: %s", prog, p->name, strerror(-ret));
@@ -115,6 +149,8 @@ bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what)
 {
 	if (!(p->attached & what))
 		return false;
+	if (what == VTAPD_ATT_SINK && p->sink.id)
+		return !vtap_hook_tcx_present(&p->sink);
 	return what == VTAPD_ATT_XDP ? !vtap_hook_xdp_present(&p->xdp)
 				     : !vtap_hook_tc_present(p->ifindex, hook_of(what));
 }
@@ -124,6 +160,7 @@ unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p)
 	static const unsigned int on[2][2] = {[VTAP_HOOK_INGRESS] = {VTAPD_ATT_OUT, VTAPD_ATT_RX},
 					      [VTAP_HOOK_EGRESS] = {VTAPD_ATT_IN, VTAPD_ATT_SINK}};
 	unsigned int bits = 0;
+	bool replaced;
 
 	for (int h = VTAP_HOOK_INGRESS; h <= VTAP_HOOK_EGRESS; h++) {
 		int fds[2] = {vtap_loader_prog(ld, prog_of(on[h][0])),
@@ -137,6 +174,15 @@ unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p)
 			log_warn("the vtap filter on %s belongs to another vtapd (other pin root); "
 				 "it will be replaced if a policy here names the port",
 				 p->name);
+	}
+	/* the sink on TCX egress (a kept run's; another build's is replaced
+	 * by this one's in place), held like the XDP tap */
+	if (vtap_hook_adopt_tcx(&p->sink, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_SINK),
+				ld->pin_root, &replaced)) {
+		bits |= VTAPD_ATT_SINK;
+		if (replaced)
+			log_info("replaced another build's %s on %s (TCX egress)",
+				 vtap_prog_name(VTAP_PROG_SINK), p->name);
 	}
 	/* kept open: it is what the detach names as the program to remove */
 	if (vtap_hook_adopt_xdp(&p->xdp, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_XDP_OUT),
@@ -154,6 +200,16 @@ int vtapd_engine_parse(const char *s, enum vtapd_engine *e)
 			*e = (enum vtapd_engine)i;
 			return 0;
 		}
+	return -1;
+}
+
+int vtapd_sink_hook_parse(const char *s)
+{
+	static const char *const names[] = {"auto", "tcx", "clsact"};
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, names[i]))
+			return i;
 	return -1;
 }
 
@@ -205,7 +261,7 @@ void vtapd_hook_attach_tap(struct vtap_loader *ld, const struct vtapd_config *cf
 							      : "configured (--dpdk-ports)");
 		return;
 	}
-	ret = vtapd_hook_attach(ld, p, bit);
+	ret = vtapd_hook_attach(ld, cfg, p, bit);
 	if (!ret || cfg->engine == VTAPD_ENGINE_EBPF)
 		return;
 	snprintf(why, sizeof(why), "eBPF cannot attach to %s: %s",

@@ -11,8 +11,10 @@
 
 /* Put one of vtap's programs (a VTAPD_ATT_* bit) on the port. XDP goes
  * on only where no other program is (p->hook_note says why not); a sink
- * gets its counters. 0 or a negative errno. */
-int vtapd_hook_attach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what);
+ * goes on TCX egress where the kernel has it (cfg->sink_hook) and gets its
+ * counters. 0 or a negative errno. */
+int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
+		      unsigned int what);
 /* Take it off. With the last of vtap's hooks goes the port's clsact, when
  * vtap made it (or adopted it) and nobody has put a filter on it since. */
 void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what);
@@ -24,6 +26,8 @@ unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p);
 
 /* "auto", "ebpf", "dpdk" -> engine; -1 when unknown */
 int vtapd_engine_parse(const char *s, enum vtapd_engine *e);
+/* "auto", "tcx", "clsact" -> enum vtapd_sink_hook; -1 when unknown */
+int vtapd_sink_hook_parse(const char *s);
 /* Is the port the DPDK engine's (configured so, or given to it)? */
 bool vtapd_engine_is_dpdk(const struct vtapd_config *cfg, const struct vtapd_port *p);
 /* Attach the tap `bit` (OUT or IN) of a VM port with the engine vtapd

@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		"        vtap-dpdk is started separately (README.md). Monitors stay eBPF.\n"
 		"--dpdk-ports: ports (globs) that are always the DPDK engine's\n"
 		"             [--attach auto|xdp|tc] [--ring-size BYTES]\n"
+		"             [--sink-hook auto|tcx|clsact]\n"
 		"--attach: the hook that taps the frames VMs send (policies may override it\n"
 		"        with source.hook): xdp = native XDP, copies through a ring buffer to\n"
 		"        vtapd, which writes capture monitors' pcapng and sends ovs monitors'\n"
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 		"        tapped by TC (vtapctl status says why). Frames to VMs (in): always TC.\n"
 		"--ring-size: bytes of the XDP copies' ring buffer, a power of two from 4096\n"
 		"        (default 4194304); K and M suffixes. A full ring counts ring_full.\n"
+		"--sink-hook: where a monitor port's sink program goes: auto (default) = TCX\n"
+		"        egress where the kernel has it (6.6), else clsact egress; tcx; clsact\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
@@ -88,6 +91,7 @@ int main(int argc, char **argv)
 	    {"dpdk-ports", required_argument, NULL, 'D'},
 	    {"attach", required_argument, NULL, 'A'},
 	    {"ring-size", required_argument, NULL, 'R'},
+	    {"sink-hook", required_argument, NULL, 'H'},
 	    {"metrics", required_argument, NULL, 'm'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
@@ -172,6 +176,16 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			d.cfg.attach_mode = (enum vtap_hook_mode)num;
+			break;
+		case 'H':
+			num = vtapd_sink_hook_parse(optarg);
+			if (num < 0) {
+				fprintf(stderr,
+					"vtapd: --sink-hook: expected auto, tcx or clsact, got %s\n",
+					optarg);
+				return 2;
+			}
+			d.cfg.sink_hook = (enum vtapd_sink_hook)num;
 			break;
 		case 'R': {
 			unsigned long long v = strtoull(optarg, &end, 10);

@@ -43,6 +43,7 @@ struct vtapd_port *vtapd_port_get(struct vtapd_ports *ps, int ifindex, const cha
 	memset(p, 0, sizeof(*p));
 	p->ifindex = ifindex;
 	p->xdp.fd = -1;
+	p->sink.fd = -1;
 	log_debug("port %s (ifindex %d) appeared", name, ifindex);
 	return p;
 }

@@ -12,7 +12,7 @@
 /* What vtap has put on a port */
 #define VTAPD_ATT_OUT  0x1  /* tap on clsact ingress (frames the VM sends) */
 #define VTAPD_ATT_IN   0x2  /* tap on clsact egress (frames to the VM) */
-#define VTAPD_ATT_SINK 0x4  /* sink program on clsact egress */
+#define VTAPD_ATT_SINK 0x4  /* sink program on TCX egress (sink.id), else clsact egress */
 #define VTAPD_ATT_RX   0x8  /* receiving side: vtap_rx on the VXLAN device's ingress */
 #define VTAPD_ATT_XDP  0x10 /* XDP tap, native mode (frames the VM sends) */
 #define VTAPD_ATT_LAST VTAPD_ATT_XDP
@@ -28,9 +28,10 @@ struct vtapd_port {
 	bool seen;    /* listed by the current resync dump */
 	bool dpdk;    /* its taps are the DPDK engine's (engine_why says why) */
 	char engine_why[160];
-	char hook_note[192];	 /* why out frames are tapped with TC, not XDP ("" = no reason) */
-	struct vtap_xdp_att xdp; /* vtap's XDP program on the port (xdp.id 0: none) */
-	__u32 foreign_id;	 /* the other XDP program that kept vtap's off */
+	char hook_note[192];	   /* why out frames are tapped with TC, not XDP ("" = no reason) */
+	struct vtap_prog_att xdp;  /* vtap's XDP program on the port (xdp.id 0: none) */
+	struct vtap_prog_att sink; /* vtap_sink on TCX egress (sink.id 0: none, or clsact) */
+	__u32 foreign_id;	   /* the other XDP program that kept vtap's off */
 	/* as a monitor port (guard.h): does it carry the host's own traffic? */
 	bool use_known;	     /* asked since the last event that named it */
 	bool use_known_once; /* asked with an answer at least once */

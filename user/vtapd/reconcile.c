@@ -124,7 +124,7 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 				 "as copy failures until it appears",
 				 mon->name, port);
 		else if (!(p->attached & VTAPD_ATT_SINK) &&
-			 vtapd_hook_attach(&d->ld, p, VTAPD_ATT_SINK))
+			 vtapd_hook_attach(&d->ld, &d->cfg, p, VTAPD_ATT_SINK))
 			e->sinks[m] = 0;
 	}
 	return 0;
@@ -201,9 +201,10 @@ static void attach_wanted(struct vtapd *d, const struct vtap_policy_set *set,
 		/* XDP first: where it cannot go (another program is there, no
 		 * native XDP) the port's out frames are tapped with TC; a port
 		 * the DPDK engine serves gets no XDP either */
-		if ((want[i] & VTAPD_ATT_XDP) && (vtapd_engine_is_dpdk(&d->cfg, p) ||
-						  (!(p->attached & VTAPD_ATT_XDP) &&
-						   vtapd_hook_attach(&d->ld, p, VTAPD_ATT_XDP))))
+		if ((want[i] & VTAPD_ATT_XDP) &&
+		    (vtapd_engine_is_dpdk(&d->cfg, p) ||
+		     (!(p->attached & VTAPD_ATT_XDP) &&
+		      vtapd_hook_attach(&d->ld, &d->cfg, p, VTAPD_ATT_XDP))))
 			want[i] = (want[i] & ~VTAPD_ATT_XDP) | VTAPD_ATT_OUT;
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
 			if (bit == VTAPD_ATT_XDP || !(want[i] & bit) || (p->attached & bit))
@@ -211,7 +212,7 @@ static void attach_wanted(struct vtapd *d, const struct vtap_policy_set *set,
 			if (bit == VTAPD_ATT_OUT || bit == VTAPD_ATT_IN)
 				vtapd_hook_attach_tap(&d->ld, &d->cfg, p, bit);
 			else
-				vtapd_hook_attach(&d->ld, p, bit);
+				vtapd_hook_attach(&d->ld, &d->cfg, p, bit);
 		}
 	}
 }

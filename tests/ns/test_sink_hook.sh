@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Where a monitor port's sink program goes (vtapd --sink-hook), and that
+# either place keeps the sink's promises: copies reach the monitor and are
+# counted delivered, frames the host itself sends out of the port do not
+# reach the monitor and are counted foreign.
+#  a. auto (the default): vtap_sink on the monitor port's TCX egress, no
+#     clsact on the port;
+#  b. SIGKILL, then a new vtapd: the TCX sink is adopted, not attached a
+#     second time (one vtap_sink, the same program id), copies go on;
+#  c. SIGTERM: nothing of vtap's left on the port's TCX egress;
+#  d. --sink-hook clsact (what a kernel without TCX gets by itself): the
+#     sink is vtap's clsact filter, nothing on TCX; SIGTERM takes the
+#     filter and vtap's clsact away;
+#  e. a bad --sink-hook value: vtapd refuses to start, naming it.
+: "${VT_PREFIX:=vtsh}"
+. "$(dirname "$0")/lib.sh"
+MON=${VT_PREFIX}-mon
+cleanup() { capture_stop; vtapd_stop; topo_down; }
+trap cleanup EXIT
+topo_up
+
+cat >"$VT_POL/10.yaml" <<YAML
+monitors:
+  - { name: m, type: local, port: $MON }
+policies:
+  - { name: p, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, match: { protocol: icmp }, monitor: m }
+YAML
+
+tcx_ids() { "$OUT/tools/tcx_progs" "$MON" | awk '$1 == "vtap_sink" { print $2 }' | tr '\n' ' '; }
+clsact_sink() { tc filter show dev "$MON" egress 2>/dev/null | grep -q vtap_sink; }
+# foreign N: N frames the host sends out of the monitor port itself (a
+# packet socket: no address needed), each an ARP request
+foreign() {
+	python3 - "$MON" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+arp = bytes.fromhex("ffffffffffff" "020000000099" "0806" "0001080006040001" "020000000099"
+                    "0a4d0063" "000000000000" "0a4d0064") + bytes(18)
+for _ in range(int(sys.argv[2])):
+    try:
+        s.send(arp)
+    except OSError:  # ENOBUFS: the sink dropped it, as it should
+        pass
+PY
+}
+# promises WHAT: 5 pings of vm1 are 5 copies delivered at mon; 7 frames the
+# host sends out of the port reach nobody and are 7 more foreign
+promises() {
+	local d0 f0 d f
+	d0=$(sink_stat delivered); f0=$(sink_stat foreign)
+	capture_start mon "$VT_RUN/mon-$1.pcap"
+	nsx vm1 ping -c 5 -i 0.05 -q 10.77.0.2 >/dev/null
+	foreign 7
+	capture_until "$VT_RUN/mon-$1.pcap" 5
+	capture_stop
+	d=$(sink_stat delivered); f=$(sink_stat foreign)
+	diag "[$1] delivered $d0 -> $d, foreign $f0 -> $f; mon got $(count "$VT_RUN/mon-$1.pcap") frames"
+	check "[$1] the 5 copies reach mon, counted delivered" \
+		test "$(count "$VT_RUN/mon-$1.pcap")" -eq 5 -a "$((d - d0))" -eq 5
+	check "[$1] the host's 7 frames out of the port do not reach mon, counted foreign" \
+		eval "[ \"\$(tcpdump -r '$VT_RUN/mon-$1.pcap' -nn arp 2>/dev/null | wc -l)\" -eq 0 ] && [ $((f - f0)) -eq 7 ]"
+}
+
+# --- a. auto ---
+check "[auto] vtapd starts" vtapd_start
+ids=$(tcx_ids)
+diag "[auto] TCX egress of $MON: $("$OUT/tools/tcx_progs" "$MON" | tr '\n' ' ')"
+check "[auto] vtap_sink is on $MON's TCX egress, once" test "$(wc -w <<<"$ids")" -eq 1
+check "[auto] no clsact filter and no clsact qdisc on $MON" \
+	eval "! clsact_sink && ! tc qdisc show dev $MON | grep -q clsact"
+check "[auto] the log says TCX egress" grep -q "attached vtap_sink to $MON (TCX egress)" "$VT_RUN/vtapd.log"
+promises auto
+
+# --- b. killed, then adopted ---
+kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=
+rm -f "$VT_SOCK" # left by the killed one: vtapd_start waits for a new one
+check "[killed] the TCX sink stays" test "$(tcx_ids)" = "$ids"
+check "[adopt] a new vtapd starts" vtapd_start
+check "[adopt] the same vtap_sink, not a second one" test "$(tcx_ids)" = "$ids"
+check "[adopt] the log says it adopted the port's programs" \
+	grep -q "adopted vtap's filters on $MON" "$VT_RUN/vtapd.log"
+promises adopted
+
+# --- c. SIGTERM ---
+vtapd_stop
+check "[stop] nothing of vtap's on $MON's TCX egress" test -z "$(tcx_ids)"
+
+# --- d. clsact ---
+: >"$VT_RUN/vtapd.log"
+check "[clsact] vtapd --sink-hook clsact starts" vtapd_start --sink-hook clsact
+check "[clsact] vtap_sink is vtap's clsact filter on $MON, nothing on TCX" \
+	eval "clsact_sink && [ -z \"\$(tcx_ids)\" ]"
+promises clsact
+vtapd_stop
+check "[clsact] SIGTERM: no filter and no clsact left on $MON" \
+	eval "! clsact_sink && ! tc qdisc show dev $MON | grep -q clsact"
+
+# --- e. a bad value ---
+out=$("$VTAPD" --policy-dir "$VT_POL" --pin-root "$VT_PIN" --socket "$VT_SOCK" --sink-hook tx 2>&1)
+rc=$?
+check "[bad] --sink-hook tx: exit 2, naming the option and the value" \
+	eval "[ $rc -eq 2 ] && grep -q -- '--sink-hook: expected auto, tcx or clsact, got tx' <<<\"\$out\""
+tap_end
