@@ -4,7 +4,7 @@
 # counted delivered, frames the host itself sends out of the port do not
 # reach the monitor and are counted foreign.
 #  a. auto (the default): vtap_sink on the monitor port's TCX egress, no
-#     clsact on the port;
+#     clsact on the port; vtapctl status says sink(tcx);
 #  b. SIGKILL, then a new vtapd: the TCX sink is adopted, not attached a
 #     second time (one vtap_sink, the same program id), copies go on;
 #  c. SIGTERM: nothing of vtap's left on the port's TCX egress;
@@ -70,6 +70,7 @@ check "[auto] vtap_sink is on $MON's TCX egress, once" test "$(wc -w <<<"$ids")"
 check "[auto] no clsact filter and no clsact qdisc on $MON" \
 	eval "! clsact_sink && ! tc qdisc show dev $MON | grep -q clsact"
 check "[auto] the log says TCX egress" grep -q "attached vtap_sink to $MON (TCX egress)" "$VT_RUN/vtapd.log"
+check "[auto] vtapctl status: $MON's hooks are sink(tcx)" test "$(port_of "$MON" hooks)" = "sink(tcx)"
 promises auto
 
 # --- b. killed, then adopted ---
@@ -91,6 +92,7 @@ check "[stop] nothing of vtap's on $MON's TCX egress" test -z "$(tcx_ids)"
 check "[clsact] vtapd --sink-hook clsact starts" vtapd_start --sink-hook clsact
 check "[clsact] vtap_sink is vtap's clsact filter on $MON, nothing on TCX" \
 	eval "clsact_sink && [ -z \"\$(tcx_ids)\" ]"
+check "[clsact] vtapctl status: $MON's hooks are sink" test "$(port_of "$MON" hooks)" = "sink"
 promises clsact
 vtapd_stop
 check "[clsact] SIGTERM: no filter and no clsact left on $MON" \

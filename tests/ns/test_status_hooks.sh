@@ -48,9 +48,9 @@ check "status: vm2's out_hook is tc" test "$(port "$P2" out_hook)" = tc
 check "status: both in_hooks are tc (vtap_tc_in on egress)" \
 	bash -c "[ '$(port "$P1" in_hook)' = tc ] && [ '$(port "$P2" in_hook)' = tc ] &&
 		tc filter show dev $P1 egress | grep -q vtap_tc_in && tc filter show dev $P2 egress | grep -q vtap_tc_in"
-check "status: the monitor port is tapped by neither (its hooks: sink)" \
+check "status: the monitor port is tapped by neither (its hooks: sink(tcx))" \
 	bash -c "[ '$(port "${VT_PREFIX}-mon" out_hook)' = null ] && [ '$(port "${VT_PREFIX}-mon" in_hook)' = null ] &&
-		[ '$(port "${VT_PREFIX}-mon" hooks)' = sink ]"
+		[ '$(port "${VT_PREFIX}-mon" hooks)' = 'sink(tcx)' ]"
 check "status: the top-level engine is ebpf (no hook claimed for every port)" test "$(top engine)" = ebpf
 check "status: engine_mode is the --engine choice (auto)" test "$(top engine_mode)" = auto
 check "the text's engine line counts the ports per hook" \

@@ -43,11 +43,17 @@ struct vtapd_view vtapd_view_of(struct vtapd *d)
 
 /* ---- status ---- */
 
-static const char *hooks_str(unsigned int a, char *buf, size_t n)
+/* "out(xdp)" for the XDP tap, "sink(tcx)" for a sink on TCX egress (tc
+ * filter show does not list it) */
+static const char *hooks_str(const struct vtapd_port *p, char *buf, size_t n)
 {
+	unsigned int a = p->attached;
+
 	snprintf(buf, n, "%s%s%s%s", a & VTAPD_ATT_XDP ? "out(xdp) " : "",
 		 a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
-		 a & VTAPD_ATT_SINK ? "sink " : "");
+		 !(a & VTAPD_ATT_SINK) ? ""
+		 : p->sink.id	       ? "sink(tcx) "
+				       : "sink ");
 	size_t l = strlen(buf);
 	if (l)
 		buf[l - 1] = 0;
@@ -203,7 +209,7 @@ static void status_json(const struct vtapd_view *v, struct sbuf *o,
 		sbuf_printf(o, "%s{\"name\":", first ? "" : ",");
 		sbuf_json_str(o, p->name);
 		sbuf_printf(o, ",\"ifindex\":%d,\"hooks\":\"%s\",\"out_hook\":", p->ifindex,
-			    hooks_str(p->attached, hb, sizeof(hb)));
+			    hooks_str(p, hb, sizeof(hb)));
 		json_str_or_null(o, vtapd_port_out_hook(p));
 		sbuf_printf(o, ",\"in_hook\":");
 		json_str_or_null(o, vtapd_port_in_hook(p));
@@ -279,7 +285,7 @@ static void status_text(const struct vtapd_view *v, struct sbuf *o,
 				    p->engine_why);
 		else if (p->attached)
 			sbuf_printf(o, "%-16s %8d  %-6s %-16s %s\n", p->name, p->ifindex, "ebpf",
-				    hooks_str(p->attached, hb, sizeof(hb)), p->hook_note);
+				    hooks_str(p, hb, sizeof(hb)), p->hook_note);
 	}
 	sinks_status(v, o, false);
 }
