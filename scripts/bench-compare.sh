@@ -155,6 +155,11 @@ variant_down() {
 	esac
 	tc qdisc del dev ${VT_PREFIX}-vm1 clsact 2>/dev/null
 	tc qdisc del dev ${VT_PREFIX}-mon clsact 2>/dev/null
+	# a sink a vtapd left on TCX (killed) would drop the next variant's copies
+	if sink_on ${VT_PREFIX}-mon; then
+		echo "bench-compare: vtap_sink left on ${VT_PREFIX}-mon after $1; vtapctl teardown" >&2
+		ctl teardown >/dev/null 2>&1
+	fi
 	return 0
 }
 

@@ -332,6 +332,10 @@ YAML
 				tc qdisc del dev ${VT_PREFIX}-vm1 clsact 2>/dev/null
 			fi
 			tc qdisc del dev ${VT_PREFIX}-mon clsact 2>/dev/null
+			if sink_on ${VT_PREFIX}-mon; then
+				echo "bench.sh: vtap_sink left on ${VT_PREFIX}-mon after $v; vtapctl teardown" >&2
+				ctl teardown >/dev/null 2>&1
+			fi
 			set -- $line
 			csv traffic "sent_pps_$v" 1 "$rep" "$1" pps
 			csv traffic "received_pps_$v" 1 "$rep" "$2" pps

@@ -7,10 +7,14 @@
 #     clsact on the port; vtapctl status says sink(tcx);
 #  b. SIGKILL, then a new vtapd: the TCX sink is adopted, not attached a
 #     second time (one vtap_sink, the same program id), copies go on;
+#  b2. the sink taken off TCX behind vtapd's back: attached again by the
+#     next reloads, and vtapd holds no more program fds than before;
 #  c. SIGTERM: nothing of vtap's left on the port's TCX egress;
 #  d. --sink-hook clsact (what a kernel without TCX gets by itself): the
 #     sink is vtap's clsact filter, nothing on TCX; SIGTERM takes the
 #     filter and vtap's clsact away;
+#  d2. a sink left on clsact (SIGKILL) is moved to TCX by a vtapd in auto
+#     mode, and back to clsact by one with --sink-hook clsact;
 #  e. a bad --sink-hook value: vtapd refuses to start, naming it.
 : "${VT_PREFIX:=vtsh}"
 . "$(dirname "$0")/lib.sh"
@@ -83,6 +87,22 @@ check "[adopt] the log says it adopted the port's programs" \
 	grep -q "adopted vtap's filters on $MON" "$VT_RUN/vtapd.log"
 promises adopted
 
+# --- b2. taken off behind vtapd's back ---
+prog_fds() { ls -l "/proc/$VTAPD_PID/fd" 2>/dev/null | grep -c 'bpf-prog'; }
+fds0=$(prog_fds)
+"$OUT/tools/tcx_progs" "$MON" --detach vtap_sink
+check "[gone] the sink is off $MON (removed by another tool)" test -z "$(tcx_ids)"
+# the first reload notices it is gone, the next attaches it again
+ctl reload >/dev/null && ctl reload >/dev/null
+check "[gone] two reloads later vtap_sink is on $MON's TCX egress again, once" \
+	test "$(wc -w <<<"$(tcx_ids)")" -eq 1
+check "[gone] the log says it was removed and attached again" \
+	grep -q "vtap's filter on $MON was removed by someone else" "$VT_RUN/vtapd.log"
+diag "[gone] vtapd's BPF program fds: $fds0 before, $(prog_fds) after"
+check "[gone] vtapd holds no more program fds than before (the old one let go)" \
+	test "$(prog_fds)" -le "$fds0"
+promises reattached
+
 # --- c. SIGTERM ---
 vtapd_stop
 check "[stop] nothing of vtap's on $MON's TCX egress" test -z "$(tcx_ids)"
@@ -97,6 +117,27 @@ promises clsact
 vtapd_stop
 check "[clsact] SIGTERM: no filter and no clsact left on $MON" \
 	eval "! clsact_sink && ! tc qdisc show dev $MON | grep -q clsact"
+
+# --- d2. moved at start to where --sink-hook asks ---
+check "[move] vtapd --sink-hook clsact starts again" vtapd_start --sink-hook clsact
+kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=
+rm -f "$VT_SOCK"
+check "[move] killed: its clsact sink stays" clsact_sink
+check "[move] a vtapd in auto mode starts" vtapd_start
+check "[move] the sink is on TCX now, once, and off clsact" \
+	eval "[ \"\$(wc -w <<<\"\$(tcx_ids)\")\" -eq 1 ] && ! clsact_sink"
+check "[move] the log says it moved" grep -q "moved vtap_sink on $MON to TCX egress" "$VT_RUN/vtapd.log"
+promises moved-to-tcx
+kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=
+rm -f "$VT_SOCK"
+check "[move] vtapd --sink-hook clsact starts over the kept TCX sink" vtapd_start --sink-hook clsact
+check "[move] the sink is on clsact now, nothing on TCX" eval "clsact_sink && [ -z \"\$(tcx_ids)\" ]"
+check "[move] the log says it moved" \
+	grep -q "moved vtap_sink on $MON to clsact egress (--sink-hook clsact)" "$VT_RUN/vtapd.log"
+promises moved-to-clsact
+vtapd_stop
+check "[move] SIGTERM: nothing of vtap's left on $MON" \
+	eval "! clsact_sink && [ -z \"\$(tcx_ids)\" ] && ! tc qdisc show dev $MON | grep -q clsact"
 
 # --- e. a bad value ---
 out=$("$VTAPD" --policy-dir "$VT_POL" --pin-root "$VT_PIN" --socket "$VT_SOCK" --sink-hook tx 2>&1)

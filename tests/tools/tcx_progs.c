@@ -3,9 +3,11 @@
  * first to run first, for the namespace tests (iproute2 6.1 and bpftool 7.1 on
  * Debian 12 do not list TCX). Run in the port's namespace.
  *
- *   tcx_progs DEV
- * Exit: 0 (nothing printed: none there), 1 no such device or the query
- * failed (message on stderr), 2 usage. */
+ *   tcx_progs DEV                 list
+ *   tcx_progs DEV --detach NAME   take the programs of that name off (what
+ *                                 another tool would do behind vtapd's back)
+ * Exit: 0 (nothing printed: none there), 1 no such device or the query or
+ * a detach failed (message on stderr), 2 usage. */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -20,8 +22,10 @@ int main(int argc, char **argv)
 	unsigned int ifindex;
 	int ret;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: tcx_progs DEV\n");
+	const char *detach = argc == 4 && !strcmp(argv[2], "--detach") ? argv[3] : NULL;
+
+	if (argc != 2 && !detach) {
+		fprintf(stderr, "usage: tcx_progs DEV [--detach NAME]\n");
 		return 2;
 	}
 	if (!(ifindex = if_nametoindex(argv[1]))) {
@@ -37,10 +41,19 @@ int main(int argc, char **argv)
 		__u32 len = sizeof(info);
 		int fd = bpf_prog_get_fd_by_id(ids[i]);
 
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
-			printf("%s %u\n", info.name, ids[i]);
-		else
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			if (!detach) {
+				printf("%s %u\n", info.name, ids[i]);
+			} else if (!strcmp(info.name, detach) &&
+				   (ret = vtap_tcx_detach((int)ifindex, fd))) {
+				fprintf(stderr, "tcx_progs: %s: detach %s: %s\n", argv[1], detach,
+					strerror(-ret));
+				close(fd);
+				return 1;
+			}
+		} else if (!detach) {
 			printf("? %u\n", ids[i]);
+		}
 		if (fd >= 0)
 			close(fd);
 	}

@@ -110,6 +110,8 @@ int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsi
 	__u32 there = hook_prog(ifindex, VTAP_HOOK_XDP);
 	int ret, old_fd = -1;
 
+	/* a program held before (taken off behind vtap's back) is let go */
+	vtap_hook_forget(a);
 	held_none(a, ifindex);
 	*other = 0;
 	if (there) {
@@ -229,6 +231,8 @@ int vtap_hook_attach_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd)
 {
 	int ret;
 
+	/* a program held before (taken off behind vtap's back) is let go */
+	vtap_hook_forget(a);
 	held_none(a, ifindex);
 	if ((ret = vtap_tcx_attach(ifindex, prog_fd, -1)))
 		return ret;
@@ -263,6 +267,22 @@ bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, cons
 	if (ret)
 		held_none(a, ifindex);
 	return !ret;
+}
+
+bool vtap_hook_tcx_other_pins(int ifindex, const char *name, const char *pin_root)
+{
+	__u32 ids[64], n = tcx_ids(ifindex, ids, 64);
+	bool other = false;
+
+	for (__u32 i = 0; i < n && !other; i++) {
+		int fd = bpf_prog_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		other = named(fd, name) && vtap_prog_uses_pins(fd, pin_root) == 0;
+		close(fd);
+	}
+	return other;
 }
 
 bool vtap_hook_tcx_present(const struct vtap_prog_att *a)

@@ -77,6 +77,9 @@ int vtap_hook_attach_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd);
  * first replaced by prog_fd in place (*replaced). Needs CAP_SYS_ADMIN. */
 bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root,
 			 bool *replaced);
+/* A program named name on the port's TCX egress that uses maps pinned
+ * elsewhere than pin_root: another vtapd's. Needs CAP_SYS_ADMIN. */
+bool vtap_hook_tcx_other_pins(int ifindex, const char *name, const char *pin_root);
 bool vtap_hook_tcx_present(const struct vtap_prog_att *a);
 /* Off the port's TCX egress (absent is fine); forgotten either way. */
 int vtap_hook_detach_tcx(struct vtap_prog_att *a);

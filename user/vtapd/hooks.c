@@ -63,7 +63,8 @@ static int attach_xdp(struct vtap_loader *ld, struct vtapd_port *p)
 /* The sink program on TCX egress where the kernel has TCX (and the
  * operator did not ask for clsact): its dispatch costs a copy next to
  * nothing, clsact's ~5-10 % (docs/benchmarks.md). A kernel without TCX
- * refuses the attach type: clsact then, said once. */
+ * refuses the attach type: clsact then, said once. 1 on TCX, 0 for
+ * clsact, or a negative errno. */
 static int attach_sink_tcx(struct vtap_loader *ld, const struct vtapd_config *cfg,
 			   struct vtapd_port *p)
 {
@@ -71,18 +72,19 @@ static int attach_sink_tcx(struct vtap_loader *ld, const struct vtapd_config *cf
 	int ret;
 
 	if (cfg->sink_hook == VTAPD_SINK_HOOK_CLSACT)
-		return -EOPNOTSUPP;
+		return 0;
 	ret = vtap_hook_attach_tcx(&p->sink, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_SINK));
+	if (!ret)
+		return 1;
 	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && cfg->sink_hook == VTAPD_SINK_HOOK_AUTO) {
 		if (!said)
 			log_info("this kernel has no TCX: sink programs go on clsact egress");
 		said = true;
-		return -EOPNOTSUPP;
+		return 0;
 	}
-	if (ret)
-		log_err("cannot attach %s to %s (TCX egress): %s", vtap_prog_name(VTAP_PROG_SINK),
-			p->name, strerror(-ret));
-	return ret ? ret : 1;
+	log_err("cannot attach %s to %s (TCX egress): %s", vtap_prog_name(VTAP_PROG_SINK), p->name,
+		strerror(-ret));
+	return ret;
 }
 
 int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
@@ -91,9 +93,9 @@ int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 	enum vtap_hook hook = hook_of(what);
 	const char *prog = vtap_prog_name(prog_of(what));
 	bool created = false;
-	int ret = -EOPNOTSUPP;
+	int ret = 0;
 
-	if (what == VTAPD_ATT_SINK && (ret = attach_sink_tcx(ld, cfg, p)) != -EOPNOTSUPP) {
+	if (what == VTAPD_ATT_SINK && (ret = attach_sink_tcx(ld, cfg, p)) != 0) {
 		if (ret < 0)
 			return ret;
 		ret = 0;
@@ -155,7 +157,31 @@ bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what)
 				     : !vtap_hook_tc_present(p->ifindex, hook_of(what));
 }
 
-unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p)
+/* An adopted sink goes where --sink-hook wants it now (a kept run may
+ * have had another choice, or a kernel or build without TCX): the new place
+ * first, then the old one off, so no copy meets neither. */
+static void sink_move(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p)
+{
+	int fd = vtap_loader_prog(ld, VTAP_PROG_SINK);
+	bool created = false;
+
+	if (p->sink.id && cfg->sink_hook == VTAPD_SINK_HOOK_CLSACT) {
+		if (vtap_hook_attach_tc(p->ifindex, VTAP_HOOK_EGRESS, fd, &created))
+			return; /* stays on TCX: a sink there is better than none */
+		p->created_qdisc |= created;
+		vtap_hook_detach_tcx(&p->sink);
+		log_info("moved %s on %s to clsact egress (--sink-hook clsact)",
+			 vtap_prog_name(VTAP_PROG_SINK), p->name);
+	} else if (!p->sink.id && cfg->sink_hook != VTAPD_SINK_HOOK_CLSACT) {
+		if (vtap_hook_attach_tcx(&p->sink, p->ifindex, fd))
+			return; /* no TCX here: it stays on clsact */
+		vtap_hook_detach_tc(p->ifindex, VTAP_HOOK_EGRESS);
+		log_info("moved %s on %s to TCX egress", vtap_prog_name(VTAP_PROG_SINK), p->name);
+	}
+}
+
+unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, const struct vtapd_config *cfg,
+			       struct vtapd_port *p)
 {
 	static const unsigned int on[2][2] = {[VTAP_HOOK_INGRESS] = {VTAPD_ATT_OUT, VTAPD_ATT_RX},
 					      [VTAP_HOOK_EGRESS] = {VTAPD_ATT_IN, VTAPD_ATT_SINK}};
@@ -183,7 +209,15 @@ unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p)
 		if (replaced)
 			log_info("replaced another build's %s on %s (TCX egress)",
 				 vtap_prog_name(VTAP_PROG_SINK), p->name);
+	} else if (vtap_hook_tcx_other_pins(p->ifindex, vtap_prog_name(VTAP_PROG_SINK),
+					    ld->pin_root)) {
+		/* TCX runs both; the first one's verdict ends the list */
+		log_warn("another vtapd's %s (other pin root) is on %s's TCX egress: copies "
+			 "through it are counted by that vtapd",
+			 vtap_prog_name(VTAP_PROG_SINK), p->name);
 	}
+	if (bits & VTAPD_ATT_SINK)
+		sink_move(ld, cfg, p);
 	/* kept open: it is what the detach names as the program to remove */
 	if (vtap_hook_adopt_xdp(&p->xdp, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_XDP_OUT),
 				ld->pin_root))

@@ -21,8 +21,10 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 /* Was it taken off behind vtap's back (tc filter del, another tool)? */
 bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what);
 /* At start: vtap's programs a previous vtapd left on the port (same
- * program by tag, on this pin root's maps) become ours, untouched. */
-unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, struct vtapd_port *p);
+ * program by tag, on this pin root's maps) become ours, untouched; a
+ * sink on the other hook than cfg->sink_hook asks for is moved. */
+unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, const struct vtapd_config *cfg,
+			       struct vtapd_port *p);
 
 /* "auto", "ebpf", "dpdk" -> engine; -1 when unknown */
 int vtapd_engine_parse(const char *s, enum vtapd_engine *e);

@@ -24,7 +24,7 @@ struct vtapd_port {
 	bool up;
 	unsigned int attached; /* VTAPD_ATT_* */
 	bool created_qdisc;
-	bool adopted; /* vtap's filters were there when vtapd started */
+	bool adopted; /* vtap's clsact filters were there when vtapd started */
 	bool seen;    /* listed by the current resync dump */
 	bool dpdk;    /* its taps are the DPDK engine's (engine_why says why) */
 	char engine_why[160];

@@ -51,12 +51,15 @@ void vtapd_adopt(struct vtapd *d)
 {
 	for (size_t i = 0; i < d->ports.n; i++) {
 		struct vtapd_port *p = &d->ports.v[i];
-		unsigned int bits = vtapd_hooks_adopt(&d->ld, p);
+		unsigned int bits = vtapd_hooks_adopt(&d->ld, &d->cfg, p);
 
 		if (!bits)
 			continue;
 		p->attached = bits;
-		p->adopted = true;
+		/* a clsact that held vtap's filters is vtap's to remove with
+		 * them (not for an XDP tap or a TCX sink alone) */
+		p->adopted = (bits & (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_RX)) ||
+			     ((bits & VTAPD_ATT_SINK) && !p->sink.id);
 		d->rec.adopted++;
 		log_info("adopted vtap's filters on %s: they stay attached", p->name);
 	}
