@@ -124,8 +124,8 @@ kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=
 rm -f "$VT_SOCK"
 check "[move] killed: its clsact sink stays" clsact_sink
 check "[move] a vtapd in auto mode starts" vtapd_start
-check "[move] the sink is on TCX now, once, and off clsact" \
-	eval "[ \"\$(wc -w <<<\"\$(tcx_ids)\")\" -eq 1 ] && ! clsact_sink"
+check "[move] the sink is on TCX now, once, off clsact, and the clsact is gone" \
+	eval "[ \"\$(wc -w <<<\"\$(tcx_ids)\")\" -eq 1 ] && ! clsact_sink && ! tc qdisc show dev $MON | grep -q clsact"
 check "[move] the log says it moved" grep -q "moved vtap_sink on $MON to TCX egress" "$VT_RUN/vtapd.log"
 promises moved-to-tcx
 kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=

@@ -160,7 +160,8 @@ bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what)
 /* An adopted sink goes where --sink-hook wants it now (a kept run may
  * have had another choice, or a kernel or build without TCX): the new place
  * first, then the old one off, so no copy meets neither. */
-static void sink_move(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p)
+static void sink_move(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
+		      unsigned int bits)
 {
 	int fd = vtap_loader_prog(ld, VTAP_PROG_SINK);
 	bool created = false;
@@ -176,6 +177,9 @@ static void sink_move(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 		if (vtap_hook_attach_tcx(&p->sink, p->ifindex, fd))
 			return; /* no TCX here: it stays on clsact */
 		vtap_hook_detach_tc(p->ifindex, VTAP_HOOK_EGRESS);
+		/* the clsact held vtap's filter: it goes with the last of them */
+		if (!(bits & (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_RX)))
+			vtap_hook_release_clsact(p->ifindex);
 		log_info("moved %s on %s to TCX egress", vtap_prog_name(VTAP_PROG_SINK), p->name);
 	}
 }
@@ -217,7 +221,7 @@ unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, const struct vtapd_config
 			 vtap_prog_name(VTAP_PROG_SINK), p->name);
 	}
 	if (bits & VTAPD_ATT_SINK)
-		sink_move(ld, cfg, p);
+		sink_move(ld, cfg, p, bits);
 	/* kept open: it is what the detach names as the program to remove */
 	if (vtap_hook_adopt_xdp(&p->xdp, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_XDP_OUT),
 				ld->pin_root))
