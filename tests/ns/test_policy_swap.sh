@@ -62,8 +62,14 @@ swap_run() {
 	capture_start vm2 "$VT_RUN/$name-vm2.pcap" --immediate-mode tcp port 5201
 	capture_start mon "$VT_RUN/$name-mon.pcap" --immediate-mode
 	nsx vm2 timeout 30 iperf3 -s -1 -J -B 10.77.0.2 >"$VT_RUN/$name-s.json" 2>&1 &
-	local srv=$!
-	sleep 0.3
+	local srv=$! j
+	# listening before the client starts: a fixed pause was once too short
+	# under the sanitizer run's load (the client's connection refused, two
+	# frames of stream in phase 1)
+	for j in $(seq 150); do
+		nsx vm2 ss -Hltn 'sport = :5201' | grep -q . && break
+		sleep 0.02
+	done
 	# -b: a stream the captures keep up with on 2 cores (they must not drop)
 	nsx vm1 timeout 30 iperf3 -c 10.77.0.2 -t "$secs" -b 200M -J >"$VT_RUN/$name-c.json" 2>&1 &
 	local cli=$!
