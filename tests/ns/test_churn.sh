@@ -179,8 +179,14 @@ diag "vtap: the monitor's sink delivered $(sink_stat delivered) copies (the poli
 check "the stream lost nothing: vm2 received every one of the $N datagrams" \
 	test "$sent" -eq "$N" -a "$got" -eq "$N"
 check "... and none twice" test "$dup" -eq 0
+# tcpdump itself may fall behind on this busy host (seen once in CI: 132 of
+# 20000 dropped by its socket, not by vtap): what it dropped did reach the
+# monitor's eth0, and then the sink's own count must say the same
+tdrops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$VT_RUN/mon.pcap.log" | head -1)
+delivered=$(sink_stat delivered)
 check "every datagram was copied exactly once at vm1 and once at vm2 ($((2 * N)) copies)" \
-	test "$copies" -eq $((2 * N))
+	eval "[ $copies -eq $((2 * N)) ] || { [ ${tdrops:-0} -gt 0 ] &&
+		[ $((copies + ${tdrops:-0})) -eq $((2 * N)) ] && [ $delivered -eq $((2 * N)) ]; }"
 check "vtapd survived the churn" kill -0 "$VTAPD_PID"
 
 # --- reloads ---
