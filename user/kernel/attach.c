@@ -103,6 +103,20 @@ static void held_none(struct vtap_prog_att *a, int ifindex)
 	a->fd = -1;
 }
 
+/* Hold prog_fd as the program now on a's port. */
+static int hold(struct vtap_prog_att *a, int prog_fd)
+{
+	struct bpf_prog_info info;
+	int ret = prog_info(prog_fd, &info);
+
+	if (ret)
+		return ret;
+	if ((a->fd = dup(prog_fd)) < 0)
+		return -errno;
+	a->id = info.id;
+	return 0;
+}
+
 int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsigned int flags,
 			 __u32 *other)
 {
@@ -134,15 +148,12 @@ int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsi
 	}
 	if (ret)
 		return ret;
-	if ((ret = prog_info(prog_fd, &info)) || (a->fd = dup(prog_fd)) < 0) {
+	if ((ret = hold(a, prog_fd))) {
 		/* without its id and an fd it could not be taken off safely */
-		ret = ret ? ret : -errno;
 		vtap_xdp_detach(ifindex, prog_fd);
 		held_none(a, ifindex);
-		return ret;
 	}
-	a->id = info.id;
-	return 0;
+	return ret;
 }
 
 bool vtap_hook_adopt_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root)
@@ -194,10 +205,10 @@ static __u32 tcx_ids(int ifindex, __u32 *ids, __u32 max)
 	return n < max ? n : max;
 }
 
-/* vtap's program named name on the port's TCX egress (others' may be there
- * too), on the maps pinned under pin_root: an fd of it, or -1. Turning ids
- * into fds needs CAP_SYS_ADMIN. */
-static int tcx_find(int ifindex, const char *name, const char *pin_root)
+/* The program named name on the port's TCX egress (others' may be there
+ * too) on the maps pinned under pin_root (ours) or, !ours, on maps pinned
+ * elsewhere: an fd of it, or -1. Turning ids into fds needs CAP_SYS_ADMIN. */
+static int tcx_find(int ifindex, const char *name, const char *pin_root, bool ours)
 {
 	__u32 ids[64], n = tcx_ids(ifindex, ids, 64);
 
@@ -206,25 +217,11 @@ static int tcx_find(int ifindex, const char *name, const char *pin_root)
 
 		if (fd < 0)
 			continue;
-		if (named(fd, name) && vtap_prog_uses_pins(fd, pin_root) == 1)
+		if (named(fd, name) && vtap_prog_uses_pins(fd, pin_root) == (ours ? 1 : 0))
 			return fd;
 		close(fd);
 	}
 	return -1;
-}
-
-/* Hold prog_fd as the program now on a's port. */
-static int hold(struct vtap_prog_att *a, int prog_fd)
-{
-	struct bpf_prog_info info;
-	int ret = prog_info(prog_fd, &info);
-
-	if (ret)
-		return ret;
-	if ((a->fd = dup(prog_fd)) < 0)
-		return -errno;
-	a->id = info.id;
-	return 0;
 }
 
 int vtap_hook_attach_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd)
@@ -252,7 +249,7 @@ bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, cons
 
 	held_none(a, ifindex);
 	*replaced = false;
-	if (prog_info(prog_fd, &info) || (fd = tcx_find(ifindex, info.name, pin_root)) < 0)
+	if (prog_info(prog_fd, &info) || (fd = tcx_find(ifindex, info.name, pin_root, true)) < 0)
 		return false;
 	if (same_tag(fd, prog_fd)) {
 		ret = hold(a, fd);
@@ -271,18 +268,12 @@ bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, cons
 
 bool vtap_hook_tcx_other_pins(int ifindex, const char *name, const char *pin_root)
 {
-	__u32 ids[64], n = tcx_ids(ifindex, ids, 64);
-	bool other = false;
+	int fd = tcx_find(ifindex, name, pin_root, false);
 
-	for (__u32 i = 0; i < n && !other; i++) {
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
-
-		if (fd < 0)
-			continue;
-		other = named(fd, name) && vtap_prog_uses_pins(fd, pin_root) == 0;
-		close(fd);
-	}
-	return other;
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 bool vtap_hook_tcx_present(const struct vtap_prog_att *a)
@@ -340,7 +331,7 @@ int vtap_hook_remove_pinned(int ifindex, const char *ifname, const char *pin_roo
 		said(arg, line);
 		removed++;
 	}
-	for (int fd; (fd = tcx_find(ifindex, tcx_name, pin_root)) >= 0; close(fd)) {
+	for (int fd; (fd = tcx_find(ifindex, tcx_name, pin_root, true)) >= 0; close(fd)) {
 		if (vtap_tcx_detach(ifindex, fd)) {
 			close(fd);
 			break;
