@@ -49,7 +49,9 @@ check "copies reach the good monitor ($received read)" test "$received" -ge 3
 # the sink veth is deleted behind vtapd's back: set up again
 ip link del "${VT_PREFIX}-cap"
 for _ in $(seq 60); do
-	ip -d link show "${VT_PREFIX}-capp" 2>/dev/null | grep -q 'prog/xdp' && break
+	# both: the veth with its XDP program, then the sink program on it
+	ip -d link show "${VT_PREFIX}-capp" 2>/dev/null | grep -q 'prog/xdp' &&
+		sink_on "${VT_PREFIX}-cap" && break
 	sleep 0.1
 done
 check "a sink veth deleted behind vtapd's back is made again, with its XDP program" \
