@@ -48,13 +48,13 @@ CORE_SRCS  := user/core/policy_docs.c user/core/policy_dir.c user/core/policy_wa
               user/core/compile.c user/core/compile_bitmap.c user/core/compile_groups.c \
               user/core/compile_dedup.c \
               user/core/compile_fields.c user/core/compile_pfx.c user/core/image_classify.c \
-              user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c \
+              user/core/tap.c user/core/policy_ids.c user/core/log.c user/core/sbuf.c user/core/run.c \
               user/core/version.c user/core/sink_name.c
 KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c user/kernel/tc.c \
               user/kernel/xdp.c user/kernel/tcx.c user/kernel/attach.c user/kernel/link.c \
               user/kernel/netlink.c user/kernel/caps.c user/kernel/bpf_log.c \
               user/kernel/host_use.c user/kernel/host_watch.c user/kernel/xsk_pins.c \
-              user/kernel/sink_queue.c user/kernel/kfile.c
+              user/kernel/sink_queue.c user/kernel/kfile.c user/kernel/nft_guard.c
 SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
               user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c user/sinks/pace.c

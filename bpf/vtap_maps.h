@@ -103,6 +103,28 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_SINKS SEC(".maps");
 
+/* A local monitor port without a sink program (VTAP_SINK_BARE): its
+ * counters by a slot vtapd gives it, which the copy's rule names, so the
+ * tap's lookup is an array's (inlined by the JIT), not a hash's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VTAP_BARE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vtap_sink_counters);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_BARE SEC(".maps");
+
+/* vtapd's table of those slots: the port and what it carries (0: free).
+ * Read back by the next vtapd, which adopts the ports' guards with their
+ * counters. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VTAP_BARE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vtap_bare_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_BARE_PORTS SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VTAP_MAX_RULES);

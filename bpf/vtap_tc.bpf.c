@@ -15,12 +15,39 @@
 #define TC_ACT_SHOT 2
 #define TC_ACT_REDIRECT 7
 
+/* A copy to a local monitor whose port has no sink program
+ * (VTAP_SINK_BARE, vtapd --sink-hook nft): the tap does the sink's part.
+ * A copy the port cannot carry (longer than its MTU, an Ethernet header
+ * and a VLAN tag, and not GSO) would be dropped by the device unseen: it
+ * is counted too_big and not sent (false), where a sink program would have
+ * cut it. The port's room as vtapd last wrote it decides for the frames
+ * within it; a longer one is checked against the port's MTU now (a helper
+ * call that costs a copy ~5 %: it looks the port up by its ifindex).
+ * *sc: the port's counters, for the copy delivered. */
+static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct vtap_copy *cp,
+					   struct vtap_sink_counters **sc)
+{
+	__u32 mtu = 0, slot = cp->sink_slot;
+	const struct vtap_bare_port *bp = bpf_map_lookup_elem(&VTAP_MAP_BARE_PORTS, &slot);
+
+	*sc = bpf_map_lookup_elem(&VTAP_MAP_BARE, &slot);
+	if (bp && skb->len <= bp->room)
+		return true;
+	if (bpf_check_mtu(skb, cp->sink_ifindex, &mtu, -4, 0) == BPF_MTU_CHK_RET_FRAG_NEEDED) {
+		if (*sc)
+			(*sc)->too_big++;
+		return false;
+	}
+	return true;
+}
+
 /* ring: copy into the ring buffer (vtap_tc_ring_out) instead of cloning;
  * a constant per program, so each program has one copy path */
 static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 {
 	struct vtap_global_counters *gc = vtap_global_stats();
 	struct vtap_counters *c = NULL;
+	struct vtap_sink_counters *sc = NULL;
 	const struct vtap_rule *r;
 	struct vtap_copy cp;
 	__u32 gen = 0;
@@ -45,6 +72,11 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 		return TC_ACT_UNSPEC;
 	}
 
+	if (cp.sink_kind == VTAP_SINK_BARE && !vtap_bare_fits(skb, &cp, &sc)) {
+		c->copy_fail++;
+		return TC_ACT_UNSPEC;
+	}
+
 	/* The clone carries the copy mark (and its snaplen, applied by the sink
 	 * program) and its session; the original gets its own values back. */
 	prio = skb->priority;
@@ -59,6 +91,10 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	} else {
 		c->copies++;
 		c->copy_bytes += ctx.len;
+		if (sc) {
+			sc->delivered++;
+			sc->delivered_bytes += ctx.len;
+		}
 	}
 	/* Never disturb the original: let the next filter or the stack decide. */
 	return TC_ACT_UNSPEC;
@@ -189,6 +225,10 @@ int vtap_sink(struct __sk_buff *skb)
 	}
 	skb->mark = 0;
 	skb->priority = 0;
+	/* counted by the tap: a copy of a port moving to or from the nft
+	 * guard, between the two */
+	if (kind == VTAP_SINK_BARE)
+		return TC_ACT_OK;
 	/* the common case (every copy to a local monitor without snaplen)
 	 * skips the rest: nothing to cut, nothing to add */
 	if (vtap_sink_as_is(skb, mark, kind))

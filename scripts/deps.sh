@@ -6,13 +6,14 @@
 # (etcd-client); openssl makes their TLS certificates. The daemons speak
 # systemd's notify protocol (libsystemd) and serve /metrics (libmicrohttpd);
 # the tests check the metrics with promtool and scrape them with the real
-# Prometheus server (prometheus), and curl.
+# Prometheus server (prometheus), and curl. vtapd --sink-hook nft guards
+# local monitor ports with nft(8) (nftables).
 set -euo pipefail
 PKGS=(make gcc clang llvm libbpf-dev bpftool libxdp-dev libelf-dev zlib1g-dev pkg-config
       libcmocka-dev libyaml-dev libmnl-dev iproute2 tcpdump tshark iperf3 ethtool
       netsniff-ng procps kmod python3 iputils-ping libclang-rt-14-dev valgrind
       openvswitch-switch openvswitch-switch-dpdk dpdk libdpdk-dev librte-net-af-xdp23 librte-mempool-ring23
-      gnuplot-nox jq
+      gnuplot-nox jq nftables
       libcurl4-openssl-dev libjansson-dev etcd-server etcd-client openssl
       scdoc mandoc groff-base debhelper fakeroot lintian dpkg-dev systemd bash-completion
       libsystemd-dev libmicrohttpd-dev prometheus curl)

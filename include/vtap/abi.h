@@ -30,6 +30,10 @@ enum vtap_sink_kind {
 	VTAP_SINK_VLAN = 1,    /* ovs: an 802.1Q tag, VID = policy id + 1 */
 	VTAP_SINK_CAPTURE = 2, /* capture: the same tag, then a length tag */
 	VTAP_SINK_VXLAN = 3,   /* vxlan: the tunnel key of vtap_tunnels[policy id] */
+	/* local, the copy as it is, to a port without a sink program
+	 * (vtapd --sink-hook nft): the tap checks that it fits the port and
+	 * counts it in the sink's counters itself */
+	VTAP_SINK_BARE = 4,
 };
 /* Highest policy id a VLAN session tag can carry (VID 1..4094). */
 #define VTAP_SESSION_VLAN_MAX 4093
@@ -51,6 +55,7 @@ struct vtap_copy {
 	__u32 policy_id;    /* counters, session tags, ring records */
 	__u32 session;	    /* what the sink keys on (skb->priority): the policy id,
 			       or for a vxlan group member its tunnel's index */
+	__u32 sink_slot;    /* VTAP_SINK_BARE: the port's slot in vtap_bare */
 };
 
 /* What the XDP program of a capture sink puts in the AF_XDP frame's

@@ -42,6 +42,7 @@ static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const struct vtap_fram
 
 	cp->sink_ifindex = r->sink_ifindex;
 	cp->sink_kind = r->sink_kind;
+	cp->sink_slot = r->group; /* a group's rule sets it from its member */
 	cp->policy_id = r->policy_id;
 	cp->session = r->policy_id;
 	if (r->flags & VTAP_RULE_GROUP) {
@@ -56,6 +57,7 @@ static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const struct vtap_fram
 
 			cp->sink_ifindex = m->sink_ifindex;
 			cp->sink_kind = m->sink_kind;
+			cp->sink_slot = m->sink_slot;
 			/* a vxlan member's tunnel: one per (group, member) */
 			if (m->sink_kind == VTAP_SINK_VXLAN)
 				cp->session = VTAP_MAX_RULES +

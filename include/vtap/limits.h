@@ -16,10 +16,13 @@
 #define VTAP_MAX_PORTS	  1024 /* (ifindex, direction) entries per generation */
 #define VTAP_MAX_PREFIXES 8192 /* distinct prefixes per field and generation */
 #define VTAP_MAX_SINKS	  256
-#define VTAP_MAX_RECV	  1024 /* VNIs of a receive section */
-#define VTAP_PORT_SPACE	  65536
-#define VTAP_PROTO_SPACE  256
-#define VTAP_VLAN_SPACE	  4096 /* vid 0 = untagged */
+/* local monitor ports without a sink program (vtapd --sink-hook nft),
+ * each a slot of vtap_bare; a rule names its slot in 8 bits */
+#define VTAP_BARE_SLOTS	 256
+#define VTAP_MAX_RECV	 1024 /* VNIs of a receive section */
+#define VTAP_PORT_SPACE	 65536
+#define VTAP_PROTO_SPACE 256
+#define VTAP_VLAN_SPACE	 4096 /* vid 0 = untagged */
 
 /* Rule shapes (the set of fields after (port, direction) a rule
  * constrains): the compiler gives the most common shapes a summary slot

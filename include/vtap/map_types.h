@@ -176,7 +176,9 @@ struct vtap_rule {
 	__u8 action;	 /* enum vtap_action_kind */
 	__u8 sink_kind;	 /* enum vtap_sink_kind */
 	__u8 flags;	 /* VTAP_RULE_* */
-	__u8 group;	 /* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]) */
+	/* VTAP_RULE_GROUP: the group (vtap_groups[gen * MAX_GROUPS + group]);
+	 * else, to a VTAP_SINK_BARE port: its slot in vtap_bare */
+	__u8 group;
 };
 _Static_assert(sizeof(struct vtap_rule) == 16, "a rule is 16 bytes");
 _Static_assert(VTAP_MAX_RULES <= 65536 && VTAP_MAX_GROUPS <= 256,
@@ -196,7 +198,8 @@ _Static_assert(VTAP_MAX_RULES <= 65536 && VTAP_MAX_GROUPS <= 256,
  * which are the members' names hashed: stable whatever the list's order). */
 struct vtap_group_member {
 	__u32 sink_ifindex; /* 0: not usable now */
-	__u32 sink_kind;    /* enum vtap_sink_kind */
+	__u16 sink_kind;    /* enum vtap_sink_kind */
+	__u16 sink_slot;    /* VTAP_SINK_BARE: the port's slot in vtap_bare */
 	__u64 seed;	    /* the member monitor's name, hashed */
 };
 
@@ -262,8 +265,19 @@ struct vtap_counters {
 	__u64 deduplicated; /* not copied: the monitor got this frame from another tap */
 };
 
+/* vtap_bare_ports[slot]: a local monitor port without a sink program
+ * (vtapd --sink-hook nft). room: the longest copy it carries, MTU +
+ * Ethernet header + a VLAN tag, as a veth forwards; a longer one is looked
+ * at again with the port's MTU now (bpf_check_mtu) before it counts too
+ * big. vtapd writes it when the port changes. */
+struct vtap_bare_port {
+	__u32 ifindex; /* 0: a free slot */
+	__u32 room;
+};
+
 /* Per-sink, per-CPU counters: vtap_sinks[sink ifindex], kept by the sink's
- * egress program. */
+ * egress program; vtap_bare[slot] for a local monitor port without one
+ * (vtapd --sink-hook nft), kept by the tap (delivered, too_big). */
 struct vtap_sink_counters {
 	__u64 delivered;
 	__u64 delivered_bytes;

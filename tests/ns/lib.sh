@@ -89,8 +89,16 @@ topo_down() {
 	for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep "^${VT_PREFIX}-"); do
 		ip link del "$l" 2>/dev/null
 	done
+	# vtapd --sink-hook nft's guards (a killed vtapd's)
+	command -v nft >/dev/null && nft delete table netdev "$(nft_table)" 2>/dev/null
 	rm -rf "$VT_PIN" "$VT_RUN"
 }
+
+# nft_table: the nftables table of vtapd --sink-hook nft's guards for this
+# run's pin root (kernel/nft_guard.h)
+nft_table() { echo "vtap$(tr -c 'A-Za-z0-9\n' '_' <<<"$VT_PIN")"; }
+# guard_on DEV: the guard's chain for DEV is in it
+guard_on() { nft list chain netdev "$(nft_table)" "g_$1" >/dev/null 2>&1; }
 
 VTAPD_PID=
 vtapd_start() {
@@ -288,6 +296,42 @@ egress_progs() {
 }
 # sink_on DEV: vtap_sink is on DEV's egress (TCX or clsact)
 sink_on() { egress_progs "$1" | grep -qx vtap_sink; }
+
+# host_frames DEV N: N frames the host itself sends out of DEV (a packet
+# socket: no address needed), each an ARP request
+host_frames() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+arp = bytes.fromhex("ffffffffffff" "020000000099" "0806" "0001080006040001" "020000000099"
+                    "0a4d0063" "000000000000" "0a4d0064") + bytes(18)
+for _ in range(int(sys.argv[2])):
+    try:
+        s.send(arp)
+    except OSError:  # dropped on the way out, as it should be
+        pass
+PY
+}
+# sink_promises WHAT N: what a monitor port's sink (program or guard)
+# promises, with vm1's policies copying 5 pings as N frames to mon: the N
+# copies reach mon and are counted delivered once; 7 frames the host sends
+# out of the port reach nobody and are 7 more foreign
+sink_promises() {
+	local d0 f0 d f pcap="$VT_RUN/mon-$1.pcap"
+	d0=$(sink_stat delivered); f0=$(sink_stat foreign)
+	capture_start mon "$pcap"
+	nsx vm1 ping -c 5 -i 0.05 -q 10.77.0.2 >/dev/null
+	host_frames "${VT_PREFIX}-mon" 7
+	capture_until "$pcap" "$2"
+	capture_stop
+	d=$(sink_stat delivered); f=$(sink_stat foreign)
+	diag "[$1] delivered $d0 -> $d, foreign $f0 -> $f; mon got $(count "$pcap") frames"
+	check "[$1] the $2 copies reach mon, counted delivered once" \
+		test "$(count "$pcap")" -eq "$2" -a "$((d - d0))" -eq "$2"
+	check "[$1] the host's 7 frames out of the port do not reach mon, counted foreign" \
+		eval "[ \"\$(tcpdump -r '$pcap' -nn arp 2>/dev/null | wc -l)\" -eq 0 ] && [ $((f - f0)) -eq 7 ]"
+}
 
 map_active_gen() { map_json vtap_cfg '.[0].formatted.value.active_gen % 2'; }
 

@@ -208,6 +208,10 @@ int vtap_compile(const struct vtap_policy_set *set, const struct vtap_compile_en
 		rule->sink_kind = VTAP_SINK_PLAIN;
 		if (p->monitor_idx >= 0)
 			rule->sink_kind = vtap_sink_kind_of(set->monitors[p->monitor_idx].type);
+		if (p->monitor_idx >= 0 && env->bare_slot && env->bare_slot[p->monitor_idx] >= 0) {
+			rule->sink_kind = VTAP_SINK_BARE;
+			rule->group = (__u8)env->bare_slot[p->monitor_idx];
+		}
 		if (p->monitor_idx >= 0 && group_of[p->monitor_idx] >= 0) {
 			rule->flags |= VTAP_RULE_GROUP;
 			rule->group = (__u32)group_of[p->monitor_idx];

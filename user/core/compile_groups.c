@@ -33,14 +33,22 @@ static __u64 name_seed(const char *s)
 
 /* Each member's sink as env has it: 0 (not usable now) when its port is
  * down or absent, or its sink is not set up. */
-static void member_sinks(struct vtap_group *g, const struct vtap_monitor *mon,
-			 const struct vtap_compile_env *env)
+static void member_sinks(struct vtap_group *g, const struct vtap_policy_set *set,
+			 const struct vtap_monitor *mon, const struct vtap_compile_env *env)
 {
 	for (size_t i = 0; i < mon->n_members; i++) {
 		int k = mon->member_idx[i];
 
 		g->m[i].sink_ifindex = 0;
-		if (k >= 0 && env->sink_ifindex && !(env->sink_down && env->sink_down[k]))
+		if (k < 0)
+			continue;
+		g->m[i].sink_kind = (__u16)vtap_sink_kind_of(set->monitors[k].type);
+		g->m[i].sink_slot = 0;
+		if (env->bare_slot && env->bare_slot[k] >= 0) {
+			g->m[i].sink_kind = VTAP_SINK_BARE;
+			g->m[i].sink_slot = (__u16)env->bare_slot[k];
+		}
+		if (env->sink_ifindex && !(env->sink_down && env->sink_down[k]))
 			g->m[i].sink_ifindex = env->sink_ifindex[k];
 	}
 }
@@ -68,14 +76,9 @@ int compile_groups(const struct vtap_policy_set *set, const struct vtap_compile_
 		g = &img->groups[gi];
 		memset(g, 0, sizeof(*g));
 		g->n = (__u32)mon->n_members;
-		for (size_t i = 0; i < mon->n_members; i++) {
-			int k = mon->member_idx[i];
-
+		for (size_t i = 0; i < mon->n_members; i++)
 			g->m[i].seed = name_seed(mon->members[i]);
-			if (k >= 0)
-				g->m[i].sink_kind = vtap_sink_kind_of(set->monitors[k].type);
-		}
-		member_sinks(g, mon, env);
+		member_sinks(g, set, mon, env);
 		if (gi + 1 > img->n_groups)
 			img->n_groups = gi + 1;
 	}
@@ -94,6 +97,6 @@ void vtap_image_member_sinks(struct vtap_image *img, const struct vtap_policy_se
 			continue;
 		gi = env->group_id ? env->group_id[m] : next++;
 		if (gi < VTAP_MAX_GROUPS)
-			member_sinks(&img->groups[gi], &set->monitors[m], env);
+			member_sinks(&img->groups[gi], set, &set->monitors[m], env);
 	}
 }

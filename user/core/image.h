@@ -67,6 +67,10 @@ struct vtap_compile_env {
 	 * daemon across reloads so its members' counters stay; NULL: the
 	 * groups in the order of the set */
 	const __u32 *group_id;
+	/* per monitor: a local monitor whose port has no sink program (its
+	 * copies take VTAP_SINK_BARE): the port's slot in vtap_bare, else -1;
+	 * NULL: none */
+	const int *bare_slot;
 };
 
 /* The sink kind copies to a monitor of type t take (compile_groups.c). */

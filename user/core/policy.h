@@ -255,6 +255,9 @@ int vtap_hook_mode_parse(const char *s);
 /* Does p's copies go to monitor m (its monitor, or a group m is a member
  * of)? Mirror policies only. */
 bool vtap_policy_sends_to(const struct vtap_policy_set *set, const struct vtap_policy *p, int m);
+/* Is a copy to monitor m ever cut (a policy that sends to it has a
+ * snaplen)? Cutting is the sink program's work. */
+bool vtap_monitor_cuts(const struct vtap_policy_set *set, int m);
 
 /* qsort comparator on struct vtap_policy: (priority, name), the order in
  * which rules are evaluated (first match wins). */

@@ -84,3 +84,14 @@ bool vtap_policy_sends_to(const struct vtap_policy_set *set, const struct vtap_p
 			return true;
 	return false;
 }
+
+bool vtap_monitor_cuts(const struct vtap_policy_set *set, int m)
+{
+	for (size_t i = 0; i < set->n_policies; i++) {
+		const struct vtap_policy *p = &set->policies[i];
+
+		if ((p->snaplen || p->snap_headers) && vtap_policy_sends_to(set, p, m))
+			return true;
+	}
+	return false;
+}

@@ -261,3 +261,16 @@ void vtap_link_peer_name(const char *name, char *peer)
 	/* "<name>p", the name cut to leave room */
 	snprintf(peer, IF_NAMESIZE, "%.*sp", IF_NAMESIZE - 2, name);
 }
+
+int vtap_link_mtu(const char *name)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ret = ioctl(fd, SIOCGIFMTU, &ifr) ? -errno : ifr.ifr_mtu;
+	close(fd);
+	return ret;
+}

@@ -20,6 +20,8 @@ void vtap_link_set_owner(const char *pin_root);
 struct nlmsghdr;
 /* Send one rtnetlink request and wait for its acknowledgement: 0 or -errno. */
 int vtap_link_nl_request(struct nlmsghdr *nlh);
+/* The MTU of interface name, or a negative errno. */
+int vtap_link_mtu(const char *name);
 /* Create veth pair name <-> peer, both up, with mtu (0 = kernel default). */
 int vtap_link_veth_create(const char *name, const char *peer, unsigned int mtu);
 int vtap_link_del(const char *name);

@@ -78,6 +78,15 @@ int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters 
 int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out);
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
+/* A slot of vtap_bare for port ifindex, a local monitor port without a
+ * sink program (vtapd --sink-hook nft), with room, the longest copy it
+ * carries (again: the room changes): the one it has (a previous vtapd's:
+ * its counters go on), else a free one with its counters zeroed. The
+ * slot, or a negative errno (-ENOSPC: all taken). */
+int vtap_loader_bare_take(struct vtap_loader *ld, __u32 ifindex, __u32 room);
+/* The port's slot is free again. */
+void vtap_loader_bare_give(struct vtap_loader *ld, __u32 ifindex);
+int vtap_loader_read_bare(struct vtap_loader *ld, __u32 slot, struct vtap_sink_counters *out);
 /* vtap's programs, as the skeletons name them (bpf/vtap_tc.bpf.c,
  * bpf/vtap_xdp.bpf.c): the one source of their names. */
 enum vtap_prog {

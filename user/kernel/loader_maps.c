@@ -124,6 +124,60 @@ int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
 	return bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
 }
 
+/* the slot port ifindex has in vtap_bare_ports (0: the free slots), or -1 */
+static int bare_find(struct vtap_loader *ld, __u32 ifindex)
+{
+	int fd = vtap_loader_map_fd(ld, VTAP_MAP_BARE_PORTS);
+
+	for (__u32 k = 0; k < VTAP_BARE_SLOTS; k++) {
+		struct vtap_bare_port v = {0};
+
+		if (!bpf_map_lookup_elem(fd, &k, &v) && v.ifindex == ifindex)
+			return (int)k;
+	}
+	return -1;
+}
+
+int vtap_loader_bare_take(struct vtap_loader *ld, __u32 ifindex, __u32 room)
+{
+	struct vtap_bare_port v = {.ifindex = ifindex, .room = room};
+	int slot = bare_find(ld, ifindex), n = ncpus(), ret = 0;
+	struct vtap_sink_counters *zero = NULL;
+	__u32 k;
+
+	if (slot < 0) {
+		slot = bare_find(ld, 0);
+		if (slot < 0)
+			return -ENOSPC;
+		zero = calloc((size_t)n, sizeof(*zero));
+		if (!zero)
+			return -ENOMEM;
+	}
+	k = (__u32)slot;
+	/* counters first (a new slot's): the rules name the slot only after
+	 * this */
+	if ((zero && bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_BARE), &k, zero, BPF_ANY)) ||
+	    bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_BARE_PORTS), &k, &v, BPF_ANY))
+		ret = -errno;
+	free(zero);
+	return ret ? ret : slot;
+}
+
+void vtap_loader_bare_give(struct vtap_loader *ld, __u32 ifindex)
+{
+	struct vtap_bare_port none = {0};
+	int slot = bare_find(ld, ifindex);
+	__u32 k = (__u32)slot;
+
+	if (ifindex && slot >= 0)
+		bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_BARE_PORTS), &k, &none, BPF_ANY);
+}
+
+int vtap_loader_read_bare(struct vtap_loader *ld, __u32 slot, struct vtap_sink_counters *out)
+{
+	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_BARE), &slot, out, sizeof(*out));
+}
+
 int vtap_loader_set_tunnel(struct vtap_loader *ld, __u32 policy_id, const struct vtap_tunnel *t)
 {
 	struct vtap_tunnel none = { 0 };

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/log.h"
+#include "core/run.h"
 #include "kernel/sink_queue.h"
 #include "ovs.h"
 
@@ -29,108 +30,12 @@ struct vtap_ovs {
 	struct vtap_sink_queue queue; /* the peer's receive work off the taps' CPUs */
 };
 
-/* Run argv (no shell), stdin from `in` (may be NULL), stdout into out. The
- * exit status, or -errno when it could not run; stderr into err. */
-static int run(char *const argv[], const char *in, char *out, size_t outlen, char *err,
-	       size_t errlen)
-{
-	int po[2] = { -1, -1 }, pe[2] = { -1, -1 }, pi[2] = { -1, -1 }, status = 0;
-	size_t got = 0, egot = 0;
-	pid_t pid;
-
-	if (out && outlen)
-		out[0] = 0;
-	if (err && errlen)
-		err[0] = 0;
-	if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(pi, O_CLOEXEC))
-		goto fail;
-	pid = fork();
-	if (pid < 0)
-		goto fail;
-	if (!pid) {
-		sigset_t none;
-
-		/* vtapd blocks its signals (signalfd) and ignores SIGPIPE:
-		 * the tool gets the defaults back */
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		dup2(pi[0], 0);
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pi[0]);
-	close(po[1]);
-	close(pe[1]);
-	if (in && write(pi[1], in, strlen(in)) < 0)
-		log_debug("%s: stdin: %s", argv[0], strerror(errno));
-	close(pi[1]);
-	for (;;) {
-		struct pollfd p[2] = { { .fd = po[0], .events = POLLIN }, { .fd = pe[0], .events = POLLIN } };
-		char sink[512];
-		ssize_t n;
-
-		if (p[0].fd < 0 && p[1].fd < 0)
-			break;
-		if (poll(p, 2, 15000) <= 0) {
-			/* the tool's own --timeout did not end it: it will not
-			 * hold the daemon any longer */
-			kill(pid, SIGKILL);
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			char *dst = i ? err : out;
-			size_t len = i ? errlen : outlen, *g = i ? &egot : &got;
-
-			if (!(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			if (dst && *g + 1 < len)
-				n = read(p[i].fd, dst + *g, len - 1 - *g);
-			else
-				n = read(p[i].fd, sink, sizeof(sink));
-			if (n <= 0) {
-				close(i ? pe[0] : po[0]);
-				if (i)
-					pe[0] = -1;
-				else
-					po[0] = -1;
-				continue;
-			}
-			if (dst && *g + 1 < len) {
-				*g += (size_t)n;
-				dst[*g] = 0;
-			}
-		}
-	}
-	if (po[0] >= 0)
-		close(po[0]);
-	if (pe[0] >= 0)
-		close(pe[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	if (err && errlen)
-		err[strcspn(err, "\n")] = 0;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pe[i] >= 0)
-			close(pe[i]);
-		if (pi[i] >= 0)
-			close(pi[i]);
-	}
-	return -errno;
-}
-
 /* ovs-vsctl get Interface NAME COLUMN */
 static int iface_get(const char *name, const char *column, char *out, size_t outlen)
 {
 	char *argv[] = { "ovs-vsctl", OVS_TIMEOUT, "get", "Interface", (char *)name, (char *)column, NULL };
 	char err[256];
-	int ret = run(argv, NULL, out, outlen, err, sizeof(err));
+	int ret = vtap_run_tool(argv, NULL, out, outlen, err, sizeof(err));
 
 	out[strcspn(out, "\n")] = 0;
 	return ret;
@@ -215,7 +120,7 @@ int vtap_ovs_open(struct vtap_ovs **out, const struct vtap_monitor *m, const cha
 				 o->peer, "--", "set", "Interface", o->peer, type, mode, rxq,
 				 "--", "set", "Port", o->peer, ext, NULL };
 
-		ret = run(argv, NULL, NULL, 0, err, sizeof(err));
+		ret = vtap_run_tool(argv, NULL, NULL, 0, err, sizeof(err));
 	}
 	if (ret) {
 		snprintf(errbuf, errlen, "ovs-vsctl add-port %s %s failed (%d): %s", o->bridge,
@@ -266,7 +171,7 @@ static int ofctl(struct vtap_ovs *o, const char *verb, const char *arg, const ch
 {
 	char *argv[] = { "ovs-ofctl", "--timeout=10", (char *)verb, o->bridge, (char *)arg, NULL };
 	char err[512];
-	int ret = run(argv, in, NULL, 0, err, sizeof(err));
+	int ret = vtap_run_tool(argv, in, NULL, 0, err, sizeof(err));
 
 	if (ret && errbuf)
 		snprintf(errbuf, errlen, "ovs-ofctl %s %s failed (%d): %s", verb, o->bridge, ret,
@@ -319,7 +224,7 @@ int vtap_ovs_set_sessions(struct vtap_ovs *o, const __u32 *ids, size_t n, char *
 			char *argv[] = { "ovs-ofctl", "--timeout=10", "--strict", "del-flows",
 					 o->bridge, match, NULL };
 
-			if (run(argv, NULL, NULL, 0, NULL, 0))
+			if (vtap_run_tool(argv, NULL, NULL, 0, NULL, 0))
 				log_warn("monitor %s: cannot remove the rule of VLAN %u", o->monitor,
 					 o->vids[i]);
 		}
@@ -360,7 +265,7 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 
 		/* the port first: with it gone no copy reaches the bridge, so
 		 * none can meet the bridge without vtap's rules */
-		if (run(argv, NULL, NULL, 0, err, sizeof(err)))
+		if (vtap_run_tool(argv, NULL, NULL, 0, err, sizeof(err)))
 			log_warn("monitor %s: cannot remove OVS port %s: %s", o->monitor, o->peer,
 				 err);
 		snprintf(match, sizeof(match), "cookie=0x%llx/-1", (unsigned long long)o->cookie);

@@ -17,6 +17,7 @@
 #include "kernel/bpf_log.h"
 #include "core/policy.h"
 #include "kernel/attach.h"
+#include "kernel/nft_guard.h"
 #include "client.h"
 #include "cluster.h"
 
@@ -103,6 +104,7 @@ static int teardown_offline(const char *pin_root)
 	struct if_nameindex *ifs = if_nameindex(), *i;
 	const char *xdp_tap = vtap_prog_name(VTAP_PROG_XDP_OUT);
 	const char *sink = vtap_prog_name(VTAP_PROG_SINK);
+	char table[VTAP_NFT_TABLE_MAX];
 	int removed = 0, ret;
 
 	for (i = ifs; i && i->if_index; i++)
@@ -121,6 +123,14 @@ static int teardown_offline(const char *pin_root)
 	}
 	if (ifs)
 		if_freenameindex(ifs);
+	/* the nftables guards of its local monitor ports (--sink-hook nft) */
+	vtap_nft_guard_table(pin_root, table, sizeof(table));
+	ret = vtap_nft_guard_drop_table(table);
+	if (ret < 0)
+		fprintf(stderr, "vtapctl: cannot remove nftables table netdev %s: %s\n", table,
+			strerror(-ret));
+	else if (ret)
+		printf("removed nftables table netdev %s\n", table);
 	/* the captures a vtapd kept (their XDP program on an operator's veth
 	 * and their pins) */
 	vtap_xsk_remove_kept(pin_root, NULL, say, NULL);

@@ -32,6 +32,9 @@ enum vtapd_sink_hook {
 	VTAPD_SINK_HOOK_AUTO,	/* TCX egress where the kernel has it, else clsact */
 	VTAPD_SINK_HOOK_TCX,	/* TCX egress, or no sink (an error per port) */
 	VTAPD_SINK_HOOK_CLSACT, /* clsact egress, as before TCX */
+	/* local monitors whose copies are never cut: no sink program, an
+	 * nftables guard on the port (kernel/nft_guard.h); the rest as auto */
+	VTAPD_SINK_HOOK_NFT,
 };
 
 struct vtapd_config {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "vtapd.h"
+#include "hooks.h"
 #include "core/log.h"
 
 /* Does any policy or monitor name this port? Ports nobody names (most of
@@ -38,6 +39,10 @@ static void port_gone(struct vtapd *d, struct vtapd_port *p)
 	 * vtap's to remove */
 	if (p->attached & VTAPD_ATT_SINK)
 		vtap_loader_del_sink(&d->ld, (__u32)p->ifindex);
+	/* the nft guard's chain outlives the device, and would guard the
+	 * next device of that name, a VM's maybe: it goes now */
+	if (p->attached & VTAPD_ATT_GUARD)
+		vtapd_hook_detach(&d->ld, p, VTAPD_ATT_GUARD);
 	if (vtapd_sinks_port_gone(&d->sinks, p->name))
 		d->dirty = true;
 	vtap_hook_forget(&p->xdp);
@@ -72,6 +77,8 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 	}
 	p->up = up;
 	p->seen = true;
+	/* its MTU may have changed */
+	vtapd_hook_guard_refresh(&d->ld, p);
 }
 
 void vtapd_resync_begin(struct vtapd *d)

@@ -2,6 +2,15 @@
 #include <fnmatch.h>
 #include <string.h>
 #include "hook_choice.h"
+#include "kernel/nft_guard.h"
+
+bool vtapd_monitor_bare(const struct vtapd_config *cfg, const struct vtap_policy_set *set, size_t m,
+			const struct vtapd_port *p)
+{
+	return cfg->sink_hook == VTAPD_SINK_HOOK_NFT &&
+	       set->monitors[m].type == VTAP_MONITOR_LOCAL && p && !p->guard_failed &&
+	       vtap_nft_guard_name_ok(p->name) && !vtap_monitor_cuts(set, (int)m);
+}
 
 static bool names_port(const struct vtap_policy *pol, const char *name)
 {
@@ -104,7 +113,7 @@ unsigned int vtapd_hooks_wanted(const struct vtapd_config *cfg, const struct vta
 		if ((mon->type == VTAP_MONITOR_CAPTURE || mon->type == VTAP_MONITOR_OVS) &&
 		    !vtapd_sink_usable(sinks, mon))
 			continue;
-		w |= VTAPD_ATT_SINK;
+		w |= vtapd_monitor_bare(cfg, set, m, p) ? VTAPD_ATT_GUARD : VTAPD_ATT_SINK;
 	}
 	if (set->n_receives && !strcmp(vxlan_dev, p->name))
 		w |= VTAPD_ATT_RX;

@@ -16,5 +16,10 @@
 unsigned int vtapd_hooks_wanted(const struct vtapd_config *cfg, const struct vtapd_sinks *sinks,
 				const struct vtap_image *img, const struct vtap_policy_set *set,
 				struct vtapd_port *p);
+/* Does monitor m of set (its port p) go without a sink program, behind the
+ * nftables guard (--sink-hook nft)? A local monitor whose copies are never
+ * cut, on a port nft could guard. */
+bool vtapd_monitor_bare(const struct vtapd_config *cfg, const struct vtap_policy_set *set, size_t m,
+			const struct vtapd_port *p);
 
 #endif

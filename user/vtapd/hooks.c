@@ -5,6 +5,8 @@
 #include <string.h>
 #include "hooks.h"
 #include "core/log.h"
+#include "kernel/link.h"
+#include "kernel/nft_guard.h"
 
 /* out taps and the receiving side on ingress; in taps and sinks on
  * egress; the XDP tap on XDP */
@@ -76,7 +78,7 @@ static int attach_sink_tcx(struct vtap_loader *ld, const struct vtapd_config *cf
 	ret = vtap_hook_attach_tcx(&p->sink, p->ifindex, vtap_loader_prog(ld, VTAP_PROG_SINK));
 	if (!ret)
 		return 1;
-	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && cfg->sink_hook == VTAPD_SINK_HOOK_AUTO) {
+	if ((ret == -EINVAL || ret == -EOPNOTSUPP) && cfg->sink_hook != VTAPD_SINK_HOOK_TCX) {
 		if (!said)
 			log_info("this kernel has no TCX: sink programs go on clsact egress");
 		said = true;
@@ -87,6 +89,71 @@ static int attach_sink_tcx(struct vtap_loader *ld, const struct vtapd_config *cf
 	return ret;
 }
 
+/* The longest copy port p carries (room of struct vtap_bare_port): its
+ * MTU, an Ethernet header and a VLAN tag, as a veth forwards; 0 when its
+ * MTU cannot be read (every copy is then checked by the tap). */
+static __u32 port_room(const struct vtapd_port *p)
+{
+	int mtu = vtap_link_mtu(p->name);
+
+	return mtu > 0 ? (__u32)mtu + 18 : 0;
+}
+
+void vtapd_hook_guard_refresh(struct vtap_loader *ld, struct vtapd_port *p)
+{
+	if (p->attached & VTAPD_ATT_GUARD)
+		vtap_loader_bare_take(ld, (__u32)p->ifindex, port_room(p));
+}
+
+/* The nft guard instead of a sink program (--sink-hook nft). A port nft
+ * cannot guard (no nft, a kernel without netfilter's egress hook, a name
+ * nft does not take) gets the sink program from the next apply on. */
+static int attach_guard(struct vtap_loader *ld, struct vtapd_port *p)
+{
+	char table[VTAP_NFT_TABLE_MAX], err[256] = "";
+	int ret;
+
+	vtap_nft_guard_table(ld->pin_root, table, sizeof(table));
+	ret = vtap_nft_guard_add(table, p->name, err, sizeof(err));
+	if (ret) {
+		p->guard_failed = true;
+		log_warn("cannot guard %s with nftables (%s%s%s): it gets the sink program",
+			 p->name, ret == -ENOENT ? "no nft on this host" : strerror(-ret),
+			 err[0] ? ": " : "", err);
+		return ret;
+	}
+	/* the tap counts the copies there, in the port's slot */
+	ret = vtap_loader_bare_take(ld, (__u32)p->ifindex, port_room(p));
+	if (ret < 0) {
+		p->guard_failed = true;
+		vtap_nft_guard_del(table, p->name);
+		log_warn("no counters for %s without a sink program (%s): it gets the sink program",
+			 p->name, ret == -ENOSPC ? "all slots taken" : strerror(-ret));
+		return ret;
+	}
+	p->guard_slot = ret;
+	/* the chain is bound to the name: a renamed port's goes by it */
+	snprintf(p->guard_dev, sizeof(p->guard_dev), "%s", p->name);
+	p->attached |= VTAPD_ATT_GUARD;
+	log_info("guarded %s with nftables egress table %s (no sink program)", p->name, table);
+	return 0;
+}
+
+static void detach_guard(struct vtap_loader *ld, struct vtapd_port *p)
+{
+	char table[VTAP_NFT_TABLE_MAX];
+	int ret;
+
+	vtap_nft_guard_table(ld->pin_root, table, sizeof(table));
+	ret = vtap_nft_guard_del(table, p->guard_dev);
+	if (ret)
+		log_warn("cannot take the nftables guard off %s: %s", p->guard_dev, strerror(-ret));
+	else
+		log_info("took the nftables guard off %s", p->guard_dev);
+	vtap_loader_bare_give(ld, (__u32)p->ifindex);
+	p->attached &= ~VTAPD_ATT_GUARD;
+}
+
 int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
 		      unsigned int what)
 {
@@ -95,6 +162,8 @@ int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 	bool created = false;
 	int ret = 0;
 
+	if (what == VTAPD_ATT_GUARD)
+		return attach_guard(ld, p);
 	if (what == VTAPD_ATT_SINK && (ret = attach_sink_tcx(ld, cfg, p)) != 0) {
 		if (ret < 0)
 			return ret;
@@ -124,17 +193,25 @@ int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what)
 {
 	const char *prog = vtap_prog_name(prog_of(what));
+	int ret;
+
+	if (what == VTAPD_ATT_GUARD) {
+		detach_guard(ld, p);
+		return;
+	}
 	/* XDP: only while it is still the program vtap put there */
-	int ret = what == VTAPD_ATT_XDP ? vtap_hook_detach_xdp(&p->xdp)
-		  : what == VTAPD_ATT_SINK && p->sink.id
-		      ? vtap_hook_detach_tcx(&p->sink)
-		      : vtap_hook_detach_tc(p->ifindex, hook_of(what));
+	ret = what == VTAPD_ATT_XDP ? vtap_hook_detach_xdp(&p->xdp)
+	      : what == VTAPD_ATT_SINK && p->sink.id
+		  ? vtap_hook_detach_tcx(&p->sink)
+		  : vtap_hook_detach_tc(p->ifindex, hook_of(what));
 
 	if (ret && what == VTAPD_ATT_XDP)
 		log_warn("cannot take %s off %s: %s", prog, p->name, strerror(-ret));
 	else if (ret)
 		log_warn("cannot detach from %s: %s", p->name, strerror(-ret));
 	p->attached &= ~what;
+	if (!ret || what != VTAPD_ATT_XDP)
+		log_info("detached %s from %s", prog, p->name);
 	if (what == VTAPD_ATT_SINK)
 		vtap_loader_del_sink(ld, (__u32)p->ifindex);
 	/* the qdisc goes if vtap made it (or adopted it from a previous vtapd,
@@ -143,13 +220,12 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 	if (!p->attached && (p->created_qdisc || p->adopted) &&
 	    vtap_hook_release_clsact(p->ifindex) == 1)
 		p->created_qdisc = false;
-	if (!ret || what != VTAPD_ATT_XDP)
-		log_info("detached %s from %s", prog, p->name);
 }
 
 bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what)
 {
-	if (!(p->attached & what))
+	/* the guard is not looked for: an nft run per port and poll */
+	if (!(p->attached & what) || what == VTAPD_ATT_GUARD)
 		return false;
 	if (what == VTAPD_ATT_SINK && p->sink.id)
 		return !vtap_hook_tcx_present(&p->sink);
@@ -243,9 +319,9 @@ int vtapd_engine_parse(const char *s, enum vtapd_engine *e)
 
 int vtapd_sink_hook_parse(const char *s)
 {
-	static const char *const names[] = {"auto", "tcx", "clsact"};
+	static const char *const names[] = {"auto", "tcx", "clsact", "nft"};
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (!strcmp(s, names[i]))
 			return i;
 	return -1;

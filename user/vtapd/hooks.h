@@ -18,6 +18,9 @@ int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 /* Take it off. With the last of vtap's hooks goes the port's clsact, when
  * vtap made it (or adopted it) and nobody has put a filter on it since. */
 void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what);
+/* A guarded port changed (its MTU, maybe): the tap's idea of the longest
+ * copy it carries follows. */
+void vtapd_hook_guard_refresh(struct vtap_loader *ld, struct vtapd_port *p);
 /* Was it taken off behind vtap's back (tc filter del, another tool)? */
 bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what);
 /* At start: vtap's programs a previous vtapd left on the port (same
@@ -28,7 +31,7 @@ unsigned int vtapd_hooks_adopt(struct vtap_loader *ld, const struct vtapd_config
 
 /* "auto", "ebpf", "dpdk" -> engine; -1 when unknown */
 int vtapd_engine_parse(const char *s, enum vtapd_engine *e);
-/* "auto", "tcx", "clsact" -> enum vtapd_sink_hook; -1 when unknown */
+/* "auto", "tcx", "clsact", "nft" -> enum vtapd_sink_hook; -1 when unknown */
 int vtapd_sink_hook_parse(const char *s);
 /* Is the port the DPDK engine's (configured so, or given to it)? */
 bool vtapd_engine_is_dpdk(const struct vtapd_config *cfg, const struct vtapd_port *p);

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"        vtap-dpdk is started separately (README.md). Monitors stay eBPF.\n"
 		"--dpdk-ports: ports (globs) that are always the DPDK engine's\n"
 		"             [--attach auto|xdp|tc] [--ring-size BYTES]\n"
-		"             [--sink-hook auto|tcx|clsact]\n"
+		"             [--sink-hook auto|tcx|clsact|nft]\n"
 		"--attach: the hook that taps the frames VMs send (policies may override it\n"
 		"        with source.hook): xdp = native XDP, copies through a ring buffer to\n"
 		"        vtapd, which writes capture monitors' pcapng and sends ovs monitors'\n"
@@ -55,7 +55,11 @@ static void usage(FILE *f)
 		"--ring-size: bytes of the XDP copies' ring buffer, a power of two from 4096\n"
 		"        (default 4194304); K and M suffixes. A full ring counts ring_full.\n"
 		"--sink-hook: where a monitor port's sink program goes: auto (default) = TCX\n"
-		"        egress where the kernel has it (6.6), else clsact egress; tcx; clsact\n"
+		"        egress where the kernel has it (6.6), else clsact egress; tcx; clsact;\n"
+		"        nft = no sink program on a local monitor port whose copies are never\n"
+		"        cut (snaplen): an nftables egress chain drops the host's own frames\n"
+		"        there instead, and the tap counts the copies (faster: no program\n"
+		"        runs per copy on the port); the other sinks as auto\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
@@ -181,7 +185,7 @@ int main(int argc, char **argv)
 			num = vtapd_sink_hook_parse(optarg);
 			if (num < 0) {
 				fprintf(stderr,
-					"vtapd: --sink-hook: expected auto, tcx or clsact, got %s\n",
+					"vtapd: --sink-hook: expected auto, tcx, clsact or nft, got %s\n",
 					optarg);
 				return 2;
 			}

@@ -42,14 +42,15 @@ static void ports_and_hooks(struct vtap_metrics *m, const struct vtapd_view *v, 
 
 		if (!p->attached && !p->dpdk)
 			continue;
-		vtap_metrics_gauge(m, "vtap_port_info",
-				   "A port vtapd taps, or a sink: its engine and hooks (none: "
-				   "not tapped that way)",
-				   labels(l, "port", p->name, "engine", p->dpdk ? "dpdk" : "ebpf",
-					  "out_hook", oh ? oh : "none", "in_hook", ih ? ih : "none",
-					  "sink", p->attached & VTAPD_ATT_SINK ? "true" : "false",
-					  NULL),
-				   1);
+		vtap_metrics_gauge(
+		    m, "vtap_port_info",
+		    "A port vtapd taps, or a sink: its engine and hooks (none: "
+		    "not tapped that way)",
+		    labels(l, "port", p->name, "engine", p->dpdk ? "dpdk" : "ebpf", "out_hook",
+			   oh ? oh : "none", "in_hook", ih ? ih : "none", "sink",
+			   p->attached & (VTAPD_ATT_SINK | VTAPD_ATT_GUARD) ? "true" : "false",
+			   NULL),
+		    1);
 	}
 }
 

@@ -15,8 +15,11 @@
 #define VTAPD_ATT_SINK 0x4  /* sink program on TCX egress (sink.id), else clsact egress */
 #define VTAPD_ATT_RX   0x8  /* receiving side: vtap_rx on the VXLAN device's ingress */
 #define VTAPD_ATT_XDP  0x10 /* XDP tap, native mode (frames the VM sends) */
-#define VTAPD_ATT_LAST VTAPD_ATT_XDP
-#define VTAPD_ATT_TAPS (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_XDP)
+/* a local monitor port without a sink program: the nftables guard
+ * (--sink-hook nft, kernel/nft_guard.h) */
+#define VTAPD_ATT_GUARD 0x20
+#define VTAPD_ATT_LAST	VTAPD_ATT_GUARD
+#define VTAPD_ATT_TAPS	(VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_XDP)
 
 struct vtapd_port {
 	int ifindex;
@@ -32,6 +35,9 @@ struct vtapd_port {
 	struct vtap_prog_att xdp;  /* vtap's XDP program on the port (xdp.id 0: none) */
 	struct vtap_prog_att sink; /* vtap_sink on TCX egress (sink.id 0: none, or clsact) */
 	__u32 foreign_id;	   /* the other XDP program that kept vtap's off */
+	bool guard_failed;	   /* nft could not guard it: it gets the sink program */
+	int guard_slot;		   /* VTAPD_ATT_GUARD: its counters' slot in vtap_bare */
+	char guard_dev[IF_NAMESIZE]; /* VTAPD_ATT_GUARD: the name its chain is bound to */
 	/* as a monitor port (guard.h): does it carry the host's own traffic? */
 	bool use_known;	     /* asked since the last event that named it */
 	bool use_known_once; /* asked with an answer at least once */

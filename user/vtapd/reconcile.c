@@ -15,6 +15,7 @@
 #include "hooks.h"
 #include "core/image.h"
 #include "core/log.h"
+#include "kernel/nft_guard.h"
 #include "sinks/receive.h"
 
 static double now_ms(void)
@@ -33,6 +34,8 @@ struct env {
 	__u32 *sinks; /* per monitor: its sink's ifindex, 0 = none */
 	bool *down;   /* per monitor: its port is down (groups pass over it) */
 	__u32 *groups; /* per monitor: a group's index (groups.h) */
+	int *bare;     /* per monitor: no sink program, the nft guard (hook_choice.h):
+			  its port's slot in vtap_bare, else -1 */
 };
 
 static void env_free(struct env *e)
@@ -41,6 +44,7 @@ static void env_free(struct env *e)
 	free(e->sinks);
 	free(e->down);
 	free(e->groups);
+	free(e->bare);
 }
 
 /* The host's ports, but vtap's own devices and a monitor port's veth peer:
@@ -97,10 +101,12 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 	free(e->sinks); /* a second call (the sinks made) computes them anew */
 	free(e->down);
 	free(e->groups);
+	free(e->bare);
 	e->sinks = calloc(set->n_monitors + 1, sizeof(*e->sinks));
 	e->down = calloc(set->n_monitors + 1, sizeof(*e->down));
 	e->groups = calloc(set->n_monitors + 1, sizeof(*e->groups));
-	if (!e->sinks || !e->down || !e->groups)
+	e->bare = calloc(set->n_monitors + 1, sizeof(*e->bare));
+	if (!e->sinks || !e->down || !e->groups || !e->bare)
 		return -ENOMEM;
 	if (vtapd_groups_ids(&d->groups, &d->ld, set, e->groups))
 		return -ENOSPC;
@@ -117,14 +123,29 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 			continue;
 		e->sinks[m] = made ? made_sink(d, mon, p, m, which) : p ? (__u32)p->ifindex : 0;
 		e->down[m] = p && !p->up;
+		/* the bridge keeps what the port has now; a guard to be put on
+		 * gets its slot then (set_rule_sinks) */
+		e->bare[m] = -1;
+		if (which == SINKS_LIVE ? p && (p->attached & (VTAPD_ATT_GUARD | VTAPD_ATT_SINK)) ==
+						   VTAPD_ATT_GUARD
+					: vtapd_monitor_bare(&d->cfg, set, m, p))
+			e->bare[m] = p->attached & VTAPD_ATT_GUARD ? p->guard_slot : 0;
 		if (!attach || (made && !e->sinks[m]))
 			continue;
-		if (!p)
+		if (!p) {
 			log_warn("monitor %s: port %s is not present; copies for it are counted "
 				 "as copy failures until it appears",
 				 mon->name, port);
-		else if (!(p->attached & VTAPD_ATT_SINK) &&
-			 vtapd_hook_attach(&d->ld, &d->cfg, p, VTAPD_ATT_SINK))
+			continue;
+		}
+		/* a port nft cannot guard gets the sink program instead */
+		if (e->bare[m] >= 0 && !(p->attached & VTAPD_ATT_GUARD) &&
+		    vtapd_hook_attach(&d->ld, &d->cfg, p, VTAPD_ATT_GUARD))
+			e->bare[m] = -1;
+		else if (e->bare[m] >= 0)
+			e->bare[m] = p->guard_slot;
+		if (e->bare[m] < 0 && !(p->attached & VTAPD_ATT_SINK) &&
+		    vtapd_hook_attach(&d->ld, &d->cfg, p, VTAPD_ATT_SINK))
 			e->sinks[m] = 0;
 	}
 	return 0;
@@ -135,13 +156,20 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 static void set_rule_sinks(struct vtap_image *img, const struct vtap_policy_set *set,
 			   const struct env *e)
 {
-	const struct vtap_compile_env env = {
-	    .sink_ifindex = e->sinks, .sink_down = e->down, .group_id = e->groups};
+	const struct vtap_compile_env env = {.sink_ifindex = e->sinks,
+					     .sink_down = e->down,
+					     .group_id = e->groups,
+					     .bare_slot = e->bare};
 
 	for (size_t r = 0; r < set->n_policies; r++) {
 		int mi = set->policies[img->rank_policy[r]].monitor_idx;
 
-		img->rules[r].sink_ifindex = mi >= 0 ? e->sinks[mi] : 0;
+		if (mi < 0 || (img->rules[r].flags & VTAP_RULE_GROUP))
+			continue;
+		img->rules[r].sink_ifindex = e->sinks[mi];
+		img->rules[r].sink_kind =
+		    e->bare[mi] >= 0 ? VTAP_SINK_BARE : vtap_sink_kind_of(set->monitors[mi].type);
+		img->rules[r].group = e->bare[mi] >= 0 ? (__u8)e->bare[mi] : 0;
 	}
 	vtap_image_member_sinks(img, set, &env);
 }
@@ -154,7 +182,8 @@ static int compile(struct vtapd *d, const struct vtap_policy_set *set, const __u
 				       .sink_ifindex = e->sinks,
 				       .policy_id = ids,
 				       .sink_down = e->down,
-				       .group_id = e->groups};
+				       .group_id = e->groups,
+				       .bare_slot = e->bare};
 	struct vtap_errors errs = {0};
 	int ret = vtap_compile(set, &env, img, &errs);
 
@@ -266,6 +295,7 @@ out:
 	free(e.sinks);
 	free(e.down);
 	free(e.groups);
+	free(e.bare);
 	vtap_policy_ids_bridge_free(&b);
 	free(ids);
 	return ret;
@@ -480,6 +510,13 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
 			if (p->attached & bit)
 				vtapd_hook_detach(&d->ld, p, bit);
+	}
+	/* the guards of ports that are gone, and their table */
+	if (d->cfg.sink_hook == VTAPD_SINK_HOOK_NFT) {
+		char table[VTAP_NFT_TABLE_MAX];
+
+		vtap_nft_guard_table(d->ld.pin_root, table, sizeof(table));
+		vtap_nft_guard_drop_table(table);
 	}
 	vtapd_ring_close(&d->ring);
 	vtapd_sinks_close(&d->sinks, &d->cfg.vxlan, unpin);

@@ -7,6 +7,7 @@
 #include "hooks.h"
 #include "core/log.h"
 #include "kernel/link.h"
+#include "kernel/nft_guard.h"
 #include "kernel/xsk_pins.h"
 
 /* Counters survive a restart: their owners are in the pinned vtap_names
@@ -47,15 +48,49 @@ int vtapd_init(struct vtapd *d)
 	return ret;
 }
 
+/* The nftables guards a previous vtapd left (--sink-hook nft): its ports'
+ * become this one's; a guard on a port that is gone is removed. */
+static void adopt_guards(struct vtapd *d)
+{
+	char table[VTAP_NFT_TABLE_MAX], devs[256][IF_NAMESIZE];
+	int n;
+
+	vtap_nft_guard_table(d->ld.pin_root, table, sizeof(table));
+	n = vtap_nft_guard_list(table, devs, 256);
+	for (int i = 0; i < n && i < 256; i++) {
+		struct vtapd_port *p = vtapd_port_by_name(&d->ports, devs[i]);
+
+		if (!p) {
+			vtap_nft_guard_del(table, devs[i]);
+			continue;
+		}
+		/* its slot, and the counters in it, go on */
+		int mtu = vtap_link_mtu(p->name);
+		int slot =
+		    vtap_loader_bare_take(&d->ld, (__u32)p->ifindex, mtu > 0 ? (__u32)mtu + 18 : 0);
+
+		if (slot < 0) {
+			vtap_nft_guard_del(table, devs[i]);
+			continue;
+		}
+		p->guard_slot = slot;
+		memcpy(p->guard_dev, devs[i], sizeof(p->guard_dev));
+		p->attached |= VTAPD_ATT_GUARD;
+		d->rec.adopted++;
+		log_info("adopted the nftables guard on %s", p->name);
+	}
+}
+
 void vtapd_adopt(struct vtapd *d)
 {
+	adopt_guards(d);
 	for (size_t i = 0; i < d->ports.n; i++) {
 		struct vtapd_port *p = &d->ports.v[i];
 		unsigned int bits = vtapd_hooks_adopt(&d->ld, &d->cfg, p);
 
 		if (!bits)
 			continue;
-		p->attached = bits;
+		p->attached |= bits;
 		/* a clsact that held vtap's filters is vtap's to remove with
 		 * them (not for an XDP tap or a TCX sink alone) */
 		p->adopted = (bits & (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_RX)) ||

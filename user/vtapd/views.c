@@ -9,6 +9,7 @@
 #include <vtap/limits.h>
 #include "ctl/counters.h"
 #include "ctl/views.h"
+#include "kernel/nft_guard.h"
 #include "vtapd.h"
 #include "cluster.h"
 #include "views.h"
@@ -43,17 +44,31 @@ struct vtapd_view vtapd_view_of(struct vtapd *d)
 
 /* ---- status ---- */
 
+/* The frames the nft guard on port dropped, into *foreign (left as it is
+ * when nft cannot say) */
+static void guard_dropped(const struct vtap_loader *ld, const char *port, __u64 *foreign)
+{
+	char table[VTAP_NFT_TABLE_MAX];
+	uint64_t n;
+
+	vtap_nft_guard_table(ld->pin_root, table, sizeof(table));
+	if (!vtap_nft_guard_dropped(table, port, &n))
+		*foreign = n;
+}
+
 /* "out(xdp)" for the XDP tap, "sink(tcx)" for a sink on TCX egress (tc
- * filter show does not list it) */
+ * filter show does not list it), "guard(nft)" for a local monitor port
+ * without a sink program */
 static const char *hooks_str(const struct vtapd_port *p, char *buf, size_t n)
 {
 	unsigned int a = p->attached;
 
-	snprintf(buf, n, "%s%s%s%s", a & VTAPD_ATT_XDP ? "out(xdp) " : "",
+	snprintf(buf, n, "%s%s%s%s%s", a & VTAPD_ATT_XDP ? "out(xdp) " : "",
 		 a & VTAPD_ATT_OUT ? "out " : "", a & VTAPD_ATT_IN ? "in " : "",
 		 !(a & VTAPD_ATT_SINK) ? ""
 		 : p->sink.id	       ? "sink(tcx) "
-				       : "sink ");
+				       : "sink ",
+		 a & VTAPD_ATT_GUARD ? "guard(nft) " : "");
 	size_t l = strlen(buf);
 	if (l)
 		buf[l - 1] = 0;
@@ -338,10 +353,17 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 		const struct vtapd_port *p = &v.ports[i];
 		struct vtap_sink_counters s;
 
-		if (!(p->attached & VTAPD_ATT_SINK))
+		if (!(p->attached & (VTAPD_ATT_SINK | VTAPD_ATT_GUARD)))
 			continue;
-		if (vtap_loader_read_sink(v.ld, (__u32)p->ifindex, &s))
+		/* without a sink program: the tap's counters in the port's
+		 * slot, and the guard drops what the sink would count foreign */
+		if ((p->attached & VTAPD_ATT_GUARD) && !(p->attached & VTAPD_ATT_SINK)) {
+			if (vtap_loader_read_bare(v.ld, (__u32)p->guard_slot, &s))
+				memset(&s, 0, sizeof(s));
+			guard_dropped(v.ld, p->name, &s.foreign);
+		} else if (vtap_loader_read_sink(v.ld, (__u32)p->ifindex, &s)) {
 			memset(&s, 0, sizeof(s));
+		}
 		vtap_stats_sink(&sv, p->name, &s, NULL, NULL);
 	}
 	vtapd_groups_stats(v.groups, v.ld, v.set, &sv);

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/* nft_guard.h, through nft -f - (one transaction per change). */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nft_guard.h"
+#include "core/run.h"
+
+/* a chain is named after its device: g_DEV */
+#define CHAIN_PREFIX "g_"
+
+void vtap_nft_guard_table(const char *pin_root, char *table, size_t len)
+{
+	size_t n = (size_t)snprintf(table, len, "vtap%s", pin_root);
+
+	for (size_t i = 4; i < n && i < len; i++)
+		if (!isalnum((unsigned char)table[i]))
+			table[i] = '_';
+}
+
+bool vtap_nft_guard_name_ok(const char *dev)
+{
+	if (!dev[0] || strlen(dev) >= IF_NAMESIZE)
+		return false;
+	for (const char *c = dev; *c; c++)
+		if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
+			return false;
+	return true;
+}
+
+/* nft -f - with script; its exit status, or -errno when it could not run */
+static int nft(const char *script, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char *argv[] = {"nft", "-f", "-", NULL};
+	int ret = vtap_run_tool(argv, script, out, outlen, err, errlen);
+
+	if (ret == 127)
+		return -ENOENT; /* no nft on this host */
+	return ret > 0 ? -EIO : ret;
+}
+
+int vtap_nft_guard_add(const char *table, const char *dev, char *err, size_t errlen)
+{
+	char script[1024];
+
+	if (!vtap_nft_guard_name_ok(dev))
+		return -EINVAL;
+	/* the chain may be there (a kept run's): added again it stays
+	 * bound to the port, so no frame passes unguarded meanwhile */
+	snprintf(script, sizeof(script),
+		 "add table netdev %s\n"
+		 "add chain netdev %s " CHAIN_PREFIX "%s { type filter hook egress device \"%s\" "
+		 "priority 0; policy accept; }\n"
+		 "flush chain netdev %s " CHAIN_PREFIX "%s\n"
+		 "add rule netdev %s " CHAIN_PREFIX "%s counter drop\n",
+		 table, table, dev, dev, table, dev, table, dev);
+	return nft(script, NULL, 0, err, errlen);
+}
+
+/* nft list chain netdev TABLE g_DEV into out; nft's status */
+static int list_chain(const char *table, const char *dev, char *out, size_t outlen)
+{
+	char chain[IF_NAMESIZE + 8];
+	char *argv[] = {"nft", "list", "chain", "netdev", (char *)table, chain, NULL};
+
+	snprintf(chain, sizeof(chain), CHAIN_PREFIX "%s", dev);
+	return vtap_run_tool(argv, NULL, out, outlen, NULL, 0);
+}
+
+int vtap_nft_guard_del(const char *table, const char *dev)
+{
+	char script[512];
+
+	if (!vtap_nft_guard_name_ok(dev))
+		return -EINVAL;
+	if (list_chain(table, dev, NULL, 0))
+		return 0; /* not there (nft 1.0.6 has no "destroy") */
+	snprintf(script, sizeof(script), "delete chain netdev %s " CHAIN_PREFIX "%s\n", table, dev);
+	return nft(script, NULL, 0, NULL, 0);
+}
+
+int vtap_nft_guard_dropped(const char *table, const char *dev, uint64_t *pkts)
+{
+	char out[2048];
+	const char *c;
+
+	if (!vtap_nft_guard_name_ok(dev))
+		return -EINVAL;
+	if (list_chain(table, dev, out, sizeof(out)))
+		return -ENOENT;
+	c = strstr(out, "counter packets ");
+	if (!c || sscanf(c, "counter packets %" SCNu64, pkts) != 1)
+		return -EPROTO;
+	return 0;
+}
+
+int vtap_nft_guard_list(const char *table, char (*devs)[IF_NAMESIZE], int max)
+{
+	char *argv[] = {"nft", "list", "chains", "netdev", NULL};
+	char *out = malloc(65536), *save = NULL;
+	bool ours = false;
+	int n = 0;
+
+	if (!out)
+		return -ENOMEM;
+	/* "table netdev T {" then "chain g_DEV {" lines, one table after
+	 * another */
+	if (vtap_run_tool(argv, NULL, out, 65536, NULL, 0)) {
+		free(out);
+		return -ENOENT;
+	}
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char name[VTAP_NFT_TABLE_MAX + 8];
+
+		if (sscanf(l, " table netdev %135s", name) == 1)
+			ours = !strcmp(name, table);
+		else if (ours && sscanf(l, " chain " CHAIN_PREFIX "%31[^ {]", name) == 1 &&
+			 vtap_nft_guard_name_ok(name)) {
+			if (devs && n < max)
+				memcpy(devs[n], name,
+				       strlen(name) + 1); /* name_ok: < IF_NAMESIZE */
+			n++;
+		}
+	}
+	free(out);
+	return n;
+}
+
+int vtap_nft_guard_drop_table(const char *table)
+{
+	char script[256];
+	char *argv[] = {"nft", "list", "table", "netdev", (char *)table, NULL};
+
+	if (vtap_run_tool(argv, NULL, NULL, 0, NULL, 0))
+		return 0; /* not there */
+	snprintf(script, sizeof(script), "delete table netdev %s\n", table);
+	return nft(script, NULL, 0, NULL, 0) ?: 1;
+}
