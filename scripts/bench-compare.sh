@@ -103,7 +103,7 @@ variant_up() {
 		vtapd_start || return 1
 		for _ in $(seq 100); do
 			tc filter show dev ${VT_PREFIX}-vm1 ingress 2>/dev/null | grep -q vtap_tc_out &&
-				sink_on ${VT_PREFIX}-mon && return 0
+				{ sink_on ${VT_PREFIX}-mon || guard_on ${VT_PREFIX}-mon; } && return 0
 			sleep 0.05
 		done
 		return 1 ;;

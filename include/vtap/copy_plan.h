@@ -68,12 +68,15 @@ static __always_inline int vtap_copy_plan(VTAP_TAP_BE be, const struct vtap_fram
 		}
 	}
 	if (r->flags & (VTAP_RULE_DEDUP | VTAP_RULE_RATE)) {
+		/* a local monitor is one whether its port has a sink program
+		 * or not (a port moving between them, one reload) */
+		__u32 kind = cp->sink_kind == VTAP_SINK_BARE ? VTAP_SINK_PLAIN : cp->sink_kind;
 		__u64 key = 0;
 
 		if (r->flags & VTAP_RULE_DEDUP)
 			key = vtap_dedup_key(vtap_frame_fp(f->data, f->end, pkt, f->len),
-					     cp->sink_ifindex, cp->sink_kind,
-					     cp->sink_kind == VTAP_SINK_PLAIN ? 0 : cp->session);
+					     cp->sink_ifindex, kind,
+					     kind == VTAP_SINK_PLAIN ? 0 : cp->session);
 		switch (vtap_tap_be_admit(be, r->flags, r->policy_id, key,
 					  vtap_dedup_where(f->ifindex, f->dir), f->len)) {
 		case VTAP_ADMIT_DEDUP:

@@ -84,6 +84,28 @@ ctl reload >/dev/null
 check "[snaplen] without it: the guard again, no vtap_sink" eval "guard_on $MON && no_sink"
 promises unsnapped
 
+# --- c2. the one-copy check, as for a local monitor with a sink program ---
+cat >"$VT_POL/10.yaml" <<YAML
+monitors:
+  - { name: m, type: local, port: $MON }
+policies:
+  - { name: p, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, match: { protocol: icmp }, monitor: m }
+  - { name: r, source: { ports: [${VT_PREFIX}-vm2] }, direction: in, match: { protocol: icmp }, monitor: m }
+YAML
+ctl reload >/dev/null
+dd0=$(stat_of r deduplicated)
+capture_start mon "$VT_RUN/mon-dedup.pcap"
+nsx vm1 ping -c 5 -i 0.05 -q 10.77.0.2 >/dev/null
+capture_until "$VT_RUN/mon-dedup.pcap" 5
+sleep 0.2
+capture_stop
+dd=$(stat_of r deduplicated)
+diag "[dedup] mon got $(count "$VT_RUN/mon-dedup.pcap") frames; r deduplicated $dd0 -> $dd"
+check "[dedup] each request seen at vm1 out and vm2 in reaches mon once (5), the second copies counted deduplicated" \
+	eval "[ \"\$(count '$VT_RUN/mon-dedup.pcap')\" -eq 5 ] && [ $((dd - dd0)) -eq 5 ] && guard_on $MON && no_sink"
+policies
+ctl reload >/dev/null
+
 # --- d. killed, then adopted ---
 kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=
 rm -f "$VT_SOCK"

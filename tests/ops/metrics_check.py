@@ -94,7 +94,7 @@ if daemon == "vtapd":
         listed.add(p["name"])
         same("vtap_port_info", 1, port=p["name"], engine=p["engine"],
              out_hook=p["out_hook"] or "none", in_hook=p["in_hook"] or "none",
-             sink="true" if any(h.startswith("sink") for h in p["hooks"].split()) else "false")
+             sink="true" if any(h.startswith(("sink", "guard")) for h in p["hooks"].split()) else "false")
     for s in status["monitor_sinks"]:
         lb = dict(monitor=s["monitor"], port=s["port"])
         same("vtap_monitor_sink_up", 1 if s["state"] == "ok" else 0, **lb)

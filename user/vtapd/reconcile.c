@@ -108,6 +108,9 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 	e->bare = calloc(set->n_monitors + 1, sizeof(*e->bare));
 	if (!e->sinks || !e->down || !e->groups || !e->bare)
 		return -ENOMEM;
+	/* groups, refused monitors and the others: a sink program's, or none */
+	for (size_t m = 0; m < set->n_monitors; m++)
+		e->bare[m] = -1;
 	if (vtapd_groups_ids(&d->groups, &d->ld, set, e->groups))
 		return -ENOSPC;
 	for (size_t m = 0; m < set->n_monitors; m++) {
@@ -125,7 +128,6 @@ static int monitor_sinks(struct vtapd *d, const struct vtap_policy_set *set, enu
 		e->down[m] = p && !p->up;
 		/* the bridge keeps what the port has now; a guard to be put on
 		 * gets its slot then (set_rule_sinks) */
-		e->bare[m] = -1;
 		if (which == SINKS_LIVE ? p && (p->attached & (VTAPD_ATT_GUARD | VTAPD_ATT_SINK)) ==
 						   VTAPD_ATT_GUARD
 					: vtapd_monitor_bare(&d->cfg, set, m, p))
