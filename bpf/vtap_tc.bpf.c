@@ -81,8 +81,11 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	 * program) and its session; the original gets its own values back. */
 	prio = skb->priority;
 	skb->mark = VTAP_COPY_MAGIC | (cp.snaplen & 0xffff);
-	skb->priority =
-	    (cp.sink_kind << VTAP_SESSION_KIND_SHIFT) | (cp.session & VTAP_SESSION_ID_MASK);
+	/* a bare copy has no sink program to take the session off again:
+	 * it keeps the frame's priority (a qdisc or OVS may read it) */
+	if (cp.sink_kind != VTAP_SINK_BARE)
+		skb->priority =
+		    (cp.sink_kind << VTAP_SESSION_KIND_SHIFT) | (cp.session & VTAP_SESSION_ID_MASK);
 	ret = bpf_clone_redirect(skb, cp.sink_ifindex, 0);
 	skb->mark = mark;
 	skb->priority = prio;
@@ -225,10 +228,6 @@ int vtap_sink(struct __sk_buff *skb)
 	}
 	skb->mark = 0;
 	skb->priority = 0;
-	/* counted by the tap: a copy of a port moving to or from the nft
-	 * guard, between the two */
-	if (kind == VTAP_SINK_BARE)
-		return TC_ACT_OK;
 	/* the common case (every copy to a local monitor without snaplen)
 	 * skips the rest: nothing to cut, nothing to add */
 	if (vtap_sink_as_is(skb, mark, kind))

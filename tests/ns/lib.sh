@@ -96,7 +96,9 @@ topo_down() {
 
 # nft_table: the nftables table of vtapd --sink-hook nft's guards for this
 # run's pin root (kernel/nft_guard.h)
-nft_table() { echo "vtap$(tr -c 'A-Za-z0-9\n' '_' <<<"$VT_PIN")"; }
+nft_table() {
+	python3 -c 'import sys; print("vtap" + "".join(c if c.isascii() and c.isalnum() else "_%02x" % ord(c) for c in sys.argv[1]))' "$VT_PIN"
+}
 # guard_on DEV: the guard's chain for DEV is in it
 guard_on() { nft list chain netdev "$(nft_table)" "g_$1" >/dev/null 2>&1; }
 

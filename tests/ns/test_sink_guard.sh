@@ -38,7 +38,7 @@ no_sink() { ! sink_on "$MON"; }
 # promises WHAT: vm1's 5 pings are 10 copies at mon, request out and reply
 # in (lib.sh, sink_promises)
 promises() { sink_promises "$1" 10; }
-chains() { nft list chains netdev 2>/dev/null | grep -c "chain g_"; }
+chains() { nft list table netdev "$(nft_table)" 2>/dev/null | grep -c "chain g_"; }
 
 # --- a. the guard ---
 check "[guard] vtapd --sink-hook nft starts" vtapd_start --sink-hook nft
@@ -51,7 +51,9 @@ promises guard
 # --- b. a copy the port cannot carry ---
 check "[mtu] the port's slot says it carries 1518 bytes (MTU 1500, Ethernet, VLAN)" \
 	eval "map_true vtap_bare_ports '[.[].formatted.value | select(.room == 1518)] | length == 1'"
+# the veth forwards what its peer takes: both ends' MTU go down
 ip link set "$MON" mtu 1000
+nsx mon ip link set eth0 mtu 1000
 # vtapd follows the port's MTU into the tap's table of guarded ports
 room() { map_json vtap_bare_ports "[.[].formatted.value | select(.ifindex == $(cat /sys/class/net/$MON/ifindex)) | .room] | .[0]"; }
 for i in $(seq 60); do [ "$(room)" = 1018 ] && break; sleep 0.05; done
@@ -65,11 +67,13 @@ tb=$(sink_stat too_big); cf=$(stat_of p copy_fail)
 diag "[mtu] too_big $tb0 -> $tb, p's copy_fail $cf0 -> $cf, mon got $(count "$VT_RUN/mon-big.pcap")"
 check "[mtu] both copies (request, reply) counted too_big, the request's as p's copy_fail, none at mon" \
 	eval "[ $((tb - tb0)) -eq 2 ] && [ $((cf - cf0)) -eq 1 ] && [ \"\$(count '$VT_RUN/mon-big.pcap')\" -eq 0 ]"
+nsx mon ip link set eth0 mtu 1500
 ip link set "$MON" mtu 1500
 # an MTU below IPv6's minimum took IPv6 off the port; back above it, the
 # host would start IPv6 there again (link-local address, DAD, router
 # solicitations: frames the guard drops, counted foreign)
 sysctl -qw "net.ipv6.conf.$MON.disable_ipv6=1"
+nsx mon sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
 
 # --- c. a snaplen brings the sink program back, and back again ---
 policies 64
@@ -106,13 +110,23 @@ check "[dedup] each request seen at vm1 out and vm2 in reaches mon once (5), the
 policies
 ctl reload >/dev/null
 
+# --- c3. the guard removed behind vtapd's back ---
+nft delete chain netdev "$(nft_table)" "g_$MON"
+check "[gone] the guard is off $MON (removed by another tool)" eval "! guard_on $MON"
+ctl reload >/dev/null
+check "[gone] the next reload puts it on again" eval "guard_on $MON && no_sink"
+check "[gone] the log says it was removed" grep -q "vtap's filter on $MON was removed by someone else" "$VT_RUN/vtapd.log"
+promises regarded
+
 # --- d. killed, then adopted ---
+dk=$(sink_stat delivered)
 kill -KILL "$VTAPD_PID"; wait "$VTAPD_PID" 2>/dev/null; VTAPD_PID=
 rm -f "$VT_SOCK"
 check "[killed] the guard stays" guard_on "$MON"
 check "[adopt] a new vtapd --sink-hook nft starts" vtapd_start --sink-hook nft
 check "[adopt] the log says it adopted the guard" grep -q "adopted the nftables guard on $MON" "$VT_RUN/vtapd.log"
 check "[adopt] one guard chain, no vtap_sink" eval "[ \"\$(chains)\" -eq 1 ] && guard_on $MON && no_sink"
+check "[adopt] the port's delivered count goes on ($dk before the kill)" test "$(sink_stat delivered)" -eq "$dk"
 promises adopted
 
 # --- e. auto over a kept guard ---
@@ -139,8 +153,8 @@ check "[teardown] vtapctl teardown without a daemon removes the killed one's tab
 # --- g. no nft ---
 : >"$VT_RUN/vtapd.log"
 mkdir -p "$VT_RUN/nonft"
-for t in ip tc; do ln -sf "$(command -v $t)" "$VT_RUN/nonft/$t"; done
-PATH="$VT_RUN/nonft:/usr/bin:/bin" check "[no nft] vtapd --sink-hook nft starts without nft in its PATH" \
+for t in ip tc sh seq sleep sed cat; do ln -sf "$(command -v $t)" "$VT_RUN/nonft/$t"; done
+PATH="$VT_RUN/nonft" check "[no nft] vtapd --sink-hook nft starts without nft in its PATH" \
 	vtapd_start --sink-hook nft
 check "[no nft] $MON gets vtap_sink instead, with a warning" \
 	eval "sink_on $MON && grep -q 'cannot guard $MON with nftables (no nft on this host): it gets the sink program' '$VT_RUN/vtapd.log'"

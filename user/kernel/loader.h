@@ -86,6 +86,8 @@ int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_bare_take(struct vtap_loader *ld, __u32 ifindex, __u32 room);
 /* The port's slot is free again. */
 void vtap_loader_bare_give(struct vtap_loader *ld, __u32 ifindex);
+/* The port in slot (0: free). */
+__u32 vtap_loader_bare_port(struct vtap_loader *ld, __u32 slot);
 int vtap_loader_read_bare(struct vtap_loader *ld, __u32 slot, struct vtap_sink_counters *out);
 /* vtap's programs, as the skeletons name them (bpf/vtap_tc.bpf.c,
  * bpf/vtap_xdp.bpf.c): the one source of their names. */

@@ -173,6 +173,14 @@ void vtap_loader_bare_give(struct vtap_loader *ld, __u32 ifindex)
 		bpf_map_update_elem(vtap_loader_map_fd(ld, VTAP_MAP_BARE_PORTS), &k, &none, BPF_ANY);
 }
 
+__u32 vtap_loader_bare_port(struct vtap_loader *ld, __u32 slot)
+{
+	struct vtap_bare_port v = {0};
+
+	bpf_map_lookup_elem(vtap_loader_map_fd(ld, VTAP_MAP_BARE_PORTS), &slot, &v);
+	return v.ifindex;
+}
+
 int vtap_loader_read_bare(struct vtap_loader *ld, __u32 slot, struct vtap_sink_counters *out)
 {
 	return read_percpu(vtap_loader_map_fd(ld, VTAP_MAP_BARE), &slot, out, sizeof(*out));

@@ -12,13 +12,22 @@
 /* a chain is named after its device: g_DEV */
 #define CHAIN_PREFIX "g_"
 
-void vtap_nft_guard_table(const char *pin_root, char *table, size_t len)
+int vtap_nft_guard_table(const char *pin_root, char *table, size_t len)
 {
-	size_t n = (size_t)snprintf(table, len, "vtap%s", pin_root);
+	size_t n = (size_t)snprintf(table, len, "vtap");
 
-	for (size_t i = 4; i < n && i < len; i++)
-		if (!isalnum((unsigned char)table[i]))
-			table[i] = '_';
+	/* letters and digits as they are, anything else as _XX (hex): two
+	 * pin roots never share a table */
+	for (const char *c = pin_root; *c; c++) {
+		if (n + 4 > len) {
+			table[0] = 0;
+			return -ENAMETOOLONG;
+		}
+		n += (size_t)snprintf(table + n, len - n,
+				      isalnum((unsigned char)*c) ? "%c" : "_%02x",
+				      (unsigned char)*c);
+	}
+	return 0;
 }
 
 bool vtap_nft_guard_name_ok(const char *dev)
@@ -44,8 +53,10 @@ static int nft(const char *script, char *out, size_t outlen, char *err, size_t e
 
 int vtap_nft_guard_add(const char *table, const char *dev, char *err, size_t errlen)
 {
-	char script[1024];
+	char script[2048];
 
+	if (!table[0])
+		return -ENAMETOOLONG;
 	if (!vtap_nft_guard_name_ok(dev))
 		return -EINVAL;
 	/* the chain may be there (a kept run's): added again it stays
@@ -70,11 +81,18 @@ static int list_chain(const char *table, const char *dev, char *out, size_t outl
 	return vtap_run_tool(argv, NULL, out, outlen, NULL, 0);
 }
 
+bool vtap_nft_guard_present(const char *table, const char *dev)
+{
+	/* nft's status 1: no such chain. nft missing or failing otherwise:
+	 * taken as present, or every apply would put it on again */
+	return !table[0] || !vtap_nft_guard_name_ok(dev) || list_chain(table, dev, NULL, 0) != 1;
+}
+
 int vtap_nft_guard_del(const char *table, const char *dev)
 {
 	char script[512];
 
-	if (!vtap_nft_guard_name_ok(dev))
+	if (!table[0] || !vtap_nft_guard_name_ok(dev))
 		return -EINVAL;
 	if (list_chain(table, dev, NULL, 0))
 		return 0; /* not there (nft 1.0.6 has no "destroy") */
@@ -87,7 +105,7 @@ int vtap_nft_guard_dropped(const char *table, const char *dev, uint64_t *pkts)
 	char out[2048];
 	const char *c;
 
-	if (!vtap_nft_guard_name_ok(dev))
+	if (!table[0] || !vtap_nft_guard_name_ok(dev))
 		return -EINVAL;
 	if (list_chain(table, dev, out, sizeof(out)))
 		return -ENOENT;
@@ -104,6 +122,8 @@ int vtap_nft_guard_list(const char *table, char (*devs)[IF_NAMESIZE], int max)
 	bool ours = false;
 	int n = 0;
 
+	if (!table[0])
+		return 0;
 	if (!out)
 		return -ENOMEM;
 	/* "table netdev T {" then "chain g_DEV {" lines, one table after
@@ -115,7 +135,7 @@ int vtap_nft_guard_list(const char *table, char (*devs)[IF_NAMESIZE], int max)
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char name[VTAP_NFT_TABLE_MAX + 8];
 
-		if (sscanf(l, " table netdev %135s", name) == 1)
+		if (sscanf(l, " table netdev %263s", name) == 1)
 			ours = !strcmp(name, table);
 		else if (ours && sscanf(l, " chain " CHAIN_PREFIX "%31[^ {]", name) == 1 &&
 			 vtap_nft_guard_name_ok(name)) {
@@ -131,10 +151,10 @@ int vtap_nft_guard_list(const char *table, char (*devs)[IF_NAMESIZE], int max)
 
 int vtap_nft_guard_drop_table(const char *table)
 {
-	char script[256];
+	char script[512];
 	char *argv[] = {"nft", "list", "table", "netdev", (char *)table, NULL};
 
-	if (vtap_run_tool(argv, NULL, NULL, 0, NULL, 0))
+	if (!table[0] || vtap_run_tool(argv, NULL, NULL, 0, NULL, 0))
 		return 0; /* not there */
 	snprintf(script, sizeof(script), "delete table netdev %s\n", table);
 	return nft(script, NULL, 0, NULL, 0) ?: 1;

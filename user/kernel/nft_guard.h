@@ -13,16 +13,20 @@
 #include <stdint.h>
 #include <net/if.h>
 
-#define VTAP_NFT_TABLE_MAX 128
+#define VTAP_NFT_TABLE_MAX 256 /* nftables' NFT_NAME_MAXLEN */
 
 /* The table of the daemon whose pins are under pin_root: "vtap" and the
- * path with every character other than a letter or digit made '_'. */
-void vtap_nft_guard_table(const char *pin_root, char *table, size_t len);
+ * path, every character other than a letter or digit as _XX (its hex
+ * code). 0, or -ENAMETOOLONG when it does not fit len (table is then
+ * "vtap", which no vtapd's guards use). */
+int vtap_nft_guard_table(const char *pin_root, char *table, size_t len);
 /* Can dev have a guard (its name is a valid nft chain name's tail)? */
 bool vtap_nft_guard_name_ok(const char *dev);
 /* Put the guard on dev (again: its counter restarts), in one transaction.
  * 0, or a negative errno with nft's first line of complaint in err. */
 int vtap_nft_guard_add(const char *table, const char *dev, char *err, size_t errlen);
+/* Is dev's guard there (false only when nft says it is not)? */
+bool vtap_nft_guard_present(const char *table, const char *dev);
 /* Take dev's guard off (none there: 0). */
 int vtap_nft_guard_del(const char *table, const char *dev);
 /* The frames dev's guard dropped; 0 or a negative errno. */

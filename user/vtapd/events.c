@@ -73,6 +73,10 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 			log_info("port %s (ifindex %d) renamed to %s", p->name, ifindex, name);
 		if (p->attached || port_named(d, p->name) || port_named(d, name))
 			d->dirty = true;
+		/* the guard's chain is bound to the old name: it goes now, and
+		 * the port is guarded again if it is still a bare monitor's */
+		if (p->attached & VTAPD_ATT_GUARD)
+			vtapd_hook_detach(&d->ld, p, VTAPD_ATT_GUARD);
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	}
 	p->up = up;

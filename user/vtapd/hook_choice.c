@@ -7,9 +7,18 @@
 bool vtapd_monitor_bare(const struct vtapd_config *cfg, const struct vtap_policy_set *set, size_t m,
 			const struct vtapd_port *p)
 {
-	return cfg->sink_hook == VTAPD_SINK_HOOK_NFT &&
-	       set->monitors[m].type == VTAP_MONITOR_LOCAL && p && !p->guard_failed &&
-	       vtap_nft_guard_name_ok(p->name) && !vtap_monitor_cuts(set, (int)m);
+	if (cfg->sink_hook != VTAPD_SINK_HOOK_NFT || !p || p->guard_failed ||
+	    !vtap_nft_guard_name_ok(p->name))
+		return false;
+	/* the hooks are the port's: every monitor on it must do without */
+	for (size_t k = 0; k < set->n_monitors; k++) {
+		const struct vtap_monitor *o = &set->monitors[k];
+
+		if ((k == m || !strcmp(o->port, set->monitors[m].port)) &&
+		    (o->type != VTAP_MONITOR_LOCAL || vtap_monitor_cuts(set, (int)k)))
+			return false;
+	}
+	return true;
 }
 
 static bool names_port(const struct vtap_policy *pol, const char *name)

@@ -197,7 +197,7 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 
 	if (what == VTAPD_ATT_GUARD) {
 		detach_guard(ld, p);
-		return;
+		goto qdisc;
 	}
 	/* XDP: only while it is still the program vtap put there */
 	ret = what == VTAPD_ATT_XDP ? vtap_hook_detach_xdp(&p->xdp)
@@ -214,19 +214,30 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 		log_info("detached %s from %s", prog, p->name);
 	if (what == VTAPD_ATT_SINK)
 		vtap_loader_del_sink(ld, (__u32)p->ifindex);
+qdisc:
 	/* the qdisc goes if vtap made it (or adopted it from a previous vtapd,
 	 * which may have), and only if nobody has put a filter of their own
-	 * on it since */
-	if (!p->attached && (p->created_qdisc || p->adopted) &&
+	 * on it since (the guard is nftables', not the qdisc's) */
+	if (!(p->attached & ~VTAPD_ATT_GUARD) && (p->created_qdisc || p->adopted) &&
 	    vtap_hook_release_clsact(p->ifindex) == 1)
 		p->created_qdisc = false;
 }
 
-bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what)
+static bool guard_present(const struct vtap_loader *ld, const struct vtapd_port *p)
 {
-	/* the guard is not looked for: an nft run per port and poll */
-	if (!(p->attached & what) || what == VTAPD_ATT_GUARD)
+	char table[VTAP_NFT_TABLE_MAX];
+
+	vtap_nft_guard_table(ld->pin_root, table, sizeof(table));
+	return vtap_nft_guard_present(table, p->guard_dev);
+}
+
+bool vtapd_hook_gone(const struct vtap_loader *ld, const struct vtapd_port *p, unsigned int what)
+{
+	if (!(p->attached & what))
 		return false;
+	/* someone flushed the ruleset (systemctl reload nftables) */
+	if (what == VTAPD_ATT_GUARD)
+		return !guard_present(ld, p);
 	if (what == VTAPD_ATT_SINK && p->sink.id)
 		return !vtap_hook_tcx_present(&p->sink);
 	return what == VTAPD_ATT_XDP ? !vtap_hook_xdp_present(&p->xdp)

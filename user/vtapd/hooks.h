@@ -22,7 +22,7 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
  * copy it carries follows. */
 void vtapd_hook_guard_refresh(struct vtap_loader *ld, struct vtapd_port *p);
 /* Was it taken off behind vtap's back (tc filter del, another tool)? */
-bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what);
+bool vtapd_hook_gone(const struct vtap_loader *ld, const struct vtapd_port *p, unsigned int what);
 /* At start: vtap's programs a previous vtapd left on the port (same
  * program by tag, on this pin root's maps) become ours, untouched; a
  * sink on the other hook than cfg->sink_hook asks for is moved. */

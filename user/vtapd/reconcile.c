@@ -207,7 +207,7 @@ static void forget_gone(struct vtapd *d)
 		struct vtapd_port *p = &d->ports.v[i];
 
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
-			if (!vtapd_hook_gone(p, bit))
+			if (!vtapd_hook_gone(&d->ld, p, bit))
 				continue;
 			log_warn(
 			    "vtap's filter on %s was removed by someone else; attaching it again",
@@ -513,8 +513,9 @@ void vtapd_teardown(struct vtapd *d, bool unpin)
 			if (p->attached & bit)
 				vtapd_hook_detach(&d->ld, p, bit);
 	}
-	/* the guards of ports that are gone, and their table */
-	if (d->cfg.sink_hook == VTAPD_SINK_HOOK_NFT) {
+	/* the guards of ports that are gone, and their table (an adopted
+	 * guard's too, whatever --sink-hook is now) */
+	{
 		char table[VTAP_NFT_TABLE_MAX];
 
 		vtap_nft_guard_table(d->ld.pin_root, table, sizeof(table));

@@ -79,6 +79,16 @@ static void adopt_guards(struct vtapd *d)
 		d->rec.adopted++;
 		log_info("adopted the nftables guard on %s", p->name);
 	}
+	/* the slots of guards that are gone (a killed vtapd's port removed
+	 * since) are free again */
+	for (__u32 k = 0; k < VTAP_BARE_SLOTS; k++) {
+		__u32 ifindex = vtap_loader_bare_port(&d->ld, k);
+		struct vtapd_port *p =
+		    ifindex ? vtapd_port_by_index(&d->ports, (int)ifindex) : NULL;
+
+		if (ifindex && !(p && (p->attached & VTAPD_ATT_GUARD) && p->guard_slot == (int)k))
+			vtap_loader_bare_give(&d->ld, ifindex);
+	}
 }
 
 void vtapd_adopt(struct vtapd *d)

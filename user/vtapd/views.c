@@ -360,7 +360,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 		if ((p->attached & VTAPD_ATT_GUARD) && !(p->attached & VTAPD_ATT_SINK)) {
 			if (vtap_loader_read_bare(v.ld, (__u32)p->guard_slot, &s))
 				memset(&s, 0, sizeof(s));
-			guard_dropped(v.ld, p->name, &s.foreign);
+			guard_dropped(v.ld, p->guard_dev, &s.foreign);
 		} else if (vtap_loader_read_sink(v.ld, (__u32)p->ifindex, &s)) {
 			memset(&s, 0, sizeof(s));
 		}
