@@ -81,13 +81,6 @@ static int list_chain(const char *table, const char *dev, char *out, size_t outl
 	return vtap_run_tool(argv, NULL, out, outlen, NULL, 0);
 }
 
-bool vtap_nft_guard_present(const char *table, const char *dev)
-{
-	/* nft's status 1: no such chain. nft missing or failing otherwise:
-	 * taken as present, or every apply would put it on again */
-	return !table[0] || !vtap_nft_guard_name_ok(dev) || list_chain(table, dev, NULL, 0) != 1;
-}
-
 int vtap_nft_guard_del(const char *table, const char *dev)
 {
 	char script[512];
@@ -100,53 +93,63 @@ int vtap_nft_guard_del(const char *table, const char *dev)
 	return nft(script, NULL, 0, NULL, 0);
 }
 
-int vtap_nft_guard_dropped(const char *table, const char *dev, uint64_t *pkts)
+int vtap_nft_guards_read(const char *table, struct vtap_nft_guards *g)
 {
-	char out[2048];
-	const char *c;
+	enum { OUT_MAX = 256 * 1024 }; /* ~200 bytes a chain */
+	char *argv[] = {"nft", "list", "table", "netdev", (char *)table, NULL};
+	char *out, *save = NULL;
+	int cur = -1, ret;
 
-	if (!table[0] || !vtap_nft_guard_name_ok(dev))
-		return -EINVAL;
-	if (list_chain(table, dev, out, sizeof(out)))
-		return -ENOENT;
-	c = strstr(out, "counter packets ");
-	if (!c || sscanf(c, "counter packets %" SCNu64, pkts) != 1)
-		return -EPROTO;
-	return 0;
-}
-
-int vtap_nft_guard_list(const char *table, char (*devs)[IF_NAMESIZE], int max)
-{
-	char *argv[] = {"nft", "list", "chains", "netdev", NULL};
-	char *out = malloc(65536), *save = NULL;
-	bool ours = false;
-	int n = 0;
-
+	g->n = 0;
 	if (!table[0])
 		return 0;
-	if (!out)
+	if (!(out = malloc(OUT_MAX)))
 		return -ENOMEM;
-	/* "table netdev T {" then "chain g_DEV {" lines, one table after
-	 * another */
-	if (vtap_run_tool(argv, NULL, out, 65536, NULL, 0)) {
+	/* "chain g_DEV {" then its rule, "counter packets N bytes M drop" */
+	ret = vtap_run_tool(argv, NULL, out, OUT_MAX, NULL, 0);
+	if (ret) {
 		free(out);
-		return -ENOENT;
+		/* 1: no such table, so no guard */
+		return ret == 1 ? 0 : ret == 127 ? -ENOENT : ret < 0 ? ret : -EIO;
 	}
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char name[VTAP_NFT_TABLE_MAX + 8];
+		char name[IF_NAMESIZE + 8];
+		uint64_t pkts;
 
-		if (sscanf(l, " table netdev %263s", name) == 1)
-			ours = !strcmp(name, table);
-		else if (ours && sscanf(l, " chain " CHAIN_PREFIX "%31[^ {]", name) == 1 &&
-			 vtap_nft_guard_name_ok(name)) {
-			if (devs && n < max)
-				memcpy(devs[n], name,
-				       strlen(name) + 1); /* name_ok: < IF_NAMESIZE */
-			n++;
+		if (sscanf(l, " chain " CHAIN_PREFIX "%23[^ {]", name) == 1) {
+			cur = -1;
+			if (vtap_nft_guard_name_ok(name) && g->n < VTAP_NFT_GUARDS_MAX) {
+				cur = g->n++;
+				memcpy(g->dev[cur], name, IF_NAMESIZE);
+				g->dropped[cur] = 0;
+			}
+		} else if (cur >= 0 && sscanf(l, " counter packets %" SCNu64, &pkts) == 1) {
+			g->dropped[cur] = pkts;
 		}
 	}
 	free(out);
-	return n;
+	return 0;
+}
+
+struct vtap_nft_guards *vtap_nft_guards_of(const char *pin_root)
+{
+	char table[VTAP_NFT_TABLE_MAX];
+	struct vtap_nft_guards *g = malloc(sizeof(*g));
+
+	vtap_nft_guard_table(pin_root, table, sizeof(table));
+	if (g && vtap_nft_guards_read(table, g)) {
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+int vtap_nft_guards_find(const struct vtap_nft_guards *g, const char *dev)
+{
+	for (int i = 0; i < g->n; i++)
+		if (!strcmp(g->dev[i], dev))
+			return i;
+	return -1;
 }
 
 int vtap_nft_guard_drop_table(const char *table)

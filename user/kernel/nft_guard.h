@@ -25,15 +25,24 @@ bool vtap_nft_guard_name_ok(const char *dev);
 /* Put the guard on dev (again: its counter restarts), in one transaction.
  * 0, or a negative errno with nft's first line of complaint in err. */
 int vtap_nft_guard_add(const char *table, const char *dev, char *err, size_t errlen);
-/* Is dev's guard there (false only when nft says it is not)? */
-bool vtap_nft_guard_present(const char *table, const char *dev);
 /* Take dev's guard off (none there: 0). */
 int vtap_nft_guard_del(const char *table, const char *dev);
-/* The frames dev's guard dropped; 0 or a negative errno. */
-int vtap_nft_guard_dropped(const char *table, const char *dev, uint64_t *pkts);
-/* The devices with a guard in table (a previous vtapd's, at start): up to
- * max names; the number found, or a negative errno (no table: 0). */
-int vtap_nft_guard_list(const char *table, char (*devs)[IF_NAMESIZE], int max);
+/* Every guard in a table and the frames it dropped, read with one nft
+ * run (a stats request or an apply asks about all guarded ports at once).
+ * As many as the tap has slots for them (VTAP_BARE_SLOTS). */
+#define VTAP_NFT_GUARDS_MAX 256
+struct vtap_nft_guards {
+	int n;
+	char dev[VTAP_NFT_GUARDS_MAX][IF_NAMESIZE];
+	uint64_t dropped[VTAP_NFT_GUARDS_MAX];
+};
+/* 0 (no table: none), or a negative errno when nft could not say. */
+int vtap_nft_guards_read(const char *table, struct vtap_nft_guards *g);
+/* The same for the table of the vtapd whose pins are under pin_root, into
+ * a new snapshot (free() it); NULL when nft could not say. */
+struct vtap_nft_guards *vtap_nft_guards_of(const char *pin_root);
+/* dev's index in g, or -1. */
+int vtap_nft_guards_find(const struct vtap_nft_guards *g, const char *dev);
 /* The table and every guard in it: 1, or 0 when there was none (or no
  * nft), or a negative errno. */
 int vtap_nft_guard_drop_table(const char *table);

@@ -223,21 +223,16 @@ qdisc:
 		p->created_qdisc = false;
 }
 
-static bool guard_present(const struct vtap_loader *ld, const struct vtapd_port *p)
-{
-	char table[VTAP_NFT_TABLE_MAX];
-
-	vtap_nft_guard_table(ld->pin_root, table, sizeof(table));
-	return vtap_nft_guard_present(table, p->guard_dev);
-}
-
-bool vtapd_hook_gone(const struct vtap_loader *ld, const struct vtapd_port *p, unsigned int what)
+bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what,
+		     const struct vtap_nft_guards *guards)
 {
 	if (!(p->attached & what))
 		return false;
-	/* someone flushed the ruleset (systemctl reload nftables) */
+	/* someone flushed the ruleset (systemctl reload nftables); nft
+	 * could not say (guards NULL): taken as there, or every apply would
+	 * put it on again */
 	if (what == VTAPD_ATT_GUARD)
-		return !guard_present(ld, p);
+		return guards && vtap_nft_guards_find(guards, p->guard_dev) < 0;
 	if (what == VTAPD_ATT_SINK && p->sink.id)
 		return !vtap_hook_tcx_present(&p->sink);
 	return what == VTAPD_ATT_XDP ? !vtap_hook_xdp_present(&p->xdp)

@@ -9,6 +9,8 @@
 #include "ports.h"
 #include "kernel/loader.h"
 
+struct vtap_nft_guards;
+
 /* Put one of vtap's programs (a VTAPD_ATT_* bit) on the port. XDP goes
  * on only where no other program is (p->hook_note says why not); a sink
  * goes on TCX egress where the kernel has it (cfg->sink_hook) and gets its
@@ -21,8 +23,11 @@ void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 /* A guarded port changed (its MTU, maybe): the tap's idea of the longest
  * copy it carries follows. */
 void vtapd_hook_guard_refresh(struct vtap_loader *ld, struct vtapd_port *p);
-/* Was it taken off behind vtap's back (tc filter del, another tool)? */
-bool vtapd_hook_gone(const struct vtap_loader *ld, const struct vtapd_port *p, unsigned int what);
+/* Was it taken off behind vtap's back (tc filter del, another tool)?
+ * guards: this vtapd's nft guards as read for the whole apply (NULL when
+ * nft could not say). */
+bool vtapd_hook_gone(const struct vtapd_port *p, unsigned int what,
+		     const struct vtap_nft_guards *guards);
 /* At start: vtap's programs a previous vtapd left on the port (same
  * program by tag, on this pin root's maps) become ours, untouched; a
  * sink on the other hook than cfg->sink_hook asks for is moved. */

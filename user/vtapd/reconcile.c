@@ -203,11 +203,19 @@ static int compile(struct vtapd *d, const struct vtap_policy_set *set, const __u
  * del, another tool's teardown): forgotten, so it is attached again. */
 static void forget_gone(struct vtapd *d)
 {
-	for (size_t i = 0; i < d->ports.n; i++) {
+	struct vtap_nft_guards *guards = NULL;
+	size_t i;
+
+	/* the guards, with one nft run for all ports, when there are any */
+	for (i = 0; i < d->ports.n && !(d->ports.v[i].attached & VTAPD_ATT_GUARD); i++)
+		;
+	if (i < d->ports.n)
+		guards = vtap_nft_guards_of(d->ld.pin_root);
+	for (i = 0; i < d->ports.n; i++) {
 		struct vtapd_port *p = &d->ports.v[i];
 
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1) {
-			if (!vtapd_hook_gone(&d->ld, p, bit))
+			if (!vtapd_hook_gone(p, bit, guards))
 				continue;
 			log_warn(
 			    "vtap's filter on %s was removed by someone else; attaching it again",
@@ -215,6 +223,7 @@ static void forget_gone(struct vtapd *d)
 			p->attached &= ~bit;
 		}
 	}
+	free(guards);
 }
 
 /* Attach first: a tap without rules for its port copies nothing. want[i]

@@ -2,6 +2,7 @@
 /* What vtapd takes over at start: the pinned maps, the owners of their
  * counters (vtap_names), and the hooks a previous vtapd left attached —
  * kept untouched, so a restart leaves no gap in tapping. */
+#include <stdlib.h>
 #include <string.h>
 #include "vtapd.h"
 #include "hooks.h"
@@ -52,16 +53,16 @@ int vtapd_init(struct vtapd *d)
  * become this one's; a guard on a port that is gone is removed. */
 static void adopt_guards(struct vtapd *d)
 {
-	char table[VTAP_NFT_TABLE_MAX], devs[256][IF_NAMESIZE];
-	int n;
+	char table[VTAP_NFT_TABLE_MAX];
+	/* NULL: nft cannot say, nothing to adopt */
+	struct vtap_nft_guards *g = vtap_nft_guards_of(d->ld.pin_root);
 
 	vtap_nft_guard_table(d->ld.pin_root, table, sizeof(table));
-	n = vtap_nft_guard_list(table, devs, 256);
-	for (int i = 0; i < n && i < 256; i++) {
-		struct vtapd_port *p = vtapd_port_by_name(&d->ports, devs[i]);
+	for (int i = 0; g && i < g->n; i++) {
+		struct vtapd_port *p = vtapd_port_by_name(&d->ports, g->dev[i]);
 
 		if (!p) {
-			vtap_nft_guard_del(table, devs[i]);
+			vtap_nft_guard_del(table, g->dev[i]);
 			continue;
 		}
 		/* its slot, and the counters in it, go on */
@@ -70,15 +71,16 @@ static void adopt_guards(struct vtapd *d)
 		    vtap_loader_bare_take(&d->ld, (__u32)p->ifindex, mtu > 0 ? (__u32)mtu + 18 : 0);
 
 		if (slot < 0) {
-			vtap_nft_guard_del(table, devs[i]);
+			vtap_nft_guard_del(table, g->dev[i]);
 			continue;
 		}
 		p->guard_slot = slot;
-		memcpy(p->guard_dev, devs[i], sizeof(p->guard_dev));
+		memcpy(p->guard_dev, g->dev[i], sizeof(p->guard_dev));
 		p->attached |= VTAPD_ATT_GUARD;
 		d->rec.adopted++;
 		log_info("adopted the nftables guard on %s", p->name);
 	}
+	free(g);
 	/* the slots of guards that are gone (a killed vtapd's port removed
 	 * since) are free again */
 	for (__u32 k = 0; k < VTAP_BARE_SLOTS; k++) {

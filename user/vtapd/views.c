@@ -44,16 +44,17 @@ struct vtapd_view vtapd_view_of(struct vtapd *d)
 
 /* ---- status ---- */
 
-/* The frames the nft guard on port dropped, into *foreign (left as it is
- * when nft cannot say) */
-static void guard_dropped(const struct vtap_loader *ld, const char *port, __u64 *foreign)
+/* The guards and what they dropped, read once per request (one nft run
+ * however many ports are guarded), on the first guarded port; NULL when
+ * nft could not say. */
+static const struct vtap_nft_guards *guards_of(const struct vtap_loader *ld,
+					       struct vtap_nft_guards **g, bool *tried)
 {
-	char table[VTAP_NFT_TABLE_MAX];
-	uint64_t n;
-
-	vtap_nft_guard_table(ld->pin_root, table, sizeof(table));
-	if (!vtap_nft_guard_dropped(table, port, &n))
-		*foreign = n;
+	if (!*tried) {
+		*tried = true;
+		*g = vtap_nft_guards_of(ld->pin_root);
+	}
+	return *g;
 }
 
 /* "out(xdp)" for the XDP tap, "sink(tcx)" for a sink on TCX egress (tc
@@ -334,6 +335,8 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
 	struct vtapd_view v = vtapd_view_of(srv);
 	struct vtap_stats_view sv;
+	struct vtap_nft_guards *guards = NULL;
+	bool guards_tried = false;
 	size_t n = v.set->n_receives;
 
 	vtap_stats_begin(&sv, o, r);
@@ -358,9 +361,13 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 		/* without a sink program: the tap's counters in the port's
 		 * slot, and the guard drops what the sink would count foreign */
 		if ((p->attached & VTAPD_ATT_GUARD) && !(p->attached & VTAPD_ATT_SINK)) {
+			const struct vtap_nft_guards *g = guards_of(v.ld, &guards, &guards_tried);
+			int k = g ? vtap_nft_guards_find(g, p->guard_dev) : -1;
+
 			if (vtap_loader_read_bare(v.ld, (__u32)p->guard_slot, &s))
 				memset(&s, 0, sizeof(s));
-			guard_dropped(v.ld, p->guard_dev, &s.foreign);
+			if (k >= 0)
+				s.foreign = g->dropped[k];
 		} else if (vtap_loader_read_sink(v.ld, (__u32)p->ifindex, &s)) {
 			memset(&s, 0, sizeof(s));
 		}
@@ -378,6 +385,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 		vtap_stats_recv(&sv, i < n ? (long long)vni : -1,
 				i < n ? v.set->receives[i].port : "(unknown vni)", &c);
 	}
+	free(guards);
 	vtap_stats_end(&sv);
 	return 0;
 }
