@@ -15,7 +15,8 @@
 #  e. a vtapd in auto mode over it: the sink program on, the guard gone;
 #  f. SIGTERM: no guard and no table left; an offline vtapctl teardown
 #     removes a killed vtapd's table;
-#  g. no nft on the host: the sink program instead, with a warning.
+#  g. no nft on the host: the sink program instead, with a warning; nft
+#     installed since: vtapctl reload puts the guard on (a file change does not).
 : "${VT_PREFIX:=vtsg}"
 . "$(dirname "$0")/lib.sh"
 MON=${VT_PREFIX}-mon
@@ -159,5 +160,16 @@ PATH="$VT_RUN/nonft" check "[no nft] vtapd --sink-hook nft starts without nft in
 check "[no nft] $MON gets vtap_sink instead, with a warning" \
 	eval "sink_on $MON && grep -q 'cannot guard $MON with nftables (no nft on this host): it gets the sink program' '$VT_RUN/vtapd.log'"
 promises no-nft
+# nft installed since: a reload on a file change leaves the port as it is,
+# an operator's reload (vtapctl reload, SIGHUP) tries the guard again
+ln -sf "$(command -v nft)" "$VT_RUN/nonft/nft"
+r0=$(status_of reloads_ok)
+policies
+check "[nft installed] a reload on a file change keeps vtap_sink on $MON" \
+	eval "wait_status reloads_ok $((r0 + 1)) && sink_on $MON && ! guard_on $MON"
+check "[nft installed] vtapctl reload tries again: the guard on, vtap_sink off" \
+	eval "ctl reload >/dev/null && guard_on $MON && no_sink"
+check "[nft installed] vtapctl status: guard(nft)" test "$(port_of "$MON" hooks)" = "guard(nft)"
+promises nft-installed
 vtapd_stop
 tap_end

@@ -343,7 +343,7 @@ int main(int argc, char **argv)
 				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 					if (si.ssi_signo == SIGHUP) {
 						log_info("SIGHUP: reloading %s", vtapd_sources(&d));
-						vtapd_reload(&d, NULL);
+						vtapd_reload_asked(&d, NULL);
 					} else {
 						log_info("signal %d: detaching and exiting",
 							 si.ssi_signo);

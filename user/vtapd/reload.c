@@ -134,3 +134,10 @@ fail:
 	free(ids);
 	return -1;
 }
+
+int vtapd_reload_asked(struct vtapd *d, struct sbuf *errs)
+{
+	for (size_t i = 0; i < d->ports.n; i++)
+		d->ports.v[i].guard_failed = false;
+	return vtapd_reload(d, errs);
+}

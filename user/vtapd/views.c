@@ -395,7 +395,7 @@ static int cmd_stats(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 static int cmd_reload(void *srv, struct vtap_ctl_req *r, struct sbuf *o)
 {
 	(void)r;
-	return vtap_ctl_reloaded(o, vtapd_reload(srv, o), vtapd_view_of(srv).set);
+	return vtap_ctl_reloaded(o, vtapd_reload_asked(srv, o), vtapd_view_of(srv).set);
 }
 
 /* capture POLICY [COUNT]: the connection becomes the stream of POLICY's

@@ -71,6 +71,10 @@ void vtapd_adopt(struct vtapd *d);
  * and reconcile, on failure log every error and keep the running set.
  * errs (optional) receives the errors. */
 int vtapd_reload(struct vtapd *d, struct sbuf *errs);
+/* The same, asked for by an operator (vtapctl reload, SIGHUP): a port nft
+ * could not guard before is tried again (nft installed since, its error
+ * gone), where a reload on a file change keeps the sink program it got. */
+int vtapd_reload_asked(struct vtapd *d, struct sbuf *errs);
 
 /* reconcile.c: make the kernel match set (whose ids are ids) and the
  * ports: sinks, attach, flip, detach. id_steps: vtap_policy_ids_assign's
