@@ -118,6 +118,12 @@ ctl reload >/dev/null
 check "[gone] the next reload puts it on again" eval "guard_on $MON && no_sink"
 check "[gone] the log says it was removed" grep -q "vtap's filter on $MON was removed by someone else" "$VT_RUN/vtapd.log"
 promises regarded
+# emptied behind vtapd's back (nft flush chain): a chain without its rule
+# guards nothing, and is put right the same way
+nft flush chain netdev "$(nft_table)" "g_$MON"
+ctl reload >/dev/null
+check "[flushed] the next reload puts the chain's rule back" \
+	eval "nft list chain netdev $(nft_table) g_$MON | grep -q 'counter packets [0-9]* bytes [0-9]* drop'"
 
 # --- d. killed, then adopted ---
 dk=$(sink_stat delivered)

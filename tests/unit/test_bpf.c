@@ -437,6 +437,7 @@ static void test_fixture(void **state)
 				fail_msg("mirror to an absent sink: copies %llu copy_fail %llu",
 					 (unsigned long long)k.copies,
 					 (unsigned long long)k.copy_fail);
+			assert_int_equal(k.copy_bytes, 0);
 		}
 	}
 	assert_int_equal(g1.seen - g0.seen, 1);

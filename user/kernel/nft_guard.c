@@ -8,6 +8,9 @@
 #include <string.h>
 #include "nft_guard.h"
 #include "core/run.h"
+#include <vtap/limits.h>
+
+_Static_assert(VTAP_NFT_GUARDS_MAX == VTAP_BARE_SLOTS, "a guard for every slot of the tap");
 
 /* a chain is named after its device: g_DEV */
 #define CHAIN_PREFIX "g_"
@@ -97,7 +100,7 @@ int vtap_nft_guards_read(const char *table, struct vtap_nft_guards *g)
 {
 	enum { OUT_MAX = 256 * 1024 }; /* ~200 bytes a chain */
 	char *argv[] = {"nft", "list", "table", "netdev", (char *)table, NULL};
-	char *out, *save = NULL;
+	char *out, *save = NULL, err[256] = "";
 	int cur = -1, ret;
 
 	g->n = 0;
@@ -106,11 +109,14 @@ int vtap_nft_guards_read(const char *table, struct vtap_nft_guards *g)
 	if (!(out = malloc(OUT_MAX)))
 		return -ENOMEM;
 	/* "chain g_DEV {" then its rule, "counter packets N bytes M drop" */
-	ret = vtap_run_tool(argv, NULL, out, OUT_MAX, NULL, 0);
+	ret = vtap_run_tool(argv, NULL, out, OUT_MAX, err, sizeof(err));
 	if (ret) {
 		free(out);
-		/* 1: no such table, so no guard */
-		return ret == 1 ? 0 : ret == 127 ? -ENOENT : ret < 0 ? ret : -EIO;
+		/* nft says 1 to every error: no such table (no guard) only
+		 * when it says so */
+		if (ret == 1 && strstr(err, "No such file or directory"))
+			return 0;
+		return ret == 127 ? -ENOENT : ret < 0 ? ret : -EIO;
 	}
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char name[IF_NAMESIZE + 8];
@@ -120,10 +126,14 @@ int vtap_nft_guards_read(const char *table, struct vtap_nft_guards *g)
 			cur = -1;
 			if (vtap_nft_guard_name_ok(name) && g->n < VTAP_NFT_GUARDS_MAX) {
 				cur = g->n++;
-				memcpy(g->dev[cur], name, IF_NAMESIZE);
+				/* name_ok: it fits, with its NUL */
+				memcpy(g->dev[cur], name, strlen(name) + 1);
+				g->guards[cur] = false;
 				g->dropped[cur] = 0;
 			}
-		} else if (cur >= 0 && sscanf(l, " counter packets %" SCNu64, &pkts) == 1) {
+		} else if (cur >= 0 && sscanf(l, " counter packets %" SCNu64, &pkts) == 1 &&
+			   strstr(l, " drop")) {
+			g->guards[cur] = true;
 			g->dropped[cur] = pkts;
 		}
 	}
@@ -147,7 +157,7 @@ struct vtap_nft_guards *vtap_nft_guards_of(const char *pin_root)
 int vtap_nft_guards_find(const struct vtap_nft_guards *g, const char *dev)
 {
 	for (int i = 0; i < g->n; i++)
-		if (!strcmp(g->dev[i], dev))
+		if (g->guards[i] && !strcmp(g->dev[i], dev))
 			return i;
 	return -1;
 }

@@ -34,6 +34,9 @@ int vtap_nft_guard_del(const char *table, const char *dev);
 struct vtap_nft_guards {
 	int n;
 	char dev[VTAP_NFT_GUARDS_MAX][IF_NAMESIZE];
+	/* the chain has its rule, "counter drop" (a flushed chain guards
+	 * nothing), and the frames it dropped */
+	bool guards[VTAP_NFT_GUARDS_MAX];
 	uint64_t dropped[VTAP_NFT_GUARDS_MAX];
 };
 /* 0 (no table: none), or a negative errno when nft could not say. */
@@ -41,7 +44,7 @@ int vtap_nft_guards_read(const char *table, struct vtap_nft_guards *g);
 /* The same for the table of the vtapd whose pins are under pin_root, into
  * a new snapshot (free() it); NULL when nft could not say. */
 struct vtap_nft_guards *vtap_nft_guards_of(const char *pin_root);
-/* dev's index in g, or -1. */
+/* dev's index in g when its chain guards (has its rule), or -1. */
 int vtap_nft_guards_find(const struct vtap_nft_guards *g, const char *dev);
 /* The table and every guard in it: 1, or 0 when there was none (or no
  * nft), or a negative errno. */

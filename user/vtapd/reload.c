@@ -137,7 +137,25 @@ fail:
 
 int vtapd_reload_asked(struct vtapd *d, struct sbuf *errs)
 {
-	for (size_t i = 0; i < d->ports.n; i++)
-		d->ports.v[i].guard_failed = false;
-	return vtapd_reload(d, errs);
+	size_t n = d->ports.n;
+	int *failed = calloc(n + 1, sizeof(*failed)); /* the ifindex of each that had failed */
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		struct vtapd_port *p = &d->ports.v[i];
+
+		if (failed && p->guard_failed)
+			failed[i] = p->ifindex;
+		p->guard_failed = false;
+	}
+	ret = vtapd_reload(d, errs);
+	/* a rejected reload applied nothing: those ports stay as they were */
+	for (size_t i = 0; ret && failed && i < n; i++) {
+		struct vtapd_port *p = failed[i] ? vtapd_port_by_index(&d->ports, failed[i]) : NULL;
+
+		if (p)
+			p->guard_failed = true;
+	}
+	free(failed);
+	return ret;
 }
