@@ -41,8 +41,24 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
 	return true;
 }
 
-/* ring: copy into the ring buffer (vtap_tc_ring_out) instead of cloning;
- * a constant per program, so each program has one copy path */
+/* A copy to a capture monitor goes into the ring buffer, which vtapd
+ * writes to the capture's pcapng file, instead of the clone to the sink
+ * veth (its sink program, the XDP program on its peer and the AF_XDP
+ * socket behind it): the sending CPU's cost of a copy goes from the clone's
+ * to the ring's (tests/bench/bench_xdp), and the peer's receive work goes
+ * altogether (docs/architecture.md, "Captures through the ring"). Not for a
+ * GSO super-frame, which the clone's path cuts into the segments a wire
+ * would carry (the ring would hold it whole, cut at VTAP_RING_COPY_MAX),
+ * nor for a frame whose VLAN tag the stack holds outside its data, which
+ * the sink program puts back into the frame and the ring's read would
+ * miss. */
+static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp)
+{
+	return cp->sink_kind == VTAP_SINK_CAPTURE && !skb->gso_size && !skb->vlan_present;
+}
+
+/* ring: copy every frame into the ring buffer (vtap_tc_ring_out) instead
+ * of cloning; a constant per program */
 static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 {
 	struct vtap_global_counters *gc = vtap_global_stats();
@@ -66,8 +82,8 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	r = vtap_tap(&ctx, &pkt, gc, &c, &gen);
 	if (!r || !vtap_plan(&ctx, &pkt, r, gen, c, &cp))
 		return TC_ACT_UNSPEC;
-	if (ring) {
-		/* the XDP tap's copy path, on an skb (see vtap_tc_ring_out) */
+	if (ring || vtap_ring_takes(skb, &cp)) {
+		/* the XDP tap's copy path, on an skb */
 		vtap_ring_copy(&ctx, &cp, c);
 		return TC_ACT_UNSPEC;
 	}

@@ -180,6 +180,17 @@ captures_complete() {
 # web_traffic: the exchange of scenario §6.1: three HTTP-like GETs from vm1
 # to vm2:80, and noise no port-80 TCP policy may copy (ping, TCP to 8080,
 # UDP to port 80)
+# web_gets N: vm2 answers N HTTP GETs (20000-byte bodies), vm1 makes them
+web_gets() {
+	local srv i
+	nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 "$1" &
+	srv=$!
+	sleep 0.3
+	for i in $(seq "$1"); do
+		nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null
+	done
+	wait "$srv" 2>/dev/null
+}
 web_traffic() {
 	local srv srv2 i
 	nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &

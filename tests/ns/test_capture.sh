@@ -41,8 +41,10 @@ policies:
     match: { protocol: udp, dst_ports: [9998] }
     monitor: rec
 YAML
-# the TC path to the sink veth (copies cut to its MTU, sink counters); XDP
-# mode, copies through the ring buffer, is test_xdp.sh
+# the TC tap: plain frames reach the capture through the ring buffer, GSO
+# super-frames and frames with a stack-held VLAN tag through the sink veth
+# (segmented there, cut to its MTU, sink counters); the XDP tap is
+# test_xdp.sh
 check "vtapd starts with a capture monitor (--attach tc)" vtapd_start --attach tc
 for i in $(seq 40); do
 	ip link show "$CAP" >/dev/null 2>&1 && sink_on "$CAP" && break
@@ -122,6 +124,10 @@ diag "vtapctl: copies $copies; records in the file $total"
 check "every copy is a record in the file (copies == records)" test "$copies" -eq "$total"
 written=$(ctl_json '.monitor_sinks[0].written' status)
 check "vtapctl status counts the records written ($written)" test "$written" -eq "$total"
+ring=$(ctl_json '.monitor_sinks[0].from_ring' status); sock=$(ctl_json '.monitor_sinks[0].received' status)
+diag "plain frames: $ring records through the ring buffer, $sock through the sink veth's socket"
+check "plain frames came through the ring buffer, none through the sink veth" \
+	test "$ring" -eq "$total" -a "$sock" -eq 0
 check "live stream through tshark: 5 records of web" \
 	bash -c "[ \$(wc -l <$VT_RUN/live.txt) -eq 5 ] && [ \$(grep -c '^web	' $VT_RUN/live.txt) -eq 5 ]"
 check "live stream to a file (stopped by SIGINT): web's $n_req records" \
@@ -130,15 +136,16 @@ check "live stream to a file (stopped by SIGINT): web's $n_req records" \
 # GSO on: vm2 answers with super-frames; the capture holds their segments,
 # each at most the VMs' MTU, well formed, carrying all the payload
 for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso on gso on >/dev/null 2>&1; done
-before=$(tshark -r "$REC" 2>/dev/null | wc -l)
-capture_start vm2 "$VT_RUN/vm2-gso.pcap" tcp port 80
-nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 3 &
-SRV=$!
-sleep 0.3
-for i in 1 2 3; do nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null; done
-wait $SRV 2>/dev/null
-capture_stop
-sleep 0.3
+# gets_captured N PCAP: N web GETs, vm2's side of them into PCAP; before:
+# how many records the capture held until then
+gets_captured() {
+	before=$(tshark -r "$REC" 2>/dev/null | wc -l)
+	capture_start vm2 "$2" tcp port 80
+	web_gets "$1"
+	capture_stop
+	sleep 0.3
+}
+gets_captured 3 "$VT_RUN/vm2-gso.pcap"
 big=$(tcpdump -r "$VT_RUN/vm2-gso.pcap" -nn 'greater 1515' 2>/dev/null | wc -l)
 sum_vm2=$(tshark -r "$VT_RUN/vm2-gso.pcap" -T fields -e tcp.len 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
 sum_rec=$(tshark -r "$REC" -Y "frame.number > $before && tcp" -T fields -e tcp.len 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
@@ -148,10 +155,15 @@ diag "GSO: vm2 saw $big frames over 1514 bytes; TCP payload vm2 $sum_vm2, captur
 check "GSO: the receiver did get super-frames (the case is exercised)" test "$big" -gt 0
 check "GSO: the capture carries the same TCP payload, in frames of at most 1514 bytes, none malformed" \
 	test "$sum_vm2" -gt 60000 -a "$sum_vm2" -eq "$sum_rec" -a "${max_rec:-0}" -le 1514 -a "$bad" -eq 0
+sock=$(ctl_json '.monitor_sinks[0].received' status)
+check "GSO: the super-frames' segments came through the sink veth's socket ($sock)" test "$sock" -gt 0
 
-# Larger than the sink carries (its MTU 3000, near what non-frags XDP on a
-# veth takes): 9000-byte MTU VMs send a 5042-byte frame; the record is cut
-# with the original length kept, and the cut is counted
+# 9000-byte MTU VMs. A plain frame (not GSO) goes to a capture through the
+# ring buffer, whole: a 5042-byte UDP frame is one record of 5042 bytes. A
+# GSO super-frame still goes through the sink veth (MTU 3000, near what
+# non-frags XDP on a veth takes), whose segments of 8948 bytes it could
+# not carry: the sink program cuts it to one frame of what it carries, the
+# original length kept, and counts the cut.
 for l in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$l" mtu 9000; done
 for vm in vm1 vm2; do nsx $vm ip link set eth0 mtu 9000; done
 before=$(tshark -r "$REC" 2>/dev/null | wc -l)
@@ -163,8 +175,17 @@ sleep 0.5
 jl=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"jumbo\"" -T fields -e frame.cap_len -e frame.len 2>/dev/null | tr '\t\n' ' ')
 too_big=$(sink_stat too_big)
 diag "jumbo record (cap_len len): $jl; sink too_big $too_big"
-check "a copy longer than the sink carries is cut, its length kept, and counted" \
-	test "$jl" = "3010 5042 " -a "$too_big" -eq 1
+check "a 5042-byte plain frame is one whole record (the ring), no cut counted" \
+	test "$jl" = "5042 5042 " -a "$too_big" -eq 0
+gets_captured 1 "$VT_RUN/vm2-jumbo.pcap"
+big=$(tcpdump -r "$VT_RUN/vm2-jumbo.pcap" -nn 'greater 9015' 2>/dev/null | wc -l)
+cutrec=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"web-in\" && frame.cap_len == 3010 && frame.len > 9014" 2>/dev/null | wc -l)
+over=$(tshark -r "$REC" -Y "frame.number > $before && frame.cap_len > 3010" 2>/dev/null | wc -l)
+too_big=$(sink_stat too_big)
+diag "jumbo GSO: vm2 saw $big frames over 9014 bytes; records cut to 3010 of more: $cutrec; records over 3010: $over; sink too_big $too_big"
+check "jumbo GSO: the receiver did get super-frames over its MTU (the case is exercised)" test "$big" -gt 0
+check "a GSO copy whose segments the sink cannot carry is cut to one frame, its length kept, counted" \
+	test "$cutrec" -eq "$big" -a "$over" -eq 0 -a "$too_big" -eq "$big"
 
 vtapd_stop
 check "vtapd's stop removes the sink veth it made" bash -c "! ip link show $CAP 2>/dev/null"

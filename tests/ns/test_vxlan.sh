@@ -138,11 +138,7 @@ sleep 0.3
 for v in vm1 vm2; do nsx $v ethtool -K eth0 tso off gso off gro off >/dev/null 2>&1; done
 capture_start vm2 "$VT_RUN/vm2-mtu.pcap" tcp port 80
 capture_start mon "$VT_RUN/mon-mtu.pcap"
-nsx vm2 timeout 10 python3 "$WEBPEER" serve 10.77.0.2 1 &
-SRV=$!
-sleep 0.3
-nsx vm1 python3 "$WEBPEER" get 10.77.0.2 >/dev/null
-wait $SRV 2>/dev/null
+web_gets 1
 capture_stop
 full=$(tcpdump -r "$VT_RUN/vm2-mtu.pcap" -nn 'greater 1514' 2>/dev/null | wc -l)
 max=$(tshark -r "$VT_RUN/mon-mtu.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)

@@ -260,6 +260,13 @@ void vtap_capture_write(struct vtap_capture *c, uint32_t id, uint64_t tai_ns, co
 	vtap_capture_live_write(c, id, name, ts, pkt, caplen, orig);
 }
 
+void vtap_capture_write_ring(struct vtap_capture *c, uint32_t id, uint64_t tai_ns,
+			     const uint8_t *pkt, uint32_t caplen, uint32_t orig)
+{
+	c->st.from_ring++;
+	vtap_capture_write(c, id, tai_ns, pkt, caplen, orig);
+}
+
 /* A frame from the sink: MAC addresses, the session tag (VID = policy id
  * + 1), the length tag, then the rest of the copy. The tags are taken out
  * in place (the frame is ours until it goes back to the fill ring). */

@@ -37,8 +37,8 @@ static int on_record(void *arg, void *data, size_t size)
 	}
 	s = k && k <= r->sinks->n ? &r->sinks->v[k - 1] : NULL;
 	if (s && s->cap)
-		vtap_capture_write(s->cap, rec->policy_id, rec->tai_ns, (const uint8_t *)(rec + 1),
-				   rec->cap_len, rec->orig_len);
+		vtap_capture_write_ring(s->cap, rec->policy_id, rec->tai_ns,
+					(const uint8_t *)(rec + 1), rec->cap_len, rec->orig_len);
 	else if (s && s->tx)
 		vtap_xsk_tx_queue(s->tx, rec->policy_id, (const uint8_t *)(rec + 1), rec->cap_len);
 	else
