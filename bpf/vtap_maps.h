@@ -103,6 +103,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } VTAP_MAP_SINKS SEC(".maps");
 
+/* The capture sinks that have had a copy the ring buffer cannot carry (a
+ * GSO super-frame, a stack-held VLAN tag), by the sink's ifindex: from
+ * then on all of the sink's copies take the sink veth, so that one file's
+ * records keep the order the copies were made in (vtap_ring_takes,
+ * bpf/vtap_tc.bpf.c). vtapd clears a sink's entry when it removes the
+ * sink. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VTAP_MAX_SINKS);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} VTAP_MAP_CAP_VETH SEC(".maps");
+
 /* A local monitor port without a sink program (VTAP_SINK_BARE): its
  * counters by a slot vtapd gives it, which the copy's rule names, so the
  * tap's lookup is an array's (inlined by the JIT), not a hash's. */

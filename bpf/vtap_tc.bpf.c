@@ -45,16 +45,28 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
  * writes to the capture's pcapng file, instead of the clone to the sink
  * veth (its sink program, the XDP program on its peer and the AF_XDP
  * socket behind it): the sending CPU's cost of a copy goes from the clone's
- * to the ring's (tests/bench/bench_xdp), and the peer's receive work goes
+ * to the ring's (tests/bench/bench_sinks), and the peer's receive work goes
  * altogether (docs/architecture.md, "Captures through the ring"). Not for a
  * GSO super-frame, which the clone's path cuts into the segments a wire
  * would carry (the ring would hold it whole, cut at VTAP_RING_COPY_MAX),
  * nor for a frame whose VLAN tag the stack holds outside its data, which
  * the sink program puts back into the frame and the ring's read would
- * miss. */
+ * miss. The two paths reach vtapd apart, the sink veth's some tens of µs
+ * later: so that one file's records stay in the order the copies were
+ * made in, a sink that has had one such copy takes all its copies through
+ * the sink veth from then on (vtap_cap_veth). */
 static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp)
 {
-	return cp->sink_kind == VTAP_SINK_CAPTURE && !skb->gso_size && !skb->vlan_present;
+	__u32 sink = cp->sink_ifindex, one = 1;
+
+	if (cp->sink_kind != VTAP_SINK_CAPTURE)
+		return false;
+	if (bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &sink))
+		return false;
+	if (!skb->gso_size && !skb->vlan_present)
+		return true;
+	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &one, BPF_NOEXIST);
+	return false;
 }
 
 /* ring: copy every frame into the ring buffer (vtap_tc_ring_out) instead

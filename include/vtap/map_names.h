@@ -33,6 +33,7 @@
 #define VTAP_MAP_MEMBERS    vtap_members
 #define VTAP_MAP_BARE	    vtap_bare
 #define VTAP_MAP_BARE_PORTS vtap_bare_ports
+#define VTAP_MAP_CAP_VETH   vtap_cap_veth
 /* Pinned like the other maps, so a tap left attached by `vtapd --keep`
  * keeps writing where the next vtapd reads. */
 #define VTAP_MAP_RING vtap_ring

@@ -133,6 +133,25 @@ check "live stream through tshark: 5 records of web" \
 check "live stream to a file (stopped by SIGINT): web's $n_req records" \
 	test "$(tshark -r "$VT_RUN/live-file.pcapng" -Y 'frame.interface_name == "web"' 2>/dev/null | wc -l)" -eq "$n_req"
 
+# A plain frame longer than the sink veth carries: through the ring buffer,
+# whole (a 5042-byte UDP frame of 9000-byte MTU VMs is one record of 5042
+# bytes), no cut counted
+for l in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$l" mtu 9000; done
+for vm in vm1 vm2; do nsx $vm ip link set eth0 mtu 9000; done
+before=$(tshark -r "$REC" 2>/dev/null | wc -l)
+nsx vm1 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"j" * 5000, ("10.77.0.2", 9998))'
+sleep 0.5
+jl=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"jumbo\"" -T fields -e frame.cap_len -e frame.len 2>/dev/null | tr '\t\n' ' ')
+too_big=$(sink_stat too_big)
+diag "jumbo record (cap_len len): $jl; sink too_big $too_big"
+check "a 5042-byte plain frame is one whole record (the ring), no cut counted" \
+	test "$jl" = "5042 5042 " -a "$too_big" -eq 0
+for l in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$l" mtu 1500; done
+for vm in vm1 vm2; do nsx $vm ip link set eth0 mtu 1500; done
+
 # GSO on: vm2 answers with super-frames; the capture holds their segments,
 # each at most the VMs' MTU, well formed, carrying all the payload
 for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso on gso on >/dev/null 2>&1; done
@@ -157,35 +176,43 @@ check "GSO: the capture carries the same TCP payload, in frames of at most 1514 
 	test "$sum_vm2" -gt 60000 -a "$sum_vm2" -eq "$sum_rec" -a "${max_rec:-0}" -le 1514 -a "$bad" -eq 0
 sock=$(ctl_json '.monitor_sinks[0].received' status)
 check "GSO: the super-frames' segments came through the sink veth's socket ($sock)" test "$sock" -gt 0
-
-# 9000-byte MTU VMs. A plain frame (not GSO) goes to a capture through the
-# ring buffer, whole: a 5042-byte UDP frame is one record of 5042 bytes. A
-# GSO super-frame still goes through the sink veth (MTU 3000, near what
-# non-frags XDP on a veth takes), whose segments of 8948 bytes it could
-# not carry: the sink program cuts it to one frame of what it carries, the
-# original length kept, and counts the cut.
-for l in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$l" mtu 9000; done
-for vm in vm1 vm2; do nsx $vm ip link set eth0 mtu 9000; done
-before=$(tshark -r "$REC" 2>/dev/null | wc -l)
+ooo=$(tshark -r "$REC" -Y "frame.number > $before && (tcp.analysis.out_of_order || tcp.analysis.retransmission || tcp.analysis.ack_lost_segment || tcp.analysis.lost_segment)" 2>/dev/null | wc -l)
+check "GSO: the records are in the order the copies were made (tshark's TCP analysis: $ooo out of order, retransmitted or lost)" \
+	test "$ooo" -eq 0
+# From its first copy that had to take the sink veth, a capture takes all
+# its copies that way: the two paths would reach vtapd tens of µs apart
+sink=$(cat "/sys/class/net/$CAP/ifindex")
+check "the capture is on the sink veth for good now (vtap_cap_veth[$sink])" \
+	map_true vtap_cap_veth "[.[] | select(.formatted.key == $sink)] | length == 1"
+ring0=$(ctl_json '.monitor_sinks[0].from_ring' status); sock0=$sock
 nsx vm1 python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"j" * 5000, ("10.77.0.2", 9998))'
+for i in range(4):
+    s.sendto(b"u" * 500, ("10.77.0.2", 9999))'
 sleep 0.5
-jl=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"jumbo\"" -T fields -e frame.cap_len -e frame.len 2>/dev/null | tr '\t\n' ' ')
-too_big=$(sink_stat too_big)
-diag "jumbo record (cap_len len): $jl; sink too_big $too_big"
-check "a 5042-byte plain frame is one whole record (the ring), no cut counted" \
-	test "$jl" = "5042 5042 " -a "$too_big" -eq 0
+ring1=$(ctl_json '.monitor_sinks[0].from_ring' status); sock1=$(ctl_json '.monitor_sinks[0].received' status)
+diag "4 plain frames after: ring $ring0 -> $ring1, socket $sock0 -> $sock1"
+check "... 4 plain frames after the GSO ones came through the socket, not the ring" \
+	test "$ring1" -eq "$ring0" -a $((sock1 - sock0)) -eq 4
+
+# 9000-byte MTU VMs, GSO on: vm2's super-frames' segments of 8948 bytes
+# are more than the sink veth carries (MTU 3000, near what non-frags XDP on
+# a veth takes): the sink program cuts such a copy to one frame of what it
+# carries, the original length kept, and counts the cut.
+for l in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$l" mtu 9000; done
+for vm in vm1 vm2; do nsx $vm ip link set eth0 mtu 9000; done
+tb0=$(sink_stat too_big)
 gets_captured 1 "$VT_RUN/vm2-jumbo.pcap"
 big=$(tcpdump -r "$VT_RUN/vm2-jumbo.pcap" -nn 'greater 9015' 2>/dev/null | wc -l)
-cutrec=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"web-in\" && frame.cap_len == 3010 && frame.len > 9014" 2>/dev/null | wc -l)
+cutgso=$(tshark -r "$REC" -Y "frame.number > $before && frame.interface_name == \"web-in\" && frame.cap_len == 3010 && frame.len > 9014" 2>/dev/null | wc -l)
+cut=$(tshark -r "$REC" -Y "frame.number > $before && frame.cap_len == 3010 && frame.len > 3010" 2>/dev/null | wc -l)
 over=$(tshark -r "$REC" -Y "frame.number > $before && frame.cap_len > 3010" 2>/dev/null | wc -l)
-too_big=$(sink_stat too_big)
-diag "jumbo GSO: vm2 saw $big frames over 9014 bytes; records cut to 3010 of more: $cutrec; records over 3010: $over; sink too_big $too_big"
+too_big=$(($(sink_stat too_big) - tb0))
+diag "jumbo GSO: vm2 saw $big frames over 9014 bytes; records cut to 3010: $cut ($cutgso of super-frames); records over 3010: $over; sink too_big +$too_big"
 check "jumbo GSO: the receiver did get super-frames over its MTU (the case is exercised)" test "$big" -gt 0
 check "a GSO copy whose segments the sink cannot carry is cut to one frame, its length kept, counted" \
-	test "$cutrec" -eq "$big" -a "$over" -eq 0 -a "$too_big" -eq "$big"
+	test "$cutgso" -eq "$big" -a "$over" -eq 0 -a "$too_big" -eq "$cut"
 
 vtapd_stop
 check "vtapd's stop removes the sink veth it made" bash -c "! ip link show $CAP 2>/dev/null"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue 19 item 10 (b): a capture survives a restart of vtapd with --keep,
 # under steady traffic (100 pings a second), with every copy accounted:
-#  - tc: the copies reach the sink veth's peer. The capture's XDP program
+#  - tc: the copies reach the sink veth's peer (a VLAN-tagged frame first,
+#    which the ring buffer cannot carry, puts the capture on the sink veth
+#    for good: bpf/vtap_maps.h, vtap_cap_veth). The capture's XDP program
 #    stays there with its maps pinned under the pin root; between the old
 #    vtapd's socket closing and the new one's opening, it drops them and
 #    counts no_socket (a socket dies with its process: that gap cannot be
@@ -49,6 +51,15 @@ policies:
     monitor: rec
 YAML
 	check "[$mode] vtapd starts (--keep)" vtapd_start --keep --attach "$mode"
+	if [ "$mode" = tc ]; then
+		m2=$(nsx vm2 cat /sys/class/net/eth0/address)
+		echo "{ eth(da=$m2), vlan(id=7), ipv4(saddr=10.77.0.1, daddr=10.77.0.2, ttl=64), icmp4(echorequest, id=1, seq=1), fill(0x00, 8) }" \
+			>"$VT_RUN/tagged.cfg"
+		nsx vm1 trafgen -o eth0 -i "$VT_RUN/tagged.cfg" -n 1 -Q >/dev/null 2>&1
+		sink=$(cat "/sys/class/net/$CAP/ifindex")
+		check "[tc] a tagged copy put the capture on the sink veth (vtap_cap_veth[$sink])" \
+			map_true vtap_cap_veth "[.[] | select(.formatted.key == $sink)] | length == 1"
+	fi
 	# (not through nsx: $! must be ping itself)
 	ip netns exec "${VT_PREFIX}-vm1" ping -i 0.01 -q 10.77.0.2 >/dev/null 2>&1 &
 	PING=$!
@@ -87,6 +98,8 @@ YAML
 		check "[xdp] nothing lost: no_socket and ring_full are 0" test "$lost" -eq 0
 	else
 		diag "[tc] $ns copies arrived while no vtapd had the socket: dropped, counted no_socket"
+		check "[tc] the copies came through the sink veth's socket, none through the ring" \
+			test "$(cap_stat from_ring)" -eq 0 -a "$(cap_stat received)" -gt 0
 	fi
 	check "[$mode] tshark reads every record, each under its policy's interface" \
 		test "$(tshark -r "$FILE" -Y 'frame.interface_name == "p"' 2>/dev/null | wc -l)" -eq "$r"

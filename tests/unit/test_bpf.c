@@ -734,10 +734,20 @@ static void test_ring_overflow(void **state)
 	free(c);
 }
 
+/* One run of opts through the TC tap (direction out), the ring drained
+ * into recs, policy 0's counters after it into k. */
+static void run_tc_out(struct bpf_test_run_opts *opts, struct vtap_counters *k)
+{
+	n_recs = 0;
+	assert_int_equal(bpf_prog_test_run_opts(fd_out, opts), 0);
+	assert_true(ring_buffer__consume(ring) >= 0);
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, k), 0);
+}
+
 /* A copy to a capture monitor through the TC tap: a plain frame goes into
  * the ring buffer (one record: the whole frame, its policy, sink and kind;
  * nothing to the sink veth); a GSO frame is not (the clone's path to the
- * sink veth segments it). */
+ * sink veth segments it), and after it no frame of that sink is. */
 static void test_capture_path(void **state)
 {
 	struct fx_compiled *c = calloc(1, sizeof(*c));
@@ -747,7 +757,7 @@ static void test_capture_path(void **state)
 	struct __sk_buff ctx = { 0 };
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	struct vtap_counters k;
-	uint32_t sink = fx_env_ifindex(&env, "sink0");
+	uint32_t sink = fx_env_ifindex(&env, "sink0"), flag;
 
 	(void)state;
 	assert_non_null(c);
@@ -762,10 +772,7 @@ static void test_capture_path(void **state)
 	opts.ctx_size_in = sizeof(ctx);
 	opts.repeat = 1;
 	sink_reader_drain(sink_fd); /* what earlier tests sent there */
-	n_recs = 0;
-	assert_int_equal(bpf_prog_test_run_opts(fd_out, &opts), 0);
-	assert_true(ring_buffer__consume(ring) >= 0);
-	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
+	run_tc_out(&opts, &k);
 	assert_int_equal(k.copies, 1);
 	assert_int_equal(n_recs, 1);
 	assert_int_equal(recs[0].rec.policy_id, 0);
@@ -784,15 +791,34 @@ static void test_capture_path(void **state)
 	 * clone's path with real GSO frames is tests/ns/test_capture.sh.) */
 	ctx.gso_size = 1000;
 	ctx.gso_segs = 1;
-	n_recs = 0;
-	assert_int_equal(bpf_prog_test_run_opts(fd_out, &opts), 0);
-	assert_true(ring_buffer__consume(ring) >= 0);
+	run_tc_out(&opts, &k);
 	assert_int_equal(n_recs, 0);
-	assert_int_equal(vtap_loader_read_stats(&ld, 0, &k), 0);
 	assert_int_equal(k.matched_pkts, 2);
 	assert_int_equal(k.copies, 1);
 	assert_int_equal(k.copy_fail, 1);
 	assert_int_equal(k.ring_full, 0);
+
+	/* from then on the sink takes every copy through the sink veth (one
+	 * file, one path: the order the copies were made in), tagged */
+	assert_int_equal(bpf_map_lookup_elem(vtap_loader_map_fd(&ld, VTAP_MAP_CAP_VETH), &sink, &flag),
+			 0);
+	ctx.gso_size = 0;
+	ctx.gso_segs = 0;
+	run_tc_out(&opts, &k);
+	assert_int_equal(n_recs, 0);
+	assert_int_equal(k.copies, 2);
+	assert_int_equal(sink_reader_next(sink_fd, got, sizeof(got), 1000),
+			 (int)len + VTAP_SESSION_TAGS_LEN);
+	assert_memory_equal(got, frame, 12);
+	assert_int_equal(got[12] << 8 | got[13], 0x8100);
+	assert_int_equal(got[14] << 8 | got[15], 1); /* VID = policy id + 1 */
+	assert_int_equal(got[16] << 8 | got[17], VTAP_CAP_LEN_ETHERTYPE);
+	assert_memory_equal(got + 12 + VTAP_SESSION_TAGS_LEN, frame + 12, len - 12);
+	/* the sink's removal forgets it */
+	assert_int_equal(vtap_loader_del_sink(&ld, sink), 0);
+	assert_int_not_equal(
+	    bpf_map_lookup_elem(vtap_loader_map_fd(&ld, VTAP_MAP_CAP_VETH), &sink, &flag), 0);
+	assert_int_equal(vtap_loader_add_sink(&ld, sink), 0);
 	fx_compiled_free(c);
 	free(c);
 }

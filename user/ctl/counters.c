@@ -17,7 +17,7 @@ static const struct vtap_counter_field policy_f[] = {
     VTAP_FIELD_C(POL, sampled_out, 5, "SAMPLED", 10,
 		 "Matched frames not copied because of the policy's sample"),
     VTAP_FIELD_C(POL, ring_full, 6, "RINGFULL", 10,
-		 "XDP copies the ring buffer had no room for (counted in copy failures too)"),
+		 "Ring copies (XDP; TC to a capture) it had no room for (copy failures too)"),
     VTAP_FIELD_C(POL, rate_limited, 7, "RATELIM", 10,
 		 "Copies not sent: over the policy's rate cap (not failures)"),
     VTAP_FIELD_C(POL, deduplicated, 8, "DEDUP", 10,

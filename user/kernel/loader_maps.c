@@ -121,6 +121,8 @@ int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex)
 
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
 {
+	/* a capture's choice of path (bpf/vtap_maps.h) goes with the sink */
+	bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_CAP_VETH), &ifindex);
 	return bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
 }
 

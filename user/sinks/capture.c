@@ -37,10 +37,18 @@
 #define CAP_BATCH      64u
 #define CAP_POLL_MAX   CAP_FRAMES /* frames per vtap_capture_poll: others wait */
 static int cap_epfd = -1;
+static void (*cap_before_read)(void *);
+static void *cap_before_arg;
 
 void vtap_capture_set_epoll(int epfd)
 {
 	cap_epfd = epfd;
+}
+
+void vtap_capture_set_before_read(void (*fn)(void *), void *arg)
+{
+	cap_before_read = fn;
+	cap_before_arg = arg;
 }
 
 void vtap_capture_ep_watch(int fd, uint32_t events, int op)
@@ -328,6 +336,8 @@ void vtap_capture_poll(struct vtap_capture *c)
 
 	if (!c->xsk)
 		return;
+	if (cap_before_read)
+		cap_before_read(cap_before_arg);
 	/* chrony may set the kernel's TAI offset after vtapd started */
 	c->tai_offset_ns = tai_offset();
 	while (total < CAP_POLL_MAX) {

@@ -78,6 +78,9 @@ const char *vtap_capture_monitor(const struct vtap_capture *c);
 int vtap_capture_set_file(struct vtap_capture *c, const struct vtap_monitor *m);
 /* epoll the capture adds its fds to (set by vtapd before any open). */
 void vtap_capture_set_epoll(int epfd);
+/* fn(arg) before a capture reads its socket: vtapd writes out the copies
+ * the ring buffer holds, which were made before what the socket holds. */
+void vtap_capture_set_before_read(void (*fn)(void *), void *arg);
 /* What the socket holds is written first. keep (vtapd exits with --keep):
  * the XDP program stays on the peer with its pinned maps, counting the
  * copies that come meanwhile (no_socket) until the next vtapd takes over;

@@ -271,6 +271,7 @@ int main(int argc, char **argv)
 	if (vtapd_ring_open(&d.ring, vtap_loader_ring_fd(&d.ld), &d.sinks, ep) ||
 	    vtapd_guard_open(&d, ep))
 		goto out;
+	vtap_capture_set_before_read(vtapd_ring_consume, &d.ring);
 	nl = vtap_nl_open(vtapd_link_event, &d);
 	if (!nl) {
 		log_err("cannot open rtnetlink: %s", strerror(errno));

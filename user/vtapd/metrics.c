@@ -107,12 +107,14 @@ static int render(void *arg, struct sbuf *o)
 	vtap_metrics_fields(&m, "vtap_datapath", &vtap_global_fields, &g, "");
 	vtap_metrics_gauge(&m, "vtap_flow_cache_enabled",
 			   "1 unless vtapd runs with --no-flow-cache", "", v.flow_cache);
-	vtap_metrics_gauge(&m, "vtap_ring_size_bytes", "Bytes of the XDP copies' ring buffer", "",
+	vtap_metrics_gauge(&m, "vtap_ring_size_bytes",
+			   "Bytes of the copies' ring buffer (XDP tap; TC to a capture)", "",
 			   v.ld->ring_size);
-	vtap_metrics_counter(&m, "vtap_ring_records_total", "XDP copies read from the ring", "",
+	vtap_metrics_counter(&m, "vtap_ring_records_total", "Copies read from the ring", "",
 			     v.ring_records);
 	vtap_metrics_counter(&m, "vtap_ring_unrouted_total",
-			     "XDP copies read for which there was no sink", "", v.ring_unrouted);
+			     "Copies read from the ring for which there was no sink", "",
+			     v.ring_unrouted);
 	vtap_metrics_counter(&m, "vtap_ring_bad_total", "Malformed ring records", "", v.ring_bad);
 	vtap_metrics_counter(&m, "vtap_ring_cut_total", "Ring copies cut to the record size", "",
 			     v.ring_cut);

@@ -21,6 +21,7 @@ static int on_record(void *arg, void *data, size_t size)
 	unsigned int k;
 
 	r->records++;
+	r->bytes += 8 + size; /* the ring's own header, then the record */
 	if (size < sizeof(*rec) || size < sizeof(*rec) + rec->cap_len) {
 		r->bad++;
 		return 0;
@@ -28,13 +29,12 @@ static int on_record(void *arg, void *data, size_t size)
 	/* cut by the record's size limit, not by a snaplen: counted */
 	if (rec->cap_len < rec->orig_len && rec->cap_len == VTAP_RING_COPY_MAX)
 		r->cut++;
-	k = rec->policy_id < VTAP_MAX_RULES ? r->sink[rec->policy_id] : 0;
-	if (k == GROUP_ROUTE) {
-		k = 0;
-		for (size_t i = 0; i < r->n_by_port && !k; i++)
-			if (r->by_port[i].ifindex == rec->sink_ifindex)
-				k = r->by_port[i].k;
-	}
+	k = 0;
+	for (size_t i = 0; i < r->n_by_port && !k; i++)
+		if (r->by_port[i].ifindex == rec->sink_ifindex)
+			k = r->by_port[i].k;
+	if (!k && rec->policy_id < VTAP_MAX_RULES && r->sink[rec->policy_id] != GROUP_ROUTE)
+		k = r->sink[rec->policy_id];
 	s = k && k <= r->sinks->n ? &r->sinks->v[k - 1] : NULL;
 	if (s && s->cap)
 		vtap_capture_write_ring(s->cap, rec->policy_id, rec->tai_ns,
@@ -82,16 +82,28 @@ void vtapd_ring_drain(struct vtapd_ring *r)
 
 	if (!r->rb)
 		return;
+	r->bytes = 0;
 	n = ring_buffer__consume(r->rb);
 	if (n < 0)
 		log_debug("ring buffer: %s", strerror(errno));
-	vtap_pace_after(&r->pace, n > 0 ? (unsigned int)n : 0, r->cap);
+	/* paced by the room the read freed, in 64-byte copies (what cap
+	 * counts): larger copies fill the ring sooner */
+	vtap_pace_after(&r->pace,
+			(unsigned int)(r->bytes / (8 + sizeof(struct vtap_ring_rec) + 64)), r->cap);
 	for (size_t i = 0; i < r->sinks->n; i++) {
 		if (r->sinks->v[i].cap)
 			vtap_capture_flush(r->sinks->v[i].cap);
 		if (r->sinks->v[i].tx)
 			vtap_xsk_tx_flush(r->sinks->v[i].tx);
 	}
+}
+
+void vtapd_ring_consume(void *arg)
+{
+	struct vtapd_ring *r = arg;
+
+	if (r->rb)
+		ring_buffer__consume(r->rb);
 }
 
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* vtapd's end of the XDP tap's ring buffer: drained in batches from the
- * event loop, each copy delivered to its policy's user-space sink: a
- * capture monitor's pcapng writer, or an ovs monitor's AF_XDP TX socket.
+/* vtapd's end of the taps' ring buffer (the XDP tap's copies, the TC
+ * tap's plain frames to capture monitors): drained in batches from the
+ * event loop, each copy delivered to the user-space sink it was made for:
+ * a capture monitor's pcapng writer, or an ovs monitor's AF_XDP TX socket.
  * A copy nobody can take now (its policy or monitor gone since it was
  * made) is counted, never dropped silently. */
 #ifndef VTAP_VTAPD_RING_H
@@ -15,13 +16,16 @@ struct ring_buffer;
 
 struct vtapd_ring {
 	struct ring_buffer *rb;
-	struct vtap_pace pace; /* woken by the ring while quiet, by a timer while busy */
-	unsigned int cap;      /* 64-byte copies the ring holds */
+	struct vtap_pace pace;	  /* woken by the ring while quiet, by a timer while busy */
+	unsigned int cap;	  /* 64-byte copies the ring holds */
+	unsigned long long bytes; /* of the records the last drain read */
 	const struct vtapd_sinks *sinks;
 	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
 	unsigned short sink[VTAP_MAX_RULES];
-	/* a group's copies go to the member the tap chose: its sink's port,
-	 * the record's sink_ifindex -> index + 1 in sinks */
+	/* a copy goes to the sink whose port it was made for (the record's
+	 * sink_ifindex -> index + 1 in sinks): a group's to the member the
+	 * tap chose, and any copy made under the rule set before a flip to
+	 * the monitor that set named; by policy id when no sink has its port */
 	struct {
 		__u32 ifindex;
 		unsigned short k;
@@ -37,6 +41,10 @@ int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *
 /* fd is the ring's or its pacing timer's: drained, true. */
 bool vtapd_ring_event(struct vtapd_ring *r, int fd);
 void vtapd_ring_drain(struct vtapd_ring *r);
+/* What the ring holds now, to its sinks (buffered: no flush, no pacing):
+ * before a capture reads its socket, so a file's records keep the order
+ * the copies were made in. arg: the vtapd_ring. */
+void vtapd_ring_consume(void *arg);
 /* Policy id -> its sink, for the set in effect (drain before the sinks
  * change). */
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids);
