@@ -57,8 +57,9 @@ YAML
 			>"$VT_RUN/tagged.cfg"
 		nsx vm1 trafgen -o eth0 -i "$VT_RUN/tagged.cfg" -n 1 -Q >/dev/null 2>&1
 		sink=$(cat "/sys/class/net/$CAP/ifindex")
-		check "[tc] a tagged copy put the capture on the sink veth (vtap_cap_veth[$sink])" \
-			map_true vtap_cap_veth "[.[] | select(.formatted.key == $sink)] | length == 1"
+		on_veth() { map_true vtap_cap_veth "[.[] | select(.formatted.key == $sink)] | length == 1"; }
+		for _ in $(seq 40); do on_veth && break; sleep 0.05; done
+		check "[tc] a tagged copy put the capture on the sink veth (vtap_cap_veth[$sink])" on_veth
 	fi
 	# (not through nsx: $! must be ping itself)
 	ip netns exec "${VT_PREFIX}-vm1" ping -i 0.01 -q 10.77.0.2 >/dev/null 2>&1 &

@@ -439,6 +439,10 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 	 * this set's sinks */
 	if (d->rec.applies)
 		vtapd_ring_drain(&d->ring);
+	/* until the routes are rebuilt below (every way out of here goes
+	 * there), a capture closed or moved on the way must not read the
+	 * ring with them (vtapd_ring_consume) */
+	d->ring.hold = true;
 	vtapd_guard_check(d, set);
 	if (host_ports(d, set, &e) || monitor_sinks(d, set, SINKS_PLANNED, false, &e))
 		goto out;

@@ -76,20 +76,9 @@ bool vtapd_ring_event(struct vtapd_ring *r, int fd)
 	return true;
 }
 
-void vtapd_ring_drain(struct vtapd_ring *r)
+/* the sinks' buffered copies out: files, live streams, AF_XDP TX */
+static void flush_sinks(struct vtapd_ring *r)
 {
-	int n;
-
-	if (!r->rb)
-		return;
-	r->bytes = 0;
-	n = ring_buffer__consume(r->rb);
-	if (n < 0)
-		log_debug("ring buffer: %s", strerror(errno));
-	/* paced by the room the read freed, in 64-byte copies (what cap
-	 * counts): larger copies fill the ring sooner */
-	vtap_pace_after(&r->pace,
-			(unsigned int)(r->bytes / (8 + sizeof(struct vtap_ring_rec) + 64)), r->cap);
 	for (size_t i = 0; i < r->sinks->n; i++) {
 		if (r->sinks->v[i].cap)
 			vtap_capture_flush(r->sinks->v[i].cap);
@@ -98,18 +87,39 @@ void vtapd_ring_drain(struct vtapd_ring *r)
 	}
 }
 
+void vtapd_ring_drain(struct vtapd_ring *r)
+{
+	int n;
+
+	if (!r->rb)
+		return;
+	n = ring_buffer__consume(r->rb);
+	if (n < 0)
+		log_debug("ring buffer: %s", strerror(errno));
+	/* paced by the room the reads since the last drain freed (the
+	 * captures' reads too: vtapd_ring_consume), in 64-byte copies (what
+	 * cap counts): larger copies fill the ring sooner */
+	vtap_pace_after(&r->pace,
+			(unsigned int)(r->bytes / (8 + sizeof(struct vtap_ring_rec) + 64)), r->cap);
+	r->bytes = 0;
+	flush_sinks(r);
+}
+
 void vtapd_ring_consume(void *arg)
 {
 	struct vtapd_ring *r = arg;
 
-	if (r->rb)
-		ring_buffer__consume(r->rb);
+	/* while the sinks change, the routes are stale: the apply reads the
+	 * ring itself, before and after */
+	if (r->rb && !r->hold && ring_buffer__consume(r->rb) > 0)
+		flush_sinks(r);
 }
 
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids)
 {
 	memset(r->sink, 0, sizeof(r->sink));
 	r->n_by_port = 0;
+	r->hold = false;
 	for (size_t k = 0; r->sinks && k < r->sinks->n && r->n_by_port < VTAP_MAX_SINKS; k++) {
 		unsigned int ifindex = if_nametoindex(r->sinks->v[k].port);
 

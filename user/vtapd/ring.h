@@ -18,7 +18,8 @@ struct vtapd_ring {
 	struct ring_buffer *rb;
 	struct vtap_pace pace;	  /* woken by the ring while quiet, by a timer while busy */
 	unsigned int cap;	  /* 64-byte copies the ring holds */
-	unsigned long long bytes; /* of the records the last drain read */
+	unsigned long long bytes; /* of the records read since the last drain */
+	bool hold;		  /* the sinks are changing: no reads but the apply's own */
 	const struct vtapd_sinks *sinks;
 	/* policy id -> index + 1 in sinks of its monitor's sink (0: none) */
 	unsigned short sink[VTAP_MAX_RULES];
@@ -41,12 +42,13 @@ int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *
 /* fd is the ring's or its pacing timer's: drained, true. */
 bool vtapd_ring_event(struct vtapd_ring *r, int fd);
 void vtapd_ring_drain(struct vtapd_ring *r);
-/* What the ring holds now, to its sinks (buffered: no flush, no pacing):
- * before a capture reads its socket, so a file's records keep the order
- * the copies were made in. arg: the vtapd_ring. */
+/* What the ring holds now, to its sinks (paced by the next drain): before
+ * a capture reads its socket, so a file's records keep the order the
+ * copies were made in. Not while hold is set (an apply changing the
+ * sinks: vtapd_ring_route clears it). arg: the vtapd_ring. */
 void vtapd_ring_consume(void *arg);
 /* Policy id -> its sink, for the set in effect (drain before the sinks
- * change). */
+ * change, and set hold until this). */
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids);
 void vtapd_ring_close(struct vtapd_ring *r);
 
