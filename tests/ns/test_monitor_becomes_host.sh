@@ -77,6 +77,8 @@ change() {
 	check "[$undo] accepted again at once (within 3 s)" wait_for accepted
 	check "[$undo] the sink program is back on $MON" mon_sink
 	check "[$undo] copies reach the monitor again" copies_go
+	check "[$undo] vtapd never took $MON for gone (a bridge's RTM_DELLINK is of its bridge port)" \
+		eval '! grep -q "port $MON (ifindex [0-9]*) is gone" "$VT_RUN/vtapd.log"'
 }
 
 check "vtapd starts" vtapd_start

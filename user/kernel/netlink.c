@@ -88,6 +88,12 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
+	/* the device's own news only: a bridge says of a port that leaves
+	 * it RTM_DELLINK too (AF_BRIDGE), for its bridge port, not the
+	 * device, which stays (taken for gone, its hooks were forgotten while
+	 * still on it) */
+	if (ifm->ifi_family != AF_UNSPEC)
+		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifm), attr_cb, tb);
 	if (!tb[IFLA_IFNAME])
 		return MNL_CB_OK;
