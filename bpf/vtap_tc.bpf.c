@@ -51,8 +51,9 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
  * would carry (the ring would hold it whole, cut at VTAP_RING_COPY_MAX),
  * nor for a frame whose VLAN tag the stack holds outside its data, which
  * the sink program puts back into the frame and the ring's read would
- * miss. The two paths reach vtapd apart, the sink veth's some tens of µs
- * later: so that one file's records stay in the order the copies were
+ * miss. The two paths reach vtapd apart (the sink veth's after the peer's
+ * NAPI thread, each read on its own pacing timer): so that one file's
+ * records stay in the order the copies were
  * made in, a sink that has had one such copy takes all its copies through
  * the sink veth from then on (vtap_cap_veth). */
 static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp)

@@ -12,6 +12,9 @@
 
 /* r->sink's mark for a group's policy: its copies go by their sink port */
 #define GROUP_ROUTE 0xffff
+/* the ring bytes of one 64-byte copy (the ring's header, the record, the
+ * frame): the unit of r->cap and of the pacing */
+#define REC64_BYTES (8 + sizeof(struct vtap_ring_rec) + 64)
 
 static int on_record(void *arg, void *data, size_t size)
 {
@@ -61,7 +64,7 @@ int vtapd_ring_open(struct vtapd_ring *r, int map_fd, const struct vtapd_sinks *
 	}
 	/* records a ring holds: of 64-byte copies (header, record, frame) */
 	if (!bpf_obj_get_info_by_fd(map_fd, &info, &len))
-		r->cap = info.max_entries / (8 + sizeof(struct vtap_ring_rec) + 64);
+		r->cap = info.max_entries / REC64_BYTES;
 	ret = vtap_pace_init(&r->pace, epfd, ring_buffer__epoll_fd(r->rb));
 	if (ret)
 		log_err("cannot watch the ring buffer: %s", strerror(-ret));
@@ -99,8 +102,7 @@ void vtapd_ring_drain(struct vtapd_ring *r)
 	/* paced by the room the reads since the last drain freed (the
 	 * captures' reads too: vtapd_ring_consume), in 64-byte copies (what
 	 * cap counts): larger copies fill the ring sooner */
-	vtap_pace_after(&r->pace,
-			(unsigned int)(r->bytes / (8 + sizeof(struct vtap_ring_rec) + 64)), r->cap);
+	vtap_pace_after(&r->pace, (unsigned int)(r->bytes / REC64_BYTES), r->cap);
 	r->bytes = 0;
 	flush_sinks(r);
 }
