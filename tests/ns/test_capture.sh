@@ -195,6 +195,16 @@ ring1=$(ctl_json '.monitor_sinks[0].from_ring' status); sock1=$(ctl_json '.monit
 diag "4 plain frames after: ring $ring0 -> $ring1, socket $sock0 -> $sock1"
 check "... 4 plain frames after the GSO ones came through the socket, not the ring" \
 	test "$ring1" -eq "$ring0" -a $((sock1 - sock0)) -eq 4
+# An entry for a port that is no sink (left while no vtapd ran) would hold
+# a slot a new capture's switch needs: an apply removes it, keeps the sink's
+gone=$((sink + 100000))
+le32() { printf '%d %d %d %d' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+bpftool map update pinned "$VT_PIN/vtap_cap_veth" key $(le32 $gone) value 1 0 0 0
+check "(an entry for port $gone, no sink, put into vtap_cap_veth)" \
+	map_true vtap_cap_veth "[.[] | select(.formatted.key == $gone)] | length == 1"
+ctl reload >/dev/null
+check "a reload removes the entry of the port that is no sink and keeps the capture's" \
+	map_true vtap_cap_veth "([.[] | select(.formatted.key == $gone)] | length == 0) and ([.[] | select(.formatted.key == $sink)] | length == 1)"
 
 # 9000-byte MTU VMs, GSO on: vm2's super-frames' segments of 8948 bytes
 # are more than the sink veth carries (MTU 3000, near what non-frags XDP on

@@ -126,6 +126,33 @@ int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
 	return bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
 }
 
+int vtap_loader_prune_cap_veth(struct vtap_loader *ld)
+{
+	int fd = vtap_loader_map_fd(ld, VTAP_MAP_CAP_VETH);
+	int sinks = vtap_loader_map_fd(ld, VTAP_MAP_SINKS);
+	struct vtap_sink_counters *v = calloc((size_t)ncpus(), sizeof(*v));
+	__u32 key, next, dead[VTAP_MAX_SINKS];
+	size_t n_dead = 0;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	/* an entry whose sink is gone: a copy in flight while vtapd removed
+	 * the sink, or a sink that went while no vtapd ran (its entry then
+	 * held a slot a new capture's switch needs, and with the map full the
+	 * switch would not happen) */
+	for (r = bpf_map_get_next_key(fd, NULL, &next); !r && n_dead < VTAP_MAX_SINKS;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		if (bpf_map_lookup_elem(sinks, &next, v) && errno == ENOENT)
+			dead[n_dead++] = next;
+		key = next;
+	}
+	for (size_t i = 0; i < n_dead; i++)
+		bpf_map_delete_elem(fd, &dead[i]);
+	free(v);
+	return (int)n_dead;
+}
+
 /* the slot port ifindex has in vtap_bare_ports (0: the free slots), or -1 */
 static int bare_find(struct vtap_loader *ld, __u32 ifindex)
 {

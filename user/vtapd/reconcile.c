@@ -364,6 +364,8 @@ static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __
 	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
 	if (vtapd_sinks_applied(&d->sinks, set, ids, &g))
 		d->dirty = true;
+	if (vtap_loader_prune_cap_veth(&d->ld) > 0)
+		log_info("removed the capture path choices of ports that are no longer sinks");
 	/* the apply waited until no program ran the generation before the
 	 * last flip: the ids its policies left are free now */
 	vtap_policy_ids_quiesce(&d->ids);
