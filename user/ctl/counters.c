@@ -94,7 +94,8 @@ static const struct vtap_counter_field capture_f[] = {
 		 "frames neither GSO nor VLAN-tagged by the stack)"),
     VTAP_FIELD_C(CAP, no_socket, 5, "NOSOCK", 8, "Frames dropped before vtapd had its socket"),
     VTAP_FIELD_C(CAP, ring_full, 6, "RINGFULL", 8,
-		 "Frames dropped by the kernel: the socket's receive ring was full"),
+		 "Frames dropped by the kernel: the socket's receive ring was full "
+		 "(or the frame too long for it)"),
     VTAP_FIELD_J(CAP, fill_empty,
 		 "Frames dropped by the kernel: no free UMEM frame to receive into"),
     VTAP_FIELD_J(CAP, sink_dropped,

@@ -389,8 +389,17 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 		/* what the kernel could not put into the socket: dropped
 		 * after the XDP program's redirect, counted here */
 		if (!getsockopt(xsk_socket__fd(c->xsk), SOL_XDP, XDP_STATISTICS, &xs, &len)) {
-			/* disjoint: ring full, no free UMEM frame */
-			s->ring_full = xs.rx_ring_full + xs.rx_dropped;
+			/* Disjoint: the kernel counts a frame it had no free
+			 * UMEM frame for twice, in rx_dropped and in
+			 * rx_fill_ring_empty_descs (net/xdp/xsk.c, __xsk_rcv
+			 * and xp_alloc): ring_full takes rx_dropped without
+			 * those (what is left: frames too long for a UMEM
+			 * frame), so that the counters add up to the drops. */
+			__u64 other = xs.rx_dropped > xs.rx_fill_ring_empty_descs
+					  ? xs.rx_dropped - xs.rx_fill_ring_empty_descs
+					  : 0;
+
+			s->ring_full = xs.rx_ring_full + other;
 			s->fill_empty = xs.rx_fill_ring_empty_descs;
 		}
 	}

@@ -28,7 +28,7 @@ struct vtap_capture_stats {
 	uint64_t live_sent;    /* records streamed to vtapctl capture clients */
 	uint64_t live_dropped; /* not streamed: a client too slow to read */
 	uint64_t no_socket;    /* XDP: dropped before vtapd had its socket */
-	uint64_t ring_full;    /* kernel: the socket's receive ring was full */
+	uint64_t ring_full;    /* kernel: the socket's receive ring was full (or a frame too long) */
 	uint64_t fill_empty;   /* kernel: no free UMEM frame to receive into */
 	uint64_t sink_dropped; /* kernel: the sink's queue was full (sink_queue.h) */
 	uint64_t xdp_received;
