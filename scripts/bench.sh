@@ -422,39 +422,45 @@ YAML
 		"vtap (clone_redirect) / vtap classifier + mirred"
 fi
 
+# a count, or 0 when a read gave none (vtapd gone, a field missing): the
+# caller's sanity checks then see it
+count_or_0() { case $1 in '' | *[!0-9]*) echo 0 ;; *) echo "$1" ;; esac; }
+# "tap_failed sink_lost from_ring received" now, for measure_tcp
+tcp_counts_now() {
+	local tap sink ring=0 recv=0
+	tap=$(count_or_0 "$(stat_of all-of-vm1 copy_fail 2>/dev/null)")
+	if [ "$COPIES_AT" = capture ]; then
+		sink=$(ctl_json '.monitor_sinks[0] | .ring_full + .fill_empty + .sink_dropped + .no_socket + .bad' status 2>/dev/null)
+		ring=$(ctl_json '.monitor_sinks[0].from_ring' status 2>/dev/null)
+		recv=$(ctl_json '.monitor_sinks[0].received' status 2>/dev/null)
+	else
+		sink=$(stat_ns mon rx_dropped)
+	fi
+	echo "$tap $(count_or_0 "$sink") $(count_or_0 "$ring") $(count_or_0 "$recv")"
+}
+
 # measure_tcp: iperf3 vm1 -> vm2 for TRAFFIC_SECS (the VMs' veths with TSO:
 # vm1 sends super-frames, which the TC tap copies as such); prints
-# "Mbit/s tap_lost sink_lost ring sock": copies the tap could not make (the
-# policy's copy_fail and ring_full), copies lost after it (local: mon's
-# rx_dropped; capture: the counters of frames not written), and for a
-# capture the copies that came through the ring and the sink veth's socket
+# "Mbit/s tap_failed sink_lost ring sock": copies the tap could not make
+# (the policy's copy_fail, which counts its ring_full too), what was lost
+# after it (local: copies mon's eth0 dropped; capture: the frames of the
+# sink veth not written — segments of the copies, not copies — ring_full,
+# fill_empty, sink_dropped, no_socket, bad), and for a capture what came
+# through the ring and the sink veth's socket. Mbit/s 0: iperf3 failed.
 measure_tcp() {
 	local bps a b
-	lost_now() {
-		echo $(($(stat_of all-of-vm1 copy_fail) + $(stat_of all-of-vm1 ring_full)))
-		if [ "$COPIES_AT" = capture ]; then
-			ctl_json '.monitor_sinks[0] | .ring_full + .fill_empty + .sink_dropped + .no_socket + .bad' status
-		else
-			stat_ns mon rx_dropped
-		fi
-	}
-	cap_now() {
-		if [ "$COPIES_AT" = capture ]; then
-			ctl_json '.monitor_sinks[0] | "\(.from_ring) \(.received)"' status
-		else
-			echo 0 0
-		fi
-	}
 	nsx vm2 timeout $((TRAFFIC_SECS + 5)) iperf3 -s -1 -B 10.77.0.2 >/dev/null 2>&1 &
-	local srv=$!
+	GEN_PIDS=($!)
 	sleep 0.3
-	a="$(lost_now) $(cap_now)"
+	a=$(tcp_counts_now)
 	bps=$(nsx vm1 iperf3 -c 10.77.0.2 -t "$TRAFFIC_SECS" -J 2>/dev/null |
-		json_of '.end.sum_received.bits_per_second | floor')
+		json_of '.end.sum_received.bits_per_second | floor' 2>/dev/null)
 	sleep 0.3
-	b="$(lost_now) $(cap_now)"
-	wait "$srv" 2>/dev/null
-	echo "${bps:-0}" $a $b | awk '{ printf "%.0f %d %d %d %d\n", $1 / 1e6, $6 - $2, $7 - $3, $8 - $4, $9 - $5 }'
+	b=$(tcp_counts_now)
+	wait "${GEN_PIDS[0]}" 2>/dev/null
+	GEN_PIDS=()
+	echo "$(count_or_0 "$bps") $a $b" |
+		awk '{ printf "%.0f %d %d %d %d\n", $1 / 1e6, $6 - $2, $7 - $3, $8 - $4, $9 - $5 }'
 }
 
 if has sinks; then
@@ -503,12 +509,16 @@ YAML
 			case $v in
 			local | capture)
 				set -- $(measure_tcp)
+				if [ "$1" -eq 0 ]; then
+					echo "bench.sh: $v: iperf3 moved nothing" >&2
+					status=1
+				fi
 				csv sinks "tcp_mbit_$v" 1 "$rep" "$1" Mbit/s
 				csv sinks "tcp_copies_lost_tap_$v" 1 "$rep" "$2" copies
 				csv sinks "tcp_copies_lost_sink_$v" 1 "$rep" "$3" copies
 				S[$v.tcp]+="$1 "; S[$v.tcplost]+="$2+$3 "
-				printf '   run %d %-10s TCP %6s Mbit/s  copies lost: by the tap %s, after it %s%s\n' \
-					"$rep" "$v" "$1" "$2" "$3" "$([ "$v" = capture ] && echo "  (via the ring $4, the sink veth's socket $5)")"
+				printf '   run %d %-10s TCP %6s Mbit/s  copies the tap could not make %s, lost after it %s%s\n' \
+					"$rep" "$v" "$1" "$2" "$3" "$([ "$v" = capture ] && echo " frames (segments; via the ring $4, the sink veth's socket $5)")"
 				;;
 			esac
 			vtapd_stop
@@ -552,9 +562,15 @@ YAML
 	done
 	# a TCP load (TSO): the capture's copies take the sink veth (GSO
 	# super-frames), so its cost is the clone's path, not the ring's
-	r=$(awk -v c="$(smed capture.tcp)" -v l="$(smed local.tcp)" 'BEGIN { printf "%.2f", (l > 0 ? c / l : 0) }')
-	csv sinks summary_tcp_ratio_capture_local 1 -1 "$r" x
-	echo "TCP (iperf3, TSO) Mbit/s with a capture / with a local monitor: ${r}x (copies lost, by the tap + after it: local $(echo ${S[local.tcplost]:-}), capture $(echo ${S[capture.tcplost]:-}))"
+	tc_=$(smed capture.tcp); tl_=$(smed local.tcp)
+	if awk -v c="${tc_:-0}" -v l="${tl_:-0}" 'BEGIN { exit !(c > 0 && l > 0) }'; then
+		r=$(awk -v c="$tc_" -v l="$tl_" 'BEGIN { printf "%.2f", c / l }')
+		csv sinks summary_tcp_ratio_capture_local 1 -1 "$r" x
+		echo "TCP (iperf3, TSO) Mbit/s with a capture / with a local monitor: ${r}x (lost, by the tap + after it: local $(echo ${S[local.tcplost]:-}), capture $(echo ${S[capture.tcplost]:-}))"
+	else
+		echo "TCP (iperf3, TSO) Mbit/s with a capture / with a local monitor: not measured"
+		status=1
+	fi
 fi
 
 if has compare; then

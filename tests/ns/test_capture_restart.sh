@@ -13,9 +13,11 @@
 #  - xdp: the copies go through the pinned ring buffer, which the new vtapd
 #    drains: nothing is lost.
 # Either way: records in the file (both runs) == the policy's copies -
-# no_socket - ring_full - fill_empty (all counters pinned, so they span both
-# runs), and
-# the first run's records are still in it. At the end vtapd (without
+# no_socket - ring_full - fill_empty (copies and no_socket are pinned and
+# span both runs; ring_full and fill_empty are the second vtapd's socket's
+# only, which holds as long as the first run's socket dropped nothing — its
+# few hundred copies never fill 2048 frames), and the first run's records
+# are still in it. At the end vtapd (without
 # --keep) takes the program off the peer and removes the capture's pins.
 : "${VT_PREFIX:=vtcr}"
 . "$(dirname "$0")/lib.sh"

@@ -814,17 +814,17 @@ static void test_capture_path(void **state)
 	assert_int_equal(got[14] << 8 | got[15], 1); /* VID = policy id + 1 */
 	assert_int_equal(got[16] << 8 | got[17], VTAP_CAP_LEN_ETHERTYPE);
 	assert_memory_equal(got + 12 + VTAP_SESSION_TAGS_LEN, frame + 12, len - 12);
-	/* a prune keeps the choice of a sink that is one, removes the
-	 * choice of a port that is no sink (left by a vtapd before) */
+	/* a prune keeps the choice of the sinks it is given, removes the
+	 * choice of any other port (left by a vtapd before) */
 	{
 		__u32 gone = sink + 7777, one = 1;
 		int cv = vtap_loader_map_fd(&ld, VTAP_MAP_CAP_VETH);
 
 		assert_int_equal(bpf_map_update_elem(cv, &gone, &one, BPF_NOEXIST), 0);
-		assert_int_equal(vtap_loader_prune_cap_veth(&ld), 1);
+		assert_true(vtap_loader_prune_cap_veth(&ld, &sink, 1) >= 1);
 		assert_int_not_equal(bpf_map_lookup_elem(cv, &gone, &flag), 0);
 		assert_int_equal(bpf_map_lookup_elem(cv, &sink, &flag), 0);
-		assert_int_equal(vtap_loader_prune_cap_veth(&ld), 0);
+		assert_int_equal(vtap_loader_prune_cap_veth(&ld, &sink, 1), 0);
 	}
 	/* the sink's removal forgets it */
 	assert_int_equal(vtap_loader_del_sink(&ld, sink), 0);

@@ -145,11 +145,11 @@ static void test_capture_text_and_u32(void **state)
 	st.clients = 7;
 	vtap_fields_row(&got, &vtap_capture_stats_fields, &st);
 	/* status' monitor sinks table: its columns are not in the JSON order */
-	sbuf_printf(&want, " %10llu %10llu %10llu %8llu %8llu %8llu %8llu",
+	sbuf_printf(&want, " %10llu %10llu %10llu %8llu %8llu %8llu %8llu %8llu",
 		    (unsigned long long)st.received, (unsigned long long)st.written,
 		    (unsigned long long)st.live_sent, (unsigned long long)st.live_dropped,
 		    (unsigned long long)st.no_socket, (unsigned long long)st.ring_full,
-		    (unsigned long long)st.bad);
+		    (unsigned long long)st.fill_empty, (unsigned long long)st.bad);
 	assert_string_equal(str(&got), str(&want));
 	sbuf_free(&got);
 	sbuf_printf(&got, "{");

@@ -79,7 +79,7 @@ const struct vtap_field_table vtap_recv_fields = VTAP_FIELDS(recv_f);
 static const struct vtap_counter_field capture_f[] = {
     VTAP_FIELD_C(CAP, received, 1, "RECEIVED", 10,
 		 "Frames read from the capture sink's AF_XDP socket"),
-    VTAP_FIELD_C(CAP, bad, 7, "BAD", 8, "Frames without a valid vtap capture header"),
+    VTAP_FIELD_C(CAP, bad, 8, "BAD", 8, "Frames without a valid vtap capture header"),
     VTAP_FIELD_J(CAP, unknown, "Frames of a policy id no policy has (removed meanwhile)"),
     VTAP_FIELD_C(CAP, written, 2, "WRITTEN", 10, "Records written to the capture file"),
     VTAP_FIELD_J(CAP, file_errors, "Capture file write errors"),
@@ -96,7 +96,7 @@ static const struct vtap_counter_field capture_f[] = {
     VTAP_FIELD_C(CAP, ring_full, 6, "RINGFULL", 8,
 		 "Frames dropped by the kernel: the socket's receive ring was full "
 		 "(or the frame too long for it)"),
-    VTAP_FIELD_J(CAP, fill_empty,
+    VTAP_FIELD_C(CAP, fill_empty, 7, "NOUMEM", 8,
 		 "Frames dropped by the kernel: no free UMEM frame to receive into"),
     VTAP_FIELD_J(CAP, sink_dropped,
 		 "Copies dropped by the sink veth's queue: its receiving thread fell behind"),

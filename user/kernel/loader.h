@@ -78,9 +78,9 @@ int vtap_loader_read_global(struct vtap_loader *ld, struct vtap_global_counters 
 int vtap_loader_read_sink(struct vtap_loader *ld, __u32 ifindex, struct vtap_sink_counters *out);
 int vtap_loader_add_sink(struct vtap_loader *ld, __u32 ifindex);
 int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
-/* Remove the capture path choices (vtap_cap_veth) of ports that are no
- * longer sinks; returns how many went, or -errno. */
-int vtap_loader_prune_cap_veth(struct vtap_loader *ld);
+/* Remove the capture path choices (vtap_cap_veth) of every port but the
+ * n sink ports in keep; returns how many went. */
+int vtap_loader_prune_cap_veth(struct vtap_loader *ld, const __u32 *keep, size_t n);
 /* A slot of vtap_bare for port ifindex, a local monitor port without a
  * sink program (vtapd --sink-hook nft), with room, the longest copy it
  * carries (again: the room changes): the one it has (a previous vtapd's:

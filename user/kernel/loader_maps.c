@@ -126,31 +126,39 @@ int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex)
 	return bpf_map_delete_elem(vtap_loader_map_fd(ld, VTAP_MAP_SINKS), &ifindex) && errno != ENOENT ? -errno : 0;
 }
 
-int vtap_loader_prune_cap_veth(struct vtap_loader *ld)
+/* Delete every key of map fd (u32 keys, at most max) but the n in keep
+ * and `also`; returns how many went, or -ENOMEM. */
+static int prune_keys(int fd, const __u32 *keep, size_t n, __u32 also, size_t max)
 {
-	int fd = vtap_loader_map_fd(ld, VTAP_MAP_CAP_VETH);
-	int sinks = vtap_loader_map_fd(ld, VTAP_MAP_SINKS);
-	struct vtap_sink_counters *v = calloc((size_t)ncpus(), sizeof(*v));
-	__u32 key, next, dead[VTAP_MAX_SINKS];
+	__u32 key, next, *dead = calloc(max + 1, sizeof(*dead));
 	size_t n_dead = 0;
-	int r;
 
-	if (!v)
+	if (!dead)
 		return -ENOMEM;
-	/* an entry whose sink is gone: a copy in flight while vtapd removed
-	 * the sink, or a sink that went while no vtapd ran (its entry then
-	 * held a slot a new capture's switch needs, and with the map full the
-	 * switch would not happen) */
-	for (r = bpf_map_get_next_key(fd, NULL, &next); !r && n_dead < VTAP_MAX_SINKS;
+	for (int r = bpf_map_get_next_key(fd, NULL, &next); !r && n_dead <= max;
 	     r = bpf_map_get_next_key(fd, &key, &next)) {
-		if (bpf_map_lookup_elem(sinks, &next, v) && errno == ENOENT)
+		bool kept = next == also;
+
+		for (size_t i = 0; i < n && !kept; i++)
+			kept = keep[i] == next;
+		if (!kept)
 			dead[n_dead++] = next;
 		key = next;
 	}
 	for (size_t i = 0; i < n_dead; i++)
 		bpf_map_delete_elem(fd, &dead[i]);
-	free(v);
+	free(dead);
 	return (int)n_dead;
+}
+
+int vtap_loader_prune_cap_veth(struct vtap_loader *ld, const __u32 *keep, size_t n)
+{
+	/* an entry of a port that is no sink of this vtapd's: a copy in
+	 * flight while vtapd removed the sink, a sink that went while no
+	 * vtapd ran (its vtap_sinks entry stays as well) — it held a slot a
+	 * new capture's switch needs, and with the map full the switch would
+	 * not happen (0: no port has ifindex 0) */
+	return prune_keys(vtap_loader_map_fd(ld, VTAP_MAP_CAP_VETH), keep, n, 0, VTAP_MAX_SINKS);
 }
 
 /* the slot port ifindex has in vtap_bare_ports (0: the free slots), or -1 */
@@ -251,30 +259,14 @@ int vtap_loader_set_recv(struct vtap_loader *ld, __u32 vni, __u32 ifindex)
 
 int vtap_loader_prune_recv(struct vtap_loader *ld, const __u32 *keep, size_t n)
 {
-	__u32 key, next, *dead = calloc(VTAP_MAX_RECV + 2, sizeof(*dead));
-	size_t n_dead = 0;
-	int fds[2] = { vtap_loader_map_fd(ld, VTAP_MAP_RECV), vtap_loader_map_fd(ld, VTAP_MAP_RSTATS) };
-
-	if (!dead)
-		return -ENOMEM;
 	/* entries a previous vtapd left in the pinned maps count too */
-	for (int m = 0; m < 2; m++) {
-		n_dead = 0;
-		for (int r = bpf_map_get_next_key(fds[m], NULL, &next); !r && n_dead < VTAP_MAX_RECV + 2;
-		     r = bpf_map_get_next_key(fds[m], &key, &next)) {
-			bool kept = next == VTAP_RECV_UNKNOWN;
+	int ret = prune_keys(vtap_loader_map_fd(ld, VTAP_MAP_RECV), keep, n, VTAP_RECV_UNKNOWN,
+			     VTAP_MAX_RECV + 1);
 
-			for (size_t i = 0; i < n && !kept; i++)
-				kept = keep[i] == next;
-			if (!kept)
-				dead[n_dead++] = next;
-			key = next;
-		}
-		for (size_t i = 0; i < n_dead; i++)
-			bpf_map_delete_elem(fds[m], &dead[i]);
-	}
-	free(dead);
-	return 0;
+	if (ret >= 0)
+		ret = prune_keys(vtap_loader_map_fd(ld, VTAP_MAP_RSTATS), keep, n, VTAP_RECV_UNKNOWN,
+				 VTAP_MAX_RECV + 1);
+	return ret < 0 ? ret : 0;
 }
 
 int vtap_loader_read_recv(struct vtap_loader *ld, __u32 vni, struct vtap_recv_counters *out)

@@ -353,6 +353,23 @@ static const char *refused(void *arg, const struct vtap_monitor *m)
 	return vtapd_guard_refused(arg, m);
 }
 
+/* The capture path choices (vtap_cap_veth) of the ports this vtapd holds
+ * a sink program on stay; the rest go. */
+static void prune_cap_veth(struct vtapd *d)
+{
+	__u32 *keep = calloc(d->ports.n + 1, sizeof(*keep));
+	size_t n = 0;
+
+	if (!keep)
+		return;
+	for (size_t i = 0; i < d->ports.n; i++)
+		if (d->ports.v[i].attached & VTAPD_ATT_SINK)
+			keep[n++] = (__u32)d->ports.v[i].ifindex;
+	if (vtap_loader_prune_cap_veth(&d->ld, keep, n) > 0)
+		log_info("removed the capture path choices of ports that are no longer sinks");
+	free(keep);
+}
+
 /* The set is in effect: what it does not need goes. */
 static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		    const unsigned int *want)
@@ -364,8 +381,7 @@ static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __
 	vtap_receive_apply(&d->ld, set, port_ifindex, &d->ports);
 	if (vtapd_sinks_applied(&d->sinks, set, ids, &g))
 		d->dirty = true;
-	if (vtap_loader_prune_cap_veth(&d->ld) > 0)
-		log_info("removed the capture path choices of ports that are no longer sinks");
+	prune_cap_veth(d);
 	/* the apply waited until no program ran the generation before the
 	 * last flip: the ids its policies left are free now */
 	vtap_policy_ids_quiesce(&d->ids);
