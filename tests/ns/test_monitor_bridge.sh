@@ -49,7 +49,7 @@ YAML
 # round PORT REASON: the monitor on PORT is refused for REASON, and no copy
 # loops
 round() {
-	local port=$1 why=$2 ok0 m0 f0 m f c n1 n2
+	local port=$1 why=$2 ok0 m0 f0 m f c n1 n2 pr
 	ok0=$(status_of reloads_ok)
 	policy "$port"
 	wait_status reloads_ok $((ok0 + 1)) >/dev/null
@@ -63,13 +63,14 @@ round() {
 	m0=$(stat_of p matched_pkts); f0=$(stat_of p copy_fail)
 	capture_start vm2 "$VT_RUN/vm2.pcap" icmp
 	capture_start vm1 "$VT_RUN/vm1.pcap" icmp
-	nsx vm1 ping -c 10 -i 0.05 -q 10.77.0.2 >/dev/null
+	# ping's own count tells a lost reply from one tcpdump missed
+	pr=$(nsx vm1 ping -c 10 -i 0.05 -q 10.77.0.2 | awk '/received/ { print $4 }')
 	capture_stop
 	n2=$(tcpdump -r "$VT_RUN/vm2.pcap" -nn 'icmp[icmptype] == icmp-echo' 2>/dev/null | wc -l)
 	n1=$(tcpdump -r "$VT_RUN/vm1.pcap" -nn 'icmp[icmptype] == icmp-echoreply' 2>/dev/null | wc -l)
 	m=$(( $(stat_of p matched_pkts) - m0 )); f=$(( $(stat_of p copy_fail) - f0 ))
 	c=$(stat_of p copies)
-	diag "[$port] vm2 got $n2 requests, vm1 $n1 replies; matched $m, copy_fail $f, copies $c"
+	diag "[$port] vm2 got $n2 requests, vm1 $n1 replies (ping: ${pr:-?} received); matched $m, copy_fail $f, copies $c"
 	check "[$port] each ping once at each VM: 10 requests at vm2, 10 replies at vm1" \
 		test "$n2" -eq 10 -a "$n1" -eq 10
 	check "[$port] matched == the traffic (20), all copy_fail, no copy sent" \
