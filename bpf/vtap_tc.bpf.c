@@ -46,25 +46,29 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
  * veth (its sink program, the XDP program on its peer and the AF_XDP
  * socket behind it): the sending CPU's cost of a copy goes from the clone's
  * to the ring's (tests/bench/bench_sinks), and the peer's receive work goes
- * altogether (docs/architecture.md, "Captures through the ring"). Not for a
- * GSO super-frame, which the clone's path cuts into the segments a wire
- * would carry (the ring would hold it whole, cut at VTAP_RING_COPY_MAX),
- * nor for a frame whose VLAN tag the stack holds outside its data, which
- * the sink program puts back into the frame and the ring's read would
- * miss. The two paths reach vtapd apart (the sink veth's after the peer's
- * NAPI thread, each read on its own pacing timer): so that one file's
- * records stay in the order the copies were
- * made in, a sink that has had one such copy takes all its copies through
- * the sink veth from then on (vtap_cap_veth). */
+ * altogether (docs/architecture.md, "Captures through the ring"). A GSO
+ * super-frame (a TSO VM's TCP) goes whole, as the VM's stack sent it and
+ * as a local monitor receives it: one ring copy instead of the tens of
+ * segments the sink veth would cut it into, each crossing to the peer's
+ * XDP program and socket. Not a copy longer than a record carries
+ * (VTAP_RING_COPY_MAX: BIG TCP), which the sink veth segments, nor a frame
+ * whose VLAN tag the stack holds outside its data, which the sink program
+ * puts back into the frame and the ring's read would miss. The two paths
+ * reach vtapd apart (the sink veth's after the peer's NAPI thread, each
+ * read on its own pacing timer): so that one file's records stay in the
+ * order the copies were made in, a sink that has had one such copy takes
+ * all its copies through the sink veth from then on (vtap_cap_veth). */
 static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp)
 {
-	__u32 sink = cp->sink_ifindex, one = 1;
+	__u32 sink = cp->sink_ifindex, one = 1, n = skb->len;
 
 	if (cp->sink_kind != VTAP_SINK_CAPTURE)
 		return false;
 	if (bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &sink))
 		return false;
-	if (!skb->gso_size && !skb->vlan_present)
+	if (cp->snaplen && n > cp->snaplen)
+		n = cp->snaplen;
+	if (n <= VTAP_RING_COPY_MAX && !skb->vlan_present)
 		return true;
 	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &one, BPF_NOEXIST);
 	return false;
@@ -146,10 +150,9 @@ int vtap_tc_in(struct __sk_buff *skb)
 
 /* The TC tap copying into the ring buffer instead of cloning (the XDP
  * tap's copy path): measured against bpf_clone_redirect by
- * tests/bench/bench_xdp. vtapd does not attach it: at TC a VM's TCP
- * segments arrive as GSO super-frames, which the clone's path segments on
- * the sink and a ring copy would carry whole, cut at VTAP_RING_COPY_MAX
- * (docs/architecture.md, XDP). */
+ * tests/bench/bench_xdp. vtapd does not attach it: local and vxlan
+ * monitors take clones, and a capture's copies take the ring through
+ * vtap_ring_takes (docs/architecture.md, XDP). */
 SEC("tc")
 int vtap_tc_ring_out(struct __sk_buff *skb)
 {

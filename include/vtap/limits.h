@@ -66,10 +66,17 @@
 #define VTAP_RING_SIZE_DEFAULT (2u << 20)
 #define VTAP_RING_SIZE_MIN     4096u
 #define VTAP_RING_SIZE_MAX     (1u << 30)
-/* Longest copy a record carries: a 9000-byte jumbo frame with tags fits.
- * Longer frames (GSO-sized, XDP frags) are cut, and the record keeps
- * their original length (pcapng shows it). A power of two: the BPF side
- * bounds the copy length with it. */
-#define VTAP_RING_COPY_MAX 16384u
+/* A copy up to this long is assembled in a per-CPU scratch buffer and
+ * output in one piece (a 9000-byte jumbo frame with tags fits); a longer
+ * one is reserved in the ring at its size and read into it in pieces of
+ * this many bytes (bpf/vtap_ring.h). A power of two: the BPF side bounds
+ * the one-piece copy's length with it. */
+#define VTAP_RING_PIECE 16384u
+/* Longest copy a record carries: a GSO super-frame (a TSO VM's TCP, up to
+ * 64 KiB and its headers) fits whole. Longer frames (BIG TCP, XDP frags)
+ * are cut, and the record keeps their original length (pcapng shows it);
+ * a TC tap sends such a GSO frame's copy to a capture through the sink
+ * veth instead, which segments it (bpf/vtap_tc.bpf.c). */
+#define VTAP_RING_COPY_MAX (5u * VTAP_RING_PIECE)
 
 #endif

@@ -5,6 +5,8 @@
   webpeer.py sink ADDR PORT    accept one TCP connection on ADDR:PORT, read, close
   webpeer.py get ADDR          one GET to ADDR:80; prints the bytes received
   webpeer.py noise ADDR PORT   one TCP connection to ADDR:PORT and a UDP datagram to ADDR:80
+  webpeer.py drain ADDR PORT   accept one TCP connection on ADDR:PORT, read to its end; prints the bytes
+  webpeer.py push ADDR PORT N  one TCP connection to ADDR:PORT, N bytes sent, closed
 """
 import socket
 import sys
@@ -61,9 +63,28 @@ def noise(addr, port):
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"x", (addr, 80))
 
 
+def drain(addr, port):
+    c, _ = listener(addr, port, 1).accept()
+    n = 0
+    while True:
+        d = c.recv(1 << 20)
+        if not d:
+            break
+        n += len(d)
+    print(n)
+
+
+def push(addr, port, n):
+    s = socket.create_connection((addr, port), timeout=5)
+    s.sendall(b"p" * n)
+    s.close()
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"serve": lambda: serve(args[0], int(args[1])),
      "sink": lambda: sink(args[0], int(args[1])),
      "get": lambda: get(args[0]),
-     "noise": lambda: noise(args[0], int(args[1]))}[cmd]()
+     "noise": lambda: noise(args[0], int(args[1])),
+     "drain": lambda: drain(args[0], int(args[1])),
+     "push": lambda: push(args[0], int(args[1]), int(args[2]))}[cmd]()
