@@ -104,11 +104,12 @@ struct {
 } VTAP_MAP_SINKS SEC(".maps");
 
 /* The capture sinks that have had a copy the ring buffer cannot carry (a
- * GSO super-frame, a stack-held VLAN tag), by the sink's ifindex: from
- * then on all of the sink's copies take the sink veth, so that one file's
- * records keep the order the copies were made in (vtap_ring_takes,
- * bpf/vtap_tc.bpf.c). vtapd clears a sink's entry when it removes the
- * sink. */
+ * stack-held VLAN tag, a copy longer than a record or than the ring), by
+ * the sink's ifindex, value VTAP_CAP_VETH_MOVED: from then on all of the
+ * sink's copies take the sink veth, so that one file's records keep the
+ * order the copies were made in (vtap_ring_takes, bpf/vtap_tc.bpf.c).
+ * vtapd clears a sink's entry when it removes the sink, and every apply
+ * the entries of ports that are no sinks. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VTAP_MAX_SINKS);
@@ -244,9 +245,10 @@ struct {
 	__array(values, struct vtap_sync_inner);
 } VTAP_MAP_SYNC SEC(".maps");
 
-/* The copies of the XDP tap (and of vtap_tc_ring_out), drained by vtapd:
- * records of <vtap/abi.h> (struct vtap_ring_rec). The size is set by the
- * loader before load (vtapd --ring-size); this is the default. */
+/* The copies of the XDP tap, of the TC tap to capture monitors (and of
+ * vtap_tc_ring_out), drained by vtapd: records of <vtap/abi.h> (struct
+ * vtap_ring_rec). The size is set by the loader before load (vtapd
+ * --ring-size); this is the default. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, VTAP_RING_SIZE_DEFAULT);

@@ -52,6 +52,16 @@ static __always_inline void vtap_ring_head(struct vtap_ring_rec *h, const struct
 	h->pad = 0;
 }
 
+/* Does a record of n bytes of frame fit the ring (vtapd --ring-size)
+ * along with the others? A reservation succeeds only while what vtapd has
+ * not read yet and the record together fit the ring: one as long as the
+ * ring only when it is empty. vtapd reads before a quarter of the ring
+ * fills (user/sinks/pace.h), so a record of a quarter at most. */
+static __always_inline bool vtap_ring_fits(__u32 n)
+{
+	return VTAP_RING_REC_BYTES(n) <= bpf_ringbuf_query(&VTAP_MAP_RING, BPF_RB_RING_SIZE) / 4;
+}
+
 /* A copy of n bytes, VTAP_RING_PIECE < n <= VTAP_RING_COPY_MAX (a GSO
  * super-frame): reserved in the ring at its size (a dynptr reservation may
  * have any size) and read straight into it, one piece of constant size at
@@ -74,7 +84,7 @@ static __always_inline enum vtap_ring_out vtap_ring_copy_long(const struct vtap_
 	if (!h)
 		goto fail;
 	vtap_ring_head(h, ctx, r, n);
-	for (__u32 i = 0; i < VTAP_RING_COPY_MAX / VTAP_RING_PIECE; i++) {
+	for (__u32 i = 0; i < (VTAP_RING_COPY_MAX + VTAP_RING_PIECE - 1) / VTAP_RING_PIECE; i++) {
 		if (off + VTAP_RING_PIECE > n)
 			off = n - VTAP_RING_PIECE;
 		p = bpf_dynptr_data(&d, sizeof(*h) + off, VTAP_RING_PIECE);
@@ -106,6 +116,10 @@ static __always_inline void vtap_ring_copy(const struct vtap_ctx *ctx, const str
 		n = r->snaplen;
 	if (n > VTAP_RING_COPY_MAX)
 		n = VTAP_RING_COPY_MAX;
+	/* an ovs monitor's copy leaves by AF_XDP TX in one UMEM frame of 4
+	 * KiB (user/sinks/xsk_tx.c): reserving more would only waste ring */
+	if (r->sink_kind == VTAP_SINK_VLAN && n > VTAP_RING_PIECE)
+		n = VTAP_RING_PIECE;
 	/* no sink: the monitor is not set up (or gone), as on the TC path */
 	if (!r->sink_ifindex || n < VTAP_ETH_HLEN) {
 		c->copy_fail++;

@@ -51,7 +51,8 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
  * as a local monitor receives it: one ring copy instead of the tens of
  * segments the sink veth would cut it into, each crossing to the peer's
  * XDP program and socket. Not a copy longer than a record carries
- * (VTAP_RING_COPY_MAX: BIG TCP), which the sink veth segments, nor a frame
+ * (VTAP_RING_COPY_MAX: BIG TCP) or than a quarter of the ring (vtapd
+ * --ring-size below 512 KiB), which the sink veth segments, nor a frame
  * whose VLAN tag the stack holds outside its data, which the sink program
  * puts back into the frame and the ring's read would miss. The two paths
  * reach vtapd apart (the sink veth's after the peer's NAPI thread, each
@@ -60,17 +61,21 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
  * all its copies through the sink veth from then on (vtap_cap_veth). */
 static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp)
 {
-	__u32 sink = cp->sink_ifindex, one = 1, n = skb->len;
+	__u32 sink = cp->sink_ifindex, moved = VTAP_CAP_VETH_MOVED, n = skb->len;
+	const __u32 *v;
 
 	if (cp->sink_kind != VTAP_SINK_CAPTURE)
 		return false;
-	if (bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &sink))
+	v = bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &sink);
+	if (v && *v == VTAP_CAP_VETH_MOVED)
 		return false;
 	if (cp->snaplen && n > cp->snaplen)
 		n = cp->snaplen;
-	if (n <= VTAP_RING_COPY_MAX && !skb->vlan_present)
+	/* the ring's size asked only of copies the smallest ring may not fit */
+	if (!skb->vlan_present && n <= VTAP_RING_COPY_MAX &&
+	    (VTAP_RING_REC_BYTES(n) <= VTAP_RING_SIZE_MIN / 4 || vtap_ring_fits(n)))
 		return true;
-	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &one, BPF_NOEXIST);
+	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &moved, BPF_ANY);
 	return false;
 }
 

@@ -497,8 +497,8 @@ monitors:
 policies:
   - { name: all-of-vm1, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, monitor: m }
 YAML
-			# the TC tap (capture: plain frames through the ring buffer,
-			# the rest by clone to the sink veth); XDP mode: part xdp
+			# the TC tap (capture: through the ring buffer, GSO
+			# super-frames whole); XDP mode: part xdp
 			OVS_RUNDIR=${OVSD} vtapd_start --attach tc || { status=1; continue; }
 			# ready when the rule set points at a working sink
 			for _ in $(seq 100); do

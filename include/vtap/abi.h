@@ -64,6 +64,13 @@ struct vtap_xsk_meta {
 	__u64 tai_ns; /* bpf_ktime_get_tai_ns() on arrival */
 };
 
+/* vtap_cap_veth's value for a capture sink moved to the sink veth. A
+ * pinned entry of another value (1: written by vtap before GSO
+ * super-frames went through the ring, when every capture of a TSO VM
+ * moved) is read as absent, so a vtapd upgraded in place (--keep) brings
+ * those captures back to the ring. */
+#define VTAP_CAP_VETH_MOVED 2u
+
 /* One copy through the ring buffer (map vtap_ring, BPF_MAP_TYPE_RINGBUF):
  * what the XDP tap writes for each copy and vtapd reads in batches. This
  * header, then cap_len bytes of the frame. */

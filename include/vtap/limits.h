@@ -72,11 +72,17 @@
  * this many bytes (bpf/vtap_ring.h). A power of two: the BPF side bounds
  * the one-piece copy's length with it. */
 #define VTAP_RING_PIECE 16384u
-/* Longest copy a record carries: a GSO super-frame (a TSO VM's TCP, up to
- * 64 KiB and its headers) fits whole. Longer frames (BIG TCP, XDP frags)
- * are cut, and the record keeps their original length (pcapng shows it);
- * a TC tap sends such a GSO frame's copy to a capture through the sink
- * veth instead, which segments it (bpf/vtap_tc.bpf.c). */
-#define VTAP_RING_COPY_MAX (5u * VTAP_RING_PIECE)
+/* Longest copy a record carries: an IP packet of 64 KiB with its Ethernet
+ * header and two tags, so a GSO super-frame (a TSO VM's TCP) fits whole.
+ * Longer frames (BIG TCP, XDP frags) are cut, and the record keeps their
+ * original length (pcapng shows it); a TC tap sends such a GSO frame's
+ * copy to a capture through the sink veth instead, which segments it
+ * (bpf/vtap_tc.bpf.c). */
+#define VTAP_RING_COPY_MAX (65536u + 64u)
+/* Ring bytes of a record of n bytes of frame: the ring's own 8-byte
+ * header, struct vtap_ring_rec, the bytes, rounded up to 8 (the kernel's
+ * BPF_RINGBUF_HDR_SZ and its rounding). A record longer than the ring can
+ * never be reserved. */
+#define VTAP_RING_REC_BYTES(n) ((8u + 32u + (n) + 7u) & ~7u)
 
 #endif

@@ -9,16 +9,16 @@
  * (TC's local_bh_enable runs it inside the timed loop):
  *   local    the monitor's veth peer receives it (netif_rx, the stack drops
  *            it: not its MAC), as a VM behind the port would
- *   capture  a plain frame's copy (not GSO, no VLAN tag the stack holds)
- *            goes into the ring buffer vtapd drains: no clone, no sink veth
- *            (the copies are counted as the bench drains the ring)
+ *   capture  the copy (no VLAN tag the stack holds) goes into the ring
+ *            buffer vtapd drains: no clone, no sink veth (the copies are
+ *            counted as the bench drains the ring)
  *   ovs      the sink veth's peer runs an XDP program that hands the copy
  *            to an AF_XDP socket (copy mode) with the ovs sink kind (one
  *            VLAN tag): OVS's AF_XDP port (netdev afxdp or DPDK net_af_xdp)
  *            is an XDP program redirecting into an XSKMAP too; modelled
  *            here by vtap's capture program and socket, without OVS. A
- *            capture's GSO and stack-tagged frames take this path too (with
- *            two tags)
+ *            capture's copies take this path too (with two tags) once it
+ *            has had a stack-tagged frame
  * and, for ovs, the ways the reader can be woken:
  *   waiter   a thread sleeps in epoll_wait on the socket (another CPU), as
  *            vtapd did before pacing: every NAPI poll wakes it

@@ -73,8 +73,8 @@ use_engine() {
 		}
 		eng_start() {
 			# byte for byte: the frames vm2 receives are the frames vm1
-			# sent (an XDP tap takes TSO from vm1 anyway; vm2's replies
-			# would reach the capture's sink veth as GSO frames it cuts up)
+			# sent (an XDP tap takes TSO from vm1 anyway; off in vm2
+			# too, so both directions' frames are wire-sized)
 			local vm
 			for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso off gso off gro off >/dev/null 2>&1; done
 			check "[xdp] vtapd starts in xdp mode $1" vtapd_start --attach xdp

@@ -62,7 +62,7 @@ check "vtapctl capture refuses a policy that does not exist" \
 
 # Byte-for-byte first, with segmentation offloads off in the VMs: the
 # receiver then sees the frames as sent. (With them on, it sees GSO/GRO
-# super-frames, which the sink veth — its peer runs XDP — segments; below.)
+# super-frames: through the ring whole, on the sink veth segmented; below.)
 for vm in vm1 vm2; do nsx $vm ethtool -K eth0 tso off gso off gro off >/dev/null 2>&1; done
 
 # a live stream of 5 records of web, read by tshark from a pipe
@@ -204,20 +204,26 @@ check "GSO (ring): the capture is not moved to the sink veth (no vtap_cap_veth[$
 # than one piece of the ring's scratch buffer (16 KiB): reserved at their
 # size and read into the ring in pieces; whole, byte for byte as vm2
 # received them
+# push_mb PCAP: 1 MB vm1 -> vm2:80, vm2's side into PCAP; vm2's count of
+# the bytes in $VT_RUN/drained.txt
+listening() { nsx vm2 ss -Htln 'sport = :80' | grep -q .; }
+push_mb() {
+	capture_start vm2 "$1" tcp port 80
+	nsx vm2 timeout 10 python3 "$WEBPEER" drain 10.77.0.2 80 >"$VT_RUN/drained.txt" &
+	SRV=$!
+	for _ in $(seq 100); do listening && break; sleep 0.05; done
+	nsx vm1 python3 "$WEBPEER" push 10.77.0.2 80 1000000
+	wait $SRV 2>/dev/null
+	capture_stop
+	sleep 0.3
+}
 before=$(tshark -r "$REC" 2>/dev/null | wc -l)
-capture_start vm2 "$VT_RUN/vm2-bulk.pcap" tcp port 80
-nsx vm2 timeout 10 python3 "$WEBPEER" drain 10.77.0.2 80 >"$VT_RUN/drained.txt" &
-SRV=$!
-sleep 0.3
-nsx vm1 python3 "$WEBPEER" push 10.77.0.2 80 1000000
-wait $SRV 2>/dev/null
-capture_stop
-sleep 0.3
+push_mb "$VT_RUN/vm2-bulk.pcap"
 tshark -r "$REC" -Y "frame.number > $before" -F pcap -w "$VT_RUN/rec-bulk.pcap" 2>/dev/null
 max_rec=$(tshark -r "$VT_RUN/rec-bulk.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
 long=$(tshark -r "$VT_RUN/rec-bulk.pcap" -Y 'frame.cap_len > 16384' 2>/dev/null | wc -l)
 ring2=$(ctl_json '.monitor_sinks[0].from_ring' status); sock2=$(ctl_json '.monitor_sinks[0].received' status)
-diag "TCP stream: vm2 read $(cat "$VT_RUN/drained.txt") bytes; records $(count "$VT_RUN/rec-bulk.pcap"), $long over 16 KiB, largest $max_rec; ring $ring1 -> $ring2, socket $sock1 -> $sock2"
+diag "TCP stream: vm2 read $(cat "$VT_RUN/drained.txt") bytes; records $(count "$VT_RUN/rec-bulk.pcap"), $long over 16 KiB, largest $max_rec; ring $ring1 -> $ring2, socket $sock1 -> $sock2; web's ring_full $(stat_of web ring_full)"
 check "TCP stream: the copies of super-frames over 16 KiB are whole records ($long, largest $max_rec bytes)" \
 	test "$long" -gt 0 -a "$(cat "$VT_RUN/drained.txt")" = 1000000
 check "TCP stream: the records are vm2's frames byte for byte" \
@@ -301,4 +307,29 @@ check "a GSO copy whose segments the sink cannot carry is cut to one frame, its 
 
 vtapd_stop
 check "vtapd's stop removes the sink veth it made" bash -c "! ip link show $CAP 2>/dev/null"
+
+# A ring too small for super-frames (--ring-size 128K: a 64 KiB copy is
+# more than a quarter of it, reserved only while the ring is nearly
+# empty): the capture takes the sink veth at its first such copy, and the
+# stream reaches the file as segments, none lost
+for l in ${VT_PREFIX}-vm1 ${VT_PREFIX}-vm2; do ip link set "$l" mtu 1500; done
+for vm in vm1 vm2; do nsx $vm ip link set eth0 mtu 1500; done
+sed -i "s|file: $VT_RUN/rec/all.pcapng|file: $VT_RUN/rec/small.pcapng|" "$VT_POL/cap.yaml"
+check "vtapd starts with a 128 KiB ring" vtapd_start --attach tc --ring-size 128K
+for _ in $(seq 40); do sink_on "$CAP" && break; sleep 0.05; done
+REC=$VT_RUN/rec/small.pcapng
+before=0
+push_mb "$VT_RUN/vm2-small.pcap"
+sink=$(cat "/sys/class/net/$CAP/ifindex")
+sum_rec=$(tshark -r "$REC" -Y 'tcp.dstport == 80' -T fields -e tcp.len 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+max_rec=$(tshark -r "$REC" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
+big=$(tcpdump -r "$VT_RUN/vm2-small.pcap" -nn 'greater 32768' 2>/dev/null | wc -l)
+sock=$(ctl_json '.monitor_sinks[0].received' status)
+diag "small ring: vm2 read $(cat "$VT_RUN/drained.txt") bytes, $big frames over 32 KiB; TCP payload in the file $sum_rec, largest record $max_rec, $sock through the sink veth's socket; web's ring_full $(stat_of web ring_full), copy_fail $(stat_of web copy_fail)"
+check "small ring: vm1 sent super-frames over a quarter of the ring (the case is exercised)" test "$big" -gt 0
+check "small ring: the capture moved to the sink veth (vtap_cap_veth[$sink])" \
+	map_true vtap_cap_veth "[.[] | select(.formatted.key == $sink)] | length == 1"
+check "small ring: the stream is whole in the file (no record over 32 KiB; segments through the socket after the move), nothing lost at the tap" \
+	test "$sum_rec" -eq 1000000 -a "${max_rec:-0}" -le 32768 -a "$sock" -gt 0 -a "$(stat_of web ring_full)" -eq 0 -a "$(stat_of web copy_fail)" -eq 0
+vtapd_stop
 tap_end

@@ -91,8 +91,8 @@ static const struct vtap_counter_field capture_f[] = {
     VTAP_FIELD_J(CAP, xdp_received, "Frames the sink's XDP program redirected to the socket"),
     VTAP_FIELD_J(CAP, from_ring,
 		 "Copies that came through vtapd's ring buffer (the XDP tap's; the TC tap's "
-		 "until the capture has had a frame VLAN-tagged by the stack or a copy over "
-		 "80 KiB)"),
+		 "until the capture has had a frame VLAN-tagged by the stack or a copy too "
+		 "long for the ring)"),
     VTAP_FIELD_C(CAP, no_socket, 5, "NOSOCK", 8, "Frames dropped before vtapd had its socket"),
     VTAP_FIELD_C(CAP, ring_full, 6, "RINGFULL", 8,
 		 "Frames dropped by the kernel: the socket's receive ring was full "

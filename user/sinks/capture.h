@@ -32,7 +32,7 @@ struct vtap_capture_stats {
 	uint64_t fill_empty;   /* kernel: no free UMEM frame to receive into */
 	uint64_t sink_dropped; /* kernel: the sink's queue was full (sink_queue.h) */
 	uint64_t xdp_received;
-	uint64_t from_ring;    /* through vtapd's ring buffer (XDP tap; TC: plain frames) */
+	uint64_t from_ring;    /* through vtapd's ring buffer (XDP tap; TC, until moved) */
 	unsigned int clients;
 };
 
@@ -54,8 +54,8 @@ bool vtap_capture_event(struct vtap_capture *c, int fd, uint32_t events);
 /* A copy that came another way: written like the socket's, under
  * policy_id's interface. tai_ns: when it was copied (CLOCK_TAI; 0 = now).
  * Call vtap_capture_flush after a batch. _ring: a copy from vtapd's ring
- * buffer (the XDP tap's copies, the TC tap's plain frames), counted
- * from_ring. */
+ * buffer (the XDP tap's copies, the TC tap's until the capture moved to
+ * its sink veth), counted from_ring. */
 void vtap_capture_write_ring(struct vtap_capture *c, uint32_t policy_id, uint64_t tai_ns,
 			     const uint8_t *pkt, uint32_t caplen, uint32_t orig);
 void vtap_capture_write(struct vtap_capture *c, uint32_t policy_id, uint64_t tai_ns,

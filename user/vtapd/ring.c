@@ -10,6 +10,9 @@
 #include "ring.h"
 #include "core/log.h"
 
+_Static_assert(VTAP_RING_REC_BYTES(0) == 8 + sizeof(struct vtap_ring_rec),
+	       "VTAP_RING_REC_BYTES counts the record header's size");
+
 /* r->sink's mark for a group's policy: its copies go by their sink port */
 #define GROUP_ROUTE 0xffff
 /* the ring bytes of one 64-byte copy (the ring's header, the record, the

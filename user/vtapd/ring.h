@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* vtapd's end of the taps' ring buffer (the XDP tap's copies, the TC
- * tap's plain frames to capture monitors): drained in batches from the
+ * tap's to capture monitors): drained in batches from the
  * event loop, each copy delivered to the user-space sink it was made for:
  * a capture monitor's pcapng writer, or an ovs monitor's AF_XDP TX socket.
  * A copy nobody can take now (its policy or monitor gone since it was
