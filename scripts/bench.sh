@@ -443,8 +443,8 @@ tcp_counts_now() {
 # vm1 sends super-frames, which the TC tap copies as such); prints
 # "Mbit/s tap_failed sink_lost ring sock": copies the tap could not make
 # (the policy's copy_fail, which counts its ring_full too: a capture's
-# copies go through the ring), what was lost after it (local: copies mon's
-# eth0 dropped; capture: the frames of the sink veth not written, should
+# copies go through the ring), what was lost after it (local and ovs:
+# frames mon's eth0 dropped — OVS's own drops are OVS's; capture: the frames of the sink veth not written, should
 # it have had a copy the ring cannot carry — ring_full, fill_empty,
 # sink_dropped, no_socket, bad), and for a capture what came through the
 # ring and the sink veth's socket. Mbit/s 0: iperf3 failed.
@@ -508,7 +508,7 @@ YAML
 			done
 			line=$(measure)
 			case $v in
-			local | capture)
+			local | capture | ovs-*)
 				# capture-128: the same capture, its policy with
 				# snaplen 128 (headers only), reloaded
 				for t in $v $([ "$v" = capture ] && echo capture-128); do
@@ -571,9 +571,10 @@ YAML
 	done
 	# a TCP load (TSO): the capture's copies are GSO super-frames, whole
 	# through the ring; whole frames, vtapd's file writes are the limit,
-	# cut to 128 bytes the VM's cost of the ring copy
+	# cut to 128 bytes the VM's cost of the ring copy; an ovs monitor's are
+	# cut into segments on the sink veth (OVS takes wire-sized frames)
 	tl_=$(smed local.tcp)
-	for t in capture capture-128; do
+	for t in capture capture-128 ovs-afxdp ovs-dpdk; do
 		tc_=$(smed "$t.tcp")
 		if awk -v c="${tc_:-0}" -v l="${tl_:-0}" 'BEGIN { exit !(c > 0 && l > 0) }'; then
 			r=$(awk -v c="$tc_" -v l="$tl_" 'BEGIN { printf "%.2f", c / l }')
