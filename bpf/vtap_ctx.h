@@ -12,6 +12,8 @@
  *                                          linear or not (0 or -errno)
  *   vtap_buff_tag_outside(b)               bytes of a VLAN tag held outside
  *                                          the frame's data (TC: 4 or 0)
+ *   vtap_buff_gso_size(b)                  a GSO super-frame's segment size
+ *                                          (TC), else 0
  * then includes this file, and after it defines
  *   vtap_buff_parse(ctx, pkt, gc)          the parse of ctx's linear part,
  *                                          with what only the hook knows:

@@ -44,6 +44,13 @@ static __always_inline __u32 vtap_buff_tag_outside(const struct __sk_buff *skb)
 	return skb->vlan_present ? 4 : 0;
 }
 
+/* A GSO super-frame's segment size (the payload bytes of each wire-sized
+ * segment it stands for), 0 for a frame as the wire carries it. */
+static __always_inline __u32 vtap_buff_gso_size(const struct __sk_buff *skb)
+{
+	return skb->gso_size;
+}
+
 #include "vtap_ctx.h"
 
 /* Bytes made linear before parsing: Ethernet, two VLAN tags, IPv6 and some

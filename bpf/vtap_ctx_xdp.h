@@ -46,6 +46,13 @@ static __always_inline __u32 vtap_buff_tag_outside(const struct xdp_md *xdp)
 	return 0;
 }
 
+/* XDP sees frames as the wire carries them: no GSO. */
+static __always_inline __u32 vtap_buff_gso_size(const struct xdp_md *xdp)
+{
+	(void)xdp;
+	return 0;
+}
+
 #include "vtap_ctx.h"
 
 /* Headers are parsed in the first buffer (nothing to pull at XDP). XDP sees

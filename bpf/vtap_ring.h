@@ -49,7 +49,7 @@ static __always_inline void vtap_ring_head(struct vtap_ring_rec *h, const struct
 	h->sink_ifindex = r->sink_ifindex;
 	h->sink_kind = (__u8)r->sink_kind;
 	h->dir = ctx->dir;
-	h->pad = 0;
+	h->gso_size = (__u16)vtap_buff_gso_size(ctx->buf);
 }
 
 /* Does a record of n bytes of frame fit the ring (vtapd --ring-size)
@@ -117,8 +117,9 @@ static __always_inline void vtap_ring_copy(const struct vtap_ctx *ctx, const str
 	if (n > VTAP_RING_COPY_MAX)
 		n = VTAP_RING_COPY_MAX;
 	/* an ovs monitor's copy leaves by AF_XDP TX in one UMEM frame of 4
-	 * KiB (user/sinks/xsk_tx.c): reserving more would only waste ring */
-	if (r->sink_kind == VTAP_SINK_VLAN && n > VTAP_RING_PIECE)
+	 * KiB (user/sinks/xsk_tx.c): reserving more would only waste ring.
+	 * Not a GSO super-frame's, which vtapd cuts into segments */
+	if (r->sink_kind == VTAP_SINK_VLAN && n > VTAP_RING_PIECE && !vtap_buff_gso_size(ctx->buf))
 		n = VTAP_RING_PIECE;
 	/* no sink: the monitor is not set up (or gone), as on the TC path */
 	if (!r->sink_ifindex || n < VTAP_ETH_HLEN) {

@@ -58,23 +58,46 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
  * reach vtapd apart (the sink veth's after the peer's NAPI thread, each
  * read on its own pacing timer): so that one file's records stay in the
  * order the copies were made in, a sink that has had one such copy takes
- * all its copies through the sink veth from then on (vtap_cap_veth). */
-static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp)
+ * all its copies through the sink veth from then on (vtap_cap_veth).
+ *
+ * An ovs monitor's copies take the sink veth (its peer is OVS's port)
+ * until the first of a TCP GSO super-frame, if vtapd can send records to
+ * OVS (VTAP_OVS_RING_READY, <vtap/abi.h>): from then on they take the ring,
+ * and vtapd cuts each super-frame into wire-sized segments before its
+ * AF_XDP TX on the sink veth, off the VM's CPU. Not a super-frame of
+ * another protocol or cut by a snaplen, nor what a capture's copy may
+ * not be either: the sink veth from then on, as for a capture. */
+static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp,
+					    const struct vtap_pkt *pkt)
 {
-	__u32 sink = cp->sink_ifindex, moved = VTAP_CAP_VETH_MOVED, n = skb->len;
+	__u32 sink = cp->sink_kind, moved = VTAP_CAP_VETH_MOVED, ring = VTAP_OVS_RING;
+	__u32 n = skb->len, gso = skb->gso_size, state = 0;
 	const __u32 *v;
 
-	if (cp->sink_kind != VTAP_SINK_CAPTURE)
+	if (sink != VTAP_SINK_CAPTURE && sink != VTAP_SINK_VLAN)
 		return false;
+	sink = cp->sink_ifindex;
 	v = bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &sink);
-	if (v && *v == VTAP_CAP_VETH_MOVED)
+	if (v)
+		state = *v;
+	if (state == VTAP_CAP_VETH_MOVED)
 		return false;
+	if (cp->sink_kind == VTAP_SINK_VLAN) {
+		if (state != VTAP_OVS_RING && (state != VTAP_OVS_RING_READY || !gso))
+			return false;
+		if (gso && ((cp->snaplen && n > cp->snaplen) || pkt->proto != VTAP_IPPROTO_TCP))
+			goto move;
+	}
 	if (cp->snaplen && n > cp->snaplen)
 		n = cp->snaplen;
 	/* the ring's size asked only of copies the smallest ring may not fit */
-	if (!skb->vlan_present && n <= VTAP_RING_COPY_MAX &&
-	    (VTAP_RING_REC_BYTES(n) <= VTAP_RING_SIZE_MIN / 4 || vtap_ring_fits(n)))
-		return true;
+	if (skb->vlan_present || n > VTAP_RING_COPY_MAX ||
+	    (VTAP_RING_REC_BYTES(n) > VTAP_RING_SIZE_MIN / 4 && !vtap_ring_fits(n)))
+		goto move;
+	if (state == VTAP_OVS_RING_READY)
+		bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &ring, BPF_ANY);
+	return true;
+move:
 	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &moved, BPF_ANY);
 	return false;
 }
@@ -104,7 +127,7 @@ static __always_inline int vtap_tc(struct __sk_buff *skb, __u8 dir, bool ring)
 	r = vtap_tap(&ctx, &pkt, gc, &c, &gen);
 	if (!r || !vtap_plan(&ctx, &pkt, r, gen, c, &cp))
 		return TC_ACT_UNSPEC;
-	if (ring || vtap_ring_takes(skb, &cp)) {
+	if (ring || vtap_ring_takes(skb, &cp, &pkt)) {
 		/* the XDP tap's copy path, on an skb */
 		vtap_ring_copy(&ctx, &cp, c);
 		return TC_ACT_UNSPEC;

@@ -26,9 +26,10 @@
 #             netdev and with OVS-DPDK's net_af_xdp PMD (mon's eth0, an OVS
 #             system port); private OVS instances from scripts/ovs-lib.sh;
 #             MET / NOT MET for capture and ovs >= 0.95x local (design §7).
-#             For local and capture also an iperf3 TCP stream (TSO: the
-#             capture's copies take the sink veth, not the ring): Mbit/s
-#             with each and the copies lost on the way
+#             For each also an iperf3 TCP stream (TSO: the capture's and
+#             the ovs monitors' copies of its super-frames go through the
+#             ring; vtapd segments the ovs ones): Mbit/s with each and the
+#             copies lost on the way
 #             First tests/bench/bench_sinks: what one copy costs the sending
 #             CPU in the kernel by monitor kind (BPF_PROG_TEST_RUN; load-
 #             independent, unlike the traffic rates on a shared host)
@@ -571,8 +572,9 @@ YAML
 	done
 	# a TCP load (TSO): the capture's copies are GSO super-frames, whole
 	# through the ring; whole frames, vtapd's file writes are the limit,
-	# cut to 128 bytes the VM's cost of the ring copy; an ovs monitor's are
-	# cut into segments on the sink veth (OVS takes wire-sized frames)
+	# cut to 128 bytes the VM's cost of the ring copy; an ovs monitor's go
+	# through the ring too, cut into segments by vtapd (OVS takes
+	# wire-sized frames)
 	tl_=$(smed local.tcp)
 	for t in capture capture-128 ovs-afxdp ovs-dpdk; do
 		tc_=$(smed "$t.tcp")

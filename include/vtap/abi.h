@@ -70,6 +70,16 @@ struct vtap_xsk_meta {
  * moved) is read as absent, so a vtapd upgraded in place (--keep) brings
  * those captures back to the ring. */
 #define VTAP_CAP_VETH_MOVED 2u
+/* vtap_cap_veth's values for an ovs sink, whose copies take the sink veth
+ * unless its entry says: READY, written by vtapd when its AF_XDP TX on the
+ * sink veth is open (user/sinks/xsk_tx.h), lets the sink's first copy of
+ * a TCP GSO super-frame take the ring; the tap then writes RING, and all
+ * the sink's copies take the ring from then on, vtapd cutting the
+ * super-frames into segments (a sink veth would cut each into tens of
+ * segments on the VM's CPU). A copy the ring cannot carry writes
+ * VTAP_CAP_VETH_MOVED: the sink veth from then on. */
+#define VTAP_OVS_RING_READY 3u
+#define VTAP_OVS_RING 4u
 
 /* One copy through the ring buffer (map vtap_ring, BPF_MAP_TYPE_RINGBUF):
  * what the XDP tap writes for each copy and vtapd reads in batches. This
@@ -83,7 +93,7 @@ struct vtap_ring_rec {
 	__u32 sink_ifindex; /* the rule's sink (vtapd finds the monitor by policy id) */
 	__u8 sink_kind;	    /* enum vtap_sink_kind */
 	__u8 dir;	    /* VTAP_DIR_OUT or VTAP_DIR_IN */
-	__u16 pad;
+	__u16 gso_size;	    /* a GSO super-frame's segment size (TC), else 0 */
 };
 
 /* Directions, the VM's point of view (Neutron TaaS). A policy may name both;

@@ -953,6 +953,111 @@ static void test_capture_path(void **state)
 	free(c);
 }
 
+/* One copy of frame (gso: its GSO segment size, 0 none) to the ovs
+ * monitor on sink: through the ring (true: one record, its gso_size
+ * given) or the sink veth (false: the frame with its session tag; a
+ * made-up GSO frame, without the kernel's GSO type, is one the veth's
+ * transmit refuses: counted, not read). */
+static bool ovs_copy_by_ring(const uint8_t *frame, size_t len, __u32 gso, int sink_fd_)
+{
+	struct __sk_buff ctx = { .ifindex = (__u32)fx_env_ifindex(&env, "vm1"), .gso_size = gso,
+				 .gso_segs = gso ? 2 : 0 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	uint8_t got[FX_FRAME_MAX + 16];
+	struct vtap_counters k, before;
+	int n;
+
+	assert_int_equal(vtap_loader_read_stats(&ld, 0, &before), 0);
+	run_tc_out(&opts, &k);
+	if (gso) /* a made-up GSO frame fails the veth's transmit: counted */
+		assert_int_equal(k.copies + k.copy_fail, before.copies + before.copy_fail + 1);
+	else
+		assert_int_equal(k.copies, before.copies + 1);
+	n = sink_reader_next(sink_fd_, got, sizeof(got), n_recs || gso ? 100 : 1000);
+	if (n_recs) {
+		assert_int_equal(n_recs, 1);
+		assert_true(n < 0);
+		assert_int_equal(recs[0].rec.sink_kind, VTAP_SINK_VLAN);
+		assert_int_equal(recs[0].rec.gso_size, gso);
+		assert_int_equal(recs[0].rec.cap_len, len);
+		assert_memory_equal(recs[0].data, frame, len);
+		return true;
+	}
+	if (gso)
+		return false;
+	assert_int_equal(n, (int)len + 4);
+	assert_memory_equal(got, frame, 12);
+	assert_int_equal(got[12] << 8 | got[13], 0x8100);
+	assert_int_equal(got[14] << 8 | got[15], 1); /* VID = policy id + 1 */
+	assert_memory_equal(got + 16, frame + 12, len - 12);
+	return false;
+}
+
+static __u32 ovs_path(__u32 sink)
+{
+	__u32 v = 0;
+
+	if (bpf_map_lookup_elem(vtap_loader_map_fd(&ld, VTAP_MAP_CAP_VETH), &sink, &v))
+		return 0;
+	return v;
+}
+
+/* An ovs monitor's copies through the TC tap: the sink veth, until vtapd
+ * says it can send records (VTAP_OVS_RING_READY) and a TCP GSO super-frame
+ * comes; then the ring for every copy (a GSO one with its segment size,
+ * which vtapd cuts by: tests/unit/test_segment.c), until one the ring
+ * cannot carry for it (a GSO frame not TCP): the sink veth for good. */
+static void test_ovs_ring_path(void **state)
+{
+	struct fx_compiled *c = calloc(1, sizeof(*c));
+	struct fixture t = { .pkt = { .l3 = FX_IP4, .proto = 6, .sport = 1, .dport = 80 } };
+	struct fixture u = { .pkt = { .l3 = FX_IP6, .proto = 17, .sport = 1, .dport = 53 } };
+	uint8_t tcp[FX_FRAME_MAX], udp[FX_FRAME_MAX];
+	size_t tlen = fx_build(&t, tcp, sizeof(tcp)), ulen = fx_build(&u, udp, sizeof(udp));
+	__u32 sink = fx_env_ifindex(&env, "sink0");
+
+	(void)state;
+	assert_non_null(c);
+	compile_or_fail("monitors: [{name: o, type: ovs, port: sink0, bridge: br-x, ovs_port: mon}]\n"
+			"policies:\n  - {name: all, source: {ports: [vm1]}, monitor: o}\n",
+			c);
+	apply(c);
+	sink_reader_drain(sink_fd);
+	assert_int_equal(vtap_loader_ovs_ring(&ld, sink, false), 0);
+	/* no word from vtapd: the sink veth, GSO or not */
+	assert_false(ovs_copy_by_ring(tcp, tlen, 1000, sink_fd));
+	assert_false(ovs_copy_by_ring(tcp, tlen, 0, sink_fd));
+	assert_int_equal(ovs_path(sink), 0);
+	/* ready: still the sink veth until a TCP super-frame */
+	assert_int_equal(vtap_loader_ovs_ring(&ld, sink, true), 0);
+	assert_int_equal(ovs_path(sink), VTAP_OVS_RING_READY);
+	assert_false(ovs_copy_by_ring(tcp, tlen, 0, sink_fd));
+	assert_false(ovs_copy_by_ring(udp, ulen, 0, sink_fd));
+	assert_int_equal(ovs_path(sink), VTAP_OVS_RING_READY);
+	assert_true(ovs_copy_by_ring(tcp, tlen, 1000, sink_fd));
+	assert_int_equal(ovs_path(sink), VTAP_OVS_RING);
+	/* from then on every copy: one flow's copies keep their order */
+	assert_true(ovs_copy_by_ring(tcp, tlen, 0, sink_fd));
+	assert_true(ovs_copy_by_ring(udp, ulen, 0, sink_fd));
+	assert_true(ovs_copy_by_ring(tcp, tlen, 1448, sink_fd));
+	/* vtapd's word again changes nothing the tap has chosen */
+	assert_int_equal(vtap_loader_ovs_ring(&ld, sink, true), 0);
+	assert_int_equal(ovs_path(sink), VTAP_OVS_RING);
+	/* a UDP super-frame, which vtapd does not cut: the sink veth, for good */
+	assert_false(ovs_copy_by_ring(udp, ulen, 1000, sink_fd));
+	assert_int_equal(ovs_path(sink), VTAP_CAP_VETH_MOVED);
+	assert_false(ovs_copy_by_ring(tcp, tlen, 1000, sink_fd));
+	assert_int_equal(vtap_loader_ovs_ring(&ld, sink, true), 0);
+	assert_false(ovs_copy_by_ring(tcp, tlen, 1000, sink_fd));
+	/* not ready (vtapd's TX gone): the entry goes, the sink veth */
+	assert_int_equal(vtap_loader_ovs_ring(&ld, sink, false), 0);
+	assert_int_equal(ovs_path(sink), 0);
+	assert_false(ovs_copy_by_ring(tcp, tlen, 1000, sink_fd));
+	fx_compiled_free(c);
+	free(c);
+}
+
 /* Which policy id a frame hits under the active generation (-1: none). */
 static int hit(uint8_t dir, const char *port, const struct fx_pkt *p, size_t n_ids)
 {
@@ -1304,6 +1409,7 @@ int main(void)
 		cmocka_unit_test(test_generations), cmocka_unit_test(test_flow_cache_torn_slot),
 		cmocka_unit_test(test_ring_overflow), cmocka_unit_test(test_ring_long_copy),
 		cmocka_unit_test(test_capture_path),
+		cmocka_unit_test(test_ovs_ring_path),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_index_arrays),
 	};

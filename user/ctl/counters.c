@@ -106,12 +106,15 @@ const struct vtap_field_table vtap_capture_stats_fields = VTAP_FIELDS(capture_f)
 
 #define XTX struct vtap_xsk_tx_stats
 static const struct vtap_counter_field xsk_tx_f[] = {
-    VTAP_FIELD_P(XTX, sent, "sent", "XDP copies handed to the kernel by AF_XDP TX"),
+    VTAP_FIELD_P(XTX, sent, "sent", "Copies through the ring handed to the kernel by AF_XDP TX"),
     VTAP_FIELD_J(XTX, completed, "Sent frames the kernel gave back"),
     VTAP_FIELD_P(XTX, no_frame, "no frame", "Copies dropped: every UMEM frame in flight"),
     VTAP_FIELD_P(XTX, ring_full, "TX ring full", "Copies dropped: no room in the TX ring"),
     VTAP_FIELD_P(XTX, cut, "cut", "Copies longer than the veth carries, cut and sent"),
     VTAP_FIELD_J(XTX, bad_id, "Copies of a policy id beyond what a VLAN tag carries, dropped"),
     VTAP_FIELD_P(XTX, invalid, "invalid", "Invalid TX descriptors (kernel)"),
+    VTAP_FIELD_J(XTX, gso, "GSO super-frames of a TSO VM cut into wire-sized TCP segments"),
+    VTAP_FIELD_J(XTX, segments, "The segments they gave, each a copy counted in sent"),
+    VTAP_FIELD_J(XTX, unsegmented, "GSO copies vtapd does not cut (not TCP), sent cut to the veth's size"),
 };
 const struct vtap_field_table vtap_xsk_tx_fields = VTAP_FIELDS(xsk_tx_f);

@@ -81,6 +81,10 @@ int vtap_loader_del_sink(struct vtap_loader *ld, __u32 ifindex);
 /* Remove the capture path choices (vtap_cap_veth) of every port but the
  * n sink ports in keep; returns how many went. */
 int vtap_loader_prune_cap_veth(struct vtap_loader *ld, const __u32 *keep, size_t n);
+/* ready: the ovs sink on port ifindex may take its copies through the ring
+ * (VTAP_OVS_RING_READY, unless the tap has already chosen a path); not
+ * ready: its copies take the sink veth (the entry goes). */
+int vtap_loader_ovs_ring(struct vtap_loader *ld, __u32 ifindex, bool ready);
 /* A slot of vtap_bare for port ifindex, a local monitor port without a
  * sink program (vtapd --sink-hook nft), with room, the longest copy it
  * carries (again: the room changes): the one it has (a previous vtapd's:

@@ -161,6 +161,16 @@ int vtap_loader_prune_cap_veth(struct vtap_loader *ld, const __u32 *keep, size_t
 	return prune_keys(vtap_loader_map_fd(ld, VTAP_MAP_CAP_VETH), keep, n, 0, VTAP_MAX_SINKS);
 }
 
+int vtap_loader_ovs_ring(struct vtap_loader *ld, __u32 ifindex, bool ready)
+{
+	int fd = vtap_loader_map_fd(ld, VTAP_MAP_CAP_VETH);
+	__u32 v = VTAP_OVS_RING_READY;
+
+	if (!ready)
+		return bpf_map_delete_elem(fd, &ifindex) && errno != ENOENT ? -errno : 0;
+	return bpf_map_update_elem(fd, &ifindex, &v, BPF_NOEXIST) && errno != EEXIST ? -errno : 0;
+}
+
 /* the slot port ifindex has in vtap_bare_ports (0: the free slots), or -1 */
 static int bare_find(struct vtap_loader *ld, __u32 ifindex)
 {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 #include <vtap/abi.h>
+#include "segment.h"
 #include "xsk_tx.h"
 
 /* 4 KiB frames: a copy of up to the sink veth's MTU (3000) fits one */
@@ -27,7 +28,6 @@ struct vtap_xsk_tx {
 	uint64_t free[TX_FRAMES]; /* stack of free UMEM frame addresses */
 	uint32_t n_free;
 	uint32_t max_len; /* longest frame the veth takes, tag included */
-	uint32_t queued;  /* reserved since the last flush */
 	struct vtap_xsk_tx_stats st;
 };
 
@@ -138,21 +138,59 @@ void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame,
 	memcpy(p + 12, tag, TAG_LEN);
 	memcpy(p + 12 + TAG_LEN, frame + 12, len - 12);
 	xsk_ring_prod__submit(&t->tx, 1);
-	t->queued++;
 	t->st.sent++;
 }
 
-void vtap_xsk_tx_flush(struct vtap_xsk_tx *t)
+void vtap_xsk_tx_queue_gso(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len,
+			   uint32_t mss)
 {
+	uint8_t seg[TX_FRAME_SIZE];
+	struct vtap_seg s;
+	uint32_t n;
+
+	/* one that fits goes as it is */
+	if (len + TAG_LEN <= t->max_len) {
+		vtap_xsk_tx_queue(t, id, frame, len);
+		return;
+	}
+	if (vtap_seg_start(&s, frame, len, mss, t->max_len - TAG_LEN)) {
+		t->st.unsegmented++;
+		vtap_xsk_tx_queue(t, id, frame, len);
+		return;
+	}
+	t->st.gso++;
+	while ((n = vtap_seg_next(&s, seg))) {
+		vtap_xsk_tx_queue(t, id, seg, n);
+		t->st.segments++;
+	}
+}
+
+/* descriptors in the TX ring the kernel has not taken yet */
+static uint32_t waiting(struct vtap_xsk_tx *t)
+{
+	return TX_FRAMES - xsk_prod_nb_free(&t->tx, TX_FRAMES);
+}
+
+uint32_t vtap_xsk_tx_flush(struct vtap_xsk_tx *t)
+{
+	uint32_t left = waiting(t), before;
+
 	/* copy mode sends in the context of the call, a batch of 32 at a
-	 * time (EAGAIN: more to send); EBUSY/ENOBUFS: the device is full, the
-	 * rest goes at the next flush */
-	for (uint32_t i = 0; t->queued && i <= TX_FRAMES / 32; i++)
+	 * time (EAGAIN: more to send, or the device is busy: a veth whose
+	 * peer's queue is full stops taking frames until the peer has read
+	 * some); EBUSY/ENOBUFS: the device is full. What is left stays in
+	 * the ring for the next flush, which the caller makes soon. */
+	for (uint32_t i = 0; left && i <= TX_FRAMES / 32; i++) {
+		before = left;
 		if (sendto(xsk_socket__fd(t->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0 ||
 		    errno != EAGAIN)
 			break;
-	t->queued = 0;
+		left = waiting(t);
+		if (left == before)
+			break; /* busy: nothing taken */
+	}
 	reclaim(t);
+	return waiting(t);
 }
 
 void vtap_xsk_tx_stats(const struct vtap_xsk_tx *t, struct vtap_xsk_tx_stats *s)

@@ -21,12 +21,22 @@ struct vtap_xsk_tx_stats {
 	uint64_t cut;	    /* longer than the veth carries: cut (sent) */
 	uint64_t bad_id;    /* policy id beyond what a VLAN tag carries: dropped */
 	uint64_t invalid;   /* kernel: invalid TX descriptors */
+	uint64_t gso;	    /* GSO super-frames cut into segments */
+	uint64_t segments;  /* the segments they gave (each a copy above) */
+	uint64_t unsegmented; /* GSO copies not cut (not TCP): sent cut to the veth's size */
 };
 
 int vtap_xsk_tx_open(struct vtap_xsk_tx **t, const char *ifname, char *errbuf, size_t errlen);
 /* Queue one copy of policy id (tag added); vtap_xsk_tx_flush sends. */
 void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len);
-void vtap_xsk_tx_flush(struct vtap_xsk_tx *t);
+/* Queue a copy of a GSO super-frame (mss: the VM's segment size) as the
+ * wire-sized TCP segments it stands for (segment.h), each a copy as above:
+ * OVS takes frames no longer than its port's MTU. */
+void vtap_xsk_tx_queue_gso(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len,
+			   uint32_t mss);
+/* Send what is queued. Returns how many copies still wait in the TX ring
+ * (the device was busy): flush again soon, or they wait for the next. */
+uint32_t vtap_xsk_tx_flush(struct vtap_xsk_tx *t);
 void vtap_xsk_tx_stats(const struct vtap_xsk_tx *t, struct vtap_xsk_tx_stats *s);
 void vtap_xsk_tx_close(struct vtap_xsk_tx *t);
 

@@ -5,6 +5,7 @@
  * policies it removes flips to the bridge generation first. */
 #include <errno.h>
 #include <malloc.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,6 +371,24 @@ static void prune_cap_veth(struct vtapd *d)
 	free(keep);
 }
 
+/* Which ovs sinks may take their copies through the ring: those whose
+ * AF_XDP TX on the sink veth is open (vtap_cap_veth, <vtap/abi.h>). */
+static void ovs_ring_paths(struct vtapd *d)
+{
+	for (size_t i = 0; i < d->sinks.n; i++) {
+		const struct vtapd_sink *s = &d->sinks.v[i];
+		unsigned int ifindex = if_nametoindex(s->port);
+		int ret;
+
+		if (s->type != VTAP_MONITOR_OVS || s->staged || !ifindex)
+			continue;
+		ret = vtap_loader_ovs_ring(&d->ld, ifindex, s->tx && !s->error[0]);
+		if (ret)
+			log_warn("monitor %s: cannot set its copies' path on %s: %s", s->monitor,
+				 s->port, strerror(-ret));
+	}
+}
+
 /* The set is in effect: what it does not need goes. */
 static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __u32 *ids,
 		    const unsigned int *want)
@@ -382,6 +401,7 @@ static void applied(struct vtapd *d, const struct vtap_policy_set *set, const __
 	if (vtapd_sinks_applied(&d->sinks, set, ids, &g))
 		d->dirty = true;
 	prune_cap_veth(d);
+	ovs_ring_paths(d);
 	/* the apply waited until no program ran the generation before the
 	 * last flip: the ids its policies left are free now */
 	vtap_policy_ids_quiesce(&d->ids);

@@ -45,6 +45,9 @@ static int on_record(void *arg, void *data, size_t size)
 	if (s && s->cap)
 		vtap_capture_write_ring(s->cap, rec->policy_id, rec->tai_ns,
 					(const uint8_t *)(rec + 1), rec->cap_len, rec->orig_len);
+	else if (s && s->tx && rec->gso_size && rec->cap_len == rec->orig_len)
+		vtap_xsk_tx_queue_gso(s->tx, rec->policy_id, (const uint8_t *)(rec + 1),
+				      rec->cap_len, rec->gso_size);
 	else if (s && s->tx)
 		vtap_xsk_tx_queue(s->tx, rec->policy_id, (const uint8_t *)(rec + 1), rec->cap_len);
 	else
@@ -82,19 +85,34 @@ bool vtapd_ring_event(struct vtapd_ring *r, int fd)
 	return true;
 }
 
-/* the sinks' buffered copies out: files, live streams, AF_XDP TX */
-static void flush_sinks(struct vtapd_ring *r)
+/* the sinks' buffered copies out: files, live streams, AF_XDP TX; true
+ * when an AF_XDP TX has copies left its device did not take yet */
+static bool flush_sinks(struct vtapd_ring *r)
 {
+	bool left = false;
+
 	for (size_t i = 0; i < r->sinks->n; i++) {
 		if (r->sinks->v[i].cap)
 			vtap_capture_flush(r->sinks->v[i].cap);
-		if (r->sinks->v[i].tx)
-			vtap_xsk_tx_flush(r->sinks->v[i].tx);
+		if (r->sinks->v[i].tx && vtap_xsk_tx_flush(r->sinks->v[i].tx))
+			left = true;
 	}
+	return left;
+}
+
+/* Copies an AF_XDP TX could not send yet (a burst of segments outran the
+ * sink veth's peer): the pacing timer, at its fastest, sends them, whether
+ * more records come or not. What a read of n records is paced as then. */
+static unsigned int tx_left(const struct vtapd_ring *r, unsigned int n)
+{
+	unsigned int fast = r->cap / 4 > VTAP_PACE_BUSY ? r->cap / 4 : VTAP_PACE_BUSY;
+
+	return n > fast ? n : fast;
 }
 
 void vtapd_ring_drain(struct vtapd_ring *r)
 {
+	unsigned int read;
 	int n;
 
 	if (!r->rb)
@@ -102,12 +120,12 @@ void vtapd_ring_drain(struct vtapd_ring *r)
 	n = ring_buffer__consume(r->rb);
 	if (n < 0)
 		log_debug("ring buffer: %s", strerror(errno));
+	read = (unsigned int)(r->bytes / REC64_BYTES);
+	r->bytes = 0;
 	/* paced by the room the reads since the last drain freed (the
 	 * captures' reads too: vtapd_ring_consume), in 64-byte copies (what
 	 * cap counts): larger copies fill the ring sooner */
-	vtap_pace_after(&r->pace, (unsigned int)(r->bytes / REC64_BYTES), r->cap);
-	r->bytes = 0;
-	flush_sinks(r);
+	vtap_pace_after(&r->pace, flush_sinks(r) ? tx_left(r, read) : read, r->cap);
 }
 
 void vtapd_ring_consume(void *arg)
@@ -116,8 +134,8 @@ void vtapd_ring_consume(void *arg)
 
 	/* while the sinks change, the routes are stale: the apply reads the
 	 * ring itself, before and after */
-	if (r->rb && !r->hold && ring_buffer__consume(r->rb) > 0)
-		flush_sinks(r);
+	if (r->rb && !r->hold && ring_buffer__consume(r->rb) > 0 && flush_sinks(r))
+		vtap_pace_after(&r->pace, tx_left(r, 0), r->cap);
 }
 
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids)
