@@ -434,6 +434,11 @@ tcp_counts_now() {
 		sink=$(ctl_json '.monitor_sinks[0] | .ring_full + .fill_empty + .sink_dropped + .no_socket + .bad' status 2>/dev/null)
 		ring=$(ctl_json '.monitor_sinks[0].from_ring' status 2>/dev/null)
 		recv=$(ctl_json '.monitor_sinks[0].received' status 2>/dev/null)
+	elif [ -n "$SINK_OVSD" ]; then
+		# segments vtapd's AF_XDP TX could not send, then mon's drops
+		sink=$(($(count_or_0 "$(ctl_json '.monitor_sinks[0].xdp_tx | .no_frame + .ring_full' status 2>/dev/null)") + $(count_or_0 "$(stat_ns mon rx_dropped)")))
+		ring=$(ctl_json '.monitor_sinks[0].xdp_tx.segments' status 2>/dev/null)
+		recv=$(ctl_json '.monitor_sinks[0].xdp_tx.sent' status 2>/dev/null)
 	else
 		sink=$(stat_ns mon rx_dropped)
 	fi
@@ -444,11 +449,14 @@ tcp_counts_now() {
 # vm1 sends super-frames, which the TC tap copies as such); prints
 # "Mbit/s tap_failed sink_lost ring sock": copies the tap could not make
 # (the policy's copy_fail, which counts its ring_full too: a capture's
-# copies go through the ring), what was lost after it (local and ovs:
-# frames mon's eth0 dropped — OVS's own drops are OVS's; capture: the frames of the sink veth not written, should
-# it have had a copy the ring cannot carry — ring_full, fill_empty,
-# sink_dropped, no_socket, bad), and for a capture what came through the
-# ring and the sink veth's socket. Mbit/s 0: iperf3 failed.
+# copies go through the ring), what was lost after it (local: frames
+# mon's eth0 dropped; ovs: the segments vtapd's AF_XDP TX could not send,
+# no_frame + ring_full, and mon's eth0 drops — OVS's own drops are OVS's;
+# capture: the frames of the sink veth not written, should it have had a
+# copy the ring cannot carry — ring_full, fill_empty, sink_dropped,
+# no_socket, bad), and for a capture what came through the ring and the
+# sink veth's socket, for ovs the segments vtapd cut and the frames its
+# AF_XDP TX sent. Mbit/s 0: iperf3 failed.
 measure_tcp() {
 	local bps a b
 	nsx vm2 timeout $((TRAFFIC_SECS + 5)) iperf3 -s -1 -B 10.77.0.2 >/dev/null 2>&1 &
@@ -527,7 +535,7 @@ YAML
 					csv sinks "tcp_copies_lost_sink_$t" 1 "$rep" "$3" copies
 					S[$t.tcp]+="$1 "; S[$t.tcplost]+="$2+$3 "
 					printf '   run %d %-11s TCP %6s Mbit/s  copies the tap could not make %s, lost after it %s%s\n' \
-						"$rep" "$t" "$1" "$2" "$3" "$([ "$v" = capture ] && echo " (records via the ring $4, the sink veth's socket $5)")"
+						"$rep" "$t" "$1" "$2" "$3" "$(case $v in capture) echo " (records via the ring $4, the sink veth's socket $5)" ;; ovs-*) echo " (segments cut by vtapd $4, frames sent by its AF_XDP TX $5)" ;; esac)"
 				done
 				;;
 			esac

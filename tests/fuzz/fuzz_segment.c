@@ -82,6 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (vtap_seg_start(&s, frame, len, mss, room) == 0) {
 		CHECK(s.hlen < room && s.mss >= 1 && s.mss <= mss && s.end <= len,
 		      "hlen %u mss %u end %u", s.hlen, s.mss, s.end);
+		uint32_t total = vtap_seg_left(&s);
+
+		CHECK(total >= 1, "nothing to send");
 		while ((n = vtap_seg_next(&s, seg))) {
 			CHECK(n <= room && n >= s.hlen && n - s.hlen <= s.mss, "segment of %u", n);
 			CHECK(!memcmp(seg + s.hlen, frame + s.hlen + got, n - s.hlen),
@@ -94,6 +97,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(segs <= s.end - s.hlen + 1, "%u segments", segs);
 		}
 		CHECK(got == s.end - s.hlen, "payload %u of %u", got, s.end - s.hlen);
+		CHECK(segs == total && !vtap_seg_left(&s), "%u segments, %u announced", segs,
+		      total);
 	}
 	free(frame);
 	free(seg);

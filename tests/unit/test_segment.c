@@ -120,7 +120,7 @@ static uint32_t build(const struct sframe *d, uint8_t *f, uint32_t *l3, uint32_t
 static void cut_and_check(const struct sframe *d, uint32_t mss, uint32_t room)
 {
 	uint8_t *f = malloc(MAXF), *seg = malloc(room), *joined = calloc(1, MAXF);
-	uint32_t l3, l4, len = build(d, f, &l3, &l4), hlen, n, got = 0, k = 0, want_mss;
+	uint32_t l3, l4, len = build(d, f, &l3, &l4), hlen, n, got = 0, k = 0, want_mss, want_n;
 	struct vtap_seg s;
 
 	assert_non_null(f);
@@ -129,7 +129,12 @@ static void cut_and_check(const struct sframe *d, uint32_t mss, uint32_t room)
 	assert_int_equal(vtap_seg_start(&s, f, len, mss, room), 0);
 	hlen = l4 + 20 + d->tcp_opts;
 	want_mss = mss < room - hlen ? mss : room - hlen;
-	while ((n = vtap_seg_next(&s, seg))) {
+	want_n = d->payload ? (d->payload + want_mss - 1) / want_mss : 1;
+	for (;;) {
+		assert_int_equal(vtap_seg_left(&s), want_n - k);
+		n = vtap_seg_next(&s, seg);
+		if (!n)
+			break;
 		uint32_t plen = n - hlen, last = got + plen == d->payload, pseudo;
 		uint8_t fl = d->flags;
 
@@ -170,7 +175,8 @@ static void cut_and_check(const struct sframe *d, uint32_t mss, uint32_t room)
 		k++;
 	}
 	assert_int_equal(got, d->payload);
-	assert_int_equal(k, d->payload ? (d->payload + want_mss - 1) / want_mss : 1);
+	assert_int_equal(k, want_n);
+	assert_int_equal(vtap_seg_left(&s), 0);
 	assert_memory_equal(joined, f + hlen, d->payload);
 	assert_int_equal(vtap_seg_next(&s, seg), 0);
 	free(f);

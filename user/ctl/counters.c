@@ -114,7 +114,7 @@ static const struct vtap_counter_field xsk_tx_f[] = {
     VTAP_FIELD_J(XTX, bad_id, "Copies of a policy id beyond what a VLAN tag carries, dropped"),
     VTAP_FIELD_P(XTX, invalid, "invalid", "Invalid TX descriptors (kernel)"),
     VTAP_FIELD_J(XTX, gso, "GSO super-frames of a TSO VM cut into wire-sized TCP segments"),
-    VTAP_FIELD_J(XTX, segments, "The segments they gave, each a copy counted in sent"),
+    VTAP_FIELD_J(XTX, segments, "The segments they stand for, each a copy counted in sent, no frame or TX ring full"),
     VTAP_FIELD_J(XTX, unsegmented, "GSO copies vtapd does not cut (not TCP), sent cut to the veth's size"),
 };
 const struct vtap_field_table vtap_xsk_tx_fields = VTAP_FIELDS(xsk_tx_f);

@@ -148,6 +148,15 @@ static uint64_t pseudo_sum(const struct vtap_seg *s, const uint8_t *out, uint32_
 	return vtap_csum_add(0, p, 12);
 }
 
+uint32_t vtap_seg_left(const struct vtap_seg *s)
+{
+	if (!s->frame || (s->n && s->off >= s->end))
+		return 0;
+	if (s->off >= s->end)
+		return 1; /* no payload: the headers alone, once */
+	return (s->end - s->off + s->mss - 1) / s->mss;
+}
+
 uint32_t vtap_seg_next(struct vtap_seg *s, uint8_t *out)
 {
 	uint32_t plen, len, tcp_len;

@@ -101,41 +101,58 @@ static void reclaim(struct vtap_xsk_tx *t)
 	t->st.completed += n;
 }
 
+/* A TX descriptor with a UMEM frame for one copy, or NULL with the copy
+ * counted (every frame in flight, or the TX ring full). Submit it. */
+static struct xdp_desc *tx_desc(struct vtap_xsk_tx *t)
+{
+	struct xdp_desc *d;
+	uint32_t idx = 0;
+
+	if (!t->n_free)
+		reclaim(t);
+	if (!t->n_free) {
+		t->st.no_frame++;
+		return NULL;
+	}
+	if (xsk_ring_prod__reserve(&t->tx, 1, &idx) != 1) {
+		t->st.ring_full++;
+		return NULL;
+	}
+	d = xsk_ring_prod__tx_desc(&t->tx, idx);
+	d->addr = t->free[--t->n_free];
+	d->options = 0;
+	return d;
+}
+
+/* The session tag after the MAC addresses of the frame at p */
+static void put_tag(uint8_t *p, uint32_t id)
+{
+	uint16_t tag[2] = {htons(0x8100), htons((uint16_t)(id + 1))};
+
+	memcpy(p + 12, tag, TAG_LEN);
+}
+
 void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len)
 {
 	struct xdp_desc *d;
-	uint16_t tag[2];
-	uint32_t idx = 0;
 	uint8_t *p;
 
 	if (id > VTAP_SESSION_VLAN_MAX || len < 12) {
 		t->st.bad_id++;
 		return;
 	}
-	if (!t->n_free)
-		reclaim(t);
-	if (!t->n_free) {
-		t->st.no_frame++;
+	d = tx_desc(t);
+	if (!d)
 		return;
-	}
-	if (xsk_ring_prod__reserve(&t->tx, 1, &idx) != 1) {
-		t->st.ring_full++;
-		return;
-	}
 	if (len + TAG_LEN > t->max_len) {
 		len = t->max_len - TAG_LEN;
 		t->st.cut++;
 	}
-	d = xsk_ring_prod__tx_desc(&t->tx, idx);
-	d->addr = t->free[--t->n_free];
 	d->len = len + TAG_LEN;
-	d->options = 0;
 	p = xsk_umem__get_data(t->area, d->addr);
 	/* MAC addresses, the session tag, the rest of the copy */
-	tag[0] = htons(0x8100);
-	tag[1] = htons((uint16_t)(id + 1));
 	memcpy(p, frame, 12);
-	memcpy(p + 12, tag, TAG_LEN);
+	put_tag(p, id);
 	memcpy(p + 12 + TAG_LEN, frame + 12, len - 12);
 	xsk_ring_prod__submit(&t->tx, 1);
 	t->st.sent++;
@@ -144,12 +161,13 @@ void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame,
 void vtap_xsk_tx_queue_gso(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len,
 			   uint32_t mss)
 {
-	uint8_t seg[TX_FRAME_SIZE];
+	struct xdp_desc *d;
 	struct vtap_seg s;
-	uint32_t n;
+	uint32_t left;
+	uint8_t *p;
 
 	/* one that fits goes as it is */
-	if (len + TAG_LEN <= t->max_len) {
+	if (len + TAG_LEN <= t->max_len || id > VTAP_SESSION_VLAN_MAX) {
 		vtap_xsk_tx_queue(t, id, frame, len);
 		return;
 	}
@@ -159,8 +177,26 @@ void vtap_xsk_tx_queue_gso(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *fr
 		return;
 	}
 	t->st.gso++;
-	while ((n = vtap_seg_next(&s, seg))) {
-		vtap_xsk_tx_queue(t, id, seg, n);
+	while ((left = vtap_seg_left(&s))) {
+		d = tx_desc(t);
+		if (!d) {
+			/* no room for this segment (counted), nor for the
+			 * rest: counted alike, without cutting them */
+			if (!t->n_free)
+				t->st.no_frame += left - 1;
+			else
+				t->st.ring_full += left - 1;
+			t->st.segments += left;
+			return;
+		}
+		/* the segment straight into the UMEM frame, past the tag's
+		 * room; then its MAC addresses move up and the tag goes in */
+		p = xsk_umem__get_data(t->area, d->addr);
+		d->len = vtap_seg_next(&s, p + TAG_LEN) + TAG_LEN;
+		memmove(p, p + TAG_LEN, 12);
+		put_tag(p, id);
+		xsk_ring_prod__submit(&t->tx, 1);
+		t->st.sent++;
 		t->st.segments++;
 	}
 }

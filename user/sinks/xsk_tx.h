@@ -22,7 +22,7 @@ struct vtap_xsk_tx_stats {
 	uint64_t bad_id;    /* policy id beyond what a VLAN tag carries: dropped */
 	uint64_t invalid;   /* kernel: invalid TX descriptors */
 	uint64_t gso;	    /* GSO super-frames cut into segments */
-	uint64_t segments;  /* the segments they gave (each a copy above) */
+	uint64_t segments;  /* the segments they stand for (each a copy above) */
 	uint64_t unsegmented; /* GSO copies not cut (not TCP): sent cut to the veth's size */
 };
 
