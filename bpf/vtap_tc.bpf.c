@@ -94,8 +94,10 @@ static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const s
 	if (skb->vlan_present || n > VTAP_RING_COPY_MAX ||
 	    (VTAP_RING_REC_BYTES(n) > VTAP_RING_SIZE_MIN / 4 && !vtap_ring_fits(n)))
 		goto move;
+	/* only over vtapd's READY: an entry vtapd removed meanwhile (its
+	 * AF_XDP TX gone) stays removed */
 	if (state == VTAP_OVS_RING_READY)
-		bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &ring, BPF_ANY);
+		bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &ring, BPF_EXIST);
 	return true;
 move:
 	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &moved, BPF_ANY);

@@ -28,6 +28,7 @@ struct vtap_xsk_tx {
 	uint64_t free[TX_FRAMES]; /* stack of free UMEM frame addresses */
 	uint32_t n_free;
 	uint32_t max_len; /* longest frame the veth takes, tag included */
+	bool kicked;	  /* frames ran out since the last flush: sent once */
 	struct vtap_xsk_tx_stats st;
 };
 
@@ -103,6 +104,8 @@ static void reclaim(struct vtap_xsk_tx *t)
 
 /* A TX descriptor with a UMEM frame for one copy, or NULL with the copy
  * counted (every frame in flight, or the TX ring full). Submit it. */
+static uint32_t kick(struct vtap_xsk_tx *t);
+
 static struct xdp_desc *tx_desc(struct vtap_xsk_tx *t)
 {
 	struct xdp_desc *d;
@@ -110,6 +113,14 @@ static struct xdp_desc *tx_desc(struct vtap_xsk_tx *t)
 
 	if (!t->n_free)
 		reclaim(t);
+	/* a read of many records (a super-frame is tens of segments) can
+	 * fill every frame before the flush after it: send what waits once,
+	 * then take back what the device has taken */
+	if (!t->n_free && !t->kicked) {
+		t->kicked = true;
+		kick(t);
+		reclaim(t);
+	}
 	if (!t->n_free) {
 		t->st.no_frame++;
 		return NULL;
@@ -166,8 +177,10 @@ void vtap_xsk_tx_queue_gso(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *fr
 	uint32_t left;
 	uint8_t *p;
 
-	/* one that fits goes as it is */
-	if (len + TAG_LEN <= t->max_len || id > VTAP_SESSION_VLAN_MAX) {
+	/* even one that fits the veth is cut: two segments of the VM's size
+	 * make a frame longer than the wire's, and the VM left its TCP
+	 * checksum to the device */
+	if (id > VTAP_SESSION_VLAN_MAX) {
 		vtap_xsk_tx_queue(t, id, frame, len);
 		return;
 	}
@@ -207,7 +220,8 @@ static uint32_t waiting(struct vtap_xsk_tx *t)
 	return TX_FRAMES - xsk_prod_nb_free(&t->tx, TX_FRAMES);
 }
 
-uint32_t vtap_xsk_tx_flush(struct vtap_xsk_tx *t)
+/* Send what waits in the TX ring; what the device did not take stays. */
+static uint32_t kick(struct vtap_xsk_tx *t)
 {
 	uint32_t left = waiting(t), before;
 
@@ -225,7 +239,14 @@ uint32_t vtap_xsk_tx_flush(struct vtap_xsk_tx *t)
 		if (left == before)
 			break; /* busy: nothing taken */
 	}
+	return left;
+}
+
+uint32_t vtap_xsk_tx_flush(struct vtap_xsk_tx *t)
+{
+	kick(t);
 	reclaim(t);
+	t->kicked = false;
 	return waiting(t);
 }
 
