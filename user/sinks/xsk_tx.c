@@ -102,10 +102,10 @@ static void reclaim(struct vtap_xsk_tx *t)
 	t->st.completed += n;
 }
 
-/* A TX descriptor with a UMEM frame for one copy, or NULL with the copy
- * counted (every frame in flight, or the TX ring full). Submit it. */
 static uint32_t kick(struct vtap_xsk_tx *t);
 
+/* A TX descriptor with a UMEM frame for one copy, or NULL with the copy
+ * counted (every frame in flight, or the TX ring full). Submit it. */
 static struct xdp_desc *tx_desc(struct vtap_xsk_tx *t)
 {
 	struct xdp_desc *d;

@@ -377,10 +377,10 @@ static void ovs_ring_paths(struct vtapd *d)
 {
 	for (size_t i = 0; i < d->sinks.n; i++) {
 		const struct vtapd_sink *s = &d->sinks.v[i];
-		unsigned int ifindex = if_nametoindex(s->port);
+		unsigned int ifindex;
 		int ret;
 
-		if (s->type != VTAP_MONITOR_OVS || s->staged || !ifindex)
+		if (s->type != VTAP_MONITOR_OVS || s->staged || !(ifindex = if_nametoindex(s->port)))
 			continue;
 		ret = vtap_loader_ovs_ring(&d->ld, ifindex, s->tx && !s->error[0]);
 		if (ret)
