@@ -4,7 +4,8 @@
  * or a ring buffer): a batch takes the source out of the epoll and arms the
  * timer; the period adapts to the batches; quiet reads at the longest
  * period give the reader back to the source; a source that became ready
- * meanwhile is reported at once when it is watched again. */
+ * meanwhile is reported at once when it is watched again; a reader that
+ * holds copies it could not pass on ticks at the fastest period. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -129,6 +130,28 @@ static void test_quiet_hands_back_to_source(void **state)
 	assert_int_equal(ready(f, 0) & 1, 1);
 }
 
+/* Copies the reader holds (an AF_XDP TX without room) keep it on its own
+ * timer at the fastest period, even when the reads find nothing: a
+ * quiet source would otherwise leave them waiting for its next copy. */
+static void test_pending_ticks_fast(void **state)
+{
+	struct fx *f = *state;
+
+	vtap_pace_after_pending(&f->p, 0, CAP); /* not paced yet: now it is */
+	assert_true(f->p.paced);
+	for (int i = 0; i < 10; i++)
+		vtap_pace_after_pending(&f->p, 0, CAP);
+	assert_true(f->p.paced);
+	assert_int_equal(f->p.period_us, VTAP_PACE_MIN_US);
+	signal_src(f); /* out of the epoll: only the timer reports */
+	assert_int_equal(ready(f, 100), 2);
+	/* sent: reads of nothing hand the reader back to the source */
+	for (int i = 0; i < 20 && f->p.paced; i++)
+		vtap_pace_after(&f->p, 0, CAP);
+	assert_false(f->p.paced);
+	assert_int_equal(ready(f, 0) & 1, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +159,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_batch_paces_the_reader, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_period_adapts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quiet_hands_back_to_source, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_pending_ticks_fast, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

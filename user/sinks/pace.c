@@ -79,6 +79,13 @@ void vtap_pace_after(struct vtap_pace *p, unsigned int n, unsigned int cap)
 	arm(p);
 }
 
+void vtap_pace_after_pending(struct vtap_pace *p, unsigned int n, unsigned int cap)
+{
+	unsigned int fast = cap / 4 > VTAP_PACE_BUSY ? cap / 4 : VTAP_PACE_BUSY;
+
+	vtap_pace_after(p, n > fast ? n : fast, cap);
+}
+
 void vtap_pace_fini(struct vtap_pace *p)
 {
 	if (p->src_fd >= 0 && !p->paced)

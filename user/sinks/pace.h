@@ -47,6 +47,11 @@ bool vtap_pace_owns(struct vtap_pace *p, int fd);
 /* After a read that took n copies from a source holding up to cap: keep
  * pacing, start or stop. */
 void vtap_pace_after(struct vtap_pace *p, unsigned int n, unsigned int cap);
+/* The same, when the reader still holds copies it could not pass on (an
+ * AF_XDP TX whose device had no room for a burst of segments): paced as a
+ * read of a quarter of the source at least, so its timer ticks at the
+ * fastest period and sends them whether more copies come or not. */
+void vtap_pace_after_pending(struct vtap_pace *p, unsigned int n, unsigned int cap);
 /* Both fds out of the epoll; the timer closed (the source is the caller's). */
 void vtap_pace_fini(struct vtap_pace *p);
 

@@ -100,16 +100,6 @@ static bool flush_sinks(struct vtapd_ring *r)
 	return left;
 }
 
-/* Copies an AF_XDP TX could not send yet (a burst of segments outran the
- * sink veth's peer): the pacing timer, at its fastest, sends them, whether
- * more records come or not. What a read of n records is paced as then. */
-static unsigned int tx_left(const struct vtapd_ring *r, unsigned int n)
-{
-	unsigned int fast = r->cap / 4 > VTAP_PACE_BUSY ? r->cap / 4 : VTAP_PACE_BUSY;
-
-	return n > fast ? n : fast;
-}
-
 void vtapd_ring_drain(struct vtapd_ring *r)
 {
 	unsigned int read;
@@ -124,8 +114,12 @@ void vtapd_ring_drain(struct vtapd_ring *r)
 	r->bytes = 0;
 	/* paced by the room the reads since the last drain freed (the
 	 * captures' reads too: vtapd_ring_consume), in 64-byte copies (what
-	 * cap counts): larger copies fill the ring sooner */
-	vtap_pace_after(&r->pace, flush_sinks(r) ? tx_left(r, read) : read, r->cap);
+	 * cap counts): larger copies fill the ring sooner; copies an AF_XDP
+	 * TX could not send yet go on the next tick, more records or not */
+	if (flush_sinks(r))
+		vtap_pace_after_pending(&r->pace, read, r->cap);
+	else
+		vtap_pace_after(&r->pace, read, r->cap);
 }
 
 void vtapd_ring_consume(void *arg)
@@ -135,7 +129,7 @@ void vtapd_ring_consume(void *arg)
 	/* while the sinks change, the routes are stale: the apply reads the
 	 * ring itself, before and after */
 	if (r->rb && !r->hold && ring_buffer__consume(r->rb) > 0 && flush_sinks(r))
-		vtap_pace_after(&r->pace, tx_left(r, 0), r->cap);
+		vtap_pace_after_pending(&r->pace, 0, r->cap);
 }
 
 void vtapd_ring_route(struct vtapd_ring *r, const struct vtap_policy_set *set, const __u32 *ids)
