@@ -70,14 +70,13 @@ static __always_inline bool vtap_bare_fits(struct __sk_buff *skb, const struct v
 static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const struct vtap_copy *cp,
 					    const struct vtap_pkt *pkt)
 {
-	__u32 sink = cp->sink_kind, moved = VTAP_CAP_VETH_MOVED, ring = VTAP_OVS_RING;
+	__u32 port = cp->sink_ifindex, moved = VTAP_CAP_VETH_MOVED, ring = VTAP_OVS_RING;
 	__u32 n = skb->len, gso = skb->gso_size, state = 0;
 	const __u32 *v;
 
-	if (sink != VTAP_SINK_CAPTURE && sink != VTAP_SINK_VLAN)
+	if (cp->sink_kind != VTAP_SINK_CAPTURE && cp->sink_kind != VTAP_SINK_VLAN)
 		return false;
-	sink = cp->sink_ifindex;
-	v = bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &sink);
+	v = bpf_map_lookup_elem(&VTAP_MAP_CAP_VETH, &port);
 	if (v)
 		state = *v;
 	if (state == VTAP_CAP_VETH_MOVED)
@@ -97,10 +96,10 @@ static __always_inline bool vtap_ring_takes(const struct __sk_buff *skb, const s
 	/* only over vtapd's READY: an entry vtapd removed meanwhile (its
 	 * AF_XDP TX gone) stays removed */
 	if (state == VTAP_OVS_RING_READY)
-		bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &ring, BPF_EXIST);
+		bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &port, &ring, BPF_EXIST);
 	return true;
 move:
-	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &sink, &moved, BPF_ANY);
+	bpf_map_update_elem(&VTAP_MAP_CAP_VETH, &port, &moved, BPF_ANY);
 	return false;
 }
 

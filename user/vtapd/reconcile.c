@@ -372,7 +372,8 @@ static void prune_cap_veth(struct vtapd *d)
 }
 
 /* Which ovs sinks may take their copies through the ring: those whose
- * AF_XDP TX on the sink veth is open (vtap_cap_veth, <vtap/abi.h>). */
+ * AF_XDP TX on the sink veth is open, as for the XDP tap's copies
+ * (vtap_cap_veth, <vtap/abi.h>). */
 static void ovs_ring_paths(struct vtapd *d)
 {
 	for (size_t i = 0; i < d->sinks.n; i++) {
@@ -382,7 +383,7 @@ static void ovs_ring_paths(struct vtapd *d)
 
 		if (s->type != VTAP_MONITOR_OVS || s->staged || !(ifindex = if_nametoindex(s->port)))
 			continue;
-		ret = vtap_loader_ovs_ring(&d->ld, ifindex, s->tx && !s->error[0]);
+		ret = vtap_loader_ovs_ring(&d->ld, ifindex, vtapd_sink_ring_ready(s));
 		if (ret)
 			log_warn("monitor %s: cannot set its copies' path on %s: %s", s->monitor,
 				 s->port, strerror(-ret));

@@ -238,14 +238,19 @@ void vtapd_sinks_rollback(struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx
 	s->vxlan_made = false;
 }
 
+bool vtapd_sink_ring_ready(const struct vtapd_sink *k)
+{
+	if (!k || k->error[0])
+		return false;
+	return (k->type == VTAP_MONITOR_CAPTURE && k->cap) ||
+	       (k->type == VTAP_MONITOR_OVS && k->ovs && k->tx);
+}
+
 bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monitor *m)
 {
 	struct vtapd_sink *k = vtapd_sink_of(s, m->name);
 
-	if (!k || k->error[0])
-		return false;
-	return (m->type == VTAP_MONITOR_CAPTURE && k->cap) ||
-	       (m->type == VTAP_MONITOR_OVS && k->ovs && k->tx);
+	return k && k->type == m->type && vtapd_sink_ring_ready(k);
 }
 
 bool vtapd_sink_works(const struct vtapd_sink *k)

@@ -65,8 +65,12 @@ struct vtapd_sink *vtapd_sink_live(const struct vtapd_sinks *s, const char *moni
 bool vtapd_sink_works(const struct vtapd_sink *k);
 /* Can copies be sent to m's sink now? */
 bool vtapd_sink_usable(const struct vtapd_sinks *s, const struct vtap_monitor *m);
-/* Can vtapd deliver the XDP tap's copies for m (a capture, or an ovs
- * monitor with its AF_XDP TX socket)? */
+/* Can vtapd deliver copies from the ring to the sink k: a capture, or an
+ * ovs monitor with its AF_XDP TX socket open? One answer for both users:
+ * the XDP tap's copies (hook_choice.c) and the TC tap's ovs copies
+ * (VTAP_OVS_RING_READY, reconcile.c). */
+bool vtapd_sink_ring_ready(const struct vtapd_sink *k);
+/* The same for m's sink (a staged one first). */
 bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monitor *m);
 /* Is name one of vtap's own devices (a sink veth or its peer, the VXLAN
  * device)? Those are never tapped. */
