@@ -58,7 +58,7 @@ KERNEL_SRCS:= user/kernel/loader.c user/kernel/loader_maps.c user/kernel/pins.c 
 SINKS_SRCS := user/sinks/capture.c user/sinks/capture_live.c user/sinks/pcapng.c \
               user/sinks/pcapng_file.c user/sinks/pcapng_scan.c user/sinks/ovs.c user/sinks/xsk_tx.c \
               user/sinks/vxlan.c user/sinks/receive.c user/sinks/pace.c \
-              user/sinks/segment.c
+              user/sinks/segment.c user/sinks/csum_partial.c user/sinks/inet.c
 #   store:  the etcd v3 client (libcurl, jansson; uses core's log only), and
 #           cluster mode's side of the store: key layout, policy documents
 #           under a prefix, the persisted set (store_*.c, over core's policy
@@ -226,8 +226,9 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(CORE_SRCS) $(HDRS) | $(OUT)/fuzz
 	$(CLANG) $(FUZZ_CFLAGS) $< $(CORE_SRCS) -lyaml -o $@
 
 # the TCP segmenter alone (what vtapd does to a VM's GSO copies)
-$(OUT)/fuzz/fuzz_segment: tests/fuzz/fuzz_segment.c user/sinks/segment.c $(HDRS) | $(OUT)/fuzz
-	$(CLANG) $(FUZZ_CFLAGS) $< user/sinks/segment.c -o $@
+FUZZ_SEGMENT_SRCS := user/sinks/segment.c user/sinks/csum_partial.c user/sinks/inet.c
+$(OUT)/fuzz/fuzz_segment: tests/fuzz/fuzz_segment.c $(FUZZ_SEGMENT_SRCS) $(HDRS) | $(OUT)/fuzz
+	$(CLANG) $(FUZZ_CFLAGS) -Itests/unit $< $(FUZZ_SEGMENT_SRCS) -o $@
 
 # the etcd answers' decoder alone: no core, no network
 $(OUT)/fuzz/fuzz_etcd: tests/fuzz/fuzz_etcd.c $(STORE_JSON_SRCS) $(HDRS) | $(OUT)/fuzz

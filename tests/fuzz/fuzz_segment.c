@@ -11,69 +11,33 @@
  * Checks, when the frame is taken: every segment fits the room and holds
  * the headers and at most mss bytes of payload; the payloads put back
  * together are the frame's, in order; every segment's TCP checksum (and
- * IPv4 header checksum) verifies, summed 16 bits at a time. */
+ * IPv4 header checksum) verifies, summed 16 bits at a time. And the
+ * completion of a checksum the VM left to its device (csum_partial.c):
+ * within the frame, and a completed one is never completed again. */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sinks/csum_partial.h"
 #include "sinks/segment.h"
 
 #define FUZZ_NAME "fuzz_segment"
 #include "fuzz_common.h"
-
-static uint32_t be16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, 2);
-	return ntohs(v);
-}
-
-static uint32_t sum16(uint32_t sum, const uint8_t *p, uint32_t n)
-{
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		sum += be16(p + i);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-/* the TCP checksum of a segment of len bytes verifies */
-static int tcp_ok(const struct vtap_seg *s, const uint8_t *seg, uint32_t len)
-{
-	uint8_t ph[40] = {0};
-	uint32_t tl = len - s->l4, n;
-
-	if (s->v6) {
-		memcpy(ph, seg + s->l3 + 8, 32);
-		ph[34] = (uint8_t)(tl >> 8);
-		ph[35] = (uint8_t)tl;
-		ph[39] = 6;
-		n = 40;
-	} else {
-		memcpy(ph, seg + s->l3 + 12, 8);
-		ph[9] = 6;
-		ph[10] = (uint8_t)(tl >> 8);
-		ph[11] = (uint8_t)tl;
-		n = 12;
-	}
-	return sum16(sum16(0, ph, n), seg + s->l4, tl) == 0xffff;
-}
+#include "csum_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint32_t mss, room, len, n, got = 0, segs = 0;
+	uint32_t mss, room, len, n, got = 0, segs = 0, at;
+	uint16_t csum;
 	uint8_t *frame, *seg;
 	struct vtap_seg s;
 
 	if (size < 4 || size > 4 + 70000)
 		return 0;
-	mss = be16(data);
-	room = be16(data + 2) % 4096;
+	mss = ref_be16(data);
+	room = ref_be16(data + 2) % 4096;
 	len = (uint32_t)(size - 4);
 	frame = malloc(len ? len : 1);
 	seg = malloc(room ? room : 1);
@@ -89,8 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(n <= room && n >= s.hlen && n - s.hlen <= s.mss, "segment of %u", n);
 			CHECK(!memcmp(seg + s.hlen, frame + s.hlen + got, n - s.hlen),
 			      "payload at %u", got);
-			CHECK(tcp_ok(&s, seg, n), "TCP checksum of segment %u", segs);
-			CHECK(s.v6 || sum16(0, seg + s.l3, s.l4 - s.l3) == 0xffff,
+			CHECK(ref_tcp_ok(s.v6, seg, s.l3, s.l4, n), "TCP checksum of segment %u",
+			      segs);
+			CHECK(s.v6 || ref_sum16(0, seg + s.l3, s.l4 - s.l3) == 0xffff,
 			      "IPv4 header checksum of segment %u", segs);
 			got += n - s.hlen;
 			segs++;
@@ -99,6 +64,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(got == s.end - s.hlen, "payload %u of %u", got, s.end - s.hlen);
 		CHECK(segs == total && !vtap_seg_left(&s), "%u segments, %u announced", segs,
 		      total);
+	}
+	/* a checksum completed once verifies: nothing left to complete */
+	at = vtap_csum_partial(frame, len, &csum);
+	if (at) {
+		CHECK(at >= 14 && at + 2 <= len, "checksum field at %u of %u", at, len);
+		memcpy(frame + at, &csum, 2);
+		CHECK(!vtap_csum_partial(frame, len, &csum), "completed twice");
 	}
 	free(frame);
 	free(seg);

@@ -11,8 +11,11 @@
 # through the ring buffer, sent tagged by vtapd's AF_XDP TX socket).
 # With --attach tc, then a TCP stream from vm1 with TSO on: its GSO
 # super-frames' copies go through the ring, and vtapd cuts them into
-# wire-sized segments (good TCP checksums) before its AF_XDP TX; the
-# monitor gets the whole stream in frames no longer than the wire's.
+# wire-sized segments (good TCP checksums) before its AF_XDP TX;
+# the monitor gets the whole stream in frames no longer than the wire's.
+# Rounds with vtapd --complete-checksums: the monitor gets every copy with
+# its TCP checksum finished (the kernel on the sink veth, TX checksum
+# offload off; vtapd on what it sends), otherwise as the receiver got it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../../scripts/ovs-lib.sh"
 OVSD=$VT_RUN/ovs
@@ -38,8 +41,8 @@ mon_tx() { cat "/sys/class/net/${VT_PREFIX}-mon/statistics/tx_packets"; }
 # tso_stream TAG FLAVOUR: 2800 bytes, then 1 MB, vm1 -> vm2:80 with TSO on
 # in vm1; the copies of its super-frames reach the monitor cut into segments
 tso_stream() {
-	local tag=$1 flavour=$2 mon=$VT_RUN/mon-tso-$1.pcap sink path tx srv seg bad big sum
-	local s0 r0 m0 sent read lost
+	local tag=$1 flavour=$2 complete=${3:-} mon=$VT_RUN/mon-tso-$1.pcap sink path tx srv seg bad big sum
+	local s0 r0 m0 sent read lost nbad done
 	nsx vm1 ethtool -K eth0 tso on gso on tx on >/dev/null 2>&1
 	s0=$(sink_tx); r0=$(ovs_read); m0=$(mon_tx)
 	sink=$(cat "/sys/class/net/$SINK/ifindex")
@@ -96,11 +99,38 @@ tso_stream() {
 		"$((sum + lost * 1448))" -ge 1002800 -a \( "$lost" -gt 0 -o "$sum" -eq 1002800 \)
 	check "[$tag] TSO: every segment has good checksums ($seg TCP >= $2 - $lost, $bad bad IP)" \
 		test "$seg" -ge "$(($2 - lost))" -a "$bad" -eq 0
+	# with --complete-checksums every frame has a good TCP checksum: the
+	# first connection's until the first super-frame finished by the
+	# kernel on the sink veth, the rest (the handshake, ACKs, the last
+	# push of the second) by vtapd
+	if [ -n "$complete" ]; then
+		nbad=$(bad_l4 "$mon")
+		done=$(ctl_json '.monitor_sinks[0].xdp_tx.csum_completed' status)
+		check "[$tag] TSO: every frame the monitor got has a good TCP checksum ($nbad not; vtapd completed $done)" \
+			test "$nbad" -eq 0 -a "${done:-0}" -gt 0
+	fi
 }
 
-# one round: FLAVOUR = afxdp | dpdk, MODE = tc | xdp
+# same_frames_but_l4csum A B: the captures hold the same frames but for
+# their TCP and UDP checksum fields
+same_frames_but_l4csum() {
+	local a b
+	a=$(python3 "$(dirname "$0")/pcap_l4mask.py" "$1"); b=$(python3 "$(dirname "$0")/pcap_l4mask.py" "$2")
+	[ -n "$a" ] && [ "$a" == "$b" ] && return 0
+	diff <(echo "$a" | cut -c1-120) <(echo "$b" | cut -c1-120) | head -8 | sed 's/^/# /'
+	return 1
+}
+# frames of a capture whose TCP or UDP checksum does not verify
+bad_l4() {
+	tshark -r "$1" -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE \
+		-Y 'tcp.checksum.status == 0 || udp.checksum.status == 0' 2>/dev/null | wc -l
+}
+
+# one round: FLAVOUR = afxdp | dpdk, MODE = tc | xdp, then vtapd's own
+# options: with --complete-checksums the monitor gets the copies with
+# their TCP checksums finished (the VMs keep TX checksum offload on)
 round() {
-	local flavour=$1 mode=$2 tag="$1 $2"
+	local flavour=$1 mode=$2 tag="$1 $2${3:+ ${3#--}}" complete=${3:-}
 	if [ "$flavour" = dpdk ]; then
 		# with 256 hugepages of 2 MiB, as OVS-DPDK is deployed
 		OVS_DPDK_HUGEPAGES=256 check "[$tag] OVS-DPDK starts (private instance, hugepages)" \
@@ -125,7 +155,7 @@ policies:
     match: { protocol: icmp }
     monitor: o
 YAML
-	OVS_RUNDIR=$OVSD check "[$tag] vtapd starts" vtapd_start --attach "$mode"
+	OVS_RUNDIR=$OVSD check "[$tag] vtapd starts" vtapd_start --attach "$mode" $complete
 	local i
 	for i in $(seq 100); do
 		[ "$(ovs_ofctl dump-flows "$BR" 2>/dev/null | grep -c dl_vlan=)" -ge 2 ] && break
@@ -168,8 +198,25 @@ YAML
 	n_vm2=$(count "$VT_RUN/vm2m-$flavour.pcap"); n_mon=$(count "$VT_RUN/mon-$flavour.pcap")
 	diag "[$tag] vm2 saw $n_vm2 matching frames, the monitor $n_mon"
 	check "[$tag] the receiver saw matching traffic" test "$n_vm2" -gt 10
-	check "[$tag] monitor capture equals the receiver's matching frames byte for byte (tags removed)" \
-		same_frames "$VT_RUN/vm2m-$flavour.pcap" "$VT_RUN/mon-$flavour.pcap"
+	if [ -z "$complete" ]; then
+		check "[$tag] monitor capture equals the receiver's matching frames byte for byte (tags removed)" \
+			same_frames "$VT_RUN/vm2m-$flavour.pcap" "$VT_RUN/mon-$flavour.pcap"
+	else
+		local bad_vm2 bad_mon done
+		bad_vm2=$(bad_l4 "$VT_RUN/vm2m-$flavour.pcap"); bad_mon=$(bad_l4 "$VT_RUN/mon-$flavour.pcap")
+		done=$(ctl_json '.monitor_sinks[0].xdp_tx.csum_completed' status)
+		diag "[$tag] frames with a partial TCP checksum: vm2 $bad_vm2, the monitor $bad_mon; vtapd completed $done; $SINK: $(ethtool -k "$SINK" | grep tx-checksumming)"
+		check "[$tag] monitor capture equals the receiver's matching frames but for the TCP checksums" \
+			same_frames_but_l4csum "$VT_RUN/vm2m-$flavour.pcap" "$VT_RUN/mon-$flavour.pcap"
+		check "[$tag] the receiver's frames had partial checksums ($bad_vm2), the monitor's verify ($bad_mon)" \
+			test "$bad_vm2" -gt 0 -a "$bad_mon" -eq 0
+		if [ "$mode" = xdp ]; then
+			check "[$tag] vtapd finished them ($done)" test "${done:-0}" -gt 0
+		else
+			check "[$tag] the sink veth has TX checksum offload off" \
+				bash -c "ethtool -k $SINK | grep -q '^tx-checksumming: off'"
+		fi
+	fi
 	local web icmp copies
 	web=$(ovs_ofctl dump-flows "$BR" | grep "dl_vlan=$(( $(ctl_json '.[] | select(.name == "web") | .id' policies) + 1 )) " | sed 's/.*n_packets=\([0-9]*\).*/\1/')
 	copies=$(stat_of web copies)
@@ -182,7 +229,7 @@ YAML
 		check "[$tag] copies of out frames went by AF_XDP TX, none lost" \
 			bash -c "set -- $tx; [ \$1 -gt 0 ] && [ \$2 -eq 0 ]"
 	fi
-	[ "$mode" = tc ] && tso_stream "$tag" "$flavour"
+	[ "$mode" = tc ] && tso_stream "$tag" "$flavour" "$complete"
 	vtapd_stop
 	check "[$tag] vtapd's stop removed its OVS port and rules" \
 		test "$(ovs_vsctl list-ports "$BR" | grep -c "^${SINK}p$")" -eq 0 -a \
@@ -194,4 +241,6 @@ round afxdp tc
 round dpdk tc
 round afxdp xdp
 round dpdk xdp
+round afxdp tc --complete-checksums
+round afxdp xdp --complete-checksums
 tap_end

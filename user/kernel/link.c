@@ -246,6 +246,13 @@ int vtap_link_set_gro(const char *name, bool on)
 	return ethtool(name, &ev);
 }
 
+int vtap_link_set_tx_csum(const char *name, bool on)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = on };
+
+	return ethtool(name, &ev);
+}
+
 bool vtap_link_is_vtaps(const char *name)
 {
 	char alias[160];

@@ -34,6 +34,9 @@ int vtap_link_vxlan_create(const char *name, unsigned int dstport, unsigned int 
 int vtap_link_veth_peer(const char *name, char *peer);
 /* Turn generic receive offload on or off (SIOCETHTOOL). */
 int vtap_link_set_gro(const char *name, bool on);
+/* TX checksum offload of name on or off (ethtool -K name tx on|off): 0 or
+ * -errno. Off, the kernel finishes a partial checksum before the device. */
+int vtap_link_set_tx_csum(const char *name, bool on);
 /* Was name created by this vtapd (its alias, with this pin root)? */
 bool vtap_link_is_vtaps(const char *name);
 /* The default name of the peer vtapd gives a sink veth it creates. */

@@ -45,9 +45,5 @@ int vtap_seg_start(struct vtap_seg *s, const uint8_t *frame, uint32_t len, uint3
 uint32_t vtap_seg_next(struct vtap_seg *s, uint8_t *out);
 /* Segments still to come (the next vtap_seg_next calls that give one). */
 uint32_t vtap_seg_left(const struct vtap_seg *s);
-/* The Internet checksum's sum of n bytes at p added to sum (RFC 1071, in
- * the byte order of the host's loads; fold it with vtap_csum_fold). */
-uint64_t vtap_csum_add(uint64_t sum, const uint8_t *p, uint32_t n);
-uint16_t vtap_csum_fold(uint64_t sum);
 
 #endif

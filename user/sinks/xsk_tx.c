@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 #include <vtap/abi.h>
+#include "csum_partial.h"
 #include "segment.h"
 #include "xsk_tx.h"
 
@@ -27,8 +28,9 @@ struct vtap_xsk_tx {
 	struct xsk_ring_cons cq;
 	uint64_t free[TX_FRAMES]; /* stack of free UMEM frame addresses */
 	uint32_t n_free;
-	uint32_t max_len; /* longest frame the veth takes, tag included */
-	bool kicked;	  /* frames ran out since the last flush: sent once */
+	uint32_t max_len;   /* longest frame the veth takes, tag included */
+	bool kicked;	    /* frames ran out since the last flush: sent once */
+	bool complete_csum; /* finish partial TCP/UDP checksums (csum_partial.h) */
 	struct vtap_xsk_tx_stats st;
 };
 
@@ -143,9 +145,16 @@ static void put_tag(uint8_t *p, uint32_t id)
 	memcpy(p + 12, tag, TAG_LEN);
 }
 
+void vtap_xsk_tx_complete_csum(struct vtap_xsk_tx *t, bool on)
+{
+	t->complete_csum = on;
+}
+
 void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame, uint32_t len)
 {
 	struct xdp_desc *d;
+	uint32_t at = 0;
+	uint16_t csum;
 	uint8_t *p;
 
 	if (id > VTAP_SESSION_VLAN_MAX || len < 12) {
@@ -158,6 +167,8 @@ void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame,
 	if (len + TAG_LEN > t->max_len) {
 		len = t->max_len - TAG_LEN;
 		t->st.cut++;
+	} else if (t->complete_csum) {
+		at = vtap_csum_partial(frame, len, &csum);
 	}
 	d->len = len + TAG_LEN;
 	p = xsk_umem__get_data(t->area, d->addr);
@@ -165,6 +176,10 @@ void vtap_xsk_tx_queue(struct vtap_xsk_tx *t, uint32_t id, const uint8_t *frame,
 	memcpy(p, frame, 12);
 	put_tag(p, id);
 	memcpy(p + 12 + TAG_LEN, frame + 12, len - 12);
+	if (at) { /* past the MAC addresses: moved by the tag */
+		memcpy(p + at + TAG_LEN, &csum, 2);
+		t->st.csum_completed++;
+	}
 	xsk_ring_prod__submit(&t->tx, 1);
 	t->st.sent++;
 }

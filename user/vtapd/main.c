@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"        vtap-dpdk is started separately (README.md). Monitors stay eBPF.\n"
 		"--dpdk-ports: ports (globs) that are always the DPDK engine's\n"
 		"             [--attach auto|xdp|tc] [--ring-size BYTES]\n"
-		"             [--sink-hook auto|tcx|clsact|nft]\n"
+		"             [--sink-hook auto|tcx|clsact|nft] [--complete-checksums]\n"
 		"--attach: the hook that taps the frames VMs send (policies may override it\n"
 		"        with source.hook): xdp = native XDP, copies through a ring buffer to\n"
 		"        vtapd, which writes capture monitors' pcapng and sends ovs monitors'\n"
@@ -63,6 +63,11 @@ static void usage(FILE *f)
 		"        cut (snaplen): an nftables egress chain drops the host's own frames\n"
 		"        there instead, and the tap counts the copies (faster: no program\n"
 		"        runs per copy on the port); the other sinks as auto\n"
+		"--complete-checksums: ovs monitors get every copy with its TCP and UDP\n"
+		"        checksum finished where the VM left it to its device (TX checksum\n"
+		"        offload: the copy's checksum holds only the pseudo-header's sum, and\n"
+		"        OVS's AF_XDP port cannot say so to the monitor); by default a copy\n"
+		"        carries the bytes the receiving VM gets\n"
 		"--vxlan-dev, --vxlan-port: the VXLAN device (external mode) vtapd makes for\n"
 		"        vxlan monitors and receive entries (default vtap-vxlan, UDP 4789)\n"
 		"--underlay-mtu: MTU of the path to monitor hosts (default 1500): copies are\n"
@@ -98,6 +103,7 @@ int main(int argc, char **argv)
 	    {"dpdk-ports", required_argument, NULL, 'D'},
 	    {"attach", required_argument, NULL, 'A'},
 	    {"ring-size", required_argument, NULL, 'R'},
+	    {"complete-checksums", no_argument, NULL, 'c'},
 	    {"sink-hook", required_argument, NULL, 'H'},
 	    {"metrics", required_argument, NULL, 'm'},
 	    {"version", no_argument, NULL, 'V'},
@@ -210,6 +216,9 @@ int main(int argc, char **argv)
 			d.cfg.ring_size = (__u32)v;
 			break;
 		}
+		case 'c':
+			d.cfg.complete_csum = true;
+			break;
 		case 'm':
 			if (vtap_metrics_addr_check("vtapd", optarg))
 				return 2;
@@ -241,6 +250,7 @@ int main(int argc, char **argv)
 	}
 	if (!d.cfg.policy_dir && !d.cfg.cluster.endpoints)
 		d.cfg.policy_dir = VTAP_DEFAULT_POLICY_DIR;
+	d.sinks.complete_csum = d.cfg.complete_csum;
 	vtap_log_init("vtapd", level, use_syslog);
 	vtap_bpf_log_init();
 

@@ -96,10 +96,27 @@ static void sink_drop(struct vtapd_sinks *s, struct vtapd_sink *k)
 	*k = s->v[--s->n];
 }
 
+/* --complete-checksums: the copies cloned to the sink veth get theirs from
+ * the kernel, which finishes a partial checksum in software on a device
+ * without TX checksum offload (and segments a GSO copy with complete ones);
+ * those vtapd sends by AF_XDP TX from its own code. A veth vtapd did not
+ * make keeps the setting. */
+static void ovs_complete_csum(struct vtapd_sink *s, const struct vtap_monitor *m)
+{
+	int ret = vtap_link_set_tx_csum(m->port, false);
+
+	if (ret)
+		log_warn("monitor %s: cannot turn TX checksum offload off on %s: %s; its copies "
+			 "through the sink veth keep the checksums the VMs left to their devices",
+			 m->name, m->port, strerror(-ret));
+	if (s->tx)
+		vtap_xsk_tx_complete_csum(s->tx, true);
+}
+
 /* The veth, then its reader. On failure the sink stays listed with its
  * error (shown by vtapctl status), and gets no copies. */
 static void sink_open(struct vtapd_sink *s, const struct vtap_monitor *m,
-		      const struct vtap_policy_ids *names)
+		      const struct vtap_policy_ids *names, bool complete_csum)
 {
 	int ret = vtap_link_veth_peer(m->port, s->peer);
 
@@ -136,6 +153,12 @@ static void sink_open(struct vtapd_sink *s, const struct vtap_monitor *m,
 		if (vtap_xsk_tx_open(&s->tx, m->port, why, sizeof(why)))
 			log_warn("monitor %s: %s; its policies' frames are tapped with TC", m->name,
 				 why);
+		if (complete_csum)
+			ovs_complete_csum(s, m);
+		else if (vtap_link_is_vtaps(m->port))
+			/* vtapd's own veth, left by a vtapd with the option
+			 * (--keep): as the option says now */
+			vtap_link_set_tx_csum(m->port, true);
 	}
 	log_info("monitor %s: %s reads %s", m->name,
 		 m->type == VTAP_MONITOR_CAPTURE ? "vtapd's AF_XDP socket" : "Open vSwitch",
@@ -216,7 +239,7 @@ void vtapd_sinks_prepare(struct vtapd_sinks *s, const struct vtap_policy_set *se
 			log_info("monitor %s: %s; its sink is made then", mon->name, k->error);
 			continue;
 		}
-		sink_open(k, mon, names);
+		sink_open(k, mon, names, s->complete_csum);
 	}
 }
 

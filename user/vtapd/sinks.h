@@ -41,7 +41,8 @@ struct vtapd_sinks_guard {
 struct vtapd_sinks {
 	struct vtapd_sink *v;
 	size_t n;
-	bool vxlan_made; /* the VXLAN device was made for the staged set */
+	bool vxlan_made;    /* the VXLAN device was made for the staged set */
+	bool complete_csum; /* ovs sinks finish partial checksums (--complete-checksums) */
 };
 
 /* Before set is in effect: the VXLAN device it needs, and the sinks of its
