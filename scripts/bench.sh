@@ -28,8 +28,11 @@
 #             MET / NOT MET for capture and ovs >= 0.95x local (design §7).
 #             For each also an iperf3 TCP stream (TSO: the capture's and
 #             the ovs monitors' copies of its super-frames go through the
-#             ring; vtapd segments the ovs ones): Mbit/s with each and the
-#             copies lost on the way
+#             ring; vtapd segments the ovs ones): Mbit/s with each, the
+#             copies lost on the way and the frames at the monitor. Also
+#             ovs-afxdp-cc: OVS AF_XDP with vtapd --complete-checksums (the
+#             kernel segments the copies on the sink veth, checksums
+#             finished)
 #             First tests/bench/bench_sinks: what one copy costs the sending
 #             CPU in the kernel by monitor kind (BPF_PROG_TEST_RUN; load-
 #             independent, unlike the traffic rates on a shared host)
@@ -482,7 +485,7 @@ if has sinks; then
 	echo "   medians; local/ovs: frames at mon's eth0, capture: records written to pcapng"
 	declare -A S
 	for rep in $(seq "$TRAFFIC_REPEATS"); do
-		for v in local capture ovs-afxdp ovs-dpdk; do
+		for v in local capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
 			rm -f "$VT_POL"/*.yaml
 			COPIES_AT=mon
 			SINK_OVSD=
@@ -493,6 +496,7 @@ if has sinks; then
 				COPIES_AT=capture ;;
 			ovs-*)
 				flavour=${v#ovs-}
+				flavour=${flavour%-cc}
 				if [ "$flavour" = dpdk ]; then ovs_start "$OVSD" dpdk; else ovs_start "$OVSD"; fi ||
 					{ echo "bench.sh: OVS ($flavour) did not start" >&2; status=1; continue; }
 				ovs_add_br ${VT_PREFIX}-obr >/dev/null && ovs_add_system_port ${VT_PREFIX}-obr ${VT_PREFIX}-mon >/dev/null ||
@@ -508,7 +512,8 @@ policies:
 YAML
 			# the TC tap (capture: through the ring buffer, GSO
 			# super-frames whole); XDP mode: part xdp
-			OVS_RUNDIR=${OVSD} vtapd_start --attach tc || { status=1; continue; }
+			OVS_RUNDIR=${OVSD} vtapd_start --attach tc $([ "$v" = ovs-afxdp-cc ] && echo --complete-checksums) ||
+				{ status=1; continue; }
 			# ready when the rule set points at a working sink
 			for _ in $(seq 100); do
 				nsx vm1 ping -c 1 -W 0.1 10.77.0.2 >/dev/null 2>&1
@@ -525,7 +530,10 @@ YAML
 						sed -i 's/direction: out, monitor: m/direction: out, snaplen: 128, monitor: m/' "$VT_POL/sinks.yaml"
 						ctl reload >/dev/null || status=1
 					fi
+					m0=$(count_or_0 "$(stat_ns mon rx_packets)")
 					set -- $(measure_tcp)
+					mf=$(($(count_or_0 "$(stat_ns mon rx_packets)") - m0))
+					csv sinks "tcp_mon_frames_$t" 1 "$rep" "$mf" frames
 					if [ "$1" -eq 0 ]; then
 						echo "bench.sh: $t: iperf3 moved nothing" >&2
 						status=1
@@ -533,9 +541,9 @@ YAML
 					csv sinks "tcp_mbit_$t" 1 "$rep" "$1" Mbit/s
 					csv sinks "tcp_copies_lost_tap_$t" 1 "$rep" "$2" copies
 					csv sinks "tcp_copies_lost_sink_$t" 1 "$rep" "$3" copies
-					S[$t.tcp]+="$1 "; S[$t.tcplost]+="$2+$3 "
+					S[$t.tcp]+="$1 "; S[$t.tcplost]+="$2+$3 "; S[$t.tcpmon]+="$mf "
 					printf '   run %d %-11s TCP %6s Mbit/s  copies the tap could not make %s, lost after it %s%s\n' \
-						"$rep" "$t" "$1" "$2" "$3" "$(case $v in capture) echo " (records via the ring $4, the sink veth's socket $5)" ;; ovs-*) echo " (segments cut by vtapd $4, frames sent by its AF_XDP TX $5)" ;; esac)"
+						"$rep" "$t" "$1" "$2" "$3" "$(case $v in capture) echo " (records via the ring $4, the sink veth's socket $5)" ;; ovs-*) echo " (segments cut by vtapd $4, frames sent by its AF_XDP TX $5; frames at the monitor $mf)" ;; esac)"
 				done
 				;;
 			esac
@@ -558,7 +566,7 @@ YAML
 	printf '%-22s %12s %12s %10s %9s %10s %10s\n' monitor "sent/s" "copies/s" "copy/sent" "vs local" \
 		"sender ns" "sink ns"
 	cl=$(smed local.copy)
-	for v in local capture ovs-afxdp ovs-dpdk; do
+	for v in local capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
 		s=$(smed "$v.sent"); c=$(smed "$v.copy")
 		printf '%-22s %12.0f %12.0f %10.3f %8.2fx %10.0f %10.0f\n' "$v" "${s:-0}" "${c:-0}" \
 			"$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')" \
@@ -568,12 +576,12 @@ YAML
 	done
 	# what the sender's own cost allows where nothing else competes for
 	# its CPU (a host with a core to spare): local's ns per frame / v's
-	for v in capture ovs-afxdp ovs-dpdk; do
+	for v in capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
 		r=$(awk -v a="$(smed local.gen)" -v b="$(smed "$v.gen")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 		csv sinks "summary_sender_cost_ratio_local_${v}" 1 -1 "$r" x
 		echo "sender CPU per frame, local / $v: ${r}x (the copies/s ratio where the sender's core is its own)"
 	done
-	for v in capture ovs-afxdp ovs-dpdk; do
+	for v in capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
 		r=$(awk -v c="$(smed "$v.copy")" -v l="${cl:-0}" 'BEGIN { printf "%.2f", (l > 0 ? c / l : 0) }')
 		csv sinks "summary_copies_ratio_${v}_local" 1 -1 "$r" x
 		echo "target copies/s $v / local >= 0.95x: ${r}x -> $(awk -v r="$r" 'BEGIN { print (r >= 0.95 ? "MET" : "NOT MET") }')"
@@ -584,12 +592,12 @@ YAML
 	# through the ring too, cut into segments by vtapd (OVS takes
 	# wire-sized frames)
 	tl_=$(smed local.tcp)
-	for t in capture capture-128 ovs-afxdp ovs-dpdk; do
+	for t in capture capture-128 ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
 		tc_=$(smed "$t.tcp")
 		if awk -v c="${tc_:-0}" -v l="${tl_:-0}" 'BEGIN { exit !(c > 0 && l > 0) }'; then
 			r=$(awk -v c="$tc_" -v l="$tl_" 'BEGIN { printf "%.2f", c / l }')
 			csv sinks "summary_tcp_ratio_${t}_local" 1 -1 "$r" x
-			echo "TCP (iperf3, TSO) Mbit/s with a $t / with a local monitor: ${r}x (lost, by the tap + after it: local $(echo ${S[local.tcplost]:-}), $t $(echo ${S[$t.tcplost]:-}))"
+			echo "TCP (iperf3, TSO) Mbit/s with a $t / with a local monitor: ${r}x (lost, by the tap + after it: local $(echo ${S[local.tcplost]:-}), $t $(echo ${S[$t.tcplost]:-}); frames at the monitor, median: local $(smed local.tcpmon), $t $(smed "$t.tcpmon"))"
 		else
 			echo "TCP (iperf3, TSO) Mbit/s with a $t / with a local monitor: not measured"
 			status=1

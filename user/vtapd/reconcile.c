@@ -373,7 +373,10 @@ static void prune_cap_veth(struct vtapd *d)
 
 /* Which ovs sinks may take their copies through the ring: those whose
  * AF_XDP TX on the sink veth is open, as for the XDP tap's copies
- * (vtap_cap_veth, <vtap/abi.h>). */
+ * (vtap_cap_veth, <vtap/abi.h>). None with --complete-checksums: the
+ * kernel then segments a GSO copy on the sink veth with complete
+ * checksums, and delivered twice the segments vtapd's AF_XDP TX did
+ * (docs/benchmarks.md, "TSO copies with --complete-checksums"). */
 static void ovs_ring_paths(struct vtapd *d)
 {
 	for (size_t i = 0; i < d->sinks.n; i++) {
@@ -383,7 +386,8 @@ static void ovs_ring_paths(struct vtapd *d)
 
 		if (s->type != VTAP_MONITOR_OVS || s->staged || !(ifindex = if_nametoindex(s->port)))
 			continue;
-		ret = vtap_loader_ovs_ring(&d->ld, ifindex, vtapd_sink_ring_ready(s));
+		ret = vtap_loader_ovs_ring(&d->ld, ifindex,
+					   vtapd_sink_ring_ready(s) && !d->cfg.complete_csum);
 		if (ret)
 			log_warn("monitor %s: cannot set its copies' path on %s: %s", s->monitor,
 				 s->port, strerror(-ret));
