@@ -438,8 +438,10 @@ tcp_counts_now() {
 		ring=$(ctl_json '.monitor_sinks[0].from_ring' status 2>/dev/null)
 		recv=$(ctl_json '.monitor_sinks[0].received' status 2>/dev/null)
 	elif [ -n "$SINK_OVSD" ]; then
-		# segments vtapd's AF_XDP TX could not send, then mon's drops
-		sink=$(($(count_or_0 "$(ctl_json '.monitor_sinks[0].xdp_tx | .no_frame + .ring_full' status 2>/dev/null)") + $(count_or_0 "$(stat_ns mon rx_dropped)")))
+		# segments vtapd's AF_XDP TX could not send, copies the sink
+		# veth's queue dropped (its peer, OVS's port, fell behind), then
+		# mon's drops
+		sink=$(($(count_or_0 "$(ctl_json '.monitor_sinks[0].xdp_tx | .no_frame + .ring_full' status 2>/dev/null)") + $(count_or_0 "$(ctl_json '.monitor_sinks[0].sink_dropped' status 2>/dev/null)") + $(count_or_0 "$(stat_ns mon rx_dropped)")))
 		ring=$(ctl_json '.monitor_sinks[0].xdp_tx.segments' status 2>/dev/null)
 		recv=$(ctl_json '.monitor_sinks[0].xdp_tx.sent' status 2>/dev/null)
 	else
@@ -454,7 +456,8 @@ tcp_counts_now() {
 # (the policy's copy_fail, which counts its ring_full too: a capture's
 # copies go through the ring), what was lost after it (local: frames
 # mon's eth0 dropped; ovs: the segments vtapd's AF_XDP TX could not send,
-# no_frame + ring_full, and mon's eth0 drops — OVS's own drops are OVS's;
+# no_frame + ring_full, the sink veth queue's drops (sink_dropped) and mon's
+# eth0 drops — OVS's own drops are OVS's;
 # capture: the frames of the sink veth not written, should it have had a
 # copy the ring cannot carry — ring_full, fill_empty, sink_dropped,
 # no_socket, bad), and for a capture what came through the ring and the

@@ -375,7 +375,7 @@ static void prune_cap_veth(struct vtapd *d)
  * AF_XDP TX on the sink veth is open, as for the XDP tap's copies
  * (vtap_cap_veth, <vtap/abi.h>). None with --complete-checksums: the
  * kernel then segments a GSO copy on the sink veth with complete
- * checksums, and delivered twice the segments vtapd's AF_XDP TX did
+ * checksums, and delivered about twice the segments vtapd's AF_XDP TX did
  * (docs/benchmarks.md, "TSO copies with --complete-checksums"). */
 static void ovs_ring_paths(struct vtapd *d)
 {

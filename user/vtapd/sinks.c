@@ -99,8 +99,9 @@ static void sink_drop(struct vtapd_sinks *s, struct vtapd_sink *k)
 /* --complete-checksums: the copies cloned to the sink veth get theirs from
  * the kernel, which finishes a partial checksum in software on a device
  * without TX checksum offload (and segments a GSO copy with complete ones);
- * those vtapd sends by AF_XDP TX from its own code. A veth vtapd did not
- * make keeps the setting. */
+ * those vtapd sends by AF_XDP TX from its own code. Any ovs sink veth,
+ * an operator's too, and it stays so after vtapd (vtapd's own veths go
+ * back on at a start without the option). */
 static void ovs_complete_csum(struct vtapd_sink *s, const struct vtap_monitor *m)
 {
 	int ret = vtap_link_set_tx_csum(m->port, false);
@@ -155,10 +156,11 @@ static void sink_open(struct vtapd_sink *s, const struct vtap_monitor *m,
 				 why);
 		if (complete_csum)
 			ovs_complete_csum(s, m);
-		else if (vtap_link_is_vtaps(m->port))
+		else if (vtap_link_is_vtaps(m->port) && vtap_link_set_tx_csum(m->port, true))
 			/* vtapd's own veth, left by a vtapd with the option
 			 * (--keep): as the option says now */
-			vtap_link_set_tx_csum(m->port, true);
+			log_warn("monitor %s: cannot turn TX checksum offload back on on %s",
+				 m->name, m->port);
 	}
 	log_info("monitor %s: %s reads %s", m->name,
 		 m->type == VTAP_MONITOR_CAPTURE ? "vtapd's AF_XDP socket" : "Open vSwitch",
