@@ -32,7 +32,7 @@
 #             copies lost on the way and the frames at the monitor. Also
 #             ovs-afxdp-cc: OVS AF_XDP with vtapd --complete-checksums (the
 #             kernel segments the copies on the sink veth, checksums
-#             finished)
+#             finished). BENCH_SINKS picks variants (default all five)
 #             First tests/bench/bench_sinks: what one copy costs the sending
 #             CPU in the kernel by monitor kind (BPF_PROG_TEST_RUN; load-
 #             independent, unlike the traffic rates on a shared host)
@@ -439,9 +439,9 @@ tcp_counts_now() {
 		recv=$(ctl_json '.monitor_sinks[0].received' status 2>/dev/null)
 	elif [ -n "$SINK_OVSD" ]; then
 		# segments vtapd's AF_XDP TX could not send, copies the sink
-		# veth's queue dropped (its peer, OVS's port, fell behind), then
-		# mon's drops
-		sink=$(($(count_or_0 "$(ctl_json '.monitor_sinks[0].xdp_tx | .no_frame + .ring_full' status 2>/dev/null)") + $(count_or_0 "$(ctl_json '.monitor_sinks[0].sink_dropped' status 2>/dev/null)") + $(count_or_0 "$(stat_ns mon rx_dropped)")))
+		# veth's queue dropped and its peer (OVS's port, its socket
+		# full), then mon's drops
+		sink=$(($(count_or_0 "$(ctl_json '.monitor_sinks[0].xdp_tx | .no_frame + .ring_full' status 2>/dev/null)") + $(count_or_0 "$(ctl_json '.monitor_sinks[0] | .sink_dropped + .peer_dropped' status 2>/dev/null)") + $(count_or_0 "$(stat_ns mon rx_dropped)")))
 		ring=$(ctl_json '.monitor_sinks[0].xdp_tx.segments' status 2>/dev/null)
 		recv=$(ctl_json '.monitor_sinks[0].xdp_tx.sent' status 2>/dev/null)
 	else
@@ -456,8 +456,9 @@ tcp_counts_now() {
 # (the policy's copy_fail, which counts its ring_full too: a capture's
 # copies go through the ring), what was lost after it (local: frames
 # mon's eth0 dropped; ovs: the segments vtapd's AF_XDP TX could not send,
-# no_frame + ring_full, the sink veth queue's drops (sink_dropped) and mon's
-# eth0 drops — OVS's own drops are OVS's;
+# no_frame + ring_full, the sink veth queue's drops (sink_dropped), its
+# peer's (peer_dropped: OVS's socket full) and mon's eth0 drops — OVS's
+# own drops are OVS's;
 # capture: the frames of the sink veth not written, should it have had a
 # copy the ring cannot carry — ring_full, fill_empty, sink_dropped,
 # no_socket, bad), and for a capture what came through the ring and the
@@ -487,8 +488,11 @@ if has sinks; then
 	echo "   UDP vm1 -> vm2, one match-all rule), ${TRAFFIC_SECS} s per run, ${TRAFFIC_REPEATS} interleaved repeats,"
 	echo "   medians; local/ovs: frames at mon's eth0, capture: records written to pcapng"
 	declare -A S
+	SINK_VARIANTS=${BENCH_SINKS:-local capture ovs-afxdp ovs-dpdk ovs-afxdp-cc}
+	# was variant $1 (capture-128: capture's) measured?
+	measured() { case " $SINK_VARIANTS " in *" ${1%-128} "*) return 0 ;; esac; return 1; }
 	for rep in $(seq "$TRAFFIC_REPEATS"); do
-		for v in local capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
+		for v in $SINK_VARIANTS; do
 			rm -f "$VT_POL"/*.yaml
 			COPIES_AT=mon
 			SINK_OVSD=
@@ -569,7 +573,7 @@ YAML
 	printf '%-22s %12s %12s %10s %9s %10s %10s\n' monitor "sent/s" "copies/s" "copy/sent" "vs local" \
 		"sender ns" "sink ns"
 	cl=$(smed local.copy)
-	for v in local capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
+	for v in $SINK_VARIANTS; do
 		s=$(smed "$v.sent"); c=$(smed "$v.copy")
 		printf '%-22s %12.0f %12.0f %10.3f %8.2fx %10.0f %10.0f\n' "$v" "${s:-0}" "${c:-0}" \
 			"$(awk -v c="${c:-0}" -v s="${s:-1}" 'BEGIN { print (s > 0 ? c / s : 0) }')" \
@@ -580,11 +584,13 @@ YAML
 	# what the sender's own cost allows where nothing else competes for
 	# its CPU (a host with a core to spare): local's ns per frame / v's
 	for v in capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
+		measured "$v" || continue
 		r=$(awk -v a="$(smed local.gen)" -v b="$(smed "$v.gen")" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 		csv sinks "summary_sender_cost_ratio_local_${v}" 1 -1 "$r" x
 		echo "sender CPU per frame, local / $v: ${r}x (the copies/s ratio where the sender's core is its own)"
 	done
 	for v in capture ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
+		measured "$v" || continue
 		r=$(awk -v c="$(smed "$v.copy")" -v l="${cl:-0}" 'BEGIN { printf "%.2f", (l > 0 ? c / l : 0) }')
 		csv sinks "summary_copies_ratio_${v}_local" 1 -1 "$r" x
 		echo "target copies/s $v / local >= 0.95x: ${r}x -> $(awk -v r="$r" 'BEGIN { print (r >= 0.95 ? "MET" : "NOT MET") }')"
@@ -596,6 +602,7 @@ YAML
 	# wire-sized frames)
 	tl_=$(smed local.tcp)
 	for t in capture capture-128 ovs-afxdp ovs-dpdk ovs-afxdp-cc; do
+		measured "$t" || continue
 		tc_=$(smed "$t.tcp")
 		if awk -v c="${tc_:-0}" -v l="${tl_:-0}" 'BEGIN { exit !(c > 0 && l > 0) }'; then
 			r=$(awk -v c="$tc_" -v l="$tl_" 'BEGIN { printf "%.2f", c / l }')

@@ -101,6 +101,8 @@ static const struct vtap_counter_field capture_f[] = {
 		 "Frames dropped by the kernel: no free UMEM frame to receive into"),
     VTAP_FIELD_J(CAP, sink_dropped,
 		 "Copies dropped by the sink veth's queue: its receiving thread fell behind"),
+    VTAP_FIELD_J(CAP, peer_dropped,
+		 "ovs: copies the sink veth's peer dropped, OVS's AF_XDP socket full"),
 };
 const struct vtap_field_table vtap_capture_stats_fields = VTAP_FIELDS(capture_f);
 

@@ -31,6 +31,7 @@ struct vtap_capture_stats {
 	uint64_t ring_full;    /* kernel: the socket's receive ring was full (or a frame too long) */
 	uint64_t fill_empty;   /* kernel: no free UMEM frame to receive into */
 	uint64_t sink_dropped; /* kernel: the sink's queue was full (sink_queue.h) */
+	uint64_t peer_dropped; /* ovs: the sink veth's peer dropped (OVS's socket full) */
 	uint64_t xdp_received;
 	uint64_t from_ring;    /* through vtapd's ring buffer (XDP tap; TC, until moved) */
 	unsigned int clients;

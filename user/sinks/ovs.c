@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/run.h"
+#include "kernel/kfile.h"
 #include "kernel/sink_queue.h"
 #include "ovs.h"
 
@@ -279,4 +281,15 @@ void vtap_ovs_close(struct vtap_ovs *o, bool remove)
 uint64_t vtap_ovs_sink_dropped(const struct vtap_ovs *o)
 {
 	return vtap_sink_queue_dropped(&o->queue);
+}
+
+uint64_t vtap_ovs_peer_dropped(const struct vtap_ovs *o)
+{
+	char v[32] = "";
+
+	if (vtap_kfile_get(vtap_kfile_open(O_RDONLY, "/sys/class/net/%s/statistics/rx_dropped",
+					   o->peer),
+			   v, sizeof(v)) < 0)
+		return 0;
+	return strtoull(v, NULL, 10);
 }

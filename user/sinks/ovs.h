@@ -24,6 +24,10 @@ int vtap_ovs_set_sessions(struct vtap_ovs *o, const __u32 *ids, size_t n, char *
 bool vtap_ovs_same(const struct vtap_ovs *o, const struct vtap_monitor *m);
 /* Copies the sink's queue could not hold (kernel/sink_queue.h). */
 uint64_t vtap_ovs_sink_dropped(const struct vtap_ovs *o);
+/* Copies the sink veth's peer, OVS's AF_XDP port, dropped on receipt: its
+ * XDP program could not redirect them into OVS's socket (its ring full,
+ * OVS behind). The peer's rx_dropped, over its life. */
+uint64_t vtap_ovs_peer_dropped(const struct vtap_ovs *o);
 /* remove: take out the rules and the port vtapd added. */
 void vtap_ovs_close(struct vtap_ovs *o, bool remove);
 

@@ -442,8 +442,10 @@ void vtapd_sink_stats(const struct vtapd_sink *s, struct vtap_capture_stats *st)
 	*st = (struct vtap_capture_stats){0};
 	if (s->cap)
 		vtap_capture_stats(s->cap, st);
-	if (s->ovs) /* an ovs sink has the capture's queue counter only */
+	if (s->ovs) { /* an ovs sink has the capture's queue counter only */
 		st->sink_dropped = vtap_ovs_sink_dropped(s->ovs);
+		st->peer_dropped = vtap_ovs_peer_dropped(s->ovs);
+	}
 }
 
 bool vtapd_sinks_event(struct vtapd_sinks *s, int fd, uint32_t events)
