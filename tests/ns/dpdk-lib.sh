@@ -52,12 +52,21 @@ vdp_start() {
 	"${VDP_ENV[@]}" "$VDP" "$@" --policy-dir "$VT_POL" --socket "$VDP_SOCK" >>"$VT_RUN/vdp.log" 2>&1 &
 	VDP_PID=$!
 	local i
-	for i in $(seq 200); do
-		[ -S "$VDP_SOCK" ] && return 0
+	# EAL's set-up and the AF_XDP sockets take ~1 s here, but once
+	# (a fresh clone's CI) more than 10 s went by before the control
+	# socket was there: up to 60 s, the time taken said when long
+	for i in $(seq 1200); do
+		if [ -S "$VDP_SOCK" ]; then
+			[ "$i" -gt 100 ] && diag "vtap-dpdk took $((i / 20)) s to start"
+			return 0
+		fi
 		kill -0 "$VDP_PID" 2>/dev/null || break
 		sleep 0.05
 	done
 	diag "vtap-dpdk did not start:"; sed 's/^/# /' "$VT_RUN/vdp.log"
+	# one that is still starting must not answer the checks after this
+	kill -KILL "$VDP_PID" 2>/dev/null
+	wait "$VDP_PID" 2>/dev/null
 	VDP_PID=
 	return 1
 }
