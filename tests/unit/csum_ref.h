@@ -33,29 +33,40 @@ static inline uint32_t ref_sum16(uint32_t sum, const uint8_t *p, uint32_t n)
 	return sum;
 }
 
+static inline void ref_wr16(uint8_t *p, uint32_t v)
+{
+	uint16_t n = htons((uint16_t)v);
+
+	memcpy(p, &n, 2);
+}
+
+/* The folded sum of the pseudo-header of a TCP or UDP (proto 6 or 17)
+ * packet of l4len bytes, its IP header at f + l3: what a VM's stack leaves
+ * in the checksum field for its device to finish. */
+static inline uint32_t ref_pseudo(bool v6, uint8_t proto, const uint8_t *f, uint32_t l3,
+				  uint32_t l4len)
+{
+	uint8_t ph[40] = {0};
+
+	if (v6) {
+		memcpy(ph, f + l3 + 8, 32);
+		ref_wr16(ph + 34, l4len);
+		ph[39] = proto;
+		return ref_sum16(0, ph, 40);
+	}
+	memcpy(ph, f + l3 + 12, 8);
+	ph[9] = proto;
+	ref_wr16(ph + 10, l4len);
+	return ref_sum16(0, ph, 12);
+}
+
 /* Does the TCP or UDP (proto 6 or 17) checksum of the packet at l4 verify,
  * its IP header at l3 and the packet's end at len (over the pseudo-header
  * of IPv4 or IPv6)? */
 static inline bool ref_l4_ok(bool v6, uint8_t proto, const uint8_t *f, uint32_t l3, uint32_t l4,
 			     uint32_t len)
 {
-	uint8_t ph[40] = {0};
-	uint32_t tl = len - l4, n;
-
-	if (v6) {
-		memcpy(ph, f + l3 + 8, 32);
-		ph[34] = (uint8_t)(tl >> 8);
-		ph[35] = (uint8_t)tl;
-		ph[39] = proto;
-		n = 40;
-	} else {
-		memcpy(ph, f + l3 + 12, 8);
-		ph[9] = proto;
-		ph[10] = (uint8_t)(tl >> 8);
-		ph[11] = (uint8_t)tl;
-		n = 12;
-	}
-	return ref_sum16(ref_sum16(0, ph, n), f + l4, tl) == 0xffff;
+	return ref_sum16(ref_pseudo(v6, proto, f, l3, len - l4), f + l4, len - l4) == 0xffff;
 }
 
 static inline bool ref_tcp_ok(bool v6, const uint8_t *f, uint32_t l3, uint32_t l4, uint32_t len)

@@ -30,30 +30,6 @@ struct pkt {
 	uint32_t payload;
 };
 
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* the pseudo-header's folded sum, big-endian: what a VM's stack leaves in
- * the checksum field for its device to finish */
-static uint32_t pseudo_of(const struct pkt *d, const uint8_t *f, uint32_t l3, uint32_t l4len)
-{
-	uint8_t ph[40] = {0};
-
-	if (d->v6) {
-		memcpy(ph, f + l3 + 8, 32);
-		wr16(ph + 34, l4len);
-		ph[39] = d->proto;
-		return ref_sum16(0, ph, 40);
-	}
-	memcpy(ph, f + l3 + 12, 8);
-	ph[9] = d->proto;
-	wr16(ph + 10, l4len);
-	return ref_sum16(0, ph, 12);
-}
-
 /* the frame with a partial checksum; its length, *l3, *l4 and *at (the
  * checksum field's offset) */
 static uint32_t build(const struct pkt *d, uint8_t *f, uint32_t *l3, uint32_t *l4, uint32_t *at)
@@ -64,14 +40,14 @@ static uint32_t build(const struct pkt *d, uint8_t *f, uint32_t *l3, uint32_t *l
 	for (int i = 0; i < 12; i++)
 		f[i] = (uint8_t)(0xa0 + i);
 	for (unsigned int t = 0; t < d->tags; t++, off += 4) {
-		wr16(f + off, t ? 0x8100 : 0x88a8);
-		wr16(f + off + 2, 7 + t);
+		ref_wr16(f + off, t ? 0x8100 : 0x88a8);
+		ref_wr16(f + off + 2, 7 + t);
 	}
-	wr16(f + off, d->v6 ? 0x86dd : 0x0800);
+	ref_wr16(f + off, d->v6 ? 0x86dd : 0x0800);
 	*l3 = off + 2;
 	if (d->v6) {
 		f[*l3] = 0x60;
-		wr16(f + *l3 + 4, l4len);
+		ref_wr16(f + *l3 + 4, l4len);
 		f[*l3 + 6] = d->proto;
 		f[*l3 + 7] = 64;
 		for (int i = 0; i < 32; i++)
@@ -79,28 +55,28 @@ static uint32_t build(const struct pkt *d, uint8_t *f, uint32_t *l3, uint32_t *l
 		*l4 = *l3 + 40;
 	} else {
 		f[*l3] = 0x45;
-		wr16(f + *l3 + 2, 20 + l4len);
-		wr16(f + *l3 + 6, 0x4000);
+		ref_wr16(f + *l3 + 2, 20 + l4len);
+		ref_wr16(f + *l3 + 6, 0x4000);
 		f[*l3 + 8] = 64;
 		f[*l3 + 9] = d->proto;
 		for (int i = 0; i < 8; i++)
 			f[*l3 + 12 + i] = (uint8_t)(10 + i * 13);
 		*l4 = *l3 + 20;
 	}
-	wr16(f + *l4, 40000);
-	wr16(f + *l4 + 2, d->proto == TCP ? 80 : 53);
+	ref_wr16(f + *l4, 40000);
+	ref_wr16(f + *l4 + 2, d->proto == TCP ? 80 : 53);
 	if (d->proto == TCP) {
 		f[*l4 + 12] = 0x50;
 		f[*l4 + 13] = 0x18;
-		wr16(f + *l4 + 14, 502);
+		ref_wr16(f + *l4 + 14, 502);
 		*at = *l4 + 16;
 	} else {
-		wr16(f + *l4 + 4, l4len);
+		ref_wr16(f + *l4 + 4, l4len);
 		*at = *l4 + 6;
 	}
 	for (uint32_t i = 0; i < d->payload; i++)
 		f[*l4 + hl + i] = (uint8_t)(i * 31 + 7);
-	wr16(f + *at, pseudo_of(d, f, *l3, l4len));
+	ref_wr16(f + *at, ref_pseudo(d->v6, d->proto, f, *l3, l4len));
 	return *l4 + l4len;
 }
 
@@ -118,7 +94,7 @@ static void completes(const struct pkt *d)
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
 	/* an Ethernet pad after the IP packet is not summed */
 	memset(f + len, 0xee, 16);
-	wr16(f + at, pseudo_of(d, f, l3, len - l4));
+	ref_wr16(f + at, ref_pseudo(d->v6, d->proto, f, l3, len - l4));
 	assert_int_equal(vtap_csum_partial(f, len + 16, &csum), at);
 	memcpy(f + at, &csum, 2);
 	assert_true(ref_l4_ok(d->v6, d->proto, f, l3, l4, len));
@@ -149,22 +125,22 @@ static void test_leaves_alone(void **state)
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
 	f[at + 1] ^= 1;
 	assert_int_equal(vtap_csum_partial(f, len - 1, &csum), 0); /* shorter than IP says */
-	wr16(f + l3 + 6, 0x2000);				   /* more fragments */
+	ref_wr16(f + l3 + 6, 0x2000);				   /* more fragments */
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
-	wr16(f + l3 + 6, 0x0001); /* a fragment's offset */
+	ref_wr16(f + l3 + 6, 0x0001); /* a fragment's offset */
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
-	wr16(f + l3 + 6, 0x4000);
+	ref_wr16(f + l3 + 6, 0x4000);
 	f[l3 + 9] = 1; /* ICMP */
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
 	f[l3 + 9] = TCP;
-	wr16(f + 12, 0x0806); /* ARP */
+	ref_wr16(f + 12, 0x0806); /* ARP */
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
-	wr16(f + 12, 0x0800);
+	ref_wr16(f + 12, 0x0800);
 	assert_int_equal(vtap_csum_partial(f, len, &csum), at); /* as built */
 
 	d = (struct pkt){false, UDP, 0, 20};
 	len = build(&d, f, &l3, &l4, &at);
-	wr16(f + at, 0); /* IPv4 UDP without a checksum */
+	ref_wr16(f + at, 0); /* IPv4 UDP without a checksum */
 	assert_int_equal(vtap_csum_partial(f, len, &csum), 0);
 
 	d = (struct pkt){true, TCP, 0, 20};
@@ -184,9 +160,9 @@ static void test_udp_zero(void **state)
 	(void)state;
 	/* the last payload word chosen so the UDP packet's sum (partial
 	 * field included) is 0xffff: the finished checksum is then 0 */
-	wr16(f + len - 2, 0);
+	ref_wr16(f + len - 2, 0);
 	s = ref_sum16(0, f + l4, len - l4);
-	wr16(f + len - 2, 0xffff - s);
+	ref_wr16(f + len - 2, 0xffff - s);
 	assert_int_equal(ref_sum16(0, f + l4, len - l4), 0xffff);
 	assert_int_equal(vtap_csum_partial(f, len, &csum), at);
 	assert_int_equal(csum, 0xffff);
@@ -232,7 +208,7 @@ static void test_udp_length(void **state)
 	 * partial checksum over its own length */
 	f[l4 + 4] = (uint8_t)(ulen >> 8);
 	f[l4 + 5] = (uint8_t)ulen;
-	wr16(f + at, pseudo_of(&d, f, l3, ulen));
+	ref_wr16(f + at, ref_pseudo(d.v6, d.proto, f, l3, ulen));
 	assert_int_equal(vtap_csum_partial(f, len, &csum), at);
 	memcpy(f + at, &csum, 2);
 	assert_true(ref_l4_ok(false, UDP, f, l3, l4, l4 + ulen));

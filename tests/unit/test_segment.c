@@ -39,13 +39,6 @@ static uint32_t rd32(const uint8_t *p)
 	return ntohl(v);
 }
 
-static void wr16(uint8_t *p, uint32_t v)
-{
-	uint16_t n = htons((uint16_t)v);
-
-	memcpy(p, &n, 2);
-}
-
 /* the super-frame a TSO VM hands its device: lengths of the whole, the
  * TCP checksum only the pseudo-header's (here: garbage, it must not
  * matter); returns its length, *l3 and *l4 the headers' offsets */
@@ -57,23 +50,23 @@ static uint32_t build(const struct sframe *d, uint8_t *f, uint32_t *l3, uint32_t
 	for (int i = 0; i < 12; i++)
 		f[i] = (uint8_t)(0x10 + i);
 	for (unsigned int t = 0; t < d->tags; t++, off += 4) {
-		wr16(f + off, t ? 0x8100 : 0x88a8);
-		wr16(f + off + 2, 100 + t);
+		ref_wr16(f + off, t ? 0x8100 : 0x88a8);
+		ref_wr16(f + off + 2, 100 + t);
 	}
-	wr16(f + off, d->v6 ? 0x86dd : 0x0800);
+	ref_wr16(f + off, d->v6 ? 0x86dd : 0x0800);
 	*l3 = off + 2;
 	if (d->v6) {
 		f[*l3] = 0x60;
-		wr16(f + *l3 + 4, tcph + d->payload);
+		ref_wr16(f + *l3 + 4, tcph + d->payload);
 		f[*l3 + 6] = 6;
 		f[*l3 + 7] = 64;
 		for (int i = 0; i < 32; i++)
 			f[*l3 + 8 + i] = (uint8_t)(0xa0 + i);
 	} else {
 		f[*l3] = (uint8_t)(0x40 | iph / 4);
-		wr16(f + *l3 + 2, iph + tcph + d->payload);
-		wr16(f + *l3 + 4, 0xfffe); /* the ID wraps within the frame */
-		wr16(f + *l3 + 6, 0x4000); /* DF */
+		ref_wr16(f + *l3 + 2, iph + tcph + d->payload);
+		ref_wr16(f + *l3 + 4, 0xfffe); /* the ID wraps within the frame */
+		ref_wr16(f + *l3 + 6, 0x4000); /* DF */
 		f[*l3 + 8] = 64;
 		f[*l3 + 9] = 6;
 		for (int i = 0; i < 8; i++)
@@ -82,15 +75,15 @@ static uint32_t build(const struct sframe *d, uint8_t *f, uint32_t *l3, uint32_t
 			f[*l3 + i] = 1; /* NOP options */
 	}
 	*l4 = *l3 + iph;
-	wr16(f + *l4, 40000);
-	wr16(f + *l4 + 2, 5201);
+	ref_wr16(f + *l4, 40000);
+	ref_wr16(f + *l4 + 2, 5201);
 	f[*l4 + 4] = 0xff; /* the sequence number wraps within the frame */
 	f[*l4 + 5] = 0xff;
 	f[*l4 + 6] = 0xf0;
 	f[*l4 + 12] = (uint8_t)(tcph / 4 << 4);
 	f[*l4 + 13] = d->flags;
-	wr16(f + *l4 + 14, 500);
-	wr16(f + *l4 + 16, 0x1234);
+	ref_wr16(f + *l4 + 14, 500);
+	ref_wr16(f + *l4 + 16, 0x1234);
 	for (unsigned int i = 20; i < tcph; i++)
 		f[*l4 + i] = 1;
 	for (uint32_t i = 0; i < d->payload; i++)
@@ -217,17 +210,17 @@ static void test_refused(void **state)
 	f[l3 + 9] = 17; /* UDP */
 	assert_int_equal(vtap_seg_start(&s, f, len, 1448, 3018), -EINVAL);
 	f[l3 + 9] = 6;
-	wr16(f + l3 + 6, 0x2000); /* more fragments */
+	ref_wr16(f + l3 + 6, 0x2000); /* more fragments */
 	assert_int_equal(vtap_seg_start(&s, f, len, 1448, 3018), -EINVAL);
-	wr16(f + l3 + 6, 0);
+	ref_wr16(f + l3 + 6, 0);
 	f[l4 + 12] = 0x40; /* a TCP header of 16 bytes */
 	assert_int_equal(vtap_seg_start(&s, f, len, 1448, 3018), -EINVAL);
 	f[l4 + 12] = 0x50;
-	wr16(f + 12, 0x0806); /* ARP */
+	ref_wr16(f + 12, 0x0806); /* ARP */
 	assert_int_equal(vtap_seg_start(&s, f, len, 1448, 3018), -EINVAL);
-	wr16(f + 12, 0x86dd); /* an IPv4 header as IPv6 */
+	ref_wr16(f + 12, 0x86dd); /* an IPv4 header as IPv6 */
 	assert_int_equal(vtap_seg_start(&s, f, len, 1448, 3018), -EINVAL);
-	wr16(f + 12, 0x0800);
+	ref_wr16(f + 12, 0x0800);
 	assert_int_equal(vtap_seg_start(&s, f, len, 1448, 3018), 0);
 	free(f);
 }
