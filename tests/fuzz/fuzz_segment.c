@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(frame && seg, "out of memory");
 	memcpy(frame, data + 4, len);
 	if (vtap_seg_start(&s, frame, len, mss, room) == 0) {
-		CHECK(s.hlen < room && s.mss >= 1 && s.mss <= mss && s.end <= len,
-		      "hlen %u mss %u end %u", s.hlen, s.mss, s.end);
+		CHECK(s.hlen < room && s.mss >= 1 && s.mss <= mss && s.ip.end <= len,
+		      "hlen %u mss %u end %u", s.hlen, s.mss, s.ip.end);
 		uint32_t total = vtap_seg_left(&s);
 
 		CHECK(total >= 1, "nothing to send");
@@ -53,15 +53,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(n <= room && n >= s.hlen && n - s.hlen <= s.mss, "segment of %u", n);
 			CHECK(!memcmp(seg + s.hlen, frame + s.hlen + got, n - s.hlen),
 			      "payload at %u", got);
-			CHECK(ref_tcp_ok(s.v6, seg, s.l3, s.l4, n), "TCP checksum of segment %u",
-			      segs);
-			CHECK(s.v6 || ref_sum16(0, seg + s.l3, s.l4 - s.l3) == 0xffff,
+			CHECK(ref_tcp_ok(s.ip.v6, seg, s.ip.l3, s.ip.l4, n),
+			      "TCP checksum of segment %u", segs);
+			CHECK(s.ip.v6 || ref_sum16(0, seg + s.ip.l3, s.ip.l4 - s.ip.l3) == 0xffff,
 			      "IPv4 header checksum of segment %u", segs);
 			got += n - s.hlen;
 			segs++;
-			CHECK(segs <= s.end - s.hlen + 1, "%u segments", segs);
+			CHECK(segs <= s.ip.end - s.hlen + 1, "%u segments", segs);
 		}
-		CHECK(got == s.end - s.hlen, "payload %u of %u", got, s.end - s.hlen);
+		CHECK(got == s.ip.end - s.hlen, "payload %u of %u", got, s.ip.end - s.hlen);
 		CHECK(segs == total && !vtap_seg_left(&s), "%u segments, %u announced", segs,
 		      total);
 	}

@@ -27,83 +27,74 @@ static void wr32(uint8_t *p, uint32_t v)
 
 int vtap_seg_start(struct vtap_seg *s, const uint8_t *f, uint32_t len, uint32_t mss, uint32_t room)
 {
-	struct vtap_ip ip;
+	const struct vtap_ip *ip = &s->ip;
 	uint32_t doff;
 
 	memset(s, 0, sizeof(*s));
-	if (vtap_ip_of(f, len, &ip) || ip.proto != VTAP_IPPROTO_TCP_)
+	if (vtap_ip_of(f, len, &s->ip) || ip->proto != VTAP_IPPROTO_TCP_)
 		return -EINVAL; /* an IPv6 extension header too */
-	s->l3 = ip.l3;
-	s->l4 = ip.l4;
-	s->end = ip.end;
-	s->v6 = ip.v6;
-	if (!ip.v6)
-		s->ip_id = (uint16_t)vtap_rd16(f + ip.l3 + 4);
-	if (s->l4 + 20 > s->end)
+	if (!ip->v6)
+		s->ip_id = (uint16_t)vtap_rd16(f + ip->l3 + 4);
+	if (ip->l4 + 20 > ip->end)
 		return -EINVAL;
-	doff = (f[s->l4 + 12] >> 4) * 4u;
-	if (doff < 20 || s->l4 + doff > s->end)
+	doff = (f[ip->l4 + 12] >> 4) * 4u;
+	if (doff < 20 || ip->l4 + doff > ip->end)
 		return -EINVAL;
-	s->hlen = s->l4 + doff;
+	s->hlen = ip->l4 + doff;
 	if (room <= s->hlen || !mss)
 		return -EINVAL;
 	s->mss = mss < room - s->hlen ? mss : room - s->hlen;
 	s->frame = f;
 	s->off = s->hlen;
-	s->seq = rd32(f + s->l4 + 4);
-	s->flags = f[s->l4 + 13];
+	s->seq = rd32(f + ip->l4 + 4);
+	s->flags = f[ip->l4 + 13];
 	return 0;
-}
-
-/* the TCP pseudo-header's sum for a segment of tcp_len bytes */
-static uint64_t pseudo_sum(const struct vtap_seg *s, const uint8_t *out, uint32_t tcp_len)
-{
-	const struct vtap_ip ip = {.l3 = s->l3, .proto = VTAP_IPPROTO_TCP_, .v6 = s->v6};
-
-	return vtap_ip_pseudo(out, &ip, tcp_len);
 }
 
 uint32_t vtap_seg_left(const struct vtap_seg *s)
 {
-	if (!s->frame || (s->n && s->off >= s->end))
+	uint32_t end = s->ip.end;
+
+	if (!s->frame || (s->n && s->off >= end))
 		return 0;
-	if (s->off >= s->end)
+	if (s->off >= end)
 		return 1; /* no payload: the headers alone, once */
-	return (s->end - s->off + s->mss - 1) / s->mss;
+	return (end - s->off + s->mss - 1) / s->mss;
 }
 
 uint32_t vtap_seg_next(struct vtap_seg *s, uint8_t *out)
 {
+	const struct vtap_ip *ip = &s->ip;
 	uint32_t plen, len, tcp_len;
 	uint8_t flags = s->flags;
 	uint16_t csum;
 
-	if (!s->frame || (s->n && s->off >= s->end))
+	if (!s->frame || (s->n && s->off >= ip->end))
 		return 0;
-	plen = s->end - s->off < s->mss ? s->end - s->off : s->mss;
+	plen = ip->end - s->off < s->mss ? ip->end - s->off : s->mss;
 	len = s->hlen + plen;
-	tcp_len = len - s->l4;
+	tcp_len = len - ip->l4;
 	memcpy(out, s->frame, s->hlen);
 	memcpy(out + s->hlen, s->frame + s->off, plen);
 	if (s->n)
 		flags &= (uint8_t)~TCP_CWR;
-	if (s->off + plen < s->end)
+	if (s->off + plen < ip->end)
 		flags &= (uint8_t) ~(TCP_FIN | TCP_PSH);
-	out[s->l4 + 13] = flags;
-	wr32(out + s->l4 + 4, s->seq + (s->off - s->hlen));
-	if (s->v6) {
-		wr16(out + s->l3 + 4, tcp_len);
+	out[ip->l4 + 13] = flags;
+	wr32(out + ip->l4 + 4, s->seq + (s->off - s->hlen));
+	if (ip->v6) {
+		wr16(out + ip->l3 + 4, tcp_len);
 	} else {
-		wr16(out + s->l3 + 2, len - s->l3);
-		wr16(out + s->l3 + 4, (uint32_t)(uint16_t)(s->ip_id + s->n));
-		out[s->l3 + 10] = out[s->l3 + 11] = 0;
-		csum = (uint16_t)~vtap_csum_fold(vtap_csum_add(0, out + s->l3, s->l4 - s->l3));
-		memcpy(out + s->l3 + 10, &csum, 2);
+		wr16(out + ip->l3 + 2, len - ip->l3);
+		wr16(out + ip->l3 + 4, (uint32_t)(uint16_t)(s->ip_id + s->n));
+		out[ip->l3 + 10] = out[ip->l3 + 11] = 0;
+		csum = (uint16_t)~vtap_csum_fold(vtap_csum_add(0, out + ip->l3, ip->l4 - ip->l3));
+		memcpy(out + ip->l3 + 10, &csum, 2);
 	}
-	out[s->l4 + 16] = out[s->l4 + 17] = 0;
+	out[ip->l4 + 16] = out[ip->l4 + 17] = 0;
 	csum = (uint16_t)~vtap_csum_fold(
-	    vtap_csum_add(pseudo_sum(s, out, tcp_len), out + s->l4, tcp_len));
-	memcpy(out + s->l4 + 16, &csum, 2);
+	    vtap_csum_add(vtap_ip_pseudo(out, ip, tcp_len), out + ip->l4, tcp_len));
+	memcpy(out + ip->l4 + 16, &csum, 2);
 	s->off += plen;
 	s->n++;
 	return len;

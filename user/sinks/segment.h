@@ -18,16 +18,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "inet.h"
+
 struct vtap_seg {
 	const uint8_t *frame;
-	uint32_t end;	 /* the IP packet's end: the payload's last byte + 1 */
-	uint32_t l3, l4; /* offsets of the IP and TCP headers */
-	uint32_t hlen;	 /* headers' length: the payload's offset */
-	uint32_t mss;	 /* payload bytes per segment */
-	uint32_t off;	 /* the next segment's payload offset */
-	uint32_t seq;	 /* the super-frame's sequence number */
+	struct vtap_ip ip; /* ip.end: the payload's last byte + 1 */
+	uint32_t hlen;	   /* headers' length: the payload's offset */
+	uint32_t mss;	   /* payload bytes per segment */
+	uint32_t off;	   /* the next segment's payload offset */
+	uint32_t seq;	   /* the super-frame's sequence number */
 	uint16_t ip_id;
-	uint8_t v6;
 	uint8_t flags; /* the super-frame's TCP flags */
 	uint32_t n;    /* segments made */
 };

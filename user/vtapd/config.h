@@ -49,7 +49,6 @@ struct vtapd_config {
 	enum vtap_hook_mode attach_mode; /* --attach; policies may override */
 	enum vtapd_sink_hook sink_hook;	 /* --sink-hook */
 	__u32 ring_size;		 /* --ring-size, bytes (0 = default) */
-	bool complete_csum;		 /* --complete-checksums */
 	struct vtapd_cluster_cfg cluster;
 };
 

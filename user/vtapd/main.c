@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'c':
-			d.cfg.complete_csum = true;
+			d.sinks.complete_csum = true;
 			break;
 		case 'm':
 			if (vtap_metrics_addr_check("vtapd", optarg))
@@ -250,7 +250,6 @@ int main(int argc, char **argv)
 	}
 	if (!d.cfg.policy_dir && !d.cfg.cluster.endpoints)
 		d.cfg.policy_dir = VTAP_DEFAULT_POLICY_DIR;
-	d.sinks.complete_csum = d.cfg.complete_csum;
 	vtap_log_init("vtapd", level, use_syslog);
 	vtap_bpf_log_init();
 

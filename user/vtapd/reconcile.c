@@ -371,12 +371,8 @@ static void prune_cap_veth(struct vtapd *d)
 	free(keep);
 }
 
-/* Which ovs sinks may take their copies through the ring: those whose
- * AF_XDP TX on the sink veth is open, as for the XDP tap's copies
- * (vtap_cap_veth, <vtap/abi.h>). None with --complete-checksums: the
- * kernel then segments a GSO copy on the sink veth with complete
- * checksums, and delivered about twice the segments vtapd's AF_XDP TX did
- * (docs/benchmarks.md, "TSO copies with --complete-checksums"). */
+/* Which ovs sinks take the TC tap's copies through the ring
+ * (vtap_cap_veth, <vtap/abi.h>; vtapd_sinks_ovs_ring says which). */
 static void ovs_ring_paths(struct vtapd *d)
 {
 	for (size_t i = 0; i < d->sinks.n; i++) {
@@ -387,7 +383,7 @@ static void ovs_ring_paths(struct vtapd *d)
 		if (s->type != VTAP_MONITOR_OVS || s->staged || !(ifindex = if_nametoindex(s->port)))
 			continue;
 		ret = vtap_loader_ovs_ring(&d->ld, ifindex,
-					   vtapd_sink_ring_ready(s) && !d->cfg.complete_csum);
+					   vtapd_sinks_ovs_ring(&d->sinks, s));
 		if (ret)
 			log_warn("monitor %s: cannot set its copies' path on %s: %s", s->monitor,
 				 s->port, strerror(-ret));

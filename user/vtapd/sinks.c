@@ -99,19 +99,24 @@ static void sink_drop(struct vtapd_sinks *s, struct vtapd_sink *k)
 /* --complete-checksums: the copies cloned to the sink veth get theirs from
  * the kernel, which finishes a partial checksum in software on a device
  * without TX checksum offload (and segments a GSO copy with complete ones);
- * those vtapd sends by AF_XDP TX from its own code. Any ovs sink veth,
- * an operator's too, and it stays so after vtapd (vtapd's own veths go
- * back on at a start without the option). */
-static void ovs_complete_csum(struct vtapd_sink *s, const struct vtap_monitor *m)
+ * those vtapd sends by AF_XDP TX from its own code. Off on any ovs sink
+ * veth, an operator's too, and it stays so after vtapd; without the option
+ * only vtapd's own veth goes back on (one a vtapd with it kept, --keep). */
+static void ovs_tx_csum(struct vtapd_sink *s, const struct vtap_monitor *m, bool complete)
 {
-	int ret = vtap_link_set_tx_csum(m->port, false);
+	int ret;
 
-	if (ret)
-		log_warn("monitor %s: cannot turn TX checksum offload off on %s: %s; its copies "
-			 "through the sink veth keep the checksums the VMs left to their devices",
-			 m->name, m->port, strerror(-ret));
 	if (s->tx)
-		vtap_xsk_tx_complete_csum(s->tx, true);
+		vtap_xsk_tx_complete_csum(s->tx, complete);
+	if (!complete && !vtap_link_is_vtaps(m->port))
+		return;
+	ret = vtap_link_set_tx_csum(m->port, !complete);
+	if (ret)
+		log_warn("monitor %s: cannot turn TX checksum offload %s on %s: %s%s", m->name,
+			 complete ? "off" : "back on", m->port, strerror(-ret),
+			 complete ? "; its copies through the sink veth keep the checksums the "
+				    "VMs left to their devices"
+				  : "");
 }
 
 /* The veth, then its reader. On failure the sink stays listed with its
@@ -154,13 +159,7 @@ static void sink_open(struct vtapd_sink *s, const struct vtap_monitor *m,
 		if (vtap_xsk_tx_open(&s->tx, m->port, why, sizeof(why)))
 			log_warn("monitor %s: %s; its policies' frames are tapped with TC", m->name,
 				 why);
-		if (complete_csum)
-			ovs_complete_csum(s, m);
-		else if (vtap_link_is_vtaps(m->port) && vtap_link_set_tx_csum(m->port, true))
-			/* vtapd's own veth, left by a vtapd with the option
-			 * (--keep): as the option says now */
-			log_warn("monitor %s: cannot turn TX checksum offload back on on %s",
-				 m->name, m->port);
+		ovs_tx_csum(s, m, complete_csum);
 	}
 	log_info("monitor %s: %s reads %s", m->name,
 		 m->type == VTAP_MONITOR_CAPTURE ? "vtapd's AF_XDP socket" : "Open vSwitch",
@@ -276,6 +275,11 @@ bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monito
 	struct vtapd_sink *k = vtapd_sink_of(s, m->name);
 
 	return k && k->type == m->type && vtapd_sink_ring_ready(k);
+}
+
+bool vtapd_sinks_ovs_ring(const struct vtapd_sinks *s, const struct vtapd_sink *k)
+{
+	return k->type == VTAP_MONITOR_OVS && vtapd_sink_ring_ready(k) && !s->complete_csum;
 }
 
 bool vtapd_sink_works(const struct vtapd_sink *k)

@@ -42,7 +42,7 @@ struct vtapd_sinks {
 	struct vtapd_sink *v;
 	size_t n;
 	bool vxlan_made;    /* the VXLAN device was made for the staged set */
-	bool complete_csum; /* ovs sinks finish partial checksums (--complete-checksums) */
+	bool complete_csum; /* --complete-checksums: ovs sinks finish partial checksums */
 };
 
 /* Before set is in effect: the VXLAN device it needs, and the sinks of its
@@ -73,6 +73,13 @@ bool vtapd_sink_usable(const struct vtapd_sinks *s, const struct vtap_monitor *m
 bool vtapd_sink_ring_ready(const struct vtapd_sink *k);
 /* The same for m's sink (a staged one first). */
 bool vtapd_sink_takes_ring(const struct vtapd_sinks *s, const struct vtap_monitor *m);
+/* Does the TC tap send the ovs sink k's copies through the ring
+ * (VTAP_OVS_RING_READY)? When it is ring-ready, and not with
+ * --complete-checksums: the kernel then segments a GSO copy on the sink
+ * veth with complete checksums, and delivered about twice the segments
+ * vtapd's AF_XDP TX did (docs/benchmarks.md, "TSO copies with
+ * --complete-checksums"). */
+bool vtapd_sinks_ovs_ring(const struct vtapd_sinks *s, const struct vtapd_sink *k);
 /* Is name one of vtap's own devices (a sink veth or its peer, the VXLAN
  * device)? Those are never tapped. */
 bool vtapd_sinks_is_dev(const struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx,
