@@ -34,7 +34,7 @@ rbac() {
 	ectl auth enable
 }
 fails() { ! "$@" >/dev/null 2>&1; }
-check "etcd roles and users (operator, a role per node), authentication enabled" rbac >/dev/null
+check "etcd roles and users (operator, a role per node), authentication enabled" eval 'rbac >/dev/null'
 as() { local u=$1; shift; ectl --user "$u:$(cat "$P/$u")" "$@"; }
 check "without a user etcd refuses (authentication is on)" fails ectl get /vtap/ --prefix
 
