@@ -239,6 +239,9 @@ bool vtap_policy_dir_writer(const char *dir, char *name, size_t namesz);
 void vtap_policy_set_free(struct vtap_policy_set *set);
 
 const char *vtap_monitor_type_name(enum vtap_monitor_type t);
+/* Does m read its port's peer (a capture, an ovs monitor: vtapd makes it a
+ * sink, the port its alone) rather than send copies out of it? */
+bool vtap_monitor_reads_port(const struct vtap_monitor *m);
 const char *vtap_direction_name(enum vtap_direction d);
 const char *vtap_action_name(enum vtap_action a);
 const char *vtap_ovs_datapath_name(enum vtap_ovs_datapath d);

@@ -23,6 +23,11 @@ const char *vtap_monitor_type_name(enum vtap_monitor_type t)
 	return "?";
 }
 
+bool vtap_monitor_reads_port(const struct vtap_monitor *m)
+{
+	return m->type == VTAP_MONITOR_CAPTURE || m->type == VTAP_MONITOR_OVS;
+}
+
 const char *vtap_hook_mode_name(enum vtap_hook_mode m)
 {
 	switch (m) {

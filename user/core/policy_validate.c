@@ -108,6 +108,30 @@ static void check_loops(struct vtap_policy_set *set, struct vtap_errors *errs)
 	}
 }
 
+/* A capture or ovs monitor reads its port's peer alone (one AF_XDP socket
+ * per queue, one OVS port per interface): no other monitor may name the
+ * port. Local monitors may share one. */
+static void check_sink_ports(const struct vtap_policy_set *set, struct vtap_errors *errs)
+{
+	for (size_t i = 0; i < set->n_monitors; i++) {
+		const struct vtap_monitor *m = &set->monitors[i];
+
+		for (size_t j = 0; m->port[0] && j < i; j++) {
+			const struct vtap_monitor *o = &set->monitors[j];
+			const struct vtap_loc *fl = o->port_loc.line ? &o->port_loc : &o->loc;
+
+			if (strcmp(o->port, m->port) ||
+			    (!vtap_monitor_reads_port(m) && !vtap_monitor_reads_port(o)))
+				continue;
+			vtap_errors_add(errs, m->port_loc.line ? &m->port_loc : &m->loc,
+					"monitor %s: port %s is monitor %s's too (at %s:%u:%u); a "
+					"capture or ovs monitor's port is its alone",
+					m->name, m->port, o->name, fl->file, fl->line, fl->col);
+			break;
+		}
+	}
+}
+
 void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vtap_errors *errs)
 {
 	struct named *mons = NULL, *pols = NULL;
@@ -146,6 +170,7 @@ void vtap_policy_validate_set(struct vtap_policy_set *set, bool refs, struct vta
 	}
 	vtap_policy_resolve_groups(set, refs, errs);
 	check_loops(set, errs);
+	check_sink_ports(set, errs);
 	/* a VNI is delivered to one port */
 	for (size_t i = 0; i < set->n_receives; i++)
 		for (size_t j = 0; j < i; j++)

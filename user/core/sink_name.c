@@ -22,7 +22,7 @@ void vtap_sink_name(const char *monitor, unsigned int salt, char out[IF_NAMESIZE
 
 static bool needs_name(const struct vtap_monitor *m)
 {
-	return (m->type == VTAP_MONITOR_CAPTURE || m->type == VTAP_MONITOR_OVS) && !m->port[0];
+	return vtap_monitor_reads_port(m) && !m->port[0];
 }
 
 /* Is name, or name's peer, a port or peer of another monitor of set? */

@@ -14,7 +14,10 @@
 
 #define OVS_TIMEOUT "--timeout=10"
 /* OpenFlow rules vtapd installs carry this cookie (high 32 bits) and a
- * hash of the monitor's name (low 32), so it finds and removes its own. */
+ * hash of the monitor's name and its sink's peer (low 32), so it finds and
+ * removes one sink's own: a monitor moved to another port has two sinks
+ * for a while (the set in effect and the staged one), and removing one,
+ * at a rollback or once the other is in effect, must leave the other's. */
 #define VTAP_OVS_COOKIE 0x7a700000ull
 
 struct vtap_ovs {
@@ -48,11 +51,14 @@ static long ofport_of(const char *name)
 	return strtol(buf, NULL, 10);
 }
 
-static uint64_t cookie_of(const char *monitor)
+static uint64_t cookie_of(const char *monitor, const char *peer)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	uint32_t h = 2166136261u; /* FNV-1a over monitor, a 0 byte, peer */
 
 	for (const char *c = monitor; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	h *= 16777619u;
+	for (const char *c = peer; *c; c++)
 		h = (h ^ (uint8_t)*c) * 16777619u;
 	return (VTAP_OVS_COOKIE << 32) | h;
 }
@@ -102,7 +108,7 @@ int vtap_ovs_open(struct vtap_ovs **out, const struct vtap_monitor *m, const cha
 	snprintf(o->mon_port, sizeof(o->mon_port), "%s", m->ovs_port);
 	snprintf(o->peer, sizeof(o->peer), "%s", peer);
 	o->dp = m->datapath == VTAP_OVS_DP_UNSET ? VTAP_OVS_DP_AFXDP : m->datapath;
-	o->cookie = cookie_of(m->name);
+	o->cookie = cookie_of(m->name, peer);
 	if (o->dp == VTAP_OVS_DP_DPDK) {
 		snprintf(type, sizeof(type), "type=dpdk");
 		/* a vdev name is unique per port: net_af_xdp_<peer> */

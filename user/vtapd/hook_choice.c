@@ -119,8 +119,7 @@ unsigned int vtapd_hooks_wanted(const struct vtapd_config *cfg, const struct vta
 			continue;
 		/* a capture/ovs port vtap could not set up (not a veth, ...)
 		 * is left alone: the sink program would drop its traffic */
-		if ((mon->type == VTAP_MONITOR_CAPTURE || mon->type == VTAP_MONITOR_OVS) &&
-		    !vtapd_sink_usable(sinks, mon))
+		if (vtap_monitor_reads_port(mon) && !vtapd_sink_usable(sinks, mon))
 			continue;
 		w |= vtapd_monitor_bare(cfg, set, m, p) ? VTAPD_ATT_GUARD : VTAPD_ATT_SINK;
 	}

@@ -8,11 +8,6 @@
 #include "kernel/link.h"
 #include "kernel/xsk_pins.h"
 
-static bool needs_sink(const struct vtap_monitor *m)
-{
-	return m->type == VTAP_MONITOR_CAPTURE || m->type == VTAP_MONITOR_OVS;
-}
-
 struct vtapd_sink *vtapd_sink_live(const struct vtapd_sinks *s, const char *monitor)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -80,13 +75,21 @@ static void sink_close(struct vtapd_sink *s, enum sink_close how)
 	}
 }
 
-/* Does a sink other than k (another monitor's, or the one replacing k)
- * use k's port? Then the veth stays. */
-static bool port_shared(const struct vtapd_sinks *s, const struct vtapd_sink *k)
+/* Does a sink other than k (another monitor's, or the one replacing k),
+ * or a monitor of set (a local monitor now on a capture's veth, say) use
+ * k's port or its peer? Then the veth stays. */
+static bool port_shared(const struct vtapd_sinks *s, const struct vtap_policy_set *set,
+			const struct vtapd_sink *k)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (&s->v[i] != k && !strcmp(s->v[i].port, k->port))
 			return true;
+	for (size_t m = 0; m < set->n_monitors; m++) {
+		const char *port = set->monitors[m].port;
+
+		if (port[0] && (!strcmp(port, k->port) || !strcmp(port, k->peer)))
+			return true;
+	}
 	return false;
 }
 
@@ -221,7 +224,7 @@ void vtapd_sinks_prepare(struct vtapd_sinks *s, const struct vtap_policy_set *se
 		char holder_name[VTAP_NAME_MAX] = "";
 		struct vtapd_sink *k;
 
-		if (!needs_sink(mon) || g->refused(g->arg, mon) ||
+		if (!vtap_monitor_reads_port(mon) || g->refused(g->arg, mon) ||
 		    serves(vtapd_sink_live(s, mon->name), mon))
 			continue;
 		/* by name: add_staged moves the sinks (realloc) */
@@ -254,7 +257,8 @@ void vtapd_sinks_rollback(struct vtapd_sinks *s, const struct vtap_vxlan_cfg *vx
 			i++;
 			continue;
 		}
-		sink_close(k, k->made_link && !port_shared(s, k) ? CLOSE_REMOVE : CLOSE_REPLACE);
+		sink_close(k, k->made_link && !port_shared(s, running, k) ? CLOSE_REMOVE
+									  : CLOSE_REPLACE);
 		sink_drop(s, k);
 	}
 	if (s->vxlan_made && !vtap_vxlan_needed(running))
@@ -330,7 +334,8 @@ bool vtapd_sinks_port_gone(struct vtapd_sinks *s, const char *name)
 static const struct vtap_monitor *monitor_of(const struct vtap_policy_set *set, const char *name)
 {
 	for (size_t m = 0; m < set->n_monitors; m++)
-		if (needs_sink(&set->monitors[m]) && !strcmp(set->monitors[m].name, name))
+		if (vtap_monitor_reads_port(&set->monitors[m]) &&
+		    !strcmp(set->monitors[m].name, name))
 			return &set->monitors[m];
 	return NULL;
 }
@@ -365,12 +370,14 @@ static bool retire(struct vtapd_sinks *s, const struct vtap_policy_set *set,
 		if (k->cap || k->ovs)
 			log_info("monitor %s: %s its sink %s", k->monitor,
 				 mon ? "replaced: closing" : "is gone: closing", k->port);
-		sink_close(k, port_shared(s, k) ? CLOSE_REPLACE : CLOSE_REMOVE);
+		sink_close(k, port_shared(s, set, k) ? CLOSE_REPLACE : CLOSE_REMOVE);
 		sink_drop(s, k);
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		s->v[i].staged = false;
+		/* once: the next reconcile makes it (or defers it again) */
 		again |= s->v[i].deferred;
+		s->v[i].deferred = false;
 	}
 	s->vxlan_made = false;
 	return again;
