@@ -125,6 +125,22 @@ tso_stream() {
 	fi
 }
 
+# carrier_off TAG: OVS's peer of the sink veth down, the sink veth has no
+# carrier: the copies AF_XDP TX hands the kernel are dropped there, and
+# counted (dev_dropped), each once
+carrier_off() {
+	local tag=$1 d0 s0 d s i
+	xtx() { ctl_json ".monitor_sinks[0].xdp_tx.$1" status; }
+	d0=$(xtx dev_dropped) s0=$(xtx sent)
+	ip link set "${SINK}p" down
+	nsx vm1 ping -c 5 -i 0.05 -q 10.77.0.2 >/dev/null
+	for i in $(seq 100); do [ $(($(xtx dev_dropped) - d0)) -ge 5 ] && break; sleep 0.02; done
+	d=$(($(xtx dev_dropped) - d0)) s=$(($(xtx sent) - s0))
+	ip link set "${SINK}p" up
+	check "[$tag] ${SINK}p down: vm1's 5 pings, 5 copies sent and dropped by the sink veth, counted dev_dropped ($d of $s)" \
+		test "$d" -eq 5 -a "$s" -eq 5
+}
+
 # same_frames_but_l4csum A B: the captures hold the same frames but for
 # their TCP and UDP checksum fields
 same_frames_but_l4csum() {
@@ -245,6 +261,7 @@ YAML
 		diag "[$tag] AF_XDP TX: sent, lost: $tx; sink program: $(ctl_json .sinks stats)"
 		check "[$tag] copies of out frames went by AF_XDP TX, none lost" \
 			bash -c "set -- $tx; [ \$1 -gt 0 ] && [ \$2 -eq 0 ]"
+		[ "$flavour" = afxdp ] && [ -z "$complete" ] && carrier_off "$tag"
 	fi
 	[ "$mode" = tc ] && tso_stream "$tag" "$flavour" "$complete"
 	vtapd_stop

@@ -119,5 +119,6 @@ static const struct vtap_counter_field xsk_tx_f[] = {
     VTAP_FIELD_J(XTX, segments, "The segments they stand for, each a copy counted in sent, no frame or TX ring full"),
     VTAP_FIELD_J(XTX, unsegmented, "GSO copies vtapd does not cut (not TCP), sent cut to the veth's size"),
     VTAP_FIELD_J(XTX, csum_completed, "Copies whose TCP or UDP checksum the VM had left to its device, finished by vtapd"),
+    VTAP_FIELD_J(XTX, dev_dropped, "Copies sent, then dropped by the sink veth: no carrier (its peer down)"),
 };
 const struct vtap_field_table vtap_xsk_tx_fields = VTAP_FIELDS(xsk_tx_f);

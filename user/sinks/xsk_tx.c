@@ -243,12 +243,18 @@ static uint32_t kick(struct vtap_xsk_tx *t)
 	/* copy mode sends in the context of the call, a batch of 32 at a
 	 * time (EAGAIN: more to send, or the device is busy: a veth whose
 	 * peer's queue is full stops taking frames until the peer has read
-	 * some); EBUSY/ENOBUFS: the device is full. What is left stays in
-	 * the ring for the next flush, which the caller makes soon. */
-	for (uint32_t i = 0; left && i <= TX_FRAMES / 32; i++) {
+	 * some, kernel >= 6.16). EBUSY: the device dropped the frame it was
+	 * given (the veth without carrier, its peer down; a full peer queue
+	 * before 6.16), which the kernel has taken from the ring and gives
+	 * back: counted, and the next ones tried. What is left stays in the
+	 * ring for the next flush, which the caller makes soon. */
+	for (uint32_t i = 0; left && i <= TX_FRAMES; i++) {
 		before = left;
-		if (sendto(xsk_socket__fd(t->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0 ||
-		    errno != EAGAIN)
+		if (sendto(xsk_socket__fd(t->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+			break;
+		if (errno == EBUSY)
+			t->st.dev_dropped++;
+		else if (errno != EAGAIN)
 			break;
 		left = waiting(t);
 		if (left == before)

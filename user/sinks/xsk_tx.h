@@ -29,6 +29,7 @@ struct vtap_xsk_tx_stats {
 	uint64_t segments;	 /* the segments they stand for (each a copy above) */
 	uint64_t unsegmented;	 /* GSO copies not cut (not TCP): sent cut to the veth's size */
 	uint64_t csum_completed; /* copies whose partial TCP/UDP checksum vtapd finished */
+	uint64_t dev_dropped;	 /* sent, then dropped by the sink veth (no carrier) */
 };
 
 int vtap_xsk_tx_open(struct vtap_xsk_tx **t, const char *ifname, char *errbuf, size_t errlen);
