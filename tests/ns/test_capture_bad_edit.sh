@@ -9,8 +9,10 @@
 # writing its file and its live `vtapctl capture` client keeps receiving.
 # Then the same changes as good edits, make before break: a new file for
 # cap switches files after the flip (the socket, the XDP program and the
-# live client stay); cap renamed on its own port gets its sink once the
-# old one has gone (its copies meanwhile are counted as copy failures).
+# live client stay); a file in a folder that is not there yet counts file
+# errors, and is opened at the reload after the folder is made; cap
+# renamed on its own port gets its sink once the old one has gone (its
+# copies meanwhile are counted as copy failures).
 : "${VT_PREFIX:=vtcb}"
 . "$(dirname "$0")/lib.sh"
 PING= LIVE=
@@ -121,6 +123,19 @@ check "... the old one no longer does ($n1 records)" test "$(records "$FILE")" -
 check "... the live client still receives (the socket stayed)" grows "$VT_RUN/live.pcapng"
 check "... the XDP program on the peer is the same ($xdp0)" \
 	test "$(ip -d link show "${CAP}p" | grep -o 'prog/xdp id [0-9]*')" = "$xdp0"
+
+# --- a file cap cannot write (no such folder), then the folder made ---
+ok0=$(status_of reloads_ok)
+e0=$(ctl_json '.monitor_sinks[0].file_errors' status)
+put cap "$VT_RUN/later/cap3.pcapng"
+check "a file in a missing folder for cap is applied" wait_status reloads_ok $((ok0 + 1))
+sleep 0.3
+e1=$(ctl_json '.monitor_sinks[0].file_errors' status)
+check "... its records are counted as file errors ($e0 -> $e1)" test "$e1" -gt "$e0"
+check "... the live client still receives" grows "$VT_RUN/live.pcapng"
+mkdir "$VT_RUN/later"
+check "the folder made, vtapctl reload" ctl reload
+check "... the file is opened and grows" grows "$VT_RUN/later/cap3.pcapng"
 
 # --- good edit: cap renamed rec, on the same port ---
 ok0=$(status_of reloads_ok)

@@ -419,8 +419,11 @@ void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats 
 
 bool vtap_capture_same(const struct vtap_capture *c, const struct vtap_monitor *m)
 {
+	/* a file it could not open is tried again (vtap_capture_set_file)
+	 * at the next apply, a reload after the operator made its folder */
 	return !strcmp(c->port, m->port) && !strcmp(c->file_path, m->file) &&
-	       c->rotate_size == m->rotate_size && c->rotate_count == m->rotate_count;
+	       (!m->file[0] || c->file) && c->rotate_size == m->rotate_size &&
+	       c->rotate_count == m->rotate_count;
 }
 
 const char *vtap_capture_monitor(const struct vtap_capture *c)

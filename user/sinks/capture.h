@@ -70,7 +70,8 @@ int vtap_capture_add_client(struct vtap_capture *c, int fd, uint32_t policy_id,
  * it went away or wrote; EPOLLOUT = room to write): returns true. */
 bool vtap_capture_client_event(struct vtap_capture *c, int fd, uint32_t events);
 void vtap_capture_stats(const struct vtap_capture *c, struct vtap_capture_stats *s);
-/* Is it still what m describes (same port, file, rotation)? */
+/* Is it still what m describes (same port, file, rotation; its file open,
+ * if it has one)? */
 bool vtap_capture_same(const struct vtap_capture *c, const struct vtap_monitor *m);
 const char *vtap_capture_monitor(const struct vtap_capture *c);
 /* Another file or rotation for m (same port): what the socket holds goes
