@@ -285,8 +285,12 @@ void vtap_xsk_tx_close(struct vtap_xsk_tx *t)
 {
 	if (!t)
 		return;
-	if (t->xsk)
+	/* what waits in the TX ring goes out first (one flush: a device
+	 * without room keeps the rest, dropped with the socket) */
+	if (t->xsk) {
+		kick(t);
 		xsk_socket__delete(t->xsk);
+	}
 	if (t->umem)
 		xsk_umem__delete(t->umem);
 	if (t->area)

@@ -525,8 +525,9 @@ int vtapd_apply_set(struct vtapd *d, const struct vtap_policy_set *set, const __
 		d->dirty = true;
 undo:
 	if (ret) {
-		vtapd_sinks_rollback(&d->sinks, &d->cfg.vxlan, &d->run.set);
+		/* the hooks first: the staged sinks' veths still there */
 		hooks_back(d, had, n_had);
+		vtapd_sinks_rollback(&d->sinks, &d->cfg.vxlan, &d->run.set);
 	}
 freed:
 	vtap_image_free(&img);
