@@ -341,6 +341,12 @@ int vtapd_cluster_start(struct vtapd *d, int ep)
 	/* watches from the revision read; or a read, again and again, until
 	 * the store answers */
 	cl_follow(c);
+	/* the store's set read at the start did not go in (a port it names
+	 * not here yet: a VM not started): offered again now that the loop
+	 * runs, so a rejection lists its missing ports and their arrival
+	 * applies it (the fallback's own check forgot them) */
+	if (c->synced && c->offer.src != CL_LIVE)
+		cl_due(&c->due_apply, 0);
 	cl_publish_start(c);
 	c->due_counters = cl_now_ms() + CL_STATUS_EVERY;
 	tick(c);

@@ -227,8 +227,13 @@ static void confirm_done(struct etcd_result *r, void *arg)
 	struct vtap_store_docs *v = c->confirm_g ? &c->view_g : &c->view_n;
 
 	c->confirming = false;
-	if (c->confirm_gen != c->sync_gen || !c->synced)
-		return; /* a full read came since */
+	if (c->confirm_gen != c->sync_gen || !c->synced) {
+		/* a full read came since; done first, it found this confirm
+		 * under way and did not settle: now */
+		if (c->synced)
+			cl_due(&c->due_apply, 0);
+		return;
+	}
 	if (r->err == -ERANGE) {
 		resync(c);
 		return;
