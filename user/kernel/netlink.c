@@ -98,8 +98,11 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (!tb[IFLA_IFNAME])
 		return MNL_CB_OK;
 	name = mnl_attr_get_str(tb[IFLA_IFNAME]);
-	nl->cb(nl->arg, ifm->ifi_index, name, !!(ifm->ifi_flags & IFF_UP),
-	       nlh->nlmsg_type == RTM_DELLINK);
+	nl->cb(nl->arg, &(struct vtap_link_news){.ifindex = ifm->ifi_index,
+						 .name = name,
+						 .up = !!(ifm->ifi_flags & IFF_UP),
+						 .deleted = nlh->nlmsg_type == RTM_DELLINK,
+						 .dumped = !!(nlh->nlmsg_flags & NLM_F_MULTI)});
 	return MNL_CB_OK;
 }
 

@@ -10,7 +10,16 @@
 
 struct vtap_nl;
 
-typedef void (*vtap_link_cb)(void *arg, int ifindex, const char *name, int up, int deleted);
+/* What rtnetlink says of one link: an event, or a dump's answer (dumped:
+ * true of the port list as it is now; an event may be older, one read
+ * after an overflow was queued before it) */
+struct vtap_link_news {
+	int ifindex;
+	const char *name;
+	bool up, deleted, dumped;
+};
+
+typedef void (*vtap_link_cb)(void *arg, const struct vtap_link_news *n);
 
 /* Subscribe to link events; returns NULL with errno set on failure. */
 struct vtap_nl *vtap_nl_open(vtap_link_cb cb, void *arg);

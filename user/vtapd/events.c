@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rtnetlink's news of the host's ports, into vtapd's port table, and what
  * a port's going takes with it (its sink, its XDP program's fd). */
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
 #include "vtapd.h"
 #include "hooks.h"
 #include "core/log.h"
+#include "kernel/netlink.h"
 
 /* Does any policy or monitor name this port? Ports nobody names (most of
  * a host's) change nothing, so their events cost no recompile. */
@@ -50,12 +52,14 @@ static void port_gone(struct vtapd *d, struct vtapd_port *p)
 	vtapd_port_remove(&d->ports, p);
 }
 
-void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted)
+void vtapd_link_event(void *arg, const struct vtap_link_news *n)
 {
 	struct vtapd *d = arg;
+	const char *name = n->name;
+	int ifindex = n->ifindex, up = n->up;
 	struct vtapd_port *p = vtapd_port_by_index(&d->ports, ifindex);
 
-	if (deleted) {
+	if (n->deleted) {
 		if (p)
 			port_gone(d, p);
 		return;
@@ -80,19 +84,27 @@ void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int dele
 		snprintf(p->name, sizeof(p->name), "%s", name);
 	}
 	p->up = up;
-	p->seen = true;
+	/* while the ports are listed again after lost events, only the list
+	 * says a port is there: an event read then may be older than the
+	 * loss (the kernel reports it before what it had queued), of a port
+	 * whose RTM_DELLINK was lost */
+	if (n->dumped || !d->ports.resync)
+		p->seen = true;
 	/* its MTU may have changed */
 	vtapd_hook_guard_refresh(&d->ld, p);
 }
 
-void vtapd_resync_begin(struct vtapd *d)
+static void resync_begin(struct vtapd *d, struct vtap_nl *nl)
 {
 	for (size_t i = 0; i < d->ports.n; i++)
 		d->ports.v[i].seen = false;
 	d->ports.resync = true;
+	vtap_nl_dump_done(nl); /* forget an older dump's end */
+	if (vtap_nl_dump(nl))
+		d->ports.resync = false;
 }
 
-void vtapd_resync_end(struct vtapd *d)
+static void resync_end(struct vtapd *d)
 {
 	size_t i = 0;
 
@@ -106,5 +118,27 @@ void vtapd_resync_end(struct vtapd *d)
 		}
 		/* gone while events were lost: as if RTM_DELLINK had come */
 		port_gone(d, p);
+	}
+}
+
+void vtapd_links_read(struct vtapd *d, struct vtap_nl *nl)
+{
+	int r = vtap_nl_read(nl);
+
+	if (r == -ENOBUFS) {
+		log_warn("rtnetlink events lost; listing ports again%s",
+			 d->ports.resync ? " once the list under way ends" : "");
+		/* one dump at a time: the kernel refuses a second one */
+		if (d->ports.resync)
+			d->ports.resync_again = true;
+		else
+			resync_begin(d, nl);
+	} else if (d->ports.resync && vtap_nl_dump_done(nl)) {
+		resync_end(d);
+		/* what was lost may be news from after that list */
+		if (d->ports.resync_again) {
+			d->ports.resync_again = false;
+			resync_begin(d, nl);
+		}
 	}
 }

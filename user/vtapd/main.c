@@ -388,17 +388,7 @@ int main(int argc, char **argv)
 			} else if (vtapd_guard_event(&d, fd)) {
 				/* what a monitor port carries may have changed */
 			} else {
-				int r = vtap_nl_read(nl);
-
-				if (r == -ENOBUFS) {
-					log_warn("rtnetlink events lost; listing ports again");
-					vtapd_resync_begin(&d);
-					vtap_nl_dump_done(nl); /* forget an older dump's end */
-					if (vtap_nl_dump(nl))
-						d.ports.resync = false;
-				} else if (d.ports.resync && vtap_nl_dump_done(nl)) {
-					vtapd_resync_end(&d);
-				}
+				vtapd_links_read(&d, nl);
 			}
 		}
 		if (d.dirty && running)

@@ -48,7 +48,8 @@ struct vtapd_port {
 struct vtapd_ports {
 	struct vtapd_port *v;
 	size_t n, cap;
-	bool resync; /* link events were lost: a dump is listing the ports */
+	bool resync;	   /* link events were lost: a dump is listing the ports */
+	bool resync_again; /* lost again meanwhile: another dump after it */
 };
 
 struct vtapd_port *vtapd_port_by_index(struct vtapd_ports *ps, int ifindex);

@@ -89,9 +89,13 @@ void vtapd_teardown(struct vtapd *d, bool unpin);
 /* events.c: rtnetlink's news of the ports. When link events were lost
  * (ENOBUFS): mark the ports, dump, and when the dump is complete forget
  * the ports it did not list (deleted in the gap). */
-void vtapd_link_event(void *arg, int ifindex, const char *name, int up, int deleted);
-void vtapd_resync_begin(struct vtapd *d);
-void vtapd_resync_end(struct vtapd *d);
+struct vtap_link_news;
+struct vtap_nl;
+void vtapd_link_event(void *arg, const struct vtap_link_news *n);
+/* Read what rtnetlink says of the ports. Events lost (ENOBUFS): the ports
+ * are listed again (a dump), and an entry the list does not have is taken
+ * as gone; lost again while the list runs, listed once more after it. */
+void vtapd_links_read(struct vtapd *d, struct vtap_nl *nl);
 
 /* sinks_ctl.c: the control socket's side of the sinks. `capture POLICY
  * [COUNT]`: on success fd belongs to the capture (it was answered "ok");
