@@ -15,6 +15,9 @@
 #     filter and vtap's clsact away;
 #  d2. a sink left on clsact (SIGKILL) is moved to TCX by a vtapd in auto
 #     mode, and back to clsact by one with --sink-hook clsact;
+#  d3. with --sink-hook clsact, the monitor port becomes a tapped port in
+#     one reload and back: each time the new role's filter stays (the
+#     sink and the in tap share clsact egress's one filter slot);
 #  e. a bad --sink-hook value: vtapd refuses to start, naming it.
 : "${VT_PREFIX:=vtsh}"
 . "$(dirname "$0")/lib.sh"
@@ -107,6 +110,33 @@ promises moved-to-clsact
 vtapd_stop
 check "[move] SIGTERM: nothing of vtap's left on $MON" \
 	eval "! clsact_sink && [ -z \"\$(tcx_ids)\" ] && ! tc qdisc show dev $MON | grep -q clsact"
+
+# --- d3. a port's roles swap in one reload (clsact) ---
+# on clsact egress the sink and the in tap are one filter slot: the one
+# attached for the new set replaces the old, which must not take it off
+# when it goes after the flip
+swap_b() {
+	cat >"$VT_RUN/10.tmp" <<YAML
+monitors:
+  - { name: m, type: local, port: ${VT_PREFIX}-vm2 }
+policies:
+  - { name: p, source: { ports: [${VT_PREFIX}-vm1] }, direction: out, match: { protocol: icmp }, monitor: m }
+  - { name: q, source: { ports: [$MON] }, direction: in, match: { protocol: icmp }, monitor: m }
+YAML
+	mv "$VT_RUN/10.tmp" "$VT_POL/10.yaml"
+}
+cp "$VT_POL/10.yaml" "$VT_RUN/10-a.yaml"
+check "[swap] vtapd --sink-hook clsact starts" vtapd_start --sink-hook clsact
+swap_b
+check "[swap] $MON becomes a tapped port (reload)" ctl reload
+check "[swap] $MON's clsact egress holds the in tap ($(tc filter show dev "$MON" egress | grep -o 'vtap_[a-z_]*' | tr '\n' ' '))" \
+	eval "tc filter show dev $MON egress | grep -q vtap_tc_in"
+check "[swap] vtapctl status: $MON's hooks are in" test "$(port_of "$MON" hooks)" = "in"
+cp "$VT_RUN/10-a.yaml" "$VT_RUN/10.tmp" && mv "$VT_RUN/10.tmp" "$VT_POL/10.yaml"
+check "[swap] $MON is the monitor's port again (reload)" ctl reload
+check "[swap] $MON's clsact egress holds the sink" clsact_sink
+promises swapped-back
+vtapd_stop
 
 # --- e. a bad value ---
 out=$("$VTAPD" --policy-dir "$VT_POL" --pin-root "$VT_PIN" --socket "$VT_SOCK" --sink-hook tx 2>&1)

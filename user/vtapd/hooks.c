@@ -154,6 +154,24 @@ static void detach_guard(struct vtap_loader *ld, struct vtapd_port *p)
 	p->attached &= ~VTAPD_ATT_GUARD;
 }
 
+/* clsact egress has one vtap filter slot, the in tap's or the sink's (a
+ * port is never both in one set): the one just attached for the new set
+ * replaced the other, which is no longer there to detach after the flip
+ * (its detach would take the new one off). */
+static void slot_taken(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what)
+{
+	unsigned int other = what == VTAPD_ATT_IN ? VTAPD_ATT_SINK : VTAPD_ATT_IN;
+
+	if (hook_of(what) != VTAP_HOOK_EGRESS || !(p->attached & other) ||
+	    (other == VTAPD_ATT_SINK && p->sink.id)) /* that sink is on TCX */
+		return;
+	p->attached &= ~other;
+	if (other == VTAPD_ATT_SINK)
+		vtap_loader_del_sink(ld, (__u32)p->ifindex);
+	log_info("%s replaced %s on %s's clsact egress", vtap_prog_name(prog_of(what)),
+		 vtap_prog_name(prog_of(other)), p->name);
+}
+
 int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
 		      unsigned int what)
 {
@@ -173,6 +191,8 @@ int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 	} else {
 		ret = vtap_hook_attach_tc(p->ifindex, hook, vtap_loader_prog(ld, prog_of(what)),
 					  &created);
+		if (!ret)
+			slot_taken(ld, p, what);
 	}
 	if (ret) {
 		if (what != VTAPD_ATT_XDP)

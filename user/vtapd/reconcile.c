@@ -432,6 +432,8 @@ static struct had *hooks_before(const struct vtapd *d)
  * program on a new monitor port would drop the port's own traffic). */
 static void hooks_back(struct vtapd *d, const struct had *h, size_t n_had)
 {
+	static const unsigned int slot[2] = {VTAPD_ATT_IN, VTAPD_ATT_SINK};
+
 	for (size_t i = 0; i < d->ports.n; i++) {
 		struct vtapd_port *p = &d->ports.v[i];
 		unsigned int before = 0;
@@ -442,6 +444,11 @@ static void hooks_back(struct vtapd *d, const struct had *h, size_t n_had)
 		for (unsigned int bit = 1; bit <= VTAPD_ATT_LAST; bit <<= 1)
 			if ((p->attached & bit) && !(before & bit))
 				vtapd_hook_detach(&d->ld, p, bit);
+		/* what one of them replaced in clsact egress's one slot (the
+		 * in tap, the sink: hooks.c) goes back */
+		for (size_t k = 0; k < 2; k++)
+			if ((before & slot[k]) && !(p->attached & slot[k]))
+				vtapd_hook_attach(&d->ld, &d->cfg, p, slot[k]);
 	}
 }
 
