@@ -112,6 +112,24 @@ check "snaplen 60 through the ring keeps the original length (4 records of 60 of
 n3=$(tshark -r "$REC" -Y 'frame.interface_name == "vm3-out" && icmp' 2>/dev/null | wc -l)
 check "the port with the foreign program is still tapped (TC): 3 pings copied ($n3)" test "$n3" -eq 3
 
+# a port moved to another network namespace keeps vtap's XDP program (the
+# kernel moves it along, not the clsact): vtapd says so, and takes it back
+# when the port comes back (not a TC out tap beside it: frames twice)
+x0=$(xdp_id "$P1")
+ip netns add "${VT_PREFIX}-away"
+ip link set "$P1" netns "${VT_PREFIX}-away"
+moved_said() { grep -q "port $P1 moved to another network namespace with vtap's XDP tap" "$VT_RUN/vtapd.log"; }
+for _ in $(seq 40); do moved_said && break; sleep 0.05; done
+check "[netns] the log says $P1 left with vtap's XDP tap on it" moved_said
+ip -n "${VT_PREFIX}-away" link set "$P1" netns 1
+ip netns del "${VT_PREFIX}-away"
+ip link set "$P1" up
+for _ in $(seq 60); do [ "$(port_of "$P1" hooks)" = "out(xdp) in" ] && break; sleep 0.05; done
+check "[netns] back: vtapd took its XDP program back (id $x0 -> $(xdp_id "$P1")), hooks $(port_of "$P1" hooks)" \
+	test "$(xdp_id "$P1")" = "$x0" -a "$(port_of "$P1" hooks)" = "out(xdp) in"
+check "[netns] no TC tap on $P1's ingress beside it" \
+	bash -c "! tc filter show dev $P1 ingress 2>/dev/null | grep -q vtap"
+
 # xdp.frags: the VM side may keep a jumbo MTU while the tap is attached,
 # and a 5042-byte frame is copied whole through the ring
 ip link set "$P1" mtu 9000 && ip link set "${VT_PREFIX}-vm2" mtu 9000

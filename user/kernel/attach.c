@@ -117,6 +117,21 @@ static int hold(struct vtap_prog_att *a, int prog_fd)
 	return 0;
 }
 
+/* Is prog_fd's program, this vtapd's own, among the n ids? Known by its
+ * id: a running vtapd has no CAP_SYS_ADMIN left to open a program by id
+ * (a port back from another network namespace with it). */
+static bool own_prog_in(int prog_fd, const __u32 *ids, __u32 n)
+{
+	struct bpf_prog_info info;
+
+	if (prog_info(prog_fd, &info) || !info.id)
+		return false;
+	for (__u32 i = 0; i < n; i++)
+		if (ids[i] == info.id)
+			return true;
+	return false;
+}
+
 int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsigned int flags,
 			 __u32 *other)
 {
@@ -159,9 +174,13 @@ int vtap_hook_attach_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, unsi
 bool vtap_hook_adopt_xdp(struct vtap_prog_att *a, int ifindex, int prog_fd, const char *pin_root)
 {
 	struct bpf_prog_info info;
+	__u32 id;
 	int fd;
 
 	held_none(a, ifindex);
+	id = hook_prog(ifindex, VTAP_HOOK_XDP);
+	if (own_prog_in(prog_fd, &id, 1))
+		return !hold(a, prog_fd);
 	if (vtap_hook_match(ifindex, VTAP_HOOK_XDP, &prog_fd, 1, pin_root, &fd) != 0)
 		return false;
 	if (prog_info(fd, &info)) {
@@ -245,10 +264,14 @@ bool vtap_hook_adopt_tcx(struct vtap_prog_att *a, int ifindex, int prog_fd, cons
 			 bool *replaced)
 {
 	struct bpf_prog_info info;
+	__u32 ids[64], n;
 	int fd, ret;
 
 	held_none(a, ifindex);
 	*replaced = false;
+	n = tcx_ids(ifindex, ids, 64);
+	if (own_prog_in(prog_fd, ids, n))
+		return !hold(a, prog_fd);
 	if (prog_info(prog_fd, &info) || (fd = tcx_find(ifindex, info.name, pin_root, true)) < 0)
 		return false;
 	if (same_tag(fd, prog_fd)) {

@@ -102,7 +102,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 						 .name = name,
 						 .up = !!(ifm->ifi_flags & IFF_UP),
 						 .deleted = nlh->nlmsg_type == RTM_DELLINK,
-						 .dumped = !!(nlh->nlmsg_flags & NLM_F_MULTI)});
+						 .dumped = !!(nlh->nlmsg_flags & NLM_F_MULTI),
+						 .moved = nlh->nlmsg_type == RTM_DELLINK &&
+							  tb[IFLA_NEW_NETNSID]});
 	return MNL_CB_OK;
 }
 

@@ -17,6 +17,7 @@ struct vtap_link_news {
 	int ifindex;
 	const char *name;
 	bool up, deleted, dumped;
+	bool moved; /* deleted: moved to another network namespace, not removed */
 };
 
 typedef void (*vtap_link_cb)(void *arg, const struct vtap_link_news *n);

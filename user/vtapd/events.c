@@ -60,6 +60,14 @@ void vtapd_link_event(void *arg, const struct vtap_link_news *n)
 	struct vtapd_port *p = vtapd_port_by_index(&d->ports, ifindex);
 
 	if (n->deleted) {
+		/* the kernel moves a device's XDP and TCX programs with it
+		 * (not its clsact): vtap's go on in that namespace, out of
+		 * vtapd's reach, until the device comes back or goes */
+		if (p && n->moved && (p->attached & (VTAPD_ATT_XDP | VTAPD_ATT_SINK)))
+			log_warn("port %s moved to another network namespace with vtap's %s on it; "
+				 "vtapd takes it back if the port comes back (`vtapctl teardown` "
+				 "there removes it)",
+				 p->name, p->attached & VTAPD_ATT_XDP ? "XDP tap" : "sink program");
 		if (p)
 			port_gone(d, p);
 		return;
@@ -68,6 +76,13 @@ void vtapd_link_event(void *arg, const struct vtap_link_news *n)
 
 	if (!p && !(p = vtapd_port_get(&d->ports, ifindex, name)))
 		return;
+	/* a port that comes with vtap's programs on it (back from another
+	 * network namespace): they are vtapd's again, as at a start */
+	if (fresh && d->rec.applies) {
+		vtapd_adopt_port(d, p);
+		if (p->attached) /* kept, or taken off, as the set in effect wants */
+			d->dirty = true;
+	}
 	/* a group member's port going down or coming up moves its flows:
 	 * the groups are recompiled with it passed over, or back */
 	if ((fresh || p->up != (up != 0)) && vtapd_groups_member_port(&d->run.set, name))

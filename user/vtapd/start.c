@@ -93,21 +93,24 @@ static void adopt_guards(struct vtapd *d)
 	}
 }
 
+void vtapd_adopt_port(struct vtapd *d, struct vtapd_port *p)
+{
+	unsigned int bits = vtapd_hooks_adopt(&d->ld, &d->cfg, p);
+
+	if (!bits)
+		return;
+	p->attached |= bits;
+	/* a clsact that held vtap's filters is vtap's to remove with them
+	 * (not for an XDP tap or a TCX sink alone) */
+	p->adopted = (bits & (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_RX)) ||
+		     ((bits & VTAPD_ATT_SINK) && !p->sink.id);
+	d->rec.adopted++;
+	log_info("adopted vtap's filters on %s: they stay attached", p->name);
+}
+
 void vtapd_adopt(struct vtapd *d)
 {
 	adopt_guards(d);
-	for (size_t i = 0; i < d->ports.n; i++) {
-		struct vtapd_port *p = &d->ports.v[i];
-		unsigned int bits = vtapd_hooks_adopt(&d->ld, &d->cfg, p);
-
-		if (!bits)
-			continue;
-		p->attached |= bits;
-		/* a clsact that held vtap's filters is vtap's to remove with
-		 * them (not for an XDP tap or a TCX sink alone) */
-		p->adopted = (bits & (VTAPD_ATT_OUT | VTAPD_ATT_IN | VTAPD_ATT_RX)) ||
-			     ((bits & VTAPD_ATT_SINK) && !p->sink.id);
-		d->rec.adopted++;
-		log_info("adopted vtap's filters on %s: they stay attached", p->name);
-	}
+	for (size_t i = 0; i < d->ports.n; i++)
+		vtapd_adopt_port(d, &d->ports.v[i]);
 }

@@ -66,6 +66,9 @@ struct vtapd {
  * taken over untouched so tapping has no gap. */
 int vtapd_init(struct vtapd *d);
 void vtapd_adopt(struct vtapd *d);
+/* What of vtap's is on p already (a kept run's, a port back from another
+ * network namespace) becomes vtapd's. */
+void vtapd_adopt_port(struct vtapd *d, struct vtapd_port *p);
 
 /* reload.c: load the policy directory; on success replace the running set
  * and reconcile, on failure log every error and keep the running set.
