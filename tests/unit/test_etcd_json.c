@@ -290,6 +290,11 @@ static void decode_watch(void **state)
 	    "{\"result\":{\"events\":[{\"kv\":{\"key\":\"YQ==\","
 	    "\"mod_revision\":\"9\"}},{\"kv\":{\"key\":\"YQ==\",\"mod_revision\":\"3\"}}]}}";
 	const char *no_rev = "{\"result\":{\"events\":[{\"kv\":{\"key\":\"YQ==\"}}]}}";
+	/* a watch resumes at the revision + 1: INT64_MAX would wrap */
+	const char *max_ev = "{\"result\":{\"events\":[{\"kv\":{\"key\":\"YQ==\","
+			     "\"mod_revision\":\"9223372036854775807\"}}]}}";
+	const char *max_hdr =
+	    "{\"result\":{\"header\":{\"revision\":\"9223372036854775807\"},\"created\":true}}";
 	const char *err = "{\"error\":{\"grpc_code\":14,\"message\":\"etcdserver: no leader\"}}";
 	struct etcd_watch_msg m;
 
@@ -314,6 +319,10 @@ static void decode_watch(void **state)
 	assert_non_null(strstr(m.msg, "out of revision order"));
 	assert_null(m.events);
 	assert_int_equal(etcd_decode_watch(no_rev, strlen(no_rev), &m), -EPROTO);
+	assert_int_equal(etcd_decode_watch(max_ev, strlen(max_ev), &m), -EPROTO);
+	assert_non_null(strstr(m.msg, "revision out of range"));
+	assert_int_equal(etcd_decode_watch(max_hdr, strlen(max_hdr), &m), -EPROTO);
+	assert_non_null(strstr(m.msg, "revision out of range"));
 
 	assert_int_equal(etcd_decode_watch(err, strlen(err), &m), 0);
 	assert_int_equal(m.error_code, 14);

@@ -135,7 +135,14 @@ static int header_revision(const json_t *root, int64_t *rev, char *msg, size_t n
 		return 0;
 	if (!json_is_object(h))
 		return bad(msg, n, "\"header\" is not an object");
-	return get_i64(h, "revision", rev, msg, n);
+	int rc = get_i64(h, "revision", rev, msg, n);
+
+	if (rc)
+		return rc;
+	/* a watch resumes at a revision + 1: one etcd cannot reach */
+	if (*rev < 0 || *rev == INT64_MAX)
+		return bad(msg, n, "a header revision out of range (%" PRId64 ")", *rev);
+	return 0;
 }
 
 void etcd_result_free(struct etcd_result *r)
@@ -391,6 +398,8 @@ static int decode_events(const json_t *res, struct etcd_watch_msg *m)
 			return bad(m->msg, n, "events out of revision order");
 		if (out->kv.mod_revision <= 0)
 			return bad(m->msg, n, "an event without a revision");
+		if (out->kv.mod_revision == INT64_MAX)
+			return bad(m->msg, n, "an event's revision out of range");
 	}
 	return 0;
 }
