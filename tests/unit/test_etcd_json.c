@@ -241,6 +241,8 @@ static void decode_malformed(void **state)
 	    {"{\"kvs\":[{\"key\":\"Zm9v\",\"value\":7}]}", "\"value\" is not a string"},
 	    {"{\"more\":\"yes\"}", "\"more\" is not a boolean"},
 	    {"{\"kvs\":[{\"key\":\"Zm9v\"}]", "not JSON"},
+	    /* "a.yaml\0x": a string key would be "a.yaml", another's */
+	    {"{\"kvs\":[{\"key\":\"YS55YW1sAHg=\"}]}", "a key with a NUL byte"},
 	};
 	struct etcd_result r;
 	size_t i;

@@ -178,6 +178,11 @@ static int decode_kv(const json_t *o, struct etcd_kv *kv, char *msg, size_t n)
 	if (rc)
 		return rc;
 	kv->key = (char *)key;
+	/* keys are used as strings: "a.yaml\0x" would be "a.yaml" */
+	if (key && memchr(key, 0, kv->key_len)) {
+		etcd_kv_free(kv);
+		return bad(msg, n, "a key with a NUL byte");
+	}
 	rc = get_b64(o, "value", &kv->value, &kv->value_len, msg, n);
 	if (!rc)
 		rc = get_i64(o, "create_revision", &kv->create_revision, msg, n);
