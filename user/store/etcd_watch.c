@@ -215,7 +215,9 @@ static void handle_msg(struct etcd_watch *w, const char *buf, size_t len)
 		stream_failed(w, why);
 		return;
 	}
-	if (m.created) {
+	/* created and canceled in one message (an expired token): never
+	 * connected, so no CONNECTED before the error */
+	if (m.created && !m.canceled) {
 		on_created(w, &m);
 		if (w->dead)
 			goto out;
