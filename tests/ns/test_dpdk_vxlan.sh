@@ -4,7 +4,9 @@
 # kernel path's wire format (UDP 4789, the monitor's VNI, TTL 64, UDP
 # checksum 0). n2 decapsulates with a plain kernel VXLAN device: the frames
 # it yields equal the matching frames captured at vm2, byte for byte; the
-# counters agree; a policy whose monitor cannot be reached counts failures.
+# counters agree; a policy whose monitor cannot be reached counts failures;
+# each datagram has an IPv4 ID of its own; a group whose member is a vxlan
+# monitor sends through that member's tunnel.
 : "${VT_PREFIX:=vdx}"
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dpdk-lib.sh"
@@ -71,6 +73,8 @@ fmt=$(tshark -r "$VT_RUN/outer.pcap" -T fields -E occurrence=f -e ip.src -e ip.d
 diag "outer headers: $fmt"
 check "the kernel path's wire format: 192.0.2.1 -> 192.0.2.2, TTL 64, UDP 4789 checksum 0, I flag, VNI 4242" \
 	test "$fmt" = "$(printf '192.0.2.1\t192.0.2.2\t64\t4789\t0x0000\t0x0800\t4242')"
+n_ids=$(tshark -r "$VT_RUN/outer.pcap" -T fields -e ip.id 2>/dev/null | sort -u | wc -l)
+check "each datagram has an IPv4 ID of its own, as the kernel's ($n_ids of $n_out)" test "$n_ids" -eq "$n_out"
 matched=$(dstat web matched_pkts); copies=$(dstat web copies); failed=$(dstat web copy_fail)
 diag "vtapctl: web matched $matched, copies $copies, failed $failed"
 check "counters: matched == copies == frames out of vx0" \
@@ -106,4 +110,30 @@ check "their copies arrive cut to 1464 bytes, none longer" test "$cut" -eq "$big
 check "the cuts are counted: too_big == truncated == $big" \
 	test "$(dsink_stat too_big)" -eq "$big" -a "$(dsink_stat truncated)" -eq "$big"
 check "and are still copies, not failures" test "$(dstat web copy_fail)" -eq 0
+
+# ---- a group with a vxlan member: its copies take the member's tunnel
+vdp_stop
+cat >"$VT_POL/far.yaml" <<YAML
+monitors:
+  - { name: far, type: vxlan, remote: 192.0.2.2, vni: 4242 }
+  - { name: g, type: group, members: [far] }
+policies:
+  - { name: web, source: { ports: [${VT_PREFIX}-vm1] }, direction: both,
+      match: { protocol: tcp, dst_ports: [80] }, monitor: g }
+YAML
+check "vtap-dpdk restarts with group g of vxlan monitor far" \
+	vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
+	--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw" --underlay-mtu 1600
+capture_start vm2 "$VT_RUN/vm2c.pcap" tcp port 80
+capture_on n2 vx0 "$VT_RUN/innerc.pcap"
+web_traffic
+capture_stop
+check "no capture lost a frame (vm2, vx0)" captures_complete "$VT_RUN/vm2c.pcap" "$VT_RUN/innerc.pcap"
+n_in=$(count "$VT_RUN/innerc.pcap")
+matched=$(dstat web matched_pkts); copies=$(dstat web copies); failed=$(dstat web copy_fail)
+diag "group: web matched $matched, copies $copies, failed $failed; $n_in frames out of vx0"
+check "through the group: decapsulated copies equal the receiver's frames byte for byte" \
+	same_frames "$VT_RUN/vm2c.pcap" "$VT_RUN/innerc.pcap"
+check "through the group: matched == copies == frames out of vx0, no failure" \
+	test "$matched" -gt 10 -a "$matched" -eq "$n_in" -a "$copies" -eq "$n_in" -a "$failed" -eq 0
 tap_end

@@ -63,7 +63,9 @@ static void copy_one(struct vdp *v, const struct vdp_rules *rl, struct copyq *q,
 		return;
 	}
 	if (v->mon[k].vxlan)
-		cp = vdp_vxlan_copy(v, &v->mon[k], &rl->tun[id], m, r->snaplen, &cut);
+		cp = vdp_vxlan_copy(v, &v->mon[k],
+				    &rl->tun[r->session < VDP_TUNNELS ? r->session : id], m,
+				    r->snaplen, &cut);
 	else if (cut)
 		cp = rte_pktmbuf_copy(m, v->copy_pool, 0, r->snaplen);
 	else
@@ -180,8 +182,13 @@ int vdp_fwd_loop(void *arg)
 			n += burst(v, rl, &v->net[p], &v->vm[p], ifx, VTAP_DIR_IN, q);
 		}
 		drain_monitors(v);
-		/* a burst boundary: the image loaded above is no longer used */
+		/* a burst boundary: the image loaded above is no longer used;
+		 * the fence orders this store before the next round's load of
+		 * the image (a store then a load: release/acquire alone lets
+		 * them pass each other, and the swap could free an image a
+		 * round still reads) */
 		__atomic_store_n(&v->epoch, v->epoch + 1, __ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		/* on a shared host, an idle bump in the wire must not hold a
 		 * core: after a while without frames it naps between rounds */
 		idle = n ? 0 : idle + 1;

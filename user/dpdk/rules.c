@@ -55,7 +55,8 @@ uint32_t vdp_monitors_down(const struct vdp *v)
 }
 
 /* A group's index is its place among the set's groups: a place that holds
- * another group's name than before starts its members' counters at zero. */
+ * another group's name, or a member list that changed (a member's counters
+ * are by its place in the list), starts its members' counters at zero. */
 static void group_counters(struct vdp *v, const struct vtap_policy_set *set)
 {
 	size_t g = 0;
@@ -63,9 +64,11 @@ static void group_counters(struct vdp *v, const struct vtap_policy_set *set)
 	for (size_t m = 0; m < set->n_monitors && g < VTAP_MAX_GROUPS; m++) {
 		if (set->monitors[m].type != VTAP_MONITOR_GROUP)
 			continue;
-		if (strcmp(v->group_names[g], set->monitors[m].name)) {
+		if (strcmp(v->group_names[g], set->monitors[m].name) ||
+		    v->group_members[g] != vtap_group_members_hash(&set->monitors[m])) {
 			memset(v->stats->members[g], 0, sizeof(v->stats->members[g]));
 			snprintf(v->group_names[g], VTAP_NAME_MAX, "%s", set->monitors[m].name);
+			v->group_members[g] = vtap_group_members_hash(&set->monitors[m]);
 		}
 		g++;
 	}
@@ -131,6 +134,25 @@ static int compile(struct vdp *v, const struct vtap_policy_set *set, const __u32
 			rl->tun[ids[i]].vni = mon->vni;
 		}
 	}
+	/* a group's vxlan members: a tunnel each, by (group, member); a
+	 * group's index is its place among the set's groups (compile) */
+	for (size_t m = 0, g = 0; m < set->n_monitors && g < VTAP_MAX_GROUPS; m++) {
+		const struct vtap_monitor *grp = &set->monitors[m];
+
+		if (grp->type != VTAP_MONITOR_GROUP)
+			continue;
+		for (size_t i = 0; i < grp->n_members && i < VTAP_GROUP_MAX; i++) {
+			const struct vtap_monitor *mb =
+			    grp->member_idx[i] >= 0 ? &set->monitors[grp->member_idx[i]] : NULL;
+			struct vdp_tunnel *t = &rl->tun[VTAP_MAX_RULES + g * VTAP_GROUP_MAX + i];
+
+			if (mb && mb->type == VTAP_MONITOR_VXLAN && mb->remote_family == AF_INET) {
+				memcpy(&t->remote, mb->remote, 4);
+				t->vni = mb->vni;
+			}
+		}
+		g++;
+	}
 	ret = vtap_compile(set, &env, &rl->img, errs);
 	free(sinks);
 	free(down);
@@ -151,7 +173,7 @@ static void errors_out(struct vtap_errors *errs, struct sbuf *o, char *last, siz
  * and free those. */
 static void swap_in(struct vdp *v, struct vdp_rules *rl)
 {
-	struct vdp_rules *old = __atomic_exchange_n(&v->rules, rl, __ATOMIC_ACQ_REL);
+	struct vdp_rules *old = __atomic_exchange_n(&v->rules, rl, __ATOMIC_SEQ_CST);
 
 	grace_period(v);
 	if (old) {
@@ -258,7 +280,7 @@ fail:
 
 void vdp_rules_free(struct vdp *v)
 {
-	struct vdp_rules *rl = __atomic_exchange_n(&v->rules, NULL, __ATOMIC_ACQ_REL);
+	struct vdp_rules *rl = __atomic_exchange_n(&v->rules, NULL, __ATOMIC_SEQ_CST);
 
 	if (rl) {
 		vtap_image_free(&rl->img);

@@ -53,7 +53,10 @@ struct vdp_monitor {
 	uint64_t no_tunnel; /* vxlan: the policy has no tunnel (not IPv4, ...) */
 };
 
-/* Where a vxlan monitor's copies go, by policy id (as vtap_tunnels). */
+/* Where a vxlan monitor's copies go, by the copy's session (as
+ * vtap_tunnels): a policy's id, or after them one per (group, member) for
+ * a group's vxlan members (include/vtap/copy_plan.h). */
+#define VDP_TUNNELS (VTAP_MAX_RULES + VTAP_MAX_GROUPS * VTAP_GROUP_MAX)
 struct vdp_tunnel {
 	uint32_t remote; /* IPv4, network order; 0 = none */
 	uint32_t vni;
@@ -63,7 +66,7 @@ struct vdp_tunnel {
  * tunnels of its policies, swapped together so a round never mixes them. */
 struct vdp_rules {
 	struct vtap_image img;
-	struct vdp_tunnel tun[VTAP_MAX_RULES];
+	struct vdp_tunnel tun[VDP_TUNNELS];
 };
 
 /* The underlay of vxlan monitors: the outer headers' fixed fields. */
@@ -73,6 +76,7 @@ struct vdp_underlay {
 	uint8_t src_mac[6]; /* the --vxlan port's */
 	uint16_t dport;	    /* UDP destination port (4789) */
 	unsigned int mtu;   /* underlay MTU: inner frames are cut to mtu - 36 */
+	uint16_t ip_id;	    /* the next outer IPv4 ID (the forwarding lcore's) */
 };
 
 struct vdp {
@@ -104,6 +108,7 @@ struct vdp {
 	char last_error[512];
 	uint32_t mon_down; /* --monitor ports down when the rules were compiled */
 	char group_names[VTAP_MAX_GROUPS][VTAP_NAME_MAX]; /* by group index */
+	uint64_t group_members[VTAP_MAX_GROUPS];	  /* their member lists */
 
 	/* systemd (notify.c) and --metrics (metrics.c), control thread */
 	struct {

@@ -76,6 +76,10 @@ struct rte_mbuf *vdp_vxlan_copy(struct vdp *v, struct vdp_monitor *mon, const st
 	memset(ip, 0, sizeof(*ip));
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(VDP_VXLAN_HLEN - RTE_ETHER_HDR_LEN + len));
+	/* an ID per datagram, as the kernel's VXLAN device gives (RFC
+	 * 6864): with one ID for all and no UDP checksum, a path that
+	 * fragments them could join fragments of two copies */
+	ip->packet_id = rte_cpu_to_be_16(v->ul.ip_id++);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
 	ip->src_addr = ul->local;
