@@ -150,6 +150,16 @@ rounds() {
 gstat() { "${VT_CTL:-ctl}" stats --json | json_of "$@"; }
 
 rounds tc
+# the members reordered: a member's counters are by its place in the list,
+# so a changed list starts them at 0 (they showed m1's count as m3's)
+before=$(gstat '[.groups[] | select(.group == "ids") | .copies] | total')
+sed "s/members: \[m1, m2, m3\]/members: [m3, m2, m1]/" "$VT_RUN/group-local.yaml" >"$VT_RUN/g.tmp"
+mv "$VT_RUN/g.tmp" "$VT_POL/group.yaml"
+ctl reload >/dev/null
+after=$(gstat '[.groups[] | select(.group == "ids") | .copies] | total')
+check "[tc] members reordered: their counters start at 0 ($before before, $after after)" \
+	test "$before" -gt 0 -a "$after" -eq 0
+cp "$VT_RUN/group-local.yaml" "$VT_POL/group.yaml"
 vtapd_stop
 
 # XDP for vm1's frames out, TC for those in, to three capture monitors

@@ -261,6 +261,9 @@ bool vtap_policy_sends_to(const struct vtap_policy_set *set, const struct vtap_p
 /* Is a copy to monitor m ever cut (a policy that sends to it has a
  * snaplen)? Cutting is the sink program's work. */
 bool vtap_monitor_cuts(const struct vtap_policy_set *set, int m);
+/* A group's member list, names in order: a member's counters are by its
+ * place in the list, so a changed list starts them again. */
+uint64_t vtap_group_members_hash(const struct vtap_monitor *grp);
 
 /* qsort comparator on struct vtap_policy: (priority, name), the order in
  * which rules are evaluated (first match wins). */

@@ -95,3 +95,16 @@ bool vtap_monitor_cuts(const struct vtap_policy_set *set, int m)
 	}
 	return false;
 }
+
+uint64_t vtap_group_members_hash(const struct vtap_monitor *grp)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a, a 0 after each name */
+
+	for (size_t k = 0; k < grp->n_members; k++)
+		for (const char *c = grp->members[k];; c++) {
+			h = (h ^ (uint8_t)*c) * 1099511628211ull;
+			if (!*c)
+				break;
+		}
+	return h;
+}

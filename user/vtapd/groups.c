@@ -5,29 +5,42 @@
 #include "groups.h"
 #include "core/log.h"
 
+/* Is index i grp's (its name and member list)? */
+static bool holds(const struct vtapd_groups *g, __u32 i, const struct vtap_monitor *grp)
+{
+	return !strcmp(g->name[i], grp->name) && g->members[i] == vtap_group_members_hash(grp);
+}
+
 int vtapd_groups_ids(struct vtapd_groups *g, struct vtap_loader *ld,
 		     const struct vtap_policy_set *set, __u32 *ids)
 {
 	for (size_t m = 0; m < set->n_monitors; m++) {
-		const char *name = set->monitors[m].name;
-		__u32 i, free_i = VTAP_MAX_GROUPS;
+		const struct vtap_monitor *grp = &set->monitors[m];
+		__u32 i, free_i = VTAP_MAX_GROUPS, named = VTAP_MAX_GROUPS;
 
 		ids[m] = VTAP_MAX_GROUPS;
-		if (set->monitors[m].type != VTAP_MONITOR_GROUP)
+		if (grp->type != VTAP_MONITOR_GROUP)
 			continue;
-		for (i = 0; i < VTAP_MAX_GROUPS && strcmp(g->name[i], name); i++)
+		for (i = 0; i < VTAP_MAX_GROUPS && !holds(g, i, grp); i++) {
 			if (!g->name[i][0] && free_i == VTAP_MAX_GROUPS)
 				free_i = i;
+			if (!strcmp(g->name[i], grp->name))
+				named = i;
+		}
 		if (i == VTAP_MAX_GROUPS) {
-			if (free_i == VTAP_MAX_GROUPS) {
-				log_err("group %s: no free group index (limit %d)", name,
+			/* a new group, or its members changed: counters from
+			 * 0 in an index of its own, the old one counting the
+			 * set in effect until the flip; none free: the old one */
+			i = free_i != VTAP_MAX_GROUPS ? free_i : named;
+			if (i == VTAP_MAX_GROUPS) {
+				log_err("group %s: no free group index (limit %d)", grp->name,
 					VTAP_MAX_GROUPS);
 				return -1;
 			}
-			i = free_i;
-			snprintf(g->name[i], VTAP_NAME_MAX, "%s", name);
+			snprintf(g->name[i], VTAP_NAME_MAX, "%s", grp->name);
+			g->members[i] = vtap_group_members_hash(grp);
 			if (vtap_loader_zero_group(ld, i))
-				log_warn("group %s: cannot zero its members' counters", name);
+				log_warn("group %s: cannot zero its members' counters", grp->name);
 		}
 		ids[m] = i;
 	}
@@ -41,7 +54,7 @@ void vtapd_groups_keep(struct vtapd_groups *g, const struct vtap_policy_set *set
 
 		for (size_t m = 0; m < set->n_monitors && !kept; m++)
 			kept = set->monitors[m].type == VTAP_MONITOR_GROUP &&
-			       !strcmp(set->monitors[m].name, g->name[i]);
+			       holds(g, i, &set->monitors[m]);
 		if (!kept)
 			g->name[i][0] = 0;
 	}
@@ -98,7 +111,7 @@ void vtapd_groups_stats(struct vtapd_groups *g, struct vtap_loader *ld,
 
 		for (size_t m = 0; m < set->n_monitors && !grp; m++)
 			if (set->monitors[m].type == VTAP_MONITOR_GROUP &&
-			    !strcmp(set->monitors[m].name, g->name[i]))
+			    holds(g, i, &set->monitors[m]))
 				grp = &set->monitors[m];
 		for (size_t k = 0; grp && k < grp->n_members; k++) {
 			struct vtap_member_counters c;
