@@ -90,8 +90,9 @@ for i in range(4):
 wait $SRV 2>/dev/null
 capture_stop
 sleep 0.3
-kill -INT $LIVEF 2>/dev/null; wait $LIVEF 2>/dev/null
+kill -INT $LIVEF 2>/dev/null; wait $LIVEF 2>/dev/null; rc_livef=$?
 wait $LIVE 2>/dev/null
+check "vtapctl capture stopped by SIGINT: exit 0" test "$rc_livef" -eq 0
 
 REC=$VT_RUN/rec/all.pcapng
 ifaces=$(tshark -r "$REC" -T fields -e frame.interface_name 2>/dev/null | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
@@ -305,7 +306,15 @@ check "jumbo GSO: the receiver did get super-frames over its MTU (the case is ex
 check "a GSO copy whose segments the sink cannot carry is cut to one frame, its length kept, counted" \
 	test "$cutgso" -eq "$big" -a "$over" -eq 0 -a "$too_big" -eq "$cut"
 
+# a live stream without -c that vtapd ends (it stops): vtapctl says so, 1
+"$VTAPCTL" --socket "$VT_SOCK" capture web -w "$VT_RUN/live-end.pcapng" 2>"$VT_RUN/live-end.err" &
+LIVEE=$!
+sleep 0.3
 vtapd_stop
+wait $LIVEE 2>/dev/null; rc_livee=$?
+diag "vtapctl capture when vtapd stopped: exit $rc_livee: $(cat "$VT_RUN/live-end.err")"
+check "vtapctl capture whose stream vtapd ends: exit 1, saying so" \
+	eval "[ $rc_livee -eq 1 ] && grep -q 'vtapd ended the stream' '$VT_RUN/live-end.err'"
 check "vtapd's stop removes the sink veth it made" bash -c "! ip link show $CAP 2>/dev/null"
 
 # A ring too small for super-frames (--ring-size 128K: a 64 KiB copy is

@@ -115,6 +115,10 @@ int vtapctl_capture(const char *path, int argc, char **argv)
 		for (size_t off = 0; off < got;) {
 			n = write(out, buf + off, got - off);
 			if (n <= 0) {
+				/* Ctrl-C while the reader does not read
+				 * (a pager, a paused Wireshark) */
+				if (n < 0 && errno == EINTR && stop_capture)
+					goto stopped;
 				if (n < 0 && errno == EINTR)
 					continue;
 				/* the reader went away (tshark done): not an error */
@@ -133,10 +137,20 @@ int vtapctl_capture(const char *path, int argc, char **argv)
 			got = 0;
 			continue;
 		}
-		if (n <= 0)
+		/* vtapd ends the stream after -c records; else it went away
+		 * (stopped, crashed) or the policy or its monitor did */
+		if (n < 0 || (n == 0 && !count)) {
+			fprintf(stderr, "vtapctl: capture: %s\n",
+				n < 0
+				    ? strerror(errno)
+				    : "vtapd ended the stream (stopped, or the policy went away)");
+			goto out;
+		}
+		if (n == 0)
 			break;
 		got = (size_t)n;
 	}
+stopped:
 	ret = 0;
 out:
 	if (fd >= 0)
