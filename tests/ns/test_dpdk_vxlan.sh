@@ -85,22 +85,32 @@ check "copies for a monitor without a port are counted as failures ($pf of $pm)"
 
 # ---- the default underlay MTU (1500): full-size copies no longer fit once
 # encapsulated; they are cut to 1464 bytes and counted, never dropped
-vdp_stop
-cat >"$VT_POL/far.yaml" <<YAML
+# rerun TAG WHAT MONITOR [VDP ARGS]: vtap-dpdk restarted with policy web
+# (vm1's port 80, both ways) to MONITOR, far and group g of far defined;
+# the web traffic captured at vm2 and out of vx0 as vm2TAG/innerTAG.pcap
+rerun() {
+	local tag=$1 what=$2 mon=$3
+	shift 3
+	vdp_stop
+	cat >"$VT_POL/far.yaml" <<YAML
 monitors:
   - { name: far, type: vxlan, remote: 192.0.2.2, vni: 4242 }
+  - { name: g, type: group, members: [far] }
 policies:
   - { name: web, source: { ports: [${VT_PREFIX}-vm1] }, direction: both,
-      match: { protocol: tcp, dst_ports: [80] }, monitor: far }
+      match: { protocol: tcp, dst_ports: [80] }, monitor: $mon }
 YAML
-check "vtap-dpdk restarts with the default underlay MTU" \
-	vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
-	--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw"
-capture_start vm2 "$VT_RUN/vm2b.pcap" tcp port 80
-capture_on n2 vx0 "$VT_RUN/innerb.pcap"
-web_traffic
-capture_stop
-check "no capture lost a frame (vm2, vx0)" captures_complete "$VT_RUN/vm2b.pcap" "$VT_RUN/innerb.pcap"
+	check "vtap-dpdk restarts $what" \
+		vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
+		--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw" "$@"
+	capture_start vm2 "$VT_RUN/vm2$tag.pcap" tcp port 80
+	capture_on n2 vx0 "$VT_RUN/inner$tag.pcap"
+	web_traffic
+	capture_stop
+	check "no capture lost a frame (vm2, vx0)" \
+		captures_complete "$VT_RUN/vm2$tag.pcap" "$VT_RUN/inner$tag.pcap"
+}
+rerun b "with the default underlay MTU" far
 big=$(tshark -r "$VT_RUN/vm2b.pcap" -T fields -e frame.len 2>/dev/null | awk '$1 > 1464' | wc -l)
 cut=$(tshark -r "$VT_RUN/innerb.pcap" -T fields -e frame.len 2>/dev/null | awk '$1 == 1464' | wc -l)
 longest=$(tshark -r "$VT_RUN/innerb.pcap" -T fields -e frame.len 2>/dev/null | sort -n | tail -1)
@@ -112,23 +122,7 @@ check "the cuts are counted: too_big == truncated == $big" \
 check "and are still copies, not failures" test "$(dstat web copy_fail)" -eq 0
 
 # ---- a group with a vxlan member: its copies take the member's tunnel
-vdp_stop
-cat >"$VT_POL/far.yaml" <<YAML
-monitors:
-  - { name: far, type: vxlan, remote: 192.0.2.2, vni: 4242 }
-  - { name: g, type: group, members: [far] }
-policies:
-  - { name: web, source: { ports: [${VT_PREFIX}-vm1] }, direction: both,
-      match: { protocol: tcp, dst_ports: [80] }, monitor: g }
-YAML
-check "vtap-dpdk restarts with group g of vxlan monitor far" \
-	vdp_start --vm "$(xdp 0 "${VT_PREFIX}-vm1")" --net "$(xdp 1 "$W")" \
-	--vxlan "$(xdp 2 "$U")" --vxlan-local 192.0.2.1 --vxlan-gw "$gw" --underlay-mtu 1600
-capture_start vm2 "$VT_RUN/vm2c.pcap" tcp port 80
-capture_on n2 vx0 "$VT_RUN/innerc.pcap"
-web_traffic
-capture_stop
-check "no capture lost a frame (vm2, vx0)" captures_complete "$VT_RUN/vm2c.pcap" "$VT_RUN/innerc.pcap"
+rerun c "with group g of vxlan monitor far" g --underlay-mtu 1600
 n_in=$(count "$VT_RUN/innerc.pcap")
 matched=$(dstat web matched_pkts); copies=$(dstat web copies); failed=$(dstat web copy_fail)
 diag "group: web matched $matched, copies $copies, failed $failed; $n_in frames out of vx0"

@@ -47,8 +47,7 @@ static void port_gone(struct vtapd *d, struct vtapd_port *p)
 		vtapd_hook_detach(&d->ld, p, VTAPD_ATT_GUARD);
 	if (vtapd_sinks_port_gone(&d->sinks, p->name))
 		d->dirty = true;
-	vtap_hook_forget(&p->xdp);
-	vtap_hook_forget(&p->sink);
+	vtapd_hook_forget(p, VTAPD_ATT_XDP | VTAPD_ATT_SINK);
 	vtapd_port_remove(&d->ports, p);
 }
 

@@ -172,6 +172,15 @@ static void slot_taken(struct vtap_loader *ld, struct vtapd_port *p, unsigned in
 		 vtap_prog_name(prog_of(other)), p->name);
 }
 
+void vtapd_hook_forget(struct vtapd_port *p, unsigned int bits)
+{
+	p->attached &= ~bits;
+	if (bits & VTAPD_ATT_XDP)
+		vtap_hook_forget(&p->xdp);
+	if (bits & VTAPD_ATT_SINK)
+		vtap_hook_forget(&p->sink);
+}
+
 int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, struct vtapd_port *p,
 		      unsigned int what)
 {

@@ -20,6 +20,10 @@ int vtapd_hook_attach(struct vtap_loader *ld, const struct vtapd_config *cfg, st
 /* Take it off. With the last of vtap's hooks goes the port's clsact, when
  * vtap made it (or adopted it) and nobody has put a filter on it since. */
 void vtapd_hook_detach(struct vtap_loader *ld, struct vtapd_port *p, unsigned int what);
+/* The hooks in bits are gone without vtapd (the device with them, or
+ * someone's detach): their bits cleared, the program fds vtapd held to
+ * detach them (XDP tap, TCX sink) let go. */
+void vtapd_hook_forget(struct vtapd_port *p, unsigned int bits);
 /* A guarded port changed (its MTU, maybe): the tap's idea of the longest
  * copy it carries follows. */
 void vtapd_hook_guard_refresh(struct vtap_loader *ld, struct vtapd_port *p);

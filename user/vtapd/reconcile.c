@@ -221,12 +221,7 @@ static void forget_gone(struct vtapd *d)
 			log_warn(
 			    "vtap's filter on %s was removed by someone else; attaching it again",
 			    p->name);
-			p->attached &= ~bit;
-			/* the program's fd vtapd held for its detach goes too */
-			if (bit == VTAPD_ATT_XDP)
-				vtap_hook_forget(&p->xdp);
-			else if (bit == VTAPD_ATT_SINK)
-				vtap_hook_forget(&p->sink);
+			vtapd_hook_forget(p, bit);
 		}
 	}
 	free(guards);
